@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+)
+
+func init() {
+	commands["validate"] = command{
+		summary: "检查事项定义，逐行列出全部问题（文件:JSON指针: 说明）",
+		run:     runValidate,
+	}
+}
+
+func runValidate(_ context.Context, app *App, args []string) int {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(app.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(app.Stderr, "用法: tongban validate PATH...\n  PATH 是一个事项目录、事项目录的上级目录或定义包根目录（含 orgs.json）")
+	}
+	if err := fs.Parse(args); err != nil || fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	sels, err := selectBundles(fs.Args())
+	if err != nil {
+		fmt.Fprintln(app.Stderr, "tongban validate:", err)
+		return 1
+	}
+	failed, matters := false, 0
+	for _, sel := range sels {
+		plan, problems := loadSelection(sel, app.Dir)
+		for _, p := range problems {
+			fmt.Fprintln(app.Stdout, p.String())
+		}
+		if len(problems) > 0 {
+			failed = true
+			continue
+		}
+		matters += len(plan.Matters())
+	}
+	if failed {
+		return 1
+	}
+	fmt.Fprintf(app.Stderr, "全部通过：%d 个事项\n", matters)
+	return 0
+}

@@ -1,0 +1,69 @@
+// Command tongban is the one binary of the platform: it checks and formats definitions, moves
+// the catalog to and from Excel, and (in later commands) serves the runtime.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+)
+
+// command is one subcommand. run returns the process exit code.
+type command struct {
+	summary string
+	run     func(ctx context.Context, app *App, args []string) int
+}
+
+var commands = map[string]command{}
+
+// App carries what every command writes to, so that tests can drive the real program.
+type App struct {
+	Stdout io.Writer
+	Stderr io.Writer
+	// Dir is the working directory paths are shown relative to.
+	Dir string
+}
+
+// Run runs one command line (without the program name) and returns the exit code:
+// 0 success, 1 the input has problems, 2 the command line is wrong.
+func (app *App) Run(ctx context.Context, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		app.usage(app.Stdout)
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(app.Stderr, "tongban: 未知的命令 %q\n\n", args[0])
+		app.usage(app.Stderr)
+		return 2
+	}
+	return cmd.run(ctx, app, args[1:])
+}
+
+func (app *App) usage(w io.Writer) {
+	fmt.Fprintln(w, "tongban — 通办 政务服务低代码表单与流程平台")
+	fmt.Fprintln(w, "\n用法: tongban <命令> [参数]\n\n命令:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\n各命令的参数: tongban <命令> -h")
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	dir, _ := os.Getwd()
+	app := &App{Stdout: os.Stdout, Stderr: os.Stderr, Dir: dir}
+	code := app.Run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+

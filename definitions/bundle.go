@@ -1,0 +1,214 @@
+// Package definitions is the definition model of tongban and nothing else: the Go types of every
+// file of a matter, loading a bundle of them from a folder or zip, the format's own JSON Schemas,
+// the checks (references, schema validity, every expression compiled against a typed
+// environment, the workflow graph) and the immutable plan a checked matter compiles to.
+// It is pure: no database, no HTTP, and it reads only the file system it is handed.
+package definitions
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/xuchang-gov/tongban/definitions/calendar"
+)
+
+// The file names of a bundle. A bundle root holds OrgsFile, the calendar and connector folders,
+// and MattersDir with one folder per matter.
+const (
+	OrgsFile      = "orgs.json"
+	CalendarDir   = "calendar"
+	ConnectorsDir = "connectors"
+	MattersDir    = "matters"
+
+	MatterFile     = "matter.json"
+	FormSchemaFile = "form.schema.json"
+	FormUIFile     = "form.ui.json"
+	MaterialsFile  = "materials.json"
+	WorkflowFile   = "workflow.json"
+	FeesFile       = "fees.json"
+	PrintDir       = "print"
+	SampleFile     = "sample.json"
+)
+
+// Bundle is everything loaded from one bundle root: the shared files and the matters.
+type Bundle struct {
+	Orgs       Orgs
+	Calendar   []calendar.Year
+	Connectors []*Connector
+	Matters    []*MatterDef
+}
+
+// MatterDef is one matter folder as decoded, before it is checked.
+type MatterDef struct {
+	// Slug is the folder name; it identifies the matter in URLs and in the store.
+	Slug       string
+	Dir        string
+	Matter     Matter
+	FormSchema json.RawMessage
+	FormUI     FormUI
+	Materials  Materials
+	Workflow   Workflow
+	Fees       Fees
+	// Prints holds print/<name>.json by name.
+	Prints map[string]*PrintTemplate
+	// Sample is sample.json, a filled application used by tests, previews and load tools.
+	Sample json.RawMessage
+}
+
+// Connector returns the connector with that name, or nil.
+func (b *Bundle) Connector(name string) *Connector {
+	for _, c := range b.Connectors {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// Org returns the org with that code, or nil.
+func (b *Bundle) Org(code string) *OrgUnit {
+	for i := range b.Orgs.Orgs {
+		if b.Orgs.Orgs[i].Code == code {
+			return &b.Orgs.Orgs[i]
+		}
+	}
+	return nil
+}
+
+// Load reads a bundle from fsys. matterDirs are the matter folders to load, relative to the
+// root; none means every folder under matters/. Every problem found is returned together;
+// files that do not decode are left out of the bundle.
+func Load(fsys fs.FS, matterDirs ...string) (*Bundle, Problems) {
+	var problems Problems
+	r := reporter{problems: &problems}
+	b := &Bundle{}
+	if _, err := fs.Stat(fsys, OrgsFile); err == nil {
+		decodeFile(fsys, OrgsFile, "orgs", &b.Orgs, r)
+	} else {
+		r.in(OrgsFile).add("", "缺少机构文件 %s", OrgsFile)
+	}
+	for _, name := range jsonFiles(fsys, CalendarDir) {
+		var y calendar.Year
+		if decodeFile(fsys, name, "calendar", &y, r) {
+			b.Calendar = append(b.Calendar, y)
+		}
+	}
+	for _, name := range jsonFiles(fsys, ConnectorsDir) {
+		c := &Connector{}
+		if !decodeFile(fsys, name, "connector", c, r) {
+			continue
+		}
+		if want := strings.TrimSuffix(path.Base(name), ".json"); c.Name != want {
+			r.in(name).add("/name", "连接器名称 %s 应与文件名 %s 一致", c.Name, want)
+		}
+		b.Connectors = append(b.Connectors, c)
+	}
+	if len(matterDirs) == 0 {
+		entries, _ := fs.ReadDir(fsys, MattersDir)
+		for _, e := range entries {
+			if e.IsDir() {
+				matterDirs = append(matterDirs, path.Join(MattersDir, e.Name()))
+			}
+		}
+	}
+	for _, dir := range matterDirs {
+		if m := loadMatter(fsys, dir, r); m != nil {
+			b.Matters = append(b.Matters, m)
+		}
+	}
+	return b, problems.sorted()
+}
+
+func loadMatter(fsys fs.FS, dir string, r reporter) *MatterDef {
+	m := &MatterDef{Slug: path.Base(dir), Dir: dir, Prints: map[string]*PrintTemplate{}}
+	ok := decodeFile(fsys, path.Join(dir, MatterFile), "matter", &m.Matter, r)
+	ok = decodeFile(fsys, path.Join(dir, FormUIFile), "form.ui", &m.FormUI, r) && ok
+	ok = decodeFile(fsys, path.Join(dir, MaterialsFile), "materials", &m.Materials, r) && ok
+	ok = decodeFile(fsys, path.Join(dir, WorkflowFile), "workflow", &m.Workflow, r) && ok
+	ok = decodeFile(fsys, path.Join(dir, FeesFile), "fees", &m.Fees, r) && ok
+	m.FormSchema = readJSON(fsys, path.Join(dir, FormSchemaFile), r, true)
+	ok = m.FormSchema != nil && ok
+	m.Sample = readJSON(fsys, path.Join(dir, SampleFile), r, false)
+	for _, name := range jsonFiles(fsys, path.Join(dir, PrintDir)) {
+		t := &PrintTemplate{}
+		if decodeFile(fsys, name, "print", t, r) {
+			m.Prints[strings.TrimSuffix(path.Base(name), ".json")] = t
+		} else {
+			ok = false
+		}
+	}
+	if !ok {
+		return nil
+	}
+	return m
+}
+
+func jsonFiles(fsys fs.FS, dir string) []string {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".json") {
+			names = append(names, path.Join(dir, e.Name()))
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// readJSON reads a file and checks that it is well-formed JSON, reporting a syntax error with
+// its line and column. A missing optional file is nil without a problem.
+func readJSON(fsys fs.FS, name string, r reporter, required bool) json.RawMessage {
+	raw, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		if required || !errors.Is(err, fs.ErrNotExist) {
+			r.in(name).add("", "缺少文件或无法读取：%v", rootCause(err))
+		}
+		return nil
+	}
+	if msg := syntaxError(raw); msg != "" {
+		r.in(name).add("", "%s", msg)
+		return nil
+	}
+	return raw
+}
+
+// decodeFile reads name, validates it against the format schema of its kind, and decodes it
+// into v. It reports problems and returns false when the file cannot be used.
+func decodeFile(fsys fs.FS, name, kind string, v any, r reporter) bool {
+	raw := readJSON(fsys, name, r, true)
+	if raw == nil {
+		return false
+	}
+	if errs := formatSchema(kind).ValidateJSON(raw); len(errs) > 0 {
+		for _, e := range errs {
+			r.in(name).add(e.Pointer, "%s", e.Message)
+		}
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		r.in(name).add("", "无法解析：%v", err)
+		return false
+	}
+	return true
+}
+
+func rootCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		if errors.Is(pe.Err, fs.ErrNotExist) {
+			return errors.New("文件不存在")
+		}
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,134 @@
+package definitions
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/xuchang-gov/tongban/definitions/calendar"
+)
+
+// encodeCanonical writes v as the canonical file form: two-space indent, keys in the order of
+// the Go types (map keys sorted), no HTML escaping so that expressions stay readable, and a
+// final newline.
+func encodeCanonical(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// CanonicalFiles returns every file of the matter in canonical form, by path relative to the
+// matter folder.
+func (m *MatterDef) CanonicalFiles() (map[string][]byte, error) {
+	files := map[string][]byte{}
+	typed := map[string]any{
+		MatterFile: m.Matter, FormUIFile: m.FormUI, MaterialsFile: m.Materials,
+		WorkflowFile: m.Workflow, FeesFile: m.Fees,
+	}
+	for name, t := range m.Prints {
+		typed[PrintDir+"/"+name+".json"] = t
+	}
+	for name, v := range typed {
+		b, err := encodeCanonical(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		files[name] = b
+	}
+	for name, raw := range map[string][]byte{FormSchemaFile: m.FormSchema, SampleFile: m.Sample} {
+		if raw == nil {
+			continue
+		}
+		b, err := canonicalJSON(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		files[name] = b
+	}
+	return files, nil
+}
+
+// fileKind tells which kind of definition file a path is, from its name and folder; "" means
+// an open-shaped JSON file (a form schema or a sample) that is only re-indented.
+func fileKind(name string) string {
+	base, dir := path.Base(name), path.Base(path.Dir(name))
+	switch {
+	case base == MatterFile:
+		return "matter"
+	case base == FormUIFile:
+		return "form.ui"
+	case base == MaterialsFile:
+		return "materials"
+	case base == WorkflowFile:
+		return "workflow"
+	case base == FeesFile:
+		return "fees"
+	case base == OrgsFile:
+		return "orgs"
+	case dir == PrintDir:
+		return "print"
+	case dir == ConnectorsDir:
+		return "connector"
+	case dir == CalendarDir:
+		return "calendar"
+	}
+	return ""
+}
+
+func newOfKind(kind string) any {
+	switch kind {
+	case "matter":
+		return &Matter{}
+	case "form.ui":
+		return &FormUI{}
+	case "materials":
+		return &Materials{}
+	case "workflow":
+		return &Workflow{}
+	case "fees":
+		return &Fees{}
+	case "orgs":
+		return &Orgs{}
+	case "print":
+		return &PrintTemplate{}
+	case "connector":
+		return &Connector{}
+	case "calendar":
+		return &calendar.Year{}
+	}
+	return nil
+}
+
+// Canonical returns a definition file in canonical form. name is its path, which tells its
+// kind; the file must be valid against its format schema, so that nothing is dropped.
+// Canonical is idempotent: Canonical(Canonical(x)) == Canonical(x).
+func Canonical(name string, raw []byte) ([]byte, error) {
+	if msg := syntaxError(raw); msg != "" {
+		return nil, fmt.Errorf("%s: %s", name, msg)
+	}
+	kind := fileKind(name)
+	if kind == "" {
+		return canonicalJSON(raw)
+	}
+	if errs := formatSchema(kind).ValidateJSON(raw); len(errs) > 0 {
+		lines := make([]string, len(errs))
+		for i, e := range errs {
+			lines[i] = name + ":" + e.String()
+		}
+		return nil, fmt.Errorf("%s", strings.Join(lines, "\n"))
+	}
+	v := newOfKind(kind)
+	if err := json.Unmarshal(raw, v); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return encodeCanonical(v)
+}
+
+func compareStrings(a, b string) int { return strings.Compare(a, b) }

@@ -1,0 +1,18 @@
+package definitions
+
+// timerNode waits a number of working days (a publicity period, 公示) before going on.
+type timerNode struct{}
+
+var _ nodeKind = timerNode{}
+
+func init() { nodeKinds["timer"] = timerNode{} }
+
+func (timerNode) outcomes() []string { return nil }
+func (timerNode) required() []string { return nil }
+
+func (timerNode) check(w *workflowCheck, at string, n *Node) {
+	w.singleExit(at, n)
+	if n.WaitDays == 0 {
+		w.c.r.add(at+"/waitDays", "定时节点必须写明等待的工作日数 waitDays")
+	}
+}

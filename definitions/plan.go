@@ -1,0 +1,138 @@
+package definitions
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"path"
+	"slices"
+
+	"github.com/expr-lang/expr/types"
+
+	"github.com/xuchang-gov/tongban/definitions/calendar"
+	"github.com/xuchang-gov/tongban/definitions/formschema"
+	"github.com/xuchang-gov/tongban/definitions/rules"
+)
+
+// Plan is a checked bundle compiled once: every schema and expression ready to run. It is
+// immutable and shared by every request that uses it.
+type Plan struct {
+	Bundle   *Bundle
+	Calendar *calendar.Calendar
+	matters  map[string]*MatterPlan
+}
+
+// Matter returns the plan of the matter with that slug, or nil.
+func (p *Plan) Matter(slug string) *MatterPlan { return p.matters[slug] }
+
+// Matters returns the matter plans in slug order.
+func (p *Plan) Matters() []*MatterPlan {
+	out := make([]*MatterPlan, 0, len(p.matters))
+	for _, m := range p.matters {
+		out = append(out, m)
+	}
+	slices.SortFunc(out, func(a, b *MatterPlan) int { return compareStrings(a.Def.Slug, b.Def.Slug) })
+	return out
+}
+
+// MatterPlan is one matter compiled.
+type MatterPlan struct {
+	Def  *MatterDef
+	Hash string
+	Form *formschema.Schema
+	Env  *rules.Env
+	// FieldVisible and SectionVisible hold the visibility rules by field path and section id.
+	FieldVisible   map[string]*rules.Program
+	SectionVisible map[string]*rules.Program
+	Prefill        []CompiledPrefill
+	// MaterialCondition holds the condition of each conditional material by id.
+	MaterialCondition map[string]*rules.Program
+	LicenseHolder     map[string]*rules.Program
+	Fees              []CompiledFee
+	Workflow          *Graph
+	Prints            map[string]*CompiledPrint
+}
+
+// CompiledPrefill is a prefill rule ready to run.
+type CompiledPrefill struct {
+	Prefill
+	Key   *rules.Program
+	Value *rules.Program
+}
+
+// CompiledFee is a fee item ready to run; Condition is nil when the item always applies.
+type CompiledFee struct {
+	FeeItem
+	Amount    *rules.Program
+	Condition *rules.Program
+}
+
+// CompiledPrint is a print template with each element's expressions compiled, by element index.
+type CompiledPrint struct {
+	Template *PrintTemplate
+	Values   map[int]*rules.Program
+	Rows     map[int]*rules.Program
+	Columns  map[int][]*rules.Program
+}
+
+// LicenseType is the shape of `license` in print templates: the certificate being issued.
+var LicenseType = types.Map{
+	"number":     types.String,
+	"holder":     types.String,
+	"issuedAt":   types.TypeOf(timeZero),
+	"validUntil": types.TypeOf(timeZero),
+	"verifyUrl":  types.String,
+	"issuer":     types.String,
+}
+
+// FeesType is the shape of `fees` in print templates.
+var FeesType = types.Map{
+	"total": types.Float64,
+	"items": types.Array(types.Map{"name": types.String, "amount": types.Float64}),
+}
+
+// Compile checks a loaded bundle and compiles it into a plan. It returns every problem at
+// once; the plan is nil when there is any.
+func Compile(b *Bundle) (*Plan, Problems) {
+	var problems Problems
+	r := reporter{problems: &problems}
+	cal, err := calendar.New(b.Calendar...)
+	if err != nil {
+		r.in(CalendarDir).add("", "工作日历有误：%v", err)
+	}
+	checkOrgs(b, r.in(OrgsFile))
+	checkConnectors(b, cal, r)
+	plan := &Plan{Bundle: b, Calendar: cal, matters: map[string]*MatterPlan{}}
+	for _, m := range b.Matters {
+		if mp := compileMatter(b, m, cal, r); mp != nil {
+			plan.matters[m.Slug] = mp
+		}
+	}
+	if len(problems) > 0 {
+		return nil, problems.sorted()
+	}
+	return plan, nil
+}
+
+// Hash is the content hash of a matter: SHA-256 over its files in canonical form, so that the
+// same definition always has the same hash wherever it is loaded.
+func (m *MatterDef) Hash() (string, error) {
+	files, err := m.CanonicalFiles()
+	if err != nil {
+		return "", err
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	h := sha256.New()
+	for _, n := range names {
+		h.Write([]byte(n))
+		h.Write([]byte{0})
+		h.Write(files[n])
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func (m *MatterDef) file(name string) string { return path.Join(m.Dir, name) }

@@ -1,0 +1,68 @@
+package definitions
+
+// Workflow is workflow.json: a graph of nodes joined by edges.
+type Workflow struct {
+	Schema      string `json:"$schema,omitempty"`
+	Description string `json:"description,omitempty" jsonschema:"title=说明"`
+	Nodes       []Node `json:"nodes" jsonschema:"title=节点,minItems=2"`
+	Edges       []Edge `json:"edges" jsonschema:"title=连线,minItems=1"`
+}
+
+// Node is one step. Which fields apply depends on Type; see the node kinds.
+type Node struct {
+	ID          string `json:"id" jsonschema:"title=节点标识,pattern=^[a-z][a-zA-Z0-9]*$"`
+	Type        string `json:"type" jsonschema:"title=节点类型,enum=start,enum=acceptance,enum=task,enum=parallel,enum=join,enum=exclusive,enum=auto,enum=connector,enum=timer,enum=certificate,enum=delivery,enum=end"`
+	Name        string `json:"name" jsonschema:"title=节点名称"`
+	Description string `json:"description,omitempty" jsonschema:"title=说明"`
+	// Assignee is who works on an acceptance or task node.
+	Assignee *Assignee `json:"assignee,omitempty" jsonschema:"title=办理人（机构+岗位）"`
+	// LimitDays is this step's share of the promised limit, in working days.
+	LimitDays  int         `json:"limitDays,omitempty" jsonschema:"title=环节时限（工作日）,minimum=0"`
+	Escalation *Escalation `json:"escalation,omitempty" jsonschema:"title=超时督办"`
+	// Materials are the materials examined at this node.
+	Materials []string `json:"materials,omitempty" jsonschema:"title=本环节审查的材料"`
+	// Join names the join node where the branches of a parallel node meet.
+	Join string `json:"join,omitempty" jsonschema:"title=汇聚节点"`
+	// Rules decide an auto node: all pass → "pass"; any fails → "fail"; any error → "handover".
+	Rules     []Rule `json:"rules,omitempty" jsonschema:"title=秒批规则"`
+	Connector string `json:"connector,omitempty" jsonschema:"title=推送的连接器"`
+	// Template is the print template (print/<name>.json) a certificate node issues.
+	Template string `json:"template,omitempty" jsonschema:"title=证照模板"`
+	// ValidYears is how long an issued certificate is valid; 0 means no expiry.
+	ValidYears int `json:"validYears,omitempty" jsonschema:"title=证照有效期（年）,minimum=0"`
+	WaitDays   int `json:"waitDays,omitempty" jsonschema:"title=等待（工作日）,minimum=1"`
+	// Result is how an end node concludes the case.
+	Result string `json:"result,omitempty" jsonschema:"title=办结结果,enum=approved,enum=denied,enum=not-accepted"`
+}
+
+// Assignee is a role within an org. An empty Org means the matter's implementing org.
+type Assignee struct {
+	Org  string `json:"org,omitempty" jsonschema:"title=机构编码（空为实施机构）"`
+	Role string `json:"role" jsonschema:"title=岗位角色"`
+}
+
+// Escalation warns a supervisor when a node runs over.
+type Escalation struct {
+	AfterDays int      `json:"afterDays" jsonschema:"title=超过（工作日）后督办,minimum=1"`
+	To        Assignee `json:"to" jsonschema:"title=督办人"`
+}
+
+// Rule is one auto-approval rule: a condition that must hold, and the message shown when not.
+type Rule struct {
+	ID        string `json:"id" jsonschema:"title=规则标识,pattern=^[a-z][a-zA-Z0-9]*$"`
+	Name      string `json:"name" jsonschema:"title=规则名称"`
+	Condition string `json:"condition" jsonschema:"title=条件（表达式）"`
+	Message   string `json:"message" jsonschema:"title=不满足时的说明"`
+}
+
+// Edge leads from one node to another. On names the outcome of the source node it follows
+// (approve, deny, accept, not-accept, pass, fail, handover); When is the condition of an
+// exclusive choice, and Default marks the edge taken when no condition holds.
+type Edge struct {
+	From    string `json:"from" jsonschema:"title=起点节点"`
+	To      string `json:"to" jsonschema:"title=终点节点"`
+	On      string `json:"on,omitempty" jsonschema:"title=结果"`
+	When    string `json:"when,omitempty" jsonschema:"title=条件（表达式）"`
+	Default bool   `json:"default,omitempty" jsonschema:"title=默认分支"`
+	Name    string `json:"name,omitempty" jsonschema:"title=连线名称"`
+}

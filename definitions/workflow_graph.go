@@ -1,0 +1,197 @@
+package definitions
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/xuchang-gov/tongban/definitions/rules"
+)
+
+// Graph is a checked workflow: nodes by id and each node's outgoing edges with their
+// conditions compiled.
+type Graph struct {
+	Start string
+	Nodes map[string]*Node
+	Out   map[string][]CompiledEdge
+	// Rules holds each auto node's compiled rules, in order.
+	Rules map[string][]*rules.Program
+}
+
+// CompiledEdge is an edge ready to follow; When is nil for unconditional edges.
+type CompiledEdge struct {
+	Edge
+	When *rules.Program
+}
+
+// Next returns the edges leaving node id for an outcome ("" for nodes without outcomes).
+func (g *Graph) Next(id, outcome string) []CompiledEdge {
+	var out []CompiledEdge
+	for _, e := range g.Out[id] {
+		if e.On == outcome {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// nodeKind is one type of workflow node: which outcomes its edges may be labelled with, and the
+// checks specific to it. Kinds register themselves in nodeKinds, one file each.
+type nodeKind interface {
+	// outcomes lists the labels its outgoing edges use; nil means unlabelled edges.
+	outcomes() []string
+	// required lists the outcomes that must have an edge.
+	required() []string
+	check(w *workflowCheck, at string, n *Node)
+}
+
+var nodeKinds = map[string]nodeKind{}
+
+// workflowCheck carries what the node kinds need while a workflow is checked.
+type workflowCheck struct {
+	bundle *Bundle
+	matter *MatterDef
+	graph  *Graph
+	c      compiler
+}
+
+func (w *workflowCheck) checkAssignee(at string, a *Assignee) {
+	if a == nil {
+		w.c.r.add(at, "此类节点必须指定办理人 assignee（机构+岗位）")
+		return
+	}
+	code := a.Org
+	if code == "" {
+		code = w.matter.Matter.Org.Code
+	}
+	org := w.bundle.Org(code)
+	switch {
+	case org == nil:
+		w.c.r.add(at+"/org", "机构 %s 不在 %s 中", code, OrgsFile)
+	case !slices.Contains(org.Roles, a.Role):
+		w.c.r.add(at+"/role", "机构 %s（%s）没有岗位 %s（已有：%s）", org.Code, org.Name, a.Role, strings.Join(org.Roles, "、"))
+	}
+}
+
+func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
+	g := &Graph{Nodes: map[string]*Node{}, Out: map[string][]CompiledEdge{}, Rules: map[string][]*rules.Program{}}
+	w := &workflowCheck{bundle: b, matter: m, graph: g, c: c}
+	wf := &m.Workflow
+	index := map[string]int{}
+	for i := range wf.Nodes {
+		n := &wf.Nodes[i]
+		at := fmt.Sprintf("/nodes/%d", i)
+		if _, dup := g.Nodes[n.ID]; dup {
+			c.r.add(at+"/id", "节点标识 %s 重复", n.ID)
+			continue
+		}
+		g.Nodes[n.ID], index[n.ID] = n, i
+		if n.Type == "start" {
+			if g.Start != "" {
+				c.r.add(at, "流程只能有一个开始节点（已有 %s）", g.Start)
+			}
+			g.Start = n.ID
+		}
+		for j, mat := range n.Materials {
+			if !slices.ContainsFunc(m.Materials.Materials, func(x Material) bool { return x.ID == mat }) {
+				c.r.add(fmt.Sprintf("%s/materials/%d", at, j), "材料 %s 不在 materials.json 中", mat)
+			}
+		}
+		if n.Escalation != nil {
+			w.checkAssignee(at+"/escalation/to", &n.Escalation.To)
+		}
+	}
+	if g.Start == "" {
+		c.r.add("/nodes", "流程必须有一个开始节点（type 为 start）")
+		return nil
+	}
+	for i, e := range wf.Edges {
+		at := fmt.Sprintf("/edges/%d", i)
+		from, okFrom := g.Nodes[e.From]
+		if !okFrom {
+			c.r.add(at+"/from", "节点 %s 不存在", e.From)
+		}
+		if _, ok := g.Nodes[e.To]; !ok {
+			c.r.add(at+"/to", "节点 %s 不存在", e.To)
+		}
+		if !okFrom {
+			continue
+		}
+		ce := CompiledEdge{Edge: e}
+		if e.When != "" {
+			if from.Type != "exclusive" {
+				c.r.add(at+"/when", "只有条件分支（exclusive）节点的连线可以有条件 when")
+			} else {
+				ce.When = c.compile(at+"/when", e.When, rules.Bool)
+			}
+		}
+		kind := nodeKinds[from.Type]
+		if e.On != "" && !slices.Contains(kind.outcomes(), e.On) {
+			c.r.add(at+"/on", "%s 节点的结果只能是：%s", from.Type, outcomeList(kind.outcomes()))
+		}
+		if e.On == "" && kind.outcomes() != nil {
+			c.r.add(at+"/on", "从 %s 节点出发的连线必须写明结果 on（%s）", from.Type, outcomeList(kind.outcomes()))
+		}
+		g.Out[e.From] = append(g.Out[e.From], ce)
+	}
+	for _, n := range wf.Nodes {
+		at := fmt.Sprintf("/nodes/%d", index[n.ID])
+		kind := nodeKinds[n.Type]
+		for _, o := range kind.required() {
+			if len(g.Next(n.ID, o)) == 0 {
+				c.r.add(at, "%s 节点缺少结果为 %s 的连线", n.Type, o)
+			}
+		}
+		if n.Type != "end" && len(g.Out[n.ID]) == 0 {
+			c.r.add(at, "节点 %s 没有出口，流程走不到结束", n.ID)
+		}
+		kind.check(w, at, &wf.Nodes[index[n.ID]])
+	}
+	checkReachability(g, index, c.r)
+	return g
+}
+
+func outcomeList(o []string) string {
+	if len(o) == 0 {
+		return "（无）"
+	}
+	return strings.Join(o, "、")
+}
+
+// checkReachability proves that every node can be reached from the start and that an end can
+// be reached from every node.
+func checkReachability(g *Graph, index map[string]int, r reporter) {
+	reached := map[string]bool{}
+	var visit func(id string)
+	visit = func(id string) {
+		if reached[id] {
+			return
+		}
+		reached[id] = true
+		for _, e := range g.Out[id] {
+			visit(e.To)
+		}
+	}
+	visit(g.Start)
+	reachesEnd := map[string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for id, n := range g.Nodes {
+			if reachesEnd[id] {
+				continue
+			}
+			if n.Type == "end" || slices.ContainsFunc(g.Out[id], func(e CompiledEdge) bool { return reachesEnd[e.To] }) {
+				reachesEnd[id], changed = true, true
+			}
+		}
+	}
+	for id := range g.Nodes {
+		at := fmt.Sprintf("/nodes/%d", index[id])
+		if !reached[id] {
+			r.add(at, "节点 %s 从开始节点无法到达", id)
+		}
+		if !reachesEnd[id] {
+			r.add(at, "从节点 %s 出发无法到达结束节点", id)
+		}
+	}
+}
