@@ -66,4 +66,3 @@ func main() {
 	stop()
 	os.Exit(code)
 }
-
