@@ -3,6 +3,7 @@ package definitions
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -46,7 +47,14 @@ func compileMatter(b *Bundle, m *MatterDef, cal *calendar.Calendar, r reporter) 
 	before := len(*r.problems)
 	form, err := formschema.Compile(m.Slug+"/"+FormSchemaFile, m.FormSchema)
 	if err != nil {
-		r.in(m.file(FormSchemaFile)).add("", "表单 JSON Schema 无效：%v", err)
+		var se *formschema.SchemaError
+		if errors.As(err, &se) && len(se.Errors) > 0 {
+			for _, e := range se.Errors {
+				r.in(m.file(FormSchemaFile)).add(e.Pointer, "不是有效的 JSON Schema：%s", e.Message)
+			}
+		} else {
+			r.in(m.file(FormSchemaFile)).add("", "表单 JSON Schema 无效：%v", err)
+		}
 		return nil
 	}
 	if form.Root().Type != "object" {

@@ -18,10 +18,13 @@ type Problem struct {
 	Snippet string `json:"snippet,omitempty"`
 }
 
-// String is the one-line form `file:pointer: message`, followed by `(line:col)` and the
+// String is the one-line form `file:pointer: message` (`file: message` for the whole file), followed by `(line:col)` and the
 // snippet lines for expression problems.
 func (p Problem) String() string {
 	s := fmt.Sprintf("%s:%s: %s", p.File, p.Pointer, p.Message)
+	if p.Pointer == "" {
+		s = fmt.Sprintf("%s: %s", p.File, p.Message)
+	}
 	if p.Line > 0 {
 		s += fmt.Sprintf(" (%d:%d)%s", p.Line, p.Column, p.Snippet)
 	}

@@ -6,6 +6,7 @@ package formschema
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -48,9 +49,42 @@ func Compile(name string, raw []byte) (*Schema, error) {
 	}
 	compiled, err := c.Compile(url)
 	if err != nil {
-		return nil, err
+		return nil, explainSchemaError(err)
 	}
 	return &Schema{compiled: compiled, root: shapeOf(compiled)}, nil
+}
+
+// SchemaError is a schema that is not a valid JSON Schema, with each fault at its pointer in
+// the schema document.
+type SchemaError struct {
+	Errors []FieldError
+	cause  error
+}
+
+func (e *SchemaError) Error() string {
+	if len(e.Errors) == 0 {
+		return e.cause.Error()
+	}
+	lines := make([]string, len(e.Errors))
+	for i, fe := range e.Errors {
+		lines[i] = fe.String()
+	}
+	return strings.Join(lines, "; ")
+}
+
+func explainSchemaError(err error) error {
+	var sve *jsonschema.SchemaValidationError
+	if !errors.As(err, &sve) {
+		return &SchemaError{cause: err}
+	}
+	var verr *jsonschema.ValidationError
+	if !errors.As(sve.Err, &verr) {
+		return &SchemaError{cause: err}
+	}
+	meta := &Schema{root: &Field{}}
+	var out []FieldError
+	meta.collect(verr, &out)
+	return &SchemaError{Errors: slices.Compact(out), cause: err}
 }
 
 // refusingLoader keeps schemas self-contained: a $ref to anything outside the document fails

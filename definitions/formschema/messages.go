@@ -30,6 +30,14 @@ func chineseTypes(ts []string) string {
 	return strings.Join(names, "或")
 }
 
+func joinValues(values []any) string {
+	parts := make([]string, len(values))
+	for i, v := range values {
+		parts[i] = fmt.Sprint(v)
+	}
+	return strings.Join(parts, "、")
+}
+
 func ratText(r *big.Rat) string {
 	if r.IsInt() {
 		return r.Num().String()
@@ -66,7 +74,7 @@ func (s *Schema) explain(location []string, k jsonschema.ErrorKind) []FieldError
 	case *kind.Dependency:
 		return perProperty(k.Missing, "为必填项（已填写 "+k.Prop+"）")
 	case *kind.AdditionalProperties:
-		return perProperty(k.Properties, "不是表单中的字段")
+		return perProperty(k.Properties, "不是可以填写的字段")
 	case *kind.Type:
 		return one("应为%s，实际为%s", chineseTypes(k.Want), chineseTypes([]string{k.Got}))
 	case *kind.MinLength:
@@ -78,7 +86,7 @@ func (s *Schema) explain(location []string, k jsonschema.ErrorKind) []FieldError
 	case *kind.Format:
 		return one("%s", formatMessage(k.Want))
 	case *kind.Enum:
-		return one("的取值不在可选范围内")
+		return one("的取值不在可选范围内（可选：%s）", joinValues(k.Want))
 	case *kind.Const:
 		return one("的取值必须为 %v", k.Want)
 	case *kind.Minimum:

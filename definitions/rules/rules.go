@@ -113,8 +113,9 @@ var messageTranslations = []struct {
 	chinese string
 }{
 	{regexp.MustCompile(`^unknown name (.+)$`), "未知的名称 $1"},
+	{regexp.MustCompile(`^unknown field (.+)$`), "没有字段 $1"},
 	{regexp.MustCompile(`^type (.+) has no field (.+)$`), "$1 没有字段 $2"},
-	{regexp.MustCompile(`^expected (\w+), but got (.+)$`), "结果应为 $1，实际为 $2"},
+	{regexp.MustCompile(`^expected (\w+), but got (.+)$`), "结果应为$1，实际为$2"},
 	{regexp.MustCompile(`^invalid operation: (.+) \(mismatched types (.+) and (.+)\)$`), "无效的运算 $1（类型不匹配：$2 与 $3）"},
 	{regexp.MustCompile(`^unexpected token (.+)$`), "语法错误：意外的 $1"},
 	{regexp.MustCompile(`^cannot use (.+) as argument \(type (.+)\) to call (.+)$`), "调用 $3 时参数类型不对：不能把 $1 当作 $2"},
@@ -123,10 +124,15 @@ var messageTranslations = []struct {
 	{regexp.MustCompile(`^unknown func (.+)$`), "未知的函数 $1"},
 }
 
+var typeWords = strings.NewReplacer(
+	"float64", "数字", "int", "整数", "bool", "是/否", "string", "文本",
+	"time.Time", "时间", "[]interface {}", "列表", "map[string]interface {}", "对象",
+)
+
 func chinese(message string) string {
 	for _, t := range messageTranslations {
 		if t.pattern.MatchString(message) {
-			return t.pattern.ReplaceAllString(message, t.chinese)
+			return typeWords.Replace(t.pattern.ReplaceAllString(message, t.chinese))
 		}
 	}
 	return message
