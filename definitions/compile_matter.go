@@ -305,7 +305,7 @@ func compilePrint(t *PrintTemplate, c compiler) *CompiledPrint {
 	pw, ph := pageSize(t.Page)
 	for i, e := range t.Elements {
 		at := fmt.Sprintf("/elements/%d", i)
-		if e.X+e.W > pw+0.01 || e.Y+e.H > ph+0.01 {
+		if e.X < 0 || e.Y < 0 || e.X+e.W > pw+0.01 || e.Y+e.H > ph+0.01 {
 			c.r.add(at, "元素超出纸张范围（纸张 %.0f×%.0f 毫米）", pw, ph)
 		}
 		switch e.Type {

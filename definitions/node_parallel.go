@@ -35,7 +35,8 @@ func (parallelNode) check(w *workflowCheck, at string, n *Node) {
 }
 
 // branchEscape follows every path from id and returns the first node where a path leaves the
-// branch without reaching join (an end, or a dead end), or "" when all paths meet at join.
+// branch without reaching join (an approving end, another join), or "" when every path meets
+// at join or refuses the case.
 // Nested parallel nodes are stepped over to their own join.
 func (w *workflowCheck) branchEscape(id, join string, seen map[string]bool) string {
 	if id == join || seen[id] {
@@ -47,7 +48,12 @@ func (w *workflowCheck) branchEscape(id, join string, seen map[string]bool) stri
 		return ""
 	}
 	if n.Type == "end" {
-		return fmt.Sprintf("结束节点 %s", id)
+		// A branch may conclude the whole case with a refusal (one department denies, the
+		// others are cancelled); it may not approve the case past the join.
+		if n.Result == "approved" {
+			return fmt.Sprintf("结束节点 %s（准予）", id)
+		}
+		return ""
 	}
 	if n.Type == "parallel" && n.Join != "" {
 		return w.branchEscape(n.Join, join, seen)

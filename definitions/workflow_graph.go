@@ -100,6 +100,9 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 		if n.Escalation != nil {
 			w.checkAssignee(at+"/escalation/to", &n.Escalation.To)
 		}
+		if promised := m.Matter.PromisedLimitDays; n.LimitDays > promised {
+			c.r.add(at+"/limitDays", "环节时限 %d 个工作日超过了承诺时限 %d 个工作日", n.LimitDays, promised)
+		}
 	}
 	if g.Start == "" {
 		c.r.add("/nodes", "流程必须有一个开始节点（type 为 start）")
