@@ -119,3 +119,34 @@ func FuzzDecodeMatterFile(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkValidateSampleApplication validates the filled 食品经营许可 application against its
+// compiled form schema, as every submission will.
+func BenchmarkValidateSampleApplication(b *testing.B) {
+	plan, problems := loadAndCompile(bundleFS(b, examplesDir))
+	if len(problems) > 0 {
+		b.Fatal(problems.Error())
+	}
+	m := plan.Matter("food-business-license")
+	var doc any
+	if err := json.Unmarshal(m.Def.Sample, &doc); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if errs := m.Form.Validate(doc); len(errs) > 0 {
+			b.Fatal(errs)
+		}
+	}
+}
+
+// BenchmarkCompileExamples is the cost of checking and compiling the whole example bundle.
+func BenchmarkCompileExamples(b *testing.B) {
+	fsys := bundleFS(b, examplesDir)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, problems := loadAndCompile(fsys); len(problems) > 0 {
+			b.Fatal(problems.Error())
+		}
+	}
+}

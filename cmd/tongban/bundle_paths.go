@@ -17,14 +17,11 @@ type bundleSelection struct {
 
 // selectBundles resolves command-line paths: a matter folder, a folder of matters, or a bundle
 // root. The bundle root is the nearest folder at or above the path that holds orgs.json.
-func selectBundles(paths []string) ([]*bundleSelection, error) {
+func (app *App) selectBundles(paths []string) ([]*bundleSelection, error) {
 	byRoot := map[string]*bundleSelection{}
 	var order []string
 	for _, p := range paths {
-		abs, err := filepath.Abs(p)
-		if err != nil {
-			return nil, err
-		}
+		abs := app.abs(p)
 		if info, err := os.Stat(abs); err != nil || !info.IsDir() {
 			return nil, fmt.Errorf("%s 不是目录", p)
 		}
@@ -86,16 +83,13 @@ func matterDirsUnder(dir string) ([]string, error) {
 	return dirs, err
 }
 
-// loadSelection loads and compiles one bundle selection; problems name files relative to base.
-func loadSelection(sel *bundleSelection, base string) (*definitions.Plan, definitions.Problems) {
+// loadSelection loads and compiles one bundle selection; problems name files as the user sees them.
+func (app *App) loadSelection(sel *bundleSelection) (*definitions.Plan, definitions.Problems) {
 	b, problems := definitions.Load(os.DirFS(sel.root), sel.matterDirs...)
 	plan, more := definitions.Compile(b)
 	problems = append(problems, more...)
 	for i := range problems {
-		abs := filepath.Join(sel.root, filepath.FromSlash(problems[i].File))
-		if rel, err := filepath.Rel(base, abs); err == nil {
-			problems[i].File = filepath.ToSlash(rel)
-		}
+		problems[i].File = app.rel(filepath.Join(sel.root, filepath.FromSlash(problems[i].File)))
 	}
 	if len(problems) > 0 {
 		return nil, problems

@@ -33,7 +33,7 @@ func runFmt(_ context.Context, app *App, args []string) int {
 	}
 	code := 0
 	for _, p := range fs.Args() {
-		err := filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
+		err := filepath.WalkDir(app.abs(p), func(path string, d os.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
@@ -53,7 +53,7 @@ func runFmt(_ context.Context, app *App, args []string) int {
 			if bytes.Equal(raw, out) {
 				return nil
 			}
-			fmt.Fprintln(app.Stdout, path)
+			fmt.Fprintln(app.Stdout, app.rel(path))
 			if *check {
 				code = 1
 				return nil

@@ -23,14 +23,14 @@ func runValidate(_ context.Context, app *App, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	sels, err := selectBundles(fs.Args())
+	sels, err := app.selectBundles(fs.Args())
 	if err != nil {
 		fmt.Fprintln(app.Stderr, "tongban validate:", err)
 		return 1
 	}
 	failed, matters := false, 0
 	for _, sel := range sels {
-		plan, problems := loadSelection(sel, app.Dir)
+		plan, problems := app.loadSelection(sel)
 		for _, p := range problems {
 			fmt.Fprintln(app.Stdout, p.String())
 		}

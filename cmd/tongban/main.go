@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // command is one subcommand. run returns the process exit code.
@@ -41,6 +43,22 @@ func (app *App) Run(ctx context.Context, args []string) int {
 		return 2
 	}
 	return cmd.run(ctx, app, args[1:])
+}
+
+// abs resolves a command-line path against the app's working directory.
+func (app *App) abs(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(app.Dir, p)
+}
+
+// rel shows a path relative to the working directory when it lies below it.
+func (app *App) rel(p string) string {
+	if r, err := filepath.Rel(app.Dir, p); err == nil && !strings.HasPrefix(r, "..") {
+		return filepath.ToSlash(r)
+	}
+	return p
 }
 
 func (app *App) usage(w io.Writer) {

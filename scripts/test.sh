@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every check and test of tongban on a fresh machine that has Go (and, as later parts land,
+# installs what else the tests need). CI calls this through .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== go mod download"
+go mod download
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== generated files are up to date"
+go generate ./definitions/...
+if [ -n "$(git status --porcelain definitions/schema 2>/dev/null)" ]; then
+  echo "definitions/schema is stale: run go generate ./definitions/... and commit"; exit 1
+fi
+
+echo "== examples are valid"
+go run ./cmd/tongban validate examples/matters
+
+echo "== go test"
+go test -count=1 ./...
+
+if [ "${FUZZTIME:-0}" != "0" ]; then
+  echo "== fuzz (${FUZZTIME} each)"
+  go test -run XXX -fuzz FuzzDecodeMatterFile -fuzztime "$FUZZTIME" ./definitions/
+  go test -run XXX -fuzz FuzzCompile -fuzztime "$FUZZTIME" ./definitions/rules/
+  go test -run XXX -fuzz FuzzParseIDNumber -fuzztime "$FUZZTIME" ./definitions/cn/
+fi
+echo "== all tests passed"
