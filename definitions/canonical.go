@@ -1,7 +1,6 @@
 package definitions
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -10,18 +9,14 @@ import (
 	"github.com/xuchang-gov/tongban/definitions/calendar"
 )
 
-// encodeCanonical writes v as the canonical file form: two-space indent, keys in the order of
-// the Go types (map keys sorted), no HTML escaping so that expressions stay readable, and a
-// final newline.
+// encodeCanonical writes v as the canonical file form: keys in the order of the Go types (map
+// keys sorted), no HTML escaping so that expressions stay readable, laid out by pretty.
 func encodeCanonical(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
+	raw, err := marshalNoEscape(v)
+	if err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return pretty(raw)
 }
 
 // CanonicalFiles returns every file of the matter in canonical form, by path relative to the

@@ -1,8 +1,6 @@
 package definitions
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -365,13 +363,6 @@ func checkConnectors(b *Bundle, cal *calendar.Calendar, r reporter) {
 	}
 }
 
-// canonicalJSON re-indents JSON without reordering keys, for files whose shape is open
-// (the form schema and samples).
-func canonicalJSON(raw []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, bytes.TrimSpace(raw), "", "  "); err != nil {
-		return nil, err
-	}
-	buf.WriteByte('\n')
-	return buf.Bytes(), nil
-}
+// canonicalJSON lays out JSON without reordering keys, for files whose shape is open (the form
+// schema and samples).
+func canonicalJSON(raw []byte) ([]byte, error) { return pretty(raw) }

@@ -71,11 +71,8 @@ func TestValidateReportsBrokenCopies(t *testing.T) {
 			name: "parallel split whose branch skips the join",
 			break_: func(t *testing.T, root string) {
 				replaceInFile(t, filepath.Join(root, "matters/construction-permit/workflow.json"),
-					`"from": "planningCheck",
-      "to": "reviewJoin",
-      "on": "approve"`, `"from": "planningCheck",
-      "to": "endApproved",
-      "on": "approve"`)
+					`{"from": "planningCheck", "to": "reviewJoin", "on": "approve",`,
+					`{"from": "planningCheck", "to": "endApproved", "on": "approve",`)
 			},
 			want: []string{"matters/construction-permit/workflow.json:/nodes/", "并行分支 planningCheck 没有汇聚到 reviewJoin"},
 		},

@@ -154,8 +154,10 @@ func runCatalogImport(app *App, args []string) int {
 	}
 
 	var problems []string
+	badRows := map[string]bool{} // by row number, as text
 	for _, e := range cellErrs {
 		problems = append(problems, e.String())
+		badRows[sheetRow(e.Cell)] = true
 	}
 	report := func(r excel.CatalogRow, pointer, msg string) {
 		problems = append(problems, excel.CellError{Sheet: excel.SheetName, Cell: r.Cell(pointer), Message: msg}.String())
@@ -192,8 +194,8 @@ func runCatalogImport(app *App, args []string) int {
 			report(r, "", fmt.Sprintf("事项目录名 %s 对应多个目录：%s", r.Slug, strings.Join(dirs, "、")))
 			continue
 		}
-		if len(cellErrs) > 0 {
-			continue // the row may be incomplete; the folders are still checked above
+		if badRows["1"] || badRows["1:1"] || badRows[sheetRow(r.Cell(""))] {
+			continue // the row is incomplete: its matter cannot be checked as a whole
 		}
 		u := &matterUpdate{row: r, sel: targets[0].sel, dir: targets[0].dir}
 		u.file = filepath.Join(u.sel.root, filepath.FromSlash(u.dir), definitions.MatterFile)
@@ -208,9 +210,7 @@ func runCatalogImport(app *App, args []string) int {
 			unchanged++
 		}
 	}
-	if len(problems) == 0 {
-		problems = app.checkUpdates(updates)
-	}
+	problems = append(problems, app.checkUpdates(updates)...)
 	if len(problems) > 0 {
 		for _, p := range problems {
 			fmt.Fprintln(app.Stdout, p)
@@ -232,6 +232,11 @@ func runCatalogImport(app *App, args []string) int {
 		fmt.Fprintf(app.Stderr, "已更新 %d 个事项\n", len(updates))
 	}
 	return 0
+}
+
+// sheetRow is the row part of a cell reference: "12" of "AB12", "1:1" of "1:1".
+func sheetRow(cell string) string {
+	return strings.TrimLeftFunc(cell, func(r rune) bool { return r >= 'A' && r <= 'Z' })
 }
 
 // prepare works out the new matter.json: every field from the row, "$schema" kept from the

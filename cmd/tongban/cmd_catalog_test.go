@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -35,8 +36,8 @@ func catalogCopy(t *testing.T, root string) string {
 	return dst
 }
 
-// snapshot reads every file under dir.
-func snapshot(t *testing.T, dir string) map[string]string {
+// catalogSnapshot reads every file under dir.
+func catalogSnapshot(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	files := map[string]string{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -53,9 +54,9 @@ func snapshot(t *testing.T, dir string) map[string]string {
 	return files
 }
 
-func assertUnchanged(t *testing.T, dir string, before map[string]string) {
+func catalogAssertUnchanged(t *testing.T, dir string, before map[string]string) {
 	t.Helper()
-	after := snapshot(t, dir)
+	after := catalogSnapshot(t, dir)
 	for p, b := range before {
 		if after[p] != b {
 			t.Errorf("%s changed", p)
@@ -68,8 +69,8 @@ func assertUnchanged(t *testing.T, dir string, before map[string]string) {
 	}
 }
 
-// editCell sets a cell of the catalog sheet, found by its column header and row.
-func editCell(t *testing.T, book, header string, row int, value string) string {
+// catalogEditCell sets a cell of the catalog sheet, found by its column header and row.
+func catalogEditCell(t *testing.T, book, header string, row int, value string) string {
 	t.Helper()
 	f, err := excelize.OpenFile(book)
 	if err != nil {
@@ -99,24 +100,24 @@ func TestCatalogRoundTripChangesNothing(t *testing.T) {
 		t.Run(root, func(t *testing.T) {
 			dir := catalogCopy(t, root)
 			matters, _ := filepath.Glob(filepath.Join(dir, "matters", "*", definitions.MatterFile))
-			before := snapshot(t, dir)
+			before := catalogSnapshot(t, dir)
 			book := filepath.Join(t.TempDir(), "catalog.xlsx")
 
 			code, out, errOut := catalogRun(t, dir, "catalog", "export", "matters", "-o", book)
 			if code != 0 {
 				t.Fatalf("export: exit %d\n%s%s", code, out, errOut)
 			}
-			if want := "已导出 " + itoa(len(matters)) + " 个事项到 " + book; !strings.Contains(errOut, want) {
+			if want := "已导出 " + strconv.Itoa(len(matters)) + " 个事项到 " + book; !strings.Contains(errOut, want) {
 				t.Errorf("export said %q, want %q", errOut, want)
 			}
 			code, out, errOut = catalogRun(t, dir, "catalog", "import", book, ".")
 			if code != 0 {
 				t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
 			}
-			if want := "已更新 0 个事项，" + itoa(len(matters)) + " 个无变化"; !strings.Contains(errOut, want) {
+			if want := "已更新 0 个事项，" + strconv.Itoa(len(matters)) + " 个无变化"; !strings.Contains(errOut, want) {
 				t.Errorf("import said %q, want %q", errOut, want)
 			}
-			assertUnchanged(t, dir, before)
+			catalogAssertUnchanged(t, dir, before)
 		})
 	}
 }
@@ -127,9 +128,9 @@ func TestCatalogImportWritesTheEdit(t *testing.T) {
 	if code, out, errOut := catalogRun(t, dir, "catalog", "export", "-o", "catalog.xlsx", "matters"); code != 0 {
 		t.Fatalf("export: exit %d\n%s%s", code, out, errOut)
 	}
-	before := snapshot(t, dir)
-	editCell(t, book, "承诺办结时限（工作日）", 2, "2")
-	editCell(t, book, "常见问题", 2, "问题：新问题？\n解答：第一行\n第二行")
+	before := catalogSnapshot(t, dir)
+	catalogEditCell(t, book, "承诺办结时限（工作日）", 2, "2")
+	catalogEditCell(t, book, "常见问题", 2, "问题：新问题？\n解答：第一行\n第二行")
 	code, out, errOut := catalogRun(t, dir, "catalog", "import", "catalog.xlsx", "matters")
 	if code != 0 {
 		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
@@ -155,9 +156,11 @@ func TestCatalogImportWritesTheEdit(t *testing.T) {
 	if canon, err := definitions.Canonical("matter.json", raw); err != nil || !bytes.Equal(canon, raw) {
 		t.Errorf("written file is not canonical: %v", err)
 	}
-	delete(before, file)
-	after := snapshot(t, dir)
-	delete(after, file)
+	after := catalogSnapshot(t, dir)
+	for _, p := range []string{file, book} {
+		delete(before, p)
+		delete(after, p)
+	}
 	for p, b := range before {
 		if after[p] != b {
 			t.Errorf("%s changed", p)
@@ -188,8 +191,8 @@ func TestCatalogImportRefusesBadCells(t *testing.T) {
 			if code, out, errOut := catalogRun(t, dir, "catalog", "export", "-o", book, "matters"); code != 0 {
 				t.Fatalf("export: exit %d\n%s%s", code, out, errOut)
 			}
-			before := snapshot(t, dir)
-			cell := editCell(t, book, tt.header, tt.row, tt.value)
+			before := catalogSnapshot(t, dir)
+			cell := catalogEditCell(t, book, tt.header, tt.row, tt.value)
 			code, out, errOut := catalogRun(t, dir, "catalog", "import", book, "matters")
 			if code != 1 {
 				t.Errorf("exit %d, want 1", code)
@@ -201,7 +204,7 @@ func TestCatalogImportRefusesBadCells(t *testing.T) {
 			if !strings.Contains(errOut, "未写入任何文件") {
 				t.Errorf("stderr %q", errOut)
 			}
-			assertUnchanged(t, dir, before)
+			catalogAssertUnchanged(t, dir, before)
 		})
 	}
 }
@@ -254,4 +257,28 @@ func TestCatalogCommandLine(t *testing.T) {
 	}
 }
 
-func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+n))) }
+func TestCatalogImportReportsEveryProblem(t *testing.T) {
+	dir := catalogCopy(t, "../../examples")
+	book := filepath.Join(t.TempDir(), "catalog.xlsx")
+	if code, out, errOut := catalogRun(t, dir, "catalog", "export", "-o", book, "matters"); code != 0 {
+		t.Fatalf("export: exit %d\n%s%s", code, out, errOut)
+	}
+	before := catalogSnapshot(t, dir)
+	want := []string{
+		"事项目录!" + catalogEditCell(t, book, "法定办结时限（工作日）", 2, "abc") + ": 「法定办结时限（工作日）」应为整数，实际为“abc”",
+		"事项目录!" + catalogEditCell(t, book, excel.SlugHeader, 4, "nowhere") + ": 在 matters 下找不到事项目录 nowhere",
+		// A row whose cells are fine is checked with its bundle, even when other rows are not.
+		"事项目录!" + catalogEditCell(t, book, "承诺办结时限（工作日）", 3, "999") + ": ",
+	}
+	code, out, _ := catalogRun(t, dir, "catalog", "import", book, "matters")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 1 || len(lines) != len(want) {
+		t.Fatalf("exit %d, output\n%s", code, out)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d: %q, want %q…", i+1, lines[i], w)
+		}
+	}
+	catalogAssertUnchanged(t, dir, before)
+}
