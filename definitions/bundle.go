@@ -13,6 +13,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"testing/fstest"
 
 	"github.com/xuchang-gov/tongban/definitions/calendar"
 )
@@ -211,4 +212,22 @@ func rootCause(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// LoadJSON reads a bundle sent as one JSON object whose keys are file paths relative to the
+// bundle root and whose values are the files' JSON: how a bundle travels in one HTTP request.
+func LoadJSON(raw []byte, matterDirs ...string) (*Bundle, Problems) {
+	var files map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &files); err != nil {
+		return nil, Problems{{File: "", Message: "定义包应为 {文件路径: 文件内容} 形式的 JSON 对象：" + err.Error()}}
+	}
+	fsys := fstest.MapFS{}
+	for name, content := range files {
+		clean := path.Clean(strings.TrimPrefix(name, "/"))
+		if !fs.ValidPath(clean) || clean != name {
+			return nil, Problems{{File: name, Message: "文件路径无效（应为相对路径，如 matters/x/matter.json）"}}
+		}
+		fsys[clean] = &fstest.MapFile{Data: content}
+	}
+	return Load(fsys, matterDirs...)
 }

@@ -1,6 +1,7 @@
 package definitions_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"path"
@@ -148,5 +149,48 @@ func BenchmarkCompileExamples(b *testing.B) {
 		if _, problems := loadAndCompile(fsys); len(problems) > 0 {
 			b.Fatal(problems.Error())
 		}
+	}
+}
+
+func TestLoadFromZipAndJSON(t *testing.T) {
+	files := bundleFS(t, examplesDir)
+	var zipped bytes.Buffer
+	zw := zip.NewWriter(&zipped)
+	doc := map[string]json.RawMessage{}
+	for name, f := range files {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(f.Data)
+		doc[name] = f.Data
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(zipped.Bytes()), int64(zipped.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromZip, problems := definitions.Load(zr)
+	if len(problems) > 0 {
+		t.Fatal(problems.Error())
+	}
+	raw, _ := json.Marshal(doc)
+	fromJSON, problems := definitions.LoadJSON(raw)
+	if len(problems) > 0 {
+		t.Fatal(problems.Error())
+	}
+	fromDir, _ := definitions.Load(files)
+	for i, m := range fromDir.Matters {
+		want, _ := m.Hash()
+		for _, other := range []*definitions.Bundle{fromZip, fromJSON} {
+			if got, _ := other.Matters[i].Hash(); got != want {
+				t.Errorf("%s: hash %s, want %s", m.Slug, got, want)
+			}
+		}
+	}
+	if _, problems := definitions.LoadJSON([]byte(`{"../etc/passwd": {}}`)); len(problems) != 1 {
+		t.Errorf("a path escaping the bundle must be refused, got %v", problems)
 	}
 }

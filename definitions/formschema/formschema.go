@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 )
 
 // FieldError is one validation problem: the JSON pointer of the field and a Chinese message.
@@ -125,6 +126,12 @@ func (s *Schema) Validate(doc any) []FieldError {
 }
 
 func (s *Schema) collect(e *jsonschema.ValidationError, out *[]FieldError) {
+	switch e.ErrorKind.(type) {
+	case *kind.Contains, *kind.MinContains:
+		// The causes say why each item fails to match; the fault is that none matched.
+		*out = append(*out, s.explain(e.InstanceLocation, e.ErrorKind)...)
+		return
+	}
 	if len(e.Causes) > 0 {
 		for _, c := range e.Causes {
 			s.collect(c, out)

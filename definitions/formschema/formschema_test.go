@@ -126,3 +126,21 @@ func TestShape(t *testing.T) {
 		t.Fatalf("age: %+v", f)
 	}
 }
+
+func TestContainsAndConstMessages(t *testing.T) {
+	s, err := formschema.Compile("c.json", []byte(`{"type": "object", "properties": {
+	  "agree": {"type": "boolean", "title": "承诺", "const": true},
+	  "units": {"type": "array", "title": "参建单位", "contains": {"properties": {"role": {"const": "勘察单位"}}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := s.ValidateJSON([]byte(`{"agree": false, "units": [{"role": "设计单位"}, {"role": "施工单位"}]}`))
+	want := "/agree: 「承诺」必须选择「是」\n/units: 「参建单位」中至少要有一项符合要求"
+	got := make([]string, len(errs))
+	for i, e := range errs {
+		got[i] = e.String()
+	}
+	if strings.Join(got, "\n") != want {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), want)
+	}
+}

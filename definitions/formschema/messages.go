@@ -88,7 +88,12 @@ func (s *Schema) explain(location []string, k jsonschema.ErrorKind) []FieldError
 	case *kind.Enum:
 		return one("的取值不在可选范围内（可选：%s）", joinValues(k.Want))
 	case *kind.Const:
+		if b, ok := k.Want.(bool); ok {
+			return one("必须选择「%s」", map[bool]string{true: "是", false: "否"}[b])
+		}
 		return one("的取值必须为 %v", k.Want)
+	case *kind.Contains, *kind.MinContains:
+		return one("中至少要有一项符合要求")
 	case *kind.Minimum:
 		return one("不能小于 %s", ratText(k.Want))
 	case *kind.Maximum:
