@@ -221,13 +221,22 @@ func LoadJSON(raw []byte, matterDirs ...string) (*Bundle, Problems) {
 	if err := json.Unmarshal(raw, &files); err != nil {
 		return nil, Problems{{File: "", Message: "定义包应为 {文件路径: 文件内容} 形式的 JSON 对象：" + err.Error()}}
 	}
+	byName := make(map[string][]byte, len(files))
+	for name, content := range files {
+		byName[name] = content
+	}
+	return LoadFiles(byName, matterDirs...)
+}
+
+// LoadFiles reads a bundle held in memory as file contents by path relative to the root, as a
+// stored version keeps it.
+func LoadFiles(files map[string][]byte, matterDirs ...string) (*Bundle, Problems) {
 	fsys := fstest.MapFS{}
 	for name, content := range files {
-		clean := path.Clean(strings.TrimPrefix(name, "/"))
-		if !fs.ValidPath(clean) || clean != name {
+		if !fs.ValidPath(name) {
 			return nil, Problems{{File: name, Message: "文件路径无效（应为相对路径，如 matters/x/matter.json）"}}
 		}
-		fsys[clean] = &fstest.MapFile{Data: content}
+		fsys[name] = &fstest.MapFile{Data: content}
 	}
 	return Load(fsys, matterDirs...)
 }

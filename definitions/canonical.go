@@ -127,3 +127,33 @@ func Canonical(name string, raw []byte) ([]byte, error) {
 }
 
 func compareStrings(a, b string) int { return strings.Compare(a, b) }
+
+// VersionFiles returns everything one version of a matter needs, in canonical form, by path
+// relative to the bundle root: the matter's own files under matters/<slug>/ and the shared
+// files (orgs, calendar, connectors) as they were, so that a stored version compiles the same
+// forever.
+func (b *Bundle) VersionFiles(m *MatterDef) (map[string][]byte, error) {
+	own, err := m.CanonicalFiles()
+	if err != nil {
+		return nil, err
+	}
+	files := make(map[string][]byte, len(own)+8)
+	for name, data := range own {
+		files[path.Join(MattersDir, m.Slug, name)] = data
+	}
+	shared := map[string]any{OrgsFile: b.Orgs}
+	for _, y := range b.Calendar {
+		shared[fmt.Sprintf("%s/%d.json", CalendarDir, y.Year)] = y
+	}
+	for _, c := range b.Connectors {
+		shared[ConnectorsDir+"/"+c.Name+".json"] = c
+	}
+	for name, v := range shared {
+		data, err := encodeCanonical(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		files[name] = data
+	}
+	return files, nil
+}

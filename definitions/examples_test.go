@@ -194,3 +194,33 @@ func TestLoadFromZipAndJSON(t *testing.T) {
 		t.Errorf("a path escaping the bundle must be refused, got %v", problems)
 	}
 }
+
+// TestVersionFilesCompileAlone proves a stored version is self-contained: its files alone load
+// and compile to the same matter.
+func TestVersionFilesCompileAlone(t *testing.T) {
+	fsys := bundleFS(t, examplesDir)
+	b, _ := definitions.Load(fsys)
+	for _, m := range b.Matters {
+		files, err := b.VersionFiles(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, data := range files {
+			if f, ok := fsys[name]; !ok || !bytes.Equal(f.Data, data) {
+				t.Errorf("%s: version file differs from the canonical example file", name)
+			}
+		}
+		again, problems := definitions.LoadFiles(files)
+		if len(problems) > 0 {
+			t.Fatal(problems.Error())
+		}
+		plan, problems := definitions.Compile(again)
+		if len(problems) > 0 {
+			t.Fatal(problems.Error())
+		}
+		want, _ := m.Hash()
+		if got := plan.Matter(m.Slug).Hash; got != want {
+			t.Errorf("%s: hash %s, want %s", m.Slug, got, want)
+		}
+	}
+}
