@@ -129,6 +129,9 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 			}
 		}
 		kind := nodeKinds[from.Type]
+		if e.On != "" && len(g.Next(e.From, e.On)) > 0 {
+			c.r.add(at+"/on", "节点 %s 已有结果为 %s 的连线，同一结果只能有一条", e.From, e.On)
+		}
 		if e.On != "" && !slices.Contains(kind.outcomes(), e.On) {
 			c.r.add(at+"/on", "%s 节点的结果只能是：%s", from.Type, outcomeList(kind.outcomes()))
 		}
