@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/xuchang-gov/tongban/examples"
+	"github.com/xuchang-gov/tongban/runtime/httpapi"
+	"github.com/xuchang-gov/tongban/runtime/service"
+)
+
+func init() {
+	commands["serve"] = command{summary: "启动服务（--demo 导入示例事项和演示账号）", run: runServe}
+}
+
+// demoCredentialsFile is where --demo writes the demo users' tokens, for people and scripts.
+const demoCredentialsFile = "demo-credentials.json"
+
+func (app *App) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(app.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+func runServe(ctx context.Context, app *App, args []string) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(app.Stderr)
+	var sf storeFlags
+	sf.register(fs)
+	addr := fs.String("addr", ":8080", "监听地址")
+	demo := fs.Bool("demo", false, "空数据目录时导入示例事项并创建演示账号，令牌写入数据目录的 "+demoCredentialsFile)
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	svc, db, err := sf.open(ctx, app)
+	if err != nil {
+		fmt.Fprintln(app.Stderr, "tongban serve: 无法打开数据库：", err)
+		return 1
+	}
+	defer db.Close()
+	if *demo {
+		if err := prepareDemo(ctx, app, svc, app.abs(sf.data)); err != nil {
+			fmt.Fprintln(app.Stderr, "tongban serve: 准备演示数据失败：", err)
+			return 1
+		}
+	}
+	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Logger: app.logger()})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintln(app.Stderr, "tongban serve:", err)
+		return 1
+	}
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	go svc.RunTimers(ctx, 30*time.Second)
+	fmt.Fprintf(app.Stdout, "tongban 已启动：http://%s/api/v1/openapi.json\n", displayAddr(ln.Addr()))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		fmt.Fprintln(app.Stderr, "tongban serve:", err)
+		return 1
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintln(app.Stderr, "tongban serve:", err)
+	}
+	return 0
+}
+
+func displayAddr(a net.Addr) string {
+	host, port, _ := net.SplitHostPort(a.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// prepareDemo imports the example matters and creates the demo users once per data folder;
+// later starts reuse them.
+func prepareDemo(ctx context.Context, app *App, svc *service.Service, data string) error {
+	path := filepath.Join(data, demoCredentialsFile)
+	raw, err := os.ReadFile(path)
+	if err == nil {
+		var creds []service.Credential
+		if err := json.Unmarshal(raw, &creds); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		printCredentials(app, creds, path)
+		return nil
+	}
+	results, problems, err := svc.Import(ctx, examples.Bundle, true)
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		return problems
+	}
+	for _, r := range results {
+		fmt.Fprintf(app.Stdout, "已发布事项 %s 第 %d 版\n", r.Slug, r.Version)
+	}
+	creds, err := svc.SeedDemo(ctx)
+	if err != nil {
+		return err
+	}
+	out, err := json.MarshalIndent(creds, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		return err
+	}
+	printCredentials(app, creds, path)
+	return nil
+}
+
+func printCredentials(app *App, creds []service.Credential, path string) {
+	fmt.Fprintln(app.Stdout, "演示账号（全部令牌见 "+path+"）：")
+	shown := 0
+	for _, c := range creds {
+		if c.Kind != "staff" || shown < 8 {
+			fmt.Fprintf(app.Stdout, "  %-28s %-10s %s\n", c.Name, c.Kind, c.Token)
+			if c.Kind == "staff" {
+				shown++
+			}
+		}
+	}
+}

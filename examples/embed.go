@@ -1,0 +1,10 @@
+// Package examples holds the example bundle of 许昌 matters, embedded so that
+// `tongban serve --demo` works from the binary alone.
+package examples
+
+import "embed"
+
+// Bundle is the example bundle: orgs.json, calendar/, connectors/ and matters/.
+//
+//go:embed orgs.json calendar connectors matters
+var Bundle embed.FS

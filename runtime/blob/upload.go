@@ -1,0 +1,92 @@
+package blob
+
+import (
+	"bytes"
+	"net/http"
+	"path"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// fileTypes maps the file types a material may allow (materials.json fileTypes) to the media
+// types their content really has.
+var fileTypes = map[string][]string{
+	"pdf":  {"application/pdf"},
+	"jpg":  {"image/jpeg"},
+	"jpeg": {"image/jpeg"},
+	"png":  {"image/png"},
+	"gif":  {"image/gif"},
+	"bmp":  {"image/bmp"},
+	"webp": {"image/webp"},
+	"tif":  {"image/tiff"},
+	"tiff": {"image/tiff"},
+	"ofd":  {"application/zip"},
+	"zip":  {"application/zip"},
+	"docx": {"application/zip"},
+	"xlsx": {"application/zip"},
+	"doc":  {"application/x-ole-storage"},
+	"xls":  {"application/x-ole-storage"},
+	"txt":  {"text/plain; charset=utf-8"},
+}
+
+var oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+
+var tiffMagics = [][]byte{[]byte("II*\x00"), []byte("MM\x00*")}
+
+// SniffType returns the media type of content from its first bytes (at least 512 of them
+// when there are), looking at the content, never at the name.
+func SniffType(head []byte) string {
+	switch {
+	case bytes.HasPrefix(head, oleMagic):
+		return "application/x-ole-storage"
+	case bytes.HasPrefix(head, tiffMagics[0]) || bytes.HasPrefix(head, tiffMagics[1]):
+		return "image/tiff"
+	}
+	return http.DetectContentType(head)
+}
+
+// TypeAllowed reports whether content sniffed as mediaType may be stored as one of the allowed
+// file types, and which one it is.
+func TypeAllowed(mediaType string, allowed []string) (string, bool) {
+	for _, ext := range allowed {
+		for _, mt := range fileTypes[strings.ToLower(ext)] {
+			if mt == mediaType {
+				return strings.ToLower(ext), true
+			}
+		}
+	}
+	return "", false
+}
+
+// SafeName neutralises an uploaded file name: only the last path element, no control or
+// bidirectional characters, none of the characters Windows forbids, no leading dots, at most
+// 100 characters; an empty result becomes "file".
+func SafeName(name string) string {
+	name = strings.ReplaceAll(name, "\\", "/")
+	if name = path.Base(name); name == "/" || name == "." {
+		return "file"
+	}
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case r == utf8.RuneError, unicode.IsControl(r), unicode.Is(unicode.Bidi_Control, r),
+			strings.ContainsRune(`<>:"/\|?*`, r):
+			b.WriteRune('_')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	safe := strings.TrimLeft(strings.TrimSpace(b.String()), ".")
+	if utf8.RuneCountInString(safe) > 100 {
+		ext := path.Ext(safe)
+		if utf8.RuneCountInString(ext) > 10 {
+			ext = ""
+		}
+		safe = string([]rune(safe)[:100-utf8.RuneCountInString(ext)]) + ext
+	}
+	if safe == "" {
+		return "file"
+	}
+	return safe
+}

@@ -1,0 +1,244 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/xuchang-gov/tongban/runtime"
+)
+
+// operation is one route with what the OpenAPI document says of it.
+type operation struct {
+	method, path string
+	summary, tag string
+	auth         authLevel
+	query        []string
+	request      any
+	response     any
+	upload       bool
+	handler      gin.HandlerFunc
+}
+
+type authLevel int
+
+const (
+	public authLevel = iota
+	optional
+	required
+)
+
+func (s *Server) handle(op operation) {
+	handlers := []gin.HandlerFunc{}
+	if op.auth != public {
+		handlers = append(handlers, s.authenticate(op.auth == required))
+	}
+	handlers = append(handlers, op.handler)
+	s.engine.Handle(op.method, op.path, handlers...)
+	s.ops = append(s.ops, op)
+}
+
+// respond writes a successful answer, or the error.
+func (s *Server) respond(c *gin.Context, status int, v any, err error) {
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(status, v)
+}
+
+type listAnswer[T any] struct {
+	Items []T `json:"items"`
+	Total int `json:"total"`
+}
+
+type draftForm struct {
+	Form     json.RawMessage `json:"form"`
+	Deferred []string        `json:"deferred,omitempty"`
+}
+
+type correctionRequest struct {
+	Opinion   string   `json:"opinion"`
+	Materials []string `json:"materials"`
+}
+
+type ok struct {
+	OK bool `json:"ok"`
+}
+
+func (s *Server) routes() {
+	s.handle(operation{method: "GET", path: "/api/v1/openapi.json", summary: "本接口的 OpenAPI 3.1 文档", tag: "meta",
+		handler: func(c *gin.Context) { c.JSON(http.StatusOK, s.OpenAPI()) }})
+
+	s.handle(operation{method: "GET", path: "/api/v1/matters", summary: "事项列表与搜索", tag: "matters",
+		query: []string{"q", "serviceObject", "org"}, response: listAnswer[runtime.MatterSummary]{},
+		handler: func(c *gin.Context) {
+			items, err := s.Matters.ListMatters(c.Request.Context(), runtime.MatterFilter{
+				Query: c.Query("q"), ServiceObject: c.Query("serviceObject"), OrgCode: c.Query("org")})
+			s.respond(c, http.StatusOK, listAnswer[runtime.MatterSummary]{Items: items, Total: len(items)}, err)
+		}})
+	s.handle(operation{method: "GET", path: "/api/v1/matters/:slug", summary: "办事指南（含申请表和材料清单）", tag: "matters",
+		response: runtime.Guide{}, handler: func(c *gin.Context) {
+			g, err := s.Matters.MatterGuide(c.Request.Context(), c.Param("slug"))
+			s.respond(c, http.StatusOK, g, err)
+		}})
+
+	s.handle(operation{method: "POST", path: "/api/v1/cases", summary: "申报（或保存草稿）；Idempotency-Key 请求头使重试不会重复申报", tag: "cases",
+		auth: required, request: runtime.SubmitCase{}, response: runtime.CaseView{}, handler: func(c *gin.Context) {
+			var req runtime.SubmitCase
+			if err := s.decode(c, &req); err != nil {
+				s.fail(c, err)
+				return
+			}
+			req.IdempotencyKey = c.GetHeader("Idempotency-Key")
+			v, err := s.Cases.SubmitCase(c.Request.Context(), user(c), req)
+			s.respond(c, http.StatusCreated, v, err)
+		}})
+	s.handle(operation{method: "GET", path: "/api/v1/cases", summary: "我的办件（申请人）或本机构办件（工作人员）", tag: "cases",
+		auth: required, query: []string{"status", "matter", "offset", "limit"}, response: listAnswer[runtime.CaseView]{},
+		handler: func(c *gin.Context) {
+			offset, _ := strconv.Atoi(c.Query("offset"))
+			limit, _ := strconv.Atoi(c.Query("limit"))
+			items, total, err := s.Cases.ListCases(c.Request.Context(), user(c), runtime.CaseFilter{
+				Status: runtime.Status(c.Query("status")), Matter: c.Query("matter"), Offset: offset, Limit: limit})
+			s.respond(c, http.StatusOK, listAnswer[runtime.CaseView]{Items: items, Total: total}, err)
+		}})
+	s.handle(operation{method: "GET", path: "/api/v1/cases/:number", summary: "办件详情", tag: "cases",
+		auth: required, response: runtime.CaseView{}, handler: func(c *gin.Context) {
+			v, err := s.Cases.GetCase(c.Request.Context(), user(c), c.Param("number"))
+			s.respond(c, http.StatusOK, v, err)
+		}})
+	s.handle(operation{method: "PUT", path: "/api/v1/cases/:number/form", summary: "保存草稿", tag: "cases",
+		auth: required, request: draftForm{}, response: runtime.CaseView{}, handler: func(c *gin.Context) {
+			var req draftForm
+			if err := s.decode(c, &req); err != nil {
+				s.fail(c, err)
+				return
+			}
+			v, err := s.Cases.SaveDraft(c.Request.Context(), user(c), c.Param("number"), req.Form)
+			s.respond(c, http.StatusOK, v, err)
+		}})
+	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/submit", summary: "提交草稿", tag: "cases",
+		auth: required, request: draftForm{}, response: runtime.CaseView{}, handler: func(c *gin.Context) {
+			var req draftForm
+			if err := s.decode(c, &req); err != nil {
+				s.fail(c, err)
+				return
+			}
+			v, err := s.Cases.SubmitDraft(c.Request.Context(), user(c), c.Param("number"), req.Form, req.Deferred)
+			s.respond(c, http.StatusOK, v, err)
+		}})
+	s.handle(operation{method: "GET", path: "/api/v1/cases/:number/events", summary: "办件全程留痕（审计链）", tag: "cases",
+		auth: required, response: []runtime.Event{}, handler: func(c *gin.Context) {
+			v, err := s.Cases.CaseEvents(c.Request.Context(), user(c), c.Param("number"))
+			s.respond(c, http.StatusOK, v, err)
+		}})
+	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/materials/:material", summary: "上传材料（multipart，字段名 file）", tag: "cases",
+		auth: required, upload: true, response: runtime.MaterialFile{}, handler: s.uploadMaterial})
+	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/correction", summary: "要求补齐补正（计时暂停）", tag: "acceptance",
+		auth: required, request: correctionRequest{}, response: runtime.CaseView{}, handler: func(c *gin.Context) {
+			var req correctionRequest
+			if err := s.decode(c, &req); err != nil {
+				s.fail(c, err)
+				return
+			}
+			v, err := s.Cases.RequestCorrection(c.Request.Context(), user(c), c.Param("number"), req.Opinion, req.Materials)
+			s.respond(c, http.StatusOK, v, err)
+		}})
+	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/correction/resume", summary: "补正后重新提交（计时恢复）", tag: "cases",
+		auth: required, request: draftForm{}, response: runtime.CaseView{}, handler: func(c *gin.Context) {
+			var req draftForm
+			if err := s.decode(c, &req); err != nil {
+				s.fail(c, err)
+				return
+			}
+			v, err := s.Cases.ResumeCorrection(c.Request.Context(), user(c), c.Param("number"), req.Form)
+			s.respond(c, http.StatusOK, v, err)
+		}})
+	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/evaluation", summary: "好差评（1–5 分，每个账号每件一次）", tag: "cases",
+		auth: required, request: runtime.Evaluation{}, response: ok{}, handler: func(c *gin.Context) {
+			var req runtime.Evaluation
+			if err := s.decode(c, &req); err != nil {
+				s.fail(c, err)
+				return
+			}
+			err := s.Cases.Evaluate(c.Request.Context(), user(c), c.Param("number"), req)
+			s.respond(c, http.StatusOK, ok{OK: true}, err)
+		}})
+	s.handle(operation{method: "GET", path: "/api/v1/progress", summary: "凭办件编号和查询码查询进度（无需登录）", tag: "cases",
+		query: []string{"number", "queryCode"}, response: runtime.Progress{}, handler: func(c *gin.Context) {
+			v, err := s.Cases.Progress(c.Request.Context(), c.Query("number"), c.Query("queryCode"))
+			s.respond(c, http.StatusOK, v, err)
+		}})
+
+	s.handle(operation{method: "GET", path: "/api/v1/tasks", summary: "待办（mine=1 只看我已认领的）", tag: "tasks",
+		auth: required, query: []string{"mine"}, response: listAnswer[runtime.TaskView]{}, handler: func(c *gin.Context) {
+			items, err := s.Tasks.ListTasks(c.Request.Context(), user(c), c.Query("mine") == "1")
+			s.respond(c, http.StatusOK, listAnswer[runtime.TaskView]{Items: items, Total: len(items)}, err)
+		}})
+	s.handle(operation{method: "POST", path: "/api/v1/tasks/:id/claim", summary: "认领待办", tag: "tasks",
+		auth: required, response: runtime.TaskView{}, handler: func(c *gin.Context) {
+			id, err := taskID(c)
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			v, err := s.Tasks.ClaimTask(c.Request.Context(), user(c), id)
+			s.respond(c, http.StatusOK, v, err)
+		}})
+	s.handle(operation{method: "POST", path: "/api/v1/tasks/:id/complete", summary: "办理：受理/不予受理、准予/不予，附意见", tag: "tasks",
+		auth: required, request: runtime.TaskAction{}, response: runtime.CaseView{}, handler: s.taskAction(s.completeTask)})
+	s.handle(operation{method: "POST", path: "/api/v1/tasks/:id/return", summary: "退回到之前的环节", tag: "tasks",
+		auth: required, request: runtime.TaskAction{}, response: runtime.CaseView{}, handler: s.taskAction(s.returnTask)})
+}
+
+func taskID(c *gin.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, runtime.Errorf(runtime.ENOTFOUND, "待办 %s 不存在", c.Param("id"))
+	}
+	return id, nil
+}
+
+func (s *Server) completeTask(c *gin.Context, id int64, a runtime.TaskAction) (*runtime.CaseView, error) {
+	return s.Tasks.CompleteTask(c.Request.Context(), user(c), id, a)
+}
+
+func (s *Server) returnTask(c *gin.Context, id int64, a runtime.TaskAction) (*runtime.CaseView, error) {
+	return s.Tasks.ReturnTask(c.Request.Context(), user(c), id, a)
+}
+
+func (s *Server) taskAction(do func(*gin.Context, int64, runtime.TaskAction) (*runtime.CaseView, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, err := taskID(c)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		var a runtime.TaskAction
+		if err := s.decode(c, &a); err != nil {
+			s.fail(c, err)
+			return
+		}
+		v, err := do(c, id, a)
+		s.respond(c, http.StatusOK, v, err)
+	}
+}
+
+func (s *Server) uploadMaterial(c *gin.Context) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.MaxUploadBytes+1<<20)
+	file, header, err := c.Request.FormFile("file")
+	if err != nil {
+		if _, tooLarge := err.(*http.MaxBytesError); tooLarge {
+			s.fail(c, runtime.Errorf(runtime.ETOOLARGE, "文件超过 %d MB 的上限", s.MaxUploadBytes>>20))
+			return
+		}
+		s.fail(c, runtime.Invalid("请以 multipart/form-data 上传，文件字段名为 file", runtime.FieldError{Pointer: "/file", Message: "缺少文件"}))
+		return
+	}
+	defer file.Close()
+	v, err := s.Cases.UploadMaterial(c.Request.Context(), user(c), c.Param("number"), c.Param("material"), header.Filename, file)
+	s.respond(c, http.StatusCreated, v, err)
+}

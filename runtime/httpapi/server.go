@@ -1,0 +1,78 @@
+// Package httpapi is the JSON API (/api/v1) over HTTP with gin: thin handlers that decode the
+// request, call one service method and encode the answer, plus the OpenAPI 3.1 document built
+// from the same route table, so that no route goes undocumented.
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/xuchang-gov/tongban/runtime"
+)
+
+// Server serves the API.
+type Server struct {
+	Matters runtime.MatterService
+	Cases   runtime.CaseService
+	Tasks   runtime.TaskService
+	Users   runtime.UserService
+	Logger  *slog.Logger
+	// MaxJSONBytes bounds JSON request bodies; MaxUploadBytes bounds one material upload.
+	MaxJSONBytes   int64
+	MaxUploadBytes int64
+
+	engine *gin.Engine
+	ops    []operation
+}
+
+// New builds the server and its routes.
+func New(s Server) *Server {
+	gin.SetMode(gin.ReleaseMode)
+	srv := &s
+	if srv.Logger == nil {
+		srv.Logger = slog.Default()
+	}
+	if srv.MaxJSONBytes == 0 {
+		srv.MaxJSONBytes = 1 << 20
+	}
+	if srv.MaxUploadBytes == 0 {
+		srv.MaxUploadBytes = 50 << 20
+	}
+	srv.engine = gin.New()
+	srv.engine.Use(srv.recoverer())
+	srv.engine.HandleMethodNotAllowed = true
+	srv.engine.NoRoute(func(c *gin.Context) {
+		srv.fail(c, runtime.Errorf(runtime.ENOTFOUND, "没有这个接口：%s %s", c.Request.Method, c.Request.URL.Path))
+	})
+	srv.engine.NoMethod(func(c *gin.Context) {
+		srv.fail(c, &runtime.Error{Code: runtime.EINVALID, Message: "此接口不支持 " + c.Request.Method + " 方法"})
+	})
+	srv.routes()
+	return srv
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Routes lists the registered routes as "METHOD /path" with gin's :param syntax.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, r := range s.engine.Routes() {
+		out = append(out, r.Method+" "+r.Path)
+	}
+	return out
+}
+
+func (s *Server) recoverer() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if p := recover(); p != nil {
+				s.Logger.Error("panic serving request", "path", c.Request.URL.Path, "panic", p)
+				s.fail(c, runtime.Errorf(runtime.EINTERNAL, "panic"))
+			}
+		}()
+		c.Next()
+	}
+}

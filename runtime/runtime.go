@@ -1,0 +1,154 @@
+// Package runtime holds the domain of the running platform: cases (办件), their audit trail,
+// tasks and users, the service interfaces the HTTP layer calls, and the one error type every
+// layer returns. Its subpackages implement it: engine (the workflow interpreter, no I/O),
+// store (gorm on SQLite and PostgreSQL), service (use cases), httpapi (the JSON API).
+package runtime
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Status is where a case stands in its lifecycle.
+type Status string
+
+// The lifecycle of a case (DESIGN.md, runtime semantics).
+const (
+	StatusDraft        Status = "draft"        // 草稿
+	StatusSubmitted    Status = "submitted"    // 已提交（网上申报）
+	StatusPreReviewed  Status = "pre-reviewed" // 已预审
+	StatusAccepted     Status = "accepted"     // 已受理
+	StatusNotAccepted  Status = "not-accepted" // 不予受理
+	StatusCorrection   Status = "correction"   // 补齐补正（计时暂停）
+	StatusInApproval   Status = "in-approval"  // 审批中
+	StatusApproved     Status = "approved"     // 准予许可
+	StatusDenied       Status = "denied"       // 不予许可
+	StatusCertificated Status = "certificate-issued"
+	StatusDelivered    Status = "delivered"
+	StatusArchived     Status = "archived"
+)
+
+// StatusNames are the Chinese names users see.
+var StatusNames = map[Status]string{
+	StatusDraft: "草稿", StatusSubmitted: "已提交", StatusPreReviewed: "已预审", StatusAccepted: "已受理",
+	StatusNotAccepted: "不予受理", StatusCorrection: "补齐补正", StatusInApproval: "审批中",
+	StatusApproved: "准予许可", StatusDenied: "不予许可", StatusCertificated: "已制证",
+	StatusDelivered: "已送达", StatusArchived: "已归档",
+}
+
+// Case is one application and everything that happens to it (办件).
+type Case struct {
+	ID int64
+	// Number is what people read and quote (办件编号); QueryCode lets anyone look up progress.
+	Number    string
+	QueryCode string
+	// Matter and MatterVersion pin the case to the published definition it started on.
+	Matter        string
+	MatterVersion int
+	ApplicantID   int64
+	Channel       string // "online" or "window"
+	Status        Status
+	Form          json.RawMessage
+	OrgCode       string
+	DivisionCode  string
+	// Workflow is the engine's state, opaque to everyone else.
+	Workflow json.RawMessage
+	// Materials and Fees are the service's records of the case's materials and computed fees.
+	Materials   json.RawMessage
+	Fees        json.RawMessage
+	FeeTotal    float64
+	SubmittedAt *time.Time
+	AcceptedAt  *time.Time
+	ConcludedAt *time.Time
+	// DueAt is the promised deadline; StoppedAt is set while the clock is stopped (补正, 特别程序).
+	DueAt     *time.Time
+	StoppedAt *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// Revision increases with every change; updates compare it to refuse lost updates.
+	Revision int
+}
+
+// Event is one entry of a case's append-only audit trail. Hash chains each event to the one
+// before it (PrevHash), so that changing or removing an entry is detectable.
+type Event struct {
+	CaseID   int64
+	Seq      int
+	Type     string
+	Actor    string
+	At       time.Time
+	Data     json.RawMessage
+	PrevHash string
+	Hash     string
+}
+
+// TaskStatus is where a person's work item stands.
+type TaskStatus string
+
+const (
+	TaskOpen      TaskStatus = "open"
+	TaskClaimed   TaskStatus = "claimed"
+	TaskDone      TaskStatus = "done"
+	TaskCancelled TaskStatus = "cancelled"
+)
+
+// TaskKind says who or what a task waits for.
+type TaskKind string
+
+const (
+	TaskPerson      TaskKind = "person"      // a person with a role in an org
+	TaskTimer       TaskKind = "timer"       // the clock: done when DueAt passes
+	TaskConnector   TaskKind = "connector"   // an outside system's callback
+	TaskCertificate TaskKind = "certificate" // issuing the certificate
+	TaskDelivery    TaskKind = "delivery"    // confirmation that the result reached the applicant
+)
+
+// Task is work a case waits for at one workflow token: a person's acceptance, review or
+// decision, a timer, a department system's answer.
+type Task struct {
+	ID     int64
+	CaseID int64
+	Kind   TaskKind
+	// Token is the engine token the task belongs to; completing the task completes the token.
+	Token     int
+	Node      string
+	Name      string
+	OrgCode   string
+	Role      string
+	ClaimedBy int64
+	Status    TaskStatus
+	Outcome   string
+	Opinion   string
+	CreatedAt time.Time
+	DueAt     *time.Time
+	DoneAt    *time.Time
+}
+
+// Role is what a user may do.
+type Role string
+
+const (
+	RoleApplicant Role = "applicant"
+	RoleClerk     Role = "clerk"
+	RoleApprover  Role = "approver"
+	RoleAnalyst   Role = "analyst"
+	RoleAdmin     Role = "admin"
+	RoleAuditor   Role = "auditor"
+)
+
+// User is an applicant or a member of staff. Staff belong to an org and hold workflow roles
+// there (the roles named in orgs.json: clerk, reviewer, decider...).
+type User struct {
+	ID           int64
+	Name         string
+	Kind         string // "person", "enterprise" or "staff"
+	IDNumber     string
+	USCC         string
+	Mobile       string
+	OrgCode      string
+	Roles        []Role
+	OrgRoles     []string
+	DivisionCode string
+	Disabled     bool
+	CreatedAt    time.Time
+}

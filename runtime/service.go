@@ -1,0 +1,218 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"time"
+)
+
+// MatterSummary is a matter as the portal lists it.
+type MatterSummary struct {
+	Slug              string   `json:"slug"`
+	Name              string   `json:"name"`
+	Type              string   `json:"type"`
+	OrgCode           string   `json:"orgCode"`
+	OrgName           string   `json:"orgName"`
+	ServiceObjects    []string `json:"serviceObjects"`
+	PromisedLimitDays int      `json:"promisedLimitDays"`
+	ApprovalMode      string   `json:"approvalMode"`
+	Version           int      `json:"version"`
+}
+
+// MatterFilter narrows the matter list: Query matches names and keywords loosely.
+type MatterFilter struct {
+	Query         string
+	ServiceObject string
+	OrgCode       string
+}
+
+// Guide is everything a citizen reads before applying (办事指南), from the published version.
+type Guide struct {
+	MatterSummary
+	Catalog   json.RawMessage `json:"catalog"`
+	Materials json.RawMessage `json:"materials"`
+	Fees      json.RawMessage `json:"fees"`
+	Steps     []GuideStep     `json:"steps"`
+	Form      json.RawMessage `json:"form"`
+	FormUI    json.RawMessage `json:"formUi"`
+}
+
+// GuideStep is one step of the flow as the guide shows it.
+type GuideStep struct {
+	Node      string `json:"node"`
+	Name      string `json:"name"`
+	Type      string `json:"type"`
+	LimitDays int    `json:"limitDays,omitempty"`
+}
+
+// MatterService serves the published matters.
+type MatterService interface {
+	ListMatters(ctx context.Context, f MatterFilter) ([]MatterSummary, error)
+	// MatterGuide returns ENOTFOUND for an unknown or unpublished matter.
+	MatterGuide(ctx context.Context, slug string) (*Guide, error)
+}
+
+// SubmitCase is an application: the form, and the materials provided or deferred (容缺).
+type SubmitCase struct {
+	Matter  string          `json:"matter"`
+	Form    json.RawMessage `json:"form"`
+	Channel string          `json:"channel,omitempty"`
+	// Deferred lists deferrable materials the applicant will supply later.
+	Deferred []string `json:"deferred,omitempty"`
+	// Draft saves without submitting: no validation beyond well-formed JSON.
+	Draft bool `json:"draft,omitempty"`
+	// IdempotencyKey makes a retried request return the case the first one created.
+	IdempotencyKey string `json:"-"`
+}
+
+// MaterialStatus is one material as it stands on a case.
+type MaterialStatus struct {
+	ID       string         `json:"id"`
+	Name     string         `json:"name"`
+	Required bool           `json:"required"`
+	Deferred bool           `json:"deferred"`
+	DueAt    *time.Time     `json:"dueAt,omitempty"`
+	Files    []MaterialFile `json:"files"`
+}
+
+// MaterialFile is one stored file of a material.
+type MaterialFile struct {
+	Name      string    `json:"name"`
+	MediaType string    `json:"mediaType"`
+	Size      int64     `json:"size"`
+	SHA256    string    `json:"sha256"`
+	At        time.Time `json:"at"`
+}
+
+// FeeLine is one computed fee.
+type FeeLine struct {
+	ID     string  `json:"id"`
+	Name   string  `json:"name"`
+	Kind   string  `json:"kind"`
+	Amount float64 `json:"amount"`
+}
+
+// Deadline is how the case stands against its promised limit.
+type Deadline struct {
+	DueAt         *time.Time `json:"dueAt,omitempty"`
+	RemainingDays int        `json:"remainingDays"`
+	// Warning is "normal", "yellow" (one working day or less left) or "red" (overdue).
+	Warning string `json:"warning"`
+	Stopped bool   `json:"stopped"`
+}
+
+// CaseView is a case with what its viewer needs to see of it.
+type CaseView struct {
+	Number        string           `json:"number"`
+	QueryCode     string           `json:"queryCode,omitempty"`
+	Matter        string           `json:"matter"`
+	MatterName    string           `json:"matterName"`
+	MatterVersion int              `json:"matterVersion"`
+	Status        Status           `json:"status"`
+	StatusName    string           `json:"statusName"`
+	Channel       string           `json:"channel"`
+	Form          json.RawMessage  `json:"form"`
+	Materials     []MaterialStatus `json:"materials"`
+	Fees          []FeeLine        `json:"fees"`
+	FeeTotal      float64          `json:"feeTotal"`
+	Tasks         []TaskView       `json:"tasks"`
+	Deadline      Deadline         `json:"deadline"`
+	SubmittedAt   *time.Time       `json:"submittedAt,omitempty"`
+	ConcludedAt   *time.Time       `json:"concludedAt,omitempty"`
+	Evaluation    *Evaluation      `json:"evaluation,omitempty"`
+}
+
+// TaskView is a task as a worklist shows it.
+type TaskView struct {
+	ID         int64      `json:"id"`
+	CaseNumber string     `json:"caseNumber"`
+	MatterName string     `json:"matterName"`
+	Kind       TaskKind   `json:"kind"`
+	Node       string     `json:"node"`
+	Name       string     `json:"name"`
+	OrgCode    string     `json:"orgCode"`
+	Role       string     `json:"role"`
+	Status     TaskStatus `json:"status"`
+	ClaimedBy  int64      `json:"claimedBy,omitempty"`
+	Outcome    string     `json:"outcome,omitempty"`
+	Opinion    string     `json:"opinion,omitempty"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	DueAt      *time.Time `json:"dueAt,omitempty"`
+}
+
+// CaseFilter narrows a case list.
+type CaseFilter struct {
+	Status Status
+	Matter string
+	Offset int
+	Limit  int
+}
+
+// Progress is what anyone with the case number and query code may see, without an account.
+type Progress struct {
+	Number     string          `json:"number"`
+	MatterName string          `json:"matterName"`
+	Status     Status          `json:"status"`
+	StatusName string          `json:"statusName"`
+	Steps      []ProgressStep  `json:"steps"`
+	Deadline   Deadline        `json:"deadline"`
+	Applicant  string          `json:"applicant"`
+	Extra      json.RawMessage `json:"-"`
+}
+
+// ProgressStep is one event of the public timeline.
+type ProgressStep struct {
+	At   time.Time `json:"at"`
+	Name string    `json:"name"`
+}
+
+// Evaluation is the applicant's rating of the service (好差评).
+type Evaluation struct {
+	Score   int       `json:"score"`
+	Comment string    `json:"comment,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// TaskAction completes, returns or hands back a task.
+type TaskAction struct {
+	// Outcome is one of the node's outcomes: accept, not-accept, approve, deny.
+	Outcome string `json:"outcome"`
+	Opinion string `json:"opinion"`
+	// To is the earlier node a return sends the case back to.
+	To string `json:"to,omitempty"`
+}
+
+// CaseService runs cases. Methods return EINVALID with fields for bad input, ENOTFOUND for
+// cases the user may not see (never revealing that they exist), EFORBIDDEN for actions the
+// user may not take, ECONFLICT when the case moved meanwhile.
+type CaseService interface {
+	SubmitCase(ctx context.Context, u *User, req SubmitCase) (*CaseView, error)
+	// SubmitDraft submits a saved draft, optionally replacing its form first.
+	SubmitDraft(ctx context.Context, u *User, number string, form json.RawMessage, deferred []string) (*CaseView, error)
+	SaveDraft(ctx context.Context, u *User, number string, form json.RawMessage) (*CaseView, error)
+	GetCase(ctx context.Context, u *User, number string) (*CaseView, error)
+	ListCases(ctx context.Context, u *User, f CaseFilter) ([]CaseView, int, error)
+	CaseEvents(ctx context.Context, u *User, number string) ([]Event, error)
+	UploadMaterial(ctx context.Context, u *User, number, material, filename string, r io.Reader) (*MaterialFile, error)
+	Progress(ctx context.Context, number, queryCode string) (*Progress, error)
+	Evaluate(ctx context.Context, u *User, number string, e Evaluation) error
+	// RequestCorrection stops the clock and asks the applicant for the listed materials.
+	RequestCorrection(ctx context.Context, u *User, number string, opinion string, materials []string) (*CaseView, error)
+	// ResumeCorrection is the applicant's answer: the clock runs again.
+	ResumeCorrection(ctx context.Context, u *User, number string, form json.RawMessage) (*CaseView, error)
+}
+
+// TaskService is the approvers' and clerks' worklist.
+type TaskService interface {
+	ListTasks(ctx context.Context, u *User, mine bool) ([]TaskView, error)
+	ClaimTask(ctx context.Context, u *User, id int64) (*TaskView, error)
+	CompleteTask(ctx context.Context, u *User, id int64, a TaskAction) (*CaseView, error)
+	ReturnTask(ctx context.Context, u *User, id int64, a TaskAction) (*CaseView, error)
+}
+
+// UserService authenticates API callers.
+type UserService interface {
+	// Authenticate returns EUNAUTHORIZED for an unknown or disabled token.
+	Authenticate(ctx context.Context, token string) (*User, error)
+}

@@ -1,0 +1,64 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/xuchang-gov/tongban/definitions/cn"
+	"github.com/xuchang-gov/tongban/runtime"
+)
+
+// Credential is a user created for a demo, with the API token to act as them.
+type Credential struct {
+	Name     string   `json:"name"`
+	Kind     string   `json:"kind"`
+	Org      string   `json:"org,omitempty"`
+	Roles    []string `json:"roles,omitempty"`
+	IDNumber string   `json:"idNumber,omitempty"`
+	USCC     string   `json:"uscc,omitempty"`
+	Token    string   `json:"token"`
+}
+
+// SeedDemo creates the demo users: two citizens, an elder past 80, an enterprise, and one staff
+// member for every role of every org, each with an API token.
+func (s *Service) SeedDemo(ctx context.Context) ([]Credential, error) {
+	birth := func(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
+	users := []runtime.User{
+		{Name: "张伟", Kind: "person", IDNumber: cn.MakeIDNumber("411002", birth(1986, 5, 12), 31), Mobile: "13803741234", DivisionCode: "411002"},
+		{Name: "李秀兰", Kind: "person", IDNumber: cn.MakeIDNumber("411003", birth(1990, 9, 3), 42), Mobile: "15937401234", DivisionCode: "411003"},
+		{Name: "王桂英", Kind: "person", IDNumber: cn.MakeIDNumber("411002", birth(1941, 3, 15), 12), Mobile: "13903745678", DivisionCode: "411002"},
+		{Name: "许昌瑞祥置业有限公司", Kind: "enterprise", USCC: cn.MakeUSCC("91411003MA9KXY7Q8"), Mobile: "18637401234", DivisionCode: "411003"},
+	}
+	s.mu.RLock()
+	for _, o := range s.orgs {
+		for _, role := range o.Roles {
+			users = append(users, runtime.User{Name: o.Name + "·" + role, Kind: "staff", OrgCode: o.Code, OrgRoles: []string{role},
+				Roles: []runtime.Role{staffRole(role)}, DivisionCode: o.DivisionCode})
+		}
+	}
+	s.mu.RUnlock()
+	var out []Credential
+	for _, u := range users {
+		created, err := s.db.CreateUser(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		token, err := s.db.CreateToken(ctx, created.ID, "demo", nil)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Credential{Name: u.Name, Kind: u.Kind, Org: u.OrgCode, Roles: u.OrgRoles, IDNumber: u.IDNumber, USCC: u.USCC, Token: token})
+	}
+	return out, nil
+}
+
+// staffRole maps a workflow role to the platform role that governs what a user may do.
+func staffRole(role string) runtime.Role {
+	switch role {
+	case "clerk":
+		return runtime.RoleClerk
+	case "admin":
+		return runtime.RoleAdmin
+	}
+	return runtime.RoleApprover
+}

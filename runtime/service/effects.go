@@ -1,0 +1,151 @@
+package service
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/definitions/rules"
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/engine"
+	"github.com/xuchang-gov/tongban/runtime/store"
+)
+
+// move is one change of a case being prepared inside a unit of work: the engine's new state
+// and everything its effects ask for, written together when the unit of work commits.
+type move struct {
+	c      *runtime.Case
+	plan   *definitions.Plan
+	mp     *definitions.MatterPlan
+	state  engine.State
+	vars   rules.Vars
+	at     time.Time
+	actor  string
+	tasks  []runtime.Task
+	events []runtime.Event
+	outbox []store.OutboxMessage
+	// cancelled lists the tokens whose open tasks are withdrawn.
+	cancelled []int
+}
+
+func (m *move) record(typ string, data any) {
+	m.events = append(m.events, event(typ, m.actor, m.at, data))
+}
+
+// apply carries out the engine's effects. Certificates are issued at once, and the engine is
+// stepped on, so that one call leaves the case waiting for people or the outside world only.
+func (m *move) apply(effects []engine.Effect) error {
+	for len(effects) > 0 {
+		e := effects[0]
+		effects = effects[1:]
+		switch e := e.(type) {
+		case engine.CreateTask:
+			org := e.Org
+			if org == "" {
+				org = m.mp.Def.Matter.Org.Code
+			}
+			t := runtime.Task{CaseID: m.c.ID, Kind: runtime.TaskPerson, Token: e.Token, Node: e.Node, Name: e.Name,
+				OrgCode: org, Role: e.Role, Status: runtime.TaskOpen, CreatedAt: m.at}
+			if e.LimitDays > 0 {
+				due := dueAfter(m.plan.Calendar, m.at, e.LimitDays)
+				t.DueAt = &due
+			}
+			m.tasks = append(m.tasks, t)
+			m.record("task-created", map[string]any{"node": e.Node, "name": e.Name, "org": org, "role": e.Role, "token": e.Token})
+		case engine.CancelTask:
+			m.cancelled = append(m.cancelled, e.Token)
+			m.record("task-cancelled", map[string]any{"node": e.Node, "token": e.Token})
+		case engine.CallConnector:
+			m.tasks = append(m.tasks, runtime.Task{CaseID: m.c.ID, Kind: runtime.TaskConnector, Token: e.Token, Node: e.Node,
+				Name: m.mp.Workflow.Nodes[e.Node].Name, Status: runtime.TaskOpen, CreatedAt: m.at})
+			payload, _ := json.Marshal(map[string]any{"case": m.c.Number, "node": e.Node, "token": e.Token, "connector": e.Connector})
+			m.outbox = append(m.outbox, store.OutboxMessage{Topic: "connector.push." + e.Connector, Payload: payload,
+				IdempotencyKey: fmt.Sprintf("case:%s:token:%d", m.c.Number, e.Token)})
+			m.record("connector-called", map[string]any{"node": e.Node, "connector": e.Connector, "token": e.Token})
+		case engine.StartTimer:
+			due := dueAfter(m.plan.Calendar, m.at, e.WaitDays)
+			m.tasks = append(m.tasks, runtime.Task{CaseID: m.c.ID, Kind: runtime.TaskTimer, Token: e.Token, Node: e.Node,
+				Name: m.mp.Workflow.Nodes[e.Node].Name, Status: runtime.TaskOpen, CreatedAt: m.at, DueAt: &due})
+			m.record("timer-started", map[string]any{"node": e.Node, "until": due, "token": e.Token})
+		case engine.IssueCertificate:
+			more, err := m.issueCertificate(e)
+			if err != nil {
+				return err
+			}
+			effects = append(more, effects...)
+		case engine.AwaitDelivery:
+			m.tasks = append(m.tasks, runtime.Task{CaseID: m.c.ID, Kind: runtime.TaskDelivery, Token: e.Token, Node: e.Node,
+				Name: m.mp.Workflow.Nodes[e.Node].Name, OrgCode: m.mp.Def.Matter.Org.Code, Role: "clerk",
+				Status: runtime.TaskOpen, CreatedAt: m.at})
+			m.record("delivery-awaited", map[string]any{"node": e.Node, "token": e.Token})
+		case engine.AutoDecision:
+			m.record("auto-decision", map[string]any{
+				"node": e.Node, "outcome": e.Outcome, "reason": e.Reason, "rules": e.Rules, "at": e.At,
+				"inputs": map[string]any{"form": m.vars["form"], "applicant": m.vars["applicant"], "materials": m.vars["materials"], "now": m.vars["now"]},
+			})
+		case engine.ConditionError:
+			m.record("condition-error", e)
+		case engine.Moved:
+			m.record("moved", e)
+			m.onMoved(e)
+		case engine.Conclude:
+			m.conclude(e.Result)
+		}
+	}
+	raw, err := json.Marshal(m.state)
+	m.c.Workflow = raw
+	return err
+}
+
+// onMoved keeps the case's status in step with where the workflow is.
+func (m *move) onMoved(e engine.Moved) {
+	if e.Outcome == "accept" {
+		at := m.at
+		m.c.AcceptedAt = &at
+		due := dueAfter(m.plan.Calendar, m.at, m.mp.Def.Matter.PromisedLimitDays)
+		m.c.DueAt = &due
+		m.c.Status = runtime.StatusInApproval
+		m.record("accepted", map[string]any{"dueAt": due})
+	}
+	if from := m.mp.Workflow.Nodes[e.From]; from != nil && from.Type == "delivery" {
+		m.c.Status = runtime.StatusDelivered
+	}
+}
+
+func (m *move) conclude(result string) {
+	at := m.at
+	m.c.ConcludedAt = &at
+	switch result {
+	case "approved":
+		if m.c.Status != runtime.StatusCertificated && m.c.Status != runtime.StatusDelivered {
+			m.c.Status = runtime.StatusApproved
+		}
+	case "denied":
+		m.c.Status = runtime.StatusDenied
+	case "not-accepted":
+		m.c.Status = runtime.StatusNotAccepted
+	}
+	if m.c.AcceptedAt == nil && result != "not-accepted" {
+		m.c.AcceptedAt = &at
+	}
+	m.record("concluded", map[string]any{"result": result})
+}
+
+// issueCertificate records the certificate (制证) and steps the engine past the node. The PDF
+// itself is rendered by the printing component from the recorded license.
+func (m *move) issueCertificate(e engine.IssueCertificate) ([]engine.Effect, error) {
+	number := fmt.Sprintf("%s-%d", m.c.Number, e.Token)
+	license := map[string]any{"number": number, "template": e.Template, "issuedAt": m.at, "holder": m.c.ApplicantID}
+	if e.ValidYears > 0 {
+		license["validUntil"] = m.at.AddDate(e.ValidYears, 0, -1)
+	}
+	m.c.Status = runtime.StatusCertificated
+	m.record("certificate-issued", license)
+	state, effects, err := engine.Complete(m.mp.Workflow, m.state, e.Token, "", m.vars, m.at)
+	if err != nil {
+		return nil, err
+	}
+	m.state = state
+	return effects, nil
+}

@@ -1,0 +1,89 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/xuchang-gov/tongban/definitions"
+)
+
+// ImportResult says what an import did with one matter.
+type ImportResult struct {
+	Slug    string
+	Version int
+	Hash    string
+	// Unchanged is set when the newest version already had this content.
+	Unchanged bool
+}
+
+// Import checks a bundle and stores each of its matters as a new version (published, or a
+// draft), unless the newest version has the same content. Nothing is stored when any matter has
+// a problem.
+func (s *Service) Import(ctx context.Context, fsys fs.FS, publish bool, matterDirs ...string) ([]ImportResult, definitions.Problems, error) {
+	b, problems := definitions.Load(fsys, matterDirs...)
+	if len(problems) == 0 {
+		_, problems = definitions.Compile(b)
+	}
+	if len(problems) > 0 {
+		return nil, problems, nil
+	}
+	var out []ImportResult
+	for _, m := range b.Matters {
+		files, err := b.VersionFiles(m)
+		if err != nil {
+			return out, nil, err
+		}
+		if latest, err := s.db.LatestPublished(ctx, m.Slug); err == nil && publish && sameFiles(latest.Files, files) {
+			out = append(out, ImportResult{Slug: m.Slug, Version: latest.Version, Hash: latest.ContentHash, Unchanged: true})
+			continue
+		}
+		store := s.db.SaveDraft
+		if publish {
+			store = s.db.PublishMatterVersion
+		}
+		v, err := store(ctx, m.Slug, files)
+		if err != nil {
+			return out, nil, fmt.Errorf("%s: %w", m.Slug, err)
+		}
+		out = append(out, ImportResult{Slug: m.Slug, Version: v.Version, Hash: v.ContentHash})
+	}
+	return out, nil, s.LoadOrgs(ctx)
+}
+
+func sameFiles(a, b map[string][]byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for name, data := range a {
+		if other, ok := b[name]; !ok || !bytes.Equal(data, other) {
+			return false
+		}
+	}
+	return true
+}
+
+// Export writes the newest published version of every matter into dir as a bundle, in the
+// canonical form `tongban fmt` writes.
+func (s *Service) Export(ctx context.Context, dir string) (int, error) {
+	versions, err := s.db.ListLatestPublished(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, v := range versions {
+		for name, data := range v.Files {
+			target := filepath.Join(dir, filepath.FromSlash(path.Clean(name)))
+			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+				return 0, err
+			}
+			if err := os.WriteFile(target, data, 0o644); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return len(versions), nil
+}

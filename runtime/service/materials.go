@@ -1,0 +1,130 @@
+package service
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/definitions/calendar"
+	"github.com/xuchang-gov/tongban/definitions/rules"
+	"github.com/xuchang-gov/tongban/runtime"
+)
+
+// materialRecord is a material as stored with the case.
+type materialRecord struct {
+	ID       string                 `json:"id"`
+	Required bool                   `json:"required"`
+	Deferred bool                   `json:"deferred,omitempty"`
+	DueAt    *time.Time             `json:"dueAt,omitempty"`
+	Files    []runtime.MaterialFile `json:"files,omitempty"`
+}
+
+// applies tells whether a material applies to this application and whether it is required.
+// A condition that cannot be evaluated counts as applying: better to ask for a document than
+// to skip one the law requires.
+func applies(mp *definitions.MatterPlan, m definitions.Material, vars rules.Vars) (apply, required bool) {
+	switch m.Requirement {
+	case "required":
+		return true, true
+	case "optional":
+		return true, false
+	}
+	ok, err := mp.MaterialCondition[m.ID].Bool(vars)
+	if err != nil {
+		return true, true
+	}
+	return ok, ok
+}
+
+// checkMaterials decides the materials of a submission: which apply, which the applicant defers
+// (容缺, with the deadline to supply them), and which required uploads are missing.
+func checkMaterials(mp *definitions.MatterPlan, vars rules.Vars, have map[string]materialRecord, deferred []string, cal *calendar.Calendar, now time.Time) ([]materialRecord, []runtime.FieldError) {
+	var out []materialRecord
+	var problems []runtime.FieldError
+	for i, id := range deferred {
+		m := materialByID(mp, id)
+		switch {
+		case m == nil:
+			problems = append(problems, runtime.FieldError{Pointer: fmt.Sprintf("/deferred/%d", i), Message: "没有材料 " + id})
+		case !m.Deferrable:
+			problems = append(problems, runtime.FieldError{Pointer: fmt.Sprintf("/deferred/%d", i), Message: "「" + m.Name + "」不允许容缺，请现在提供"})
+		}
+	}
+	for _, m := range mp.Def.Materials.Materials {
+		apply, required := applies(mp, m, vars)
+		if !apply {
+			continue
+		}
+		rec := have[m.ID]
+		rec.ID, rec.Required = m.ID, required
+		if required && m.Source == "upload" && len(rec.Files) == 0 {
+			if m.Deferrable && slices.Contains(deferred, m.ID) {
+				due := dueAfter(cal, now, m.DeferDays)
+				rec.Deferred, rec.DueAt = true, &due
+			} else {
+				hint := ""
+				if m.Deferrable {
+					hint = "（可申请容缺，在 deferred 中列出）"
+				}
+				problems = append(problems, runtime.FieldError{Pointer: "/materials/" + m.ID, Message: "请上传「" + m.Name + "」" + hint})
+			}
+		}
+		out = append(out, rec)
+	}
+	return out, problems
+}
+
+func materialByID(mp *definitions.MatterPlan, id string) *definitions.Material {
+	for i := range mp.Def.Materials.Materials {
+		if mp.Def.Materials.Materials[i].ID == id {
+			return &mp.Def.Materials.Materials[i]
+		}
+	}
+	return nil
+}
+
+// materialStates is what expressions see of the case's materials.
+func materialStates(mp *definitions.MatterPlan, recs []materialRecord) map[string]materialState {
+	out := map[string]materialState{}
+	for _, m := range mp.Def.Materials.Materials {
+		st := materialState{Source: m.Source}
+		for _, r := range recs {
+			if r.ID == m.ID {
+				st.Files, st.Deferred = len(r.Files), r.Deferred
+				st.Provided = len(r.Files) > 0
+			}
+		}
+		if m.Source == "upload" && st.Files > 0 {
+			st.Source = "upload"
+		}
+		out[m.ID] = st
+	}
+	return out
+}
+
+// computeFees evaluates the fee rules; amounts are rounded to the cent.
+func computeFees(mp *definitions.MatterPlan, vars rules.Vars) ([]runtime.FeeLine, float64, error) {
+	var lines []runtime.FeeLine
+	total := 0.0
+	for _, f := range mp.Fees {
+		if f.Condition != nil {
+			ok, err := f.Condition.Bool(vars)
+			if err != nil {
+				return nil, 0, fmt.Errorf("fee %s condition: %w", f.ID, err)
+			}
+			if !ok {
+				continue
+			}
+		}
+		amount, err := f.Amount.Number(vars)
+		if err != nil {
+			return nil, 0, fmt.Errorf("fee %s amount: %w", f.ID, err)
+		}
+		amount = math.Round(amount*100) / 100
+		lines = append(lines, runtime.FeeLine{ID: f.ID, Name: f.Name, Kind: f.Kind, Amount: amount})
+		total += amount
+	}
+	return lines, math.Round(total*100) / 100, nil
+}

@@ -1,0 +1,211 @@
+package service
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"slices"
+
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/store"
+)
+
+// canSee decides whether a user may see a case: applicants their own; staff the cases of their
+// org subtree and the cases they have work on (a department in a parallel approval).
+func (s *Service) canSee(ctx context.Context, u *runtime.User, c *runtime.Case) (bool, error) {
+	switch u.Kind {
+	case "person", "enterprise":
+		return c.ApplicantID == u.ID, nil
+	case "staff":
+		orgs := s.subtree(u.OrgCode)
+		if slices.Contains(orgs, c.OrgCode) {
+			return true, nil
+		}
+		tasks, _, err := s.db.ListTasks(ctx, store.TaskFilter{CaseID: c.ID, OrgCodes: orgs, Limit: 1})
+		return len(tasks) > 0, err
+	}
+	return false, nil
+}
+
+// visibleCase returns a case the user may see; every other number is "not found", so that
+// case numbers cannot be probed.
+func (s *Service) visibleCase(ctx context.Context, u *runtime.User, number string) (*runtime.Case, error) {
+	c, err := s.db.GetCaseByNumber(ctx, number)
+	if err != nil {
+		if runtime.ErrorCode(err) == runtime.ENOTFOUND {
+			return nil, caseNotFound(number)
+		}
+		return nil, err
+	}
+	ok, err := s.canSee(ctx, u, c)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, caseNotFound(number)
+	}
+	return c, nil
+}
+
+// GetCase returns a case the user may see.
+func (s *Service) GetCase(ctx context.Context, u *runtime.User, number string) (*runtime.CaseView, error) {
+	c, err := s.visibleCase(ctx, u, number)
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, u, c)
+}
+
+// ListCases lists the applicant's own cases, or the cases of a staff member's org subtree.
+func (s *Service) ListCases(ctx context.Context, u *runtime.User, f runtime.CaseFilter) ([]runtime.CaseView, int, error) {
+	sf := store.CaseFilter{Matter: f.Matter, Offset: f.Offset, Limit: f.Limit}
+	if f.Status != "" {
+		sf.Status = []runtime.Status{f.Status}
+	}
+	switch u.Kind {
+	case "staff":
+		sf.OrgCodes = s.subtree(u.OrgCode)
+	default:
+		sf.ApplicantID = u.ID
+	}
+	cases, total, err := s.db.ListCases(ctx, sf)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]runtime.CaseView, 0, len(cases))
+	for _, c := range cases {
+		v, err := s.view(ctx, u, c)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, *v)
+	}
+	return out, total, nil
+}
+
+// CaseEvents returns the audit trail of a case the user may see.
+func (s *Service) CaseEvents(ctx context.Context, u *runtime.User, number string) ([]runtime.Event, error) {
+	c, err := s.visibleCase(ctx, u, number)
+	if err != nil {
+		return nil, err
+	}
+	return s.db.ListEvents(ctx, c.ID)
+}
+
+// progressNames are the events the public timeline shows, in Chinese.
+var progressNames = map[string]string{
+	"submitted": "已提交申请", "accepted": "已受理", "correction-requested": "需补齐补正材料",
+	"correction-resumed": "已补正", "certificate-issued": "已制证", "concluded": "已办结",
+	"task-created": "进入审批环节",
+}
+
+// Progress is the public lookup by case number and query code; a wrong pair is "not found"
+// whichever half is wrong.
+func (s *Service) Progress(ctx context.Context, number, queryCode string) (*runtime.Progress, error) {
+	notFound := runtime.Errorf(runtime.ENOTFOUND, "办件编号或查询码不正确")
+	if number == "" || queryCode == "" {
+		return nil, runtime.Invalid("请填写办件编号和查询码")
+	}
+	c, err := s.db.GetCaseByNumber(ctx, number)
+	if err != nil || subtle.ConstantTimeCompare([]byte(c.QueryCode), []byte(queryCode)) != 1 {
+		return nil, notFound
+	}
+	plan, mp, err := s.matterOf(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.db.ListEvents(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	p := &runtime.Progress{Number: c.Number, MatterName: mp.Def.Matter.Name, Status: c.Status,
+		StatusName: runtime.StatusNames[c.Status], Deadline: deadlineOf(c, plan.Calendar, s.now())}
+	for _, e := range events {
+		name, ok := progressNames[e.Type]
+		if !ok {
+			continue
+		}
+		if e.Type == "task-created" {
+			var d struct{ Name string }
+			json.Unmarshal(e.Data, &d)
+			name = "进入「" + d.Name + "」环节"
+		}
+		p.Steps = append(p.Steps, runtime.ProgressStep{At: e.At, Name: name})
+	}
+	if applicant, err := s.db.GetUser(ctx, c.ApplicantID); err == nil {
+		p.Applicant = maskName(applicant.Name)
+	}
+	return p, nil
+}
+
+// maskName hides all but the first character of a name: 张三 → 张*.
+func maskName(name string) string {
+	r := []rune(name)
+	if len(r) <= 1 {
+		return name
+	}
+	return string(r[0]) + string(slices.Repeat([]rune{'*'}, len(r)-1))
+}
+
+// view assembles what a user sees of a case.
+func (s *Service) view(ctx context.Context, u *runtime.User, c *runtime.Case) (*runtime.CaseView, error) {
+	plan, mp, err := s.matterOf(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	v := &runtime.CaseView{
+		Number: c.Number, Matter: c.Matter, MatterName: mp.Def.Matter.Name, MatterVersion: c.MatterVersion,
+		Status: c.Status, StatusName: runtime.StatusNames[c.Status], Channel: c.Channel, Form: c.Form,
+		FeeTotal: c.FeeTotal, SubmittedAt: c.SubmittedAt, ConcludedAt: c.ConcludedAt,
+		Deadline: deadlineOf(c, plan.Calendar, s.now()), Fees: []runtime.FeeLine{}, Tasks: []runtime.TaskView{},
+		Materials: []runtime.MaterialStatus{},
+	}
+	if u != nil && u.ID == c.ApplicantID {
+		v.QueryCode = c.QueryCode
+	}
+	if len(c.Fees) > 0 {
+		if err := json.Unmarshal(c.Fees, &v.Fees); err != nil {
+			return nil, err
+		}
+	}
+	var recs []materialRecord
+	if len(c.Materials) > 0 {
+		if err := json.Unmarshal(c.Materials, &recs); err != nil {
+			return nil, err
+		}
+	}
+	for _, r := range recs {
+		name := r.ID
+		if m := materialByID(mp, r.ID); m != nil {
+			name = m.Name
+		}
+		files := r.Files
+		if files == nil {
+			files = []runtime.MaterialFile{}
+		}
+		v.Materials = append(v.Materials, runtime.MaterialStatus{ID: r.ID, Name: name, Required: r.Required, Deferred: r.Deferred, DueAt: r.DueAt, Files: files})
+	}
+	tasks, _, err := s.db.ListTasks(ctx, store.TaskFilter{CaseID: c.ID, Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tasks {
+		v.Tasks = append(v.Tasks, s.taskView(ctx, t, c))
+	}
+	if ev, err := s.db.GetEvaluation(ctx, c.ID); err == nil {
+		v.Evaluation = ev
+	}
+	return v, nil
+}
+
+func (s *Service) taskView(ctx context.Context, t *runtime.Task, c *runtime.Case) runtime.TaskView {
+	name := c.Matter
+	if _, mp, err := s.matterOf(ctx, c); err == nil {
+		name = mp.Def.Matter.Name
+	}
+	return runtime.TaskView{
+		ID: t.ID, CaseNumber: c.Number, MatterName: name, Kind: t.Kind, Node: t.Node, Name: t.Name,
+		OrgCode: t.OrgCode, Role: t.Role, Status: t.Status, ClaimedBy: t.ClaimedBy, Outcome: t.Outcome,
+		Opinion: t.Opinion, CreatedAt: t.CreatedAt, DueAt: t.DueAt,
+	}
+}

@@ -1,0 +1,128 @@
+// Package service carries out the runtime's use cases: it checks who may do what, validates
+// applications against the published definitions, runs the workflow engine and applies the
+// effects it returns (tasks, events, outbox messages) in the same transaction as the case change.
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/blob"
+	"github.com/xuchang-gov/tongban/runtime/store"
+)
+
+// Service implements the runtime's service interfaces on a store.
+type Service struct {
+	db     *store.DB
+	blobs  *blob.Dir
+	logger *slog.Logger
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+
+	plans plans
+
+	mu   sync.RWMutex
+	orgs []definitions.OrgUnit
+}
+
+var (
+	_ runtime.CaseService   = (*Service)(nil)
+	_ runtime.TaskService   = (*Service)(nil)
+	_ runtime.MatterService = (*Service)(nil)
+	_ runtime.UserService   = (*Service)(nil)
+)
+
+// New returns a service over db, keeping files in blobs.
+func New(db *store.DB, blobs *blob.Dir, logger *slog.Logger) *Service {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	s := &Service{db: db, blobs: blobs, logger: logger, Now: time.Now}
+	s.plans.load = func(ctx context.Context, slug string, version int) (map[string][]byte, error) {
+		v, err := db.MatterVersion(ctx, slug, version)
+		if err != nil {
+			return nil, err
+		}
+		return v.Files, nil
+	}
+	return s
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+// LoadOrgs reads the org tree from the newest published versions; call it after an import.
+func (s *Service) LoadOrgs(ctx context.Context) error {
+	versions, err := s.db.ListLatestPublished(ctx)
+	if err != nil {
+		return err
+	}
+	var newest *store.MatterVersion
+	for _, v := range versions {
+		if newest == nil || v.CreatedAt.After(newest.CreatedAt) {
+			newest = v
+		}
+	}
+	if newest == nil {
+		return nil
+	}
+	plan, _, err := s.plans.get(ctx, newest.Slug, newest.Version)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.orgs = slices.Clone(plan.Bundle.Orgs.Orgs)
+	s.mu.Unlock()
+	return nil
+}
+
+// subtree lists an org and every org below it.
+func (s *Service) subtree(code string) []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := []string{code}
+	for i := 0; i < len(out); i++ {
+		for _, o := range s.orgs {
+			if o.Parent == out[i] {
+				out = append(out, o.Code)
+			}
+		}
+	}
+	return out
+}
+
+// matterOf returns the compiled plan a case is pinned to.
+func (s *Service) matterOf(ctx context.Context, c *runtime.Case) (*definitions.Plan, *definitions.MatterPlan, error) {
+	return s.plans.get(ctx, c.Matter, c.MatterVersion)
+}
+
+// latest returns the newest published plan of a matter.
+func (s *Service) latest(ctx context.Context, slug string) (*store.MatterVersion, *definitions.Plan, *definitions.MatterPlan, error) {
+	v, err := s.db.LatestPublished(ctx, slug)
+	if err != nil {
+		if runtime.ErrorCode(err) == runtime.ENOTFOUND {
+			return nil, nil, nil, runtime.Errorf(runtime.ENOTFOUND, "事项 %s 不存在或尚未发布", slug)
+		}
+		return nil, nil, nil, err
+	}
+	plan, mp, err := s.plans.get(ctx, slug, v.Version)
+	return v, plan, mp, err
+}
+
+func event(typ, actor string, at time.Time, data any) runtime.Event {
+	raw, _ := json.Marshal(data)
+	return runtime.Event{Type: typ, Actor: actor, At: at, Data: raw}
+}
+
+func actorOf(u *runtime.User) string {
+	if u == nil {
+		return "system"
+	}
+	return fmt.Sprintf("user:%d:%s", u.ID, u.Name)
+}

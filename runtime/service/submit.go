@@ -1,0 +1,272 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+
+	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/engine"
+	"github.com/xuchang-gov/tongban/runtime/store"
+)
+
+// SubmitCase creates a case: a draft, or a submitted application that starts its workflow.
+func (s *Service) SubmitCase(ctx context.Context, u *runtime.User, req runtime.SubmitCase) (*runtime.CaseView, error) {
+	if err := mustApply(u); err != nil {
+		return nil, err
+	}
+	if req.Matter == "" {
+		return nil, runtime.Invalid("请指定事项", runtime.FieldError{Pointer: "/matter", Message: "缺少事项"})
+	}
+	if len(req.IdempotencyKey) > 128 {
+		return nil, runtime.Invalid("Idempotency-Key 不能超过 128 个字符")
+	}
+	v, plan, mp, err := s.latest(ctx, req.Matter)
+	if err != nil {
+		return nil, err
+	}
+	form, err := checkForm(mp, req.Form, req.Draft)
+	if err != nil {
+		return nil, err
+	}
+	channel := req.Channel
+	switch channel {
+	case "":
+		channel = "online"
+	case "online", "window":
+	default:
+		return nil, runtime.Invalid("渠道只能是 online 或 window", runtime.FieldError{Pointer: "/channel", Message: "未知的渠道"})
+	}
+	now := s.now()
+	c := runtime.Case{
+		Matter: req.Matter, MatterVersion: v.Version, ApplicantID: u.ID, Channel: channel,
+		Status: runtime.StatusDraft, Form: form, OrgCode: mp.Def.Matter.Org.Code,
+		DivisionCode: mp.Def.Matter.Org.DivisionCode,
+	}
+	var m *move
+	if !req.Draft {
+		if m, err = s.prepareSubmission(&c, plan, mp, u, nil, req.Deferred); err != nil {
+			return nil, err
+		}
+	}
+	var out *runtime.Case
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		created, isNew, err := tx.CreateCase(store.NewCase{Case: c, IdempotencyKey: req.IdempotencyKey,
+			Events: []runtime.Event{event("created", actorOf(u), now, map[string]any{"matter": req.Matter, "version": v.Version, "channel": channel})}})
+		if err != nil {
+			return err
+		}
+		out = created
+		if !isNew || m == nil {
+			return nil
+		}
+		m.c = created
+		return s.start(tx, m)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, u, out)
+}
+
+// SaveDraft replaces a draft's form.
+func (s *Service) SaveDraft(ctx context.Context, u *runtime.User, number string, form json.RawMessage) (*runtime.CaseView, error) {
+	var out *runtime.Case
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		c, err := s.ownDraft(tx, u, number)
+		if err != nil {
+			return err
+		}
+		_, mp, err := s.matterOf(ctx, c)
+		if err != nil {
+			return err
+		}
+		if c.Form, err = checkForm(mp, form, true); err != nil {
+			return err
+		}
+		if err := tx.UpdateCase(c); err != nil {
+			return err
+		}
+		_, err = tx.AppendEvents(c.ID, []runtime.Event{event("draft-saved", actorOf(u), s.now(), nil)})
+		out = c
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, u, out)
+}
+
+// SubmitDraft submits a saved draft, with its uploaded materials.
+func (s *Service) SubmitDraft(ctx context.Context, u *runtime.User, number string, form json.RawMessage, deferred []string) (*runtime.CaseView, error) {
+	var out *runtime.Case
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		c, err := s.ownDraft(tx, u, number)
+		if err != nil {
+			return err
+		}
+		plan, mp, err := s.matterOf(ctx, c)
+		if err != nil {
+			return err
+		}
+		if len(form) > 0 {
+			c.Form = form
+		}
+		if c.Form, err = checkForm(mp, c.Form, false); err != nil {
+			return err
+		}
+		var have []materialRecord
+		if len(c.Materials) > 0 {
+			if err := json.Unmarshal(c.Materials, &have); err != nil {
+				return err
+			}
+		}
+		m, err := s.prepareSubmission(c, plan, mp, u, have, deferred)
+		if err != nil {
+			return err
+		}
+		m.c = c
+		out = c
+		return s.start(tx, m)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, u, out)
+}
+
+func (s *Service) ownDraft(tx *store.Tx, u *runtime.User, number string) (*runtime.Case, error) {
+	c, err := tx.GetCaseByNumber(number)
+	if err != nil || c.ApplicantID != u.ID {
+		return nil, caseNotFound(number)
+	}
+	if c.Status != runtime.StatusDraft {
+		return nil, runtime.Errorf(runtime.ECONFLICT, "办件 %s 已提交，不能再修改草稿", number)
+	}
+	return c, nil
+}
+
+func caseNotFound(number string) error {
+	return runtime.Errorf(runtime.ENOTFOUND, "办件 %s 不存在", number)
+}
+
+func mustApply(u *runtime.User) error {
+	if u.Kind != "person" && u.Kind != "enterprise" {
+		return runtime.Errorf(runtime.EFORBIDDEN, "只有申请人账号可以申报")
+	}
+	return nil
+}
+
+// checkForm validates a form against the matter's schema; a draft need only be a JSON object.
+// Problems are reported under /form.
+func checkForm(mp *definitions.MatterPlan, form json.RawMessage, draft bool) (json.RawMessage, error) {
+	if len(form) == 0 {
+		form = json.RawMessage(`{}`)
+	}
+	var probe any
+	if err := json.Unmarshal(form, &probe); err != nil {
+		return nil, runtime.Invalid("申请表不是有效的 JSON", runtime.FieldError{Pointer: "/form", Message: "不是有效的 JSON"})
+	}
+	if _, ok := probe.(map[string]any); !ok {
+		return nil, runtime.Invalid("申请表应为 JSON 对象", runtime.FieldError{Pointer: "/form", Message: "应为对象"})
+	}
+	if draft {
+		return form, nil
+	}
+	if errs := mp.Form.ValidateJSON(form); len(errs) > 0 {
+		fields := make([]runtime.FieldError, len(errs))
+		for i, e := range errs {
+			fields[i] = runtime.FieldError{Pointer: "/form" + e.Pointer, Message: e.Message}
+		}
+		return nil, &runtime.Error{Code: runtime.EINVALID, Message: "申请表有 " + strconv.Itoa(len(fields)) + " 处需要修改", Fields: fields}
+	}
+	return form, nil
+}
+
+// prepareSubmission checks materials and computes fees for a submission, before any write.
+func (s *Service) prepareSubmission(c *runtime.Case, plan *definitions.Plan, mp *definitions.MatterPlan, u *runtime.User, have []materialRecord, deferred []string) (*move, error) {
+	now := s.now()
+	form, err := decodeForm(c.Form)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]materialRecord{}
+	for _, r := range have {
+		byID[r.ID] = r
+	}
+	vars := varsFor(c, form, u, materialStates(mp, have), now)
+	records, problems := checkMaterials(mp, vars, byID, deferred, plan.Calendar, now)
+	if len(problems) > 0 {
+		return nil, &runtime.Error{Code: runtime.EINVALID, Message: "申请材料不齐全", Fields: problems}
+	}
+	vars["materials"] = materialStatesAny(materialStates(mp, records))
+	fees, total, err := computeFees(mp, vars)
+	if err != nil {
+		return nil, err
+	}
+	if c.Materials, err = json.Marshal(records); err != nil {
+		return nil, err
+	}
+	if c.Fees, err = json.Marshal(fees); err != nil {
+		return nil, err
+	}
+	c.FeeTotal = total
+	c.Status = runtime.StatusSubmitted
+	c.SubmittedAt = &now
+	return &move{plan: plan, mp: mp, vars: vars, at: now, actor: actorOf(u)}, nil
+}
+
+func materialStatesAny(states map[string]materialState) map[string]any {
+	out := map[string]any{}
+	for id, m := range states {
+		out[id] = map[string]any{"provided": m.Provided, "deferred": m.Deferred, "source": m.Source, "files": m.Files}
+	}
+	return out
+}
+
+// start runs the workflow of a freshly submitted case and writes everything it does.
+func (s *Service) start(tx *store.Tx, m *move) error {
+	m.vars["case"].(map[string]any)["number"] = m.c.Number
+	m.c.Status = runtime.StatusSubmitted
+	m.c.SubmittedAt = &m.at
+	m.record("submitted", map[string]any{"feeTotal": m.c.FeeTotal})
+	state, effects, err := engine.Start(m.mp.Workflow, m.vars, m.at)
+	if err != nil {
+		return err
+	}
+	m.state = state
+	if err := m.apply(effects); err != nil {
+		return err
+	}
+	return s.commit(tx, m)
+}
+
+// commit writes a prepared move: the case, its events, the tasks opened and withdrawn, the
+// outbox messages.
+func (s *Service) commit(tx *store.Tx, m *move) error {
+	for _, token := range m.cancelled {
+		if err := tx.CancelToken(m.c.ID, token); err != nil {
+			return err
+		}
+	}
+	for i := range m.tasks {
+		m.tasks[i].CaseID = m.c.ID
+	}
+	if len(m.tasks) > 0 {
+		if _, err := tx.CreateTasks(m.tasks); err != nil {
+			return err
+		}
+	}
+	for _, msg := range m.outbox {
+		msg.CaseID = m.c.ID
+		if _, err := tx.Enqueue(msg); err != nil {
+			return err
+		}
+	}
+	if err := tx.UpdateCase(m.c); err != nil {
+		return err
+	}
+	_, err := tx.AppendEvents(m.c.ID, m.events)
+	return err
+}

@@ -1,0 +1,235 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/engine"
+	"github.com/xuchang-gov/tongban/runtime/store"
+)
+
+func mustBeStaff(u *runtime.User) error {
+	if u.Kind != "staff" {
+		return runtime.Errorf(runtime.EFORBIDDEN, "只有工作人员可以办理待办")
+	}
+	return nil
+}
+
+// ListTasks is the worklist: open tasks of the user's roles in their org, or those they hold.
+func (s *Service) ListTasks(ctx context.Context, u *runtime.User, mine bool) ([]runtime.TaskView, error) {
+	if err := mustBeStaff(u); err != nil {
+		return nil, err
+	}
+	f := store.TaskFilter{Limit: 500}
+	if mine {
+		f.ClaimedBy, f.Status = u.ID, []runtime.TaskStatus{runtime.TaskClaimed}
+	} else {
+		f.OrgCodes, f.Roles = []string{u.OrgCode}, u.OrgRoles
+		f.Status = []runtime.TaskStatus{runtime.TaskOpen, runtime.TaskClaimed}
+	}
+	if !mine && len(u.OrgRoles) == 0 {
+		return []runtime.TaskView{}, nil
+	}
+	tasks, _, err := s.db.ListTasks(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]runtime.TaskView, 0, len(tasks))
+	for _, t := range tasks {
+		c, err := s.db.GetCase(ctx, t.CaseID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s.taskView(ctx, t, c))
+	}
+	return out, nil
+}
+
+// ClaimTask gives the user the task, if they hold its role in its org.
+func (s *Service) ClaimTask(ctx context.Context, u *runtime.User, id int64) (*runtime.TaskView, error) {
+	if err := mustBeStaff(u); err != nil {
+		return nil, err
+	}
+	var view runtime.TaskView
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		t, err := s.actionableTask(tx, u, id)
+		if err != nil {
+			return err
+		}
+		if t, err = tx.ClaimTask(id, u.ID); err != nil {
+			return err
+		}
+		c, err := tx.GetCase(t.CaseID)
+		if err != nil {
+			return err
+		}
+		view = s.taskView(ctx, t, c)
+		_, err = tx.AppendEvents(c.ID, []runtime.Event{event("task-claimed", actorOf(u), s.now(), map[string]any{"task": id, "node": t.Node})})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &view, nil
+}
+
+// actionableTask returns a task the user may act on: a person's or delivery task of one of
+// their roles in their own org. Others are reported as not found, so that task ids reveal nothing.
+func (s *Service) actionableTask(tx *store.Tx, u *runtime.User, id int64) (*runtime.Task, error) {
+	t, err := tx.GetTask(id)
+	if err != nil {
+		return nil, runtime.Errorf(runtime.ENOTFOUND, "待办 %d 不存在", id)
+	}
+	if t.Kind != runtime.TaskPerson && t.Kind != runtime.TaskDelivery {
+		return nil, runtime.Errorf(runtime.ENOTFOUND, "待办 %d 不存在", id)
+	}
+	if t.OrgCode != u.OrgCode || !slices.Contains(u.OrgRoles, t.Role) {
+		return nil, runtime.Errorf(runtime.EFORBIDDEN, "此待办属于 %s 的 %s 岗位，您无权办理", t.OrgCode, t.Role)
+	}
+	return t, nil
+}
+
+// CompleteTask finishes a task with an outcome and opinion and moves the case on. An open task
+// is claimed on the way.
+func (s *Service) CompleteTask(ctx context.Context, u *runtime.User, id int64, a runtime.TaskAction) (*runtime.CaseView, error) {
+	if err := mustBeStaff(u); err != nil {
+		return nil, err
+	}
+	if len([]rune(a.Opinion)) > 2000 {
+		return nil, runtime.Invalid("意见不能超过 2000 字", runtime.FieldError{Pointer: "/opinion", Message: "太长"})
+	}
+	var out *runtime.Case
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		t, err := s.actionableTask(tx, u, id)
+		if err != nil {
+			return err
+		}
+		if t.Status == runtime.TaskOpen {
+			if t, err = tx.ClaimTask(id, u.ID); err != nil {
+				return err
+			}
+		}
+		m, err := s.loadMove(ctx, tx, t.CaseID, u)
+		if err != nil {
+			return err
+		}
+		if m.c.Status == runtime.StatusCorrection {
+			return runtime.Errorf(runtime.ECONFLICT, "办件正在补齐补正，等申请人补正后再办理")
+		}
+		state, effects, err := engine.Complete(m.mp.Workflow, m.state, t.Token, a.Outcome, m.vars, m.at)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.CompleteTask(id, u.ID, a.Outcome, a.Opinion); err != nil {
+			return err
+		}
+		m.state = state
+		m.record("task-completed", map[string]any{"task": id, "node": t.Node, "outcome": a.Outcome, "opinion": a.Opinion})
+		if err := m.apply(effects); err != nil {
+			return err
+		}
+		out = m.c
+		return s.commit(tx, m)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, u, out)
+}
+
+// ReturnTask sends the case back to an earlier step (退回) with an opinion.
+func (s *Service) ReturnTask(ctx context.Context, u *runtime.User, id int64, a runtime.TaskAction) (*runtime.CaseView, error) {
+	if err := mustBeStaff(u); err != nil {
+		return nil, err
+	}
+	if a.To == "" {
+		return nil, runtime.Invalid("请指定退回到的环节", runtime.FieldError{Pointer: "/to", Message: "缺少环节"})
+	}
+	var out *runtime.Case
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		t, err := s.actionableTask(tx, u, id)
+		if err != nil {
+			return err
+		}
+		m, err := s.loadMove(ctx, tx, t.CaseID, u)
+		if err != nil {
+			return err
+		}
+		state, effects, err := engine.Return(m.mp.Workflow, m.state, t.Token, a.To, m.at)
+		if err != nil {
+			return err
+		}
+		m.state = state
+		m.record("task-returned", map[string]any{"task": id, "node": t.Node, "to": a.To, "opinion": a.Opinion})
+		if err := m.apply(effects); err != nil {
+			return err
+		}
+		out = m.c
+		return s.commit(tx, m)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, u, out)
+}
+
+// CompleteWaiting finishes work the case waits for outside a person's worklist — a timer that
+// ran out, a department system's callback — identified by case and token.
+func (s *Service) CompleteWaiting(ctx context.Context, caseID int64, token int, outcome, actor string) error {
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		m, err := s.loadMove(ctx, tx, caseID, nil)
+		if err != nil {
+			return err
+		}
+		m.actor = actor
+		state, effects, err := engine.Complete(m.mp.Workflow, m.state, token, outcome, m.vars, m.at)
+		if err != nil {
+			return err
+		}
+		if err := tx.FinishToken(caseID, token, outcome); err != nil {
+			return err
+		}
+		m.state = state
+		m.record("waiting-completed", map[string]any{"token": token, "outcome": outcome})
+		if err := m.apply(effects); err != nil {
+			return err
+		}
+		return s.commit(tx, m)
+	})
+}
+
+// loadMove reads a case inside a unit of work and prepares to step its workflow.
+func (s *Service) loadMove(ctx context.Context, tx *store.Tx, caseID int64, u *runtime.User) (*move, error) {
+	c, err := tx.GetCase(caseID)
+	if err != nil {
+		return nil, err
+	}
+	plan, mp, err := s.matterOf(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	var state engine.State
+	if err := json.Unmarshal(c.Workflow, &state); err != nil {
+		return nil, err
+	}
+	form, err := decodeForm(c.Form)
+	if err != nil {
+		return nil, err
+	}
+	applicant, err := tx.GetUser(c.ApplicantID)
+	if err != nil {
+		return nil, err
+	}
+	var recs []materialRecord
+	if len(c.Materials) > 0 {
+		if err := json.Unmarshal(c.Materials, &recs); err != nil {
+			return nil, err
+		}
+	}
+	now := s.now()
+	m := &move{c: c, plan: plan, mp: mp, state: state, at: now, actor: actorOf(u)}
+	m.vars = varsFor(c, form, applicant, materialStates(mp, recs), now)
+	return m, nil
+}

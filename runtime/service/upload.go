@@ -1,0 +1,123 @@
+package service
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/blob"
+	"github.com/xuchang-gov/tongban/runtime/store"
+)
+
+// defaultMaxMB is the size limit of a material that names none.
+const defaultMaxMB = 20
+
+// UploadMaterial stores a file of a material on the applicant's draft or correction case: the
+// size limit of the material, the real content type against its allowed file types, a safe name
+// and the SHA-256 recorded.
+func (s *Service) UploadMaterial(ctx context.Context, u *runtime.User, number, material, filename string, r io.Reader) (*runtime.MaterialFile, error) {
+	c, err := s.db.GetCaseByNumber(ctx, number)
+	if err != nil || c.ApplicantID != u.ID {
+		return nil, caseNotFound(number)
+	}
+	if c.Status != runtime.StatusDraft && c.Status != runtime.StatusCorrection {
+		return nil, runtime.Errorf(runtime.ECONFLICT, "只有草稿或补正中的办件可以上传材料")
+	}
+	_, mp, err := s.matterOf(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	m := materialByID(mp, material)
+	if m == nil || m.Source != "upload" {
+		return nil, runtime.Invalid("此事项没有需要上传的材料 "+material, runtime.FieldError{Pointer: "/material", Message: "没有这项材料"})
+	}
+	limitMB := m.MaxSizeMB
+	if limitMB == 0 {
+		limitMB = defaultMaxMB
+	}
+	br := bufio.NewReaderSize(r, 4096)
+	head, _ := br.Peek(512)
+	mediaType := blob.SniffType(head)
+	ext, ok := blob.TypeAllowed(mediaType, m.FileTypes)
+	if !ok {
+		return nil, runtime.Invalid("「"+m.Name+"」只接受 "+strings.Join(m.FileTypes, "、")+" 文件，上传的内容不是",
+			runtime.FieldError{Pointer: "/file", Message: "文件类型不符（实际内容为 " + mediaType + "）"})
+	}
+	ref, err := s.blobs.Put(br, int64(limitMB)<<20)
+	if errors.Is(err, blob.ErrTooLarge) {
+		return nil, runtime.Errorf(runtime.ETOOLARGE, "「%s」单个文件不能超过 %d MB", m.Name, limitMB)
+	}
+	if err != nil {
+		return nil, err
+	}
+	name := blob.SafeName(filename)
+	if !strings.HasSuffix(strings.ToLower(name), "."+ext) {
+		name += "." + ext
+	}
+	file := runtime.MaterialFile{Name: name, MediaType: mediaType, Size: ref.Size, SHA256: ref.SHA256, At: s.now()}
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		c, err := tx.GetCase(c.ID)
+		if err != nil {
+			return err
+		}
+		var recs []materialRecord
+		if len(c.Materials) > 0 {
+			if err := json.Unmarshal(c.Materials, &recs); err != nil {
+				return err
+			}
+		}
+		found := false
+		for i := range recs {
+			if recs[i].ID == material {
+				recs[i].Files = append(recs[i].Files, file)
+				recs[i].Deferred, recs[i].DueAt = false, nil
+				found = true
+			}
+		}
+		if !found {
+			recs = append(recs, materialRecord{ID: material, Files: []runtime.MaterialFile{file}})
+		}
+		if c.Materials, err = json.Marshal(recs); err != nil {
+			return err
+		}
+		if err := tx.UpdateCase(c); err != nil {
+			return err
+		}
+		_, err = tx.AppendEvents(c.ID, []runtime.Event{event("material-uploaded", actorOf(u), file.At,
+			map[string]any{"material": material, "name": file.Name, "sha256": file.SHA256, "size": file.Size})})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &file, nil
+}
+
+// Evaluate records the applicant's rating (好差评), once per case.
+func (s *Service) Evaluate(ctx context.Context, u *runtime.User, number string, e runtime.Evaluation) error {
+	if e.Score < 1 || e.Score > 5 {
+		return runtime.Invalid("评分应为 1 到 5 分", runtime.FieldError{Pointer: "/score", Message: "应为 1–5"})
+	}
+	if len([]rune(e.Comment)) > 500 {
+		return runtime.Invalid("评价内容不能超过 500 字", runtime.FieldError{Pointer: "/comment", Message: "太长"})
+	}
+	c, err := s.db.GetCaseByNumber(ctx, number)
+	if err != nil || c.ApplicantID != u.ID {
+		return caseNotFound(number)
+	}
+	if c.ConcludedAt == nil {
+		return runtime.Errorf(runtime.ECONFLICT, "办件办结后才能评价")
+	}
+	e.At = s.now()
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := tx.SaveEvaluation(c.ID, u.ID, e); err != nil {
+			return err
+		}
+		_, err := tx.AppendEvents(c.ID, []runtime.Event{event("evaluated", actorOf(u), e.At, e)})
+		return err
+	})
+}

@@ -1,0 +1,225 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/xuchang-gov/tongban/runtime"
+)
+
+// Matter version states.
+const (
+	MatterDraft     = "draft"
+	MatterPublished = "published"
+)
+
+// MatterVersion is one numbered version of a matter's definition folder, kept as its files.
+// Published versions never change (the database refuses it), so a case pinned to one always
+// runs on exactly the definition it started with.
+type MatterVersion struct {
+	Slug    string
+	Version int
+	// ContentHash is the SHA-256 over the files, the same as definitions.MatterDef.Hash gives
+	// for canonical files: for each path in order, path, NUL, content, NUL.
+	ContentHash string
+	Status      string
+	Files       map[string][]byte
+	CreatedAt   time.Time
+	PublishedAt *time.Time
+}
+
+type matterVersionRow struct {
+	ID          int64 `gorm:"primaryKey"`
+	Slug        string
+	Version     int
+	ContentHash string
+	Status      string
+	Files       []byte // JSON object: path → base64 content
+	CreatedAt   time.Time
+	PublishedAt *time.Time
+}
+
+func (matterVersionRow) TableName() string { return "matter_versions" }
+
+func (r *matterVersionRow) domain() (*MatterVersion, error) {
+	mv := &MatterVersion{Slug: r.Slug, Version: r.Version, ContentHash: r.ContentHash, Status: r.Status,
+		CreatedAt: r.CreatedAt.UTC(), PublishedAt: utcPtr(r.PublishedAt)}
+	if err := json.Unmarshal(r.Files, &mv.Files); err != nil {
+		return nil, wrap(err, "decode matter files")
+	}
+	return mv, nil
+}
+
+// ContentHash returns the hash a MatterVersion with these files has.
+func ContentHash(files map[string][]byte) string {
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	h := sha256.New()
+	for _, n := range names {
+		h.Write([]byte(n))
+		h.Write([]byte{0})
+		h.Write(files[n])
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func checkMatterFiles(slug string, files map[string][]byte) error {
+	var fields []runtime.FieldError
+	if slug == "" {
+		fields = append(fields, runtime.FieldError{Pointer: "/slug", Message: "缺少事项标识"})
+	}
+	if len(files) == 0 {
+		fields = append(fields, runtime.FieldError{Pointer: "/files", Message: "事项定义没有文件"})
+	}
+	if fields != nil {
+		return runtime.Invalid("事项版本不完整", fields...)
+	}
+	return nil
+}
+
+// SaveDraft stores files as the draft of slug: the one version after the newest published one
+// that may still change. Saving again replaces the draft's files.
+func (db *DB) SaveDraft(ctx context.Context, slug string, files map[string][]byte) (*MatterVersion, error) {
+	var mv *MatterVersion
+	err := db.Write(ctx, func(tx *Tx) (err error) {
+		mv, err = tx.saveMatterVersion(slug, files, MatterDraft)
+		return err
+	})
+	return mv, err
+}
+
+// PublishMatterVersion makes files the newest published version of slug and returns it. The
+// draft, if there is one, becomes that version; otherwise a new number is taken. Publishing
+// files identical to the newest published version returns that version unchanged, so a retried
+// publish does not make a second one. Concurrent publishes of one slug may fail with conflict.
+func (db *DB) PublishMatterVersion(ctx context.Context, slug string, files map[string][]byte) (*MatterVersion, error) {
+	var mv *MatterVersion
+	err := db.Write(ctx, func(tx *Tx) (err error) {
+		mv, err = tx.saveMatterVersion(slug, files, MatterPublished)
+		return err
+	})
+	return mv, err
+}
+
+func (tx *Tx) saveMatterVersion(slug string, files map[string][]byte, status string) (*MatterVersion, error) {
+	if err := checkMatterFiles(slug, files); err != nil {
+		return nil, err
+	}
+	encoded, err := json.Marshal(files)
+	if err != nil {
+		return nil, wrap(err, "encode matter files")
+	}
+	hash := ContentHash(files)
+	if status == MatterPublished {
+		var latest []matterVersionRow
+		err := tx.g.Where("slug = ? AND status = ?", slug, MatterPublished).Order("version DESC").Limit(1).Find(&latest).Error
+		if err != nil {
+			return nil, wrap(err, "find latest version")
+		}
+		if len(latest) == 1 && latest[0].ContentHash == hash {
+			return latest[0].domain()
+		}
+	}
+	var drafts []matterVersionRow
+	if err := tx.g.Where("slug = ? AND status = ?", slug, MatterDraft).Find(&drafts).Error; err != nil {
+		return nil, wrap(err, "find draft")
+	}
+	row := matterVersionRow{Slug: slug, ContentHash: hash, Status: status, Files: encoded, CreatedAt: tx.now}
+	if status == MatterPublished {
+		row.PublishedAt = &tx.now
+	}
+	if len(drafts) == 1 {
+		row.ID, row.Version = drafts[0].ID, drafts[0].Version
+		err = tx.g.Model(&matterVersionRow{}).Where("id = ? AND status = ?", row.ID, MatterDraft).Updates(map[string]any{
+			"content_hash": hash, "status": status, "files": encoded, "created_at": tx.now, "published_at": row.PublishedAt,
+		}).Error
+		if err != nil {
+			return nil, wrap(err, "update draft")
+		}
+		return row.domain()
+	}
+	if err := tx.g.Raw("SELECT COALESCE(MAX(version), 0) + 1 FROM matter_versions WHERE slug = ?", slug).Scan(&row.Version).Error; err != nil {
+		return nil, wrap(err, "next version")
+	}
+	if err := tx.g.Create(&row).Error; err != nil {
+		if isUnique(err) {
+			return nil, conflict("事项 %s 正在被同时发布，请重试", slug)
+		}
+		return nil, wrap(err, "insert matter version")
+	}
+	return row.domain()
+}
+
+// LatestPublished returns the newest published version of slug; not_found if there is none.
+func (db *DB) LatestPublished(ctx context.Context, slug string) (*MatterVersion, error) {
+	var rows []matterVersionRow
+	err := db.rdb.WithContext(ctx).Where("slug = ? AND status = ?", slug, MatterPublished).
+		Order("version DESC").Limit(1).Find(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "latest published")
+	}
+	if len(rows) == 0 {
+		return nil, notFound("事项 %s 没有已发布的版本", slug)
+	}
+	return rows[0].domain()
+}
+
+// MatterVersion returns one version of slug, draft or published; not_found if there is none.
+func (db *DB) MatterVersion(ctx context.Context, slug string, version int) (*MatterVersion, error) {
+	var rows []matterVersionRow
+	err := db.rdb.WithContext(ctx).Where("slug = ? AND version = ?", slug, version).Limit(1).Find(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "matter version")
+	}
+	if len(rows) == 0 {
+		return nil, notFound("事项 %s 没有第 %d 版", slug, version)
+	}
+	return rows[0].domain()
+}
+
+// ListLatestPublished returns the newest published version of every matter, by slug: what a
+// starting instance compiles.
+func (db *DB) ListLatestPublished(ctx context.Context) ([]*MatterVersion, error) {
+	var rows []matterVersionRow
+	err := db.rdb.WithContext(ctx).Raw(`SELECT m.* FROM matter_versions m
+		WHERE m.status = 'published' AND m.version = (
+			SELECT MAX(version) FROM matter_versions p WHERE p.slug = m.slug AND p.status = 'published')
+		ORDER BY m.slug`).Scan(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "list latest published")
+	}
+	out := make([]*MatterVersion, 0, len(rows))
+	for i := range rows {
+		mv, err := rows[i].domain()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, mv)
+	}
+	return out, nil
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// storedTime is how a caller's time is kept: UTC, to the microsecond.
+func storedTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Microsecond)
+	return &u
+}

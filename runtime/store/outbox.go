@@ -1,0 +1,236 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/xuchang-gov/tongban/runtime"
+)
+
+// Outbox message states.
+const (
+	OutboxPending   = "pending"
+	OutboxDelivered = "delivered"
+	OutboxDead      = "dead"
+)
+
+// OutboxMessage is a message to another system (a department system, SMS, payment), stored in
+// the same transaction as the change it announces and delivered at least once by the
+// connectors' outbox worker. The receiver applies it at most once by its IdempotencyKey.
+type OutboxMessage struct {
+	ID      int64
+	Topic   string
+	Payload json.RawMessage
+	// IdempotencyKey is unique: enqueueing a key again does nothing and returns the first
+	// message's ID. The store makes one up when it is empty.
+	IdempotencyKey string
+	CaseID         int64
+	Status         string
+	// Attempts counts claims: the delivery in progress is attempt number Attempts.
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	CreatedAt     time.Time
+	DeliveredAt   *time.Time
+}
+
+type outboxRow struct {
+	ID             int64 `gorm:"primaryKey"`
+	Topic          string
+	Payload        *string
+	IdempotencyKey string
+	CaseID         *int64
+	Status         string
+	Attempts       int
+	NextAttemptAt  time.Time
+	LastError      string
+	CreatedAt      time.Time
+	DeliveredAt    *time.Time
+}
+
+func (outboxRow) TableName() string { return "outbox" }
+
+func (r *outboxRow) domain() *OutboxMessage {
+	m := &OutboxMessage{ID: r.ID, Topic: r.Topic, Payload: rawJSON(r.Payload), IdempotencyKey: r.IdempotencyKey,
+		Status: r.Status, Attempts: r.Attempts, NextAttemptAt: r.NextAttemptAt.UTC(), LastError: r.LastError,
+		CreatedAt: r.CreatedAt.UTC(), DeliveredAt: utcPtr(r.DeliveredAt)}
+	if r.CaseID != nil {
+		m.CaseID = *r.CaseID
+	}
+	return m
+}
+
+const outboxColumns = "id, topic, payload, idempotency_key, case_id, status, attempts, next_attempt_at, last_error, created_at, delivered_at"
+
+// Enqueue stores a message for delivery and returns its ID. Use it through WithTx, in the
+// transaction of the change the message announces, so that either both happen or neither.
+func (db *DB) Enqueue(ctx context.Context, m OutboxMessage) (id int64, err error) {
+	err = db.Write(ctx, func(tx *Tx) (err error) {
+		id, err = tx.Enqueue(m)
+		return err
+	})
+	return id, err
+}
+
+// Enqueue is DB.Enqueue inside a unit of work.
+func (tx *Tx) Enqueue(m OutboxMessage) (int64, error) {
+	if m.Topic == "" {
+		return 0, runtime.Invalid("消息缺少主题", runtime.FieldError{Pointer: "/topic", Message: "缺少消息主题"})
+	}
+	payload, err := jsonText("/payload", m.Payload)
+	if err != nil {
+		return 0, err
+	}
+	if m.IdempotencyKey == "" {
+		b := make([]byte, 16)
+		rand.Read(b)
+		m.IdempotencyKey = "tb-" + hex.EncodeToString(b)
+	}
+	var caseID *int64
+	if m.CaseID != 0 {
+		caseID = &m.CaseID
+	}
+	due := tx.now
+	if !m.NextAttemptAt.IsZero() {
+		due = m.NextAttemptAt.UTC().Truncate(time.Microsecond)
+	}
+	res := tx.g.Exec(`INSERT INTO outbox (topic, payload, idempotency_key, case_id, status, attempts, next_attempt_at, last_error, created_at)
+		VALUES (?, ?, ?, ?, 'pending', 0, ?, '', ?) ON CONFLICT (idempotency_key) DO NOTHING`,
+		m.Topic, payload, m.IdempotencyKey, caseID, due, tx.now)
+	if res.Error != nil {
+		if isForeignKey(res.Error) {
+			return 0, notFound("消息所属的办件不存在")
+		}
+		return 0, wrap(res.Error, "enqueue")
+	}
+	var id int64
+	err = tx.g.Raw("SELECT id FROM outbox WHERE idempotency_key = ?", m.IdempotencyKey).Scan(&id).Error
+	return id, wrap(err, "enqueue")
+}
+
+// ClaimOutbox hands out up to n messages that are due, oldest first, and leases them for lease
+// (default one minute): no other claimer gets them before the lease ends. The caller delivers
+// each and reports MarkDelivered or MarkFailed; a message whose claimer died is handed out
+// again when its lease ends — delivery is at least once. Several instances may claim at once:
+// on PostgreSQL with FOR UPDATE SKIP LOCKED, so they take different messages without waiting;
+// on SQLite the single writer runs one claim at a time.
+func (db *DB) ClaimOutbox(ctx context.Context, n int, lease time.Duration) (msgs []*OutboxMessage, err error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	if lease <= 0 {
+		lease = time.Minute
+	}
+	err = db.Write(ctx, func(tx *Tx) error {
+		var rows []outboxRow
+		err := tx.g.Raw(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?
+			WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
+				ORDER BY next_attempt_at, id LIMIT ?`+tx.db.forUpdate(true)+`)
+			RETURNING `+outboxColumns, tx.now.Add(lease), tx.now, n).Scan(&rows).Error
+		if err != nil {
+			return wrap(err, "claim outbox")
+		}
+		msgs = make([]*OutboxMessage, len(rows))
+		for i := range rows {
+			msgs[i] = rows[i].domain()
+		}
+		slices.SortFunc(msgs, func(a, b *OutboxMessage) int { return cmp.Compare(a.ID, b.ID) })
+		return nil
+	})
+	return msgs, err
+}
+
+// MarkDelivered records that a message arrived. Marking it again does nothing; it returns
+// conflict for a dead letter (Replay it first) and not_found if there is no such message.
+func (db *DB) MarkDelivered(ctx context.Context, id int64) error {
+	return db.Write(ctx, func(tx *Tx) error {
+		res := tx.g.Exec(`UPDATE outbox SET status = 'delivered', delivered_at = ?, last_error = ''
+			WHERE id = ? AND status = 'pending'`, tx.now, id)
+		if res.Error != nil || res.RowsAffected == 1 {
+			return wrap(res.Error, "mark delivered")
+		}
+		m, err := tx.outboxMessage(id)
+		if err != nil {
+			return err
+		}
+		if m.Status == OutboxDead {
+			return conflict("消息已转入死信，请先重放")
+		}
+		return nil
+	})
+}
+
+// MarkFailed records a failed delivery: the message is due again after backoff (by default 30
+// seconds doubling with each attempt, at most an hour), or, once it has been tried as often as
+// WithOutboxMaxAttempts allows, becomes a dead letter that waits for a person (ListDeadLetters,
+// Replay). It returns not_found if there is no such message and conflict if it is not pending.
+func (db *DB) MarkFailed(ctx context.Context, id int64, reason string, backoff time.Duration) error {
+	return db.Write(ctx, func(tx *Tx) error {
+		m, err := tx.outboxMessage(id)
+		if err != nil {
+			return err
+		}
+		if m.Status != OutboxPending {
+			return conflict("消息不在待投递状态")
+		}
+		if backoff <= 0 {
+			backoff = min(30*time.Second<<min(max(m.Attempts-1, 0), 10), time.Hour)
+		}
+		status := OutboxPending
+		if m.Attempts >= tx.db.cfg.outboxMaxTries {
+			status = OutboxDead
+		}
+		err = tx.g.Exec(`UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`,
+			status, reason, tx.now.Add(backoff), id).Error
+		return wrap(err, "mark failed")
+	})
+}
+
+func (tx *Tx) outboxMessage(id int64) (*OutboxMessage, error) {
+	var rows []outboxRow
+	err := tx.g.Raw("SELECT "+outboxColumns+" FROM outbox WHERE id = ?"+tx.db.forUpdate(false), id).Scan(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "get outbox message")
+	}
+	if len(rows) == 0 {
+		return nil, notFound("消息不存在")
+	}
+	return rows[0].domain(), nil
+}
+
+// ListDeadLetters returns the messages that ran out of attempts, oldest first.
+func (db *DB) ListDeadLetters(ctx context.Context, offset, limit int) ([]*OutboxMessage, error) {
+	offset, limit = page(offset, limit)
+	var rows []outboxRow
+	err := db.rdb.WithContext(ctx).Where("status = ?", OutboxDead).Order("id").Offset(offset).Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "list dead letters")
+	}
+	out := make([]*OutboxMessage, len(rows))
+	for i := range rows {
+		out[i] = rows[i].domain()
+	}
+	return out, nil
+}
+
+// Replay makes a dead letter due now with a fresh count of attempts, after a person has fixed
+// what made it fail. It returns conflict if the message is not dead and not_found if there is
+// no such message.
+func (db *DB) Replay(ctx context.Context, id int64) error {
+	return db.Write(ctx, func(tx *Tx) error {
+		res := tx.g.Exec(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?
+			WHERE id = ? AND status = 'dead'`, tx.now, id)
+		if res.Error != nil || res.RowsAffected == 1 {
+			return wrap(res.Error, "replay")
+		}
+		if _, err := tx.outboxMessage(id); err != nil {
+			return err
+		}
+		return conflict("只有死信可以重放")
+	})
+}
