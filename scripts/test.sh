@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every check and test of tongban on a fresh machine that has Go (and, as later parts land,
-# installs what else the tests need). CI calls this through .ci/run.
+# Runs every check and test of tongban on a fresh machine that has Go: it installs and starts a
+# throwaway PostgreSQL (scripts/postgres.sh) so that the store and the API are tested on both
+# databases. CI calls this through .ci/run. TONGBAN_SKIP_POSTGRES=1 tests on SQLite only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +26,12 @@ fi
 echo "== examples are valid"
 go run ./cmd/tongban validate examples/matters
 
-echo "== go test"
+if [ -z "${TONGBAN_TEST_POSTGRES:-}" ] && [ "${TONGBAN_SKIP_POSTGRES:-}" != 1 ]; then
+  echo "== PostgreSQL for the tests (scripts/postgres.sh)"
+  eval "$(scripts/postgres.sh)"
+fi
+
+echo "== go test (SQLite always; PostgreSQL: ${TONGBAN_TEST_POSTGRES:-skipped})"
 go test -count=1 ./...
 
 if [ "${FUZZTIME:-0}" != "0" ]; then

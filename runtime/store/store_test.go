@@ -1,71 +1,27 @@
 package store_test
 
 import (
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", to make and drop test schemas
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/store"
+	"github.com/xuchang-gov/tongban/runtime/store/storetest"
 )
 
 // postgresEnv names the DSN of a PostgreSQL database the tests may create schemas in;
 // scripts/postgres.sh starts one and prints it.
-const postgresEnv = "TONGBAN_TEST_POSTGRES"
+const postgresEnv = storetest.PostgresEnv
 
-// openSQLite opens a store in a fresh temporary data folder.
 func openSQLite(t testing.TB, opts ...store.Option) *store.DB {
-	t.Helper()
-	db, err := store.Open(ctx, t.TempDir(), opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return storetest.OpenSQLite(t, opts...)
 }
 
-// openPostgres opens a store on a fresh schema of the database named by TONGBAN_TEST_POSTGRES,
-// and drops the schema afterwards. It skips the test when the variable is not set.
 func openPostgres(t testing.TB, opts ...store.Option) *store.DB {
-	t.Helper()
-	dsn := os.Getenv(postgresEnv)
-	if dsn == "" {
-		t.Skip(postgresEnv + " is not set: run scripts/postgres.sh to test on PostgreSQL")
-	}
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "test_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		admin.Close()
-		t.Fatalf("create schema on %s: %v", postgresEnv, err)
-	}
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	db, err := store.Open(ctx, dsn+sep+"search_path="+schema, opts...)
-	t.Cleanup(func() {
-		if db != nil {
-			db.Close()
-		}
-		admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db
+	return storetest.OpenPostgres(t, opts...)
 }
 
 func TestSQLite(t *testing.T) {

@@ -1,0 +1,204 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/xuchang-gov/tongban/runtime/store"
+	"github.com/xuchang-gov/tongban/runtime/store/storetest"
+)
+
+const (
+	enterprise = "许昌瑞祥置业有限公司"
+	citizen    = "张伟"
+	elder      = "王桂英"
+)
+
+// TestExampleMattersEndToEnd drives every example matter through the real HTTP API on every
+// database: submission, acceptance, each approval path, and the audit chain afterwards.
+func TestExampleMattersEndToEnd(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open func(t testing.TB) *store.DB) {
+		e := newEnv(t, open, nil)
+
+		t.Run("食品经营许可：受理、审查、现场核查、决定、制证、送达，容缺材料", func(t *testing.T) {
+			c := e.apply(e.token(enterprise), "food-business-license", sample(t, "food-business-license"), true)
+			n := c["number"].(string)
+			if status(c) != "submitted" || c["deadline"].(map[string]any)["dueAt"] != nil {
+				t.Fatalf("after submission: %v %v", status(c), c["deadline"])
+			}
+			deferred := false
+			for _, m := range c["materials"].([]any) {
+				deferred = deferred || m.(map[string]any)["deferred"] == true
+			}
+			if !deferred {
+				t.Fatal("the deferrable material was not recorded as deferred (容缺)")
+			}
+			c = e.act(n, "wd-amr", "clerk", "accept", "accept")
+			if status(c) != "in-approval" || c["deadline"].(map[string]any)["dueAt"] == nil {
+				t.Fatalf("after acceptance: %v %v", status(c), c["deadline"])
+			}
+			c = e.actAll(n, "wd-amr", step{"reviewer", "review", "approve"}, step{"inspector", "inspection", "approve"},
+				step{"decider", "decision", "approve"})
+			if status(c) != "certificate-issued" {
+				t.Fatalf("after decision: %v", status(c))
+			}
+			c = e.act(n, "wd-amr", "clerk", "deliver", "")
+			if status(c) != "delivered" || c["concludedAt"] == nil {
+				t.Fatalf("after delivery: %v %v", status(c), c["concludedAt"])
+			}
+			e.verifyChain(n)
+		})
+
+		t.Run("建筑工程施工许可：三个部门并联审查后汇聚", func(t *testing.T) {
+			c := e.apply(e.token(enterprise), "construction-permit", sample(t, "construction-permit"), true)
+			n := c["number"].(string)
+			e.act(n, "xc-housing", "clerk", "accept", "accept")
+			e.act(n, "xc-nr", "reviewer", "planningCheck", "approve")
+			c = e.act(n, "xc-civil-defense", "reviewer", "civilDefenseReview", "approve")
+			open := 0
+			for _, task := range c["tasks"].([]any) {
+				if task.(map[string]any)["status"] == "open" {
+					open++
+				}
+			}
+			if open != 1 {
+				t.Fatalf("while one branch is still open, want 1 open task, got %d", open)
+			}
+			c = e.act(n, "xc-housing", "reviewer", "qualitySafetyReview", "approve")
+			if e.taskID(e.staff("xc-housing", "checker"), n, "check") == 0 {
+				t.Fatal("the join did not open the check")
+			}
+			c = e.actAll(n, "xc-housing", step{"checker", "check", "approve"}, step{"decider", "decide", "approve"},
+				step{"clerk", "deliver", ""})
+			if status(c) != "delivered" {
+				t.Fatalf("final status %v", status(c))
+			}
+			e.verifyChain(n)
+		})
+
+		t.Run("公共场所卫生许可：决定不予许可", func(t *testing.T) {
+			c := e.apply(e.token(enterprise), "public-venue-hygiene-license", sample(t, "public-venue-hygiene-license"), true)
+			n := c["number"].(string)
+			c = e.actAll(n, "xc-health", step{"clerk", "accept", "accept"}, step{"reviewer", "review", "approve"},
+				step{"inspector", "inspect", "approve"}, step{"checker", "check", "approve"}, step{"decider", "decide", "deny"})
+			if status(c) != "denied" || c["concludedAt"] == nil {
+				t.Fatalf("after denial: %v", status(c))
+			}
+			e.verifyChain(n)
+		})
+
+		t.Run("个体工商户设立登记：退回受理后重新受理", func(t *testing.T) {
+			c := e.apply(e.token(citizen), "sole-proprietor-registration", sample(t, "sole-proprietor-registration"), true)
+			n := c["number"].(string)
+			e.act(n, "wd-amr", "clerk", "accept", "accept")
+			token := e.staff("wd-amr", "decider")
+			id := e.taskID(token, n, "decision")
+			e.expect(200)(e.call(token, "POST", fmt.Sprintf("/api/v1/tasks/%d/return", id), map[string]any{"to": "accept", "opinion": "经营场所证明不清晰，退回受理环节核实"}))
+			e.act(n, "wd-amr", "clerk", "accept", "accept")
+			c = e.act(n, "wd-amr", "decider", "decision", "approve")
+			if status(c) != "certificate-issued" || c["concludedAt"] == nil {
+				t.Fatalf("after approval: %v", status(c))
+			}
+			e.verifyChain(n)
+		})
+
+		t.Run("补齐补正：计时暂停，补正后恢复", func(t *testing.T) {
+			c := e.apply(e.token(enterprise), "food-business-license", sample(t, "food-business-license"), true)
+			n := c["number"].(string)
+			clerk := e.staff("wd-amr", "clerk")
+			c = e.expect(200)(e.call(clerk, "POST", "/api/v1/cases/"+n+"/correction", map[string]any{"opinion": "申请书未签字，请补正", "materials": []string{"application"}}))
+			if status(c) != "correction" || c["deadline"].(map[string]any)["stopped"] != true {
+				t.Fatalf("correction: %v %v", status(c), c["deadline"])
+			}
+			id := e.taskID(clerk, n, "accept")
+			e.expect(409)(e.call(clerk, "POST", fmt.Sprintf("/api/v1/tasks/%d/complete", id), map[string]any{"outcome": "accept"}))
+			c = e.expect(200)(e.call(e.token(enterprise), "POST", "/api/v1/cases/"+n+"/correction/resume", map[string]any{}))
+			if status(c) != "submitted" || c["deadline"].(map[string]any)["stopped"] != false {
+				t.Fatalf("resume: %v %v", status(c), c["deadline"])
+			}
+			c = e.act(n, "wd-amr", "clerk", "accept", "accept")
+			if status(c) != "in-approval" {
+				t.Fatalf("accepted after correction: %v", status(c))
+			}
+			e.verifyChain(n)
+		})
+
+		t.Run("高龄津贴：智能秒批当场办结", func(t *testing.T) {
+			c := e.apply(e.token(elder), "senior-longevity-allowance", sample(t, "senior-longevity-allowance"), false)
+			if status(c) != "approved" || c["concludedAt"] == nil {
+				t.Fatalf("auto approval: %v", status(c))
+			}
+			events := e.expect(200)(e.call(e.token(elder), "GET", "/api/v1/cases/"+c["number"].(string)+"/events", nil))
+			found := false
+			for _, ev := range events["items"].([]any) {
+				ev := ev.(map[string]any)
+				if ev["Type"] == "auto-decision" {
+					found = strings.Contains(fmt.Sprint(ev["Data"]), "ageAtLeast80")
+				}
+			}
+			if !found {
+				t.Fatal("the auto decision's full record is missing from the audit trail")
+			}
+			e.verifyChain(c["number"].(string))
+		})
+
+		t.Run("不予受理", func(t *testing.T) {
+			c := e.apply(e.token(enterprise), "food-business-license", sample(t, "food-business-license"), true)
+			c = e.act(c["number"].(string), "wd-amr", "clerk", "accept", "not-accept")
+			if status(c) != "not-accepted" {
+				t.Fatalf("not accepted: %v", status(c))
+			}
+		})
+	})
+}
+
+// TestAutoApprovalHandsOverOnRuleError publishes a 高龄津贴 whose rule reads a field that is
+// absent when the elder applies in person: the rule errors, and the case goes to a person with
+// the reason, never lost.
+func TestAutoApprovalHandsOverOnRuleError(t *testing.T) {
+	bundle := exampleBundle(t)
+	wf := "matters/senior-longevity-allowance/workflow.json"
+	bundle[wf].Data = []byte(strings.Replace(string(bundle[wf].Data),
+		`"condition": "form.payment.accountHolder == form.elder.name"`,
+		`"condition": "form.payment.accountHolder == form.elder.name || form.payment.accountHolder == form.agent.name"`, 1))
+	e := newEnv(t, func(t testing.TB) *store.DB { return storetest.OpenSQLite(t) }, bundle)
+	form := sample(t, "senior-longevity-allowance")
+	form["relationship"] = "本人"
+	delete(form, "agent")
+	form["elder"].(map[string]any)["mobile"] = "13903745678"
+	form["payment"].(map[string]any)["accountHolder"] = "他人"
+	c := e.apply(e.token(elder), "senior-longevity-allowance", form, false)
+	if status(c) != "submitted" {
+		t.Fatalf("status %v, want the case waiting for a person", status(c))
+	}
+	n := c["number"].(string)
+	events := e.expect(200)(e.call(e.token(elder), "GET", "/api/v1/cases/"+n+"/events", nil))
+	handover := ""
+	for _, ev := range events["items"].([]any) {
+		ev := ev.(map[string]any)
+		if ev["Type"] == "auto-decision" {
+			handover = fmt.Sprint(ev["Data"])
+		}
+	}
+	if !strings.Contains(handover, "handover") {
+		t.Fatalf("no handover recorded: %s", handover)
+	}
+	c = e.act(n, "wd-civil", "reviewer", "review", "approve")
+	if status(c) != "approved" {
+		t.Fatalf("after manual review: %v", status(c))
+	}
+}
+
+// step is one person's action in a flow: their role, the node, the outcome.
+type step struct{ role, node, outcome string }
+
+// actAll performs the steps in order within one org and returns the case after the last.
+func (e *env) actAll(number, org string, steps ...step) map[string]any {
+	e.t.Helper()
+	var c map[string]any
+	for _, s := range steps {
+		c = e.act(number, org, s.role, s.node, s.outcome)
+	}
+	return c
+}
