@@ -22,18 +22,22 @@ func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.db, "db", os.Getenv("TONGBAN_DB"), "PostgreSQL 连接串 postgres://…（默认用数据目录中的 SQLite；也可用环境变量 TONGBAN_DB）")
 }
 
-// open opens the store and the blob folder and builds the service over them.
-func (f *storeFlags) open(ctx context.Context, app *App) (*service.Service, *store.DB, error) {
-	data := app.abs(f.data)
+// openDB opens the store: PostgreSQL when a DSN is given, else SQLite in the data folder.
+func (f *storeFlags) openDB(ctx context.Context, app *App) (*store.DB, error) {
 	dsn := f.db
 	if dsn == "" {
-		dsn = data
+		dsn = app.abs(f.data)
 	}
-	db, err := store.Open(ctx, dsn)
+	return store.Open(ctx, dsn)
+}
+
+// open opens the store and the blob folder and builds the service over them.
+func (f *storeFlags) open(ctx context.Context, app *App) (*service.Service, *store.DB, error) {
+	db, err := f.openDB(ctx, app)
 	if err != nil {
 		return nil, nil, err
 	}
-	blobs, err := blob.NewDir(filepath.Join(data, "blobs"))
+	blobs, err := blob.NewDir(filepath.Join(app.abs(f.data), "blobs"))
 	if err != nil {
 		db.Close()
 		return nil, nil, err

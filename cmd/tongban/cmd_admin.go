@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/xuchang-gov/tongban/definitions/cn"
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/store"
+)
+
+func init() {
+	commands["import"] = command{summary: "把事项目录导入数据库，发布为新版本（--draft 存为草稿）", run: runImport}
+	commands["export"] = command{summary: "把每个事项的最新发布版本导出为定义目录（与 tongban fmt 的输出逐字节相同）", run: runExport}
+	commands["user"] = command{summary: "用户管理：tongban user add … 创建用户并打印其访问令牌", run: runUser}
+	commands["audit"] = command{summary: "审计：tongban audit verify 校验办件全程留痕的哈希链", run: runAudit}
+}
+
+func runImport(ctx context.Context, app *App, args []string) int {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(app.Stderr)
+	var sf storeFlags
+	sf.register(fs)
+	draft := fs.Bool("draft", false, "存为草稿版本，不发布")
+	fs.Usage = func() {
+		fmt.Fprintln(app.Stderr, "用法: tongban import [-draft] [-data DIR | -db DSN] PATH...\n  PATH 是事项目录、事项目录的上级目录或定义包根目录")
+		fs.PrintDefaults()
+	}
+	paths, err := parseInterspersed(fs, args)
+	if err != nil || len(paths) == 0 {
+		fs.Usage()
+		return 2
+	}
+	sels, err := app.selectBundles(paths)
+	if err != nil {
+		fmt.Fprintln(app.Stderr, "tongban import:", err)
+		return 1
+	}
+	svc, db, err := sf.open(ctx, app)
+	if err != nil {
+		fmt.Fprintln(app.Stderr, "tongban import: 无法打开数据库：", err)
+		return 1
+	}
+	defer db.Close()
+	for _, sel := range sels {
+		results, problems, err := svc.Import(ctx, os.DirFS(sel.root), !*draft, sel.matterDirs...)
+		for _, p := range problems {
+			p.File = app.rel(sel.root + "/" + p.File)
+			fmt.Fprintln(app.Stdout, p.String())
+		}
+		if len(problems) > 0 {
+			fmt.Fprintln(app.Stderr, "有问题，未导入任何事项")
+			return 1
+		}
+		if err != nil {
+			fmt.Fprintln(app.Stderr, "tongban import:", err)
+			return 1
+		}
+		for _, r := range results {
+			switch {
+			case r.Unchanged:
+				fmt.Fprintf(app.Stdout, "%s 第 %d 版：内容未变，未生成新版本\n", r.Slug, r.Version)
+			case *draft:
+				fmt.Fprintf(app.Stdout, "%s 草稿第 %d 版（%s）\n", r.Slug, r.Version, r.Hash[:12])
+			default:
+				fmt.Fprintf(app.Stdout, "%s 已发布第 %d 版（%s）\n", r.Slug, r.Version, r.Hash[:12])
+			}
+		}
+	}
+	return 0
+}
+
+func runExport(ctx context.Context, app *App, args []string) int {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(app.Stderr)
+	var sf storeFlags
+	sf.register(fs)
+	out := fs.String("o", "", "导出到的目录")
+	if _, err := parseInterspersed(fs, args); err != nil || *out == "" {
+		fmt.Fprintln(app.Stderr, "用法: tongban export -o DIR [-data DIR | -db DSN]")
+		return 2
+	}
+	svc, db, err := sf.open(ctx, app)
+	if err != nil {
+		fmt.Fprintln(app.Stderr, "tongban export: 无法打开数据库：", err)
+		return 1
+	}
+	defer db.Close()
+	n, err := svc.Export(ctx, app.abs(*out))
+	if err != nil {
+		fmt.Fprintln(app.Stderr, "tongban export:", err)
+		return 1
+	}
+	fmt.Fprintf(app.Stdout, "已导出 %d 个事项到 %s\n", n, *out)
+	return 0
+}
+
+func runUser(ctx context.Context, app *App, args []string) int {
+	if len(args) == 0 || args[0] != "add" {
+		fmt.Fprintln(app.Stderr, "用法: tongban user add -name 姓名 -kind person|enterprise|staff [-id-number …] [-uscc …] [-mobile …] [-org 机构编码 -roles clerk,reviewer]")
+		return 2
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(app.Stderr)
+	var sf storeFlags
+	sf.register(fs)
+	var u runtime.User
+	var roles string
+	fs.StringVar(&u.Name, "name", "", "姓名或单位名称")
+	fs.StringVar(&u.Kind, "kind", "person", "person 自然人，enterprise 法人，staff 工作人员")
+	fs.StringVar(&u.IDNumber, "id-number", "", "身份证号（自然人）")
+	fs.StringVar(&u.USCC, "uscc", "", "统一社会信用代码（法人）")
+	fs.StringVar(&u.Mobile, "mobile", "", "手机号码")
+	fs.StringVar(&u.OrgCode, "org", "", "所属机构编码（工作人员）")
+	fs.StringVar(&roles, "roles", "", "在所属机构的岗位，逗号分隔（工作人员）")
+	if _, err := parseInterspersed(fs, args[1:]); err != nil {
+		return 2
+	}
+	if problem := checkNewUser(&u, roles); problem != "" {
+		fmt.Fprintln(app.Stderr, "tongban user add:", problem)
+		return 1
+	}
+	db, err := sf.openDB(ctx, app)
+	if err != nil {
+		fmt.Fprintln(app.Stderr, "tongban user add: 无法打开数据库：", err)
+		return 1
+	}
+	defer db.Close()
+	created, err := db.CreateUser(ctx, u)
+	if err != nil {
+		fmt.Fprintln(app.Stderr, "tongban user add:", runtime.ErrorMessage(err))
+		return 1
+	}
+	token, err := db.CreateToken(ctx, created.ID, "cli", nil)
+	if err != nil {
+		fmt.Fprintln(app.Stderr, "tongban user add:", err)
+		return 1
+	}
+	fmt.Fprintf(app.Stdout, "已创建用户 %d %s\n访问令牌（只显示这一次）：%s\n", created.ID, created.Name, token)
+	return 0
+}
+
+// checkNewUser checks the command-line fields of a new user and fills in its roles.
+func checkNewUser(u *runtime.User, roles string) string {
+	switch {
+	case u.Name == "":
+		return "请用 -name 给出姓名"
+	case u.Kind == "person" && !cn.ValidIDNumber(u.IDNumber):
+		return "自然人需要有效的 -id-number 身份证号"
+	case u.Kind == "enterprise" && !cn.ValidUSCC(u.USCC):
+		return "法人需要有效的 -uscc 统一社会信用代码"
+	case u.Kind == "staff" && (u.OrgCode == "" || roles == ""):
+		return "工作人员需要 -org 机构编码和 -roles 岗位"
+	case u.Kind != "person" && u.Kind != "enterprise" && u.Kind != "staff":
+		return "-kind 只能是 person、enterprise 或 staff"
+	case u.Mobile != "" && !cn.ValidMobile(u.Mobile):
+		return "-mobile 不是有效的手机号码"
+	}
+	if u.Kind == "staff" {
+		for _, r := range strings.Split(roles, ",") {
+			u.OrgRoles = append(u.OrgRoles, strings.TrimSpace(r))
+		}
+		u.Roles = []runtime.Role{runtime.RoleApprover}
+	} else {
+		u.Roles = []runtime.Role{runtime.RoleApplicant}
+	}
+	return ""
+}
+
+func runAudit(ctx context.Context, app *App, args []string) int {
+	if len(args) == 0 || args[0] != "verify" {
+		fmt.Fprintln(app.Stderr, "用法: tongban audit verify [-case 办件编号] [-data DIR | -db DSN]")
+		return 2
+	}
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	fs.SetOutput(app.Stderr)
+	var sf storeFlags
+	sf.register(fs)
+	number := fs.String("case", "", "只校验这一件（默认全部）")
+	if _, err := parseInterspersed(fs, args[1:]); err != nil {
+		return 2
+	}
+	db, err := sf.openDB(ctx, app)
+	if err != nil {
+		fmt.Fprintln(app.Stderr, "tongban audit verify: 无法打开数据库：", err)
+		return 1
+	}
+	defer db.Close()
+	var ids []int64
+	if *number != "" {
+		c, err := db.GetCaseByNumber(ctx, *number)
+		if err != nil {
+			fmt.Fprintln(app.Stderr, "tongban audit verify:", runtime.ErrorMessage(err))
+			return 1
+		}
+		ids = append(ids, c.ID)
+	} else {
+		for offset := 0; ; offset += 500 {
+			cases, _, err := db.ListCases(ctx, store.CaseFilter{Offset: offset, Limit: 500})
+			if err != nil {
+				fmt.Fprintln(app.Stderr, "tongban audit verify:", err)
+				return 1
+			}
+			for _, c := range cases {
+				ids = append(ids, c.ID)
+			}
+			if len(cases) < 500 {
+				break
+			}
+		}
+	}
+	broken := 0
+	for _, id := range ids {
+		if err := db.VerifyChain(ctx, id); err != nil {
+			c, _ := db.GetCase(ctx, id)
+			number := fmt.Sprint(id)
+			if c != nil {
+				number = c.Number
+			}
+			fmt.Fprintf(app.Stdout, "%s: 留痕被篡改：%v\n", number, err)
+			broken++
+		}
+	}
+	fmt.Fprintf(app.Stdout, "已校验 %d 件，%d 件有问题\n", len(ids), broken)
+	if broken > 0 {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	_ "modernc.org/sqlite" // database/sql driver "sqlite", to tamper with the file like an intruder
+
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/store"
+)
+
+func TestImportExportRoundTrip(t *testing.T) {
+	data := t.TempDir()
+	code, out, errOut := run(t, ".", "import", "-data", data, "../../examples")
+	if code != 0 || strings.Count(out, "已发布第 1 版") != 5 {
+		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, _ = run(t, ".", "import", "-data", data, "../../examples/matters"); code != 0 || strings.Count(out, "内容未变") != 5 {
+		t.Fatalf("second import must not make new versions: exit %d\n%s", code, out)
+	}
+	dir := filepath.Join(t.TempDir(), "exported")
+	if code, out, errOut = run(t, ".", "export", "-data", data, "-o", dir); code != 0 {
+		t.Fatalf("export: exit %d\n%s%s", code, out, errOut)
+	}
+	exported := 0
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		got, _ := os.ReadFile(p)
+		want, err := os.ReadFile(filepath.Join("../../examples", rel))
+		if err != nil {
+			t.Errorf("exported %s is not in examples", rel)
+			return nil
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("exported %s differs from the canonical example file", rel)
+		}
+		exported++
+		return nil
+	})
+	if err != nil || exported < 40 {
+		t.Fatalf("exported %d files: %v", exported, err)
+	}
+	if code, out, _ = run(t, dir, "fmt", "-check", "."); code != 0 {
+		t.Fatalf("exported files are not in fmt form:\n%s", out)
+	}
+}
+
+func TestImportRefusesABrokenBundle(t *testing.T) {
+	root := copyExamples(t)
+	replaceInFile(t, filepath.Join(root, "matters/food-business-license/fees.json"), `"amount": "12"`, `"amount": "form.nothing"`)
+	data := t.TempDir()
+	code, out, _ := run(t, ".", "import", "-data", data, root)
+	if code != 1 || !strings.Contains(out, "fees.json:/items/0/amount") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	db, err := store.Open(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if versions, _ := db.ListLatestPublished(context.Background()); len(versions) != 0 {
+		t.Fatalf("a broken bundle stored %d versions", len(versions))
+	}
+}
+
+func TestUserAdd(t *testing.T) {
+	data := t.TempDir()
+	code, out, errOut := run(t, ".", "user", "add", "-data", data, "-name", "赵敏", "-kind", "person", "-id-number", "411002198503140213", "-mobile", "13803740001")
+	if code != 0 || !regexp.MustCompile(`tb_\S{20,}`).MatchString(out) {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut = run(t, ".", "user", "add", "-data", data, "-name", "赵敏", "-id-number", "411002198503140214"); code != 1 || !strings.Contains(errOut, "身份证号") {
+		t.Fatalf("an invalid ID number: exit %d %s", code, errOut)
+	}
+	if code, _, _ = run(t, ".", "user", "add", "-data", data, "-name", "审核员", "-kind", "staff", "-org", "wd-amr", "-roles", "reviewer,decider"); code != 0 {
+		t.Fatalf("staff: exit %d", code)
+	}
+}
+
+func TestAuditVerifyFindsTampering(t *testing.T) {
+	data := t.TempDir()
+	ctx := context.Background()
+	if code, out, _ := run(t, ".", "import", "-data", data, "../../examples"); code != 0 {
+		t.Fatal(out)
+	}
+	db, err := store.Open(ctx, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := db.CreateCase(ctx, store.NewCase{
+		Case:   runtime.Case{Matter: "food-business-license", MatterVersion: 1, Channel: "window", Status: runtime.StatusSubmitted},
+		Events: []runtime.Event{{Type: "created", Actor: "test", Data: []byte(`{"channel":"window"}`)}, {Type: "submitted", Actor: "test", Data: []byte(`{}`)}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if code, out, _ := run(t, ".", "audit", "verify", "-data", data); code != 0 || !strings.Contains(out, "已校验 1 件，0 件有问题") {
+		t.Fatalf("clean chain: exit %d %s", code, out)
+	}
+	raw, err := sql.Open("sqlite", filepath.Join(data, "tongban.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TRIGGER case_events_no_update`, `UPDATE case_events SET actor = 'intruder' WHERE seq = 1`} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	code, out, _ := run(t, ".", "audit", "verify", "-data", data, "-case", c.Number)
+	if code != 1 || !strings.Contains(out, c.Number+": 留痕被篡改") {
+		t.Fatalf("tampered chain: exit %d %s", code, out)
+	}
+}
