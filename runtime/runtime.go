@@ -101,6 +101,9 @@ const (
 	TaskConnector   TaskKind = "connector"   // an outside system's callback
 	TaskCertificate TaskKind = "certificate" // issuing the certificate
 	TaskDelivery    TaskKind = "delivery"    // confirmation that the result reached the applicant
+	// TaskEscalation watches a person's task: if it is still open at DueAt, the supervisor
+	// named by OrgCode and Role is warned (超时督办).
+	TaskEscalation TaskKind = "escalation"
 )
 
 // Task is work a case waits for at one workflow token: a person's acceptance, review or

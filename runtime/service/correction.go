@@ -9,8 +9,8 @@ import (
 	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
-// RequestCorrection is 补齐补正: a clerk holding the case's acceptance task asks the applicant to
-// complete or fix materials. The clock stops until the applicant answers.
+// RequestCorrection is 补齐补正: staff holding an open step of the case (acceptance or review) ask
+// the applicant to complete or fix materials. The clock stops until the applicant answers.
 func (s *Service) RequestCorrection(ctx context.Context, u *runtime.User, number, opinion string, materials []string) (*runtime.CaseView, error) {
 	if err := mustBeStaff(u); err != nil {
 		return nil, err
@@ -24,20 +24,22 @@ func (s *Service) RequestCorrection(ctx context.Context, u *runtime.User, number
 		if err != nil {
 			return caseNotFound(number)
 		}
-		if c.Status != runtime.StatusSubmitted && c.Status != runtime.StatusPreReviewed {
-			return runtime.Errorf(runtime.ECONFLICT, "只有待受理的办件可以要求补齐补正（当前：%s）", runtime.StatusNames[c.Status])
+		switch c.Status {
+		case runtime.StatusSubmitted, runtime.StatusPreReviewed, runtime.StatusInApproval:
+		default:
+			return runtime.Errorf(runtime.ECONFLICT, "只有受理或审查中的办件可以要求补齐补正（当前：%s）", runtime.StatusNames[c.Status])
 		}
 		tasks, err := tx.OpenTasks(c.ID)
 		if err != nil {
 			return err
 		}
-		var acceptance *runtime.Task
+		var step *runtime.Task
 		for _, t := range tasks {
 			if t.Kind == runtime.TaskPerson && t.OrgCode == u.OrgCode && containsRole(u, t.Role) {
-				acceptance = t
+				step = t
 			}
 		}
-		if acceptance == nil {
+		if step == nil {
 			return caseNotFound(number)
 		}
 		_, mp, err := s.matterOf(ctx, c)
@@ -56,7 +58,7 @@ func (s *Service) RequestCorrection(ctx context.Context, u *runtime.User, number
 		}
 		out = c
 		_, err = tx.AppendEvents(c.ID, []runtime.Event{event("correction-requested", actorOf(u), now,
-			map[string]any{"opinion": opinion, "materials": materials, "task": acceptance.ID})})
+			map[string]any{"opinion": opinion, "materials": materials, "task": step.ID})})
 		return err
 	})
 	if err != nil {
@@ -102,6 +104,9 @@ func (s *Service) ResumeCorrection(ctx context.Context, u *runtime.User, number 
 			c.DueAt = &due
 		}
 		c.Status, c.StoppedAt = runtime.StatusSubmitted, nil
+		if c.AcceptedAt != nil {
+			c.Status = runtime.StatusInApproval
+		}
 		if err := tx.UpdateCase(c); err != nil {
 			return err
 		}

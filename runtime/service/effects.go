@@ -53,6 +53,15 @@ func (m *move) apply(effects []engine.Effect) error {
 			}
 			m.tasks = append(m.tasks, t)
 			m.record("task-created", map[string]any{"node": e.Node, "name": e.Name, "org": org, "role": e.Role, "token": e.Token})
+			if esc := e.Escalation; esc != nil {
+				to := esc.To.Org
+				if to == "" {
+					to = m.mp.Def.Matter.Org.Code
+				}
+				due := dueAfter(m.plan.Calendar, m.at, esc.AfterDays)
+				m.tasks = append(m.tasks, runtime.Task{CaseID: m.c.ID, Kind: runtime.TaskEscalation, Token: e.Token, Node: e.Node,
+					Name: "督办：" + e.Name, OrgCode: to, Role: esc.To.Role, Status: runtime.TaskOpen, CreatedAt: m.at, DueAt: &due})
+			}
 		case engine.CancelTask:
 			m.cancelled = append(m.cancelled, e.Token)
 			m.record("task-cancelled", map[string]any{"node": e.Node, "token": e.Token})

@@ -147,6 +147,9 @@ func maskName(name string) string {
 	return string(r[0]) + string(slices.Repeat([]rune{'*'}, len(r)-1))
 }
 
+// caseWork is the work a case view lists: everything but the escalation watches.
+var caseWork = []runtime.TaskKind{runtime.TaskPerson, runtime.TaskDelivery, runtime.TaskTimer, runtime.TaskConnector}
+
 // view assembles what a user sees of a case.
 func (s *Service) view(ctx context.Context, u *runtime.User, c *runtime.Case) (*runtime.CaseView, error) {
 	plan, mp, err := s.matterOf(ctx, c)
@@ -185,7 +188,7 @@ func (s *Service) view(ctx context.Context, u *runtime.User, c *runtime.Case) (*
 		}
 		v.Materials = append(v.Materials, runtime.MaterialStatus{ID: r.ID, Name: name, Required: r.Required, Deferred: r.Deferred, DueAt: r.DueAt, Files: files})
 	}
-	tasks, _, err := s.db.ListTasks(ctx, store.TaskFilter{CaseID: c.ID, Limit: 500})
+	tasks, _, err := s.db.ListTasks(ctx, store.TaskFilter{CaseID: c.ID, Limit: 500, Kinds: caseWork})
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@ func (s *Service) ListTasks(ctx context.Context, u *runtime.User, mine bool) ([]
 	if err := mustBeStaff(u); err != nil {
 		return nil, err
 	}
-	f := store.TaskFilter{Limit: 500}
+	f := store.TaskFilter{Limit: 500, Kinds: []runtime.TaskKind{runtime.TaskPerson, runtime.TaskDelivery}}
 	if mine {
 		f.ClaimedBy, f.Status = u.ID, []runtime.TaskStatus{runtime.TaskClaimed}
 	} else {

@@ -2,7 +2,12 @@ package service
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
+
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // RunTimers completes timers that have run out until ctx ends, checking every interval. Several
@@ -22,16 +27,64 @@ func (s *Service) RunTimers(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// FireDueTimers completes every timer due by now and returns how many it completed.
+// FireDueTimers completes every timer due by now and sends every escalation due, and returns how
+// many it handled. Work another instance handled first is skipped.
 func (s *Service) FireDueTimers(ctx context.Context) (int, error) {
 	due, err := s.db.DueTimers(ctx, s.now(), 100)
 	if err != nil {
 		return 0, err
 	}
+	handled := 0
 	for _, t := range due {
-		if err := s.CompleteWaiting(ctx, t.CaseID, t.Token, "", "system:timer"); err != nil {
-			return 0, err
+		if t.Kind == runtime.TaskEscalation {
+			err = s.escalate(ctx, t)
+		} else {
+			err = s.CompleteWaiting(ctx, t.CaseID, t.Token, "", "system:timer")
+		}
+		switch runtime.ErrorCode(err) {
+		case "":
+			handled++
+		case runtime.ECONFLICT:
+		default:
+			return handled, err
 		}
 	}
-	return len(due), nil
+	return handled, nil
+}
+
+// escalate warns the supervisor of a person's task still open after its escalation period: an
+// audit event and a notification through the outbox. A task done meanwhile needs no warning.
+func (s *Service) escalate(ctx context.Context, watch *runtime.Task) error {
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		open, err := tx.OpenTasks(watch.CaseID)
+		if err != nil {
+			return err
+		}
+		var late *runtime.Task
+		for _, t := range open {
+			if t.Kind == runtime.TaskPerson && t.Token == watch.Token {
+				late = t
+			}
+		}
+		outcome := "not-needed"
+		if late != nil {
+			outcome = "escalated"
+		}
+		if err := tx.CloseTask(watch.ID, outcome); err != nil || late == nil {
+			return err
+		}
+		c, err := tx.GetCase(watch.CaseID)
+		if err != nil {
+			return err
+		}
+		data := map[string]any{"case": c.Number, "task": late.ID, "node": late.Node, "name": late.Name,
+			"assignee": late.OrgCode + "/" + late.Role, "supervisor": watch.OrgCode + "/" + watch.Role, "dueAt": late.DueAt}
+		payload, _ := json.Marshal(data)
+		if _, err := tx.Enqueue(store.OutboxMessage{Topic: "notify.escalation", Payload: payload, CaseID: c.ID,
+			IdempotencyKey: fmt.Sprintf("escalation:%d", watch.ID)}); err != nil {
+			return err
+		}
+		_, err = tx.AppendEvents(c.ID, []runtime.Event{event("escalated", "system:timer", s.now(), data)})
+		return err
+	})
 }

@@ -44,6 +44,7 @@ func (r *taskRow) domain() *runtime.Task {
 // is OrgCodes and Roles from their user, Status open (to claim) or ClaimedBy them.
 type TaskFilter struct {
 	CaseID    int64
+	Kinds     []runtime.TaskKind
 	OrgCodes  []string
 	Roles     []string
 	Status    []runtime.TaskStatus
@@ -73,7 +74,7 @@ func (tx *Tx) CreateTasks(tasks []runtime.Task) ([]*runtime.Task, error) {
 			t.Kind = runtime.TaskPerson
 		}
 		required := []struct{ v, name, msg string }{{t.Node, "node", "缺少流程节点"}}
-		if t.Kind == runtime.TaskPerson || t.Kind == runtime.TaskDelivery {
+		if t.Kind == runtime.TaskPerson || t.Kind == runtime.TaskDelivery || t.Kind == runtime.TaskEscalation {
 			required = append(required, struct{ v, name, msg string }{t.OrgCode, "orgCode", "缺少办理机构"},
 				struct{ v, name, msg string }{t.Role, "role", "缺少办理角色"})
 		}
@@ -201,6 +202,13 @@ func (db *DB) ListTasks(ctx context.Context, f TaskFilter) (tasks []*runtime.Tas
 		q := tx.g.Model(&taskRow{})
 		if f.CaseID != 0 {
 			q = q.Where("case_id = ?", f.CaseID)
+		}
+		if len(f.Kinds) > 0 {
+			kinds := make([]string, len(f.Kinds))
+			for i, k := range f.Kinds {
+				kinds[i] = string(k)
+			}
+			q = q.Where("kind IN ?", kinds)
 		}
 		if len(f.OrgCodes) > 0 {
 			q = q.Where("org_code IN ?", f.OrgCodes)

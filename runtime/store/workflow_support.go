@@ -48,7 +48,7 @@ func (tx *Tx) CancelToken(caseID int64, token int) error {
 // so that two instances firing the same timer complete it once.
 func (tx *Tx) FinishToken(caseID int64, token int, outcome string) error {
 	res := tx.g.Exec(`UPDATE tasks SET status = 'done', outcome = ?, done_at = ?
-		WHERE case_id = ? AND token = ? AND status = 'open'`, outcome, tx.now, caseID, token)
+		WHERE case_id = ? AND token = ? AND status = 'open' AND kind IN ('timer', 'connector')`, outcome, tx.now, caseID, token)
 	if res.Error != nil {
 		return wrap(res.Error, "finish token")
 	}
@@ -58,11 +58,24 @@ func (tx *Tx) FinishToken(caseID int64, token int, outcome string) error {
 	return nil
 }
 
-// DueTimers returns up to n open timer tasks due by now, oldest first.
+// CloseTask marks one open task done with an outcome; conflict when it is no longer open (another
+// instance got there first).
+func (tx *Tx) CloseTask(id int64, outcome string) error {
+	res := tx.g.Exec(`UPDATE tasks SET status = 'done', outcome = ?, done_at = ? WHERE id = ? AND status = 'open'`, outcome, tx.now, id)
+	if res.Error != nil {
+		return wrap(res.Error, "close task")
+	}
+	if res.RowsAffected == 0 {
+		return conflict("任务已经处理")
+	}
+	return nil
+}
+
+// DueTimers returns up to n open timer and escalation tasks due by now, oldest first.
 func (db *DB) DueTimers(ctx context.Context, now time.Time, n int) (tasks []*runtime.Task, err error) {
 	err = db.read(ctx, func(tx *Tx) error {
 		var rows []taskRow
-		err := tx.g.Where("kind = ? AND status = 'open' AND due_at <= ?", string(runtime.TaskTimer), now.UTC()).
+		err := tx.g.Where("kind IN ? AND status = 'open' AND due_at <= ?", []string{string(runtime.TaskTimer), string(runtime.TaskEscalation)}, now.UTC()).
 			Order("due_at, id").Limit(n).Find(&rows).Error
 		if err != nil {
 			return wrap(err, "due timers")
