@@ -110,6 +110,9 @@ func checkMatterCatalog(b *Bundle, m *MatterDef, r reporter) {
 	if mt.LegalLimitDays > 0 && mt.PromisedLimitDays > mt.LegalLimitDays {
 		r.add("/promisedLimitDays", "承诺时限（%d 个工作日）不能超过法定时限（%d 个工作日）", mt.PromisedLimitDays, mt.LegalLimitDays)
 	}
+	if _, err := ParseLicenseNumberPattern(mt.LicenseNumberPattern); err != nil {
+		r.add("/licenseNumberPattern", "证照编号规则有误：%v", err)
+	}
 	if _, err := time.Parse(time.DateOnly, mt.EffectiveFrom); err != nil {
 		r.add("/effectiveFrom", "不是有效的日期（格式为 2026-01-31）")
 	}

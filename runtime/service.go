@@ -181,6 +181,8 @@ type TaskAction struct {
 	Opinion string `json:"opinion"`
 	// To is the earlier node a return sends the case back to.
 	To string `json:"to,omitempty"`
+	// User is who a hand-over passes the task to; 0 puts it back in the pool.
+	User int64 `json:"user,omitempty"`
 }
 
 // CaseService runs cases. Methods return EINVALID with fields for bad input, ENOTFOUND for
@@ -201,6 +203,9 @@ type CaseService interface {
 	RequestCorrection(ctx context.Context, u *User, number string, opinion string, materials []string) (*CaseView, error)
 	// ResumeCorrection is the applicant's answer: the clock runs again.
 	ResumeCorrection(ctx context.Context, u *User, number string, form json.RawMessage) (*CaseView, error)
+	// Accept is the acceptance decision (受理 with outcome accept, 不予受理 with not-accept) on the
+	// case's open acceptance step, by a clerk of its org.
+	Accept(ctx context.Context, u *User, number string, a TaskAction) (*CaseView, error)
 }
 
 // TaskService is the approvers' and clerks' worklist.
@@ -209,6 +214,8 @@ type TaskService interface {
 	ClaimTask(ctx context.Context, u *User, id int64) (*TaskView, error)
 	CompleteTask(ctx context.Context, u *User, id int64, a TaskAction) (*CaseView, error)
 	ReturnTask(ctx context.Context, u *User, id int64, a TaskAction) (*CaseView, error)
+	// HandOverTask passes a claimed task to a colleague with the same role, or back to the pool.
+	HandOverTask(ctx context.Context, u *User, id int64, a TaskAction) (*TaskView, error)
 }
 
 // UserService authenticates API callers.

@@ -34,7 +34,7 @@ func TestExampleMattersEndToEnd(t *testing.T) {
 			if !deferred {
 				t.Fatal("the deferrable material was not recorded as deferred (容缺)")
 			}
-			c = e.act(n, "wd-amr", "clerk", "accept", "accept")
+			c = e.expect(200)(e.call(e.staff("wd-amr", "clerk"), "POST", "/api/v1/cases/"+n+"/accept", map[string]any{"opinion": "材料齐全，予以受理"}))
 			if status(c) != "in-approval" || c["deadline"].(map[string]any)["dueAt"] == nil {
 				t.Fatalf("after acceptance: %v %v", status(c), c["deadline"])
 			}
@@ -143,12 +143,26 @@ func TestExampleMattersEndToEnd(t *testing.T) {
 			e.verifyChain(c["number"].(string))
 		})
 
-		t.Run("不予受理", func(t *testing.T) {
+		t.Run("不予受理须写明理由", func(t *testing.T) {
 			c := e.apply(e.token(enterprise), "food-business-license", sample(t, "food-business-license"), true)
-			c = e.act(c["number"].(string), "wd-amr", "clerk", "accept", "not-accept")
+			url := "/api/v1/cases/" + c["number"].(string) + "/not-accept"
+			clerk := e.staff("wd-amr", "clerk")
+			e.expect(400)(e.call(clerk, "POST", url, map[string]any{}))
+			c = e.expect(200)(e.call(clerk, "POST", url, map[string]any{"opinion": "申请事项不属于本机关职权范围"}))
 			if status(c) != "not-accepted" {
 				t.Fatalf("not accepted: %v", status(c))
 			}
+		})
+
+		t.Run("转办：认领后交给同岗位同事", func(t *testing.T) {
+			c := e.apply(e.token(enterprise), "food-business-license", sample(t, "food-business-license"), true)
+			n := c["number"].(string)
+			clerk := e.staff("wd-amr", "clerk")
+			id := e.taskID(clerk, n, "accept")
+			e.expect(200)(e.call(clerk, "POST", fmt.Sprintf("/api/v1/tasks/%d/claim", id), nil))
+			e.expect(403)(e.call(clerk, "POST", fmt.Sprintf("/api/v1/tasks/%d/handover", id), map[string]any{"user": 1}))
+			e.expect(200)(e.call(clerk, "POST", fmt.Sprintf("/api/v1/tasks/%d/handover", id), map[string]any{"user": 0, "opinion": "请其他窗口办理"}))
+			e.act(n, "wd-amr", "clerk", "accept", "accept")
 		})
 	})
 }

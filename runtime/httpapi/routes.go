@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -137,6 +138,10 @@ func (s *Server) routes() {
 		}})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/materials/:material", summary: "上传材料（multipart，字段名 file）", tag: "cases",
 		auth: required, upload: true, response: runtime.MaterialFile{}, handler: s.uploadMaterial})
+	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/accept", summary: "受理（窗口人员）", tag: "acceptance",
+		auth: required, request: runtime.TaskAction{}, response: runtime.CaseView{}, handler: s.acceptance("accept")})
+	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/not-accept", summary: "不予受理（窗口人员，写明理由）", tag: "acceptance",
+		auth: required, request: runtime.TaskAction{}, response: runtime.CaseView{}, handler: s.acceptance("not-accept")})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/correction", summary: "要求补齐补正（计时暂停）", tag: "acceptance",
 		auth: required, request: correctionRequest{}, response: runtime.CaseView{}, handler: func(c *gin.Context) {
 			var req correctionRequest
@@ -192,6 +197,39 @@ func (s *Server) routes() {
 		auth: required, request: runtime.TaskAction{}, response: runtime.CaseView{}, handler: s.taskAction(s.completeTask)})
 	s.handle(operation{method: "POST", path: "/api/v1/tasks/:id/return", summary: "退回到之前的环节", tag: "tasks",
 		auth: required, request: runtime.TaskAction{}, response: runtime.CaseView{}, handler: s.taskAction(s.returnTask)})
+	s.handle(operation{method: "POST", path: "/api/v1/tasks/:id/handover", summary: "转办给同岗位同事（user 为 0 时退回待认领）", tag: "tasks",
+		auth: required, request: runtime.TaskAction{}, response: runtime.TaskView{}, handler: func(c *gin.Context) {
+			id, err := taskID(c)
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			var a runtime.TaskAction
+			if err := s.decode(c, &a); err != nil {
+				s.fail(c, err)
+				return
+			}
+			v, err := s.Tasks.HandOverTask(c.Request.Context(), user(c), id, a)
+			s.respond(c, http.StatusOK, v, err)
+		}})
+}
+
+// acceptance is the handler of an acceptance decision: the outcome is fixed by the route.
+func (s *Server) acceptance(outcome string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var a runtime.TaskAction
+		if err := s.decode(c, &a); err != nil {
+			s.fail(c, err)
+			return
+		}
+		if outcome == "not-accept" && strings.TrimSpace(a.Opinion) == "" {
+			s.fail(c, runtime.Invalid("不予受理须写明理由", runtime.FieldError{Pointer: "/opinion", Message: "必填"}))
+			return
+		}
+		a.Outcome = outcome
+		v, err := s.Cases.Accept(c.Request.Context(), user(c), c.Param("number"), a)
+		s.respond(c, http.StatusOK, v, err)
+	}
 }
 
 func taskID(c *gin.Context) (int64, error) {

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -15,6 +16,8 @@ import (
 // move is one change of a case being prepared inside a unit of work: the engine's new state
 // and everything its effects ask for, written together when the unit of work commits.
 type move struct {
+	svc    *Service
+	tx     *store.Tx
 	c      *runtime.Case
 	plan   *definitions.Plan
 	mp     *definitions.MatterPlan
@@ -141,16 +144,68 @@ func (m *move) conclude(result string) {
 	m.record("concluded", map[string]any{"result": result})
 }
 
-// issueCertificate records the certificate (制证) and steps the engine past the node. The PDF
-// itself is rendered by the printing component from the recorded license.
+// Certificate is a certificate (证照) issued at a case's certificate node: the e-license record.
+type Certificate struct {
+	Number     string     `json:"number"`
+	Template   string     `json:"template"`
+	CaseNumber string     `json:"caseNumber"`
+	Matter     string     `json:"matter"`
+	Holder     string     `json:"holder"`
+	Issuer     string     `json:"issuer"`
+	IssuedAt   time.Time  `json:"issuedAt"`
+	ValidUntil *time.Time `json:"validUntil,omitempty"`
+	// Document is the SHA-256 of the rendered document, when a renderer is configured.
+	Document string `json:"document,omitempty"`
+}
+
+// CertificateRenderer renders an issued certificate from its print template (the printing
+// component) and returns the SHA-256 of the stored document.
+type CertificateRenderer interface {
+	RenderCertificate(ctx context.Context, cert Certificate, template *definitions.CompiledPrint, vars rules.Vars) (string, error)
+}
+
+// issueCertificate numbers the certificate by the matter's rule, has it rendered when a renderer
+// is configured, records it (制证) and steps the engine past the node.
 func (m *move) issueCertificate(e engine.IssueCertificate) ([]engine.Effect, error) {
+	matter := m.mp.Def.Matter
+	pattern, err := definitions.ParseLicenseNumberPattern(matter.LicenseNumberPattern)
+	if err != nil {
+		return nil, err
+	}
 	number := fmt.Sprintf("%s-%d", m.c.Number, e.Token)
-	license := map[string]any{"number": number, "template": e.Template, "issuedAt": m.at, "holder": m.c.ApplicantID}
+	if !pattern.Empty() {
+		seq, err := m.tx.NextInSequence(fmt.Sprintf("license:%s:%d", m.c.Matter, m.at.Year()))
+		if err != nil {
+			return nil, err
+		}
+		number = pattern.Format(matter.Org.DivisionCode, m.at, seq)
+	}
+	holder, _ := m.vars["applicant"].(map[string]any)["name"].(string)
+	cert := Certificate{Number: number, Template: e.Template, CaseNumber: m.c.Number, Matter: m.c.Matter,
+		Holder: holder, Issuer: matter.Org.Name, IssuedAt: m.at}
 	if e.ValidYears > 0 {
-		license["validUntil"] = m.at.AddDate(e.ValidYears, 0, -1)
+		until := m.at.AddDate(e.ValidYears, 0, -1)
+		cert.ValidUntil = &until
+	}
+	if m.svc.Renderer != nil {
+		vars := rules.Vars{}
+		for k, v := range m.vars {
+			vars[k] = v
+		}
+		license := map[string]any{"number": cert.Number, "holder": cert.Holder, "issuedAt": cert.IssuedAt, "issuer": cert.Issuer,
+			"verifyUrl": m.svc.VerifyURL + cert.Number}
+		if cert.ValidUntil != nil {
+			license["validUntil"] = *cert.ValidUntil
+		}
+		vars["license"] = license
+		doc, err := m.svc.Renderer.RenderCertificate(m.tx.Context(), cert, m.mp.Prints[e.Template], vars)
+		if err != nil {
+			return nil, fmt.Errorf("render certificate %s: %w", e.Template, err)
+		}
+		cert.Document = doc
 	}
 	m.c.Status = runtime.StatusCertificated
-	m.record("certificate-issued", license)
+	m.record("certificate-issued", cert)
 	state, effects, err := engine.Complete(m.mp.Workflow, m.state, e.Token, "", m.vars, m.at)
 	if err != nil {
 		return nil, err

@@ -25,6 +25,10 @@ type Service struct {
 	logger *slog.Logger
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// Renderer renders certificates; nil records them without a document.
+	Renderer CertificateRenderer
+	// VerifyURL is the public address a certificate number is appended to for its QR code.
+	VerifyURL string
 
 	plans plans
 
@@ -44,7 +48,7 @@ func New(db *store.DB, blobs *blob.Dir, logger *slog.Logger) *Service {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Service{db: db, blobs: blobs, logger: logger, Now: time.Now}
+	s := &Service{db: db, blobs: blobs, logger: logger, Now: time.Now, VerifyURL: "/verify/"}
 	s.plans.load = func(ctx context.Context, slug string, version int) (map[string][]byte, error) {
 		v, err := db.MatterVersion(ctx, slug, version)
 		if err != nil {

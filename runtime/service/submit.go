@@ -227,6 +227,7 @@ func materialStatesAny(states map[string]materialState) map[string]any {
 
 // start runs the workflow of a freshly submitted case and writes everything it does.
 func (s *Service) start(tx *store.Tx, m *move) error {
+	m.svc, m.tx = s, tx
 	m.vars["case"].(map[string]any)["number"] = m.c.Number
 	m.c.Status = runtime.StatusSubmitted
 	m.c.SubmittedAt = &m.at

@@ -229,7 +229,63 @@ func (s *Service) loadMove(ctx context.Context, tx *store.Tx, caseID int64, u *r
 		}
 	}
 	now := s.now()
-	m := &move{c: c, plan: plan, mp: mp, state: state, at: now, actor: actorOf(u)}
+	m := &move{svc: s, tx: tx, c: c, plan: plan, mp: mp, state: state, at: now, actor: actorOf(u)}
 	m.vars = varsFor(c, form, applicant, materialStates(mp, recs), now)
 	return m, nil
+}
+
+// HandOverTask passes a task the user holds to a colleague of the same role (转办), or back to
+// the pool when a.User is 0.
+func (s *Service) HandOverTask(ctx context.Context, u *runtime.User, id int64, a runtime.TaskAction) (*runtime.TaskView, error) {
+	if err := mustBeStaff(u); err != nil {
+		return nil, err
+	}
+	var view runtime.TaskView
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if _, err := s.actionableTask(tx, u, id); err != nil {
+			return err
+		}
+		t, err := tx.HandOverTask(id, u.ID, a.User)
+		if err != nil {
+			return err
+		}
+		c, err := tx.GetCase(t.CaseID)
+		if err != nil {
+			return err
+		}
+		view = s.taskView(ctx, t, c)
+		_, err = tx.AppendEvents(c.ID, []runtime.Event{event("task-handed-over", actorOf(u), s.now(),
+			map[string]any{"task": id, "node": t.Node, "to": a.User, "opinion": a.Opinion})})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &view, nil
+}
+
+// Accept completes the case's open acceptance step held by the user's org and role.
+func (s *Service) Accept(ctx context.Context, u *runtime.User, number string, a runtime.TaskAction) (*runtime.CaseView, error) {
+	if err := mustBeStaff(u); err != nil {
+		return nil, err
+	}
+	c, err := s.db.GetCaseByNumber(ctx, number)
+	if err != nil {
+		return nil, caseNotFound(number)
+	}
+	_, mp, err := s.matterOf(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	tasks, _, err := s.db.ListTasks(ctx, store.TaskFilter{CaseID: c.ID, OrgCodes: []string{u.OrgCode}, Roles: u.OrgRoles,
+		Status: []runtime.TaskStatus{runtime.TaskOpen, runtime.TaskClaimed}, Kinds: []runtime.TaskKind{runtime.TaskPerson}})
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tasks {
+		if n := mp.Workflow.Nodes[t.Node]; n != nil && n.Type == "acceptance" {
+			return s.CompleteTask(ctx, u, t.ID, a)
+		}
+	}
+	return nil, runtime.Errorf(runtime.ECONFLICT, "办件 %s 没有您可以办理的受理环节", number)
 }

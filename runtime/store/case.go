@@ -232,13 +232,22 @@ func (tx *Tx) nextCaseNumber() (string, error) {
 	if tx.db.seq != nil {
 		g = tx.db.seq.WithContext(tx.g.Statement.Context)
 	}
-	var n int64
-	err := g.Raw(`INSERT INTO sequences (name, counter) VALUES (?, 1)
-		ON CONFLICT (name) DO UPDATE SET counter = sequences.counter + 1 RETURNING counter`, "case:"+day).Scan(&n).Error
+	n, err := nextInSequence(g, "case:"+day)
 	if err != nil {
-		return "", wrap(err, "next case number")
+		return "", err
 	}
 	return fmt.Sprintf("XC%s%06d", day, n), nil
+}
+
+// NextInSequence takes the next number of a named counter inside the unit of work, so that a
+// rolled-back transaction leaves no gap (license numbers).
+func (tx *Tx) NextInSequence(name string) (int64, error) { return nextInSequence(tx.g, name) }
+
+func nextInSequence(g *gorm.DB, name string) (int64, error) {
+	var n int64
+	err := g.Raw(`INSERT INTO sequences (name, counter) VALUES (?, 1)
+		ON CONFLICT (name) DO UPDATE SET counter = sequences.counter + 1 RETURNING counter`, name).Scan(&n).Error
+	return n, wrap(err, "next in sequence "+name)
 }
 
 // queryAlphabet leaves out 0, 1, I, L, O and U, which people misread or mistype.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
+	"gorm.io/gorm"
 )
 
 // This file holds what the service layer needs to step a case's workflow inside one unit of
@@ -122,3 +123,37 @@ func (db *DB) GetEvaluation(ctx context.Context, caseID int64) (e *runtime.Evalu
 	})
 	return e, err
 }
+
+// HandOverTask passes a task claimed by one user to another who holds the task's role in its
+// org (转办); to 0 puts it back in the pool for anyone of the role (释放). Conflict when the task
+// is not claimed by from; forbidden when to lacks the role.
+func (tx *Tx) HandOverTask(taskID, from, to int64) (*runtime.Task, error) {
+	var res *gorm.DB
+	if to == 0 {
+		res = tx.g.Exec(`UPDATE tasks SET status = 'open', claimed_by = NULL, claimed_at = NULL
+			WHERE id = ? AND status = 'claimed' AND claimed_by = ?`, taskID, from)
+	} else {
+		res = tx.g.Exec(`UPDATE tasks SET claimed_by = ?, claimed_at = ?
+			WHERE id = ? AND status = 'claimed' AND claimed_by = ? AND EXISTS (
+				SELECT 1 FROM user_org_roles r JOIN users u ON u.id = r.user_id
+				WHERE r.user_id = ? AND r.org_code = tasks.org_code AND r.role = tasks.role AND NOT u.disabled)`,
+			to, tx.now, taskID, from, to)
+	}
+	if res.Error != nil {
+		return nil, wrap(res.Error, "hand over task")
+	}
+	t, err := tx.db.getTask(tx.g, taskID)
+	if err != nil {
+		return nil, err
+	}
+	if res.RowsAffected == 0 {
+		if t.Status != runtime.TaskClaimed || t.ClaimedBy != from {
+			return nil, conflict("任务未由您认领或已办结")
+		}
+		return nil, runtime.Errorf(runtime.EFORBIDDEN, "接手人在 %s 没有 %s 岗位", t.OrgCode, t.Role)
+	}
+	return t, nil
+}
+
+// Context is the context the unit of work runs with.
+func (tx *Tx) Context() context.Context { return tx.g.Statement.Context }

@@ -1,0 +1,138 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/definitions/rules"
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/service"
+)
+
+// recordingRenderer stands in for the printing component in these tests: it evaluates every
+// element of the template, as a renderer must, and remembers what it was asked to render.
+type recordingRenderer struct {
+	certs []service.Certificate
+	texts []string
+}
+
+func (r *recordingRenderer) RenderCertificate(_ context.Context, c service.Certificate, t *definitions.CompiledPrint, vars rules.Vars) (string, error) {
+	r.certs = append(r.certs, c)
+	for _, p := range t.Values {
+		v, err := p.Run(vars)
+		if err != nil {
+			return "", err
+		}
+		if s, ok := v.(string); ok {
+			r.texts = append(r.texts, s)
+		}
+	}
+	return strings.Repeat("ab", 32), nil
+}
+
+func TestCertificateIsNumberedByTheMattersRuleAndRendered(t *testing.T) {
+	f := newFixture(t, memBundle(t))
+	renderer := &recordingRenderer{}
+	f.svc.Renderer = renderer
+	f.svc.VerifyURL = "https://tongban.xuchang.gov.cn/verify/"
+	var numbers []string
+	for range 2 {
+		v := f.apply("许昌瑞祥置业有限公司", "food-business-license", sampleForm(t, "food-business-license"))
+		f.act(v.Number, "wd-amr/clerk", "accept", "accept")
+		f.act(v.Number, "wd-amr/reviewer", "review", "approve")
+		f.act(v.Number, "wd-amr/inspector", "inspection", "approve")
+		v = f.act(v.Number, "wd-amr/decider", "decision", "approve")
+		if v.Status != runtime.StatusCertificated {
+			t.Fatalf("status %s", v.Status)
+		}
+		for _, e := range f.events(v.Number) {
+			if e.Type == "certificate-issued" {
+				var c service.Certificate
+				json.Unmarshal(e.Data, &c)
+				numbers = append(numbers, c.Number)
+				if c.Document == "" || c.ValidUntil == nil || c.Issuer != "许昌市魏都区市场监督管理局" {
+					t.Fatalf("certificate record %+v", c)
+				}
+			}
+		}
+	}
+	if len(numbers) != 2 || numbers[0] != "JY41100200000001" || numbers[1] != "JY41100200000002" {
+		t.Fatalf("license numbers %v, want JY + 411002 + an 8-digit sequence", numbers)
+	}
+	if !strings.Contains(strings.Join(renderer.texts, "|"), "https://tongban.xuchang.gov.cn/verify/JY41100200000001") {
+		t.Fatalf("the QR code value is not the verification address: %v", renderer.texts)
+	}
+}
+
+// TestConnectorNodeWaitsForTheDepartmentSystem puts a push to the housing department's system
+// before the decision of 建筑工程施工许可: the case waits, an outbox message is written in the
+// same transaction, and the department's answer (here a test double calling the service the way
+// the callback endpoint will) moves it on.
+func TestConnectorNodeWaitsForTheDepartmentSystem(t *testing.T) {
+	bundle := memBundle(t)
+	name := "matters/construction-permit/workflow.json"
+	var wf map[string]any
+	json.Unmarshal(bundle[name].Data, &wf)
+	wf["nodes"] = append(wf["nodes"].([]any), map[string]any{"id": "deptSystem", "type": "connector", "name": "推送住建审批系统", "connector": "housing-approval-system"})
+	for _, e := range wf["edges"].([]any) {
+		e := e.(map[string]any)
+		if e["from"] == "check" && e["on"] == "approve" {
+			e["to"] = "deptSystem"
+		}
+	}
+	wf["edges"] = append(wf["edges"].([]any),
+		map[string]any{"from": "deptSystem", "to": "decide", "on": "approve"},
+		map[string]any{"from": "deptSystem", "to": "endDenied", "on": "deny"})
+	bundle[name].Data, _ = json.Marshal(wf)
+	f := newFixture(t, bundle)
+	v := f.apply("许昌瑞祥置业有限公司", "construction-permit", sampleForm(t, "construction-permit"))
+	f.act(v.Number, "xc-housing/clerk", "accept", "accept")
+	f.act(v.Number, "xc-nr/reviewer", "planningCheck", "approve")
+	f.act(v.Number, "xc-civil-defense/reviewer", "civilDefenseReview", "approve")
+	f.act(v.Number, "xc-housing/reviewer", "qualitySafetyReview", "approve")
+	v = f.act(v.Number, "xc-housing/checker", "check", "approve")
+	var token int
+	for _, task := range v.Tasks {
+		if task.Kind == runtime.TaskConnector && task.Status == runtime.TaskOpen {
+			token = waitingToken(t, f, v.Number, task.Node)
+		}
+	}
+	if token == 0 {
+		t.Fatal("the case does not wait for the department system")
+	}
+	msgs, err := f.db.ClaimOutbox(ctx, 10, 60e9)
+	if err != nil || len(msgs) != 1 || msgs[0].Topic != "connector.push.housing-approval-system" {
+		t.Fatalf("outbox: %v %v", msgs, err)
+	}
+	c, _ := f.db.GetCaseByNumber(ctx, v.Number)
+	if err := f.svc.CompleteWaiting(ctx, c.ID, token, "approve", "connector:housing-approval-system"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.CompleteWaiting(ctx, c.ID, token, "approve", "connector:housing-approval-system"); runtime.ErrorCode(err) != runtime.ECONFLICT && runtime.ErrorCode(err) != runtime.EINVALID {
+		t.Fatalf("a duplicate callback must change nothing, got %v", err)
+	}
+	v = f.act(v.Number, "xc-housing/decider", "decide", "approve")
+	if v.Status != runtime.StatusCertificated {
+		t.Fatalf("status %s", v.Status)
+	}
+}
+
+func waitingToken(t *testing.T, f *fixture, number, node string) int {
+	for _, e := range f.events(number) {
+		if e.Type == "connector-called" {
+			var d struct {
+				Node  string
+				Token int
+			}
+			json.Unmarshal(e.Data, &d)
+			if d.Node == node {
+				return d.Token
+			}
+		}
+	}
+	t.Fatalf("no connector call at %s", node)
+	return 0
+}
