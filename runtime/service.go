@@ -206,6 +206,10 @@ type CaseService interface {
 	// Accept is the acceptance decision (受理 with outcome accept, 不予受理 with not-accept) on the
 	// case's open acceptance step, by a clerk of its org.
 	Accept(ctx context.Context, u *User, number string, a TaskAction) (*CaseView, error)
+	// PreReview records the first check of an online submission (预审) before acceptance.
+	PreReview(ctx context.Context, u *User, number string, a TaskAction) (*CaseView, error)
+	// Archive closes a concluded case for the records (归档).
+	Archive(ctx context.Context, u *User, number string) (*CaseView, error)
 }
 
 // TaskService is the approvers' and clerks' worklist.

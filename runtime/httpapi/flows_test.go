@@ -34,6 +34,10 @@ func TestExampleMattersEndToEnd(t *testing.T) {
 			if !deferred {
 				t.Fatal("the deferrable material was not recorded as deferred (容缺)")
 			}
+			c = e.expect(200)(e.call(e.staff("wd-amr", "clerk"), "POST", "/api/v1/cases/"+n+"/pre-review", map[string]any{"opinion": "预审通过，请携带原件到窗口"}))
+			if status(c) != "pre-reviewed" {
+				t.Fatalf("after pre-review: %v", status(c))
+			}
 			c = e.expect(200)(e.call(e.staff("wd-amr", "clerk"), "POST", "/api/v1/cases/"+n+"/accept", map[string]any{"opinion": "材料齐全，予以受理"}))
 			if status(c) != "in-approval" || c["deadline"].(map[string]any)["dueAt"] == nil {
 				t.Fatalf("after acceptance: %v %v", status(c), c["deadline"])
@@ -47,6 +51,12 @@ func TestExampleMattersEndToEnd(t *testing.T) {
 			if status(c) != "delivered" || c["concludedAt"] == nil {
 				t.Fatalf("after delivery: %v %v", status(c), c["concludedAt"])
 			}
+			if c = e.expect(200)(e.call(e.staff("wd-amr", "clerk"), "POST", "/api/v1/cases/"+n+"/archive", nil)); status(c) != "archived" {
+				t.Fatalf("after archiving: %v", status(c))
+			}
+			// The city government sees the district's case (org subtree); the health commission does not.
+			e.expect(200)(e.call(e.staff("xc-gov", "admin"), "GET", "/api/v1/cases/"+n, nil))
+			e.expect(404)(e.call(e.staff("xc-health", "clerk"), "GET", "/api/v1/cases/"+n, nil))
 			e.verifyChain(n)
 		})
 

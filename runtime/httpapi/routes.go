@@ -142,6 +142,21 @@ func (s *Server) routes() {
 		auth: required, request: runtime.TaskAction{}, response: runtime.CaseView{}, handler: s.acceptance("accept")})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/not-accept", summary: "不予受理（窗口人员，写明理由）", tag: "acceptance",
 		auth: required, request: runtime.TaskAction{}, response: runtime.CaseView{}, handler: s.acceptance("not-accept")})
+	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/pre-review", summary: "预审（网上申报的初步审查）", tag: "acceptance",
+		auth: required, request: runtime.TaskAction{}, response: runtime.CaseView{}, handler: func(c *gin.Context) {
+			var a runtime.TaskAction
+			if err := s.decode(c, &a); err != nil {
+				s.fail(c, err)
+				return
+			}
+			v, err := s.Cases.PreReview(c.Request.Context(), user(c), c.Param("number"), a)
+			s.respond(c, http.StatusOK, v, err)
+		}})
+	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/archive", summary: "归档（已办结的办件）", tag: "acceptance",
+		auth: required, response: runtime.CaseView{}, handler: func(c *gin.Context) {
+			v, err := s.Cases.Archive(c.Request.Context(), user(c), c.Param("number"))
+			s.respond(c, http.StatusOK, v, err)
+		}})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/correction", summary: "要求补齐补正（计时暂停）", tag: "acceptance",
 		auth: required, request: correctionRequest{}, response: runtime.CaseView{}, handler: func(c *gin.Context) {
 			var req correctionRequest
