@@ -116,7 +116,7 @@ func prepareDemo(ctx context.Context, app *App, svc *service.Service, data strin
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, out, 0o600); err != nil {
+	if err := writeFileAtomic(path, out, 0o600); err != nil {
 		return err
 	}
 	printCredentials(app, creds, path)

@@ -75,7 +75,21 @@ func (d *Dir) Put(r io.Reader, limit int64) (Ref, error) {
 	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
 		return Ref{}, err
 	}
-	return ref, os.Rename(tmp.Name(), final)
+	if err := os.Rename(tmp.Name(), final); err != nil {
+		return Ref{}, err
+	}
+	// The rename is durable only once the folder is synced: until then a power loss could leave
+	// a committed case pointing at a name that is gone.
+	return ref, syncDir(filepath.Dir(final))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // Open returns the content with that digest.

@@ -19,8 +19,9 @@ type Credential struct {
 	Token    string   `json:"token"`
 }
 
-// SeedDemo creates the demo users: two citizens, an elder past 80, an enterprise, and one staff
-// member for every role of every org, each with an API token.
+// SeedDemo creates the demo users — two citizens, an elder past 80, an enterprise, and one staff
+// member for every role of every org — each with a new API token. Users already there are
+// reused, so seeding again after an interrupted start makes no twins.
 func (s *Service) SeedDemo(ctx context.Context) ([]Credential, error) {
 	birth := func(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
 	users := []runtime.User{
@@ -39,7 +40,10 @@ func (s *Service) SeedDemo(ctx context.Context) ([]Credential, error) {
 	s.mu.RUnlock()
 	var out []Credential
 	for _, u := range users {
-		created, err := s.db.CreateUser(ctx, u)
+		created, err := s.db.FindUser(ctx, u.Name, u.Kind, u.OrgCode)
+		if runtime.ErrorCode(err) == runtime.ENOTFOUND {
+			created, err = s.db.CreateUser(ctx, u)
+		}
 		if err != nil {
 			return nil, err
 		}

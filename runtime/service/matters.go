@@ -68,7 +68,7 @@ func (s *Service) MatterGuide(ctx context.Context, slug string) (*runtime.Guide,
 	if err != nil {
 		return nil, err
 	}
-	g := &runtime.Guide{MatterSummary: summaryOf(v.Version, mp), Form: mp.Def.FormSchema}
+	g := &runtime.Guide{MatterSummary: summaryOf(v, mp), Form: mp.Def.FormSchema}
 	if g.Catalog, err = json.Marshal(mp.Def.Matter); err != nil {
 		return nil, err
 	}

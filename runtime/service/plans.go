@@ -15,36 +15,65 @@ type versionKey struct {
 }
 
 // plans compiles stored matter versions once and keeps them: a published version never
-// changes, so its plan never needs compiling again.
+// changes, so its plan never needs compiling again. Requests that miss the cache together wait
+// for one compilation.
 type plans struct {
 	load  func(ctx context.Context, slug string, version int) (map[string][]byte, error)
 	mu    sync.Mutex
-	cache map[versionKey]*definitions.Plan
+	cache map[versionKey]*compiled
+}
+
+// compiled is one version's plan, compiled by whoever asked first.
+type compiled struct {
+	done chan struct{}
+	plan *definitions.Plan
+	err  error
 }
 
 func (p *plans) get(ctx context.Context, slug string, version int) (*definitions.Plan, *definitions.MatterPlan, error) {
 	key := versionKey{slug, version}
 	p.mu.Lock()
-	plan, ok := p.cache[key]
+	if p.cache == nil {
+		p.cache = map[versionKey]*compiled{}
+	}
+	c, ok := p.cache[key]
+	if !ok {
+		c = &compiled{done: make(chan struct{})}
+		p.cache[key] = c
+	}
 	p.mu.Unlock()
 	if !ok {
-		files, err := p.load(ctx, slug, version)
-		if err != nil {
-			return nil, nil, err
+		c.plan, c.err = p.compile(ctx, slug, version)
+		close(c.done)
+		if c.err != nil {
+			p.mu.Lock()
+			delete(p.cache, key)
+			p.mu.Unlock()
 		}
-		b, problems := definitions.LoadFiles(files)
-		if len(problems) == 0 {
-			plan, problems = definitions.Compile(b)
-		}
-		if len(problems) > 0 {
-			return nil, nil, fmt.Errorf("stored version %s v%d does not compile: %w", slug, version, problems)
-		}
-		p.mu.Lock()
-		if p.cache == nil {
-			p.cache = map[versionKey]*definitions.Plan{}
-		}
-		p.cache[key] = plan
-		p.mu.Unlock()
 	}
-	return plan, plan.Matter(slug), nil
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+	if c.err != nil {
+		return nil, nil, c.err
+	}
+	return c.plan, c.plan.Matter(slug), nil
+}
+
+func (p *plans) compile(ctx context.Context, slug string, version int) (*definitions.Plan, error) {
+	files, err := p.load(ctx, slug, version)
+	if err != nil {
+		return nil, err
+	}
+	b, problems := definitions.LoadFiles(files)
+	var plan *definitions.Plan
+	if len(problems) == 0 {
+		plan, problems = definitions.Compile(b)
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("stored version %s v%d does not compile: %w", slug, version, problems)
+	}
+	return plan, nil
 }

@@ -106,16 +106,16 @@ func (s *Service) matterOf(ctx context.Context, c *runtime.Case) (*definitions.P
 	return s.plans.get(ctx, c.Matter, c.MatterVersion)
 }
 
-// latest returns the newest published plan of a matter.
-func (s *Service) latest(ctx context.Context, slug string) (*store.MatterVersion, *definitions.Plan, *definitions.MatterPlan, error) {
-	v, err := s.db.LatestPublished(ctx, slug)
+// latest returns the number and plan of a matter's newest published version.
+func (s *Service) latest(ctx context.Context, slug string) (int, *definitions.Plan, *definitions.MatterPlan, error) {
+	v, err := s.db.LatestPublishedVersion(ctx, slug)
 	if err != nil {
 		if runtime.ErrorCode(err) == runtime.ENOTFOUND {
-			return nil, nil, nil, runtime.Errorf(runtime.ENOTFOUND, "事项 %s 不存在或尚未发布", slug)
+			return 0, nil, nil, runtime.Errorf(runtime.ENOTFOUND, "事项 %s 不存在或尚未发布", slug)
 		}
-		return nil, nil, nil, err
+		return 0, nil, nil, err
 	}
-	plan, mp, err := s.plans.get(ctx, slug, v.Version)
+	plan, mp, err := s.plans.get(ctx, slug, v)
 	return v, plan, mp, err
 }
 

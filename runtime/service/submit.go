@@ -40,7 +40,7 @@ func (s *Service) SubmitCase(ctx context.Context, u *runtime.User, req runtime.S
 	}
 	now := s.now()
 	c := runtime.Case{
-		Matter: req.Matter, MatterVersion: v.Version, ApplicantID: u.ID, Channel: channel,
+		Matter: req.Matter, MatterVersion: v, ApplicantID: u.ID, Channel: channel,
 		Status: runtime.StatusDraft, Form: form, OrgCode: mp.Def.Matter.Org.Code,
 		DivisionCode: mp.Def.Matter.Org.DivisionCode,
 	}
@@ -53,7 +53,7 @@ func (s *Service) SubmitCase(ctx context.Context, u *runtime.User, req runtime.S
 	var out *runtime.Case
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		created, isNew, err := tx.CreateCase(store.NewCase{Case: c, IdempotencyKey: req.IdempotencyKey,
-			Events: []runtime.Event{event("created", actorOf(u), now, map[string]any{"matter": req.Matter, "version": v.Version, "channel": channel})}})
+			Events: []runtime.Event{event("created", actorOf(u), now, map[string]any{"matter": req.Matter, "version": v, "channel": channel})}})
 		if err != nil {
 			return err
 		}

@@ -223,3 +223,18 @@ func storedTime(t *time.Time) *time.Time {
 	u := t.UTC().Truncate(time.Microsecond)
 	return &u
 }
+
+// LatestPublishedVersion returns only the number of a matter's newest published version, for
+// the hot path that needs no files; not_found if there is none.
+func (db *DB) LatestPublishedVersion(ctx context.Context, slug string) (int, error) {
+	var versions []int
+	err := db.rdb.WithContext(ctx).Model(&matterVersionRow{}).Where("slug = ? AND status = ?", slug, MatterPublished).
+		Order("version DESC").Limit(1).Pluck("version", &versions).Error
+	if err != nil {
+		return 0, wrap(err, "latest published version")
+	}
+	if len(versions) == 0 {
+		return 0, notFound("事项 %s 没有已发布的版本", slug)
+	}
+	return versions[0], nil
+}

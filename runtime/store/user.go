@@ -187,3 +187,21 @@ func (db *DB) RevokeToken(ctx context.Context, token string) error {
 		return wrap(tx.g.Exec("DELETE FROM api_tokens WHERE token_hash = ?", tokenHash(token)).Error, "revoke token")
 	})
 }
+
+// FindUser returns the first user with that name and kind in that org ("" for applicants), so
+// that seeding the same people twice reuses them; not_found if there is none.
+func (db *DB) FindUser(ctx context.Context, name, kind, orgCode string) (u *runtime.User, err error) {
+	err = db.read(ctx, func(tx *Tx) error {
+		var ids []int64
+		if err := tx.g.Model(&userRow{}).Where("name = ? AND kind = ? AND org_code = ?", name, kind, orgCode).
+			Order("id").Limit(1).Pluck("id", &ids).Error; err != nil {
+			return wrap(err, "find user")
+		}
+		if len(ids) == 0 {
+			return notFound("用户不存在")
+		}
+		u, err = tx.user(ids[0])
+		return err
+	})
+	return u, err
+}
