@@ -210,6 +210,17 @@ type CaseService interface {
 	PreReview(ctx context.Context, u *User, number string, a TaskAction) (*CaseView, error)
 	// Archive closes a concluded case for the records (归档).
 	Archive(ctx context.Context, u *User, number string) (*CaseView, error)
+	// SpecialProcedure starts (特别程序: hearing, expert review, site inspection…) or, with an
+	// empty kind, ends a procedure outside the time limit: the clock stops while it runs.
+	SpecialProcedure(ctx context.Context, u *User, number string, p SpecialProcedure) (*CaseView, error)
+}
+
+// SpecialProcedure is a procedure whose time does not count against the limit (特别程序).
+type SpecialProcedure struct {
+	// Kind is hearing (听证), expert-review (专家评审), inspection (现场勘验), testing (检验检测),
+	// or "" to end the running procedure.
+	Kind   string `json:"kind"`
+	Reason string `json:"reason"`
 }
 
 // TaskService is the approvers' and clerks' worklist.

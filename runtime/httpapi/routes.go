@@ -157,6 +157,16 @@ func (s *Server) routes() {
 			v, err := s.Cases.Archive(c.Request.Context(), user(c), c.Param("number"))
 			s.respond(c, http.StatusOK, v, err)
 		}})
+	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/special-procedure", summary: "启动（kind 为 hearing 等）或结束（kind 为空）特别程序，期间计时暂停", tag: "tasks",
+		auth: required, request: runtime.SpecialProcedure{}, response: runtime.CaseView{}, handler: func(c *gin.Context) {
+			var p runtime.SpecialProcedure
+			if err := s.decode(c, &p); err != nil {
+				s.fail(c, err)
+				return
+			}
+			v, err := s.Cases.SpecialProcedure(c.Request.Context(), user(c), c.Param("number"), p)
+			s.respond(c, http.StatusOK, v, err)
+		}})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/correction", summary: "要求补齐补正（计时暂停）", tag: "acceptance",
 		auth: required, request: correctionRequest{}, response: runtime.CaseView{}, handler: func(c *gin.Context) {
 			var req correctionRequest

@@ -4,6 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/xuchang-gov/tongban/definitions/calendar"
 
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/store"
@@ -50,6 +55,9 @@ func (s *Service) RequestCorrection(ctx context.Context, u *runtime.User, number
 			if materialByID(mp, id) == nil {
 				return runtime.Invalid("没有这项材料", runtime.FieldError{Pointer: fmt.Sprintf("/materials/%d", i), Message: "没有材料 " + id})
 			}
+		}
+		if c.StoppedAt != nil {
+			return runtime.Errorf(runtime.ECONFLICT, "特别程序进行中，结束后才能要求补正")
 		}
 		now := s.now()
 		c.Status, c.StoppedAt = runtime.StatusCorrection, &now
@@ -98,12 +106,8 @@ func (s *Service) ResumeCorrection(ctx context.Context, u *runtime.User, number 
 			}
 		}
 		now := s.now()
-		stopped := *c.StoppedAt
-		if c.DueAt != nil {
-			due := extendBy(plan.Calendar, *c.DueAt, stopped, now)
-			c.DueAt = &due
-		}
-		c.Status, c.StoppedAt = runtime.StatusSubmitted, nil
+		stoppedDays := restartClock(c, plan.Calendar, now)
+		c.Status = runtime.StatusSubmitted
 		if c.AcceptedAt != nil {
 			c.Status = runtime.StatusInApproval
 		}
@@ -112,7 +116,85 @@ func (s *Service) ResumeCorrection(ctx context.Context, u *runtime.User, number 
 		}
 		out = c
 		_, err = tx.AppendEvents(c.ID, []runtime.Event{event("correction-resumed", actorOf(u), now,
-			map[string]any{"stoppedDays": plan.Calendar.WorkingDaysBetween(dateOf(stopped), dateOf(now))})})
+			map[string]any{"stoppedDays": stoppedDays})})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, u, out)
+}
+
+// restartClock ends a stopped clock: the deadline moves on by the working days it stood still,
+// which it returns.
+func restartClock(c *runtime.Case, cal *calendar.Calendar, now time.Time) int {
+	stopped := *c.StoppedAt
+	if c.DueAt != nil {
+		due := extendBy(cal, *c.DueAt, stopped, now)
+		c.DueAt = &due
+	}
+	c.StoppedAt = nil
+	return cal.WorkingDaysBetween(dateOf(stopped), dateOf(now))
+}
+
+var specialProcedures = map[string]string{
+	"hearing": "听证", "expert-review": "专家评审", "inspection": "现场勘验", "testing": "检验检测", "appraisal": "鉴定",
+}
+
+// SpecialProcedure starts or ends a special procedure, for staff holding an open step of the
+// accepted case: the clock stops while it runs and the deadline moves on by its working days.
+func (s *Service) SpecialProcedure(ctx context.Context, u *runtime.User, number string, p runtime.SpecialProcedure) (*runtime.CaseView, error) {
+	if err := mustBeStaff(u); err != nil {
+		return nil, err
+	}
+	name, known := specialProcedures[p.Kind]
+	if p.Kind != "" && !known {
+		return nil, runtime.Invalid("特别程序的种类不对", runtime.FieldError{Pointer: "/kind", Message: "应为 hearing、expert-review、inspection、testing 或 appraisal"})
+	}
+	if p.Kind != "" && strings.TrimSpace(p.Reason) == "" {
+		return nil, runtime.Invalid("请写明启动特别程序的理由", runtime.FieldError{Pointer: "/reason", Message: "必填"})
+	}
+	var out *runtime.Case
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		c, err := tx.GetCaseByNumber(number)
+		if err != nil {
+			return caseNotFound(number)
+		}
+		tasks, err := tx.OpenTasks(c.ID)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(tasks, func(t *runtime.Task) bool {
+			return t.Kind == runtime.TaskPerson && t.OrgCode == u.OrgCode && containsRole(u, t.Role)
+		}) {
+			return caseNotFound(number)
+		}
+		if c.Status != runtime.StatusInApproval {
+			return runtime.Errorf(runtime.ECONFLICT, "只有审批中的办件可以启动或结束特别程序")
+		}
+		plan, _, err := s.matterOf(ctx, c)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		var e runtime.Event
+		switch {
+		case p.Kind != "" && c.StoppedAt != nil:
+			return runtime.Errorf(runtime.ECONFLICT, "已有特别程序在进行，结束后才能启动新的")
+		case p.Kind != "":
+			c.StoppedAt = &now
+			e = event("special-procedure-started", actorOf(u), now, map[string]any{"kind": p.Kind, "name": name, "reason": p.Reason})
+		case c.StoppedAt == nil:
+			return runtime.Errorf(runtime.ECONFLICT, "没有正在进行的特别程序")
+		default:
+			days := restartClock(c, plan.Calendar, now)
+			e = event("special-procedure-ended", actorOf(u), now, map[string]any{"stoppedDays": days, "reason": p.Reason})
+		}
+		if err := tx.UpdateCase(c); err != nil {
+			return err
+		}
+		out = c
+		_, err = tx.AppendEvents(c.ID, []runtime.Event{e})
 		return err
 	})
 	if err != nil {

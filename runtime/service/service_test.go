@@ -231,6 +231,36 @@ func TestCorrectionStopsTheClock(t *testing.T) {
 	f.act(v.Number, "wd-amr/reviewer", "review", "approve")
 }
 
+func TestSpecialProcedureStopsTheClock(t *testing.T) {
+	f := newFixture(t, memBundle(t))
+	v := f.apply("许昌瑞祥置业有限公司", "food-business-license", sampleForm(t, "food-business-license"))
+	f.act(v.Number, "wd-amr/clerk", "accept", "accept")
+	reviewer := f.users["wd-amr/reviewer"]
+	f.now = time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
+	if _, err := f.svc.SpecialProcedure(ctx, reviewer, v.Number, runtime.SpecialProcedure{Kind: "expert-review"}); runtime.ErrorCode(err) != runtime.EINVALID {
+		t.Fatalf("a special procedure without a reason: %v", err)
+	}
+	v, err := f.svc.SpecialProcedure(ctx, reviewer, v.Number, runtime.SpecialProcedure{Kind: "expert-review", Reason: "中央厨房工艺需专家论证"})
+	if err != nil || !v.Deadline.Stopped {
+		t.Fatalf("start: %v stopped=%v", err, v.Deadline.Stopped)
+	}
+	if _, err := f.svc.RequestCorrection(ctx, reviewer, v.Number, "请补正", nil); runtime.ErrorCode(err) != runtime.ECONFLICT {
+		t.Fatalf("a correction during a special procedure: %v", err)
+	}
+	f.now = time.Date(2026, 3, 6, 10, 0, 0, 0, time.UTC)
+	v, err = f.svc.SpecialProcedure(ctx, reviewer, v.Number, runtime.SpecialProcedure{Reason: "专家论证完成"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Stopped 3 to 6 March, 3 working days: due 9 March becomes 12 March.
+	if due := v.Deadline.DueAt.Format("2006-01-02"); due != "2026-03-12" || v.Deadline.Stopped {
+		t.Fatalf("after the procedure: due %s stopped=%v", due, v.Deadline.Stopped)
+	}
+	if _, err := f.svc.SpecialProcedure(ctx, f.users["xc-health/reviewer"], v.Number, runtime.SpecialProcedure{Kind: "hearing", Reason: "x"}); runtime.ErrorCode(err) != runtime.ENOTFOUND {
+		t.Fatalf("staff of another org: %v", err)
+	}
+}
+
 func TestEscalationWarnsTheSupervisor(t *testing.T) {
 	f := newFixture(t, memBundle(t))
 	v := f.apply("许昌瑞祥置业有限公司", "food-business-license", sampleForm(t, "food-business-license"))
