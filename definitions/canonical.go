@@ -126,8 +126,6 @@ func Canonical(name string, raw []byte) ([]byte, error) {
 	return encodeCanonical(v)
 }
 
-func compareStrings(a, b string) int { return strings.Compare(a, b) }
-
 // VersionFiles returns everything one version of a matter needs, in canonical form, by path
 // relative to the bundle root: the matter's own files under matters/<slug>/ and the shared
 // files (orgs, calendar, connectors) as they were, so that a stored version compiles the same

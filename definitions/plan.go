@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"path"
 	"slices"
+	"strings"
 
 	"github.com/expr-lang/expr/types"
 
@@ -30,7 +31,7 @@ func (p *Plan) Matters() []*MatterPlan {
 	for _, m := range p.matters {
 		out = append(out, m)
 	}
-	slices.SortFunc(out, func(a, b *MatterPlan) int { return compareStrings(a.Def.Slug, b.Def.Slug) })
+	slices.SortFunc(out, func(a, b *MatterPlan) int { return strings.Compare(a.Def.Slug, b.Def.Slug) })
 	return out
 }
 

@@ -73,17 +73,14 @@ func NewEnv(form *formschema.Field, materialIDs []string, cal *calendar.Calendar
 	for _, id := range materialIDs {
 		materials[id] = MaterialType
 	}
-	vars := types.Map{
+	env := &Env{functions: helpers(cal), vars: types.Map{
 		"form":      TypeOfField(form),
 		"applicant": ApplicantType,
 		"case":      CaseType,
 		"materials": materials,
 		"now":       timeType,
-	}
-	for k, v := range extra {
-		vars[k] = v
-	}
-	return &Env{vars: vars, functions: helpers(cal)}
+	}}
+	return env.With(extra)
 }
 
 // With returns an environment that also knows the extra variables.

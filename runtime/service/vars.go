@@ -18,10 +18,6 @@ type materialState struct {
 
 // varsFor builds what expressions run over for a case.
 func varsFor(c *runtime.Case, form any, applicant *runtime.User, materials map[string]materialState, now time.Time) rules.Vars {
-	mats := map[string]any{}
-	for id, m := range materials {
-		mats[id] = map[string]any{"provided": m.Provided, "deferred": m.Deferred, "source": m.Source, "files": m.Files}
-	}
 	caseVars := map[string]any{
 		"number": c.Number, "channel": c.Channel, "status": string(c.Status), "matter": c.Matter,
 		"orgCode": c.OrgCode, "divisionCode": c.DivisionCode,
@@ -35,7 +31,7 @@ func varsFor(c *runtime.Case, form any, applicant *runtime.User, materials map[s
 		"form":      form,
 		"applicant": applicantVars(applicant),
 		"case":      caseVars,
-		"materials": mats,
+		"materials": materialStatesAny(materials),
 		"now":       now,
 	}
 }
