@@ -238,3 +238,32 @@ type UserService interface {
 	// Authenticate returns EUNAUTHORIZED for an unknown or disabled token.
 	Authenticate(ctx context.Context, token string) (*User, error)
 }
+
+// Verification is what anyone scanning a certificate's QR code sees: whether it is valid,
+// revoked or expired, and its essential fields with personal data masked.
+type Verification struct {
+	Number     string              `json:"number"`
+	Status     string              `json:"status"` // valid, revoked, expired
+	StatusName string              `json:"statusName"`
+	Title      string              `json:"title"`
+	Holder     string              `json:"holder"`
+	Issuer     string              `json:"issuer"`
+	IssuedAt   time.Time           `json:"issuedAt"`
+	ValidUntil *time.Time          `json:"validUntil,omitempty"`
+	RevokedAt  *time.Time          `json:"revokedAt,omitempty"`
+	Fields     []VerificationField `json:"fields"`
+}
+
+// VerificationField is one printed field of a certificate, masked for the public.
+type VerificationField struct {
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+// CertificateService serves issued certificates (电子证照).
+type CertificateService interface {
+	// VerifyCertificate is public: ENOTFOUND for an unknown number.
+	VerifyCertificate(ctx context.Context, number string) (*Verification, error)
+	// RevokeCertificate is for staff of the issuing org holding the decider role, or admins.
+	RevokeCertificate(ctx context.Context, u *User, number, reason string) (*Verification, error)
+}

@@ -52,7 +52,7 @@ func runServe(ctx context.Context, app *App, args []string) int {
 			return 1
 		}
 	}
-	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Logger: app.logger()})
+	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Logger: app.logger()})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintln(app.Stderr, "tongban serve:", err)

@@ -53,7 +53,7 @@ func newEnv(t testing.TB, open func(t testing.TB) *store.DB, bundle fstest.MapFS
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, MaxUploadBytes: 5 << 20})
+	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, MaxUploadBytes: 5 << 20})
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	return &env{t: t, db: db, svc: svc, srv: srv, creds: creds}

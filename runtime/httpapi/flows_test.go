@@ -51,6 +51,7 @@ func TestExampleMattersEndToEnd(t *testing.T) {
 			if status(c) != "delivered" || c["concludedAt"] == nil {
 				t.Fatalf("after delivery: %v %v", status(c), c["concludedAt"])
 			}
+			e.checkVerification(n)
 			if c = e.expect(200)(e.call(e.staff("wd-amr", "clerk"), "POST", "/api/v1/cases/"+n+"/archive", nil)); status(c) != "archived" {
 				t.Fatalf("after archiving: %v", status(c))
 			}
@@ -225,4 +226,35 @@ func (e *env) actAll(number, org string, steps ...step) map[string]any {
 		c = e.act(number, org, s.role, s.node, s.outcome)
 	}
 	return c
+}
+
+// checkVerification finds the certificate of a case in its audit trail and checks the public
+// verification: valid with masked personal data, then revoked by the issuing org's decider.
+func (e *env) checkVerification(number string) {
+	e.t.Helper()
+	events := e.expect(200)(e.call(e.token(enterprise), "GET", "/api/v1/cases/"+number+"/events", nil))
+	cert := ""
+	for _, ev := range events["items"].([]any) {
+		ev := ev.(map[string]any)
+		if ev["Type"] == "certificate-issued" {
+			cert = ev["Data"].(map[string]any)["number"].(string)
+		}
+	}
+	if !strings.HasPrefix(cert, "JY411002") {
+		e.t.Fatalf("certificate number %q", cert)
+	}
+	v := e.expect(200)(e.call("", "GET", "/api/v1/certificates/"+cert+"/verification", nil))
+	if v["status"] != "valid" || v["title"] != "食品经营许可证" {
+		e.t.Fatalf("verification %v", v)
+	}
+	page := fmt.Sprint(v["fields"])
+	if !strings.Contains(page, "经营者名称") || strings.Contains(page, "19780611") {
+		e.t.Fatalf("fields are missing or not masked: %s", page)
+	}
+	e.expect(403)(e.call(e.staff("wd-amr", "clerk"), "POST", "/api/v1/certificates/"+cert+"/revocation", map[string]any{"reason": "x"}))
+	v = e.expect(200)(e.call(e.staff("wd-amr", "decider"), "POST", "/api/v1/certificates/"+cert+"/revocation", map[string]any{"reason": "经营者申请注销"}))
+	if v["status"] != "revoked" {
+		e.t.Fatalf("after revocation %v", v)
+	}
+	e.expect(404)(e.call("", "GET", "/api/v1/certificates/JY41100299999999/verification", nil))
 }

@@ -65,6 +65,10 @@ type correctionRequest struct {
 	Materials []string `json:"materials"`
 }
 
+type revocation struct {
+	Reason string `json:"reason"`
+}
+
 type ok struct {
 	OK bool `json:"ok"`
 }
@@ -202,6 +206,24 @@ func (s *Server) routes() {
 			v, err := s.Cases.Progress(c.Request.Context(), c.Query("number"), c.Query("queryCode"))
 			s.respond(c, http.StatusOK, v, err)
 		}})
+
+	if s.Certificates != nil {
+		s.handle(operation{method: "GET", path: "/api/v1/certificates/:number/verification", summary: "核验证照：有效、已注销或已过期，个人信息已遮蔽（无需登录）", tag: "certificates",
+			response: runtime.Verification{}, handler: func(c *gin.Context) {
+				v, err := s.Certificates.VerifyCertificate(c.Request.Context(), c.Param("number"))
+				s.respond(c, http.StatusOK, v, err)
+			}})
+		s.handle(operation{method: "POST", path: "/api/v1/certificates/:number/revocation", summary: "注销证照（发证机关决定岗位）", tag: "certificates",
+			auth: required, request: revocation{}, response: runtime.Verification{}, handler: func(c *gin.Context) {
+				var req revocation
+				if err := s.decode(c, &req); err != nil {
+					s.fail(c, err)
+					return
+				}
+				v, err := s.Certificates.RevokeCertificate(c.Request.Context(), user(c), c.Param("number"), req.Reason)
+				s.respond(c, http.StatusOK, v, err)
+			}})
+	}
 
 	s.handle(operation{method: "GET", path: "/api/v1/tasks", summary: "待办（mine=1 只看我已认领的）", tag: "tasks",
 		auth: required, query: []string{"mine"}, response: listAnswer[runtime.TaskView]{}, handler: func(c *gin.Context) {

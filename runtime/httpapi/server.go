@@ -18,7 +18,9 @@ type Server struct {
 	Cases   runtime.CaseService
 	Tasks   runtime.TaskService
 	Users   runtime.UserService
-	Logger  *slog.Logger
+	// Certificates may be nil when the server issues none.
+	Certificates runtime.CertificateService
+	Logger       *slog.Logger
 	// MaxJSONBytes bounds JSON request bodies; MaxUploadBytes bounds one material upload.
 	MaxJSONBytes   int64
 	MaxUploadBytes int64

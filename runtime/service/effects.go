@@ -187,22 +187,26 @@ func (m *move) issueCertificate(e engine.IssueCertificate) ([]engine.Effect, err
 		until := m.at.AddDate(e.ValidYears, 0, -1)
 		cert.ValidUntil = &until
 	}
+	vars := rules.Vars{}
+	for k, v := range m.vars {
+		vars[k] = v
+	}
+	license := map[string]any{"number": cert.Number, "holder": cert.Holder, "issuedAt": cert.IssuedAt, "issuer": cert.Issuer,
+		"verifyUrl": m.svc.VerifyURL + cert.Number}
+	if cert.ValidUntil != nil {
+		license["validUntil"] = *cert.ValidUntil
+	}
+	vars["license"] = license
+	vars["fees"] = map[string]any{"total": m.c.FeeTotal, "items": []any{}}
 	if m.svc.Renderer != nil {
-		vars := rules.Vars{}
-		for k, v := range m.vars {
-			vars[k] = v
-		}
-		license := map[string]any{"number": cert.Number, "holder": cert.Holder, "issuedAt": cert.IssuedAt, "issuer": cert.Issuer,
-			"verifyUrl": m.svc.VerifyURL + cert.Number}
-		if cert.ValidUntil != nil {
-			license["validUntil"] = *cert.ValidUntil
-		}
-		vars["license"] = license
 		doc, err := m.svc.Renderer.RenderCertificate(m.tx.Context(), cert, m.mp.Prints[e.Template], vars)
 		if err != nil {
 			return nil, fmt.Errorf("render certificate %s: %w", e.Template, err)
 		}
 		cert.Document = doc
+	}
+	if err := m.saveCertificate(cert, vars); err != nil {
+		return nil, err
 	}
 	m.c.Status = runtime.StatusCertificated
 	m.record("certificate-issued", cert)

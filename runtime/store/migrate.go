@@ -54,6 +54,24 @@ var migrations = []migration{
 			created_at {{time}} NOT NULL
 		)`,
 	)},
+	{4, "certificates", execSQL(
+		`CREATE TABLE certificates (
+			number TEXT PRIMARY KEY,
+			case_id {{bigint}} NOT NULL REFERENCES cases (id),
+			matter TEXT NOT NULL,
+			template TEXT NOT NULL,
+			holder TEXT NOT NULL,
+			issuer TEXT NOT NULL,
+			fields TEXT NOT NULL,
+			document TEXT NOT NULL DEFAULT '',
+			status TEXT NOT NULL CHECK (status IN ('valid', 'revoked')),
+			issued_at {{time}} NOT NULL,
+			valid_until {{time}},
+			revoked_at {{time}},
+			revoke_reason TEXT NOT NULL DEFAULT ''
+		)`,
+		`CREATE INDEX certificates_by_case ON certificates (case_id)`,
+	)},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.
