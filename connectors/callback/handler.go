@@ -1,0 +1,100 @@
+package callback
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+)
+
+// Message is one verified callback.
+type Message struct {
+	// ID is the body's messageId, or else the Idempotency-Key header: what makes a repeated
+	// message the same message.
+	ID string
+	// Type is the body's type (step, result, paid, tracking, …).
+	Type string
+	// Body is the whole JSON body.
+	Body json.RawMessage
+}
+
+// envelope is what every callback body has in common.
+type envelope struct {
+	MessageID string `json:"messageId"`
+	Type      string `json:"type"`
+}
+
+// Handler is the HTTP endpoint an outside system calls back: it verifies the request, then
+// applies the message once. It answers 200 {"ok":true,"duplicate":…} once the message is
+// applied (now or before), 401 to a request that fails verification, 400 to a body without a
+// message id, and 500 when Apply fails, so that the sender tries again later.
+type Handler struct {
+	Verifier *Verifier
+	Dedup    Deduper
+	// Apply carries out a message. An error with a Status() int method (such as a runtime
+	// error mapped to 404 or 409) sets the answer's status; any other error answers 500.
+	Apply  func(ctx context.Context, m Message) error
+	Logger *slog.Logger
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost && r.Method != http.MethodPut {
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": "回调只接受 POST"})
+		return
+	}
+	body, err := h.Verifier.Verify(r)
+	if err != nil {
+		var ve *Error
+		if errors.As(err, &ve) {
+			h.log().Warn("callback refused", "path", r.URL.Path, "reason", string(ve.Reason), "remote", r.RemoteAddr)
+			writeJSON(w, ve.Status(), map[string]any{"error": ve.Message, "reason": ve.Reason})
+			return
+		}
+		h.log().Error("callback verification", "path", r.URL.Path, "error", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "无法校验回调"})
+		return
+	}
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "回调内容不是 JSON 对象"})
+		return
+	}
+	m := Message{ID: env.MessageID, Type: env.Type, Body: body}
+	if m.ID == "" {
+		m.ID = r.Header.Get("Idempotency-Key")
+	}
+	if m.ID == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "回调缺少消息标识 messageId"})
+		return
+	}
+	dup, err := h.Dedup.Once(r.Context(), m.ID, func(ctx context.Context) error { return h.Apply(ctx, m) })
+	if err != nil {
+		status := http.StatusInternalServerError
+		var se interface{ Status() int }
+		if errors.As(err, &se) {
+			status = se.Status()
+		}
+		h.log().Error("callback apply", "path", r.URL.Path, "message", m.ID, "error", err)
+		msg := "处理回调失败，请稍后重试"
+		if status < 500 {
+			msg = err.Error()
+		}
+		writeJSON(w, status, map[string]any{"error": msg})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "messageId": m.ID, "duplicate": dup})
+}
+
+func (h *Handler) log() *slog.Logger {
+	if h.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return h.Logger
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
