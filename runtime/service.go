@@ -267,3 +267,11 @@ type CertificateService interface {
 	// RevokeCertificate is for staff of the issuing org holding the decider role, or admins.
 	RevokeCertificate(ctx context.Context, u *User, number, reason string) (*Verification, error)
 }
+
+// ExportService writes spreadsheets for staff.
+type ExportService interface {
+	// ExportCases writes the cases the user may list, filtered, and returns how many.
+	ExportCases(ctx context.Context, u *User, f CaseFilter, w io.Writer) (int, error)
+	// ExportStatistics writes per-matter counts by status.
+	ExportStatistics(ctx context.Context, u *User, w io.Writer) error
+}

@@ -45,6 +45,9 @@ func (s *Server) OpenAPI() map[string]any {
 		if op.response != nil {
 			okResponse["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(op.response)}}
 		}
+		if op.download != "" {
+			okResponse["content"] = map[string]any{op.download: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
+		}
 		status := "200"
 		if op.method == "POST" && (op.path == "/api/v1/cases" || op.upload) {
 			status = "201"

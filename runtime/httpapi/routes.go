@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -20,7 +21,9 @@ type operation struct {
 	request      any
 	response     any
 	upload       bool
-	handler      gin.HandlerFunc
+	// download is the media type of a file answer.
+	download string
+	handler  gin.HandlerFunc
 }
 
 type authLevel int
@@ -225,6 +228,20 @@ func (s *Server) routes() {
 			}})
 	}
 
+	if s.Exports != nil {
+		s.handle(operation{method: "GET", path: "/api/v1/exports/cases.xlsx", summary: "导出办件清单（Excel，按状态、事项筛选）", tag: "exports",
+			auth: required, query: []string{"status", "matter"}, download: xlsxType, handler: func(c *gin.Context) {
+				f := runtime.CaseFilter{Status: runtime.Status(c.Query("status")), Matter: c.Query("matter")}
+				_, err := s.Exports.ExportCases(c.Request.Context(), user(c), f, download(c, "办件清单.xlsx"))
+				s.finishDownload(c, err)
+			}})
+		s.handle(operation{method: "GET", path: "/api/v1/exports/statistics.xlsx", summary: "导出办件统计（Excel，各事项各状态件数）", tag: "exports",
+			auth: required, download: xlsxType, handler: func(c *gin.Context) {
+				err := s.Exports.ExportStatistics(c.Request.Context(), user(c), download(c, "办件统计.xlsx"))
+				s.finishDownload(c, err)
+			}})
+	}
+
 	s.handle(operation{method: "GET", path: "/api/v1/tasks", summary: "待办（mine=1 只看我已认领的）", tag: "tasks",
 		auth: required, query: []string{"mine"}, response: listAnswer[runtime.TaskView]{}, handler: func(c *gin.Context) {
 			items, err := s.Tasks.ListTasks(c.Request.Context(), user(c), c.Query("mine") == "1")
@@ -259,6 +276,36 @@ func (s *Server) routes() {
 			v, err := s.Tasks.HandOverTask(c.Request.Context(), user(c), id, a)
 			s.respond(c, http.StatusOK, v, err)
 		}})
+}
+
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// downloadWriter sets the download headers on the first write, so that an error found before
+// any byte is written can still be answered in the JSON error shape.
+type downloadWriter struct {
+	c       *gin.Context
+	name    string
+	started bool
+}
+
+func download(c *gin.Context, name string) *downloadWriter { return &downloadWriter{c: c, name: name} }
+
+func (d *downloadWriter) Write(p []byte) (int, error) {
+	if !d.started {
+		d.started = true
+		d.c.Header("Content-Type", xlsxType)
+		d.c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(d.name))
+		d.c.Status(http.StatusOK)
+	}
+	return d.c.Writer.Write(p)
+}
+
+func (s *Server) finishDownload(c *gin.Context, err error) {
+	if err != nil && !c.Writer.Written() {
+		s.fail(c, err)
+	} else if err != nil {
+		s.Logger.Error("download failed after it started", "path", c.Request.URL.Path, "err", err)
+	}
 }
 
 // acceptance is the handler of an acceptance decision: the outcome is fixed by the route.

@@ -20,7 +20,9 @@ type Server struct {
 	Users   runtime.UserService
 	// Certificates may be nil when the server issues none.
 	Certificates runtime.CertificateService
-	Logger       *slog.Logger
+	// Exports may be nil when the server offers no spreadsheets.
+	Exports runtime.ExportService
+	Logger  *slog.Logger
 	// MaxJSONBytes bounds JSON request bodies; MaxUploadBytes bounds one material upload.
 	MaxJSONBytes   int64
 	MaxUploadBytes int64

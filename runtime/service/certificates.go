@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -29,7 +28,7 @@ func printedFields(t *definitions.CompiledPrint, vars rules.Vars) []runtime.Veri
 		if err != nil || v == nil {
 			continue
 		}
-		out = append(out, runtime.VerificationField{Label: e.Label, Value: fmt.Sprint(v)})
+		out = append(out, runtime.VerificationField{Label: e.Label, Value: rules.Display(v)})
 	}
 	return out
 }

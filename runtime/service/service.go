@@ -27,6 +27,8 @@ type Service struct {
 	Now func() time.Time
 	// Renderer renders certificates; nil records them without a document.
 	Renderer CertificateRenderer
+	// Tables writes spreadsheets (exports); nil refuses exports.
+	Tables NewTable
 	// VerifyURL is the public address a certificate number is appended to for its QR code.
 	VerifyURL string
 
