@@ -266,6 +266,9 @@ type CertificateService interface {
 	VerifyCertificate(ctx context.Context, number string) (*Verification, error)
 	// RevokeCertificate is for staff of the issuing org holding the decider role, or admins.
 	RevokeCertificate(ctx context.Context, u *User, number, reason string) (*Verification, error)
+	// CertificateDocument opens the rendered certificate (PDF) for its holder or staff who may
+	// see the case; ENOTFOUND otherwise.
+	CertificateDocument(ctx context.Context, u *User, number string) (io.ReadCloser, error)
 }
 
 // ExportService writes spreadsheets for staff.

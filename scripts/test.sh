@@ -26,6 +26,9 @@ fi
 echo "== examples are valid"
 go run ./cmd/tongban validate examples/matters
 
+echo "== tools the printing tests read PDFs with (poppler-utils, zbar-tools)"
+bash printing/pdf/install-test-tools.sh
+
 if [ -z "${TONGBAN_TEST_POSTGRES:-}" ] && [ "${TONGBAN_SKIP_POSTGRES:-}" != 1 ]; then
   echo "== PostgreSQL for the tests (scripts/postgres.sh)"
   eval "$(scripts/postgres.sh)"

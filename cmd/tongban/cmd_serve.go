@@ -11,11 +11,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/xuchang-gov/tongban/examples"
 	"github.com/xuchang-gov/tongban/runtime/httpapi"
 	"github.com/xuchang-gov/tongban/runtime/service"
+	"github.com/xuchang-gov/tongban/runtime/web"
 )
 
 func init() {
@@ -35,6 +37,7 @@ func runServe(ctx context.Context, app *App, args []string) int {
 	var sf storeFlags
 	sf.register(fs)
 	addr := fs.String("addr", ":8080", "监听地址")
+	publicURL := fs.String("public-url", "", "对外访问地址，证照二维码据此生成核验链接（默认 http://监听地址）")
 	demo := fs.Bool("demo", false, "空数据目录时导入示例事项并创建演示账号，令牌写入数据目录的 "+demoCredentialsFile)
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		fs.Usage()
@@ -52,13 +55,18 @@ func runServe(ctx context.Context, app *App, args []string) int {
 			return 1
 		}
 	}
-	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Logger: app.logger()})
+	handler := serverHandler(svc, app.logger())
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintln(app.Stderr, "tongban serve:", err)
 		return 1
 	}
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	base := *publicURL
+	if base == "" {
+		base = "http://" + displayAddr(ln.Addr())
+	}
+	svc.VerifyURL = strings.TrimSuffix(base, "/") + "/verify/"
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go svc.RunTimers(ctx, 30*time.Second)
 	fmt.Fprintf(app.Stdout, "tongban 已启动：http://%s/api/v1/openapi.json\n", displayAddr(ln.Addr()))
 	errc := make(chan error, 1)
@@ -75,6 +83,14 @@ func runServe(ctx context.Context, app *App, args []string) int {
 		fmt.Fprintln(app.Stderr, "tongban serve:", err)
 	}
 	return 0
+}
+
+// serverHandler is everything the server answers: the JSON API and the public pages.
+func serverHandler(svc *service.Service, logger *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc, Logger: logger}))
+	mux.Handle("/verify/", web.VerifyHandler(svc))
+	return mux
 }
 
 func displayAddr(a net.Addr) string {

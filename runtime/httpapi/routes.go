@@ -216,6 +216,17 @@ func (s *Server) routes() {
 				v, err := s.Certificates.VerifyCertificate(c.Request.Context(), c.Param("number"))
 				s.respond(c, http.StatusOK, v, err)
 			}})
+		s.handle(operation{method: "GET", path: "/api/v1/certificates/:number/document", summary: "下载电子证照（PDF，持证人或可查看该办件的工作人员）", tag: "certificates",
+			auth: required, download: "application/pdf", handler: func(c *gin.Context) {
+				doc, err := s.Certificates.CertificateDocument(c.Request.Context(), user(c), c.Param("number"))
+				if err != nil {
+					s.fail(c, err)
+					return
+				}
+				defer doc.Close()
+				c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(c.Param("number")+".pdf"))
+				c.DataFromReader(http.StatusOK, -1, "application/pdf", doc, nil)
+			}})
 		s.handle(operation{method: "POST", path: "/api/v1/certificates/:number/revocation", summary: "注销证照（发证机关决定岗位）", tag: "certificates",
 			auth: required, request: revocation{}, response: runtime.Verification{}, handler: func(c *gin.Context) {
 				var req revocation

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
@@ -98,6 +99,23 @@ func (s *Service) RevokeCertificate(ctx context.Context, u *runtime.User, number
 		return nil, err
 	}
 	return s.VerifyCertificate(ctx, number)
+}
+
+// CertificateDocument opens the rendered certificate of a case the user may see.
+func (s *Service) CertificateDocument(ctx context.Context, u *runtime.User, number string) (io.ReadCloser, error) {
+	notFound := runtime.Errorf(runtime.ENOTFOUND, "证照 %s 不存在或没有电子文件", number)
+	c, err := s.db.GetCertificate(ctx, number)
+	if err != nil || c.Document == "" {
+		return nil, notFound
+	}
+	caseRow, err := s.db.GetCase(ctx, c.CaseID)
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := s.canSee(ctx, u, caseRow); err != nil || !ok {
+		return nil, notFound
+	}
+	return s.blobs.Open(c.Document)
 }
 
 // saveCertificate keeps the e-license record of a certificate just issued.

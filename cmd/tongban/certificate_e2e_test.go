@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/xuchang-gov/tongban/examples"
+	"github.com/xuchang-gov/tongban/runtime/blob"
+	"github.com/xuchang-gov/tongban/runtime/service"
+	"github.com/xuchang-gov/tongban/runtime/store/storetest"
+)
+
+// certServer is the real server handler with the printing component wired in, on SQLite.
+type certServer struct {
+	t     *testing.T
+	srv   *httptest.Server
+	creds []service.Credential
+}
+
+func newCertServer(t *testing.T) *certServer {
+	ctx := context.Background()
+	db := storetest.OpenSQLite(t)
+	blobs, err := blob.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := service.New(db, blobs, nil)
+	wirePrinting(svc, blobs)
+	if _, problems, err := svc.Import(ctx, examples.Bundle, true); err != nil || len(problems) > 0 {
+		t.Fatal(err, problems)
+	}
+	creds, err := svc.SeedDemo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(serverHandler(svc, nil))
+	t.Cleanup(srv.Close)
+	svc.VerifyURL = srv.URL + "/verify/"
+	return &certServer{t: t, srv: srv, creds: creds}
+}
+
+func (s *certServer) token(name, org string) string {
+	for _, c := range s.creds {
+		if c.Name == name || (org != "" && c.Org == org && len(c.Roles) == 1 && c.Roles[0] == name) {
+			return c.Token
+		}
+	}
+	s.t.Fatalf("no demo user %s %s", name, org)
+	return ""
+}
+
+func (s *certServer) do(token, method, path string, body io.Reader, contentType string) (int, []byte) {
+	s.t.Helper()
+	req, _ := http.NewRequest(method, s.srv.URL+path, body)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
+}
+
+func (s *certServer) json(token, method, path string, body any) map[string]any {
+	s.t.Helper()
+	raw, _ := json.Marshal(body)
+	status, out := s.do(token, method, path, bytes.NewReader(raw), "application/json")
+	var v map[string]any
+	if json.Unmarshal(out, &v) != nil {
+		var list []any
+		json.Unmarshal(out, &list)
+		v = map[string]any{"items": list}
+	}
+	if status >= 300 {
+		s.t.Fatalf("%s %s: %d %s", method, path, status, out)
+	}
+	return v
+}
+
+// TestCertificateQRCodeLeadsToItsVerification issues a real 营业执照 (个体工商户) through the
+// server, scans the QR code of the rendered PDF, and follows it to the verification page: valid,
+// then revoked.
+func TestCertificateQRCodeLeadsToItsVerification(t *testing.T) {
+	for _, tool := range []string{"pdftoppm", "zbarimg"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is missing: run printing/pdf/install-test-tools.sh", tool)
+		}
+	}
+	s := newCertServer(t)
+	applicant := s.token("张伟", "")
+	form, _ := os.ReadFile("../../examples/matters/sole-proprietor-registration/sample.json")
+	draft := s.json(applicant, "POST", "/api/v1/cases", map[string]any{"matter": "sole-proprietor-registration", "form": json.RawMessage(form), "draft": true})
+	n := draft["number"].(string)
+	for _, material := range []string{"premisesProof", "familyRelationProof"} {
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		part, _ := w.CreateFormFile("file", "证明.pdf")
+		part.Write([]byte("%PDF-1.4\n%%EOF\n"))
+		w.Close()
+		if status, out := s.do(applicant, "POST", "/api/v1/cases/"+n+"/materials/"+material, &buf, w.FormDataContentType()); status != 201 {
+			t.Fatalf("upload %s: %d %s", material, status, out)
+		}
+	}
+	s.json(applicant, "POST", "/api/v1/cases/"+n+"/submit", map[string]any{})
+	s.json(s.token("clerk", "wd-amr"), "POST", "/api/v1/cases/"+n+"/accept", map[string]any{"opinion": "予以受理"})
+	decider := s.token("decider", "wd-amr")
+	tasks := s.json(decider, "GET", "/api/v1/tasks", nil)
+	var id float64
+	for _, it := range tasks["items"].([]any) {
+		if it.(map[string]any)["caseNumber"] == n {
+			id = it.(map[string]any)["id"].(float64)
+		}
+	}
+	s.json(decider, "POST", "/api/v1/tasks/"+jsonNumber(id)+"/complete", map[string]any{"outcome": "approve", "opinion": "准予登记"})
+
+	events := s.json(applicant, "GET", "/api/v1/cases/"+n+"/events", nil)
+	cert := ""
+	for _, e := range events["items"].([]any) {
+		if e.(map[string]any)["Type"] == "certificate-issued" {
+			cert = e.(map[string]any)["Data"].(map[string]any)["number"].(string)
+		}
+	}
+	status, doc := s.do(applicant, "GET", "/api/v1/certificates/"+cert+"/document", nil, "")
+	if status != 200 || !bytes.HasPrefix(doc, []byte("%PDF-")) {
+		t.Fatalf("document: %d %q", status, doc[:min(len(doc), 40)])
+	}
+	if status, _ := s.do(s.token("李秀兰", ""), "GET", "/api/v1/certificates/"+cert+"/document", nil, ""); status != 404 {
+		t.Fatalf("another applicant downloaded the certificate: %d", status)
+	}
+	dir := t.TempDir()
+	pdfPath := filepath.Join(dir, "cert.pdf")
+	os.WriteFile(pdfPath, doc, 0o644)
+	if out, err := exec.Command("pdftoppm", "-r", "150", "-png", pdfPath, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v %s", err, out)
+	}
+	pages, _ := filepath.Glob(filepath.Join(dir, "page*.png"))
+	out, err := exec.Command("zbarimg", append([]string{"--quiet", "--raw"}, pages...)...).Output()
+	if err != nil {
+		t.Fatalf("zbarimg found no QR code: %v", err)
+	}
+	url := strings.TrimSpace(string(out))
+	if url != s.srv.URL+"/verify/"+cert {
+		t.Fatalf("QR code holds %q", url)
+	}
+	page := func() string {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if p := page(); !strings.Contains(p, "证照有效") || !strings.Contains(p, cert) || strings.Contains(p, "411002197906180522") {
+		t.Fatalf("verification page of a valid certificate:\n%s", p)
+	}
+	s.json(decider, "POST", "/api/v1/certificates/"+cert+"/revocation", map[string]any{"reason": "经营者申请注销登记"})
+	if p := page(); !strings.Contains(p, "证照已注销") {
+		t.Fatalf("verification page of a revoked certificate:\n%s", p)
+	}
+}
+
+func jsonNumber(f float64) string {
+	raw, _ := json.Marshal(f)
+	return string(raw)
+}
+
+func TestExportsThroughTheAPI(t *testing.T) {
+	s := newCertServer(t)
+	form, _ := os.ReadFile("../../examples/matters/sole-proprietor-registration/sample.json")
+	s.json(s.token("张伟", ""), "POST", "/api/v1/cases", map[string]any{"matter": "sole-proprietor-registration", "form": json.RawMessage(form), "draft": true})
+	status, body := s.do(s.token("clerk", "wd-amr"), "GET", "/api/v1/exports/cases.xlsx", nil, "")
+	if status != 200 {
+		t.Fatalf("export: %d %s", status, body)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := f.GetRows("办件清单")
+	if len(rows) != 2 || rows[0][0] != "办件编号" || rows[1][1] != "个体工商户设立登记" || rows[1][3] != "草稿" {
+		t.Fatalf("rows %v", rows)
+	}
+	if status, _ := s.do(s.token("clerk", "wd-amr"), "GET", "/api/v1/exports/statistics.xlsx", nil, ""); status != 200 {
+		t.Fatalf("statistics: %d", status)
+	}
+	if status, _ := s.do(s.token("张伟", ""), "GET", "/api/v1/exports/cases.xlsx", nil, ""); status != 403 {
+		t.Fatalf("an applicant exported the case list: %d", status)
+	}
+}
