@@ -41,7 +41,10 @@ type Bundle struct {
 	Orgs       Orgs
 	Calendar   []calendar.Year
 	Connectors []*Connector
-	Matters    []*MatterDef
+	// Prints are the shared print templates of print/ at the root (notices every matter uses);
+	// a matter's own print/<name>.json of the same name replaces one.
+	Prints  map[string]*PrintTemplate
+	Matters []*MatterDef
 }
 
 // MatterDef is one matter folder as decoded, before it is checked.
@@ -87,7 +90,7 @@ func (b *Bundle) Org(code string) *OrgUnit {
 func Load(fsys fs.FS, matterDirs ...string) (*Bundle, Problems) {
 	var problems Problems
 	r := reporter{problems: &problems}
-	b := &Bundle{}
+	b := &Bundle{Prints: map[string]*PrintTemplate{}}
 	if _, err := fs.Stat(fsys, OrgsFile); err == nil {
 		decodeFile(fsys, OrgsFile, "orgs", &b.Orgs, r)
 	} else {
@@ -108,6 +111,12 @@ func Load(fsys fs.FS, matterDirs ...string) (*Bundle, Problems) {
 			r.in(name).add("/name", "连接器名称 %s 应与文件名 %s 一致", c.Name, want)
 		}
 		b.Connectors = append(b.Connectors, c)
+	}
+	for _, name := range jsonFiles(fsys, PrintDir) {
+		t := &PrintTemplate{}
+		if decodeFile(fsys, name, "print", t, r) {
+			b.Prints[strings.TrimSuffix(path.Base(name), ".json")] = t
+		}
 	}
 	if len(matterDirs) == 0 {
 		entries, _ := fs.ReadDir(fsys, MattersDir)

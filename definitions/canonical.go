@@ -140,6 +140,9 @@ func (b *Bundle) VersionFiles(m *MatterDef) (map[string][]byte, error) {
 		files[path.Join(MattersDir, m.Slug, name)] = data
 	}
 	shared := map[string]any{OrgsFile: b.Orgs}
+	for name, t := range b.Prints {
+		shared[PrintDir+"/"+name+".json"] = t
+	}
 	for _, y := range b.Calendar {
 		shared[fmt.Sprintf("%s/%d.json", CalendarDir, y.Year)] = y
 	}

@@ -81,10 +81,20 @@ func compileMatter(b *Bundle, m *MatterDef, cal *calendar.Calendar, r reporter) 
 	compileMaterials(b, m, mp, c.in(m.file(MaterialsFile)))
 	compileFees(m, mp, c.in(m.file(FeesFile)))
 	mp.Workflow = compileWorkflow(b, m, c.in(m.file(WorkflowFile)))
+	printEnv := map[string]types.Type{"license": LicenseType, "fees": FeesType, "matter": MatterInfoType, "notice": NoticeType}
+	for name, t := range b.Prints {
+		if _, own := m.Prints[name]; !own {
+			// A shared template must compile for every matter; say for which one it does not.
+			shared := c.in(PrintDir + "/" + name + ".json").with(printEnv)
+			before := len(*r.problems)
+			mp.Prints[name] = compilePrint(t, shared)
+			for i := before; i < len(*r.problems); i++ {
+				(*r.problems)[i].Message = "（用于事项 " + m.Slug + " 时）" + (*r.problems)[i].Message
+			}
+		}
+	}
 	for name, t := range m.Prints {
-		mp.Prints[name] = compilePrint(t, c.in(m.file(PrintDir+"/"+name+".json")).with(map[string]types.Type{
-			"license": LicenseType, "fees": FeesType,
-		}))
+		mp.Prints[name] = compilePrint(t, c.in(m.file(PrintDir+"/"+name+".json")).with(printEnv))
 	}
 	if m.Sample != nil {
 		for _, e := range form.ValidateJSON(m.Sample) {

@@ -85,6 +85,29 @@ var LicenseType = types.Map{
 	"issuer":     types.String,
 }
 
+// MatterInfoType is the shape of `matter` in print templates: the catalog facts notices print.
+var MatterInfoType = types.Map{
+	"name":              types.String,
+	"orgName":           types.String,
+	"orgCode":           types.String,
+	"promisedLimitDays": types.Int,
+	"legalLimitDays":    types.Int,
+	"consultationPhone": types.String,
+	"supervisionPhone":  types.String,
+	"place":             types.String,
+	"hours":             types.String,
+	"resultName":        types.String,
+}
+
+// NoticeType is the shape of `notice` in print templates: what a notice is about — the
+// opinion written, the listed items (materials, fees), a deadline and the document's number.
+var NoticeType = types.Map{
+	"number":  types.String,
+	"opinion": types.String,
+	"dueAt":   types.TypeOf(timeZero),
+	"items":   types.Array(types.Map{"name": types.String, "note": types.String, "amount": types.Float64}),
+}
+
 // FeesType is the shape of `fees` in print templates.
 var FeesType = types.Map{
 	"total": types.Float64,

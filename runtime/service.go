@@ -278,3 +278,12 @@ type ExportService interface {
 	// ExportStatistics writes per-matter counts by status.
 	ExportStatistics(ctx context.Context, u *User, w io.Writer) error
 }
+
+// DocumentService prints a case's documents.
+type DocumentService interface {
+	// RenderNotice writes one of the case's notices as PDF: acceptance-notice,
+	// material-handover-list, correction-notice, not-accepted-notice, fee-payment-notice.
+	RenderNotice(ctx context.Context, u *User, number, name string, w io.Writer) error
+	// ArchivePackage opens the archive package (zip) of an archived case, for staff.
+	ArchivePackage(ctx context.Context, u *User, number string) (io.ReadCloser, error)
+}

@@ -37,7 +37,7 @@ func newCertServer(t *testing.T) *certServer {
 		t.Fatal(err)
 	}
 	svc := service.New(db, blobs, nil)
-	wirePrinting(svc, blobs)
+	wirePrinting(svc)
 	if _, problems, err := svc.Import(ctx, examples.Bundle, true); err != nil || len(problems) > 0 {
 		t.Fatal(err, problems)
 	}
@@ -175,6 +175,28 @@ func TestCertificateQRCodeLeadsToItsVerification(t *testing.T) {
 	s.json(decider, "POST", "/api/v1/certificates/"+cert+"/revocation", map[string]any{"reason": "经营者申请注销登记"})
 	if p := page(); !strings.Contains(p, "证照已注销") {
 		t.Fatalf("verification page of a revoked certificate:\n%s", p)
+	}
+
+	// Archiving writes a package that tongban archive verify accepts, holding the certificate,
+	// the materials and the audit trail.
+	clerk := s.token("clerk", "wd-amr")
+	s.json(clerk, "POST", "/api/v1/cases/"+n+"/archive", nil)
+	status, zipped := s.do(clerk, "GET", "/api/v1/cases/"+n+"/archive", nil, "")
+	if status != 200 {
+		t.Fatalf("archive download: %d %s", status, zipped)
+	}
+	zipPath := filepath.Join(dir, "archive.zip")
+	os.WriteFile(zipPath, zipped, 0o644)
+	if code, out, errOut := run(t, ".", "archive", "verify", zipPath); code != 0 {
+		t.Fatalf("archive verify: exit %d %s%s", code, out, errOut)
+	}
+	for _, want := range []string{"documents/" + cert + ".pdf", "materials/premisesProof/01-", "audit.json", "manifest.json"} {
+		if !bytes.Contains(zipped, []byte(want)) {
+			t.Errorf("archive lacks %s", want)
+		}
+	}
+	if status, _ := s.do(applicant, "GET", "/api/v1/cases/"+n+"/archive", nil, ""); status != 403 {
+		t.Errorf("an applicant downloaded the archive: %d", status)
 	}
 }
 

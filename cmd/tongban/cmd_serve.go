@@ -88,7 +88,7 @@ func runServe(ctx context.Context, app *App, args []string) int {
 // serverHandler is everything the server answers: the JSON API and the public pages.
 func serverHandler(svc *service.Service, logger *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/", httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc, Logger: logger}))
+	mux.Handle("/", httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc, Documents: svc, Logger: logger}))
 	mux.Handle("/verify/", web.VerifyHandler(svc))
 	return mux
 }

@@ -43,7 +43,7 @@ func (f *storeFlags) open(ctx context.Context, app *App) (*service.Service, *sto
 		return nil, nil, err
 	}
 	svc := service.New(db, blobs, app.logger())
-	wirePrinting(svc, blobs)
+	wirePrinting(svc)
 	if err := svc.LoadOrgs(ctx); err != nil {
 		db.Close()
 		return nil, nil, err

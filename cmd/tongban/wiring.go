@@ -1,32 +1,20 @@
 package main
 
 import (
-	"bytes"
-	"context"
+	"io"
+	"time"
 
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/rules"
+	"github.com/xuchang-gov/tongban/printing/archive"
 	"github.com/xuchang-gov/tongban/printing/excel"
 	"github.com/xuchang-gov/tongban/printing/pdf"
-	"github.com/xuchang-gov/tongban/runtime/blob"
 	"github.com/xuchang-gov/tongban/runtime/service"
 )
 
-// pdfCertificates renders certificates to PDF with the printing component and keeps them in the
-// blob store, for the service's certificate node.
-type pdfCertificates struct {
-	blobs *blob.Dir
-}
-
-var _ service.CertificateRenderer = pdfCertificates{}
-
-func (p pdfCertificates) RenderCertificate(_ context.Context, cert service.Certificate, t *definitions.CompiledPrint, vars rules.Vars) (string, error) {
-	var buf bytes.Buffer
-	if err := pdf.Render(&buf, t, vars, pdf.Options{CreatedAt: cert.IssuedAt}); err != nil {
-		return "", err
-	}
-	ref, err := p.blobs.Put(&buf, 64<<20)
-	return ref.SHA256, err
+// renderPDF draws certificates and notices with the printing component.
+func renderPDF(w io.Writer, t *definitions.CompiledPrint, vars rules.Vars, at time.Time) error {
+	return pdf.Render(w, t, vars, pdf.Options{CreatedAt: at})
 }
 
 // excelTables gives the service the printing component's streaming spreadsheets.
@@ -34,8 +22,15 @@ func excelTables(sheet string, headers []string, widths []float64) (service.Tabl
 	return excel.NewTable(sheet, headers, widths)
 }
 
+// writeCaseArchive writes a case's archive package as the printing component's zip.
+func writeCaseArchive(w io.Writer, p service.ArchivePackage) error {
+	return archive.Write(w, archive.Package{CaseNumber: p.CaseNumber, Case: p.Case, Form: p.Form, Audit: p.Audit,
+		Documents: p.Documents, Materials: p.Materials, CreatedAt: p.CreatedAt})
+}
+
 // wirePrinting plugs the printing component into the service.
-func wirePrinting(svc *service.Service, blobs *blob.Dir) {
-	svc.Renderer = pdfCertificates{blobs: blobs}
+func wirePrinting(svc *service.Service) {
+	svc.Render = renderPDF
 	svc.Tables = excelTables
+	svc.WriteArchive = writeCaseArchive
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -236,6 +237,30 @@ func (s *Server) routes() {
 				}
 				v, err := s.Certificates.RevokeCertificate(c.Request.Context(), user(c), c.Param("number"), req.Reason)
 				s.respond(c, http.StatusOK, v, err)
+			}})
+	}
+
+	if s.Documents != nil {
+		s.handle(operation{method: "GET", path: "/api/v1/cases/:number/notices/:name", summary: "打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单", tag: "documents",
+			auth: required, download: "application/pdf", handler: func(c *gin.Context) {
+				var buf bytes.Buffer
+				if err := s.Documents.RenderNotice(c.Request.Context(), user(c), c.Param("number"), c.Param("name"), &buf); err != nil {
+					s.fail(c, err)
+					return
+				}
+				c.Header("Content-Disposition", "inline; filename*=UTF-8''"+url.PathEscape(c.Param("name")+".pdf"))
+				c.Data(http.StatusOK, "application/pdf", buf.Bytes())
+			}})
+		s.handle(operation{method: "GET", path: "/api/v1/cases/:number/archive", summary: "下载归档包（zip，含清单和 SHA-256）", tag: "documents",
+			auth: required, download: "application/zip", handler: func(c *gin.Context) {
+				pkg, err := s.Documents.ArchivePackage(c.Request.Context(), user(c), c.Param("number"))
+				if err != nil {
+					s.fail(c, err)
+					return
+				}
+				defer pkg.Close()
+				c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(c.Param("number")+"-归档.zip"))
+				c.DataFromReader(http.StatusOK, -1, "application/zip", pkg, nil)
 			}})
 	}
 

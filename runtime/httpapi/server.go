@@ -22,7 +22,9 @@ type Server struct {
 	Certificates runtime.CertificateService
 	// Exports may be nil when the server offers no spreadsheets.
 	Exports runtime.ExportService
-	Logger  *slog.Logger
+	// Documents may be nil when the server prints nothing.
+	Documents runtime.DocumentService
+	Logger    *slog.Logger
 	// MaxJSONBytes bounds JSON request bodies; MaxUploadBytes bounds one material upload.
 	MaxJSONBytes   int64
 	MaxUploadBytes int64

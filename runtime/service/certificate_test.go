@@ -1,10 +1,11 @@
 package service_test
 
 import (
-	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/rules"
@@ -13,30 +14,29 @@ import (
 )
 
 // recordingRenderer stands in for the printing component in these tests: it evaluates every
-// element of the template, as a renderer must, and remembers what it was asked to render.
+// element of the template, as a renderer must, and writes the texts it got.
 type recordingRenderer struct {
-	certs []service.Certificate
 	texts []string
 }
 
-func (r *recordingRenderer) RenderCertificate(_ context.Context, c service.Certificate, t *definitions.CompiledPrint, vars rules.Vars) (string, error) {
-	r.certs = append(r.certs, c)
+func (r *recordingRenderer) render(w io.Writer, t *definitions.CompiledPrint, vars rules.Vars, _ time.Time) error {
 	for _, p := range t.Values {
 		v, err := p.Run(vars)
 		if err != nil {
-			return "", err
+			return err
 		}
 		if s, ok := v.(string); ok {
 			r.texts = append(r.texts, s)
+			io.WriteString(w, s+"\n")
 		}
 	}
-	return strings.Repeat("ab", 32), nil
+	return nil
 }
 
 func TestCertificateIsNumberedByTheMattersRuleAndRendered(t *testing.T) {
 	f := newFixture(t, memBundle(t))
 	renderer := &recordingRenderer{}
-	f.svc.Renderer = renderer
+	f.svc.Render = renderer.render
 	f.svc.VerifyURL = "https://tongban.xuchang.gov.cn/verify/"
 	var numbers []string
 	for range 2 {

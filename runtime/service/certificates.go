@@ -124,7 +124,18 @@ func (m *move) saveCertificate(cert Certificate, vars rules.Vars) error {
 	if err != nil {
 		return err
 	}
-	return m.tx.SaveCertificate(store.Certificate{Number: cert.Number, CaseID: m.c.ID, Matter: m.c.Matter,
+	if err := m.tx.SaveCertificate(store.Certificate{Number: cert.Number, CaseID: m.c.ID, Matter: m.c.Matter,
 		Template: cert.Template, Holder: cert.Holder, Issuer: cert.Issuer, Fields: fields, Document: cert.Document,
-		IssuedAt: cert.IssuedAt, ValidUntil: cert.ValidUntil})
+		IssuedAt: cert.IssuedAt, ValidUntil: cert.ValidUntil}); err != nil {
+		return err
+	}
+	// The e-license library learns of the certificate through the outbox, in this same
+	// transaction: delivered at least once wherever a connector is configured for it.
+	payload, err := json.Marshal(map[string]any{"license": cert, "fields": json.RawMessage(fields)})
+	if err != nil {
+		return err
+	}
+	_, err = m.tx.Enqueue(store.OutboxMessage{Topic: "license.issued", Payload: payload, CaseID: m.c.ID,
+		IdempotencyKey: "license:" + cert.Number})
+	return err
 }

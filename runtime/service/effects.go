@@ -1,9 +1,10 @@
 package service
 
 import (
-	"context"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/xuchang-gov/tongban/definitions"
@@ -158,10 +159,18 @@ type Certificate struct {
 	Document string `json:"document,omitempty"`
 }
 
-// CertificateRenderer renders an issued certificate from its print template (the printing
-// component) and returns the SHA-256 of the stored document.
-type CertificateRenderer interface {
-	RenderCertificate(ctx context.Context, cert Certificate, template *definitions.CompiledPrint, vars rules.Vars) (string, error)
+// Render draws a document from its print template over vars (the printing component: PDF).
+// at is the document's date, so that the same data renders the same bytes.
+type Render func(w io.Writer, template *definitions.CompiledPrint, vars rules.Vars, at time.Time) error
+
+// renderToBlob renders a document and keeps it in the blob store, returning its SHA-256.
+func (s *Service) renderToBlob(t *definitions.CompiledPrint, vars rules.Vars, at time.Time) (string, error) {
+	var buf bytes.Buffer
+	if err := s.Render(&buf, t, vars, at); err != nil {
+		return "", err
+	}
+	ref, err := s.blobs.Put(&buf, 64<<20)
+	return ref.SHA256, err
 }
 
 // issueCertificate numbers the certificate by the matter's rule, has it rendered when a renderer
@@ -198,8 +207,8 @@ func (m *move) issueCertificate(e engine.IssueCertificate) ([]engine.Effect, err
 	}
 	vars["license"] = license
 	vars["fees"] = map[string]any{"total": m.c.FeeTotal, "items": []any{}}
-	if m.svc.Renderer != nil {
-		doc, err := m.svc.Renderer.RenderCertificate(m.tx.Context(), cert, m.mp.Prints[e.Template], vars)
+	if m.svc.Render != nil {
+		doc, err := m.svc.renderToBlob(m.mp.Prints[e.Template], vars, cert.IssuedAt)
 		if err != nil {
 			return nil, fmt.Errorf("render certificate %s: %w", e.Template, err)
 		}

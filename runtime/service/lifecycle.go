@@ -45,10 +45,3 @@ func (s *Service) PreReview(ctx context.Context, u *runtime.User, number string,
 	return s.transition(ctx, u, number, []runtime.Status{runtime.StatusSubmitted}, runtime.StatusPreReviewed,
 		"pre-reviewed", map[string]any{"opinion": a.Opinion})
 }
-
-// Archive closes a concluded case (归档).
-func (s *Service) Archive(ctx context.Context, u *runtime.User, number string) (*runtime.CaseView, error) {
-	concluded := []runtime.Status{runtime.StatusApproved, runtime.StatusDenied, runtime.StatusNotAccepted,
-		runtime.StatusCertificated, runtime.StatusDelivered}
-	return s.transition(ctx, u, number, concluded, runtime.StatusArchived, "archived", nil)
-}

@@ -25,10 +25,12 @@ type Service struct {
 	logger *slog.Logger
 	// Now is the clock; tests replace it.
 	Now func() time.Time
-	// Renderer renders certificates; nil records them without a document.
-	Renderer CertificateRenderer
+	// Render draws certificates and notices; nil records certificates without a document.
+	Render Render
 	// Tables writes spreadsheets (exports); nil refuses exports.
 	Tables NewTable
+	// WriteArchive writes archive packages; nil archives without a package.
+	WriteArchive WriteArchive
 	// VerifyURL is the public address a certificate number is appended to for its QR code.
 	VerifyURL string
 

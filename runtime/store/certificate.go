@@ -97,3 +97,22 @@ func (db *DB) RevokeCertificate(ctx context.Context, number, reason string) erro
 		return nil
 	})
 }
+
+// CertificatesOfCase returns the certificates issued for a case, oldest first.
+func (db *DB) CertificatesOfCase(ctx context.Context, caseID int64) (certs []*Certificate, err error) {
+	err = db.read(ctx, func(tx *Tx) error {
+		var numbers []string
+		if err := tx.g.Model(&certificateRow{}).Where("case_id = ?", caseID).Order("issued_at, number").Pluck("number", &numbers).Error; err != nil {
+			return wrap(err, "certificates of case")
+		}
+		for _, n := range numbers {
+			c, err := db.GetCertificate(tx.Context(), n)
+			if err != nil {
+				return err
+			}
+			certs = append(certs, c)
+		}
+		return nil
+	})
+	return certs, err
+}
