@@ -262,6 +262,14 @@ func compileMaterials(b *Bundle, m *MatterDef, mp *MatterPlan, c compiler) {
 			if mat.LicenseType == "" {
 				c.r.add(at+"/licenseType", "来源为电子证照的材料必须写明证照类型 licenseType")
 			}
+			switch conn := b.Connector(mat.Connector); {
+			case mat.Connector == "":
+				c.r.add(at+"/connector", "来源为电子证照的材料必须写明从哪个电子证照库连接器获取 connector")
+			case conn == nil:
+				c.r.add(at+"/connector", "连接器 %s 不在 %s/ 中", mat.Connector, ConnectorsDir)
+			case conn.Kind != "lookup":
+				c.r.add(at+"/connector", "连接器 %s 是 %s 类，获取电子证照需要查询类（lookup）", mat.Connector, conn.Kind)
+			}
 			if mat.LicenseHolder == "" {
 				c.r.add(at+"/licenseHolder", "来源为电子证照的材料必须写明持证人 licenseHolder")
 			} else {

@@ -21,11 +21,13 @@ type Material struct {
 	// LicenseType is the e-license type fetched when Source is e-license.
 	LicenseType string `json:"licenseType,omitempty" jsonschema:"title=电子证照类型"`
 	// LicenseHolder is the expression naming whose license to fetch (an ID number or USCC).
-	LicenseHolder string   `json:"licenseHolder,omitempty" jsonschema:"title=证照持有人（表达式）"`
-	Form          string   `json:"form,omitempty" jsonschema:"title=材料形式,enum=原件,enum=复印件,enum=原件和复印件,enum=电子件"`
-	Copies        int      `json:"copies,omitempty" jsonschema:"title=份数,minimum=0"`
-	FileTypes     []string `json:"fileTypes,omitempty" jsonschema:"title=允许的文件类型"`
-	MaxSizeMB     int      `json:"maxSizeMB,omitempty" jsonschema:"title=单个文件上限（MB）,minimum=1,maximum=4096"`
+	LicenseHolder string `json:"licenseHolder,omitempty" jsonschema:"title=证照持有人（表达式）"`
+	// Connector is the lookup connector of the e-license library the license is fetched from.
+	Connector string   `json:"connector,omitempty" jsonschema:"title=电子证照库连接器"`
+	Form      string   `json:"form,omitempty" jsonschema:"title=材料形式,enum=原件,enum=复印件,enum=原件和复印件,enum=电子件"`
+	Copies    int      `json:"copies,omitempty" jsonschema:"title=份数,minimum=0"`
+	FileTypes []string `json:"fileTypes,omitempty" jsonschema:"title=允许的文件类型"`
+	MaxSizeMB int      `json:"maxSizeMB,omitempty" jsonschema:"title=单个文件上限（MB）,minimum=1,maximum=4096"`
 	// Deferrable marks 容缺: the case may be accepted without it, to be supplied within DeferDays.
 	Deferrable bool   `json:"deferrable,omitempty" jsonschema:"title=允许容缺"`
 	DeferDays  int    `json:"deferDays,omitempty" jsonschema:"title=容缺补交时限（工作日）,minimum=1"`

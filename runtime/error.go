@@ -14,6 +14,8 @@ const (
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
 	EINTERNAL     = "internal"
+	// EUNAVAILABLE is an outside system that did not answer as it should.
+	EUNAVAILABLE = "unavailable"
 )
 
 // FieldError is one problem with the caller's input: the JSON pointer and a Chinese message.

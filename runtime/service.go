@@ -74,6 +74,17 @@ type MaterialStatus struct {
 	Deferred bool           `json:"deferred"`
 	DueAt    *time.Time     `json:"dueAt,omitempty"`
 	Files    []MaterialFile `json:"files"`
+	// License is the e-license that satisfied the material, or why none could be fetched.
+	License *MaterialLicense `json:"license,omitempty"`
+}
+
+// MaterialLicense records which e-license satisfied a material: number, version and hash.
+type MaterialLicense struct {
+	Number  string `json:"number,omitempty"`
+	Type    string `json:"type"`
+	Version int    `json:"version,omitempty"`
+	Hash    string `json:"hash,omitempty"`
+	Problem string `json:"problem,omitempty"`
 }
 
 // MaterialFile is one stored file of a material.
@@ -286,4 +297,19 @@ type DocumentService interface {
 	RenderNotice(ctx context.Context, u *User, number, name string, w io.Writer) error
 	// ArchivePackage opens the archive package (zip) of an archived case, for staff.
 	ArchivePackage(ctx context.Context, u *User, number string) (io.ReadCloser, error)
+}
+
+// Prefilled is a form with empty fields filled from the account and the registers, and notes on
+// the lookups that failed.
+type Prefilled struct {
+	Form  json.RawMessage `json:"form"`
+	Notes []FieldError    `json:"notes"`
+}
+
+// LookupService asks outside registers on behalf of applicants and clerks.
+type LookupService interface {
+	// Prefill fills the empty fields of a matter's form (表单预填).
+	Prefill(ctx context.Context, u *User, matter string, form json.RawMessage) (*Prefilled, error)
+	// LookupFor asks a register through a lookup connector, for staff (受理智能感知).
+	LookupFor(ctx context.Context, u *User, connector, key string) (any, error)
 }

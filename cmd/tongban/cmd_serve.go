@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xuchang-gov/tongban/connectors/simulate"
 	"github.com/xuchang-gov/tongban/examples"
 	"github.com/xuchang-gov/tongban/runtime/httpapi"
 	"github.com/xuchang-gov/tongban/runtime/service"
@@ -38,6 +39,7 @@ func runServe(ctx context.Context, app *App, args []string) int {
 	sf.register(fs)
 	addr := fs.String("addr", ":8080", "监听地址")
 	publicURL := fs.String("public-url", "", "对外访问地址，证照二维码据此生成核验链接（默认 http://监听地址）")
+	connectorsBase := fs.String("connectors-base", "", "把所有连接器的地址改指向这里（如测试环境）；--demo 时默认启动内置模拟器")
 	demo := fs.Bool("demo", false, "空数据目录时导入示例事项并创建演示账号，令牌写入数据目录的 "+demoCredentialsFile)
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		fs.Usage()
@@ -55,17 +57,32 @@ func runServe(ctx context.Context, app *App, args []string) int {
 			return 1
 		}
 	}
+	getenv, base := os.Getenv, *connectorsBase
+	if *demo && base == "" {
+		sims, err := simulate.StartLocal(simulate.Config{})
+		if err != nil {
+			fmt.Fprintln(app.Stderr, "tongban serve: 无法启动模拟器：", err)
+			return 1
+		}
+		defer sims.Close()
+		base, getenv = sims.URL, sims.Getenv(os.Getenv)
+		fmt.Fprintf(app.Stdout, "外部系统模拟器（人口库、法人库、电子证照库等）：%s/_sim\n", sims.URL)
+	}
+	if err := wireConnectors(ctx, svc, base, getenv); err != nil {
+		fmt.Fprintln(app.Stderr, "tongban serve: 连接器配置有误：", err)
+		return 1
+	}
 	handler := serverHandler(svc, app.logger())
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintln(app.Stderr, "tongban serve:", err)
 		return 1
 	}
-	base := *publicURL
-	if base == "" {
-		base = "http://" + displayAddr(ln.Addr())
+	public := *publicURL
+	if public == "" {
+		public = "http://" + displayAddr(ln.Addr())
 	}
-	svc.VerifyURL = strings.TrimSuffix(base, "/") + "/verify/"
+	svc.VerifyURL = strings.TrimSuffix(public, "/") + "/verify/"
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go svc.RunTimers(ctx, 30*time.Second)
 	fmt.Fprintf(app.Stdout, "tongban 已启动：http://%s/api/v1/openapi.json\n", displayAddr(ln.Addr()))
@@ -88,7 +105,7 @@ func runServe(ctx context.Context, app *App, args []string) int {
 // serverHandler is everything the server answers: the JSON API and the public pages.
 func serverHandler(svc *service.Service, logger *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/", httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc, Documents: svc, Logger: logger}))
+	mux.Handle("/", httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc, Documents: svc, Lookups: svc, Logger: logger}))
 	mux.Handle("/verify/", web.VerifyHandler(svc))
 	return mux
 }

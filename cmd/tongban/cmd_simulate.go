@@ -18,13 +18,6 @@ func init() {
 	commands["simulate"] = command{summary: "启动外部系统模拟器：人口库、法人库、电子证照库、部门审批系统、短信、支付、物流", run: runSimulate}
 }
 
-// simulatorSecretEnv is the environment variable of a simulated service's HMAC key: the one
-// the example connector of that name reads (TONGBAN_POPULATION_DB_SECRET for population-db),
-// so that the examples and the simulators agree without any other setting.
-func simulatorSecretEnv(service string) string {
-	return "TONGBAN_" + strings.ToUpper(strings.ReplaceAll(service, "-", "_")) + "_SECRET"
-}
-
 func runSimulate(ctx context.Context, app *App, args []string) int {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(app.Stderr)
@@ -42,7 +35,7 @@ func runSimulate(ctx context.Context, app *App, args []string) int {
 	seed := fs.Uint64("seed", 1, "随机故障的种子（相同种子重现相同故障）")
 	fs.Usage = func() {
 		fmt.Fprintln(app.Stderr, "用法: tongban simulate [-addr 127.0.0.1:9090] [故障参数]")
-		fmt.Fprintln(app.Stderr, "  各服务的 HMAC 密钥取自与示例连接器相同的环境变量（如 "+simulatorSecretEnv(simulate.Population)+"）；")
+		fmt.Fprintln(app.Stderr, "  各服务的 HMAC 密钥取自与示例连接器相同的环境变量（如 "+simulate.SecretEnv(simulate.Population)+"）；")
 		fmt.Fprintln(app.Stderr, "  未设置的服务不校验凭据。TONGBAN_SIMULATE_OAUTH_CLIENTS=id:secret,… 设置令牌服务接受的客户端。")
 		fmt.Fprintln(app.Stderr, "  运行中可用 PUT /_sim/faults/{服务名|all} 修改故障设置，GET /_sim/stats 查看统计。")
 		fs.PrintDefaults()
@@ -64,7 +57,7 @@ func runSimulate(ctx context.Context, app *App, args []string) int {
 		if svc == simulate.OAuth {
 			continue
 		}
-		if secret := os.Getenv(simulatorSecretEnv(svc)); secret != "" {
+		if secret := os.Getenv(simulate.SecretEnv(svc)); secret != "" {
 			cfg.Auth[svc] = simulate.Auth{HMACSecret: secret}
 			secured = append(secured, svc)
 		}

@@ -36,7 +36,7 @@ func (b *lockedBuffer) String() string {
 }
 
 func TestSimulateServes(t *testing.T) {
-	t.Setenv(simulatorSecretEnv(simulate.Population), "")
+	t.Setenv(simulate.SecretEnv(simulate.Population), "")
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr lockedBuffer
 	app := &App{Stdout: &stdout, Stderr: &stderr, Dir: "."}
@@ -102,8 +102,8 @@ func TestExampleConnectorsPointAtTheSimulators(t *testing.T) {
 		if _, pattern := mux.Handler(req); pattern == "" {
 			t.Errorf("%s: no simulator serves %s %s", name, conn.Method, conn.URL)
 		}
-		if conn.Auth.SecretEnv != simulatorSecretEnv(name) {
-			t.Errorf("%s: secretEnv %s, the simulator reads %s", name, conn.Auth.SecretEnv, simulatorSecretEnv(name))
+		if conn.Auth.SecretEnv != simulate.SecretEnv(name) {
+			t.Errorf("%s: secretEnv %s, the simulator reads %s", name, conn.Auth.SecretEnv, simulate.SecretEnv(name))
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -60,7 +61,7 @@ func HolderLicenses(holder string, now time.Time) (string, []License, error) {
 		if errors.Is(err, ErrNotFound) {
 			return "", []License{}, nil
 		}
-		return p.Name, []License{idCard(p, now)}, nil
+		return p.Name, []License{idCard(p, now), householdRegister(p, now)}, nil
 	}
 	if cn.ValidUSCC(holder) {
 		e, err := LookupEnterprise(holder, now)
@@ -103,6 +104,19 @@ func idCard(p Person, now time.Time) License {
 	}
 	l := License{Type: "居民身份证", Number: p.IDNumber, Holder: p.IDNumber, HolderName: p.Name, Issuer: issuer,
 		IssuedOn: issued.Format("2006-01-02"), ValidUntil: until}
+	l.seal(now)
+	return l
+}
+
+// householdRegister is a resident's household register (居民户口簿), kept by the police station
+// of the household's district; it does not expire.
+func householdRegister(p Person, now time.Time) License {
+	h := hash64("hukou" + p.IDNumber)
+	county := strings.TrimPrefix(p.HouseholdDivisionName, "河南省许昌市")
+	l := License{Type: "居民户口簿", Number: fmt.Sprintf("%s%08d", p.HouseholdDivision, h%100000000), Holder: p.IDNumber,
+		HolderName: p.Name, Issuer: "许昌市公安局" + county + "户籍管理部门",
+		IssuedOn:   time.Date(2000+int(h%20), time.Month(1+(h>>8)%12), 1+int((h>>16)%28), 0, 0, 0, 0, time.UTC).Format("2006-01-02"),
+		ValidUntil: "长期"}
 	l.seal(now)
 	return l
 }

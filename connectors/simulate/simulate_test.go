@@ -119,8 +119,9 @@ func TestLicenses(t *testing.T) {
 		t.Errorf("types %v", types)
 	}
 	_, cards, _ := simulate.HolderLicenses(cn.MakeIDNumber("411002", day(1941, 3, 15), 12), now)
-	if len(cards) != 1 || cards[0].Type != "居民身份证" || cards[0].ValidUntil != "长期" || cards[0].Issuer != "许昌市公安局魏都分局" {
-		t.Errorf("ID card of an elder: %+v", cards)
+	if len(cards) != 2 || cards[0].Type != "居民身份证" || cards[0].ValidUntil != "长期" || cards[0].Issuer != "许昌市公安局魏都分局" ||
+		cards[1].Type != "居民户口簿" || !strings.HasPrefix(cards[1].Number, "411002") {
+		t.Errorf("ID card and household register of an elder: %+v", cards)
 	}
 	if _, none, err := simulate.HolderLicenses(cn.MakeIDNumber("110101", day(1980, 1, 1), 1), now); err != nil || len(none) != 0 {
 		t.Errorf("holder outside 许昌: %v %v", none, err)

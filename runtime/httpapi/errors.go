@@ -35,6 +35,8 @@ func statusOf(code string) int {
 		return http.StatusUnauthorized
 	case runtime.EFORBIDDEN:
 		return http.StatusForbidden
+	case runtime.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

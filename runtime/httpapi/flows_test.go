@@ -140,6 +140,15 @@ func TestExampleMattersEndToEnd(t *testing.T) {
 			if status(c) != "approved" || c["concludedAt"] == nil {
 				t.Fatalf("auto approval: %v", status(c))
 			}
+			for _, m := range c["materials"].([]any) {
+				m := m.(map[string]any)
+				if m["id"] == "elderIdCard" || m["id"] == "householdRegister" {
+					l, _ := m["license"].(map[string]any)
+					if l == nil || l["number"] == "" || len(fmt.Sprint(l["hash"])) != 64 || len(m["files"].([]any)) != 0 {
+						t.Fatalf("%s was not fetched from the e-license library: %v", m["id"], m)
+					}
+				}
+			}
 			events := e.expect(200)(e.call(e.token(elder), "GET", "/api/v1/cases/"+c["number"].(string)+"/events", nil))
 			found := false
 			for _, ev := range events["items"].([]any) {

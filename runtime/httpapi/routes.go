@@ -240,6 +240,24 @@ func (s *Server) routes() {
 			}})
 	}
 
+	if s.Lookups != nil {
+		s.handle(operation{method: "POST", path: "/api/v1/matters/:slug/prefill", summary: "表单预填：按 form.ui.json 从账号和人口库、法人库等带出空白字段", tag: "matters",
+			auth: required, request: draftForm{}, response: runtime.Prefilled{}, handler: func(c *gin.Context) {
+				var req draftForm
+				if err := s.decode(c, &req); err != nil {
+					s.fail(c, err)
+					return
+				}
+				v, err := s.Lookups.Prefill(c.Request.Context(), user(c), c.Param("slug"), req.Form)
+				s.respond(c, http.StatusOK, v, err)
+			}})
+		s.handle(operation{method: "GET", path: "/api/v1/lookups/:connector/:key", summary: "受理智能感知：按身份证号或统一社会信用代码查询人口库、法人库、电子证照库（工作人员）", tag: "matters",
+			auth: required, response: map[string]any{}, handler: func(c *gin.Context) {
+				v, err := s.Lookups.LookupFor(c.Request.Context(), user(c), c.Param("connector"), c.Param("key"))
+				s.respond(c, http.StatusOK, map[string]any{"result": v}, err)
+			}})
+	}
+
 	if s.Documents != nil {
 		s.handle(operation{method: "GET", path: "/api/v1/cases/:number/notices/:name", summary: "打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单", tag: "documents",
 			auth: required, download: "application/pdf", handler: func(c *gin.Context) {

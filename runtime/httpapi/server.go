@@ -24,7 +24,9 @@ type Server struct {
 	Exports runtime.ExportService
 	// Documents may be nil when the server prints nothing.
 	Documents runtime.DocumentService
-	Logger    *slog.Logger
+	// Lookups may be nil when no outside register is connected.
+	Lookups runtime.LookupService
+	Logger  *slog.Logger
 	// MaxJSONBytes bounds JSON request bodies; MaxUploadBytes bounds one material upload.
 	MaxJSONBytes   int64
 	MaxUploadBytes int64

@@ -19,6 +19,8 @@ type materialRecord struct {
 	Deferred bool                   `json:"deferred,omitempty"`
 	DueAt    *time.Time             `json:"dueAt,omitempty"`
 	Files    []runtime.MaterialFile `json:"files,omitempty"`
+	// License is the e-license that satisfied (or failed to satisfy) an e-license material.
+	License *licenseRecord `json:"license,omitempty"`
 }
 
 // applies tells whether a material applies to this application and whether it is required.
@@ -40,7 +42,7 @@ func applies(mp *definitions.MatterPlan, m definitions.Material, vars rules.Vars
 
 // checkMaterials decides the materials of a submission: which apply, which the applicant defers
 // (容缺, with the deadline to supply them), and which required uploads are missing.
-func checkMaterials(mp *definitions.MatterPlan, vars rules.Vars, have map[string]materialRecord, deferred []string, cal *calendar.Calendar, now time.Time) ([]materialRecord, []runtime.FieldError) {
+func checkMaterials(mp *definitions.MatterPlan, vars rules.Vars, have map[string]materialRecord, licenses map[string]licenseRecord, deferred []string, cal *calendar.Calendar, now time.Time) ([]materialRecord, []runtime.FieldError) {
 	var out []materialRecord
 	var problems []runtime.FieldError
 	for i, id := range deferred {
@@ -59,6 +61,9 @@ func checkMaterials(mp *definitions.MatterPlan, vars rules.Vars, have map[string
 		}
 		rec := have[m.ID]
 		rec.ID, rec.Required = m.ID, required
+		if l, ok := licenses[m.ID]; ok {
+			rec.License = &l
+		}
 		if required && m.Source == "upload" && len(rec.Files) == 0 {
 			if m.Deferrable && slices.Contains(deferred, m.ID) {
 				due := dueAfter(cal, now, m.DeferDays)
@@ -85,19 +90,29 @@ func materialByID(mp *definitions.MatterPlan, id string) *definitions.Material {
 	return nil
 }
 
-// materialStates is what expressions see of the case's materials.
+// materialStates is what expressions see of the case's materials. An e-license material is
+// provided, with source "e-license", only when its license was fetched; uploaded instead it is
+// "upload"; otherwise its source is "unavailable", so rules can hand the case to a person.
 func materialStates(mp *definitions.MatterPlan, recs []materialRecord) map[string]materialState {
 	out := map[string]materialState{}
 	for _, m := range mp.Def.Materials.Materials {
 		st := materialState{Source: m.Source}
 		for _, r := range recs {
-			if r.ID == m.ID {
-				st.Files, st.Deferred = len(r.Files), r.Deferred
-				st.Provided = len(r.Files) > 0
+			if r.ID != m.ID {
+				continue
 			}
-		}
-		if m.Source == "upload" && st.Files > 0 {
-			st.Source = "upload"
+			st.Files, st.Deferred = len(r.Files), r.Deferred
+			st.Provided = len(r.Files) > 0
+			if m.Source == "e-license" {
+				switch {
+				case r.License != nil && r.License.Number != "":
+					st.Provided = true
+				case st.Files > 0:
+					st.Source = "upload"
+				default:
+					st.Source = "unavailable"
+				}
+			}
 		}
 		out[m.ID] = st
 	}

@@ -186,7 +186,11 @@ func (s *Service) view(ctx context.Context, u *runtime.User, c *runtime.Case) (*
 		if files == nil {
 			files = []runtime.MaterialFile{}
 		}
-		v.Materials = append(v.Materials, runtime.MaterialStatus{ID: r.ID, Name: name, Required: r.Required, Deferred: r.Deferred, DueAt: r.DueAt, Files: files})
+		st := runtime.MaterialStatus{ID: r.ID, Name: name, Required: r.Required, Deferred: r.Deferred, DueAt: r.DueAt, Files: files}
+		if l := r.License; l != nil {
+			st.License = &runtime.MaterialLicense{Number: l.Number, Type: l.Type, Version: l.Version, Hash: l.Hash, Problem: l.Problem}
+		}
+		v.Materials = append(v.Materials, st)
 	}
 	tasks, _, err := s.db.ListTasks(ctx, store.TaskFilter{CaseID: c.ID, Limit: 500, Kinds: caseWork})
 	if err != nil {

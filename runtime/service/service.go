@@ -31,6 +31,8 @@ type Service struct {
 	Tables NewTable
 	// WriteArchive writes archive packages; nil archives without a package.
 	WriteArchive WriteArchive
+	// Lookup asks outside registers (the connectors component); nil means none are connected.
+	Lookup Lookup
 	// VerifyURL is the public address a certificate number is appended to for its QR code.
 	VerifyURL string
 
@@ -65,11 +67,12 @@ func New(db *store.DB, blobs *blob.Dir, logger *slog.Logger) *Service {
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
-// LoadOrgs reads the org tree from the newest published versions; call it after an import.
-func (s *Service) LoadOrgs(ctx context.Context) error {
+// NewestBundle returns the bundle of the most recently published version: the org tree and
+// connectors in force. It is nil before anything is published.
+func (s *Service) NewestBundle(ctx context.Context) (*definitions.Bundle, error) {
 	versions, err := s.db.ListLatestPublished(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var newest *store.MatterVersion
 	for _, v := range versions {
@@ -78,14 +81,23 @@ func (s *Service) LoadOrgs(ctx context.Context) error {
 		}
 	}
 	if newest == nil {
-		return nil
+		return nil, nil
 	}
 	plan, _, err := s.plans.get(ctx, newest.Slug, newest.Version)
 	if err != nil {
+		return nil, err
+	}
+	return plan.Bundle, nil
+}
+
+// LoadOrgs reads the org tree from the newest published versions; call it after an import.
+func (s *Service) LoadOrgs(ctx context.Context) error {
+	b, err := s.NewestBundle(ctx)
+	if err != nil || b == nil {
 		return err
 	}
 	s.mu.Lock()
-	s.orgs = slices.Clone(plan.Bundle.Orgs.Orgs)
+	s.orgs = slices.Clone(b.Orgs.Orgs)
 	s.mu.Unlock()
 	return nil
 }

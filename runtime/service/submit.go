@@ -46,7 +46,11 @@ func (s *Service) SubmitCase(ctx context.Context, u *runtime.User, req runtime.S
 	}
 	var m *move
 	if !req.Draft {
-		if m, err = s.prepareSubmission(&c, plan, mp, u, nil, req.Deferred); err != nil {
+		licenses, err := s.licensesFor(ctx, &c, mp, u, nil)
+		if err != nil {
+			return nil, err
+		}
+		if m, err = s.prepareSubmission(&c, plan, mp, u, nil, licenses, req.Deferred); err != nil {
 			return nil, err
 		}
 	}
@@ -98,10 +102,30 @@ func (s *Service) SaveDraft(ctx context.Context, u *runtime.User, number string,
 	return s.view(ctx, u, out)
 }
 
-// SubmitDraft submits a saved draft, with its uploaded materials.
+// SubmitDraft submits a saved draft, with its uploaded materials. E-licenses are fetched
+// before the transaction, which never waits on the network.
 func (s *Service) SubmitDraft(ctx context.Context, u *runtime.User, number string, form json.RawMessage, deferred []string) (*runtime.CaseView, error) {
+	c, err := s.db.GetCaseByNumber(ctx, number)
+	if err != nil || c.ApplicantID != u.ID {
+		return nil, caseNotFound(number)
+	}
+	if len(form) > 0 {
+		c.Form = form
+	}
+	_, mp, err := s.matterOf(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	have, err := materialRecords(c)
+	if err != nil {
+		return nil, err
+	}
+	licenses, err := s.licensesFor(ctx, c, mp, u, have)
+	if err != nil {
+		return nil, err
+	}
 	var out *runtime.Case
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		c, err := s.ownDraft(tx, u, number)
 		if err != nil {
 			return err
@@ -116,13 +140,11 @@ func (s *Service) SubmitDraft(ctx context.Context, u *runtime.User, number strin
 		if c.Form, err = checkForm(mp, c.Form, false); err != nil {
 			return err
 		}
-		var have []materialRecord
-		if len(c.Materials) > 0 {
-			if err := json.Unmarshal(c.Materials, &have); err != nil {
-				return err
-			}
+		have, err := materialRecords(c)
+		if err != nil {
+			return err
 		}
-		m, err := s.prepareSubmission(c, plan, mp, u, have, deferred)
+		m, err := s.prepareSubmission(c, plan, mp, u, have, licenses, deferred)
 		if err != nil {
 			return err
 		}
@@ -184,8 +206,22 @@ func checkForm(mp *definitions.MatterPlan, form json.RawMessage, draft bool) (js
 	return form, nil
 }
 
+// licensesFor fetches the e-licenses of a valid application's materials; an invalid form is
+// refused first, so that no register is asked on behalf of a form that cannot be submitted.
+func (s *Service) licensesFor(ctx context.Context, c *runtime.Case, mp *definitions.MatterPlan, u *runtime.User, have []materialRecord) (map[string]licenseRecord, error) {
+	valid, err := checkForm(mp, c.Form, false)
+	if err != nil {
+		return nil, err
+	}
+	form, err := decodeForm(valid)
+	if err != nil {
+		return nil, err
+	}
+	return s.fetchLicenses(ctx, mp, varsFor(c, form, u, materialStates(mp, have), s.now())), nil
+}
+
 // prepareSubmission checks materials and computes fees for a submission, before any write.
-func (s *Service) prepareSubmission(c *runtime.Case, plan *definitions.Plan, mp *definitions.MatterPlan, u *runtime.User, have []materialRecord, deferred []string) (*move, error) {
+func (s *Service) prepareSubmission(c *runtime.Case, plan *definitions.Plan, mp *definitions.MatterPlan, u *runtime.User, have []materialRecord, licenses map[string]licenseRecord, deferred []string) (*move, error) {
 	now := s.now()
 	form, err := decodeForm(c.Form)
 	if err != nil {
@@ -196,7 +232,7 @@ func (s *Service) prepareSubmission(c *runtime.Case, plan *definitions.Plan, mp 
 		byID[r.ID] = r
 	}
 	vars := varsFor(c, form, u, materialStates(mp, have), now)
-	records, problems := checkMaterials(mp, vars, byID, deferred, plan.Calendar, now)
+	records, problems := checkMaterials(mp, vars, byID, licenses, deferred, plan.Calendar, now)
 	if len(problems) > 0 {
 		return nil, &runtime.Error{Code: runtime.EINVALID, Message: "申请材料不齐全", Fields: problems}
 	}

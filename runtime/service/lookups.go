@@ -1,0 +1,175 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/definitions/rules"
+	"github.com/xuchang-gov/tongban/runtime"
+)
+
+// Lookup asks an outside register through the named lookup connector (population database,
+// legal-person database, e-license library) and returns its mapped answer. Errors carry a
+// Chinese message people can read (the connectors component provides it).
+type Lookup func(ctx context.Context, connector, key string) (any, error)
+
+// lookupTimeout bounds the outside calls one request waits for.
+const lookupTimeout = 8 * time.Second
+
+// licenseRecord is the e-license that satisfied a material: which one, which version, its hash.
+type licenseRecord struct {
+	Number     string `json:"number"`
+	Type       string `json:"type"`
+	Holder     string `json:"holder"`
+	Version    int    `json:"version"`
+	Hash       string `json:"hash"`
+	ValidUntil string `json:"validUntil,omitempty"`
+	// Problem says, in Chinese, why no license could be fetched.
+	Problem string `json:"problem,omitempty"`
+}
+
+// fetchLicenses fetches the e-license of every applicable e-license material from its library,
+// before any transaction: a material whose license is found is provided without an upload; one
+// that is not is recorded with the reason, for a person to check.
+func (s *Service) fetchLicenses(ctx context.Context, mp *definitions.MatterPlan, vars rules.Vars) map[string]licenseRecord {
+	out := map[string]licenseRecord{}
+	for _, m := range mp.Def.Materials.Materials {
+		if m.Source != "e-license" {
+			continue
+		}
+		if apply, _ := applies(mp, m, vars); !apply {
+			continue
+		}
+		rec := licenseRecord{Type: m.LicenseType}
+		holder, err := mp.LicenseHolder[m.ID].Run(vars)
+		switch {
+		case err != nil || holder == nil || holder == "":
+			rec.Problem = "申请表中没有持证人信息，无法获取电子证照"
+		case s.Lookup == nil:
+			rec.Problem = "未配置电子证照库"
+		default:
+			rec.Holder = fmt.Sprint(holder)
+			ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+			answer, err := s.Lookup(ctx, m.Connector, rec.Holder)
+			cancel()
+			if err != nil {
+				rec.Problem = "电子证照库查询失败：" + runtime.ErrorMessage(err)
+			} else {
+				pickLicense(answer, &rec)
+			}
+		}
+		out[m.ID] = rec
+	}
+	return out
+}
+
+// pickLicense chooses from a library's answer (a list of licenses) the valid one of the type.
+func pickLicense(answer any, rec *licenseRecord) {
+	raw, _ := json.Marshal(answer)
+	var licenses []struct {
+		Number, Type, Holder, Hash, Status, ValidUntil string
+		Version                                        int
+	}
+	if err := json.Unmarshal(raw, &licenses); err != nil {
+		rec.Problem = "电子证照库的答复无法识别"
+		return
+	}
+	for _, l := range licenses {
+		if l.Type == rec.Type && (l.Status == "" || l.Status == "有效") {
+			rec.Number, rec.Version, rec.Hash, rec.ValidUntil = l.Number, l.Version, l.Hash, l.ValidUntil
+			return
+		}
+	}
+	rec.Problem = "电子证照库中没有该持证人有效的「" + rec.Type + "」"
+}
+
+// Prefill fills empty fields of a form from the applicant's account and the lookup connectors
+// named in form.ui.json. Lookups that fail leave their fields empty, with the reason.
+func (s *Service) Prefill(ctx context.Context, u *runtime.User, slug string, form json.RawMessage) (*runtime.Prefilled, error) {
+	_, _, mp, err := s.latest(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	data := map[string]any{}
+	if len(form) > 0 {
+		if err := json.Unmarshal(form, &data); err != nil {
+			return nil, runtime.Invalid("申请表不是有效的 JSON", runtime.FieldError{Pointer: "/form", Message: "不是有效的 JSON"})
+		}
+	}
+	out := &runtime.Prefilled{Notes: []runtime.FieldError{}}
+	c := &runtime.Case{Matter: slug}
+	for _, p := range mp.Prefill {
+		vars := varsFor(c, data, u, materialStates(mp, nil), s.now())
+		if current := valueAtPath(data, p.Field); current != nil && current != "" {
+			continue
+		}
+		if p.From != "applicant" {
+			key, err := p.Key.Run(vars)
+			if err != nil || key == nil || key == "" {
+				continue
+			}
+			if s.Lookup == nil {
+				continue
+			}
+			lctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+			answer, err := s.Lookup(lctx, p.From, fmt.Sprint(key))
+			cancel()
+			if err != nil {
+				out.Notes = append(out.Notes, runtime.FieldError{Pointer: "/" + strings.ReplaceAll(p.Field, ".", "/"), Message: runtime.ErrorMessage(err)})
+				continue
+			}
+			vars["response"] = answer
+		}
+		v, err := p.Value.Run(vars)
+		if err != nil || v == nil || v == "" {
+			continue
+		}
+		setAtPath(data, p.Field, v)
+	}
+	out.Form, err = json.Marshal(data)
+	return out, err
+}
+
+// LookupFor is the window's smart perception (受理智能感知): staff ask a register through a
+// lookup connector, by ID number or credit code.
+func (s *Service) LookupFor(ctx context.Context, u *runtime.User, connector, key string) (any, error) {
+	if err := mustBeStaff(u); err != nil {
+		return nil, err
+	}
+	if s.Lookup == nil {
+		return nil, runtime.Errorf(runtime.ENOTFOUND, "未配置连接器 %s", connector)
+	}
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	return s.Lookup(ctx, connector, key)
+}
+
+func valueAtPath(data map[string]any, path string) any {
+	var cur any = data
+	for _, part := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[part]
+	}
+	return cur
+}
+
+func setAtPath(data map[string]any, path string, v any) {
+	parts := strings.Split(path, ".")
+	cur := data
+	for _, p := range parts[:len(parts)-1] {
+		next, ok := cur[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			cur[p] = next
+		}
+		cur = next
+	}
+	cur[parts[len(parts)-1]] = v
+}
