@@ -4,7 +4,8 @@ package examples
 
 import "embed"
 
-// Bundle is the example bundle: orgs.json, calendar/, connectors/ and matters/.
+// Bundle is the example bundle: orgs.json, calendar/, connectors/, the shared print/ templates
+// and matters/.
 //
-//go:embed orgs.json calendar connectors matters
+//go:embed orgs.json calendar connectors matters print
 var Bundle embed.FS

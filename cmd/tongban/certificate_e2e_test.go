@@ -228,3 +228,82 @@ func TestExportsThroughTheAPI(t *testing.T) {
 		t.Fatalf("an applicant exported the case list: %d", status)
 	}
 }
+
+// TestNoticesThroughTheAPI prints the notices of a 食品经营许可 case as it moves: the handover
+// list and fee notice once submitted, the correction notice while correction is asked, the
+// acceptance notice once accepted; the text read back from each PDF says what it must.
+func TestNoticesThroughTheAPI(t *testing.T) {
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext is missing: run printing/pdf/install-test-tools.sh")
+	}
+	s := newCertServer(t)
+	owner := s.token("许昌瑞祥置业有限公司", "")
+	form, _ := os.ReadFile("../../examples/matters/food-business-license/sample.json")
+	var sample map[string]any
+	json.Unmarshal(form, &sample)
+	sample["deliveryMethod"] = "邮政快递"
+	sample["postal"] = map[string]any{"recipient": "王建业", "mobile": "13803741234", "address": "许昌市魏都区七一路88号"}
+	n := s.json(owner, "POST", "/api/v1/cases", map[string]any{"matter": "food-business-license", "form": sample, "draft": true})["number"].(string)
+	raw, _ := json.Marshal(map[string]any{})
+	status, out := s.do(owner, "POST", "/api/v1/cases/"+n+"/submit", bytes.NewReader(raw), "application/json")
+	var refusal struct{ Error struct{ Fields []struct{ Pointer, Message string } } }
+	json.Unmarshal(out, &refusal)
+	var deferred []string
+	for _, f := range refusal.Error.Fields {
+		id := strings.TrimPrefix(f.Pointer, "/materials/")
+		if strings.Contains(f.Message, "容缺") {
+			deferred = append(deferred, id)
+			continue
+		}
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		part, _ := w.CreateFormFile("file", "材料.pdf")
+		part.Write([]byte("%PDF-1.4\n%%EOF\n"))
+		w.Close()
+		if st, body := s.do(owner, "POST", "/api/v1/cases/"+n+"/materials/"+id, &buf, w.FormDataContentType()); st != 201 {
+			t.Fatalf("upload %s: %d %s", id, st, body)
+		}
+	}
+	if status != 400 {
+		t.Fatalf("first submission: %d %s", status, out)
+	}
+	s.json(owner, "POST", "/api/v1/cases/"+n+"/submit", map[string]any{"deferred": deferred})
+	text := func(name string) string {
+		t.Helper()
+		status, pdf := s.do(owner, "GET", "/api/v1/cases/"+n+"/notices/"+name, nil, "")
+		if status != 200 {
+			t.Fatalf("%s: %d %s", name, status, pdf)
+		}
+		path := filepath.Join(t.TempDir(), name+".pdf")
+		os.WriteFile(path, pdf, 0o644)
+		out, err := exec.Command("pdftotext", "-layout", path, "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(strings.Fields(string(out)), "")
+	}
+	for name, want := range map[string][]string{
+		"material-handover-list": {"材料交接清单", n, "食品经营许可申请书", "容缺"},
+		"fee-payment-notice":     {"缴费通知单", "证照邮寄费", "壹拾贰元整"},
+	} {
+		got := text(name)
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s lacks %q:\n%s", name, w, got)
+			}
+		}
+	}
+	if status, _ := s.do(owner, "GET", "/api/v1/cases/"+n+"/notices/acceptance-notice", nil, ""); status != 409 {
+		t.Errorf("an acceptance notice before acceptance: %d", status)
+	}
+	clerk := s.token("clerk", "wd-amr")
+	s.json(clerk, "POST", "/api/v1/cases/"+n+"/correction", map[string]any{"opinion": "申请书未加盖公章，请补正", "materials": []string{"application"}})
+	if got := text("correction-notice"); !strings.Contains(got, "补正告知书") || !strings.Contains(got, "申请书未加盖公章") {
+		t.Errorf("correction notice:\n%s", got)
+	}
+	s.json(owner, "POST", "/api/v1/cases/"+n+"/correction/resume", map[string]any{})
+	s.json(clerk, "POST", "/api/v1/cases/"+n+"/accept", map[string]any{"opinion": "材料齐全，予以受理"})
+	if got := text("acceptance-notice"); !strings.Contains(got, "受理通知书") || !strings.Contains(got, "许昌瑞祥置业有限公司") {
+		t.Errorf("acceptance notice:\n%s", got)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 
 func init() {
 	commands["print"] = command{
-		summary: "用示例数据把打印模板排成 PDF 预览：tongban print 事项/print/模板.json --data 数据.json -o 输出.pdf",
+		summary: "用示例数据把打印模板排成 PDF 预览：tongban print 模板.json [--matter 事项] [--data 数据.json] -o 输出.pdf",
 		run:     runPrint,
 	}
 }
@@ -26,18 +27,20 @@ func init() {
 func runPrint(_ context.Context, app *App, args []string) int {
 	fs := flag.NewFlagSet("print", flag.ContinueOnError)
 	fs.SetOutput(app.Stderr)
-	data := fs.String("data", "", "申请数据 JSON 文件（如事项的 sample.json），模板中的 form")
+	data := fs.String("data", "", "申请数据 JSON 文件，模板中的 form；默认用事项的 sample.json")
+	matter := fs.String("matter", "", "事项标识（matters 下的目录名）：共用模板用哪个事项的数据排版")
 	out := fs.String("o", "", "输出的 PDF 文件")
 	mode := fs.String("mode", "", "打印方式：electronic（电子证照）或 overprint（套打）；默认按模板")
 	offsetX := fs.Float64("offset-x", 0, "套打时整体右移的毫米数（打印机校准，可为负）")
 	offsetY := fs.Float64("offset-y", 0, "套打时整体下移的毫米数（打印机校准，可为负）")
 	fs.Usage = func() {
-		fmt.Fprintln(app.Stderr, "用法: tongban print TEMPLATE.json --data DATA.json -o OUT.pdf [--mode overprint --offset-x 毫米 --offset-y 毫米]")
-		fmt.Fprintln(app.Stderr, "  TEMPLATE.json 是事项目录下的 print/<名称>.json；证照编号、发证日期等用示例值（示例-0001、今天、有效期五年）")
+		fmt.Fprintln(app.Stderr, "用法: tongban print TEMPLATE.json [--matter 事项] [--data DATA.json] -o OUT.pdf [--mode overprint --offset-x 毫米 --offset-y 毫米]")
+		fmt.Fprintln(app.Stderr, "  TEMPLATE.json 是事项目录下的 print/<名称>.json，或定义包根目录下 print/<名称>.json 的共用模板（须用 --matter 指定事项）；")
+		fmt.Fprintln(app.Stderr, "  证照编号、发证日期、通知书编号等用示例值（示例-0001、今天、有效期五年、示例-通知-0001）")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)
-	if err != nil || len(pos) != 1 || *data == "" || *out == "" {
+	if err != nil || len(pos) != 1 || *out == "" {
 		fs.Usage()
 		return 2
 	}
@@ -49,14 +52,30 @@ func runPrint(_ context.Context, app *App, args []string) int {
 	tmplPath := app.abs(pos[0])
 	printDir := filepath.Dir(tmplPath)
 	if filepath.Base(printDir) != definitions.PrintDir || filepath.Ext(tmplPath) != ".json" {
-		return fail("%s 不是打印模板：模板应为事项目录下的 %s/<名称>.json", pos[0], definitions.PrintDir)
+		return fail("%s 不是打印模板：模板应为事项目录或定义包根目录下的 %s/<名称>.json", pos[0], definitions.PrintDir)
 	}
 	if _, err := os.Stat(tmplPath); err != nil {
 		return fail("找不到模板 %s", pos[0])
 	}
-	matterDir := filepath.Dir(printDir)
-	if _, err := os.Stat(filepath.Join(matterDir, definitions.MatterFile)); err != nil {
-		return fail("%s 不在事项目录中（%s 旁没有 %s）", pos[0], definitions.PrintDir, definitions.MatterFile)
+	name := strings.TrimSuffix(filepath.Base(tmplPath), ".json")
+	owner := filepath.Dir(printDir) // the matter folder, or the bundle root for a shared template
+	shared := false
+	matterDir := owner
+	if _, err := os.Stat(filepath.Join(owner, definitions.MatterFile)); err != nil {
+		if _, err := os.Stat(filepath.Join(owner, definitions.OrgsFile)); err != nil {
+			return fail("%s 不在事项目录或定义包根目录中（%s 旁既没有 %s，也没有 %s）", pos[0], definitions.PrintDir, definitions.MatterFile, definitions.OrgsFile)
+		}
+		shared = true
+		slugs := matterSlugs(owner)
+		if *matter == "" {
+			return fail("%s 是各事项共用的模板，请用 --matter 指定用哪个事项的数据排版（可选：%s）", pos[0], strings.Join(slugs, "、"))
+		}
+		if !slices.Contains(slugs, *matter) {
+			return fail("没有事项 %s（可选：%s）", *matter, strings.Join(slugs, "、"))
+		}
+		matterDir = filepath.Join(owner, definitions.MattersDir, *matter)
+	} else if *matter != "" && *matter != filepath.Base(owner) {
+		return fail("模板 %s 属于事项 %s，不能用于事项 %s；共用模板在定义包根目录的 %s/ 下", pos[0], filepath.Base(owner), *matter, definitions.PrintDir)
 	}
 	sels, err := app.selectBundles([]string{matterDir})
 	if err != nil {
@@ -70,24 +89,36 @@ func runPrint(_ context.Context, app *App, args []string) int {
 		return fail("事项定义有 %d 个问题，先用 tongban validate 修正", len(problems))
 	}
 	mp := plan.Matters()[0]
-	name := strings.TrimSuffix(filepath.Base(tmplPath), ".json")
+	if _, own := mp.Def.Prints[name]; shared && own {
+		return fail("事项 %s 有自己的模板 %s/%s.json，代替了共用模板；请打印 %s", mp.Def.Slug, definitions.PrintDir, name,
+			app.rel(filepath.Join(matterDir, definitions.PrintDir, name+".json")))
+	}
 	cp := mp.Prints[name]
 	if cp == nil {
 		return fail("事项 %s 没有模板 %s", mp.Def.Slug, name)
 	}
 
-	raw, err := os.ReadFile(app.abs(*data))
-	if err != nil {
-		return fail("无法读取数据文件：%v", err)
+	var raw []byte
+	dataName := *data
+	if dataName != "" {
+		if raw, err = os.ReadFile(app.abs(dataName)); err != nil {
+			return fail("无法读取数据文件：%v", err)
+		}
+	} else {
+		if len(mp.Def.Sample) == 0 {
+			return fail("事项 %s 没有 %s，请用 --data 指定申请数据", mp.Def.Slug, definitions.SampleFile)
+		}
+		raw = mp.Def.Sample
+		dataName = app.rel(filepath.Join(matterDir, definitions.SampleFile))
 	}
 	var form any
 	if err := json.Unmarshal(raw, &form); err != nil {
-		return fail("%s 不是有效的 JSON：%v", *data, err)
+		return fail("%s 不是有效的 JSON：%v", dataName, err)
 	}
 	for _, e := range mp.Form.ValidateJSON(raw) {
-		fmt.Fprintf(app.Stderr, "提示：%s:%s: %s（数据不符合表单，仍按原样排版）\n", *data, e.Pointer, e.Message)
+		fmt.Fprintf(app.Stderr, "提示：%s:%s: %s（数据不符合表单，仍按原样排版）\n", dataName, e.Pointer, e.Message)
 	}
-	vars, err := pdf.PreviewVars(mp, form, time.Now())
+	vars, err := pdf.PreviewVars(mp, cp, form, time.Now())
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -113,4 +144,16 @@ func runPrint(_ context.Context, app *App, args []string) int {
 	}
 	fmt.Fprintln(app.Stdout, app.rel(outPath))
 	return 0
+}
+
+// matterSlugs lists the matters of a bundle root: the folders of matters/ that hold matter.json.
+func matterSlugs(root string) []string {
+	var slugs []string
+	entries, _ := os.ReadDir(filepath.Join(root, definitions.MattersDir))
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join(root, definitions.MattersDir, e.Name(), definitions.MatterFile)); e.IsDir() && err == nil {
+			slugs = append(slugs, e.Name())
+		}
+	}
+	return slugs
 }

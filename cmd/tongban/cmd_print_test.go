@@ -103,3 +103,104 @@ func TestPrintErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestPrintSharedTemplateForAMatter(t *testing.T) {
+	root := copyExamples(t)
+	out := filepath.Join(t.TempDir(), "acceptance.pdf")
+	// no --data: the matter's sample.json fills the form
+	code, stdout, stderr := run(t, root, "print", "print/acceptance-notice.json", "--matter", "food-business-license", "-o", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.TrimSpace(stdout) != out {
+		t.Errorf("stdout %q, want the output path", stdout)
+	}
+	raw, err := os.ReadFile(out)
+	if err != nil || !bytes.HasPrefix(raw, []byte("%PDF-")) {
+		t.Fatalf("no PDF written: %v", err)
+	}
+	// with --data, for another matter
+	code, _, stderr = run(t, root, "print", "--matter", "construction-permit", "--data", "matters/construction-permit/sample.json",
+		"print/material-handover-list.json", "-o", "list.pdf")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	pdftotext, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Skip("pdftotext not found: install the Debian package poppler-utils to check the text")
+	}
+	for file, wants := range map[string][]string{
+		out:                             {"受理通知书", "许昌市魏都区市场监督管理局", "编号：" + pdf.SampleNoticeNumber, "食品经营许可证核发申请", "5个工作日内办结"},
+		filepath.Join(root, "list.pdf"): {"材料交接清单", "许昌市住房和城乡建设局", "建筑工程施工许可证申请表", "窗口人员签字"},
+	} {
+		text, err := exec.Command(pdftotext, file, "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		flat := strings.Join(strings.Fields(string(text)), "")
+		for _, want := range wants {
+			if !strings.Contains(flat, want) {
+				t.Errorf("%s lacks %q:\n%s", filepath.Base(file), want, text)
+			}
+		}
+	}
+}
+
+func TestPrintSharedTemplateErrors(t *testing.T) {
+	root := copyExamples(t)
+	// a matter that replaces a shared template with its own
+	own := filepath.Join(root, "matters/senior-longevity-allowance/print/acceptance-notice.json")
+	shared, err := os.ReadFile(filepath.Join(root, "print/acceptance-notice.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(own, bytes.Replace(shared, []byte("../../definitions"), []byte("../../../../definitions"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// a print folder in neither a matter folder nor the bundle root
+	if err := os.MkdirAll(filepath.Join(root, "matters/print"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "matters/print/x.json"), shared, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"no matter", []string{"print/acceptance-notice.json", "-o", "x.pdf"},
+			[]string{"print/acceptance-notice.json 是各事项共用的模板，请用 --matter 指定", "food-business-license", "sole-proprietor-registration"}},
+		{"unknown matter", []string{"print/acceptance-notice.json", "--matter", "no-such-matter", "-o", "x.pdf"},
+			[]string{"没有事项 no-such-matter（可选：construction-permit、"}},
+		{"a path, not a matter", []string{"print/acceptance-notice.json", "--matter", "../matters/food-business-license", "-o", "x.pdf"},
+			[]string{"没有事项 ../matters/food-business-license"}},
+		{"a matter's own template for another matter", []string{"matters/food-business-license/print/certificate.json", "--matter", "construction-permit", "-o", "x.pdf"},
+			[]string{"属于事项 food-business-license，不能用于事项 construction-permit"}},
+		{"replaced by the matter's own", []string{"print/acceptance-notice.json", "--matter", "senior-longevity-allowance", "-o", "x.pdf"},
+			[]string{"事项 senior-longevity-allowance 有自己的模板 print/acceptance-notice.json，代替了共用模板", "matters/senior-longevity-allowance/print/acceptance-notice.json"}},
+		{"neither a matter nor a bundle root", []string{"matters/print/x.json", "--matter", "food-business-license", "-o", "x.pdf"},
+			[]string{"matters/print/x.json 不在事项目录或定义包根目录中"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := run(t, root, append([]string{"print"}, c.args...)...)
+			if code != 1 {
+				t.Errorf("exit %d, want 1: %s", code, stderr)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(root, "x.pdf")); err == nil {
+				t.Error("a PDF was written despite the error")
+			}
+		})
+	}
+	// the matter's own template prints, with --matter naming its own matter
+	code, _, stderr := run(t, root, "print", "matters/senior-longevity-allowance/print/acceptance-notice.json", "--matter", "senior-longevity-allowance", "-o", "own.pdf")
+	if code != 0 {
+		t.Errorf("own template: exit %d: %s", code, stderr)
+	}
+}

@@ -50,8 +50,15 @@ func examples(t testing.TB) *definitions.Plan {
 	return plan
 }
 
-// sample is the matter's sample.json decoded, with change applied to it.
+// sample is the preview variables of the matter's certificates: its sample.json decoded, with
+// change applied to it.
 func sample(t testing.TB, mp *definitions.MatterPlan, change func(form map[string]any)) rules.Vars {
+	t.Helper()
+	return sampleFor(t, mp, nil, change)
+}
+
+// sampleFor is the preview variables of template cp of the matter, as tongban print gives them.
+func sampleFor(t testing.TB, mp *definitions.MatterPlan, cp *definitions.CompiledPrint, change func(form map[string]any)) rules.Vars {
 	t.Helper()
 	var form map[string]any
 	if err := json.Unmarshal(mp.Def.Sample, &form); err != nil {
@@ -60,7 +67,7 @@ func sample(t testing.TB, mp *definitions.MatterPlan, change func(form map[strin
 	if change != nil {
 		change(form)
 	}
-	vars, err := pdf.PreviewVars(mp, form, now)
+	vars, err := pdf.PreviewVars(mp, cp, form, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,12 +114,14 @@ func pdftotext(t testing.TB, path string, args ...string) string {
 }
 
 // TestExamplesGolden renders every print template of the examples with its matter's sample and
-// compares the text pdftotext reads back with testdata/<matter>.<template>.golden.
+// compares the text pdftotext reads back with testdata/<matter>.<template>.golden. The shared
+// templates of examples/print are among every matter's templates, so each has a golden per
+// matter.
 func TestExamplesGolden(t *testing.T) {
 	for _, mp := range examples(t).Matters() {
 		for name, cp := range mp.Prints {
 			t.Run(mp.Def.Slug+"/"+name, func(t *testing.T) {
-				path := render(t, cp, sample(t, mp, nil), pdf.Options{})
+				path := render(t, cp, sampleFor(t, mp, cp, nil), pdf.Options{})
 				got := trimLines(pdftotext(t, path, "-layout"))
 				golden := filepath.Join("testdata", mp.Def.Slug+"."+name+".golden")
 				if *update {
@@ -148,7 +157,7 @@ func trimLines(s string) string {
 func TestExamplesStayInTheirBoxes(t *testing.T) {
 	for _, mp := range examples(t).Matters() {
 		for name, cp := range mp.Prints {
-			page, err := pdf.Layout(cp, sample(t, mp, nil), pdf.Options{})
+			page, err := pdf.Layout(cp, sampleFor(t, mp, cp, nil), pdf.Options{})
 			if err != nil {
 				t.Fatalf("%s/%s: %v", mp.Def.Slug, name, err)
 			}

@@ -176,6 +176,7 @@ func (s *Service) noticeFor(ctx context.Context, c *runtime.Case, mp *definition
 		for _, f := range fees {
 			items = append(items, item(f.Name, map[string]string{"administrative": "行政事业性收费", "service": "代收服务费"}[f.Kind], f.Amount))
 		}
+		notice["dueAt"] = dueAfter(plan.Calendar, s.now(), feePaymentDays)
 	case "acceptance-notice":
 		if d := last("task-completed"); d != nil {
 			notice["opinion"] = d["opinion"]
@@ -189,6 +190,9 @@ func (s *Service) noticeFor(ctx context.Context, c *runtime.Case, mp *definition
 	}
 	return notice, nil
 }
+
+// feePaymentDays is the working days a fee payment notice gives to pay.
+const feePaymentDays = 5
 
 // correctionDays is the working days a correction notice gives the applicant to supply what
 // it lists.
