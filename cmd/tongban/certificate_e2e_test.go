@@ -246,7 +246,11 @@ func TestNoticesThroughTheAPI(t *testing.T) {
 	n := s.json(owner, "POST", "/api/v1/cases", map[string]any{"matter": "food-business-license", "form": sample, "draft": true})["number"].(string)
 	raw, _ := json.Marshal(map[string]any{})
 	status, out := s.do(owner, "POST", "/api/v1/cases/"+n+"/submit", bytes.NewReader(raw), "application/json")
-	var refusal struct{ Error struct{ Fields []struct{ Pointer, Message string } } }
+	var refusal struct {
+		Error struct {
+			Fields []struct{ Pointer, Message string }
+		}
+	}
 	json.Unmarshal(out, &refusal)
 	var deferred []string
 	for _, f := range refusal.Error.Fields {
