@@ -68,11 +68,11 @@ func runServe(ctx context.Context, app *App, args []string) int {
 		base, getenv = sims.URL, sims.Getenv(os.Getenv)
 		fmt.Fprintf(app.Stdout, "外部系统模拟器（人口库、法人库、电子证照库等）：%s/_sim\n", sims.URL)
 	}
-	if err := wireConnectors(ctx, svc, base, getenv); err != nil {
+	reg, bundle, err := wireConnectors(ctx, svc, base, getenv)
+	if err != nil {
 		fmt.Fprintln(app.Stderr, "tongban serve: 连接器配置有误：", err)
 		return 1
 	}
-	handler := serverHandler(svc, app.logger())
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintln(app.Stderr, "tongban serve:", err)
@@ -83,7 +83,12 @@ func runServe(ctx context.Context, app *App, args []string) int {
 		public = "http://" + displayAddr(ln.Addr())
 	}
 	svc.VerifyURL = strings.TrimSuffix(public, "/") + "/verify/"
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	var inbound http.Handler = http.NotFoundHandler()
+	if reg != nil {
+		go deliverer(db, reg, public, app.logger()).Run(ctx)
+		inbound = callbacks(svc, bundle, getenv, app.logger())
+	}
+	srv := &http.Server{Handler: serverHandler(svc, app.logger(), inbound), ReadHeaderTimeout: 10 * time.Second}
 	go svc.RunTimers(ctx, 30*time.Second)
 	fmt.Fprintf(app.Stdout, "tongban 已启动：http://%s/api/v1/openapi.json\n", displayAddr(ln.Addr()))
 	errc := make(chan error, 1)
@@ -102,9 +107,11 @@ func runServe(ctx context.Context, app *App, args []string) int {
 	return 0
 }
 
-// serverHandler is everything the server answers: the JSON API and the public pages.
-func serverHandler(svc *service.Service, logger *slog.Logger) http.Handler {
+// serverHandler is everything the server answers: the JSON API, the public pages and the
+// callbacks of outside systems.
+func serverHandler(svc *service.Service, logger *slog.Logger, inbound http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("/api/v1/callbacks/", inbound)
 	mux.Handle("/", httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc, Documents: svc, Lookups: svc, Logger: logger}))
 	mux.Handle("/verify/", web.VerifyHandler(svc))
 	return mux

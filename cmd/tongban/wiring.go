@@ -2,10 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
+	"log/slog"
+	"net/http"
+	"strings"
 	"time"
 
+	"github.com/xuchang-gov/tongban/connectors/callback"
 	"github.com/xuchang-gov/tongban/connectors/httpconn"
+	"github.com/xuchang-gov/tongban/connectors/outbox"
 	"github.com/xuchang-gov/tongban/connectors/registry"
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/rules"
@@ -14,6 +20,7 @@ import (
 	"github.com/xuchang-gov/tongban/printing/pdf"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/service"
+	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // renderPDF draws certificates and notices with the printing component.
@@ -32,16 +39,17 @@ func writeCaseArchive(w io.Writer, p service.ArchivePackage) error {
 		Documents: p.Documents, Materials: p.Materials, CreatedAt: p.CreatedAt})
 }
 
-// wireConnectors gives the service the lookup connectors of the newest published bundle.
-// baseURL, when set, points them all at one place (the simulators); getenv reads secrets.
-func wireConnectors(ctx context.Context, svc *service.Service, baseURL string, getenv func(string) string) error {
+// wireConnectors gives the service the lookup connectors of the newest published bundle and
+// returns the registry of all its connectors (nil before anything is published). baseURL, when
+// set, points them all at one place (the simulators); getenv reads secrets.
+func wireConnectors(ctx context.Context, svc *service.Service, baseURL string, getenv func(string) string) (*registry.Registry, *definitions.Bundle, error) {
 	b, err := svc.NewestBundle(ctx)
 	if err != nil || b == nil {
-		return err
+		return nil, nil, err
 	}
 	reg, err := registry.New(b.Connectors, httpconn.Options{Getenv: getenv}, baseURL)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	svc.Lookup = func(ctx context.Context, connector, key string) (any, error) {
 		v, err := reg.Lookup(ctx, connector, key)
@@ -50,7 +58,65 @@ func wireConnectors(ctx context.Context, svc *service.Service, baseURL string, g
 		}
 		return v, nil
 	}
-	return nil
+	return reg, b, nil
+}
+
+// deliverer sends the outbox: pushes to the connectors they name, with the address the
+// outside system calls back at.
+func deliverer(db *store.DB, reg *registry.Registry, publicURL string, logger *slog.Logger) *outbox.Deliverer {
+	input := func(ctx context.Context, m *store.OutboxMessage) (map[string]any, error) {
+		in, err := outbox.PayloadInput(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		if name, ok := strings.CutPrefix(m.Topic, outbox.PushTopicPrefix); ok {
+			in["callbackUrl"] = strings.TrimSuffix(publicURL, "/") + "/api/v1/callbacks/" + name
+		}
+		return in, nil
+	}
+	return &outbox.Deliverer{Queue: db, Logger: logger,
+		Senders: outbox.Router{outbox.PushTopicPrefix + "*": &outbox.Connectors{Clients: reg.Clients(), Input: input}}}
+}
+
+// callbacks serves POST /api/v1/callbacks/{connector}: signed callbacks of the push connectors,
+// verified (HMAC, timestamp, nonce) and applied once each.
+func callbacks(svc *service.Service, b *definitions.Bundle, getenv func(string) string, logger *slog.Logger) http.Handler {
+	handlers := map[string]http.Handler{}
+	nonces := callback.NewMemoryNonces()
+	for _, c := range b.Connectors {
+		if c.Kind != "push" || c.Auth.Type != "hmac" {
+			continue
+		}
+		v, err := callback.ForConnector(c, nonces, getenv)
+		if err != nil {
+			continue
+		}
+		name := c.Name
+		handlers[name] = &callback.Handler{Verifier: v, Dedup: appliedOnce{}, Logger: logger,
+			Apply: func(ctx context.Context, m callback.Message) error {
+				return svc.ApplyCallback(ctx, name, m.ID, m.Type, m.Body)
+			}}
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := handlers[strings.TrimPrefix(r.URL.Path, "/api/v1/callbacks/")]
+		if h == nil || r.Method != http.MethodPost {
+			http.NotFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// appliedOnce leaves de-duplication to the service, which records each message in the same
+// transaction that applies it.
+type appliedOnce struct{}
+
+func (appliedOnce) Once(ctx context.Context, _ string, apply func(context.Context) error) (bool, error) {
+	err := apply(ctx)
+	if errors.Is(err, service.ErrDuplicateCallback) {
+		return true, nil
+	}
+	return false, err
 }
 
 // wirePrinting plugs the printing component into the service.

@@ -54,6 +54,9 @@ func rebase(address, base string) string {
 	return strings.TrimSuffix(base, "/") + path
 }
 
+// Clients returns every client by connector name.
+func (r *Registry) Clients() map[string]*httpconn.Client { return r.clients }
+
 // Client returns the client of a connector, or nil.
 func (r *Registry) Client(name string) *httpconn.Client { return r.clients[name] }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/xuchang-gov/tongban/definitions"
@@ -135,4 +136,23 @@ func waitingToken(t *testing.T, f *fixture, number, node string) int {
 	}
 	t.Fatalf("no connector call at %s", node)
 	return 0
+}
+
+// TestIssuedLicenseIsPushedWhenALibraryIsConnected adds an e-license intake push connector to
+// the bundle: each issued certificate is then queued for it in the issuing transaction.
+func TestIssuedLicenseIsPushedWhenALibraryIsConnected(t *testing.T) {
+	bundle := memBundle(t)
+	bundle["connectors/e-license-issue.json"] = &fstest.MapFile{Data: []byte(`{"name": "e-license-issue", "title": "电子证照库（证照归集）",
+		"kind": "push", "method": "POST", "url": "http://127.0.0.1:9090/e-license/v1/licenses", "auth": {"type": "hmac", "secretEnv": "TONGBAN_E_LICENSE_ISSUE_SECRET"}}`)}
+	f := newFixture(t, bundle)
+	v := f.apply("张伟", "sole-proprietor-registration", sampleForm(t, "sole-proprietor-registration"))
+	f.act(v.Number, "wd-amr/clerk", "accept", "accept")
+	f.act(v.Number, "wd-amr/decider", "decision", "approve")
+	msgs, err := f.db.ClaimOutbox(ctx, 10, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || msgs[0].Topic != "connector.push.e-license-issue" || !strings.Contains(string(msgs[0].Payload), v.Number) {
+		t.Fatalf("outbox %v", msgs)
+	}
 }

@@ -129,13 +129,21 @@ func (m *move) saveCertificate(cert Certificate, vars rules.Vars) error {
 		IssuedAt: cert.IssuedAt, ValidUntil: cert.ValidUntil}); err != nil {
 		return err
 	}
-	// The e-license library learns of the certificate through the outbox, in this same
-	// transaction: delivered at least once wherever a connector is configured for it.
-	payload, err := json.Marshal(map[string]any{"license": cert, "fields": json.RawMessage(fields)})
+	// When the bundle connects an e-license library to push to, it learns of the certificate
+	// through the outbox, in this same transaction: delivered at least once.
+	push := m.plan.Bundle.Connector(LicensePushConnector)
+	if push == nil || push.Kind != "push" {
+		return nil
+	}
+	payload, err := json.Marshal(map[string]any{"case": m.c.Number, "license": cert, "fields": json.RawMessage(fields)})
 	if err != nil {
 		return err
 	}
-	_, err = m.tx.Enqueue(store.OutboxMessage{Topic: "license.issued", Payload: payload, CaseID: m.c.ID,
+	_, err = m.tx.Enqueue(store.OutboxMessage{Topic: "connector.push." + LicensePushConnector, Payload: payload, CaseID: m.c.ID,
 		IdempotencyKey: "license:" + cert.Number})
 	return err
 }
+
+// LicensePushConnector is the push connector that issued certificates are sent to, when a
+// bundle has one: the e-license library's intake (电子证照归集).
+const LicensePushConnector = "e-license-issue"

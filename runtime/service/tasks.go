@@ -179,25 +179,33 @@ func (s *Service) ReturnTask(ctx context.Context, u *runtime.User, id int64, a r
 // ran out, a department system's callback — identified by case and token.
 func (s *Service) CompleteWaiting(ctx context.Context, caseID int64, token int, outcome, actor string) error {
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		m, err := s.loadMove(ctx, tx, caseID, nil)
-		if err != nil {
-			return err
-		}
-		m.actor = actor
-		state, effects, err := engine.Complete(m.mp.Workflow, m.state, token, outcome, m.vars, m.at)
-		if err != nil {
-			return err
-		}
-		if err := tx.FinishToken(caseID, token, outcome); err != nil {
-			return err
-		}
-		m.state = state
-		m.record("waiting-completed", map[string]any{"token": token, "outcome": outcome})
-		if err := m.apply(effects); err != nil {
-			return err
-		}
-		return s.commit(tx, m)
+		return s.completeWaiting(ctx, tx, caseID, token, outcome, actor, nil)
 	})
+}
+
+func (s *Service) completeWaiting(ctx context.Context, tx *store.Tx, caseID int64, token int, outcome, actor string, data map[string]any) error {
+	m, err := s.loadMove(ctx, tx, caseID, nil)
+	if err != nil {
+		return err
+	}
+	m.actor = actor
+	state, effects, err := engine.Complete(m.mp.Workflow, m.state, token, outcome, m.vars, m.at)
+	if err != nil {
+		return err
+	}
+	if err := tx.FinishToken(caseID, token, outcome); err != nil {
+		return err
+	}
+	m.state = state
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["token"], data["outcome"] = token, outcome
+	m.record("waiting-completed", data)
+	if err := m.apply(effects); err != nil {
+		return err
+	}
+	return s.commit(tx, m)
 }
 
 // loadMove reads a case inside a unit of work and prepares to step its workflow.

@@ -72,6 +72,13 @@ var migrations = []migration{
 		)`,
 		`CREATE INDEX certificates_by_case ON certificates (case_id)`,
 	)},
+	{5, "inbound messages", execSQL(
+		`CREATE TABLE inbound_messages (
+			id TEXT PRIMARY KEY,
+			connector TEXT NOT NULL,
+			received_at {{time}} NOT NULL
+		)`,
+	)},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.

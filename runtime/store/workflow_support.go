@@ -157,3 +157,15 @@ func (tx *Tx) HandOverTask(taskID, from, to int64) (*runtime.Task, error) {
 
 // Context is the context the unit of work runs with.
 func (tx *Tx) Context() context.Context { return tx.g.Statement.Context }
+
+// RecordInbound notes an inbound message (a callback) by its id inside the unit of work that
+// applies it, and reports whether it was seen before: applied at most once, even when the
+// sender repeats it or two instances receive it together.
+func (tx *Tx) RecordInbound(id, connector string) (duplicate bool, err error) {
+	res := tx.g.Exec(`INSERT INTO inbound_messages (id, connector, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+		connector+":"+id, connector, tx.now)
+	if res.Error != nil {
+		return false, wrap(res.Error, "record inbound message")
+	}
+	return res.RowsAffected == 0, nil
+}
