@@ -54,9 +54,11 @@ type Case struct {
 	// Workflow is the engine's state, opaque to everyone else.
 	Workflow json.RawMessage
 	// Materials and Fees are the service's records of the case's materials and computed fees.
-	Materials   json.RawMessage
-	Fees        json.RawMessage
-	FeeTotal    float64
+	Materials json.RawMessage
+	Fees      json.RawMessage
+	FeeTotal  float64
+	// FeePaidAt is when the payment platform confirmed the fees paid.
+	FeePaidAt   *time.Time
 	SubmittedAt *time.Time
 	AcceptedAt  *time.Time
 	ConcludedAt *time.Time

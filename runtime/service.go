@@ -127,6 +127,7 @@ type CaseView struct {
 	Materials     []MaterialStatus `json:"materials"`
 	Fees          []FeeLine        `json:"fees"`
 	FeeTotal      float64          `json:"feeTotal"`
+	FeePaidAt     *time.Time       `json:"feePaidAt,omitempty"`
 	Tasks         []TaskView       `json:"tasks"`
 	Deadline      Deadline         `json:"deadline"`
 	SubmittedAt   *time.Time       `json:"submittedAt,omitempty"`

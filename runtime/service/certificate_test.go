@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/service"
+	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // recordingRenderer stands in for the printing component in these tests: it evaluates every
@@ -104,9 +106,9 @@ func TestConnectorNodeWaitsForTheDepartmentSystem(t *testing.T) {
 	if token == 0 {
 		t.Fatal("the case does not wait for the department system")
 	}
-	msgs, err := f.db.ClaimOutbox(ctx, 10, 60e9)
-	if err != nil || len(msgs) != 1 || msgs[0].Topic != "connector.push.housing-approval-system" {
-		t.Fatalf("outbox: %v %v", msgs, err)
+	msgs := outboxTopic(t, f, "connector.push.housing-approval-system")
+	if len(msgs) != 1 {
+		t.Fatalf("outbox: %v", msgs)
 	}
 	c, _ := f.db.GetCaseByNumber(ctx, v.Number)
 	if err := f.svc.CompleteWaiting(ctx, c.ID, token, "approve", "connector:housing-approval-system"); err != nil {
@@ -148,11 +150,73 @@ func TestIssuedLicenseIsPushedWhenALibraryIsConnected(t *testing.T) {
 	v := f.apply("张伟", "sole-proprietor-registration", sampleForm(t, "sole-proprietor-registration"))
 	f.act(v.Number, "wd-amr/clerk", "accept", "accept")
 	f.act(v.Number, "wd-amr/decider", "decision", "approve")
-	msgs, err := f.db.ClaimOutbox(ctx, 10, time.Minute)
+	msgs := outboxTopic(t, f, "connector.push.e-license-issue")
+	if len(msgs) != 1 || !strings.Contains(string(msgs[0].Payload), v.Number) {
+		t.Fatalf("outbox %v", msgs)
+	}
+}
+
+// outboxTopic claims the queued messages and returns those of one topic.
+func outboxTopic(t *testing.T, f *fixture, topic string) []*store.OutboxMessage {
+	t.Helper()
+	all, err := f.db.ClaimOutbox(ctx, 100, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(msgs) != 1 || msgs[0].Topic != "connector.push.e-license-issue" || !strings.Contains(string(msgs[0].Payload), v.Number) {
-		t.Fatalf("outbox %v", msgs)
+	var out []*store.OutboxMessage
+	for _, m := range all {
+		if m.Topic == topic {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestApplicantsAreToldAndFeesAreOrdered follows a 食品经营许可 with postage through acceptance
+// and correction: the applicant gets an SMS at each move, a payment order is queued on
+// acceptance, and the platform's "paid" callback marks the fees paid, once.
+func TestApplicantsAreToldAndFeesAreOrdered(t *testing.T) {
+	f := newFixture(t, memBundle(t))
+	var form map[string]any
+	json.Unmarshal(sampleForm(t, "food-business-license"), &form)
+	form["deliveryMethod"] = "邮政快递"
+	form["postal"] = map[string]any{"recipient": "王建业", "mobile": "13803741234", "address": "许昌市魏都区七一路88号"}
+	raw, _ := json.Marshal(form)
+	v := f.apply("许昌瑞祥置业有限公司", "food-business-license", raw)
+	v, err := f.svc.RequestCorrection(ctx, f.users["wd-amr/clerk"], v.Number, "申请书未盖章", []string{"application"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.ResumeCorrection(ctx, f.users["许昌瑞祥置业有限公司"], v.Number, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.act(v.Number, "wd-amr/clerk", "accept", "accept")
+	all, _ := f.db.ClaimOutbox(ctx, 100, time.Minute)
+	var templates []string
+	orders := 0
+	for _, m := range all {
+		var p struct{ Template string }
+		json.Unmarshal(m.Payload, &p)
+		switch m.Topic {
+		case "connector.push.sms-gateway":
+			templates = append(templates, p.Template)
+		case "connector.push.payment-platform":
+			orders++
+		}
+	}
+	if strings.Join(templates, ",") != "case-correction,case-accepted,fee-due" || orders != 1 {
+		t.Fatalf("sms %v, payment orders %d", templates, orders)
+	}
+	c, _ := f.db.GetCaseByNumber(ctx, v.Number)
+	paid := []byte(`{"case": "` + v.Number + `", "amount": 12, "tradeNo": "T1", "paidAt": "2026-03-02T10:00:00Z"}`)
+	if err := f.svc.ApplyCallback(ctx, "payment-platform", "order-1-paid", "paid", paid); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.ApplyCallback(ctx, "payment-platform", "order-1-paid", "paid", paid); !errors.Is(err, service.ErrDuplicateCallback) {
+		t.Fatalf("a repeated callback: %v", err)
+	}
+	v, _ = f.svc.GetCase(ctx, f.users["许昌瑞祥置业有限公司"], v.Number)
+	if v.FeePaidAt == nil || c.FeePaidAt != nil {
+		t.Fatalf("fee paid at %v", v.FeePaidAt)
 	}
 }

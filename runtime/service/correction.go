@@ -60,8 +60,16 @@ func (s *Service) RequestCorrection(ctx context.Context, u *runtime.User, number
 			return runtime.Errorf(runtime.ECONFLICT, "特别程序进行中，结束后才能要求补正")
 		}
 		now := s.now()
+		from := c.Status
 		c.Status, c.StoppedAt = runtime.StatusCorrection, &now
 		if err := tx.UpdateCase(c); err != nil {
+			return err
+		}
+		plan, _, err := s.matterOf(ctx, c)
+		if err != nil {
+			return err
+		}
+		if err := s.notifyMove(tx, plan, mp, c, from, opinion); err != nil {
 			return err
 		}
 		out = c

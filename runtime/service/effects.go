@@ -17,9 +17,11 @@ import (
 // move is one change of a case being prepared inside a unit of work: the engine's new state
 // and everything its effects ask for, written together when the unit of work commits.
 type move struct {
-	svc    *Service
-	tx     *store.Tx
-	c      *runtime.Case
+	svc *Service
+	tx  *store.Tx
+	c   *runtime.Case
+	// from is the status the case had before the move.
+	from   runtime.Status
 	plan   *definitions.Plan
 	mp     *definitions.MatterPlan
 	state  engine.State
@@ -31,6 +33,18 @@ type move struct {
 	outbox []store.OutboxMessage
 	// cancelled lists the tokens whose open tasks are withdrawn.
 	cancelled []int
+}
+
+// reason is the opinion of the last task completed in this move, for notifications.
+func (m *move) reason() string {
+	for i := len(m.events) - 1; i >= 0; i-- {
+		if m.events[i].Type == "task-completed" {
+			var d struct{ Opinion string }
+			json.Unmarshal(m.events[i].Data, &d)
+			return d.Opinion
+		}
+	}
+	return ""
 }
 
 func (m *move) record(typ string, data any) {

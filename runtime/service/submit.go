@@ -263,7 +263,7 @@ func materialStatesAny(states map[string]materialState) map[string]any {
 
 // start runs the workflow of a freshly submitted case and writes everything it does.
 func (s *Service) start(tx *store.Tx, m *move) error {
-	m.svc, m.tx = s, tx
+	m.svc, m.tx, m.from = s, tx, runtime.StatusDraft
 	m.vars["case"].(map[string]any)["number"] = m.c.Number
 	m.c.Status = runtime.StatusSubmitted
 	m.c.SubmittedAt = &m.at
@@ -304,6 +304,8 @@ func (s *Service) commit(tx *store.Tx, m *move) error {
 	if err := tx.UpdateCase(m.c); err != nil {
 		return err
 	}
-	_, err := tx.AppendEvents(m.c.ID, m.events)
-	return err
+	if _, err := tx.AppendEvents(m.c.ID, m.events); err != nil {
+		return err
+	}
+	return s.notifyMove(tx, m.plan, m.mp, m.c, m.from, m.reason())
 }

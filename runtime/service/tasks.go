@@ -237,7 +237,7 @@ func (s *Service) loadMove(ctx context.Context, tx *store.Tx, caseID int64, u *r
 		}
 	}
 	now := s.now()
-	m := &move{svc: s, tx: tx, c: c, plan: plan, mp: mp, state: state, at: now, actor: actorOf(u)}
+	m := &move{svc: s, tx: tx, c: c, from: c.Status, plan: plan, mp: mp, state: state, at: now, actor: actorOf(u)}
 	m.vars = varsFor(c, form, applicant, materialStates(mp, recs), now)
 	return m, nil
 }

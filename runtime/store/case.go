@@ -28,6 +28,7 @@ type caseRow struct {
 	Materials     *string
 	Fees          *string
 	FeeTotal      float64
+	FeePaidAt     *time.Time
 	SubmittedAt   *time.Time
 	AcceptedAt    *time.Time
 	ConcludedAt   *time.Time
@@ -45,7 +46,7 @@ func (r *caseRow) domain() *runtime.Case {
 		ID: r.ID, Number: r.Number, QueryCode: r.QueryCode, Matter: r.Matter, MatterVersion: r.MatterVersion,
 		Channel: r.Channel, Status: runtime.Status(r.Status), Form: rawJSON(r.Form),
 		OrgCode: r.OrgCode, DivisionCode: r.DivisionCode, Workflow: rawJSON(r.Workflow), FeeTotal: r.FeeTotal,
-		Materials: rawJSON(r.Materials), Fees: rawJSON(r.Fees),
+		Materials: rawJSON(r.Materials), Fees: rawJSON(r.Fees), FeePaidAt: utcPtr(r.FeePaidAt),
 		SubmittedAt: utcPtr(r.SubmittedAt), AcceptedAt: utcPtr(r.AcceptedAt), ConcludedAt: utcPtr(r.ConcludedAt),
 		DueAt: utcPtr(r.DueAt), StoppedAt: utcPtr(r.StoppedAt),
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Revision: r.Revision,
@@ -373,7 +374,7 @@ func (tx *Tx) UpdateCase(c *runtime.Case) error {
 	res := tx.g.Model(&caseRow{}).Where("id = ? AND revision = ?", c.ID, c.Revision).Updates(map[string]any{
 		"status": string(c.Status), "form": form, "workflow": workflow, "org_code": c.OrgCode,
 		"materials": materials, "fees": fees,
-		"division_code": c.DivisionCode, "fee_total": c.FeeTotal,
+		"division_code": c.DivisionCode, "fee_total": c.FeeTotal, "fee_paid_at": storedTime(c.FeePaidAt),
 		"submitted_at": storedTime(c.SubmittedAt), "accepted_at": storedTime(c.AcceptedAt),
 		"concluded_at": storedTime(c.ConcludedAt), "due_at": storedTime(c.DueAt), "stopped_at": storedTime(c.StoppedAt),
 		"updated_at": tx.now, "revision": gorm.Expr("revision + 1"),

@@ -79,6 +79,7 @@ var migrations = []migration{
 			received_at {{time}} NOT NULL
 		)`,
 	)},
+	{6, "fee payment", execSQL(`ALTER TABLE cases ADD COLUMN fee_paid_at {{time}}`)},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.

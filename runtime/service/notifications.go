@@ -1,0 +1,97 @@
+package service
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/definitions/rules"
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/store"
+)
+
+// The push connectors the runtime sends to when a bundle has them: SMS to applicants, payment
+// orders for fees. They are named by convention, like LicensePushConnector.
+const (
+	SMSConnector     = "sms-gateway"
+	PaymentConnector = "payment-platform"
+)
+
+// smsTemplates chooses the approved SMS template of a status the case moved to.
+var smsTemplates = map[runtime.Status]string{
+	runtime.StatusInApproval:   "case-accepted",
+	runtime.StatusCorrection:   "case-correction",
+	runtime.StatusApproved:     "case-approved",
+	runtime.StatusCertificated: "case-approved",
+	runtime.StatusDenied:       "case-denied",
+	runtime.StatusNotAccepted:  "case-denied",
+}
+
+func pushes(plan *definitions.Plan, connector string) bool {
+	c := plan.Bundle.Connector(connector)
+	return c != nil && c.Kind == "push"
+}
+
+// notifyMove queues, in the transaction that moves the case, the SMS of its new status and, on
+// acceptance of a case with fees, the payment order and its SMS.
+func (s *Service) notifyMove(tx *store.Tx, plan *definitions.Plan, mp *definitions.MatterPlan, c *runtime.Case, from runtime.Status, reason string) error {
+	if c.Status == from {
+		return nil
+	}
+	applicant, err := tx.GetUser(c.ApplicantID)
+	if err != nil {
+		return err
+	}
+	params := map[string]any{"matter": mp.Def.Matter.Name, "case": c.Number, "code": c.QueryCode, "reason": reason}
+	if tpl, ok := smsTemplates[c.Status]; ok {
+		if c.Status == runtime.StatusCorrection {
+			params["deadline"] = rules.Display(dueAfter(plan.Calendar, s.now(), correctionDays))
+		}
+		if err := s.queueSMS(tx, plan, c, applicant, tpl, params); err != nil {
+			return err
+		}
+	}
+	if c.Status == runtime.StatusInApproval && c.FeeTotal > 0 && c.FeePaidAt == nil && pushes(plan, PaymentConnector) {
+		deadline := dueAfter(plan.Calendar, s.now(), feePaymentDays)
+		order, _ := json.Marshal(map[string]any{"orderNo": c.Number, "case": c.Number, "subject": mp.Def.Matter.Name, "amount": c.FeeTotal})
+		if _, err := tx.Enqueue(store.OutboxMessage{Topic: "connector.push." + PaymentConnector, Payload: order, CaseID: c.ID,
+			IdempotencyKey: "payment:" + c.Number}); err != nil {
+			return err
+		}
+		params["amount"], params["deadline"] = strconv.FormatFloat(c.FeeTotal, 'f', 2, 64), rules.Display(deadline)
+		return s.queueSMS(tx, plan, c, applicant, "fee-due", params)
+	}
+	return nil
+}
+
+// queueSMS queues one templated SMS to the applicant, when the bundle connects an SMS gateway
+// and the applicant left a mobile number.
+func (s *Service) queueSMS(tx *store.Tx, plan *definitions.Plan, c *runtime.Case, applicant *runtime.User, template string, params map[string]any) error {
+	if !pushes(plan, SMSConnector) || applicant.Mobile == "" {
+		return nil
+	}
+	payload, _ := json.Marshal(map[string]any{"mobile": applicant.Mobile, "template": template, "params": params})
+	_, err := tx.Enqueue(store.OutboxMessage{Topic: "connector.push." + SMSConnector, Payload: payload, CaseID: c.ID,
+		IdempotencyKey: fmt.Sprintf("sms:%s:%s:%d", c.Number, template, c.Revision)})
+	return err
+}
+
+// feePaid records the payment platform's confirmation that a case's fees are paid.
+func (s *Service) feePaid(tx *store.Tx, c *runtime.Case, actor string, msg map[string]any) error {
+	if c.FeePaidAt != nil {
+		return nil
+	}
+	now := s.now()
+	if at, err := time.Parse(time.RFC3339, fmt.Sprint(msg["paidAt"])); err == nil {
+		now = at.UTC()
+	}
+	c.FeePaidAt = &now
+	if err := tx.UpdateCase(c); err != nil {
+		return err
+	}
+	_, err := tx.AppendEvents(c.ID, []runtime.Event{event("fee-paid", actor, s.now(),
+		map[string]any{"amount": msg["amount"], "tradeNo": msg["tradeNo"], "paidAt": now})})
+	return err
+}
