@@ -31,8 +31,18 @@ type Node struct {
 	// ValidYears is how long an issued certificate is valid; 0 means no expiry.
 	ValidYears int `json:"validYears,omitempty" jsonschema:"title=证照有效期（年）,minimum=0"`
 	WaitDays   int `json:"waitDays,omitempty" jsonschema:"title=等待（工作日）,minimum=1"`
+	// Post says when a delivery node sends the result by post (邮政快递) and to whom.
+	Post *PostDelivery `json:"post,omitempty" jsonschema:"title=邮寄送达"`
 	// Result is how an end node concludes the case.
 	Result string `json:"result,omitempty" jsonschema:"title=办结结果,enum=approved,enum=denied,enum=not-accepted"`
+}
+
+// PostDelivery is the post leg of a delivery node: a condition and the receiver, as expressions.
+type PostDelivery struct {
+	When    string `json:"when" jsonschema:"title=何时邮寄（表达式）"`
+	Name    string `json:"name" jsonschema:"title=收件人（表达式）"`
+	Mobile  string `json:"mobile" jsonschema:"title=收件人手机（表达式）"`
+	Address string `json:"address" jsonschema:"title=收件地址（表达式）"`
 }
 
 // Assignee is a role within an org. An empty Org means the matter's implementing org.

@@ -16,6 +16,13 @@ type Graph struct {
 	Out   map[string][]CompiledEdge
 	// Rules holds each auto node's compiled rules, in order.
 	Rules map[string][]*rules.Program
+	// Post holds the compiled post leg of each delivery node that has one.
+	Post map[string]*CompiledPost
+}
+
+// CompiledPost is a delivery node's post leg ready to run.
+type CompiledPost struct {
+	When, Name, Mobile, Address *rules.Program
 }
 
 // CompiledEdge is an edge ready to follow; When is nil for unconditional edges.
@@ -74,7 +81,7 @@ func (w *workflowCheck) checkAssignee(at string, a *Assignee) {
 }
 
 func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
-	g := &Graph{Nodes: map[string]*Node{}, Out: map[string][]CompiledEdge{}, Rules: map[string][]*rules.Program{}}
+	g := &Graph{Nodes: map[string]*Node{}, Out: map[string][]CompiledEdge{}, Rules: map[string][]*rules.Program{}, Post: map[string]*CompiledPost{}}
 	w := &workflowCheck{bundle: b, matter: m, graph: g, c: c}
 	wf := &m.Workflow
 	index := map[string]int{}

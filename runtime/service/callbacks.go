@@ -50,10 +50,13 @@ func (s *Service) ApplyCallback(ctx context.Context, connector, id, typ string, 
 			return runtime.Errorf(runtime.ENOTFOUND, "办件 %s 不存在", msg.Case)
 		}
 		switch typ {
-		case "paid":
-			var paid map[string]any
-			json.Unmarshal(body, &paid)
-			return s.feePaid(tx, c, actor, paid)
+		case "paid", "tracking":
+			var data map[string]any
+			json.Unmarshal(body, &data)
+			if typ == "paid" {
+				return s.feePaid(tx, c, actor, data)
+			}
+			return s.tracked(ctx, tx, c, actor, data)
 		case "step":
 			_, err := tx.AppendEvents(c.ID, []runtime.Event{event("department-step", actor, s.now(), map[string]any{"node": msg.Node, "step": msg.Step})})
 			return err

@@ -3,6 +3,7 @@ package service_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -218,5 +219,41 @@ func TestApplicantsAreToldAndFeesAreOrdered(t *testing.T) {
 	v, _ = f.svc.GetCase(ctx, f.users["许昌瑞祥置业有限公司"], v.Number)
 	if v.FeePaidAt == nil || c.FeePaidAt != nil {
 		t.Fatalf("fee paid at %v", v.FeePaidAt)
+	}
+}
+
+// TestPostedResultIsTrackedToDelivery sends a 食品经营许可 certificate by post: the delivery step
+// queues a logistics order for the receiver in the form; the platform's tracking callbacks are
+// recorded, tell the applicant the waybill, and "delivered" completes the case.
+func TestPostedResultIsTrackedToDelivery(t *testing.T) {
+	f := newFixture(t, memBundle(t))
+	var form map[string]any
+	json.Unmarshal(sampleForm(t, "food-business-license"), &form)
+	form["deliveryMethod"] = "邮政快递"
+	form["postal"] = map[string]any{"recipient": "王建业", "mobile": "13803741234", "address": "许昌市魏都区七一路88号"}
+	raw, _ := json.Marshal(form)
+	v := f.apply("许昌瑞祥置业有限公司", "food-business-license", raw)
+	f.act(v.Number, "wd-amr/clerk", "accept", "accept")
+	f.act(v.Number, "wd-amr/reviewer", "review", "approve")
+	f.act(v.Number, "wd-amr/inspector", "inspection", "approve")
+	f.act(v.Number, "wd-amr/decider", "decision", "approve")
+	orders := outboxTopic(t, f, "connector.push.logistics-platform")
+	if len(orders) != 1 || !strings.Contains(string(orders[0].Payload), "许昌市魏都区七一路88号") {
+		t.Fatalf("logistics orders %v", orders)
+	}
+	var order struct{ OrderNo string }
+	json.Unmarshal(orders[0].Payload, &order)
+	for i, status := range []string{"collected", "in_transit", "delivered"} {
+		body, _ := json.Marshal(map[string]any{"case": v.Number, "orderNo": order.OrderNo, "waybillNo": "1180000000001", "status": status})
+		if err := f.svc.ApplyCallback(ctx, "logistics-platform", fmt.Sprintf("wb-%d", i), "tracking", body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, _ = f.svc.GetCase(ctx, f.users["许昌瑞祥置业有限公司"], v.Number)
+	if v.Status != runtime.StatusDelivered {
+		t.Fatalf("status %s after delivery", v.Status)
+	}
+	if sms := outboxTopic(t, f, "connector.push.sms-gateway"); len(sms) == 0 || !strings.Contains(string(sms[len(sms)-1].Payload), "1180000000001") {
+		t.Fatalf("no delivery SMS: %v", sms)
 	}
 }

@@ -35,6 +35,32 @@ type move struct {
 	cancelled []int
 }
 
+// orderPost queues a logistics order when the delivery node posts the result (邮政快递) and
+// the bundle connects a logistics platform; its tracking callbacks complete the delivery.
+func (m *move) orderPost(node string, token int) error {
+	post := m.mp.Workflow.Post[node]
+	if post == nil || !pushes(m.plan, LogisticsConnector) {
+		return nil
+	}
+	if ok, err := post.When.Bool(m.vars); err != nil || !ok {
+		return nil
+	}
+	receiver := map[string]any{}
+	for key, p := range map[string]*rules.Program{"name": post.Name, "mobile": post.Mobile, "address": post.Address} {
+		v, err := p.Run(m.vars)
+		if err != nil {
+			return fmt.Errorf("delivery %s: %s: %w", node, key, err)
+		}
+		receiver[key] = v
+	}
+	orderNo := fmt.Sprintf("%s-%d", m.c.Number, token)
+	order, _ := json.Marshal(map[string]any{"orderNo": orderNo, "case": m.c.Number, "receiver": receiver})
+	m.outbox = append(m.outbox, store.OutboxMessage{Topic: "connector.push." + LogisticsConnector, Payload: order,
+		IdempotencyKey: "post:" + orderNo})
+	m.record("post-ordered", map[string]any{"node": node, "orderNo": orderNo, "receiver": receiver})
+	return nil
+}
+
 // reason is the opinion of the last task completed in this move, for notifications.
 func (m *move) reason() string {
 	for i := len(m.events) - 1; i >= 0; i-- {
@@ -106,6 +132,9 @@ func (m *move) apply(effects []engine.Effect) error {
 				Name: m.mp.Workflow.Nodes[e.Node].Name, OrgCode: m.mp.Def.Matter.Org.Code, Role: "clerk",
 				Status: runtime.TaskOpen, CreatedAt: m.at})
 			m.record("delivery-awaited", map[string]any{"node": e.Node, "token": e.Token})
+			if err := m.orderPost(e.Node, e.Token); err != nil {
+				return err
+			}
 		case engine.AutoDecision:
 			m.record("auto-decision", map[string]any{
 				"node": e.Node, "outcome": e.Outcome, "reason": e.Reason, "rules": e.Rules, "at": e.At,

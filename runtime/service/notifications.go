@@ -1,9 +1,11 @@
 package service
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xuchang-gov/tongban/definitions"
@@ -15,8 +17,9 @@ import (
 // The push connectors the runtime sends to when a bundle has them: SMS to applicants, payment
 // orders for fees. They are named by convention, like LicensePushConnector.
 const (
-	SMSConnector     = "sms-gateway"
-	PaymentConnector = "payment-platform"
+	SMSConnector       = "sms-gateway"
+	PaymentConnector   = "payment-platform"
+	LogisticsConnector = "logistics-platform"
 )
 
 // smsTemplates chooses the approved SMS template of a status the case moved to.
@@ -94,4 +97,34 @@ func (s *Service) feePaid(tx *store.Tx, c *runtime.Case, actor string, msg map[s
 	_, err := tx.AppendEvents(c.ID, []runtime.Event{event("fee-paid", actor, s.now(),
 		map[string]any{"amount": msg["amount"], "tradeNo": msg["tradeNo"], "paidAt": now})})
 	return err
+}
+
+// tracked records a logistics tracking event; the "delivered" event completes the case's
+// delivery step (送达), and the first one tells the applicant the waybill number.
+func (s *Service) tracked(ctx context.Context, tx *store.Tx, c *runtime.Case, actor string, msg map[string]any) error {
+	status, _ := msg["status"].(string)
+	orderNo, _ := msg["orderNo"].(string)
+	if _, err := tx.AppendEvents(c.ID, []runtime.Event{event("delivery-tracking", actor, s.now(), msg)}); err != nil {
+		return err
+	}
+	switch status {
+	case "collected":
+		plan, mp, err := s.matterOf(ctx, c)
+		if err != nil {
+			return err
+		}
+		applicant, err := tx.GetUser(c.ApplicantID)
+		if err != nil {
+			return err
+		}
+		return s.queueSMS(tx, plan, c, applicant, "delivery", map[string]any{"matter": mp.Def.Matter.Name, "case": c.Number, "waybill": msg["waybillNo"]})
+	case "delivered":
+		_, tokenText, _ := strings.Cut(strings.TrimPrefix(orderNo, c.Number), "-")
+		token, err := strconv.Atoi(tokenText)
+		if err != nil {
+			return runtime.Invalid("物流回调的订单号 " + orderNo + " 不属于办件 " + c.Number)
+		}
+		return s.completeWaiting(ctx, tx, c.ID, token, "", actor, map[string]any{"waybillNo": msg["waybillNo"]})
+	}
+	return nil
 }

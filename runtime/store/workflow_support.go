@@ -49,7 +49,7 @@ func (tx *Tx) CancelToken(caseID int64, token int) error {
 // so that two instances firing the same timer complete it once.
 func (tx *Tx) FinishToken(caseID int64, token int, outcome string) error {
 	res := tx.g.Exec(`UPDATE tasks SET status = 'done', outcome = ?, done_at = ?
-		WHERE case_id = ? AND token = ? AND status = 'open' AND kind IN ('timer', 'connector')`, outcome, tx.now, caseID, token)
+		WHERE case_id = ? AND token = ? AND status IN ('open', 'claimed') AND kind IN ('timer', 'connector', 'delivery')`, outcome, tx.now, caseID, token)
 	if res.Error != nil {
 		return wrap(res.Error, "finish token")
 	}
