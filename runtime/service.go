@@ -314,3 +314,20 @@ type LookupService interface {
 	// LookupFor asks a register through a lookup connector, for staff (受理智能感知).
 	LookupFor(ctx context.Context, u *User, connector, key string) (any, error)
 }
+
+// DeadLetter is an outbox message that gave up after its retries.
+type DeadLetter struct {
+	ID        int64           `json:"id"`
+	Topic     string          `json:"topic"`
+	CaseID    int64           `json:"caseId,omitempty"`
+	Attempts  int             `json:"attempts"`
+	LastError string          `json:"lastError"`
+	CreatedAt time.Time       `json:"createdAt"`
+	Payload   json.RawMessage `json:"payload"`
+}
+
+// OutboxService lets administrators see and replay messages that could not be delivered.
+type OutboxService interface {
+	ListDeadLetters(ctx context.Context, u *User, offset, limit int) ([]DeadLetter, error)
+	ReplayMessage(ctx context.Context, u *User, id int64) error
+}

@@ -70,3 +70,13 @@ func TestELicenseLibraryDownHandsTheCaseToAPerson(t *testing.T) {
 	}
 	e.act(c["number"].(string), "wd-civil", "reviewer", "review", "approve")
 }
+
+func TestDeadLettersAreForAdmins(t *testing.T) {
+	e := newEnv(t, func(t testing.TB) *store.DB { return storetest.OpenSQLite(t) }, nil)
+	e.expect(403)(e.call(e.staff("wd-amr", "clerk"), "GET", "/api/v1/outbox/dead-letters", nil))
+	list := e.expect(200)(e.call(e.staff("xc-gov", "admin"), "GET", "/api/v1/outbox/dead-letters", nil))
+	if list["total"].(float64) != 0 {
+		t.Fatalf("dead letters %v", list)
+	}
+	e.expect(404)(e.call(e.staff("xc-gov", "admin"), "POST", "/api/v1/outbox/999/replay", nil))
+}

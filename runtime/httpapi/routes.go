@@ -258,6 +258,26 @@ func (s *Server) routes() {
 			}})
 	}
 
+	if s.Outbox != nil {
+		s.handle(operation{method: "GET", path: "/api/v1/outbox/dead-letters", summary: "投递失败的消息（管理员）", tag: "admin",
+			auth: required, query: []string{"offset", "limit"}, response: listAnswer[runtime.DeadLetter]{}, handler: func(c *gin.Context) {
+				offset, _ := strconv.Atoi(c.Query("offset"))
+				limit, _ := strconv.Atoi(c.Query("limit"))
+				items, err := s.Outbox.ListDeadLetters(c.Request.Context(), user(c), offset, limit)
+				s.respond(c, http.StatusOK, listAnswer[runtime.DeadLetter]{Items: items, Total: len(items)}, err)
+			}})
+		s.handle(operation{method: "POST", path: "/api/v1/outbox/:id/replay", summary: "重新投递一条失败的消息（管理员）", tag: "admin",
+			auth: required, response: ok{}, handler: func(c *gin.Context) {
+				id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+				if err != nil {
+					s.fail(c, runtime.Errorf(runtime.ENOTFOUND, "消息 %s 不存在", c.Param("id")))
+					return
+				}
+				err = s.Outbox.ReplayMessage(c.Request.Context(), user(c), id)
+				s.respond(c, http.StatusOK, ok{OK: true}, err)
+			}})
+	}
+
 	if s.Documents != nil {
 		s.handle(operation{method: "GET", path: "/api/v1/cases/:number/notices/:name", summary: "打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单", tag: "documents",
 			auth: required, download: "application/pdf", handler: func(c *gin.Context) {

@@ -26,7 +26,9 @@ type Server struct {
 	Documents runtime.DocumentService
 	// Lookups may be nil when no outside register is connected.
 	Lookups runtime.LookupService
-	Logger  *slog.Logger
+	// Outbox may be nil when the server delivers no messages.
+	Outbox runtime.OutboxService
+	Logger *slog.Logger
 	// MaxJSONBytes bounds JSON request bodies; MaxUploadBytes bounds one material upload.
 	MaxJSONBytes   int64
 	MaxUploadBytes int64
