@@ -163,6 +163,7 @@ func runOutboxDeliver(ctx context.Context, app *App, args []string) int {
 	dir := fs.String("connectors", "connectors", "连接器配置目录（connectors/*.json）")
 	once := fs.Bool("once", false, "投递完当前到期的消息后退出")
 	batch := fs.Int("batch", outbox.DefaultBatch, "每次认领的消息数")
+	lease := fs.Duration("lease", outbox.DefaultLease, "认领后多久未确认即可由其他投递进程重发（应长于一次投递及其重试）")
 	if rest, err := parseInterspersed(fs, args); err != nil || len(rest) > 0 {
 		fmt.Fprintln(app.Stderr, outboxUsage)
 		return 2
@@ -178,7 +179,7 @@ func runOutboxDeliver(ctx context.Context, app *App, args []string) int {
 		return 1
 	}
 	defer db.Close()
-	d := &outbox.Deliverer{Queue: db, Batch: *batch, Logger: app.logger(),
+	d := &outbox.Deliverer{Queue: db, Batch: *batch, Lease: *lease, Logger: app.logger(),
 		Senders: outbox.Router{outbox.PushTopicPrefix + "*": &outbox.Connectors{Clients: clients}}}
 	if !*once {
 		fmt.Fprintf(app.Stdout, "开始投递（%d 个推送连接器）\n", len(clients))
