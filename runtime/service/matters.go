@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
@@ -21,7 +22,7 @@ func summaryOf(v int, mp *definitions.MatterPlan) runtime.MatterSummary {
 // ListMatters lists the published matters, filtered loosely: every character of the query must
 // appear, in order, in the name, short name or a keyword (so 食品许可 finds 食品经营许可证核发).
 func (s *Service) ListMatters(ctx context.Context, f runtime.MatterFilter) ([]runtime.MatterSummary, error) {
-	versions, err := s.db.ListLatestPublished(ctx)
+	versions, err := s.db.LatestPublishedRefs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -62,13 +63,27 @@ func fuzzyMatch(text, query string) bool {
 	return true
 }
 
-// MatterGuide returns the guide of the newest published version.
+// MatterGuide returns the guide of the newest published version. A version never changes, so
+// its guide is built once.
 func (s *Service) MatterGuide(ctx context.Context, slug string) (*runtime.Guide, error) {
 	v, _, mp, err := s.latest(ctx, slug)
 	if err != nil {
 		return nil, err
 	}
-	g := &runtime.Guide{MatterSummary: summaryOf(v, mp), Form: mp.Def.FormSchema}
+	key := versionKey{slug, v}
+	if g, ok := s.guides.Load(key); ok {
+		return g.(*runtime.Guide), nil
+	}
+	g, err := guideOf(v, mp)
+	if err != nil {
+		return nil, err
+	}
+	s.guides.Store(key, g)
+	return g, nil
+}
+
+func guideOf(v int, mp *definitions.MatterPlan) (g *runtime.Guide, err error) {
+	g = &runtime.Guide{MatterSummary: summaryOf(v, mp), Form: mp.Def.FormSchema}
 	if g.Catalog, err = json.Marshal(mp.Def.Matter); err != nil {
 		return nil, err
 	}
@@ -90,8 +105,22 @@ func (s *Service) MatterGuide(ctx context.Context, slug string) (*runtime.Guide,
 	return g, nil
 }
 
-// Authenticate resolves an API token to its user.
+// tokenCacheTTL is how long a resolved token is trusted without asking the store again: a
+// revoked token or disabled account stops working within it.
+const tokenCacheTTL = 10 * time.Second
+
+type cachedUser struct {
+	user    *runtime.User
+	expires time.Time
+}
+
+// Authenticate resolves an API token to its user, remembering the answer briefly: every
+// request authenticates, and most come from the same people.
 func (s *Service) Authenticate(ctx context.Context, token string) (*runtime.User, error) {
+	now := time.Now()
+	if c, ok := s.tokens.Load(token); ok && now.Before(c.(cachedUser).expires) {
+		return c.(cachedUser).user, nil
+	}
 	u, err := s.db.UserByToken(ctx, token)
 	if err != nil {
 		if code := runtime.ErrorCode(err); code == runtime.ENOTFOUND || code == runtime.EUNAUTHORIZED {
@@ -102,5 +131,6 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*runtime.User
 	if u.Disabled {
 		return nil, runtime.Errorf(runtime.EUNAUTHORIZED, "账号已停用")
 	}
+	s.tokens.Store(token, cachedUser{user: u, expires: now.Add(tokenCacheTTL)})
 	return u, nil
 }

@@ -27,7 +27,7 @@ import (
 // conflict for a case past its draft, invalid for an unknown material, an empty file or a
 // malformed digest, and too_large beyond the limit.
 func (s *Service) CheckUpload(ctx context.Context, u *runtime.User, number, material string, size int64, declaredSHA string) error {
-	m, limitMB, err := s.uploadTarget(ctx, u, number, material)
+	_, m, limitMB, err := s.uploadTarget(ctx, u, number, material)
 	if err != nil {
 		return err
 	}
@@ -79,29 +79,29 @@ func (s *Service) UploadStagingDir() (string, error) {
 	return filepath.Join(filepath.Dir(root), "uploads"), nil
 }
 
-// uploadTarget is the material of the case u may upload to, and its size limit in MB: the
-// checks UploadMaterial makes before it reads the file.
-func (s *Service) uploadTarget(ctx context.Context, u *runtime.User, number, material string) (*definitions.Material, int, error) {
+// uploadTarget is the case u may upload to, the material and its size limit in MB: the checks
+// UploadMaterial makes before it reads the file.
+func (s *Service) uploadTarget(ctx context.Context, u *runtime.User, number, material string) (*runtime.Case, *definitions.Material, int, error) {
 	c, err := s.db.GetCaseByNumber(ctx, number)
 	if err != nil || c.ApplicantID != u.ID {
-		return nil, 0, caseNotFound(number)
+		return nil, nil, 0, caseNotFound(number)
 	}
 	if c.Status != runtime.StatusDraft && c.Status != runtime.StatusCorrection {
-		return nil, 0, runtime.Errorf(runtime.ECONFLICT, "只有草稿或补正中的办件可以上传材料")
+		return nil, nil, 0, runtime.Errorf(runtime.ECONFLICT, "只有草稿或补正中的办件可以上传材料")
 	}
 	_, mp, err := s.matterOf(ctx, c)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	m := materialByID(mp, material)
 	if m == nil || m.Source != "upload" {
-		return nil, 0, runtime.Invalid("此事项没有需要上传的材料 "+material, runtime.FieldError{Pointer: "/material", Message: "没有这项材料"})
+		return nil, nil, 0, runtime.Invalid("此事项没有需要上传的材料 "+material, runtime.FieldError{Pointer: "/material", Message: "没有这项材料"})
 	}
 	limitMB := m.MaxSizeMB
 	if limitMB == 0 {
 		limitMB = defaultMaxMB
 	}
-	return m, limitMB, nil
+	return c, m, limitMB, nil
 }
 
 // normalDigest returns a SHA-256 given in hex in lower case, or invalid.

@@ -40,6 +40,10 @@ type Service struct {
 
 	mu   sync.RWMutex
 	orgs []definitions.OrgUnit
+
+	// guides caches each published version's guide; tokens caches resolved API tokens.
+	guides sync.Map
+	tokens sync.Map
 }
 
 var (
@@ -70,14 +74,14 @@ func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microseco
 // NewestBundle returns the bundle of the most recently published version: the org tree and
 // connectors in force. It is nil before anything is published.
 func (s *Service) NewestBundle(ctx context.Context) (*definitions.Bundle, error) {
-	versions, err := s.db.ListLatestPublished(ctx)
+	versions, err := s.db.LatestPublishedRefs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var newest *store.MatterVersion
-	for _, v := range versions {
+	var newest *store.VersionRef
+	for i, v := range versions {
 		if newest == nil || v.CreatedAt.After(newest.CreatedAt) {
-			newest = v
+			newest = &versions[i]
 		}
 	}
 	if newest == nil {

@@ -238,3 +238,24 @@ func (db *DB) LatestPublishedVersion(ctx context.Context, slug string) (int, err
 	}
 	return versions[0], nil
 }
+
+// VersionRef names a matter version without its files.
+type VersionRef struct {
+	Slug      string
+	Version   int
+	CreatedAt time.Time
+}
+
+// LatestPublishedRefs lists the newest published version of every matter, by slug, without
+// reading their files: the hot path of the matter list.
+func (db *DB) LatestPublishedRefs(ctx context.Context) ([]VersionRef, error) {
+	var refs []VersionRef
+	err := db.rdb.WithContext(ctx).Raw(`SELECT m.slug, m.version, m.created_at FROM matter_versions m
+		WHERE m.status = 'published' AND m.version = (
+			SELECT MAX(version) FROM matter_versions p WHERE p.slug = m.slug AND p.status = 'published')
+		ORDER BY m.slug`).Scan(&refs).Error
+	for i := range refs {
+		refs[i].CreatedAt = refs[i].CreatedAt.UTC()
+	}
+	return refs, wrap(err, "list latest published")
+}

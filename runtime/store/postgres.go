@@ -16,7 +16,7 @@ import (
 // openPostgres opens a pgx pool. Several runtime instances may share the database: every piece
 // of shared work is claimed with a row lock, and no instance keeps state another one needs.
 func (db *DB) openPostgres(ctx context.Context, dsn string) error {
-	g, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, NowFunc: db.now})
+	g, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, PrepareStmt: true, NowFunc: db.now})
 	if err != nil {
 		return fmt.Errorf("store: open PostgreSQL: %w", err)
 	}

@@ -64,7 +64,7 @@ func (db *DB) openSQLite(ctx context.Context, dsn string) error {
 		return err
 	}
 	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
-	gcfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, NowFunc: db.now}
+	gcfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, PrepareStmt: true, NowFunc: db.now}
 
 	w, err := gorm.Open(sqlite.Open(path+"?_txlock=immediate&_pragma=journal_mode(WAL)&"+common), gcfg)
 	if err != nil {

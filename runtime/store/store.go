@@ -88,7 +88,7 @@ func WithMaxConns(n int) Option { return func(c *config) { c.postgresMaxConn = m
 // SQLite runs in WAL mode with synchronous=FULL, so an acknowledged write survives a crash or
 // power loss, with foreign keys on and a busy timeout for other processes sharing the file.
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
-	cfg := config{groupCommit: true, maxBatch: 256, readConns: 4, outboxMaxTries: 10,
+	cfg := config{groupCommit: true, maxBatch: 256, readConns: 8, outboxMaxTries: 10,
 		logger: slog.New(slog.DiscardHandler), postgresMaxConn: 20}
 	for _, o := range opts {
 		o(&cfg)
