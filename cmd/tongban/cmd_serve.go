@@ -112,6 +112,7 @@ func runServe(ctx context.Context, app *App, args []string) int {
 func serverHandler(svc *service.Service, logger *slog.Logger, inbound http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/callbacks/", inbound)
+	mux.Handle("/api/v1/uploads/", resumableUploads(svc, logger))
 	mux.Handle("/", httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc, Documents: svc, Lookups: svc, Outbox: svc, Logger: logger}))
 	mux.Handle("/verify/", web.VerifyHandler(svc))
 	return mux

@@ -41,6 +41,9 @@ var ErrTooLarge = errors.New("blob: content exceeds the size limit")
 // ErrNotFound is returned for content the store does not hold.
 var ErrNotFound = errors.New("blob: not found")
 
+// Root is the folder the blobs live in.
+func (d *Dir) Root() string { return d.root }
+
 func (d *Dir) path(sum string) string { return filepath.Join(d.root, sum[:2], sum) }
 
 // Put stores r, reading at most limit bytes (ErrTooLarge beyond), and returns its reference.

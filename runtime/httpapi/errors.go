@@ -20,8 +20,8 @@ type errorPayload struct {
 	Fields  []runtime.FieldError `json:"fields,omitempty"`
 }
 
-// statusOf maps an error code to its HTTP status.
-func statusOf(code string) int {
+// StatusOf maps an error code to its HTTP status; every HTTP answer of tongban uses it.
+func StatusOf(code string) int {
 	switch code {
 	case runtime.EINVALID:
 		return http.StatusBadRequest
@@ -56,5 +56,5 @@ func (s *Server) fail(c *gin.Context, err error) {
 	if code == runtime.EUNAUTHORIZED {
 		c.Header("WWW-Authenticate", `Bearer realm="tongban"`)
 	}
-	c.AbortWithStatusJSON(statusOf(code), body)
+	c.AbortWithStatusJSON(StatusOf(code), body)
 }

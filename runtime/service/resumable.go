@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"hash"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -59,24 +57,7 @@ func (s *Service) AttachUploadedFile(ctx context.Context, u *runtime.User, numbe
 // UploadStagingDir returns the folder where resumable uploads wait until they are complete:
 // "uploads" beside the blob folder (<data>/uploads), on the same disk as the blobs they become.
 func (s *Service) UploadStagingDir() (string, error) {
-	// The blob store does not say where it lives; the one way to learn it without changing it is
-	// to open a blob it holds. The empty blob is harmless to store and always the same one.
-	ref, err := s.blobs.Put(strings.NewReader(""), 0)
-	if err != nil {
-		return "", err
-	}
-	rc, err := s.blobs.Open(ref.SHA256)
-	if err != nil {
-		return "", err
-	}
-	defer rc.Close()
-	f, ok := rc.(*os.File)
-	if !ok {
-		return "", errors.New("service: the blob store is not a local folder")
-	}
-	// <blob root>/<first two hex digits>/<sha256>
-	root := filepath.Dir(filepath.Dir(f.Name()))
-	return filepath.Join(filepath.Dir(root), "uploads"), nil
+	return filepath.Join(filepath.Dir(s.blobs.Root()), "uploads"), nil
 }
 
 // uploadTarget is the case u may upload to, the material and its size limit in MB: the checks

@@ -20,24 +20,9 @@ const defaultMaxMB = 20
 // size limit of the material, the real content type against its allowed file types, a safe name
 // and the SHA-256 recorded.
 func (s *Service) UploadMaterial(ctx context.Context, u *runtime.User, number, material, filename string, r io.Reader) (*runtime.MaterialFile, error) {
-	c, err := s.db.GetCaseByNumber(ctx, number)
-	if err != nil || c.ApplicantID != u.ID {
-		return nil, caseNotFound(number)
-	}
-	if c.Status != runtime.StatusDraft && c.Status != runtime.StatusCorrection {
-		return nil, runtime.Errorf(runtime.ECONFLICT, "只有草稿或补正中的办件可以上传材料")
-	}
-	_, mp, err := s.matterOf(ctx, c)
+	c, m, limitMB, err := s.uploadTarget(ctx, u, number, material)
 	if err != nil {
 		return nil, err
-	}
-	m := materialByID(mp, material)
-	if m == nil || m.Source != "upload" {
-		return nil, runtime.Invalid("此事项没有需要上传的材料 "+material, runtime.FieldError{Pointer: "/material", Message: "没有这项材料"})
-	}
-	limitMB := m.MaxSizeMB
-	if limitMB == 0 {
-		limitMB = defaultMaxMB
 	}
 	br := bufio.NewReaderSize(r, 4096)
 	head, _ := br.Peek(512)
