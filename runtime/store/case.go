@@ -412,3 +412,19 @@ func rawJSON(s *string) json.RawMessage {
 	}
 	return json.RawMessage(*s)
 }
+
+// ListCasesAfter returns up to limit cases with ids above afterID, in id order: a reading of
+// every case in pages that never shifts as cases are added (keyset pagination).
+func (db *DB) ListCasesAfter(ctx context.Context, afterID int64, limit int) (cases []*runtime.Case, err error) {
+	err = db.read(ctx, func(tx *Tx) error {
+		var rows []caseRow
+		if err := tx.g.Where("id > ?", afterID).Order("id").Limit(max(1, min(limit, 5000))).Find(&rows).Error; err != nil {
+			return wrap(err, "list cases after")
+		}
+		for i := range rows {
+			cases = append(cases, rows[i].domain())
+		}
+		return nil
+	})
+	return cases, err
+}
