@@ -381,6 +381,9 @@ func checkConnectors(b *Bundle, cal *calendar.Calendar, r reporter) {
 		if conn.Response != "" {
 			c.compile("/response", conn.Response, rules.Any)
 		}
+		for _, p := range conn.Problems() {
+			cr.add(p.Pointer, "%s", p.Message)
+		}
 	}
 }
 
