@@ -144,6 +144,12 @@ func (m *MatterDef) Hash() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return FilesHash(files), nil
+}
+
+// FilesHash is SHA-256 over files by path, in path order: path, NUL, content, NUL for each.
+// A matter's hash and a stored version's content hash are both this.
+func FilesHash(files map[string][]byte) string {
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
@@ -156,7 +162,7 @@ func (m *MatterDef) Hash() (string, error) {
 		h.Write(files[n])
 		h.Write([]byte{0})
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func (m *MatterDef) file(name string) string { return path.Join(m.Dir, name) }

@@ -45,6 +45,19 @@ func (s *Server) handle(op operation) {
 	s.ops = append(s.ops, op)
 }
 
+// withBody is a handler that decodes a JSON body of type T, runs do and answers with status.
+func withBody[T any](s *Server, status int, do func(c *gin.Context, req T) (any, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req T
+		if err := s.decode(c, &req); err != nil {
+			s.fail(c, err)
+			return
+		}
+		v, err := do(c, req)
+		s.respond(c, status, v, err)
+	}
+}
+
 // respond writes a successful answer, or the error.
 func (s *Server) respond(c *gin.Context, status int, v any, err error) {
 	if err != nil {
@@ -95,16 +108,10 @@ func (s *Server) routes() {
 		}})
 
 	s.handle(operation{method: "POST", path: "/api/v1/cases", summary: "申报（或保存草稿）；Idempotency-Key 请求头使重试不会重复申报", tag: "cases",
-		auth: required, request: runtime.SubmitCase{}, response: runtime.CaseView{}, handler: func(c *gin.Context) {
-			var req runtime.SubmitCase
-			if err := s.decode(c, &req); err != nil {
-				s.fail(c, err)
-				return
-			}
+		auth: required, request: runtime.SubmitCase{}, response: runtime.CaseView{}, handler: withBody(s, http.StatusCreated, func(c *gin.Context, req runtime.SubmitCase) (any, error) {
 			req.IdempotencyKey = c.GetHeader("Idempotency-Key")
-			v, err := s.Cases.SubmitCase(c.Request.Context(), user(c), req)
-			s.respond(c, http.StatusCreated, v, err)
-		}})
+			return s.Cases.SubmitCase(c.Request.Context(), user(c), req)
+		})})
 	s.handle(operation{method: "GET", path: "/api/v1/cases", summary: "我的办件（申请人）或本机构办件（工作人员）", tag: "cases",
 		auth: required, query: []string{"status", "matter", "offset", "limit"}, response: listAnswer[runtime.CaseView]{},
 		handler: func(c *gin.Context) {
@@ -120,25 +127,13 @@ func (s *Server) routes() {
 			s.respond(c, http.StatusOK, v, err)
 		}})
 	s.handle(operation{method: "PUT", path: "/api/v1/cases/:number/form", summary: "保存草稿", tag: "cases",
-		auth: required, request: draftForm{}, response: runtime.CaseView{}, handler: func(c *gin.Context) {
-			var req draftForm
-			if err := s.decode(c, &req); err != nil {
-				s.fail(c, err)
-				return
-			}
-			v, err := s.Cases.SaveDraft(c.Request.Context(), user(c), c.Param("number"), req.Form)
-			s.respond(c, http.StatusOK, v, err)
-		}})
+		auth: required, request: draftForm{}, response: runtime.CaseView{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, req draftForm) (any, error) {
+			return s.Cases.SaveDraft(c.Request.Context(), user(c), c.Param("number"), req.Form)
+		})})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/submit", summary: "提交草稿", tag: "cases",
-		auth: required, request: draftForm{}, response: runtime.CaseView{}, handler: func(c *gin.Context) {
-			var req draftForm
-			if err := s.decode(c, &req); err != nil {
-				s.fail(c, err)
-				return
-			}
-			v, err := s.Cases.SubmitDraft(c.Request.Context(), user(c), c.Param("number"), req.Form, req.Deferred)
-			s.respond(c, http.StatusOK, v, err)
-		}})
+		auth: required, request: draftForm{}, response: runtime.CaseView{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, req draftForm) (any, error) {
+			return s.Cases.SubmitDraft(c.Request.Context(), user(c), c.Param("number"), req.Form, req.Deferred)
+		})})
 	s.handle(operation{method: "GET", path: "/api/v1/cases/:number/events", summary: "办件全程留痕（审计链）", tag: "cases",
 		auth: required, response: []runtime.Event{}, handler: func(c *gin.Context) {
 			v, err := s.Cases.CaseEvents(c.Request.Context(), user(c), c.Param("number"))
@@ -176,25 +171,13 @@ func (s *Server) routes() {
 			s.respond(c, http.StatusOK, v, err)
 		}})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/correction", summary: "要求补齐补正（计时暂停）", tag: "acceptance",
-		auth: required, request: correctionRequest{}, response: runtime.CaseView{}, handler: func(c *gin.Context) {
-			var req correctionRequest
-			if err := s.decode(c, &req); err != nil {
-				s.fail(c, err)
-				return
-			}
-			v, err := s.Cases.RequestCorrection(c.Request.Context(), user(c), c.Param("number"), req.Opinion, req.Materials)
-			s.respond(c, http.StatusOK, v, err)
-		}})
+		auth: required, request: correctionRequest{}, response: runtime.CaseView{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, req correctionRequest) (any, error) {
+			return s.Cases.RequestCorrection(c.Request.Context(), user(c), c.Param("number"), req.Opinion, req.Materials)
+		})})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/correction/resume", summary: "补正后重新提交（计时恢复）", tag: "cases",
-		auth: required, request: draftForm{}, response: runtime.CaseView{}, handler: func(c *gin.Context) {
-			var req draftForm
-			if err := s.decode(c, &req); err != nil {
-				s.fail(c, err)
-				return
-			}
-			v, err := s.Cases.ResumeCorrection(c.Request.Context(), user(c), c.Param("number"), req.Form)
-			s.respond(c, http.StatusOK, v, err)
-		}})
+		auth: required, request: draftForm{}, response: runtime.CaseView{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, req draftForm) (any, error) {
+			return s.Cases.ResumeCorrection(c.Request.Context(), user(c), c.Param("number"), req.Form)
+		})})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/evaluation", summary: "好差评（1–5 分，每个账号每件一次）", tag: "cases",
 		auth: required, request: runtime.Evaluation{}, response: ok{}, handler: func(c *gin.Context) {
 			var req runtime.Evaluation
@@ -229,28 +212,16 @@ func (s *Server) routes() {
 				c.DataFromReader(http.StatusOK, -1, "application/pdf", doc, nil)
 			}})
 		s.handle(operation{method: "POST", path: "/api/v1/certificates/:number/revocation", summary: "注销证照（发证机关决定岗位）", tag: "certificates",
-			auth: required, request: revocation{}, response: runtime.Verification{}, handler: func(c *gin.Context) {
-				var req revocation
-				if err := s.decode(c, &req); err != nil {
-					s.fail(c, err)
-					return
-				}
-				v, err := s.Certificates.RevokeCertificate(c.Request.Context(), user(c), c.Param("number"), req.Reason)
-				s.respond(c, http.StatusOK, v, err)
-			}})
+			auth: required, request: revocation{}, response: runtime.Verification{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, req revocation) (any, error) {
+				return s.Certificates.RevokeCertificate(c.Request.Context(), user(c), c.Param("number"), req.Reason)
+			})})
 	}
 
 	if s.Lookups != nil {
 		s.handle(operation{method: "POST", path: "/api/v1/matters/:slug/prefill", summary: "表单预填：按 form.ui.json 从账号和人口库、法人库等带出空白字段", tag: "matters",
-			auth: required, request: draftForm{}, response: runtime.Prefilled{}, handler: func(c *gin.Context) {
-				var req draftForm
-				if err := s.decode(c, &req); err != nil {
-					s.fail(c, err)
-					return
-				}
-				v, err := s.Lookups.Prefill(c.Request.Context(), user(c), c.Param("slug"), req.Form)
-				s.respond(c, http.StatusOK, v, err)
-			}})
+			auth: required, request: draftForm{}, response: runtime.Prefilled{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, req draftForm) (any, error) {
+				return s.Lookups.Prefill(c.Request.Context(), user(c), c.Param("slug"), req.Form)
+			})})
 		s.handle(operation{method: "GET", path: "/api/v1/lookups/:connector/:key", summary: "受理智能感知：按身份证号或统一社会信用代码查询人口库、法人库、电子证照库（工作人员）", tag: "matters",
 			auth: required, response: map[string]any{}, handler: func(c *gin.Context) {
 				v, err := s.Lookups.LookupFor(c.Request.Context(), user(c), c.Param("connector"), c.Param("key"))

@@ -2,12 +2,10 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"slices"
 	"time"
 
+	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
 )
 
@@ -55,21 +53,7 @@ func (r *matterVersionRow) domain() (*MatterVersion, error) {
 }
 
 // ContentHash returns the hash a MatterVersion with these files has.
-func ContentHash(files map[string][]byte) string {
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	h := sha256.New()
-	for _, n := range names {
-		h.Write([]byte(n))
-		h.Write([]byte{0})
-		h.Write(files[n])
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
+func ContentHash(files map[string][]byte) string { return definitions.FilesHash(files) }
 
 func checkMatterFiles(slug string, files map[string][]byte) error {
 	var fields []runtime.FieldError
