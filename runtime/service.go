@@ -62,8 +62,32 @@ type SubmitCase struct {
 	Deferred []string `json:"deferred,omitempty"`
 	// Draft saves without submitting: no validation beyond well-formed JSON.
 	Draft bool `json:"draft,omitempty"`
+	// Materials attach files uploaded beforehand (POST /api/v1/files), so that a whole
+	// application is one request and one write.
+	Materials []MaterialFiles `json:"materials,omitempty"`
 	// IdempotencyKey makes a retried request return the case the first one created.
 	IdempotencyKey string `json:"-"`
+}
+
+// MaterialFiles are the files of one material, by the signed references the upload returned.
+type MaterialFiles struct {
+	ID    string   `json:"id"`
+	Files []string `json:"files"`
+}
+
+// UploadedFile is a file kept before its case exists. Ref is what a submission names it by: it
+// is signed for the uploader, so that nobody else can attach it.
+type UploadedFile struct {
+	Ref       string `json:"ref"`
+	Name      string `json:"name"`
+	MediaType string `json:"mediaType"`
+	Size      int64  `json:"size"`
+	SHA256    string `json:"sha256"`
+}
+
+// FileService keeps files for applications not yet created.
+type FileService interface {
+	UploadFile(ctx context.Context, u *User, filename string, r io.Reader) (*UploadedFile, error)
 }
 
 // MaterialStatus is one material as it stands on a case.

@@ -49,6 +49,7 @@ func runLoad(ctx context.Context, app *App, args []string) int {
 	fs.StringVar(&lf.credentials, "credentials", "data/"+demoCredentialsFile, "serve --demo 写出的演示账号文件")
 	fs.StringVar(&lf.cfg.Applicant, "applicant", "", "申报人（演示账号名称，默认 许昌瑞祥置业有限公司）")
 	fs.StringVar(&lf.cfg.Matter, "matter", "food-business-license", "申报的事项")
+	fs.BoolVar(&lf.cfg.SeparateUploads, "separate-uploads", false, "每笔申报都先起草、逐个上传材料再提交（默认先上传一次文件，每笔申报一个请求）")
 	fs.StringVar(&lf.formFile, "form", "", "申请表 JSON 文件（默认用示例事项的 sample.json）")
 	fs.IntVar(&lf.cfg.Prepare, "prepare", 0, "开始计时前准备的已提交办件数（approve 默认 2×clients，mixed 默认 clients/10）")
 	fs.StringVar(&lf.mix, "mix", "80:15:5", "mixed 场景中 browse:submit:approve 的比例")

@@ -113,7 +113,7 @@ func serverHandler(svc *service.Service, logger *slog.Logger, inbound http.Handl
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/callbacks/", inbound)
 	mux.Handle("/api/v1/uploads/", resumableUploads(svc, logger))
-	mux.Handle("/", httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc, Documents: svc, Lookups: svc, Outbox: svc, Logger: logger}))
+	mux.Handle("/", httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc, Documents: svc, Lookups: svc, Outbox: svc, Files: svc, Logger: logger}))
 	mux.Handle("/verify/", web.VerifyHandler(svc))
 	return mux
 }

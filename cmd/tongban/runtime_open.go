@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -43,10 +45,38 @@ func (f *storeFlags) open(ctx context.Context, app *App) (*service.Service, *sto
 		return nil, nil, err
 	}
 	svc := service.New(db, blobs, app.logger())
+	if svc.FileSecret, err = fileSecret(app.abs(f.data)); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
 	wirePrinting(svc)
 	if err := svc.LoadOrgs(ctx); err != nil {
 		db.Close()
 		return nil, nil, err
 	}
 	return svc, db, nil
+}
+
+// fileSecret is the key that signs references to files uploaded before their case exists:
+// TONGBAN_SECRET when set (instances sharing a database must share it), else a random key kept
+// in the data folder.
+func fileSecret(data string) ([]byte, error) {
+	if s := os.Getenv("TONGBAN_SECRET"); s != "" {
+		if len(s) < 16 {
+			return nil, fmt.Errorf("TONGBAN_SECRET 至少要有 16 个字符")
+		}
+		return []byte(s), nil
+	}
+	path := filepath.Join(data, "secret.key")
+	if key, err := os.ReadFile(path); err == nil && len(key) >= 32 {
+		return key, nil
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(data, 0o750); err != nil {
+		return nil, err
+	}
+	return key, writeFileAtomic(path, key, 0o600)
 }

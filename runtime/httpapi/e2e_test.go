@@ -47,6 +47,7 @@ func newEnv(t testing.TB, open func(t testing.TB) *store.DB, bundle fstest.MapFS
 		t.Fatal(err)
 	}
 	svc := service.New(db, blobs, nil)
+	svc.FileSecret = []byte("test-secret-of-thirty-two-bytes!")
 	var fsys = bundle
 	if fsys == nil {
 		fsys = exampleBundle(t)
@@ -59,7 +60,7 @@ func newEnv(t testing.TB, open func(t testing.TB) *store.DB, bundle fstest.MapFS
 		t.Fatal(err)
 	}
 	sims := connectToSimulators(t, svc)
-	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Lookups: svc, Outbox: svc, MaxUploadBytes: 5 << 20})
+	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Lookups: svc, Outbox: svc, Files: svc, MaxUploadBytes: 5 << 20})
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	return &env{t: t, db: db, svc: svc, srv: srv, sims: sims, creds: creds}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -112,6 +113,14 @@ func (s *Server) routes() {
 			req.IdempotencyKey = c.GetHeader("Idempotency-Key")
 			return s.Cases.SubmitCase(c.Request.Context(), user(c), req)
 		})})
+	if s.Files != nil {
+		s.handle(operation{method: "POST", path: "/api/v1/files", summary: "先上传材料文件（multipart，字段名 file），申报时在 materials 中引用返回的 ref，一次请求完成申报", tag: "cases",
+			auth: required, upload: true, response: runtime.UploadedFile{}, handler: func(c *gin.Context) {
+				s.receiveFile(c, func(name string, r io.Reader) (any, error) {
+					return s.Files.UploadFile(c.Request.Context(), user(c), name, r)
+				})
+			}})
+	}
 	s.handle(operation{method: "GET", path: "/api/v1/cases", summary: "我的办件（申请人）或本机构办件（工作人员）", tag: "cases",
 		auth: required, query: []string{"status", "matter", "offset", "limit"}, response: listAnswer[runtime.CaseView]{},
 		handler: func(c *gin.Context) {
@@ -405,6 +414,13 @@ func (s *Server) taskAction(do func(*gin.Context, int64, runtime.TaskAction) (*r
 }
 
 func (s *Server) uploadMaterial(c *gin.Context) {
+	s.receiveFile(c, func(name string, r io.Reader) (any, error) {
+		return s.Cases.UploadMaterial(c.Request.Context(), user(c), c.Param("number"), c.Param("material"), name, r)
+	})
+}
+
+// receiveFile reads the multipart field "file" within the upload limit and hands it to keep.
+func (s *Server) receiveFile(c *gin.Context, keep func(name string, r io.Reader) (any, error)) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.MaxUploadBytes+1<<20)
 	file, header, err := c.Request.FormFile("file")
 	if err != nil {
@@ -416,6 +432,6 @@ func (s *Server) uploadMaterial(c *gin.Context) {
 		return
 	}
 	defer file.Close()
-	v, err := s.Cases.UploadMaterial(c.Request.Context(), user(c), c.Param("number"), c.Param("material"), header.Filename, file)
+	v, err := keep(header.Filename, file)
 	s.respond(c, http.StatusCreated, v, err)
 }

@@ -33,6 +33,9 @@ type Service struct {
 	WriteArchive WriteArchive
 	// Lookup asks outside registers (the connectors component); nil means none are connected.
 	Lookup Lookup
+	// FileSecret signs the references of files uploaded before their case exists; instances
+	// sharing a database share it.
+	FileSecret []byte
 	// VerifyURL is the public address a certificate number is appended to for its QR code.
 	VerifyURL string
 

@@ -44,13 +44,22 @@ func (s *Service) SubmitCase(ctx context.Context, u *runtime.User, req runtime.S
 		Status: runtime.StatusDraft, Form: form, OrgCode: mp.Def.Matter.Org.Code,
 		DivisionCode: mp.Def.Matter.Org.DivisionCode,
 	}
+	have, problems := s.attachFiles(mp, u, req.Materials)
+	if len(problems) > 0 {
+		return nil, &runtime.Error{Code: runtime.EINVALID, Message: "附带的材料文件有误", Fields: problems}
+	}
+	if len(have) > 0 {
+		if c.Materials, err = json.Marshal(have); err != nil {
+			return nil, err
+		}
+	}
 	var m *move
 	if !req.Draft {
-		licenses, err := s.licensesFor(ctx, &c, mp, u, nil)
+		licenses, err := s.licensesFor(ctx, &c, mp, u, have)
 		if err != nil {
 			return nil, err
 		}
-		if m, err = s.prepareSubmission(&c, plan, mp, u, nil, licenses, req.Deferred); err != nil {
+		if m, err = s.prepareSubmission(&c, plan, mp, u, have, licenses, req.Deferred); err != nil {
 			return nil, err
 		}
 	}

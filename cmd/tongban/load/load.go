@@ -69,6 +69,9 @@ type Config struct {
 	// Matter is the matter filed (default food-business-license) and Form its filled form.
 	Matter string
 	Form   json.RawMessage
+	// SeparateUploads files each application as a draft, one upload per material and the
+	// submission, instead of naming files uploaded beforehand in one request.
+	SeparateUploads bool
 	// Prepare is how many submitted cases approve and mixed get ready before the clock starts
 	// (default twice the clients for approve, a tenth of them for mixed); browse prepares a few
 	// for its progress lookups.

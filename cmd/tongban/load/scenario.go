@@ -225,6 +225,11 @@ func (r *runner) prepare(ctx context.Context) (*fixture, error) {
 			}
 			f.uploads = append(f.uploads, up)
 		}
+		if !r.cfg.SeparateUploads {
+			if err := r.preUpload(ctx, f, deferred); err != nil {
+				return nil, err
+			}
+		}
 	case errors.As(err, &refused) && refused.got == 200:
 		// Nothing to upload: the application is one request from now on.
 		f.oneRequest = true
@@ -237,11 +242,11 @@ func (r *runner) prepare(ctx context.Context) (*fixture, error) {
 	if f.submitBody, err = json.Marshal(map[string]any{"deferred": deferred}); err != nil {
 		return nil, err
 	}
-	if f.oneRequest {
+	if f.oneRequest && len(f.uploads) == 0 {
 		if f.createBody, err = json.Marshal(map[string]any{"matter": r.cfg.Matter, "form": r.cfg.Form, "deferred": deferred}); err != nil {
 			return nil, err
 		}
-	} else {
+	} else if !f.oneRequest {
 		for _, up := range f.uploads {
 			if err := r.send(ctx, r.uploadRequest(f, probe.Number, up)); err != nil {
 				return nil, fmt.Errorf("上传材料：%w", err)
@@ -349,6 +354,29 @@ func makeUpload(material string, types []string) (upload, error) {
 	}
 	all := buf.Bytes()
 	return upload{material: material, contentType: w.FormDataContentType(), head: all[:split:split], tail: all[split:]}, nil
+}
+
+// preUpload uploads each material's file once (POST /api/v1/files) and makes every
+// application one request naming them: the medium transaction as a portal sends it, the form,
+// the material metadata and the deferred materials together.
+func (r *runner) preUpload(ctx context.Context, f *fixture, deferred []string) error {
+	var materials []map[string]any
+	for _, up := range f.uploads {
+		var kept struct {
+			Ref string `json:"ref"`
+		}
+		if err := r.send(ctx, request{op: opUpload, method: "POST", path: "/api/v1/files", token: f.applicant,
+			contentType: up.contentType, body: up.body("load-" + r.runID + "/" + up.material), want: 201, out: &kept}); err != nil {
+			return fmt.Errorf("预先上传材料：%w", err)
+		}
+		materials = append(materials, map[string]any{"id": up.material, "files": []string{kept.Ref}})
+	}
+	body, err := json.Marshal(map[string]any{"matter": r.cfg.Matter, "form": r.cfg.Form, "materials": materials, "deferred": deferred})
+	if err != nil {
+		return err
+	}
+	f.createBody, f.oneRequest = body, true
+	return nil
 }
 
 func (r *runner) uploadRequest(f *fixture, number string, up upload) request {

@@ -1,0 +1,126 @@
+package service
+
+import (
+	"bufio"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/blob"
+)
+
+// maxFileMB bounds a file uploaded before its case exists; the material's own limit is checked
+// when the file is attached.
+const maxFileMB = 50
+
+// fileClaim is what a file reference vouches for.
+type fileClaim struct {
+	User      int64  `json:"u"`
+	SHA256    string `json:"h"`
+	Size      int64  `json:"s"`
+	MediaType string `json:"t"`
+	Name      string `json:"n"`
+}
+
+// UploadFile keeps a file for an application not yet created and returns its reference, signed
+// with the server's secret for this user: no database write, so a portal or a load of
+// applications can upload once and submit each application in one request.
+func (s *Service) UploadFile(ctx context.Context, u *runtime.User, filename string, r io.Reader) (*runtime.UploadedFile, error) {
+	if err := mustApply(u); err != nil {
+		return nil, err
+	}
+	if len(s.FileSecret) < 16 {
+		return nil, runtime.Errorf(runtime.EINTERNAL, "no file secret is configured")
+	}
+	br := bufio.NewReaderSize(r, 4096)
+	head, _ := br.Peek(512)
+	mediaType := blob.SniffType(head)
+	ref, err := s.blobs.Put(br, maxFileMB<<20)
+	if errors.Is(err, blob.ErrTooLarge) {
+		return nil, runtime.Errorf(runtime.ETOOLARGE, "单个文件不能超过 %d MB（更大的材料请用断点续传）", maxFileMB)
+	}
+	if err != nil {
+		return nil, err
+	}
+	claim := fileClaim{User: u.ID, SHA256: ref.SHA256, Size: ref.Size, MediaType: mediaType, Name: blob.SafeName(filename)}
+	raw, _ := json.Marshal(claim)
+	body := base64.RawURLEncoding.EncodeToString(raw)
+	return &runtime.UploadedFile{Ref: body + "." + s.sign(body), Name: claim.Name, MediaType: mediaType, Size: ref.Size, SHA256: ref.SHA256}, nil
+}
+
+func (s *Service) sign(body string) string {
+	mac := hmac.New(sha256.New, s.FileSecret)
+	mac.Write([]byte("tongban-file:" + body))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// attachFiles turns a submission's file references into material records, checking each is
+// this user's, still kept, of a type the material allows and within its size.
+func (s *Service) attachFiles(mp *definitions.MatterPlan, u *runtime.User, refs []runtime.MaterialFiles) ([]materialRecord, []runtime.FieldError) {
+	var recs []materialRecord
+	var problems []runtime.FieldError
+	for i, mf := range refs {
+		at := fmt.Sprintf("/materials/%d", i)
+		m := materialByID(mp, mf.ID)
+		if m == nil || m.Source != "upload" {
+			problems = append(problems, runtime.FieldError{Pointer: at + "/id", Message: "此事项没有需要上传的材料 " + mf.ID})
+			continue
+		}
+		rec := materialRecord{ID: m.ID}
+		limit := int64(m.MaxSizeMB)
+		if limit == 0 {
+			limit = defaultMaxMB
+		}
+		for j, ref := range mf.Files {
+			fat := fmt.Sprintf("%s/files/%d", at, j)
+			claim, ok := s.verifyRef(ref, u)
+			switch {
+			case !ok:
+				problems = append(problems, runtime.FieldError{Pointer: fat, Message: "文件引用无效，请重新上传"})
+				continue
+			case claim.Size > limit<<20:
+				problems = append(problems, runtime.FieldError{Pointer: fat, Message: fmt.Sprintf("「%s」单个文件不能超过 %d MB", m.Name, limit)})
+				continue
+			}
+			ext, allowed := blob.TypeAllowed(claim.MediaType, m.FileTypes)
+			if !allowed {
+				problems = append(problems, runtime.FieldError{Pointer: fat, Message: "「" + m.Name + "」只接受 " + strings.Join(m.FileTypes, "、") + " 文件"})
+				continue
+			}
+			if rc, err := s.blobs.Open(claim.SHA256); err != nil {
+				problems = append(problems, runtime.FieldError{Pointer: fat, Message: "文件已不在服务器上，请重新上传"})
+				continue
+			} else {
+				rc.Close()
+			}
+			name := claim.Name
+			if !strings.HasSuffix(strings.ToLower(name), "."+ext) {
+				name += "." + ext
+			}
+			rec.Files = append(rec.Files, runtime.MaterialFile{Name: name, MediaType: claim.MediaType, Size: claim.Size, SHA256: claim.SHA256, At: s.now()})
+		}
+		recs = append(recs, rec)
+	}
+	return recs, problems
+}
+
+func (s *Service) verifyRef(ref string, u *runtime.User) (fileClaim, bool) {
+	var claim fileClaim
+	body, sig, ok := strings.Cut(ref, ".")
+	if !ok || !hmac.Equal([]byte(sig), []byte(s.sign(body))) {
+		return claim, false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(body)
+	if err != nil || json.Unmarshal(raw, &claim) != nil || claim.User != u.ID {
+		return claim, false
+	}
+	return claim, true
+}
