@@ -134,3 +134,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*runtime.User
 	s.tokens.Store(token, cachedUser{user: u, expires: now.Add(tokenCacheTTL)})
 	return u, nil
 }
+
+// MatterPlan returns the compiled plan of a matter's newest published version and its number:
+// what the form renderer lays out.
+func (s *Service) MatterPlan(ctx context.Context, slug string) (*definitions.MatterPlan, int, error) {
+	v, _, mp, err := s.latest(ctx, slug)
+	return mp, v, err
+}

@@ -1,0 +1,55 @@
+package portal_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/xuchang-gov/tongban/runtime/web/form"
+	"github.com/xuchang-gov/tongban/runtime/web/portal"
+	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+	"github.com/xuchang-gov/tongban/runtime/web/portal/webtest"
+)
+
+// BenchmarkRenderLargestForm lays out and renders the largest example form, construction-permit,
+// filled with its sample application: what every apply page and every row action costs.
+func BenchmarkRenderLargestForm(b *testing.B) {
+	mp, _, err := webtest.NewPlans(b).MatterPlan(ctx, "construction-permit")
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := webtest.Sample(b, "construction-permit")
+	vars := page.Vars(data, nil, "online", nil, time.Now())
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := form.Render(&buf, form.Build(mp, data, nil, vars)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "html-bytes")
+}
+
+// BenchmarkApplyPage serves the whole apply page of construction-permit through the handler:
+// the plan, the form, the materials, the fee preview and the page frame.
+func BenchmarkApplyPage(b *testing.B) {
+	e := webtest.New(b, func(e *webtest.Env) http.Handler {
+		return portal.New(portal.Deps{Matters: e.Svc, Cases: e.Svc, Plans: e.Plans, Auth: e.Auth})
+	})
+	h := portal.New(portal.Deps{Matters: e.Svc, Cases: e.Svc, Plans: e.Plans, Auth: e.Auth})
+	req := httptest.NewRequest("GET", "/matters/construction-permit/apply", nil)
+	req.Header.Set(webtest.UserHeader, webtest.Enterprise)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatal(w.Code)
+		}
+		io.Copy(io.Discard, w.Body)
+	}
+}

@@ -1,0 +1,71 @@
+package page_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+)
+
+func TestDeadlineColours(t *testing.T) {
+	due := time.Now().Add(72 * time.Hour)
+	soon := time.Now().Add(3 * time.Hour)
+	past := time.Now().Add(-time.Hour)
+	for _, c := range []struct {
+		name      string
+		v         any
+		class     string
+		remaining string
+	}{
+		{"正常", runtime.Deadline{DueAt: &due, RemainingDays: 3, Warning: "normal"}, "due-ok", "剩余 3 个工作日"},
+		{"黄灯", runtime.Deadline{DueAt: &due, RemainingDays: 1, Warning: "yellow"}, "due-warn", "剩余 1 个工作日"},
+		{"今日到期", runtime.Deadline{DueAt: &due, RemainingDays: 0, Warning: "yellow"}, "due-warn", "今日到期"},
+		{"红灯", runtime.Deadline{DueAt: &past, RemainingDays: -2, Warning: "red"}, "due-late", "已超期 2 个工作日"},
+		{"暂停", runtime.Deadline{DueAt: &due, Stopped: true}, "due-stopped", "计时暂停"},
+		{"未受理", runtime.Deadline{}, "due-none", "受理后开始计时"},
+		{"待办正常", &due, "due-ok", ""},
+		{"待办将到期", &soon, "due-warn", ""},
+		{"待办超时", &past, "due-late", ""},
+		{"待办无时限", (*time.Time)(nil), "due-none", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := page.DueClass(c.v); got != c.class {
+				t.Errorf("class %s, want %s", got, c.class)
+			}
+			if d, ok := c.v.(runtime.Deadline); ok {
+				if got := page.Remaining(d); got != c.remaining {
+					t.Errorf("remaining %q, want %q", got, c.remaining)
+				}
+			}
+		})
+	}
+}
+
+func TestTimeline(t *testing.T) {
+	ev := func(typ, actor string, data any) runtime.Event {
+		raw, _ := json.Marshal(data)
+		return runtime.Event{Type: typ, Actor: actor, Data: raw, At: time.Now()}
+	}
+	events := []runtime.Event{
+		ev("created", "user:1:张伟", nil),
+		ev("draft-saved", "user:1:张伟", nil),
+		ev("submitted", "user:1:张伟", nil),
+		ev("task-created", "system", map[string]any{"name": "受理"}),
+		ev("task-claimed", "user:9:窗口", nil),
+		ev("correction-requested", "user:9:窗口", map[string]any{"opinion": "请补正"}),
+		ev("certificate-issued", "system", map[string]any{"number": "JY411002"}),
+	}
+	public := page.Timeline(events, false)
+	if len(public) != 5 || public[2].Name != "进入「受理」环节" || public[3].Detail != "请补正" || public[0].Actor != "" {
+		t.Fatalf("public timeline %+v", public)
+	}
+	staff := page.Timeline(events, true)
+	if len(staff) != len(events) || staff[4].Actor != "窗口" {
+		t.Fatalf("staff timeline %+v", staff)
+	}
+	if c := page.Certificates(events); len(c) != 1 || c[0] != "JY411002" {
+		t.Fatalf("certificates %v", c)
+	}
+}

@@ -1,0 +1,113 @@
+// Package portal is the citizens' website (互联网政务服务门户), server-rendered with
+// html/template: finding a matter, reading its guide, applying with the generated form (without
+// JavaScript; htmx only makes visibility rules live), drafts, uploads, my cases with their
+// timeline, corrections answered in place, documents, evaluation, and the public progress lookup.
+package portal
+
+import (
+	"embed"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+)
+
+// Auth is what the portal needs of the accounts (runtime/web/account satisfies it).
+type Auth = page.Auth
+
+// Plans gives the compiled plan of a matter's newest published version.
+type Plans = page.Plans
+
+// Deps are the services the portal calls.
+type Deps struct {
+	Matters runtime.MatterService
+	Cases   runtime.CaseService
+	// Documents prints notices; nil hides them.
+	Documents runtime.DocumentService
+	// Certificates serves certificate downloads; nil hides them.
+	Certificates runtime.CertificateService
+	// Lookups prefills a new application from the account and the registers; nil leaves it empty.
+	Lookups runtime.LookupService
+	Plans   Plans
+	Auth    Auth
+	Logger  *slog.Logger
+	// LoginURL is the accounts' sign-in page (default /account/login); ?next= is appended.
+	LoginURL string
+	// Hot lists the slugs of the hot services (热门服务) in order; empty shows the first matters.
+	Hot []string
+	// MaxUploadBytes bounds one posted application with its files (default 100 MB).
+	MaxUploadBytes int64
+	// Now is the clock visibility rules and fee previews run at; nil is time.Now.
+	Now func() time.Time
+}
+
+//go:embed all:templates
+var templates embed.FS
+
+// notices are the messages shown after a redirect, by the msg parameter.
+var notices = map[string]string{
+	"saved":      "草稿已保存，可随时在“我的办件”中继续填写。",
+	"submitted":  "申请已提交。请记下办件编号和查询码，可凭它们随时查询进度。",
+	"corrected":  "补正材料已提交，办理时限恢复计时。",
+	"evaluated":  "感谢您的评价！",
+	"uploaded":   "材料已上传。",
+	"signed-out": "您已退出登录。",
+}
+
+type portal struct {
+	Deps
+	pages *page.Set
+}
+
+// New returns the portal's handler. It serves /, /matters/…, /cases…, /progress and /static/;
+// mount it at the root, beside /api/ and /account/.
+func New(d Deps) http.Handler {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.MaxUploadBytes == 0 {
+		d.MaxUploadBytes = 100 << 20
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	sub, err := fs.Sub(templates, "templates")
+	if err != nil {
+		panic(err)
+	}
+	pages, err := page.Parse(sub, page.Options{Site: "portal", Auth: d.Auth, Logger: d.Logger, LoginURL: d.LoginURL, Notices: notices})
+	if err != nil {
+		panic(err) // the templates are embedded: a parse error is a bug caught by every test
+	}
+	p := &portal{Deps: d, pages: pages}
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/", page.Static())
+	mux.HandleFunc("GET /{$}", p.home)
+	mux.HandleFunc("GET /matters/{slug}", p.guide)
+	mux.HandleFunc("GET /matters/{slug}/apply", p.signedIn(p.applyForm))
+	mux.HandleFunc("POST /matters/{slug}/apply", p.signedIn(p.apply))
+	mux.HandleFunc("GET /cases", p.signedIn(p.myCases))
+	mux.HandleFunc("GET /cases/{number}", p.signedIn(p.caseView))
+	mux.HandleFunc("POST /cases/{number}/correction", p.signedIn(p.correct))
+	mux.HandleFunc("POST /cases/{number}/evaluation", p.signedIn(p.evaluate))
+	mux.HandleFunc("GET /cases/{number}/notices/{name}", p.signedIn(p.notice))
+	mux.HandleFunc("GET /cases/{number}/certificates/{cert}", p.signedIn(p.certificate))
+	mux.HandleFunc("GET /progress", p.progress)
+	mux.HandleFunc("/", p.pages.NotFound)
+	return mux
+}
+
+// signedIn runs h for a signed-in user and sends visitors to sign in first.
+func (p *portal) signedIn(h func(w http.ResponseWriter, r *http.Request, u *runtime.User)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u := p.Auth.User(r)
+		if u == nil {
+			http.Redirect(w, r, p.pages.LoginURL(r), http.StatusSeeOther)
+			return
+		}
+		h(w, r, u)
+	}
+}

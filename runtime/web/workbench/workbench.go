@@ -1,0 +1,144 @@
+// Package workbench is the staff's website (工作台), server-rendered like the portal and in its
+// style: the to-do list with deadline colours, the case view with its timeline and the actions
+// of each step (claim, opinion and outcome, return; 预审, 受理, 不予受理, 补齐补正), window
+// acceptance (受理智能感知: the registers and past cases of an ID number or credit code, and a case
+// started with the generated form), printing, and the dispatch monitor with its Excel export.
+package workbench
+
+import (
+	"context"
+	"embed"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+)
+
+// Auth is what the workbench needs of the accounts (runtime/web/account satisfies it).
+type Auth = page.Auth
+
+// Plans gives the compiled plan of a matter's newest published version.
+type Plans = page.Plans
+
+// Applicant is the person or enterprise a clerk serves at the window, as the registers know them.
+type Applicant struct {
+	Kind         string // "person" or "enterprise"
+	Name         string
+	IDNumber     string
+	USCC         string
+	Mobile       string
+	DivisionCode string
+}
+
+// Window starts a case at the window for an applicant identified there, with the materials the
+// clerk received on paper (scanned) and those deferred (容缺). The service does not offer this
+// yet — SubmitCase accepts only applicant accounts — so it is optional: without it the workbench
+// calls CaseService.SubmitCase as the clerk with channel "window" and shows the refusal.
+type Window interface {
+	SubmitAtWindow(ctx context.Context, clerk *runtime.User, a Applicant, req runtime.SubmitCase, received []string) (*runtime.CaseView, error)
+}
+
+// Deps are the services the workbench calls.
+type Deps struct {
+	Matters runtime.MatterService
+	Cases   runtime.CaseService
+	Tasks   runtime.TaskService
+	// Lookups asks the registers at the window and prefills its form; nil turns that off.
+	Lookups runtime.LookupService
+	// Exports writes the monitor's spreadsheets; nil hides the export.
+	Exports runtime.ExportService
+	// Documents prints notices; nil hides them.
+	Documents runtime.DocumentService
+	// Window starts window cases on behalf of applicants; see Window.
+	Window Window
+	Plans  Plans
+	Auth   Auth
+	Logger *slog.Logger
+	// LoginURL is the accounts' sign-in page (default /account/login).
+	LoginURL string
+	// MaxUploadBytes bounds one posted form (default 100 MB).
+	MaxUploadBytes int64
+	// Now is the clock of visibility rules and fee previews; nil is time.Now.
+	Now func() time.Time
+}
+
+//go:embed all:templates
+var templates embed.FS
+
+var notices = map[string]string{
+	"claimed":      "已认领，请办理。",
+	"done":         "已办理，办件已流转到下一环节。",
+	"returned":     "已退回。",
+	"accepted":     "已受理。可打印受理通知书和材料交接清单。",
+	"not-accepted": "已作出不予受理决定。可打印不予受理通知书。",
+	"corrected":    "已要求申请人补齐补正，办理时限暂停计时。",
+	"pre-reviewed": "预审已完成。",
+	"started":      "窗口办件已创建。",
+}
+
+type workbench struct {
+	Deps
+	pages *page.Set
+}
+
+// New returns the workbench's handler for everything under /work/. Its pages use the portal's
+// stylesheet at /static/, which the portal serves.
+func New(d Deps) http.Handler {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.MaxUploadBytes == 0 {
+		d.MaxUploadBytes = 100 << 20
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	sub, err := fs.Sub(templates, "templates")
+	if err != nil {
+		panic(err)
+	}
+	pages, err := page.Parse(sub, page.Options{Site: "workbench", Auth: d.Auth, Logger: d.Logger, LoginURL: d.LoginURL, Notices: notices})
+	if err != nil {
+		panic(err) // the templates are embedded: a parse error is a bug caught by every test
+	}
+	b := &workbench{Deps: d, pages: pages}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /work/{$}", b.staff(b.todo))
+	mux.HandleFunc("POST /work/tasks/{id}/claim", b.staff(b.claim))
+	mux.HandleFunc("POST /work/tasks/{id}/complete", b.staff(b.complete))
+	mux.HandleFunc("POST /work/tasks/{id}/return", b.staff(b.giveBack))
+	mux.HandleFunc("GET /work/cases/{number}", b.staff(b.caseView))
+	mux.HandleFunc("POST /work/cases/{number}/acceptance", b.staff(b.acceptance))
+	mux.HandleFunc("POST /work/cases/{number}/pre-review", b.staff(b.preReview))
+	mux.HandleFunc("POST /work/cases/{number}/correction", b.staff(b.correction))
+	mux.HandleFunc("GET /work/cases/{number}/notices/{name}", b.staff(b.notice))
+	mux.HandleFunc("GET /work/window", b.staff(b.window))
+	mux.HandleFunc("GET /work/window/apply/{slug}", b.staff(b.windowForm))
+	mux.HandleFunc("POST /work/window/apply/{slug}", b.staff(b.windowApply))
+	mux.HandleFunc("GET /work/monitor", b.staff(b.monitor))
+	mux.HandleFunc("GET /work/monitor/{file}", b.staff(b.export))
+	mux.HandleFunc("/work/", b.pages.NotFound)
+	return mux
+}
+
+// staff runs h for a signed-in member of staff; visitors sign in first, applicants are refused.
+func (b *workbench) staff(h func(w http.ResponseWriter, r *http.Request, u *runtime.User)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u := b.Auth.User(r)
+		switch {
+		case u == nil:
+			http.Redirect(w, r, b.pages.LoginURL(r), http.StatusSeeOther)
+		case u.Kind != "staff":
+			b.pages.Fail(w, r, runtime.Errorf(runtime.EFORBIDDEN, "工作台只对工作人员开放"))
+		default:
+			h(w, r, u)
+		}
+	}
+}
+
+// isClerk tells whether the user holds the window role.
+func isClerk(u *runtime.User) bool { return slices.Contains(u.OrgRoles, "clerk") }

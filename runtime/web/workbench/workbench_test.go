@@ -1,0 +1,250 @@
+package workbench_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/web/portal/webtest"
+	"github.com/xuchang-gov/tongban/runtime/web/workbench"
+)
+
+var ctx = context.Background()
+
+const (
+	sole    = "sole-proprietor-registration"
+	clerk   = "wd-amr/clerk"
+	decider = "wd-amr/decider"
+)
+
+// window stands in for the service method the workbench asks for (SubmitAtWindow): it finds the
+// applicant's account by ID number or credit code and files the case as them, with a scan of
+// every material the clerk received.
+type window struct{ e *webtest.Env }
+
+func (w window) SubmitAtWindow(ctx context.Context, _ *runtime.User, a workbench.Applicant, req runtime.SubmitCase, received []string) (*runtime.CaseView, error) {
+	var u *runtime.User
+	for _, name := range []string{webtest.Citizen, "李秀兰", webtest.Elder, webtest.Enterprise} {
+		if cand := w.e.User(name); (a.IDNumber != "" && cand.IDNumber == a.IDNumber) || (a.USCC != "" && cand.USCC == a.USCC) {
+			u = cand
+		}
+	}
+	if u == nil {
+		return nil, runtime.Errorf(runtime.ENOTFOUND, "申请人没有账号")
+	}
+	req.Draft = true
+	v, err := w.e.Svc.SubmitCase(ctx, u, req)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range received {
+		if _, err := w.e.Svc.UploadMaterial(ctx, u, v.Number, m, "窗口扫描件.pdf", strings.NewReader(string(webtest.PDF))); err != nil {
+			return nil, err
+		}
+	}
+	return w.e.Svc.SubmitDraft(ctx, u, v.Number, nil, req.Deferred)
+}
+
+func newWorkbench(t testing.TB, withWindow bool) *webtest.Env {
+	return webtest.New(t, func(e *webtest.Env) http.Handler {
+		d := workbench.Deps{Matters: e.Svc, Cases: e.Svc, Tasks: e.Svc, Lookups: e.Svc, Exports: e.Svc, Documents: e.Svc, Plans: e.Plans, Auth: e.Auth}
+		if withWindow {
+			d.Window = window{e}
+		}
+		return workbench.New(d)
+	})
+}
+
+// submit files the sample application of the sole proprietor matter online, as the citizen.
+func submit(t *testing.T, e *webtest.Env, change func(form map[string]any)) string {
+	t.Helper()
+	form := webtest.Sample(t, sole)
+	if change != nil {
+		change(form)
+	}
+	raw, _ := json.Marshal(form)
+	u := e.User(webtest.Citizen)
+	v, err := e.Svc.SubmitCase(ctx, u, runtime.SubmitCase{Matter: sole, Form: raw, Draft: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"premisesProof", "familyRelationProof"} {
+		if _, err := e.Svc.UploadMaterial(ctx, u, v.Number, m, "证明.pdf", strings.NewReader(string(webtest.PDF))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v, err = e.Svc.SubmitDraft(ctx, u, v.Number, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	return v.Number
+}
+
+func taskOf(t *testing.T, e *webtest.Env, who, number string) int64 {
+	t.Helper()
+	tasks, err := e.Svc.ListTasks(ctx, e.User(who), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range tasks {
+		if task.CaseNumber == number {
+			return task.ID
+		}
+	}
+	t.Fatalf("no task of %s for %s", who, number)
+	return 0
+}
+
+// TestAcceptAndApprove takes an online case through the workbench: the clerk's to-do list,
+// pre-review and acceptance with the notices printed, the decider's claim, a return refused
+// without a reason, and the approval.
+func TestAcceptAndApprove(t *testing.T) {
+	e := newWorkbench(t, false)
+	number := submit(t, e, nil)
+
+	e.Get(clerk, "/work/").Expect(t, 200).Contains(t, number, "个体工商户", "受理", "待认领")
+	p := e.Get(clerk, "/work/cases/"+number).Expect(t, 200).Contains(t, "预审通过", `value="accept"`, `value="not-accept"`,
+		"打印材料交接清单", "陈秀芳", "全程留痕", "提交申请", "要求补齐补正")
+	if !strings.Contains(p.Body, "许昌市魏都区陈记烩面馆") {
+		t.Error("the form is not shown")
+	}
+	e.Post(clerk, "/work/cases/"+number+"/pre-review", url.Values{"opinion": {"预审通过，请携带原件"}}).Expect(t, http.StatusSeeOther)
+	e.Post(clerk, "/work/cases/"+number+"/acceptance", url.Values{"decision": {"accept"}, "opinion": {"材料齐全，予以受理"}}).Expect(t, http.StatusSeeOther)
+	p = e.Get(clerk, "/work/cases/"+number+"?msg=accepted").Expect(t, 200).Contains(t, "已受理", "打印受理通知书", "材料齐全，予以受理")
+	pdf := e.Get(clerk, "/work/cases/"+number+"/notices/acceptance-notice").Expect(t, 200)
+	if !strings.HasPrefix(pdf.Body, "%PDF") {
+		t.Fatal("the acceptance notice is not a PDF")
+	}
+	e.Get(clerk, "/work/cases/"+number+"/notices/material-handover-list").Expect(t, 200)
+
+	id := taskOf(t, e, decider, number)
+	e.Get(decider, "/work/").Expect(t, 200).Contains(t, number, `class="due due-`, "决定")
+	e.Post(decider, "/work/tasks/"+itoa(id)+"/claim", nil).Expect(t, http.StatusSeeOther)
+	e.Get(decider, "/work/?mine=1").Expect(t, 200).Contains(t, number, "我已认领")
+	e.Get(decider, "/work/cases/"+number).Expect(t, 200).Contains(t, `value="approve"`, "同意", "不同意", "退回到之前的环节", `<option value="accept">`)
+	e.Post(decider, "/work/tasks/"+itoa(id)+"/return", url.Values{"case": {number}, "to": {"accept"}}).Expect(t, 400).Contains(t, "退回须写明理由")
+	e.Post(decider, "/work/tasks/"+itoa(id)+"/complete", url.Values{"case": {number}, "outcome": {"deny"}}).Expect(t, 400).Contains(t, "不同意时须写明理由")
+	e.Post(decider, "/work/tasks/"+itoa(id)+"/complete", url.Values{"case": {number}, "outcome": {"approve"}, "opinion": {"准予登记"}}).Expect(t, http.StatusSeeOther)
+	v, _ := e.Svc.GetCase(ctx, e.User(decider), number)
+	if v.Status != runtime.StatusCertificated {
+		t.Fatalf("after approval: %s", v.Status)
+	}
+	e.Get(decider, "/work/cases/"+number).Expect(t, 200).Contains(t, "准予许可", "已制证", "准予登记")
+	// Done tasks cannot be claimed again.
+	e.Post(decider, "/work/tasks/"+itoa(id)+"/claim", nil).Expect(t, 409)
+}
+
+func TestNotAcceptAndCorrection(t *testing.T) {
+	e := newWorkbench(t, false)
+	t.Run("不予受理须写明理由", func(t *testing.T) {
+		number := submit(t, e, nil)
+		e.Post(clerk, "/work/cases/"+number+"/acceptance", url.Values{"decision": {"not-accept"}}).Expect(t, 400).Contains(t, "不予受理须写明理由")
+		e.Post(clerk, "/work/cases/"+number+"/acceptance", url.Values{"decision": {"not-accept"}, "opinion": {"经营场所位于禁止经营区域"}}).Expect(t, http.StatusSeeOther)
+		e.Get(clerk, "/work/cases/"+number).Expect(t, 200).Contains(t, "不予受理", "打印不予受理通知书", "经营场所位于禁止经营区域")
+	})
+	t.Run("要求补齐补正", func(t *testing.T) {
+		number := submit(t, e, nil)
+		e.Post(clerk, "/work/cases/"+number+"/correction", url.Values{"materials": {"premisesProof"}}).Expect(t, 400).Contains(t, "请写明需要补正的内容")
+		e.Post(clerk, "/work/cases/"+number+"/correction", url.Values{"materials": {"premisesProof"}, "opinion": {"场所证明不清晰"}}).Expect(t, http.StatusSeeOther)
+		e.Get(clerk, "/work/cases/"+number).Expect(t, 200).Contains(t, "补齐补正", "计时暂停", "打印补齐补正告知书", "场所证明不清晰")
+	})
+}
+
+// TestWindow identifies an applicant by ID number, shows what the registers know, and starts a
+// case at the window with the form prefilled from the account registers.
+func TestWindow(t *testing.T) {
+	e := newWorkbench(t, true)
+	zhang := e.User(webtest.Citizen)
+	earlier := submit(t, e, func(f map[string]any) { f["operator"].(map[string]any)["idNumber"] = zhang.IDNumber })
+
+	e.Get(clerk, "/work/window?key=123").Expect(t, 400).Contains(t, "校验位不符")
+	e.Get(clerk, "/work/window?key="+zhang.IDNumber).Expect(t, 200).Contains(t, "人口库信息：张伟", "户籍地址", "电子证照", "历史办件", earlier,
+		"/work/window/apply/"+sole+"?key="+zhang.IDNumber)
+	e.Get(clerk, "/work/window?key="+e.User(webtest.Enterprise).USCC).Expect(t, 200).Contains(t, "法人库信息", "/work/window/apply/food-business-license")
+
+	path := "/work/window/apply/" + sole
+	start := e.Get(clerk, path+"?key="+zhang.IDNumber).Expect(t, 200).Contains(t, "申请人：<strong>张伟</strong>", "已收取并扫描", "电子证照库自动核验")
+	values := start.FormValues(t, "window-form")
+	if values.Get("operator.name") != "张伟" || values.Get("operator.idNumber") != zhang.IDNumber {
+		t.Fatalf("the window form is not prefilled: %v", values)
+	}
+	sample := webtest.Sample(t, sole)
+	sample["operator"] = map[string]any{"name": "张伟", "idNumber": zhang.IDNumber, "mobile": zhang.Mobile, "politicalStatus": "群众", "residence": "河南省许昌市魏都区七一路街道七一东路168号"}
+	filled := webtest.Merge(values, e.FormFor(sole, sample))
+
+	t.Run("行的增删", func(t *testing.T) {
+		p := e.Post(clerk, path, webtest.Merge(filled, url.Values{"_action": {"add:familyMembers"}})).Expect(t, 200)
+		p.Contains(t, `name="familyMembers.2.name"`)
+	})
+	t.Run("未收取的材料显示在清单旁", func(t *testing.T) {
+		p := e.Post(clerk, path, webtest.Merge(filled, url.Values{"_action": {"submit"}})).Expect(t, 400)
+		if !strings.Contains(p.Text("m-premisesProof-error"), "请上传") {
+			t.Fatalf("no problem beside the material\n%s", p.Body)
+		}
+	})
+	filled.Set("_action", "submit")
+	filled["_received"] = []string{"premisesProof", "familyRelationProof"}
+	p := e.Post(clerk, path, filled).Expect(t, http.StatusSeeOther)
+	number, err := webtest.CaseNumber(strings.TrimPrefix(p.Location, "/work"))
+	if err != nil {
+		t.Fatal(p.Location)
+	}
+	e.Get(clerk, "/work/cases/"+number).Expect(t, 200).Contains(t, "窗口受理", "窗口扫描件.pdf").Lacks(t, "预审通过")
+	e.Post(clerk, "/work/cases/"+number+"/acceptance", url.Values{"decision": {"accept"}}).Expect(t, http.StatusSeeOther)
+	e.Get(clerk, "/work/cases/"+number).Expect(t, 200).Contains(t, "打印受理通知书", "打印材料交接清单")
+
+	t.Run("服务尚不支持代申请人提交", func(t *testing.T) {
+		plain := newWorkbench(t, false)
+		values := plain.Get(clerk, path+"?key="+zhang.IDNumber).Expect(t, 200).FormValues(t, "window-form")
+		filled := webtest.Merge(values, plain.FormFor(sole, sample))
+		filled.Set("_action", "submit")
+		plain.Post(clerk, path, filled).Expect(t, 403).Contains(t, "只有申请人账号可以申报")
+	})
+}
+
+func TestMonitor(t *testing.T) {
+	e := newWorkbench(t, false)
+	a := submit(t, e, nil)
+	b := submit(t, e, nil)
+	e.Svc.Accept(ctx, e.User(clerk), b, runtime.TaskAction{Outcome: "accept"})
+	p := e.Get(clerk, "/work/monitor").Expect(t, 200).Contains(t, "智能调度监控", "网上申报", "已提交", "审批中", "个体工商户", a, b, "导出 Excel")
+	if strings.Contains(p.Body, "草稿") {
+		t.Error("drafts are counted")
+	}
+	e.Get(clerk, "/work/monitor?status=in-approval").Expect(t, 200).Contains(t, b, "已筛选，1 件").Lacks(t, `href="/work/cases/`+a+`"`)
+	e.Get(clerk, "/work/monitor?channel=window").Expect(t, 200).Contains(t, "已筛选，0 件")
+	x := e.Get(clerk, "/work/monitor/cases.xlsx?status=submitted").Expect(t, 200)
+	if !strings.HasPrefix(x.Body, "PK") || !strings.Contains(x.Header.Get("Content-Type"), "spreadsheetml") {
+		t.Fatalf("export: %s", x.Header.Get("Content-Type"))
+	}
+	e.Get(clerk, "/work/monitor/statistics.xlsx").Expect(t, 200)
+	e.Get(clerk, "/work/monitor/other.xlsx").Expect(t, 404)
+}
+
+func TestSecurity(t *testing.T) {
+	e := newWorkbench(t, false)
+	number := submit(t, e, func(f map[string]any) { f["businessName"] = `<script>alert(1)</script>许昌市魏都区陈记` })
+	t.Run("申请人和访客不能进入工作台", func(t *testing.T) {
+		e.Get(webtest.Citizen, "/work/").Expect(t, 403)
+		if p := e.Get("", "/work/").Expect(t, http.StatusSeeOther); !strings.HasPrefix(p.Location, "/account/login?next=") {
+			t.Fatal(p.Location)
+		}
+	})
+	t.Run("其他机构看不到办件", func(t *testing.T) {
+		e.Get("xc-health/clerk", "/work/cases/"+number).Expect(t, 404)
+		e.Post("xc-health/clerk", "/work/cases/"+number+"/acceptance", url.Values{"decision": {"accept"}}).Expect(t, 404)
+	})
+	t.Run("没有 CSRF 令牌的提交被拒绝", func(t *testing.T) {
+		id := taskOf(t, e, clerk, number)
+		e.Post(clerk, "/work/tasks/"+itoa(id)+"/claim", url.Values{"_csrf": {""}}).Expect(t, 403)
+	})
+	t.Run("表单中的脚本不会执行", func(t *testing.T) {
+		e.Get(clerk, "/work/cases/"+number).Expect(t, 200).Contains(t, "&lt;script&gt;alert(1)&lt;/script&gt;").Lacks(t, "<script>alert(1)")
+	})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
