@@ -10,6 +10,7 @@ import (
 	"github.com/xuchang-gov/tongban/definitions/cn"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/store"
+	"github.com/xuchang-gov/tongban/runtime/web/account"
 )
 
 func init() {
@@ -99,6 +100,9 @@ func runExport(ctx context.Context, app *App, args []string) int {
 }
 
 func runUser(ctx context.Context, app *App, args []string) int {
+	if len(args) > 0 && args[0] == "passwd" {
+		return runUserPasswd(ctx, app, args[1:])
+	}
 	if len(args) == 0 || args[0] != "add" {
 		fmt.Fprintln(app.Stderr, "用法: tongban user add -name 姓名 -kind person|enterprise|staff [-id-number …] [-uscc …] [-mobile …] [-org 机构编码 -roles clerk,reviewer]")
 		return 2
@@ -140,6 +144,38 @@ func runUser(ctx context.Context, app *App, args []string) int {
 		return 1
 	}
 	fmt.Fprintf(app.Stdout, "已创建用户 %d %s\n访问令牌（只显示这一次）：%s\n", created.ID, created.Name, token)
+	return 0
+}
+
+// runUserPasswd sets a user's password for the web pages (staff and the first administrator
+// have no other way to get one); the password is read from TONGBAN_PASSWORD so that it stays
+// out of the shell history and the process list.
+func runUserPasswd(ctx context.Context, app *App, args []string) int {
+	fs := flag.NewFlagSet("user passwd", flag.ContinueOnError)
+	fs.SetOutput(app.Stderr)
+	var sf storeFlags
+	sf.register(fs)
+	id := fs.Int64("id", 0, "用户编号（tongban user add 打印的编号）")
+	if _, err := parseInterspersed(fs, args); err != nil || *id <= 0 {
+		fmt.Fprintln(app.Stderr, "用法: TONGBAN_PASSWORD=… tongban user passwd -id 用户编号 [-data DIR | -db DSN]")
+		return 2
+	}
+	password := os.Getenv("TONGBAN_PASSWORD")
+	if problem := account.PasswordProblem(password); problem != "" {
+		fmt.Fprintln(app.Stderr, "tongban user passwd: 密码不符合要求：", problem)
+		return 1
+	}
+	db, err := sf.openDB(ctx, app)
+	if err != nil {
+		fmt.Fprintln(app.Stderr, "tongban user passwd: 无法打开数据库：", err)
+		return 1
+	}
+	defer db.Close()
+	if err := db.SetPassword(ctx, *id, password); err != nil {
+		fmt.Fprintln(app.Stderr, "tongban user passwd:", runtime.ErrorMessage(err))
+		return 1
+	}
+	fmt.Fprintf(app.Stdout, "已设置用户 %d 的登录密码\n", *id)
 	return 0
 }
 

@@ -83,8 +83,18 @@ func TestUserAdd(t *testing.T) {
 	if code, _, errOut = run(t, ".", "user", "add", "-data", data, "-name", "赵敏", "-id-number", "411002198503140214"); code != 1 || !strings.Contains(errOut, "身份证号") {
 		t.Fatalf("an invalid ID number: exit %d %s", code, errOut)
 	}
-	if code, _, _ = run(t, ".", "user", "add", "-data", data, "-name", "审核员", "-kind", "staff", "-org", "wd-amr", "-roles", "reviewer,decider"); code != 0 {
+	code, out, _ = run(t, ".", "user", "add", "-data", data, "-name", "审核员", "-kind", "staff", "-org", "wd-amr", "-roles", "reviewer,decider")
+	if code != 0 {
 		t.Fatalf("staff: exit %d", code)
+	}
+	id := regexp.MustCompile(`已创建用户 (\d+)`).FindStringSubmatch(out)[1]
+	t.Setenv("TONGBAN_PASSWORD", "short")
+	if code, _, errOut = run(t, ".", "user", "passwd", "-data", data, "-id", id); code != 1 || !strings.Contains(errOut, "密码不符合要求") {
+		t.Fatalf("a weak password: exit %d %s", code, errOut)
+	}
+	t.Setenv("TONGBAN_PASSWORD", "Xuchang-2026!window")
+	if code, out, errOut = run(t, ".", "user", "passwd", "-data", data, "-id", id); code != 0 {
+		t.Fatalf("passwd: exit %d %s%s", code, out, errOut)
 	}
 }
 

@@ -18,7 +18,11 @@ import (
 	"github.com/xuchang-gov/tongban/examples"
 	"github.com/xuchang-gov/tongban/runtime/httpapi"
 	"github.com/xuchang-gov/tongban/runtime/service"
+	"github.com/xuchang-gov/tongban/runtime/store"
 	"github.com/xuchang-gov/tongban/runtime/web"
+	"github.com/xuchang-gov/tongban/runtime/web/account"
+	"github.com/xuchang-gov/tongban/runtime/web/portal"
+	"github.com/xuchang-gov/tongban/runtime/web/workbench"
 )
 
 func init() {
@@ -88,7 +92,7 @@ func runServe(ctx context.Context, app *App, args []string) int {
 		go deliverer(db, reg, public, app.logger()).Run(ctx)
 		inbound = callbacks(svc, bundle, getenv, app.logger())
 	}
-	srv := &http.Server{Handler: serverHandler(svc, app.logger(), inbound), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: serverHandler(svc, db, app.logger(), inbound), ReadHeaderTimeout: 10 * time.Second}
 	go svc.RunTimers(ctx, 30*time.Second)
 	fmt.Fprintf(app.Stdout, "tongban 已启动：http://%s/api/v1/openapi.json\n", displayAddr(ln.Addr()))
 	errc := make(chan error, 1)
@@ -107,14 +111,26 @@ func runServe(ctx context.Context, app *App, args []string) int {
 	return 0
 }
 
-// serverHandler is everything the server answers: the JSON API, the public pages and the
-// callbacks of outside systems.
-func serverHandler(svc *service.Service, logger *slog.Logger, inbound http.Handler) http.Handler {
+// serverHandler is everything the server answers: the JSON API (bearer tokens), the callbacks
+// of outside systems, resumable uploads, and the pages people use in a browser (portal,
+// workbench, accounts; sessions and CSRF) with the public verification page.
+func serverHandler(svc *service.Service, db *store.DB, logger *slog.Logger, inbound http.Handler) http.Handler {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	acc := account.New(db, account.Options{Logger: logger})
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/callbacks/", inbound)
 	mux.Handle("/api/v1/uploads/", resumableUploads(svc, logger))
-	mux.Handle("/", httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc, Documents: svc, Lookups: svc, Outbox: svc, Files: svc, Logger: logger}))
+	mux.Handle("/api/", httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc,
+		Documents: svc, Lookups: svc, Outbox: svc, Files: svc, Logger: logger}))
 	mux.Handle("/verify/", web.VerifyHandler(svc))
+	mux.Handle("/account/", acc)
+	mux.Handle("/admin/", acc)
+	mux.Handle("/work/", acc.Middleware(workbench.New(workbench.Deps{Matters: svc, Cases: svc, Tasks: svc, Lookups: svc,
+		Exports: svc, Documents: svc, Plans: svc, Auth: acc, Logger: logger})))
+	mux.Handle("/", acc.Middleware(portal.New(portal.Deps{Matters: svc, Cases: svc, Documents: svc, Certificates: svc,
+		Lookups: svc, Plans: svc, Auth: acc, Logger: logger})))
 	return mux
 }
 

@@ -68,7 +68,7 @@ func TestDepartmentSystemRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(serverHandler(svc, nil, callbacks(svc, b, getenv, nil)))
+	srv := httptest.NewServer(serverHandler(svc, db, nil, callbacks(svc, b, getenv, nil)))
 	defer srv.Close()
 	d := deliverer(db, reg, srv.URL, nil)
 	go d.Run(ctx)

@@ -30,6 +30,7 @@ import (
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/blob"
 	"github.com/xuchang-gov/tongban/runtime/service"
+	"github.com/xuchang-gov/tongban/runtime/store"
 	"github.com/xuchang-gov/tongban/runtime/store/storetest"
 )
 
@@ -222,7 +223,7 @@ func TestResumableUploadCleanup(t *testing.T) {
 		io.Copy(f, g.from(0))
 		f.Close()
 		partial := e.mustCreate(owner, g.size, meta)
-		restarted := httptest.NewServer(serverHandler(e.svc, nil, http.NotFoundHandler()))
+		restarted := httptest.NewServer(serverHandler(e.svc, e.db, nil, http.NotFoundHandler()))
 		defer restarted.Close()
 		if status, _ := e.offset(owner, restarted.URL+uploadsPath+id(url)); status != 404 {
 			t.Fatalf("complete, unattached upload after a restart: HEAD %d", status)
@@ -304,6 +305,7 @@ func (e *tusEnv) uploadInterrupted(token, number string, g genFile, cuts int) up
 type tusEnv struct {
 	t     testing.TB
 	svc   *service.Service
+	db    *store.DB
 	srv   *httptest.Server
 	data  string
 	creds []service.Credential
@@ -317,7 +319,8 @@ func newTusEnv(t testing.TB) *tusEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(storetest.OpenSQLite(t), blobs, nil)
+	db := storetest.OpenSQLite(t)
+	svc := service.New(db, blobs, nil)
 	if _, problems, err := svc.Import(ctx, bundleWithLargeMaterial(t), true); err != nil || len(problems) > 0 {
 		t.Fatal(err, problems)
 	}
@@ -325,9 +328,9 @@ func newTusEnv(t testing.TB) *tusEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(serverHandler(svc, nil, http.NotFoundHandler()))
+	srv := httptest.NewServer(serverHandler(svc, db, nil, http.NotFoundHandler()))
 	t.Cleanup(srv.Close)
-	return &tusEnv{t: t, svc: svc, srv: srv, data: data, creds: creds}
+	return &tusEnv{t: t, svc: svc, db: db, srv: srv, data: data, creds: creds}
 }
 
 // bundleWithLargeMaterial is the examples with tusBig allowed up to 4096 MB.

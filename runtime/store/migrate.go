@@ -80,6 +80,65 @@ var migrations = []migration{
 		)`,
 	)},
 	{6, "fee payment", execSQL(`ALTER TABLE cases ADD COLUMN fee_paid_at {{time}}`)},
+	{7, "accounts: passwords, sessions, lockout, reset codes, account events", func(tx *Tx) error {
+		err := execSQL(
+			`CREATE TABLE passwords (
+				user_id {{bigint}} PRIMARY KEY REFERENCES users (id),
+				hash TEXT NOT NULL,
+				updated_at {{time}} NOT NULL
+			)`,
+			`CREATE TABLE sessions (
+				id_hash TEXT PRIMARY KEY,
+				user_id {{bigint}} NOT NULL REFERENCES users (id),
+				ip TEXT NOT NULL DEFAULT '',
+				created_at {{time}} NOT NULL,
+				last_seen_at {{time}} NOT NULL,
+				expires_at {{time}} NOT NULL
+			)`,
+			`CREATE INDEX sessions_by_user ON sessions (user_id)`,
+			`CREATE INDEX sessions_by_expiry ON sessions (expires_at)`,
+			`CREATE TABLE login_failures (
+				subject TEXT PRIMARY KEY,
+				failures INTEGER NOT NULL,
+				window_start {{time}} NOT NULL,
+				locked_until {{time}}
+			)`,
+			`CREATE TABLE reset_codes (
+				user_id {{bigint}} PRIMARY KEY REFERENCES users (id),
+				code_hash TEXT NOT NULL,
+				tries INTEGER NOT NULL DEFAULT 0,
+				created_at {{time}} NOT NULL,
+				expires_at {{time}} NOT NULL
+			)`,
+			`CREATE TABLE account_events (
+				id {{id}},
+				at {{time}} NOT NULL,
+				type TEXT NOT NULL,
+				user_id {{bigint}} REFERENCES users (id),
+				actor_id {{bigint}} REFERENCES users (id),
+				login TEXT NOT NULL DEFAULT '',
+				ip TEXT NOT NULL DEFAULT '',
+				detail TEXT NOT NULL DEFAULT ''
+			)`,
+			`CREATE INDEX account_events_by_user ON account_events (user_id, id)`,
+			`CREATE INDEX account_events_by_type ON account_events (type, id)`,
+			`CREATE INDEX users_mobile ON users (mobile)`,
+		)(tx)
+		if err != nil {
+			return err
+		}
+		return perDialect(
+			[]string{
+				`CREATE TRIGGER account_events_no_update BEFORE UPDATE ON account_events
+				 BEGIN SELECT RAISE(ABORT, 'account events are append-only'); END`,
+				`CREATE TRIGGER account_events_no_delete BEFORE DELETE ON account_events
+				 BEGIN SELECT RAISE(ABORT, 'account events are append-only'); END`,
+			},
+			[]string{
+				`CREATE TRIGGER account_events_append_only BEFORE UPDATE OR DELETE ON account_events
+				 FOR EACH ROW EXECUTE FUNCTION tongban_refuse_change('account events are append-only')`,
+			})(tx)
+	}},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.

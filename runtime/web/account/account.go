@@ -1,0 +1,243 @@
+// Package account serves the accounts of tongban's websites, server-rendered in Chinese and
+// working without JavaScript: registration of citizens and of enterprises by their legal
+// representative, sign-in and sign-out, password reset by an SMS code, password change, and
+// the administrators' pages for users, their roles and the account audit log. Its Middleware
+// tells every page of the portal and the workbench who is signed in and which CSRF token their
+// forms must carry.
+//
+// Credentials, sessions, lockout counters, reset codes and the audit log are kept by
+// runtime/store; this package decides the policy: who may register, how strong a password must
+// be, what is recorded and what each page says.
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/store"
+)
+
+// Options configure the accounts.
+type Options struct {
+	// Secure says the site is served over TLS: cookies are then marked Secure and carry the
+	// __Host- prefix, which also keeps other subdomains from setting them.
+	Secure bool
+	// Now is the clock the pages tell time left by; nil is the store's clock (db.Now), which
+	// is what the session and lockout timeouts are kept by. Tests replace db.Now.
+	Now func() time.Time
+	// SMS sends a text to a mobile number. nil queues it on the outbox for the SMS gateway
+	// connector (topic connector.push.sms-gateway, payload {"mobile", "content"}).
+	SMS func(ctx context.Context, mobile, text string) error
+	// ClientIP gives the address a request comes from, for the per-address lockout and the
+	// audit log. nil takes the host of r.RemoteAddr; behind a reverse proxy, give a function
+	// that reads the proxy's header — and only trusts it from the proxy.
+	ClientIP func(r *http.Request) string
+	// Orgs lists the orgs and their workflow roles, which the roles page offers and checks.
+	// nil accepts any well-formed org code and role names.
+	Orgs func() []definitions.OrgUnit
+	// Verify checks a registration against the population or legal-person database before
+	// the account is created. An *runtime.Error with Fields puts its messages beside the
+	// fields (pointers /name, /idNumber, /uscc, /legalName, /legalIdNumber, /mobile). nil
+	// accepts every registration whose numbers pass their checksums.
+	Verify func(ctx context.Context, reg Registration) error
+	// Logger receives internal errors, which pages show only as a generic message. nil is
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// Registration is what someone registering has told us, for Options.Verify.
+type Registration struct {
+	Kind string // "person" or "enterprise"
+	// Name is the person's real name or the enterprise's name.
+	Name string
+	// IDNumber is the person's ID number; for an enterprise, its legal representative's.
+	IDNumber string
+	USCC     string
+	// LegalName is the legal representative's name (enterprises only).
+	LegalName string
+	Mobile    string
+}
+
+// Accounts is the accounts' HTTP side: the pages (ServeHTTP), the Middleware, and what other
+// pages ask of it (User, CSRFToken, CheckCSRF). It is safe for concurrent use.
+type Accounts struct {
+	db     *store.DB
+	opts   Options
+	mux    *http.ServeMux
+	origin *http.CrossOriginProtection
+
+	sessionCookie, csrfCookie string
+}
+
+// New returns the accounts on a store.
+func New(db *store.DB, opts Options) *Accounts {
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return db.Now() }
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.ClientIP == nil {
+		opts.ClientIP = remoteHost
+	}
+	a := &Accounts{db: db, opts: opts, origin: http.NewCrossOriginProtection(),
+		sessionCookie: "tb_session", csrfCookie: "tb_csrf"}
+	if opts.Secure {
+		a.sessionCookie, a.csrfCookie = "__Host-tb_session", "__Host-tb_csrf"
+	}
+	a.routes()
+	return a
+}
+
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// ServeHTTP serves the accounts' pages: /account/… for everyone and /admin/… for
+// administrators, and the stylesheet under /account/static/. Requests that did not come
+// through Middleware go through it here.
+func (a *Accounts) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if stateOf(r) == nil {
+		a.Middleware(a.mux).ServeHTTP(w, r)
+		return
+	}
+	a.mux.ServeHTTP(w, r)
+}
+
+// state is what Middleware learns about a request.
+type state struct {
+	user      *runtime.User
+	sessionID string // the session cookie's value when it names a live session
+	secret    string // what the CSRF token derives from: the session ID, or the visitor cookie
+}
+
+type stateKey struct{}
+
+func stateOf(r *http.Request) *state {
+	s, _ := r.Context().Value(stateKey{}).(*state)
+	return s
+}
+
+// Middleware finds the signed-in user from the session cookie and puts them in the request's
+// context, for User. A visitor who is not signed in gets a random cookie that their forms'
+// CSRF token derives from, so that the sign-in and registration forms are protected too. An
+// expired session's cookie is removed. It checks no CSRF token itself: every handler of a
+// POST calls CheckCSRF, once it has parsed the form within its own size limit.
+func (a *Accounts) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if stateOf(r) != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		st := &state{}
+		if c, err := r.Cookie(a.sessionCookie); err == nil && c.Value != "" {
+			u, err := a.db.SessionUser(r.Context(), c.Value)
+			switch runtime.ErrorCode(err) {
+			case "":
+				st.user, st.sessionID, st.secret = u, c.Value, c.Value
+			case runtime.EUNAUTHORIZED:
+				a.clearCookie(w, a.sessionCookie)
+			default:
+				a.fail(w, r, err)
+				return
+			}
+		}
+		if st.secret == "" {
+			if c, err := r.Cookie(a.csrfCookie); err == nil && len(c.Value) == 43 {
+				st.secret = c.Value
+			} else {
+				st.secret = randomToken()
+				http.SetCookie(w, a.cookie(a.csrfCookie, st.secret))
+			}
+		}
+		w.Header().Add("Vary", "Cookie")
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
+	})
+}
+
+// User returns the signed-in user of a request that came through Middleware, or nil.
+func (a *Accounts) User(r *http.Request) *runtime.User {
+	if st := stateOf(r); st != nil {
+		return st.user
+	}
+	return nil
+}
+
+// RequireUser serves next to signed-in users and sends everyone else to the sign-in page,
+// which brings them back afterwards.
+func (a *Accounts) RequireUser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.User(r) == nil {
+			http.Redirect(w, r, loginURL(r), http.StatusSeeOther)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// RequireRole serves next to signed-in users holding one of roles; other users get a 403
+// page, visitors the sign-in page.
+func (a *Accounts) RequireRole(next http.Handler, roles ...runtime.Role) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u := a.User(r)
+		switch {
+		case u == nil:
+			http.Redirect(w, r, loginURL(r), http.StatusSeeOther)
+		case !hasRole(u, roles...):
+			a.fail(w, r, runtime.Errorf(runtime.EFORBIDDEN, "您没有访问此页面的权限"))
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+func hasRole(u *runtime.User, roles ...runtime.Role) bool {
+	for _, r := range roles {
+		if slices.Contains(u.Roles, r) {
+			return true
+		}
+	}
+	return false
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// cookie is a cookie of the accounts: for the whole site, out of scripts' reach, not sent on
+// cross-site subrequests or posts, Secure over TLS, and without Expires, so that the browser
+// forgets it when it closes; the server's own timeouts end the session otherwise.
+func (a *Accounts) cookie(name, value string) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: a.opts.Secure, SameSite: http.SameSiteLaxMode}
+}
+
+func (a *Accounts) clearCookie(w http.ResponseWriter, name string) {
+	c := a.cookie(name, "")
+	c.MaxAge = -1
+	http.SetCookie(w, c)
+}
+
+// sms sends a text through Options.SMS or the outbox.
+func (a *Accounts) sms(ctx context.Context, mobile, text string) error {
+	if a.opts.SMS != nil {
+		return a.opts.SMS(ctx, mobile, text)
+	}
+	payload, _ := json.Marshal(map[string]string{"mobile": mobile, "content": text})
+	_, err := a.db.Enqueue(ctx, store.OutboxMessage{Topic: "connector.push.sms-gateway", Payload: payload})
+	return err
+}

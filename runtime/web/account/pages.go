@@ -1,0 +1,683 @@
+package account
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/store"
+)
+
+// maxFormBytes bounds a posted account form: a few short fields.
+const maxFormBytes = 64 << 10
+
+func (a *Accounts) routes() {
+	m := http.NewServeMux()
+	m.Handle("GET /account/static/", static())
+	m.HandleFunc("GET /account/{$}", a.signedIn(a.home))
+	m.HandleFunc("GET /account/register", a.registerForm)
+	m.HandleFunc("POST /account/register", a.posted(a.register))
+	m.HandleFunc("GET /account/login", a.loginForm)
+	m.HandleFunc("POST /account/login", a.posted(a.login))
+	m.HandleFunc("POST /account/logout", a.posted(a.logout))
+	m.HandleFunc("GET /account/reset", a.resetForm)
+	m.HandleFunc("POST /account/reset", a.posted(a.reset))
+	m.HandleFunc("GET /account/password", a.signedIn(a.passwordForm))
+	m.HandleFunc("POST /account/password", a.posted(a.signedIn(a.changePassword)))
+	a.adminRoutes(m)
+	notFound := func(w http.ResponseWriter, r *http.Request) {
+		a.fail(w, r, runtime.Errorf(runtime.ENOTFOUND, "页面不存在"))
+	}
+	m.HandleFunc("/account/", notFound)
+	m.HandleFunc("/admin/", notFound)
+	a.mux = m
+}
+
+// posted parses a posted form within maxFormBytes and refuses it with a 403 page unless it
+// carries the session's CSRF token.
+func (a *Accounts) posted(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if err := r.ParseForm(); err != nil {
+			a.fail(w, r, runtime.Errorf(runtime.EINVALID, "提交的内容无法识别"))
+			return
+		}
+		if err := a.CheckCSRF(r); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		h(w, r)
+	}
+}
+
+// signedIn runs h for a signed-in user and sends visitors to sign in first.
+func (a *Accounts) signedIn(h func(w http.ResponseWriter, r *http.Request, u *runtime.User)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u := a.User(r)
+		if u == nil {
+			http.Redirect(w, r, loginURL(r), http.StatusSeeOther)
+			return
+		}
+		h(w, r, u)
+	}
+}
+
+// notices are the messages a page shows after a redirect, chosen by its msg parameter.
+var notices = map[string]string{
+	"registered":       "注册成功，已为您登录。",
+	"password-changed": "密码已修改，您在其他设备上的登录已全部退出。",
+	"signed-out":       "您已安全退出。",
+	"reset":            "密码已重置，请使用新密码登录。",
+	"disabled":         "账户已停用，该用户的登录已全部退出。",
+	"enabled":          "账户已启用。",
+	"roles":            "角色已保存。",
+}
+
+func notice(r *http.Request) string { return notices[r.URL.Query().Get("msg")] }
+
+// timeLeft says in whole minutes, rounded up, how long until t.
+func (a *Accounts) timeLeft(t time.Time) string {
+	return fmt.Sprintf("%d 分钟", max(1, int(math.Ceil(t.Sub(a.opts.Now()).Minutes()))))
+}
+
+// accountKind is the kind of account a form names: person unless enterprise or staff.
+func accountKind(s string) string {
+	if s == "enterprise" || s == "staff" {
+		return s
+	}
+	return "person"
+}
+
+type kindOption struct {
+	Value, Label string
+	Checked      bool
+}
+
+func kindOptions(kind string, kinds ...string) []kindOption {
+	out := make([]kindOption, len(kinds))
+	for i, k := range kinds {
+		out[i] = kindOption{Value: k, Label: kindNames[k], Checked: k == kind}
+	}
+	return out
+}
+
+func (a *Accounts) home(w http.ResponseWriter, r *http.Request, u *runtime.User) {
+	a.render(w, r, http.StatusOK, "home", view{Title: "我的账户", Notice: notice(r), Data: u})
+}
+
+// Registration.
+
+var (
+	passwordField  = field{Name: "password", Label: "设置密码", Type: "password", Autocomplete: "new-password", MaxLength: MaxPasswordLength, Help: PasswordHelp}
+	password2Field = field{Name: "password2", Label: "确认密码", Type: "password", Autocomplete: "new-password", MaxLength: MaxPasswordLength}
+	mobileField    = field{Name: "mobile", Label: "手机号码", Type: "tel", InputMode: "numeric", Autocomplete: "tel", MaxLength: 11, Help: "用于登录和接收找回密码的验证码"}
+
+	personFields = []field{
+		{Name: "name", Label: "真实姓名", Autocomplete: "name", MaxLength: 50},
+		{Name: "idNumber", Label: "身份证号", Autocomplete: "username", MaxLength: 18, Help: "18 位居民身份证号码，末位可能是 X"},
+		mobileField, passwordField, password2Field,
+	}
+	enterpriseFields = []field{
+		{Name: "name", Label: "企业名称", Autocomplete: "organization", MaxLength: 100, Help: "与营业执照上的名称一致"},
+		{Name: "uscc", Label: "统一社会信用代码", Autocomplete: "username", MaxLength: 18, Help: "营业执照上的 18 位代码"},
+		{Name: "legalName", Label: "法定代表人姓名", MaxLength: 50},
+		{Name: "legalIdNumber", Label: "法定代表人身份证号", MaxLength: 18},
+		{Name: "mobile", Label: "法定代表人手机号码", Type: "tel", InputMode: "numeric", Autocomplete: "tel", MaxLength: 11, Help: mobileField.Help},
+		passwordField, password2Field,
+	}
+)
+
+type registerData struct {
+	Kind   string
+	Fields []fieldView
+}
+
+func (a *Accounts) showRegister(w http.ResponseWriter, r *http.Request, status int, kind string, f *form, problem string) {
+	fields := personFields
+	if kind == "enterprise" {
+		fields = enterpriseFields
+	}
+	title := map[string]string{"person": "个人注册", "enterprise": "法人注册"}[kind]
+	a.render(w, r, status, "register", view{Title: title, Problem: problem, Data: registerData{Kind: kind, Fields: f.view(fields...)}})
+}
+
+func (a *Accounts) registerForm(w http.ResponseWriter, r *http.Request) {
+	kind := "person"
+	if r.URL.Query().Get("kind") == "enterprise" {
+		kind = "enterprise"
+	}
+	a.showRegister(w, r, http.StatusOK, kind, newForm(), "")
+}
+
+// register creates a citizen's account, or activates an enterprise's by its legal
+// representative, and signs them in.
+func (a *Accounts) register(w http.ResponseWriter, r *http.Request) {
+	kind := "person"
+	fields := personFields
+	if r.PostFormValue("kind") == "enterprise" {
+		kind, fields = "enterprise", enterpriseFields
+	}
+	f := newForm()
+	f.read(r, fields...)
+	for _, name := range []string{"idNumber", "uscc", "legalIdNumber"} {
+		if v, ok := f.values[name]; ok {
+			f.values[name] = strings.ToUpper(v)
+		}
+	}
+	reg := Registration{Kind: kind, Name: f.get("name"), Mobile: f.get("mobile")}
+	if kind == "person" {
+		reg.IDNumber = f.get("idNumber")
+		f.check("name", personNameProblem(reg.Name))
+		f.check("idNumber", idNumberProblem(reg.IDNumber))
+	} else {
+		reg.USCC, reg.LegalName, reg.IDNumber = f.get("uscc"), f.get("legalName"), f.get("legalIdNumber")
+		f.check("name", orgNameProblem(reg.Name))
+		f.check("uscc", usccProblem(reg.USCC))
+		if reg.LegalName == "" {
+			f.check("legalName", "请填写法定代表人姓名")
+		}
+		f.check("legalName", personNameProblem(reg.LegalName))
+		f.check("legalIdNumber", idNumberProblem(reg.IDNumber))
+	}
+	f.check("mobile", mobileProblem(reg.Mobile))
+	password := f.get("password")
+	f.check("password", PasswordProblem(password, reg.IDNumber, reg.USCC, reg.Mobile))
+	if f.get("password2") != password {
+		f.check("password2", "两次输入的密码不一致")
+	}
+	if !f.ok() {
+		a.showRegister(w, r, http.StatusBadRequest, kind, f, "请修改标出的问题后再提交")
+		return
+	}
+	ctx := r.Context()
+	if a.opts.Verify != nil {
+		if err := a.opts.Verify(ctx, reg); err != nil {
+			a.formFailed(w, r, err, f, func(status int, problem string) { a.showRegister(w, r, status, kind, f, problem) })
+			return
+		}
+	}
+	u, err := a.db.RegisterAccount(ctx, runtime.User{Name: reg.Name, Kind: kind, IDNumber: reg.IDNumber, USCC: reg.USCC, Mobile: reg.Mobile}, password)
+	if err != nil {
+		a.formFailed(w, r, err, f, func(status int, problem string) { a.showRegister(w, r, status, kind, f, problem) })
+		return
+	}
+	detail := ""
+	if kind == "enterprise" {
+		detail = fmt.Sprintf("法定代表人 %s（%s）激活", reg.LegalName, mask(reg.IDNumber))
+	}
+	ip := a.opts.ClientIP(r)
+	if err := a.db.RecordAccountEvent(ctx, store.AccountEvent{Type: EventRegister, UserID: u.ID, IP: ip, Detail: detail}); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := a.signIn(w, r, u, ""); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/account/?msg=registered", http.StatusSeeOther)
+}
+
+// formFailed shows a form again with a domain error's messages beside its fields, or the
+// error page for errors that are not about the form.
+func (a *Accounts) formFailed(w http.ResponseWriter, r *http.Request, err error, f *form, show func(status int, problem string)) {
+	switch code := runtime.ErrorCode(err); code {
+	case runtime.EINVALID, runtime.ECONFLICT:
+		problem := f.absorb(err)
+		if problem == "" {
+			problem = "请修改标出的问题后再提交"
+		}
+		show(statusOf(code), problem)
+	default:
+		a.fail(w, r, err)
+	}
+}
+
+// Sign-in and sign-out.
+
+var loginFields = []field{
+	{Name: "login", Label: "证件号码或手机号码", Autocomplete: "username", MaxLength: 18,
+		Help: "个人和工作人员填写身份证号，法人填写统一社会信用代码，也可填写登记的手机号码"},
+	{Name: "password", Label: "密码", Type: "password", Autocomplete: "current-password", MaxLength: MaxPasswordLength},
+}
+
+type loginData struct {
+	Kinds  []kindOption
+	Fields []fieldView
+	Next   string
+}
+
+func (a *Accounts) showLogin(w http.ResponseWriter, r *http.Request, status int, kind, next string, f *form, problem string) {
+	a.render(w, r, status, "login", view{Title: "登录", Notice: notice(r), Problem: problem, Data: loginData{
+		Kinds: kindOptions(kind, "person", "enterprise", "staff"), Fields: f.view(loginFields...), Next: next}})
+}
+
+func (a *Accounts) loginForm(w http.ResponseWriter, r *http.Request) {
+	a.showLogin(w, r, http.StatusOK, accountKind(r.URL.Query().Get("kind")), localPath(r.URL.Query().Get("next")), newForm(), "")
+}
+
+// loginProblem says what is wrong with a sign-in name, or "": no account has one longer than
+// an ID number, so longer ones are refused before they reach the lockout counters.
+func loginProblem(login string) string {
+	switch {
+	case login == "":
+		return "请填写证件号码或手机号码"
+	case utf8.RuneCountInString(login) > 18:
+		return "证件号码或手机号码不正确"
+	}
+	return ""
+}
+
+// login signs a user in with their ID number, credit code or mobile number and password.
+//
+// The client address and the account are each locked out for store.LockoutPeriod after
+// store.MaxLoginFailures failures; a name that matches no account is counted under that name,
+// and costs the same password hash, so that neither the answer nor its timing tells whether
+// an account exists.
+func (a *Accounts) login(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	kind, next := accountKind(r.PostFormValue("kind")), localPath(r.PostFormValue("next"))
+	f := newForm()
+	f.read(r, loginFields...)
+	show := func(status int, problem string) { a.showLogin(w, r, status, kind, next, f, problem) }
+	f.check("login", loginProblem(f.get("login")))
+	if f.get("password") == "" {
+		f.check("password", "请输入密码")
+	}
+	if !f.ok() {
+		show(http.StatusBadRequest, "")
+		return
+	}
+	ip := a.opts.ClientIP(r)
+	ipSubject := store.IPSubject(ip)
+	if until, err := a.db.Locked(ctx, ipSubject); err != nil {
+		a.fail(w, r, err)
+		return
+	} else if !until.IsZero() {
+		show(http.StatusTooManyRequests, "您所在网络的登录失败次数过多，请 "+a.timeLeft(until)+"后再试")
+		return
+	}
+	login := store.NormalizeLogin(f.get("login"))
+	u, err := a.db.FindAccount(ctx, kind, login)
+	switch runtime.ErrorCode(err) {
+	case "":
+	case runtime.ENOTFOUND:
+		u = nil
+	case runtime.ECONFLICT:
+		f.check("login", runtime.ErrorMessage(err))
+		show(http.StatusConflict, "")
+		return
+	default:
+		a.fail(w, r, err)
+		return
+	}
+	var userID int64
+	subject := "login:" + kind + ":" + login
+	if u != nil {
+		userID, subject = u.ID, store.UserSubject(u.ID)
+	}
+	if until, err := a.db.Locked(ctx, subject); err != nil {
+		a.fail(w, r, err)
+		return
+	} else if !until.IsZero() {
+		show(http.StatusTooManyRequests, "登录失败次数过多，账户已锁定，请 "+a.timeLeft(until)+"后再试，或通过“忘记密码”重置密码")
+		return
+	}
+	err = a.db.CheckPassword(ctx, userID, f.get("password"))
+	if runtime.ErrorCode(err) == runtime.EUNAUTHORIZED {
+		accountUntil, ipUntil, err := a.recordFailure(r, kind, login, userID, subject, ipSubject)
+		switch {
+		case err != nil:
+			a.fail(w, r, err)
+		case !accountUntil.IsZero():
+			show(http.StatusTooManyRequests, "登录失败次数过多，账户已锁定，请 "+a.timeLeft(accountUntil)+"后再试，或通过“忘记密码”重置密码")
+		case !ipUntil.IsZero():
+			show(http.StatusTooManyRequests, "您所在网络的登录失败次数过多，请 "+a.timeLeft(ipUntil)+"后再试")
+		default:
+			show(http.StatusUnauthorized, "账户或密码错误")
+		}
+		return
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if u.Disabled {
+		if err := a.db.RecordAccountEvent(ctx, store.AccountEvent{Type: EventSignInRefused, UserID: u.ID, IP: ip}); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		show(http.StatusForbidden, "该账户已停用，请联系系统管理员")
+		return
+	}
+	if err := a.signIn(w, r, u, subject); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// recordFailure counts a failed sign-in against the account (or the unknown name) and the
+// client address, records it, and records the lockouts it starts.
+func (a *Accounts) recordFailure(r *http.Request, kind, login string, userID int64, subject, ipSubject string) (accountUntil, ipUntil time.Time, err error) {
+	ip := a.opts.ClientIP(r)
+	typed := ""
+	if userID == 0 {
+		typed = kindNames[kind] + " " + mask(login)
+	}
+	err = a.db.WithTx(r.Context(), func(tx *store.Tx) (err error) {
+		if accountUntil, err = tx.RecordLoginFailure(subject); err != nil {
+			return err
+		}
+		if ipUntil, err = tx.RecordLoginFailure(ipSubject); err != nil {
+			return err
+		}
+		if err := tx.RecordAccountEvent(store.AccountEvent{Type: EventSignInFailed, UserID: userID, Login: typed, IP: ip}); err != nil {
+			return err
+		}
+		if !accountUntil.IsZero() {
+			err := tx.RecordAccountEvent(store.AccountEvent{Type: EventLocked, UserID: userID, Login: typed, IP: ip,
+				Detail: fmt.Sprintf("连续登录失败 %d 次，账户锁定至 %s", store.MaxLoginFailures, accountUntil.In(china).Format("15:04:05"))})
+			if err != nil {
+				return err
+			}
+		}
+		if !ipUntil.IsZero() {
+			return tx.RecordAccountEvent(store.AccountEvent{Type: EventLocked, IP: ip,
+				Detail: fmt.Sprintf("网络地址 %s 登录失败 %d 次，锁定至 %s", ip, store.MaxLoginFailures, ipUntil.In(china).Format("15:04:05"))})
+		}
+		return nil
+	})
+	return accountUntil, ipUntil, err
+}
+
+// signIn starts a new session for u — ending the one the browser had, so that a session ID
+// planted before sign-in is worth nothing after — clears the lockout counter subject, and
+// records the sign-in.
+func (a *Accounts) signIn(w http.ResponseWriter, r *http.Request, u *runtime.User, subject string) error {
+	ctx := r.Context()
+	if st := stateOf(r); st != nil && st.sessionID != "" {
+		if err := a.db.DeleteSession(ctx, st.sessionID); err != nil {
+			return err
+		}
+	}
+	ip := a.opts.ClientIP(r)
+	var s *store.Session
+	err := a.db.WithTx(ctx, func(tx *store.Tx) (err error) {
+		if s, err = tx.CreateSession(u.ID, ip); err != nil {
+			return err
+		}
+		if subject != "" {
+			if err := tx.ResetFailures(subject); err != nil {
+				return err
+			}
+		}
+		return tx.RecordAccountEvent(store.AccountEvent{Type: EventSignIn, UserID: u.ID, IP: ip})
+	})
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, a.cookie(a.sessionCookie, s.ID))
+	return nil
+}
+
+func (a *Accounts) logout(w http.ResponseWriter, r *http.Request) {
+	if st := stateOf(r); st.sessionID != "" {
+		err := a.db.DeleteSession(r.Context(), st.sessionID)
+		if err == nil {
+			err = a.db.RecordAccountEvent(r.Context(), store.AccountEvent{Type: EventSignOut, UserID: st.user.ID, IP: a.opts.ClientIP(r)})
+		}
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+	}
+	a.clearCookie(w, a.sessionCookie)
+	http.Redirect(w, r, "/account/login?msg=signed-out", http.StatusSeeOther)
+}
+
+// Password reset by SMS code.
+
+var (
+	resetLoginField = field{Name: "login", Label: "证件号码或手机号码", Autocomplete: "username", MaxLength: 18,
+		Help: "个人填写身份证号，法人填写统一社会信用代码，也可填写登记的手机号码"}
+	resetFields = []field{
+		{Name: "code", Label: "短信验证码", InputMode: "numeric", Autocomplete: "one-time-code", MaxLength: 6,
+			Help: "发送到账户登记手机号码的 6 位数字"},
+		{Name: "password", Label: "新密码", Type: "password", Autocomplete: "new-password", MaxLength: MaxPasswordLength, Help: PasswordHelp},
+		{Name: "password2", Label: "确认新密码", Type: "password", Autocomplete: "new-password", MaxLength: MaxPasswordLength},
+	}
+)
+
+type resetData struct {
+	Step   string // "request" or "code"
+	Kinds  []kindOption
+	Kind   string
+	Login  string
+	Fields []fieldView
+}
+
+func (a *Accounts) showReset(w http.ResponseWriter, r *http.Request, status int, step, kind string, f *form, notice, problem string) {
+	d := resetData{Step: step, Kind: kind, Kinds: kindOptions(kind, "person", "enterprise", "staff"), Login: f.get("login")}
+	if step == "request" {
+		d.Fields = f.view(resetLoginField)
+	} else {
+		d.Fields = f.view(resetFields...)
+	}
+	a.render(w, r, status, "reset", view{Title: "找回密码", Notice: notice, Problem: problem, Data: d})
+}
+
+func (a *Accounts) resetForm(w http.ResponseWriter, r *http.Request) {
+	a.showReset(w, r, http.StatusOK, "request", accountKind(r.URL.Query().Get("kind")), newForm(), "", "")
+}
+
+// codeSentNotice is shown whether or not the account exists, so that the page does not tell.
+const codeSentNotice = "如果该账户存在并登记了手机号码，验证码已发送到该号码，10 分钟内有效。"
+
+// reset serves both steps: "send" texts a code to the account's mobile number, "reset" sets
+// the new password with it.
+func (a *Accounts) reset(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	kind := accountKind(r.PostFormValue("kind"))
+	f := newForm()
+	f.read(r, resetLoginField)
+	login := store.NormalizeLogin(f.get("login"))
+	if problem := loginProblem(login); problem != "" {
+		f.check("login", problem)
+		a.showReset(w, r, http.StatusBadRequest, "request", kind, f, "", "")
+		return
+	}
+	u, err := a.db.FindAccount(ctx, kind, login)
+	if code := runtime.ErrorCode(err); code == runtime.ECONFLICT {
+		f.check("login", runtime.ErrorMessage(err))
+		a.showReset(w, r, http.StatusConflict, "request", kind, f, "", "")
+		return
+	} else if code != "" && code != runtime.ENOTFOUND {
+		a.fail(w, r, err)
+		return
+	}
+	if r.PostFormValue("step") != "reset" {
+		if u != nil && u.Mobile != "" && !u.Disabled {
+			if err := a.sendResetCode(r, u); err != nil {
+				a.fail(w, r, err)
+				return
+			}
+		}
+		a.showReset(w, r, http.StatusOK, "code", kind, f, codeSentNotice, "")
+		return
+	}
+
+	f.read(r, resetFields...)
+	show := func(status int, problem string) { a.showReset(w, r, status, "code", kind, f, "", problem) }
+	ip := a.opts.ClientIP(r)
+	if until, err := a.db.Locked(ctx, store.IPSubject(ip)); err != nil {
+		a.fail(w, r, err)
+		return
+	} else if !until.IsZero() {
+		show(http.StatusTooManyRequests, "您所在网络的尝试次数过多，请 "+a.timeLeft(until)+"后再试")
+		return
+	}
+	code, password := f.get("code"), f.get("password")
+	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+		f.check("code", "请输入 6 位数字验证码")
+	}
+	if u != nil {
+		f.check("password", PasswordProblem(password, u.IDNumber, u.USCC, u.Mobile))
+	} else {
+		f.check("password", PasswordProblem(password, login))
+	}
+	if f.get("password2") != password {
+		f.check("password2", "两次输入的密码不一致")
+	}
+	if !f.ok() {
+		show(http.StatusBadRequest, "请修改标出的问题后再提交")
+		return
+	}
+	if u == nil || u.Disabled {
+		f.check("code", "验证码无效或已过期，请重新获取")
+		show(http.StatusBadRequest, "")
+		return
+	}
+	err = a.db.UseResetCode(ctx, u.ID, code, password)
+	if runtime.ErrorCode(err) == runtime.EINVALID {
+		// Wrong codes count against the address, so that guessing across accounts is bounded.
+		err2 := a.db.WithTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.RecordLoginFailure(store.IPSubject(ip)); err != nil {
+				return err
+			}
+			return tx.RecordAccountEvent(store.AccountEvent{Type: EventResetFailed, UserID: u.ID, IP: ip})
+		})
+		if err2 != nil {
+			a.fail(w, r, err2)
+			return
+		}
+		f.absorb(err)
+		show(http.StatusBadRequest, "")
+		return
+	}
+	if err == nil {
+		err = a.db.RecordAccountEvent(ctx, store.AccountEvent{Type: EventPasswordReset, UserID: u.ID, IP: ip})
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/account/login?msg=reset&kind="+kind, http.StatusSeeOther)
+}
+
+// sendResetCode makes a reset code and texts it to the user. A code asked for again within
+// store.ResetCodeInterval is not sent, silently: the page says the same either way.
+func (a *Accounts) sendResetCode(r *http.Request, u *runtime.User) error {
+	ctx := r.Context()
+	code, err := a.db.CreateResetCode(ctx, u.ID)
+	if runtime.ErrorCode(err) == runtime.ECONFLICT {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	text := fmt.Sprintf("您正在重置许昌市政务服务网账户的密码，验证码 %s，%d 分钟内有效。如非本人操作，请忽略本短信，切勿将验证码告诉他人。",
+		code, int(store.ResetCodeLifetime/time.Minute))
+	if err := a.sms(ctx, u.Mobile, text); err != nil {
+		return fmt.Errorf("account: send reset code: %w", err)
+	}
+	return a.db.RecordAccountEvent(ctx, store.AccountEvent{Type: EventResetCodeSent, UserID: u.ID, IP: a.opts.ClientIP(r),
+		Detail: "发送至 " + mask(u.Mobile)})
+}
+
+// Password change.
+
+var passwordFields = []field{
+	{Name: "current", Label: "当前密码", Type: "password", Autocomplete: "current-password", MaxLength: MaxPasswordLength},
+	{Name: "password", Label: "新密码", Type: "password", Autocomplete: "new-password", MaxLength: MaxPasswordLength, Help: PasswordHelp},
+	{Name: "password2", Label: "确认新密码", Type: "password", Autocomplete: "new-password", MaxLength: MaxPasswordLength},
+}
+
+func (a *Accounts) showPassword(w http.ResponseWriter, r *http.Request, status int, f *form, problem string) {
+	a.render(w, r, status, "password", view{Title: "修改密码", Problem: problem, Data: f.view(passwordFields...)})
+}
+
+func (a *Accounts) passwordForm(w http.ResponseWriter, r *http.Request, _ *runtime.User) {
+	a.showPassword(w, r, http.StatusOK, newForm(), "")
+}
+
+// changePassword sets a new password after checking the current one. A wrong current password
+// counts as a failed sign-in, so that a borrowed session cannot be used to guess it. Every
+// session of the user ends; this browser gets a new one.
+func (a *Accounts) changePassword(w http.ResponseWriter, r *http.Request, u *runtime.User) {
+	ctx := r.Context()
+	f := newForm()
+	f.read(r, passwordFields...)
+	subject, ip := store.UserSubject(u.ID), a.opts.ClientIP(r)
+	if until, err := a.db.Locked(ctx, subject); err != nil {
+		a.fail(w, r, err)
+		return
+	} else if !until.IsZero() {
+		a.showPassword(w, r, http.StatusTooManyRequests, f, "尝试次数过多，请 "+a.timeLeft(until)+"后再试")
+		return
+	}
+	current, password := f.get("current"), f.get("password")
+	if current == "" {
+		f.check("current", "请输入当前密码")
+	}
+	f.check("password", PasswordProblem(password, u.IDNumber, u.USCC, u.Mobile))
+	if password != "" && password == current {
+		f.check("password", "新密码不能与当前密码相同")
+	}
+	if f.get("password2") != password {
+		f.check("password2", "两次输入的密码不一致")
+	}
+	if !f.ok() {
+		a.showPassword(w, r, http.StatusBadRequest, f, "请修改标出的问题后再提交")
+		return
+	}
+	err := a.db.CheckPassword(ctx, u.ID, current)
+	if runtime.ErrorCode(err) == runtime.EUNAUTHORIZED {
+		var until time.Time
+		err := a.db.WithTx(ctx, func(tx *store.Tx) (err error) {
+			if until, err = tx.RecordLoginFailure(subject); err != nil {
+				return err
+			}
+			return tx.RecordAccountEvent(store.AccountEvent{Type: EventPasswordChangeFailed, UserID: u.ID, IP: ip})
+		})
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		f.check("current", "当前密码不正确")
+		if !until.IsZero() {
+			a.showPassword(w, r, http.StatusTooManyRequests, f, "尝试次数过多，请 "+a.timeLeft(until)+"后再试")
+			return
+		}
+		a.showPassword(w, r, http.StatusBadRequest, f, "")
+		return
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	hash, err := store.HashPassword(ctx, password)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	var s *store.Session
+	err = a.db.WithTx(ctx, func(tx *store.Tx) (err error) {
+		if err := tx.SetPasswordHash(u.ID, hash); err != nil { // ends every session
+			return err
+		}
+		if s, err = tx.CreateSession(u.ID, ip); err != nil {
+			return err
+		}
+		return tx.RecordAccountEvent(store.AccountEvent{Type: EventPasswordChanged, UserID: u.ID, IP: ip})
+	})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, a.cookie(a.sessionCookie, s.ID))
+	http.Redirect(w, r, "/account/?msg=password-changed", http.StatusSeeOther)
+}
