@@ -56,6 +56,7 @@ func runServe(ctx context.Context, app *App, args []string) int {
 	}
 	defer db.Close()
 	if *demo {
+		svc.DemoPasswords = true
 		if err := prepareDemo(ctx, app, svc, app.abs(sf.data)); err != nil {
 			fmt.Fprintln(app.Stderr, "tongban serve: 准备演示数据失败：", err)
 			return 1
@@ -181,7 +182,7 @@ func prepareDemo(ctx context.Context, app *App, svc *service.Service, data strin
 }
 
 func printCredentials(app *App, creds []service.Credential, path string) {
-	fmt.Fprintln(app.Stdout, "演示账号（全部令牌见 "+path+"）：")
+	fmt.Fprintln(app.Stdout, "演示账号（网页登录密码均为 "+service.DemoPassword+"，全部令牌见 "+path+"）：")
 	shown := 0
 	for _, c := range creds {
 		if c.Kind != "staff" || shown < 8 {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/xuchang-gov/tongban/definitions/cn"
@@ -16,8 +17,14 @@ type Credential struct {
 	Roles    []string `json:"roles,omitempty"`
 	IDNumber string   `json:"idNumber,omitempty"`
 	USCC     string   `json:"uscc,omitempty"`
-	Token    string   `json:"token"`
+	Mobile   string   `json:"mobile,omitempty"`
+	// Password signs the user in to the pages (the same for every demo user).
+	Password string `json:"password"`
+	Token    string `json:"token"`
 }
+
+// DemoPassword is the demo users' password for the portal and workbench pages.
+const DemoPassword = "Xuchang-2026!demo"
 
 // SeedDemo creates the demo users — two citizens, an elder past 80, an enterprise, and one staff
 // member for every role of every org — each with a new API token. Users already there are
@@ -34,7 +41,7 @@ func (s *Service) SeedDemo(ctx context.Context) ([]Credential, error) {
 	for _, o := range s.orgs {
 		for _, role := range o.Roles {
 			users = append(users, runtime.User{Name: o.Name + "·" + role, Kind: "staff", OrgCode: o.Code, OrgRoles: []string{role},
-				Roles: []runtime.Role{staffRole(role)}, DivisionCode: o.DivisionCode})
+				Roles: []runtime.Role{staffRole(role)}, DivisionCode: o.DivisionCode, Mobile: fmt.Sprintf("1390374%04d", len(users))})
 		}
 	}
 	s.mu.RUnlock()
@@ -51,7 +58,13 @@ func (s *Service) SeedDemo(ctx context.Context) ([]Credential, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Credential{Name: u.Name, Kind: u.Kind, Org: u.OrgCode, Roles: u.OrgRoles, IDNumber: u.IDNumber, USCC: u.USCC, Token: token})
+		if s.DemoPasswords {
+			if err := s.db.SetPassword(ctx, created.ID, DemoPassword); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, Credential{Name: u.Name, Kind: u.Kind, Org: u.OrgCode, Roles: u.OrgRoles, IDNumber: u.IDNumber, USCC: u.USCC,
+			Mobile: u.Mobile, Password: map[bool]string{true: DemoPassword}[s.DemoPasswords], Token: token})
 	}
 	return out, nil
 }

@@ -33,6 +33,8 @@ type Service struct {
 	WriteArchive WriteArchive
 	// Lookup asks outside registers (the connectors component); nil means none are connected.
 	Lookup Lookup
+	// DemoPasswords makes SeedDemo give every demo user DemoPassword for the pages.
+	DemoPasswords bool
 	// FileSecret signs the references of files uploaded before their case exists; instances
 	// sharing a database share it.
 	FileSecret []byte
