@@ -7,6 +7,7 @@ import (
 
 	"github.com/xuchang-gov/tongban/definitions/cn"
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // Credential is a user created for a demo, with the API token to act as them.
@@ -45,6 +46,15 @@ func (s *Service) SeedDemo(ctx context.Context) ([]Credential, error) {
 		}
 	}
 	s.mu.RUnlock()
+	// One hash serves every demo user: they share the demo password, and hashing it forty
+	// times would hold up the first start by seconds.
+	var demoHash string
+	if s.DemoPasswords {
+		var err error
+		if demoHash, err = store.HashPassword(ctx, DemoPassword); err != nil {
+			return nil, err
+		}
+	}
 	var out []Credential
 	for _, u := range users {
 		created, err := s.db.FindUser(ctx, u.Name, u.Kind, u.OrgCode)
@@ -59,7 +69,7 @@ func (s *Service) SeedDemo(ctx context.Context) ([]Credential, error) {
 			return nil, err
 		}
 		if s.DemoPasswords {
-			if err := s.db.SetPassword(ctx, created.ID, DemoPassword); err != nil {
+			if err := s.db.WithTx(ctx, func(tx *store.Tx) error { return tx.SetPasswordHash(created.ID, demoHash) }); err != nil {
 				return nil, err
 			}
 		}
