@@ -74,7 +74,9 @@ func deliverer(db *store.DB, reg *registry.Registry, publicURL string, logger *s
 		}
 		return in, nil
 	}
-	return &outbox.Deliverer{Queue: db, Logger: logger,
+	// A send with all its retries is bounded well inside the lease, so a message whose
+	// deliverer died is handed to another after half a minute, not the default two.
+	return &outbox.Deliverer{Queue: db, Logger: logger, Lease: 30 * time.Second,
 		Senders: outbox.Router{outbox.PushTopicPrefix + "*": &outbox.Connectors{Clients: reg.Clients(), Input: input}}}
 }
 

@@ -2,8 +2,6 @@ package service
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
@@ -53,7 +51,8 @@ func (s *Service) FireDueTimers(ctx context.Context) (int, error) {
 }
 
 // escalate warns the supervisor of a person's task still open after its escalation period: an
-// audit event and a notification through the outbox. A task done meanwhile needs no warning.
+// audit event the supervisor's worklist and the monitor show. (No message is queued: staff have
+// no channel an outside system could reach them by yet.) A task done meanwhile needs no warning.
 func (s *Service) escalate(ctx context.Context, watch *runtime.Task) error {
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
 		open, err := tx.OpenTasks(watch.CaseID)
@@ -79,11 +78,6 @@ func (s *Service) escalate(ctx context.Context, watch *runtime.Task) error {
 		}
 		data := map[string]any{"case": c.Number, "task": late.ID, "node": late.Node, "name": late.Name,
 			"assignee": late.OrgCode + "/" + late.Role, "supervisor": watch.OrgCode + "/" + watch.Role, "dueAt": late.DueAt}
-		payload, _ := json.Marshal(data)
-		if _, err := tx.Enqueue(store.OutboxMessage{Topic: "notify.escalation", Payload: payload, CaseID: c.ID,
-			IdempotencyKey: fmt.Sprintf("escalation:%d", watch.ID)}); err != nil {
-			return err
-		}
 		_, err = tx.AppendEvents(c.ID, []runtime.Event{event("escalated", "system:timer", s.now(), data)})
 		return err
 	})
