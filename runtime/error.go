@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // Error codes. Each maps to one HTTP status in the HTTP layer.
@@ -66,4 +67,26 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "系统内部错误，请稍后重试"
+}
+
+// HTTPStatus is the one mapping of error codes to HTTP statuses, for every HTTP answer of
+// tongban: the API, the pages and the uploads.
+func HTTPStatus(code string) int {
+	switch code {
+	case EINVALID:
+		return http.StatusBadRequest
+	case ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case ENOTFOUND:
+		return http.StatusNotFound
+	case ECONFLICT:
+		return http.StatusConflict
+	case EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case EFORBIDDEN:
+		return http.StatusForbidden
+	case EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
 }

@@ -18,7 +18,6 @@ import (
 	expslog "golang.org/x/exp/slog"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/httpapi"
 	"github.com/xuchang-gov/tongban/runtime/service"
 )
 
@@ -321,7 +320,7 @@ func uploadErrorAnswer(err error) (int, []byte) {
 		p.Fields = e.Fields
 	}
 	body, _ := json.Marshal(map[string]payload{"error": p})
-	return httpapi.StatusOf(code), append(body, '\n')
+	return runtime.HTTPStatus(code), append(body, '\n')
 }
 
 func bearerToken(r *http.Request) (string, bool) {

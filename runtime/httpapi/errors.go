@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"net/http"
 
 	"github.com/gin-gonic/gin"
 
@@ -20,27 +19,6 @@ type errorPayload struct {
 	Fields  []runtime.FieldError `json:"fields,omitempty"`
 }
 
-// StatusOf maps an error code to its HTTP status; every HTTP answer of tongban uses it.
-func StatusOf(code string) int {
-	switch code {
-	case runtime.EINVALID:
-		return http.StatusBadRequest
-	case runtime.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case runtime.ENOTFOUND:
-		return http.StatusNotFound
-	case runtime.ECONFLICT:
-		return http.StatusConflict
-	case runtime.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case runtime.EFORBIDDEN:
-		return http.StatusForbidden
-	case runtime.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
 // fail writes err as the error answer. Internal errors are logged and shown only as a generic
 // message.
 func (s *Server) fail(c *gin.Context, err error) {
@@ -56,5 +34,5 @@ func (s *Server) fail(c *gin.Context, err error) {
 	if code == runtime.EUNAUTHORIZED {
 		c.Header("WWW-Authenticate", `Bearer realm="tongban"`)
 	}
-	c.AbortWithStatusJSON(StatusOf(code), body)
+	c.AbortWithStatusJSON(runtime.HTTPStatus(code), body)
 }

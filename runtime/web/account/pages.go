@@ -230,7 +230,7 @@ func (a *Accounts) formFailed(w http.ResponseWriter, r *http.Request, err error,
 		if problem == "" {
 			problem = "请修改标出的问题后再提交"
 		}
-		show(statusOf(code), problem)
+		show(runtime.HTTPStatus(code), problem)
 	default:
 		a.fail(w, r, err)
 	}

@@ -199,27 +199,6 @@ func securityHeaders(w http.ResponseWriter) {
 	h.Set("Cache-Control", "no-store")
 }
 
-// statusOf maps an error code to its HTTP status, as httpapi.StatusOf does for the API.
-func statusOf(code string) int {
-	switch code {
-	case runtime.EINVALID:
-		return http.StatusBadRequest
-	case runtime.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case runtime.ENOTFOUND:
-		return http.StatusNotFound
-	case runtime.ECONFLICT:
-		return http.StatusConflict
-	case runtime.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case runtime.EFORBIDDEN:
-		return http.StatusForbidden
-	case runtime.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
 // fail shows err on a page of its own with the status its code maps to. Internal errors are
 // logged and shown only as a generic message.
 func (a *Accounts) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -233,7 +212,7 @@ func (a *Accounts) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case runtime.ENOTFOUND:
 		title = "页面不存在"
 	}
-	a.render(w, r, statusOf(code), "message", view{Title: title, Problem: runtime.ErrorMessage(err)})
+	a.render(w, r, runtime.HTTPStatus(code), "message", view{Title: title, Problem: runtime.ErrorMessage(err)})
 }
 
 // static serves the stylesheet.

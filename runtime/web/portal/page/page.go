@@ -20,7 +20,6 @@ import (
 
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/httpapi"
 )
 
 // CSRFField is the name of the hidden field every form posts its CSRF token in. The accounts'
@@ -195,7 +194,7 @@ func (s *Set) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &e) {
 		p.Fields = e.Fields
 	}
-	s.Render(w, r, "error", httpapi.StatusOf(code), s.Frame(r, "出错了", p))
+	s.Render(w, r, "error", runtime.HTTPStatus(code), s.Frame(r, "出错了", p))
 }
 
 // NotFound is the error page of an unknown address.
@@ -282,7 +281,7 @@ func SeeOther(w http.ResponseWriter, r *http.Request, to, msg string) {
 var China = time.FixedZone("CST", 8*3600)
 
 // Status is the HTTP status of an error: the API's mapping of its code.
-func Status(err error) int { return httpapi.StatusOf(runtime.ErrorCode(err)) }
+func Status(err error) int { return runtime.HTTPStatus(runtime.ErrorCode(err)) }
 
 // SendPDF answers with a PDF document, shown in the browser (inline) or saved (attachment).
 func SendPDF(w http.ResponseWriter, filename, disposition string, body []byte) {
