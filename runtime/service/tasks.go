@@ -100,43 +100,20 @@ func (s *Service) CompleteTask(ctx context.Context, u *runtime.User, id int64, a
 	if len([]rune(a.Opinion)) > 2000 {
 		return nil, runtime.Invalid("意见不能超过 2000 字", runtime.FieldError{Pointer: "/opinion", Message: "太长"})
 	}
-	var out *runtime.Case
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		t, err := s.actionableTask(tx, u, id)
-		if err != nil {
-			return err
-		}
-		if t.Status == runtime.TaskOpen {
-			if t, err = tx.ClaimTask(id, u.ID); err != nil {
-				return err
-			}
-		}
-		m, err := s.loadMove(ctx, tx, t.CaseID, u)
-		if err != nil {
-			return err
-		}
+	return s.stepTask(ctx, u, id, true, func(tx *store.Tx, m *move, t *runtime.Task) (engine.State, []engine.Effect, error) {
 		if m.c.Status == runtime.StatusCorrection {
-			return runtime.Errorf(runtime.ECONFLICT, "办件正在补齐补正，等申请人补正后再办理")
+			return m.state, nil, runtime.Errorf(runtime.ECONFLICT, "办件正在补齐补正，等申请人补正后再办理")
 		}
 		state, effects, err := engine.Complete(m.mp.Workflow, m.state, t.Token, a.Outcome, m.vars, m.at)
 		if err != nil {
-			return err
+			return state, nil, err
 		}
 		if _, err := tx.CompleteTask(id, u.ID, a.Outcome, a.Opinion); err != nil {
-			return err
+			return state, nil, err
 		}
-		m.state = state
 		m.record("task-completed", map[string]any{"task": id, "node": t.Node, "outcome": a.Outcome, "opinion": a.Opinion})
-		if err := m.apply(effects); err != nil {
-			return err
-		}
-		out = m.c
-		return s.commit(tx, m)
+		return state, effects, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s.view(ctx, u, out)
 }
 
 // ReturnTask sends the case back to an earlier step (退回) with an opinion.
@@ -147,22 +124,40 @@ func (s *Service) ReturnTask(ctx context.Context, u *runtime.User, id int64, a r
 	if a.To == "" {
 		return nil, runtime.Invalid("请指定退回到的环节", runtime.FieldError{Pointer: "/to", Message: "缺少环节"})
 	}
+	return s.stepTask(ctx, u, id, false, func(_ *store.Tx, m *move, t *runtime.Task) (engine.State, []engine.Effect, error) {
+		state, effects, err := engine.Return(m.mp.Workflow, m.state, t.Token, a.To, m.at)
+		if err == nil {
+			m.record("task-returned", map[string]any{"task": id, "node": t.Node, "to": a.To, "opinion": a.Opinion})
+		}
+		return state, effects, err
+	})
+}
+
+// stepTask is a person's action on a task in one unit of work: the task the user may act on
+// (claimed on the way when claim is set), the case's workflow stepped by step, the effects
+// applied and everything written together.
+func (s *Service) stepTask(ctx context.Context, u *runtime.User, id int64, claim bool,
+	step func(tx *store.Tx, m *move, t *runtime.Task) (engine.State, []engine.Effect, error)) (*runtime.CaseView, error) {
 	var out *runtime.Case
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		t, err := s.actionableTask(tx, u, id)
 		if err != nil {
 			return err
 		}
+		if claim && t.Status == runtime.TaskOpen {
+			if t, err = tx.ClaimTask(id, u.ID); err != nil {
+				return err
+			}
+		}
 		m, err := s.loadMove(ctx, tx, t.CaseID, u)
 		if err != nil {
 			return err
 		}
-		state, effects, err := engine.Return(m.mp.Workflow, m.state, t.Token, a.To, m.at)
+		state, effects, err := step(tx, m, t)
 		if err != nil {
 			return err
 		}
 		m.state = state
-		m.record("task-returned", map[string]any{"task": id, "node": t.Node, "to": a.To, "opinion": a.Opinion})
 		if err := m.apply(effects); err != nil {
 			return err
 		}
