@@ -29,6 +29,10 @@ go run ./cmd/tongban validate examples/matters
 echo "== tools the printing tests read PDFs with (poppler-utils, zbar-tools)"
 bash printing/pdf/install-test-tools.sh
 
+echo "== Chromium for the browser tests (scripts/chromium.sh)"
+TONGBAN_CHROMIUM=$(bash scripts/chromium.sh | tail -n 1)
+export TONGBAN_CHROMIUM
+
 if [ -z "${TONGBAN_TEST_POSTGRES:-}" ] && [ "${TONGBAN_SKIP_POSTGRES:-}" != 1 ]; then
   echo "== PostgreSQL for the tests (scripts/postgres.sh)"
   eval "$(scripts/postgres.sh)"

@@ -21,6 +21,7 @@ import (
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/service"
 	"github.com/xuchang-gov/tongban/runtime/store"
+	"github.com/xuchang-gov/tongban/runtime/web/workbench"
 )
 
 // renderPDF draws certificates and notices with the printing component.
@@ -126,4 +127,12 @@ func wirePrinting(svc *service.Service) {
 	svc.Render = renderPDF
 	svc.Tables = excelTables
 	svc.WriteArchive = writeCaseArchive
+}
+
+// windowDesk lets the workbench file cases for applicants at the window through the service.
+type windowDesk struct{ svc *service.Service }
+
+func (d windowDesk) SubmitAtWindow(ctx context.Context, clerk *runtime.User, a workbench.Applicant, req runtime.SubmitCase, received []string) (*runtime.CaseView, error) {
+	return d.svc.SubmitAtWindow(ctx, clerk, runtime.User{Kind: a.Kind, Name: a.Name, IDNumber: a.IDNumber, USCC: a.USCC,
+		Mobile: a.Mobile, DivisionCode: a.DivisionCode}, req, received)
 }

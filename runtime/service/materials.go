@@ -21,6 +21,8 @@ type materialRecord struct {
 	Files    []runtime.MaterialFile `json:"files,omitempty"`
 	// License is the e-license that satisfied (or failed to satisfy) an e-license material.
 	License *licenseRecord `json:"license,omitempty"`
+	// Received marks a material handed in on paper at the window and checked by the clerk.
+	Received bool `json:"received,omitempty"`
 }
 
 // applies tells whether a material applies to this application and whether it is required.
@@ -64,7 +66,7 @@ func checkMaterials(mp *definitions.MatterPlan, vars rules.Vars, have map[string
 		if l, ok := licenses[m.ID]; ok {
 			rec.License = &l
 		}
-		if required && m.Source == "upload" && len(rec.Files) == 0 {
+		if required && m.Source == "upload" && len(rec.Files) == 0 && !rec.Received {
 			if m.Deferrable && slices.Contains(deferred, m.ID) {
 				due := dueAfter(cal, now, m.DeferDays)
 				rec.Deferred, rec.DueAt = true, &due
@@ -102,7 +104,7 @@ func materialStates(mp *definitions.MatterPlan, recs []materialRecord) map[strin
 				continue
 			}
 			st.Files, st.Deferred = len(r.Files), r.Deferred
-			st.Provided = len(r.Files) > 0
+			st.Provided = len(r.Files) > 0 || r.Received
 			if m.Source == "e-license" {
 				switch {
 				case r.License != nil && r.License.Number != "":

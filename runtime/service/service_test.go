@@ -355,3 +355,36 @@ func TestNewVersionLeavesRunningCasesAlone(t *testing.T) {
 		t.Fatalf("task names %v", names)
 	}
 }
+
+// TestWindowCaseForAnApplicant files a 个体工商户 case at the window for a person who has no
+// account yet, with the paper materials received: the account is made, the case is the
+// applicant's, the clerk is recorded as who filed it, and other orgs' clerks are refused.
+func TestWindowCaseForAnApplicant(t *testing.T) {
+	f := newFixture(t, memBundle(t))
+	clerk := f.users["wd-amr/clerk"]
+	person := runtime.User{Kind: "person", Name: "赵春梅", IDNumber: "411002198503140213", Mobile: "13803749876"}
+	req := runtime.SubmitCase{Matter: "sole-proprietor-registration", Form: sampleForm(t, "sole-proprietor-registration")}
+	if _, err := f.svc.SubmitAtWindow(ctx, f.users["xc-health/clerk"], person, req, nil); runtime.ErrorCode(err) != runtime.EFORBIDDEN {
+		t.Fatalf("a clerk of another org: %v", err)
+	}
+	v, err := f.svc.SubmitAtWindow(ctx, clerk, person, req, []string{"premisesProof", "familyRelationProof"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Channel != "window" || v.Status != runtime.StatusSubmitted {
+		t.Fatalf("window case: %s %s", v.Channel, v.Status)
+	}
+	events := f.events(v.Number)
+	if !strings.Contains(events[0].Actor, "wd-amr") && !strings.Contains(events[0].Actor, "魏都区市场监督管理局") {
+		t.Fatalf("the clerk is not recorded: %s", events[0].Actor)
+	}
+	again, err := f.svc.SubmitAtWindow(ctx, clerk, person, req, []string{"premisesProof", "familyRelationProof"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1, _ := f.db.GetCaseByNumber(ctx, v.Number)
+	c2, _ := f.db.GetCaseByNumber(ctx, again.Number)
+	if c1.ApplicantID != c2.ApplicantID {
+		t.Fatal("the same person got two accounts")
+	}
+}

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 
 	"github.com/xuchang-gov/tongban/definitions"
@@ -16,6 +17,12 @@ func (s *Service) SubmitCase(ctx context.Context, u *runtime.User, req runtime.S
 	if err := mustApply(u); err != nil {
 		return nil, err
 	}
+	return s.submitCase(ctx, u, u, req, nil)
+}
+
+// submitCase files req for applicant u; actor is who does it (the applicant online, a clerk at
+// the window) and received the materials handed in on paper.
+func (s *Service) submitCase(ctx context.Context, u, actor *runtime.User, req runtime.SubmitCase, received []string) (*runtime.CaseView, error) {
 	if req.Matter == "" {
 		return nil, runtime.Invalid("请指定事项", runtime.FieldError{Pointer: "/matter", Message: "缺少事项"})
 	}
@@ -45,6 +52,13 @@ func (s *Service) SubmitCase(ctx context.Context, u *runtime.User, req runtime.S
 		DivisionCode: mp.Def.Matter.Org.DivisionCode,
 	}
 	have, problems := s.attachFiles(mp, u, req.Materials)
+	for i, id := range received {
+		if m := materialByID(mp, id); m == nil {
+			problems = append(problems, runtime.FieldError{Pointer: fmt.Sprintf("/received/%d", i), Message: "没有材料 " + id})
+		} else {
+			have = append(have, materialRecord{ID: id, Received: true})
+		}
+	}
 	if len(problems) > 0 {
 		return nil, &runtime.Error{Code: runtime.EINVALID, Message: "附带的材料文件有误", Fields: problems}
 	}
@@ -62,11 +76,12 @@ func (s *Service) SubmitCase(ctx context.Context, u *runtime.User, req runtime.S
 		if m, err = s.prepareSubmission(&c, plan, mp, u, have, licenses, req.Deferred); err != nil {
 			return nil, err
 		}
+		m.actor = actorOf(actor)
 	}
 	var out *runtime.Case
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		created, isNew, err := tx.CreateCase(store.NewCase{Case: c, IdempotencyKey: req.IdempotencyKey,
-			Events: []runtime.Event{event("created", actorOf(u), now, map[string]any{"matter": req.Matter, "version": v, "channel": channel})}})
+			Events: []runtime.Event{event("created", actorOf(actor), now, map[string]any{"matter": req.Matter, "version": v, "channel": channel, "received": received})}})
 		if err != nil {
 			return err
 		}

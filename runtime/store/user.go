@@ -205,3 +205,24 @@ func (db *DB) FindUser(ctx context.Context, name, kind, orgCode string) (u *runt
 	})
 	return u, err
 }
+
+// UserByIdentity finds an applicant by ID number (a person) or credit code (an enterprise);
+// not_found if there is none.
+func (db *DB) UserByIdentity(ctx context.Context, kind, idNumber, uscc string) (u *runtime.User, err error) {
+	column, value := "id_number", idNumber
+	if kind == "enterprise" {
+		column, value = "uscc", uscc
+	}
+	err = db.read(ctx, func(tx *Tx) error {
+		var ids []int64
+		if err := tx.g.Model(&userRow{}).Where("kind = ? AND "+column+" = ?", kind, value).Order("id").Limit(1).Pluck("id", &ids).Error; err != nil {
+			return wrap(err, "user by identity")
+		}
+		if len(ids) == 0 {
+			return notFound("用户不存在")
+		}
+		u, err = tx.user(ids[0])
+		return err
+	})
+	return u, err
+}

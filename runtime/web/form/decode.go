@@ -13,7 +13,18 @@ import (
 // numbers, yes/no as booleans, empty controls left out. A number that does not parse is a
 // problem at its field, in the same shape as schema validation reports.
 func Decode(schema *formschema.Schema, values url.Values) (map[string]any, []formschema.FieldError) {
-	d := &decoder{values: values}
+	return decode(schema, values, false)
+}
+
+// DecodeForEditing is Decode for a form that goes back to the applicant rather than to be saved
+// — a row added or removed, a live refresh: rows and list items left blank are kept, so that a
+// row just added is still there when the page comes back.
+func DecodeForEditing(schema *formschema.Schema, values url.Values) (map[string]any, []formschema.FieldError) {
+	return decode(schema, values, true)
+}
+
+func decode(schema *formschema.Schema, values url.Values, keepBlank bool) (map[string]any, []formschema.FieldError) {
+	d := &decoder{values: values, keepBlank: keepBlank}
 	data, _ := d.value(nil, schema.Root()).(map[string]any)
 	if data == nil {
 		data = map[string]any{}
@@ -22,8 +33,9 @@ func Decode(schema *formschema.Schema, values url.Values) (map[string]any, []for
 }
 
 type decoder struct {
-	values   url.Values
-	problems []formschema.FieldError
+	values    url.Values
+	keepBlank bool
+	problems  []formschema.FieldError
 }
 
 func (d *decoder) value(path []string, s *formschema.Field) any {
@@ -43,7 +55,11 @@ func (d *decoder) value(path []string, s *formschema.Field) any {
 	case s.Type == "array" && s.Items != nil && s.Items.Type == "object":
 		var rows []any
 		for _, i := range d.indices(name) {
-			if row := d.value(append(slices.Clone(path), strconv.Itoa(i)), s.Items); row != nil {
+			row := d.value(append(slices.Clone(path), strconv.Itoa(i)), s.Items)
+			if row == nil && d.keepBlank {
+				row = map[string]any{}
+			}
+			if row != nil {
 				rows = append(rows, row)
 			}
 		}
@@ -53,14 +69,18 @@ func (d *decoder) value(path []string, s *formschema.Field) any {
 		return rows
 	case s.Type == "array":
 		// Choices post the list under its own name; free-text lists post one control per item.
-		raws := d.values[name]
-		for _, i := range d.indices(name) {
-			raws = append(raws, d.values.Get(name+"."+strconv.Itoa(i)))
-		}
 		var list []any
-		for _, raw := range raws {
+		for _, raw := range d.values[name] {
 			if v := d.scalar(path, s.Items, raw); v != nil {
 				list = append(list, v)
+			}
+		}
+		for _, i := range d.indices(name) {
+			raw := d.values.Get(name + "." + strconv.Itoa(i))
+			if v := d.scalar(path, s.Items, raw); v != nil {
+				list = append(list, v)
+			} else if d.keepBlank {
+				list = append(list, "")
 			}
 		}
 		if list == nil {

@@ -176,3 +176,18 @@ func TestNumbersThatDoNotParse(t *testing.T) {
 		t.Fatalf("problems %v", problems)
 	}
 }
+
+// TestBlankRowsSurviveEditing adds a row and posts the form back without filling it, as a live
+// refresh does: editing keeps the blank row; the final decoding leaves it out.
+func TestBlankRowsSurviveEditing(t *testing.T) {
+	mp := examplePlan(t).Matter("sole-proprietor-registration")
+	values := url.Values{"familyMembers.0.name": {"张国强"}, "familyMembers.1.name": {""}, "businessScope.0": {"餐饮服务"}, "businessScope.1": {""}}
+	editing, _ := form.DecodeForEditing(mp.Form, values)
+	if len(editing["familyMembers"].([]any)) != 2 || len(editing["businessScope"].([]any)) != 2 {
+		t.Fatalf("editing lost blank rows: %v", editing)
+	}
+	final, _ := form.Decode(mp.Form, values)
+	if len(final["familyMembers"].([]any)) != 1 || len(final["businessScope"].([]any)) != 1 {
+		t.Fatalf("final decoding kept blank rows: %v", final)
+	}
+}

@@ -135,14 +135,18 @@ func (p *portal) apply(w http.ResponseWriter, r *http.Request, u *runtime.User) 
 		p.pages.Fail(w, r, err)
 		return
 	}
-	data, problems := form.Decode(mp.Form, r.PostForm)
+	action := r.PostFormValue(fieldAction)
+	decode := form.Decode
+	if action != "save" && action != "submit" {
+		decode = form.DecodeForEditing
+	}
+	data, problems := decode(mp.Form, r.PostForm)
 	a := &application{mp: mp, user: u, data: data, problems: problems, draft: r.PostFormValue(fieldDraft),
 		key: r.PostFormValue(fieldKey), deferred: r.PostForm[fieldDefer], files: map[string][]runtime.MaterialFile{},
 		materialProblems: map[string]string{}}
 	if a.key == "" || len(a.key) > 64 {
 		a.key = newKey()
 	}
-	action := r.PostFormValue(fieldAction)
 	uploads := postedFiles(r.MultipartForm, mp)
 	if len(uploads) > 0 {
 		if err := p.keepDraft(ctx, a); err != nil {

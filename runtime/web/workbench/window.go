@@ -243,10 +243,14 @@ func (b *workbench) windowApply(w http.ResponseWriter, r *http.Request, u *runti
 		b.pages.Fail(w, r, runtime.Invalid("申请人的身份证号或统一社会信用代码有误"))
 		return
 	}
-	data, problems := form.Decode(mp.Form, r.PostForm)
+	action := r.PostFormValue("_action")
+	decode := form.DecodeForEditing
+	if action == "submit" {
+		decode = form.Decode
+	}
+	data, problems := decode(mp.Form, r.PostForm)
 	st := &windowState{mp: mp, key: key, applicant: &Applicant{Kind: kind}, data: data, problems: problems,
 		received: r.PostForm["_received"], deferred: r.PostForm["_defer"], materials: map[string]string{}}
-	action := r.PostFormValue("_action")
 	if form.ApplyRowAction(st.data, action) || action != "submit" {
 		b.renderWindow(w, r, st, http.StatusOK)
 		return
