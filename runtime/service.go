@@ -259,6 +259,36 @@ type SpecialProcedure struct {
 	Reason string `json:"reason"`
 }
 
+// Message is a consultation (咨询) or complaint (投诉) from the public about a matter, and
+// the staff's answer.
+type Message struct {
+	ID int64 `json:"id"`
+	// Kind is consultation or complaint.
+	Kind string `json:"kind"`
+	// Matter is the slug of the matter asked about; it decides which org answers.
+	Matter string `json:"matter"`
+	// CaseNumber ties a complaint to one of the asker's cases; optional.
+	CaseNumber string     `json:"caseNumber,omitempty"`
+	Body       string     `json:"body"`
+	AskedBy    int64      `json:"askedBy"`
+	AskedAt    time.Time  `json:"askedAt"`
+	Answer     string     `json:"answer,omitempty"`
+	AnsweredBy int64      `json:"answeredBy,omitempty"`
+	AnsweredAt *time.Time `json:"answeredAt,omitempty"`
+}
+
+// MessageService takes the public's consultations and complaints and the staff's answers.
+// Staff see and answer the messages about their own org's matters.
+type MessageService interface {
+	Ask(ctx context.Context, u *User, m Message) (*Message, error)
+	// MyMessages lists what the user asked, newest first.
+	MyMessages(ctx context.Context, u *User) ([]Message, error)
+	// OrgMessages lists the staff member's org's messages, unanswered first, then newest.
+	OrgMessages(ctx context.Context, u *User) ([]Message, error)
+	// AnswerMessage answers a message once; a second answer is a conflict.
+	AnswerMessage(ctx context.Context, u *User, id int64, answer string) (*Message, error)
+}
+
 // TaskService is the approvers' and clerks' worklist.
 type TaskService interface {
 	ListTasks(ctx context.Context, u *User, mine bool) ([]TaskView, error)

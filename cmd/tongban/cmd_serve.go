@@ -129,9 +129,9 @@ func serverHandler(svc *service.Service, db *store.DB, logger *slog.Logger, inbo
 	mux.Handle("/account/", acc)
 	mux.Handle("/admin/", acc)
 	mux.Handle("/work/", acc.Middleware(workbench.New(workbench.Deps{Matters: svc, Cases: svc, Tasks: svc, Lookups: svc,
-		Exports: svc, Documents: svc, Plans: svc, Auth: acc, Window: windowDesk{svc}, Logger: logger})))
+		Exports: svc, Documents: svc, Messages: svc, Plans: svc, Auth: acc, Window: windowDesk{svc}, Logger: logger})))
 	mux.Handle("/", acc.Middleware(portal.New(portal.Deps{Matters: svc, Cases: svc, Documents: svc, Certificates: svc,
-		Lookups: svc, Plans: svc, Auth: acc, Logger: logger})))
+		Lookups: svc, Messages: svc, Plans: svc, Auth: acc, Logger: logger})))
 	return mux
 }
 

@@ -139,6 +139,23 @@ var migrations = []migration{
 				 FOR EACH ROW EXECUTE FUNCTION tongban_refuse_change('account events are append-only')`,
 			})(tx)
 	}},
+	{8, "consultations and complaints", execSQL(
+		`CREATE TABLE messages (
+			id {{id}},
+			kind TEXT NOT NULL CHECK (kind IN ('consultation', 'complaint')),
+			matter TEXT NOT NULL,
+			org_code TEXT NOT NULL,
+			case_number TEXT NOT NULL DEFAULT '',
+			user_id {{bigint}} NOT NULL REFERENCES users (id),
+			body TEXT NOT NULL,
+			asked_at {{time}} NOT NULL,
+			answer TEXT NOT NULL DEFAULT '',
+			answered_by {{bigint}} REFERENCES users (id),
+			answered_at {{time}}
+		)`,
+		`CREATE INDEX messages_by_user ON messages (user_id, id)`,
+		`CREATE INDEX messages_by_org ON messages (org_code, answered_at, id)`,
+	)},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.

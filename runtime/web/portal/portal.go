@@ -31,9 +31,11 @@ type Deps struct {
 	Certificates runtime.CertificateService
 	// Lookups prefills a new application from the account and the registers; nil leaves it empty.
 	Lookups runtime.LookupService
-	Plans   Plans
-	Auth    Auth
-	Logger  *slog.Logger
+	// Messages takes consultations and complaints; nil hides them.
+	Messages runtime.MessageService
+	Plans    Plans
+	Auth     Auth
+	Logger   *slog.Logger
 	// LoginURL is the accounts' sign-in page (default /account/login); ?next= is appended.
 	LoginURL string
 	// Hot lists the slugs of the hot services (热门服务) in order; empty shows the first matters.
@@ -53,6 +55,7 @@ var notices = map[string]string{
 	"submitted":  "申请已提交。请记下办件编号和查询码，可凭它们随时查询进度。",
 	"corrected":  "补正材料已提交，办理时限恢复计时。",
 	"evaluated":  "感谢您的评价！",
+	"asked":      "留言已提交，实施机关答复后会显示在下方。",
 	"uploaded":   "材料已上传。",
 	"signed-out": "您已退出登录。",
 }
@@ -95,6 +98,10 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("POST /cases/{number}/evaluation", p.signedIn(p.evaluate))
 	mux.HandleFunc("GET /cases/{number}/notices/{name}", p.signedIn(p.notice))
 	mux.HandleFunc("GET /cases/{number}/certificates/{cert}", p.signedIn(p.certificate))
+	if d.Messages != nil {
+		mux.HandleFunc("GET /messages", p.signedIn(p.messages))
+		mux.HandleFunc("POST /messages", p.signedIn(p.ask))
+	}
 	mux.HandleFunc("GET /progress", p.progress)
 	mux.HandleFunc("/", p.pages.NotFound)
 	return mux

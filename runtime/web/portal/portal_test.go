@@ -21,7 +21,7 @@ const sole = "sole-proprietor-registration"
 
 func newPortal(t testing.TB) *webtest.Env {
 	return webtest.New(t, func(e *webtest.Env) http.Handler {
-		return portal.New(portal.Deps{Matters: e.Svc, Cases: e.Svc, Documents: e.Svc, Certificates: e.Svc, Lookups: e.Svc,
+		return portal.New(portal.Deps{Matters: e.Svc, Cases: e.Svc, Documents: e.Svc, Certificates: e.Svc, Lookups: e.Svc, Messages: e.Svc,
 			Plans: e.Plans, Auth: e.Auth, Hot: []string{"senior-longevity-allowance", sole}})
 	})
 }

@@ -53,6 +53,8 @@ type Deps struct {
 	Exports runtime.ExportService
 	// Documents prints notices; nil hides them.
 	Documents runtime.DocumentService
+	// Messages answers consultations and complaints; nil hides them.
+	Messages runtime.MessageService
 	// Window starts window cases on behalf of applicants; see Window.
 	Window Window
 	Plans  Plans
@@ -78,6 +80,7 @@ var notices = map[string]string{
 	"corrected":    "已要求申请人补齐补正，办理时限暂停计时。",
 	"pre-reviewed": "预审已完成。",
 	"started":      "窗口办件已创建。",
+	"answered":     "已答复，留言人可在“咨询投诉”中查看。",
 }
 
 type workbench struct {
@@ -121,6 +124,10 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("POST /work/window/apply/{slug}", b.staff(b.windowApply))
 	mux.HandleFunc("GET /work/monitor", b.staff(b.monitor))
 	mux.HandleFunc("GET /work/monitor/{file}", b.staff(b.export))
+	if d.Messages != nil {
+		mux.HandleFunc("GET /work/messages", b.staff(b.messages))
+		mux.HandleFunc("POST /work/messages/{id}/answer", b.staff(b.answer))
+	}
 	mux.HandleFunc("/work/", b.pages.NotFound)
 	return mux
 }

@@ -39,6 +39,9 @@ func Funcs() template.FuncMap {
 		"hasPrefix":  strings.HasPrefix,
 		"roValue":    roValue,
 		"list":       func(v ...string) []string { return v },
+		"messageKind": func(kind string) string {
+			return map[string]string{"consultation": "咨询", "complaint": "投诉"}[kind]
+		},
 	}
 }
 

@@ -197,6 +197,28 @@ func (s *Set) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.Render(w, r, "error", runtime.HTTPStatus(code), s.Frame(r, "出错了", p))
 }
 
+// Problems lists what a refused form shows: each field's message, or the error's own message.
+func Problems(err error) []string {
+	var e *runtime.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return []string{runtime.ErrorMessage(err)}
+	}
+	out := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		out[i] = f.Message
+	}
+	return out
+}
+
+// MatterNames maps the matters' slugs to their names, for pages that list things by slug.
+func MatterNames(matters []runtime.MatterSummary) map[string]string {
+	names := make(map[string]string, len(matters))
+	for _, m := range matters {
+		names[m.Slug] = m.Name
+	}
+	return names
+}
+
 // NotFound is the error page of an unknown address.
 func (s *Set) NotFound(w http.ResponseWriter, r *http.Request) {
 	s.Fail(w, r, runtime.Errorf(runtime.ENOTFOUND, "页面不存在"))
