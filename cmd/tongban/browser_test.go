@@ -568,6 +568,28 @@ func TestBrowserCitizenToCertificate(t *testing.T) {
 	}
 	t.Logf("second rating answered: %s", firstLine(text, "评价"))
 	step("rated; second rating refused")
+
+	// A complaint from the guide's link, with a script in it, answered by the clerk.
+	citizen.open("/matters/sole-proprietor-registration")
+	citizen.clickAndLoad(`a[href="/messages?matter=sole-proprietor-registration"]`)
+	citizen.fill("kind", "complaint")
+	citizen.fill("caseNumber", number)
+	citizen.do(chromedp.SendKeys(chromedp.ID("body"), "<img src=x onerror=window.__tbHacked=1>窗口没有一次告知要带的材料"))
+	citizen.clickAndLoad(`form[action="/messages"] button[type=submit]`)
+	citizen.mustSee("留言已提交", "窗口没有一次告知要带的材料", "等待答复")
+	clerk.open("/work/messages")
+	clerk.mustSee("窗口没有一次告知要带的材料", number)
+	clerk.shot("workbench-messages")
+	clerk.do(chromedp.SendKeys(chromedp.CSS(`form[action$="/answer"] textarea`), "已核实，向您致歉，已对窗口人员批评教育。"))
+	clerk.clickAndLoad(`form[action$="/answer"] button[type=submit]`)
+	clerk.mustSee("已答复，留言人可在")
+	citizen.open("/messages")
+	citizen.mustSee("已核实，向您致歉")
+	if evalIn[bool](citizen, `window.__tbHacked === 1 || !!document.querySelector("main img")`) {
+		t.Errorf("the script in the complaint ran or its markup was kept")
+	}
+	citizen.shot("portal-messages")
+	step("complaint answered")
 	t.Logf("main flow in %.1f s", time.Since(began).Seconds())
 }
 
