@@ -135,9 +135,13 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*runtime.User
 	return u, nil
 }
 
-// MatterPlan returns the compiled plan of a matter's newest published version and its number:
-// what the form renderer lays out.
-func (s *Service) MatterPlan(ctx context.Context, slug string) (*definitions.MatterPlan, int, error) {
-	v, _, mp, err := s.latest(ctx, slug)
-	return mp, v, err
+// MatterPlan returns the compiled plan of a published version of a matter and its number, the
+// newest for version 0: what the form renderer lays out.
+func (s *Service) MatterPlan(ctx context.Context, slug string, version int) (*definitions.MatterPlan, int, error) {
+	if version == 0 {
+		v, _, mp, err := s.latest(ctx, slug)
+		return mp, v, err
+	}
+	_, mp, err := s.plans.get(ctx, slug, version)
+	return mp, version, err
 }

@@ -74,12 +74,7 @@ func newKey() string {
 func (p *portal) applyForm(w http.ResponseWriter, r *http.Request, u *runtime.User) {
 	ctx := r.Context()
 	slug := r.PathValue("slug")
-	mp, _, err := p.Plans.MatterPlan(ctx, slug)
-	if err != nil {
-		p.pages.Fail(w, r, err)
-		return
-	}
-	a := &application{mp: mp, user: u, data: map[string]any{}, key: newKey(), files: map[string][]runtime.MaterialFile{}}
+	var draft *runtime.CaseView
 	if number := r.URL.Query().Get("draft"); number != "" {
 		v, err := p.Cases.GetCase(ctx, u, number)
 		if err != nil {
@@ -94,9 +89,18 @@ func (p *portal) applyForm(w http.ResponseWriter, r *http.Request, u *runtime.Us
 			http.Redirect(w, r, "/matters/"+url.PathEscape(v.Matter)+"/apply?draft="+url.QueryEscape(number), http.StatusSeeOther)
 			return
 		}
-		a.draft = number
-		json.Unmarshal(v.Form, &a.data)
-		a.setFiles(v.Materials)
+		draft = v
+	}
+	mp, err := p.planFor(ctx, slug, draft)
+	if err != nil {
+		p.pages.Fail(w, r, err)
+		return
+	}
+	a := &application{mp: mp, user: u, data: map[string]any{}, key: newKey(), files: map[string][]runtime.MaterialFile{}}
+	if draft != nil {
+		a.draft = draft.Number
+		json.Unmarshal(draft.Form, &a.data)
+		a.setFiles(draft.Materials)
 	} else if p.Lookups != nil {
 		if pre, err := p.Lookups.Prefill(ctx, u, slug, nil); err == nil {
 			json.Unmarshal(pre.Form, &a.data)
@@ -108,6 +112,18 @@ func (p *portal) applyForm(w http.ResponseWriter, r *http.Request, u *runtime.Us
 		}
 	}
 	p.renderApply(w, r, a, http.StatusOK)
+}
+
+// planFor is the plan an application is laid out and read with: a draft's pinned version, so
+// that a version published meanwhile does not change the form under the applicant; else the
+// newest.
+func (p *portal) planFor(ctx context.Context, slug string, draft *runtime.CaseView) (*definitions.MatterPlan, error) {
+	version := 0
+	if draft != nil && draft.Matter == slug {
+		version = draft.MatterVersion
+	}
+	mp, _, err := p.Plans.MatterPlan(ctx, slug, version)
+	return mp, err
 }
 
 // setFiles records the files the draft has.
@@ -130,7 +146,16 @@ func (p *portal) apply(w http.ResponseWriter, r *http.Request, u *runtime.User) 
 	if r.MultipartForm != nil {
 		defer r.MultipartForm.RemoveAll()
 	}
-	mp, _, err := p.Plans.MatterPlan(ctx, slug)
+	var draft *runtime.CaseView
+	if number := r.PostFormValue(fieldDraft); number != "" {
+		v, err := p.Cases.GetCase(ctx, u, number)
+		if err != nil {
+			p.pages.Fail(w, r, err)
+			return
+		}
+		draft = v
+	}
+	mp, err := p.planFor(ctx, slug, draft)
 	if err != nil {
 		p.pages.Fail(w, r, err)
 		return

@@ -17,7 +17,7 @@ import (
 // BenchmarkRenderLargestForm lays out and renders the largest example form, construction-permit,
 // filled with its sample application: what every apply page and every row action costs.
 func BenchmarkRenderLargestForm(b *testing.B) {
-	mp, _, err := webtest.NewPlans(b).MatterPlan(ctx, "construction-permit")
+	mp, _, err := webtest.NewPlans(b).MatterPlan(ctx, "construction-permit", 0)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -103,7 +103,7 @@ func (p *portal) showCase(w http.ResponseWriter, r *http.Request, u *runtime.Use
 	}
 	var data map[string]any
 	json.Unmarshal(v.Form, &data)
-	mp, _, err := p.Plans.MatterPlan(ctx, v.Matter)
+	mp, _, err := p.Plans.MatterPlan(ctx, v.Matter, v.MatterVersion)
 	if err == nil {
 		vars := page.Vars(data, u, v.Channel, nil, p.Now())
 		d.Form = form.Build(mp, data, nil, vars)
@@ -188,7 +188,7 @@ func (p *portal) correct(w http.ResponseWriter, r *http.Request, u *runtime.User
 		p.pages.Fail(w, r, err)
 		return
 	}
-	mp, _, err := p.Plans.MatterPlan(ctx, v.Matter)
+	mp, _, err := p.Plans.MatterPlan(ctx, v.Matter, v.MatterVersion)
 	if err != nil {
 		p.pages.Fail(w, r, err)
 		return

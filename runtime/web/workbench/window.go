@@ -187,7 +187,7 @@ func (b *workbench) windowForm(w http.ResponseWriter, r *http.Request, u *runtim
 		b.pages.Fail(w, r, runtime.Invalid("请先输入申请人的身份证号或统一社会信用代码"))
 		return
 	}
-	mp, _, err := b.Plans.MatterPlan(ctx, r.PathValue("slug"))
+	mp, _, err := b.Plans.MatterPlan(ctx, r.PathValue("slug"), 0)
 	if err != nil {
 		b.pages.Fail(w, r, err)
 		return
@@ -232,7 +232,7 @@ func (b *workbench) windowApply(w http.ResponseWriter, r *http.Request, u *runti
 	if r.MultipartForm != nil {
 		defer r.MultipartForm.RemoveAll()
 	}
-	mp, _, err := b.Plans.MatterPlan(ctx, r.PathValue("slug"))
+	mp, _, err := b.Plans.MatterPlan(ctx, r.PathValue("slug"), 0)
 	if err != nil {
 		b.pages.Fail(w, r, err)
 		return

@@ -37,7 +37,9 @@ type Auth interface {
 // Plans gives the compiled plan of a matter's newest published version and that version's
 // number: the form renderer and decoder need the plan, not its JSON.
 type Plans interface {
-	MatterPlan(ctx context.Context, slug string) (*definitions.MatterPlan, int, error)
+	// MatterPlan returns a published version's plan and its number; version 0 is the newest.
+	// Cases show and edit with the version they are pinned to.
+	MatterPlan(ctx context.Context, slug string, version int) (*definitions.MatterPlan, int, error)
 }
 
 //go:embed layout.html error.html static

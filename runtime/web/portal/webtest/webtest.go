@@ -186,7 +186,8 @@ func NewPlans(t testing.TB) *Plans {
 	return &Plans{plan: plan}
 }
 
-func (p *Plans) MatterPlan(ctx context.Context, slug string) (*definitions.MatterPlan, int, error) {
+// MatterPlan gives the one version the fixture bundle has, whatever version is asked for.
+func (p *Plans) MatterPlan(ctx context.Context, slug string, version int) (*definitions.MatterPlan, int, error) {
 	mp := p.plan.Matter(slug)
 	if mp == nil {
 		return nil, 0, runtime.Errorf(runtime.ENOTFOUND, "事项 %s 不存在或尚未发布", slug)
@@ -447,7 +448,7 @@ func CaseNumber(location string) (string, error) {
 // over the data and read back.
 func (e *Env) FormFor(slug string, data map[string]any) url.Values {
 	e.T.Helper()
-	mp, _, err := e.Plans.MatterPlan(context.Background(), slug)
+	mp, _, err := e.Plans.MatterPlan(context.Background(), slug, 0)
 	if err != nil {
 		e.T.Fatal(err)
 	}
