@@ -124,7 +124,7 @@ func serverHandler(svc *service.Service, db *store.DB, logger *slog.Logger, inbo
 	mux.Handle("/api/v1/callbacks/", inbound)
 	mux.Handle("/api/v1/uploads/", resumableUploads(svc, logger))
 	mux.Handle("/api/", httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc,
-		Documents: svc, Lookups: svc, Outbox: svc, Files: svc, Logger: logger}))
+		Documents: svc, Lookups: svc, Outbox: svc, Files: svc, Messages: svc, Logger: logger}))
 	mux.Handle("/verify/", web.VerifyHandler(svc))
 	mux.Handle("/account/", acc)
 	mux.Handle("/admin/", acc)

@@ -26,6 +26,11 @@ func (e *env) snapshot() string {
 		events, _ := e.db.ListEvents(ctx, c.ID)
 		fmt.Fprintf(&b, " %s:%s:r%d:e%d", c.Number, c.Status, c.Revision, len(events))
 	}
+	messages, err := e.db.MessagesFor(ctx, "wd-amr", 500)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	fmt.Fprintf(&b, " messages=%d", len(messages))
 	return b.String()
 }
 
@@ -71,6 +76,12 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"applicant acting on a task", owner, "GET", "/api/v1/tasks", nil, 403, "forbidden", ""},
 		{"wrong progress query code", "", "GET", "/api/v1/progress?number=" + number + "&queryCode=AAAAAAAA", nil, 404, "not_found", ""},
 		{"evaluation out of range", owner, "POST", "/api/v1/cases/" + number + "/evaluation", map[string]any{"score": 9}, 400, "invalid", "/score"},
+		{"message of an unknown kind", owner, "POST", "/api/v1/messages", map[string]any{"kind": "praise", "matter": "food-business-license", "body": "你好"}, 400, "invalid", "/kind"},
+		{"message without a body", owner, "POST", "/api/v1/messages", map[string]any{"kind": "consultation", "matter": "food-business-license", "body": " "}, 400, "invalid", "/body"},
+		{"message about another's case", e.token(citizen), "POST", "/api/v1/messages", map[string]any{"kind": "complaint", "matter": "food-business-license", "caseNumber": number, "body": "太慢"}, 400, "invalid", "/caseNumber"},
+		{"message body of the wrong type", owner, "POST", "/api/v1/messages", map[string]any{"kind": "consultation", "matter": "food-business-license", "body": 5}, 400, "invalid", ""},
+		{"answer by an applicant", owner, "POST", "/api/v1/messages/1/answer", map[string]any{"answer": "好"}, 403, "forbidden", ""},
+		{"answer to no message", e.staff("wd-amr", "clerk"), "POST", "/api/v1/messages/999999/answer", map[string]any{"answer": "好"}, 404, "not_found", ""},
 		{"unknown route", owner, "GET", "/api/v1/nothing", nil, 404, "not_found", ""},
 	}
 	for _, c := range cases {

@@ -60,7 +60,7 @@ func newEnv(t testing.TB, open func(t testing.TB) *store.DB, bundle fstest.MapFS
 		t.Fatal(err)
 	}
 	sims := connectToSimulators(t, svc)
-	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Lookups: svc, Outbox: svc, Files: svc, MaxUploadBytes: 5 << 20})
+	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Lookups: svc, Outbox: svc, Files: svc, Messages: svc, MaxUploadBytes: 5 << 20})
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	return &env{t: t, db: db, svc: svc, srv: srv, sims: sims, creds: creds}

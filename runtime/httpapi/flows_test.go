@@ -267,3 +267,28 @@ func (e *env) checkVerification(number string) {
 	}
 	e.expect(404)(e.call("", "GET", "/api/v1/certificates/JY41100299999999/verification", nil))
 }
+
+func TestConsultationThroughTheAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open func(t testing.TB) *store.DB) {
+		e := newEnv(t, open, nil)
+		asker, clerk := e.token(enterprise), e.staff("wd-amr", "clerk")
+		m := e.expect(201)(e.call(asker, "POST", "/api/v1/messages", map[string]any{"kind": "consultation", "matter": "food-business-license", "body": "网络食品销售需要另外备案吗？"}))
+		id := fmt.Sprint(m["id"])
+		if m["answeredAt"] != nil || m["askedBy"] == nil {
+			t.Fatalf("asked: %v", m)
+		}
+		if list := e.expect(200)(e.call(e.staff("xc-health", "clerk"), "GET", "/api/v1/messages?scope=org", nil)); list["total"].(float64) != 0 {
+			t.Fatalf("another org sees it: %v", list)
+		}
+		if list := e.expect(200)(e.call(clerk, "GET", "/api/v1/messages?scope=org", nil)); list["total"].(float64) != 1 {
+			t.Fatalf("the matter's org: %v", list)
+		}
+		e.expect(200)(e.call(clerk, "POST", "/api/v1/messages/"+id+"/answer", map[string]any{"answer": "需要，在取得许可后 30 日内向区局备案。"}))
+		e.expect(409)(e.call(clerk, "POST", "/api/v1/messages/"+id+"/answer", map[string]any{"answer": "再答一次"}))
+		mine := e.expect(200)(e.call(asker, "GET", "/api/v1/messages", nil))
+		items := mine["items"].([]any)
+		if len(items) != 1 || items[0].(map[string]any)["answer"] != "需要，在取得许可后 30 日内向区局备案。" {
+			t.Fatalf("the asker's messages: %v", mine)
+		}
+	})
+}

@@ -83,6 +83,10 @@ type correctionRequest struct {
 	Materials []string `json:"materials"`
 }
 
+type messageAnswer struct {
+	Answer string `json:"answer"`
+}
+
 type revocation struct {
 	Reason string `json:"reason"`
 }
@@ -294,6 +298,30 @@ func (s *Server) routes() {
 				err := s.Exports.ExportStatistics(c.Request.Context(), user(c), download(c, "办件统计.xlsx"))
 				s.finishDownload(c, err)
 			}})
+	}
+
+	if s.Messages != nil {
+		s.handle(operation{method: "POST", path: "/api/v1/messages", summary: "留言咨询或投诉（kind 为 consultation 或 complaint），由事项的实施机关答复", tag: "messages",
+			auth: required, request: runtime.Message{}, response: runtime.Message{}, handler: withBody(s, http.StatusCreated, func(c *gin.Context, req runtime.Message) (any, error) {
+				return s.Messages.Ask(c.Request.Context(), user(c), req)
+			})})
+		s.handle(operation{method: "GET", path: "/api/v1/messages", summary: "我的咨询投诉及答复（scope=org：本单位收到的，工作人员）", tag: "messages",
+			auth: required, query: []string{"scope"}, response: listAnswer[runtime.Message]{}, handler: func(c *gin.Context) {
+				list := s.Messages.MyMessages
+				if c.Query("scope") == "org" {
+					list = s.Messages.OrgMessages
+				}
+				items, err := list(c.Request.Context(), user(c))
+				s.respond(c, http.StatusOK, listAnswer[runtime.Message]{Items: items, Total: len(items)}, err)
+			}})
+		s.handle(operation{method: "POST", path: "/api/v1/messages/:id/answer", summary: "答复留言（本单位工作人员，每条一次）", tag: "messages",
+			auth: required, request: messageAnswer{}, response: runtime.Message{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, req messageAnswer) (any, error) {
+				id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+				if err != nil || id <= 0 {
+					return nil, runtime.Errorf(runtime.ENOTFOUND, "留言 %s 不存在", c.Param("id"))
+				}
+				return s.Messages.AnswerMessage(c.Request.Context(), user(c), id, req.Answer)
+			})})
 	}
 
 	s.handle(operation{method: "GET", path: "/api/v1/tasks", summary: "待办（mine=1 只看我已认领的）", tag: "tasks",

@@ -28,6 +28,8 @@ type Server struct {
 	Lookups runtime.LookupService
 	// Outbox may be nil when the server delivers no messages.
 	Outbox runtime.OutboxService
+	// Messages may be nil when the server takes no consultations or complaints.
+	Messages runtime.MessageService
 	// Files may be nil when files can only be uploaded to an existing case.
 	Files  runtime.FileService
 	Logger *slog.Logger
