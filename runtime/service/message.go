@@ -2,10 +2,12 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 var _ runtime.MessageService = (*Service)(nil)
@@ -72,7 +74,34 @@ func (s *Service) AnswerMessage(ctx context.Context, u *runtime.User, id int64, 
 	if fields := messageBodyProblems("/answer", "答复内容", answer); len(fields) > 0 {
 		return nil, runtime.Invalid("答复填写有误", fields...)
 	}
-	return s.db.AnswerMessage(ctx, id, u.OrgCode, answer, u.ID, s.now())
+	var answered *runtime.Message
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		m, err := tx.AnswerMessage(id, u.OrgCode, answer, u.ID, s.now())
+		if err != nil {
+			return err
+		}
+		answered = m
+		return s.tellAsker(ctx, tx, m)
+	})
+	return answered, err
+}
+
+// tellAsker queues, with the answer, the SMS that tells the asker to read it, when the bundle
+// connects an SMS gateway and the asker left a mobile number.
+func (s *Service) tellAsker(ctx context.Context, tx *store.Tx, m *runtime.Message) error {
+	_, plan, mp, err := s.latest(ctx, m.Matter)
+	if err != nil || !pushes(plan, SMSConnector) {
+		return nil
+	}
+	asker, err := tx.GetUser(m.AskedBy)
+	if err != nil || asker.Mobile == "" {
+		return err
+	}
+	payload, _ := json.Marshal(map[string]any{"mobile": asker.Mobile, "template": "message-answered",
+		"params": map[string]any{"kind": messageKinds[m.Kind], "matter": mp.Def.Matter.Name}})
+	_, err = tx.Enqueue(store.OutboxMessage{Topic: "connector.push." + SMSConnector, Payload: payload,
+		IdempotencyKey: fmt.Sprintf("sms:message:%d", m.ID)})
+	return err
 }
 
 // messageBodyProblems checks a question or an answer, named noun in the message.

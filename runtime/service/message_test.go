@@ -69,6 +69,18 @@ func TestConsultationAnsweredByTheMattersOrg(t *testing.T) {
 	if _, err := f.svc.AnswerMessage(ctx, clerk, asked.ID, "再答一次"); runtime.ErrorCode(err) != runtime.ECONFLICT {
 		t.Fatalf("a second answer: %v", err)
 	}
+	var told int
+	for _, sms := range outboxTopic(t, f, "connector.push.sms-gateway") {
+		if strings.Contains(string(sms.Payload), `"message-answered"`) {
+			told++
+			if !strings.Contains(string(sms.Payload), company.Mobile) || !strings.Contains(string(sms.Payload), "投诉") {
+				t.Errorf("the SMS of the answer: %s", sms.Payload)
+			}
+		}
+	}
+	if told != 1 || company.Mobile == "" {
+		t.Fatalf("%d SMS tell the asker (mobile %q) of the answer, want 1", told, company.Mobile)
+	}
 	mine, err := f.svc.MyMessages(ctx, company)
 	if err != nil || len(mine) != 1 || mine[0].Answer != "已电话联系，需补交营业场所证明。" {
 		t.Fatalf("the asker's messages: %+v %v", mine, err)

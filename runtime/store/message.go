@@ -74,31 +74,24 @@ func (db *DB) listMessages(ctx context.Context, where string, arg any, order str
 
 // AnswerMessage records the answer of a message addressed to orgCode; not_found when there is
 // no such message for that org, conflict when it was answered already.
-func (db *DB) AnswerMessage(ctx context.Context, id int64, orgCode string, answer string, by int64, at time.Time) (*runtime.Message, error) {
-	var out runtime.Message
-	err := db.Write(ctx, func(tx *Tx) error {
-		var row messageRow
-		if err := tx.g.Where("id = ? AND org_code = ?", id, orgCode).Limit(1).Find(&row).Error; err != nil {
-			return wrap(err, "get message")
-		}
-		if row.ID == 0 {
-			return notFound("没有编号为 %d 的留言", id)
-		}
-		at = at.UTC()
-		res := tx.g.Model(&messageRow{}).Where("id = ? AND answered_at IS NULL", id).
-			Updates(map[string]any{"answer": answer, "answered_by": by, "answered_at": at})
-		if res.Error != nil {
-			return wrap(res.Error, "answer message")
-		}
-		if res.RowsAffected == 0 {
-			return conflict("此留言已经答复过")
-		}
-		row.Answer, row.AnsweredBy, row.AnsweredAt = answer, &by, &at
-		out = row.domain()
-		return nil
-	})
-	if err != nil {
-		return nil, err
+func (tx *Tx) AnswerMessage(id int64, orgCode string, answer string, by int64, at time.Time) (*runtime.Message, error) {
+	var row messageRow
+	if err := tx.g.Where("id = ? AND org_code = ?", id, orgCode).Limit(1).Find(&row).Error; err != nil {
+		return nil, wrap(err, "get message")
 	}
+	if row.ID == 0 {
+		return nil, notFound("没有编号为 %d 的留言", id)
+	}
+	at = at.UTC()
+	res := tx.g.Model(&messageRow{}).Where("id = ? AND answered_at IS NULL", id).
+		Updates(map[string]any{"answer": answer, "answered_by": by, "answered_at": at})
+	if res.Error != nil {
+		return nil, wrap(res.Error, "answer message")
+	}
+	if res.RowsAffected == 0 {
+		return nil, conflict("此留言已经答复过")
+	}
+	row.Answer, row.AnsweredBy, row.AnsweredAt = answer, &by, &at
+	out := row.domain()
 	return &out, nil
 }
