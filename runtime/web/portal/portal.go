@@ -6,7 +6,6 @@ package portal
 
 import (
 	"embed"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
@@ -77,14 +76,7 @@ func New(d Deps) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	sub, err := fs.Sub(templates, "templates")
-	if err != nil {
-		panic(err)
-	}
-	pages, err := page.Parse(sub, page.Options{Site: "portal", Auth: d.Auth, Logger: d.Logger, LoginURL: d.LoginURL, Notices: notices})
-	if err != nil {
-		panic(err) // the templates are embedded: a parse error is a bug caught by every test
-	}
+	pages := page.MustParse(templates, "templates", page.Options{Site: "portal", Auth: d.Auth, Logger: d.Logger, LoginURL: d.LoginURL, Notices: notices})
 	p := &portal{Deps: d, pages: pages}
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", page.Static())

@@ -8,7 +8,6 @@ package workbench
 import (
 	"context"
 	"embed"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -100,14 +99,7 @@ func New(d Deps) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	sub, err := fs.Sub(templates, "templates")
-	if err != nil {
-		panic(err)
-	}
-	pages, err := page.Parse(sub, page.Options{Site: "workbench", Auth: d.Auth, Logger: d.Logger, LoginURL: d.LoginURL, Notices: notices})
-	if err != nil {
-		panic(err) // the templates are embedded: a parse error is a bug caught by every test
-	}
+	pages := page.MustParse(templates, "templates", page.Options{Site: "workbench", Auth: d.Auth, Logger: d.Logger, LoginURL: d.LoginURL, Notices: notices})
 	b := &workbench{Deps: d, pages: pages}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /work/{$}", b.staff(b.todo))

@@ -84,6 +84,20 @@ type Options struct {
 	Funcs   template.FuncMap
 }
 
+// MustParse parses the pages embedded under dir of files. The templates are compiled into the
+// binary, so a parse error is a bug that every test catches: it panics.
+func MustParse(files fs.FS, dir string, o Options) *Set {
+	sub, err := fs.Sub(files, dir)
+	if err != nil {
+		panic(err)
+	}
+	set, err := Parse(sub, o)
+	if err != nil {
+		panic(err)
+	}
+	return set
+}
+
 // Parse reads every *.html of fsys (except partials, whose names start with "_", which every
 // page gets) into its own copy of the layout.
 func Parse(fsys fs.FS, o Options) (*Set, error) {
