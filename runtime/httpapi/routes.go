@@ -159,30 +159,18 @@ func (s *Server) routes() {
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/not-accept", summary: "不予受理（窗口人员，写明理由）", tag: "acceptance",
 		auth: required, request: runtime.TaskAction{}, response: runtime.CaseView{}, handler: s.acceptance("not-accept")})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/pre-review", summary: "预审（网上申报的初步审查）", tag: "acceptance",
-		auth: required, request: runtime.TaskAction{}, response: runtime.CaseView{}, handler: func(c *gin.Context) {
-			var a runtime.TaskAction
-			if err := s.decode(c, &a); err != nil {
-				s.fail(c, err)
-				return
-			}
-			v, err := s.Cases.PreReview(c.Request.Context(), user(c), c.Param("number"), a)
-			s.respond(c, http.StatusOK, v, err)
-		}})
+		auth: required, request: runtime.TaskAction{}, response: runtime.CaseView{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, a runtime.TaskAction) (any, error) {
+			return s.Cases.PreReview(c.Request.Context(), user(c), c.Param("number"), a)
+		})})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/archive", summary: "归档（已办结的办件）", tag: "acceptance",
 		auth: required, response: runtime.CaseView{}, handler: func(c *gin.Context) {
 			v, err := s.Cases.Archive(c.Request.Context(), user(c), c.Param("number"))
 			s.respond(c, http.StatusOK, v, err)
 		}})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/special-procedure", summary: "启动（kind 为 hearing 等）或结束（kind 为空）特别程序，期间计时暂停", tag: "tasks",
-		auth: required, request: runtime.SpecialProcedure{}, response: runtime.CaseView{}, handler: func(c *gin.Context) {
-			var p runtime.SpecialProcedure
-			if err := s.decode(c, &p); err != nil {
-				s.fail(c, err)
-				return
-			}
-			v, err := s.Cases.SpecialProcedure(c.Request.Context(), user(c), c.Param("number"), p)
-			s.respond(c, http.StatusOK, v, err)
-		}})
+		auth: required, request: runtime.SpecialProcedure{}, response: runtime.CaseView{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, p runtime.SpecialProcedure) (any, error) {
+			return s.Cases.SpecialProcedure(c.Request.Context(), user(c), c.Param("number"), p)
+		})})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/correction", summary: "要求补齐补正（计时暂停）", tag: "acceptance",
 		auth: required, request: correctionRequest{}, response: runtime.CaseView{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, req correctionRequest) (any, error) {
 			return s.Cases.RequestCorrection(c.Request.Context(), user(c), c.Param("number"), req.Opinion, req.Materials)
@@ -192,15 +180,9 @@ func (s *Server) routes() {
 			return s.Cases.ResumeCorrection(c.Request.Context(), user(c), c.Param("number"), req.Form)
 		})})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/evaluation", summary: "好差评（1–5 分，每个账号每件一次）", tag: "cases",
-		auth: required, request: runtime.Evaluation{}, response: ok{}, handler: func(c *gin.Context) {
-			var req runtime.Evaluation
-			if err := s.decode(c, &req); err != nil {
-				s.fail(c, err)
-				return
-			}
-			err := s.Cases.Evaluate(c.Request.Context(), user(c), c.Param("number"), req)
-			s.respond(c, http.StatusOK, ok{OK: true}, err)
-		}})
+		auth: required, request: runtime.Evaluation{}, response: ok{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, req runtime.Evaluation) (any, error) {
+			return ok{OK: true}, s.Cases.Evaluate(c.Request.Context(), user(c), c.Param("number"), req)
+		})})
 	s.handle(operation{method: "GET", path: "/api/v1/progress", summary: "凭办件编号和查询码查询进度（无需登录）", tag: "cases",
 		query: []string{"number", "queryCode"}, response: runtime.Progress{}, handler: func(c *gin.Context) {
 			v, err := s.Cases.Progress(c.Request.Context(), c.Query("number"), c.Query("queryCode"))
