@@ -198,13 +198,7 @@ func (s *Server) routes() {
 		s.handle(operation{method: "GET", path: "/api/v1/certificates/:number/document", summary: "下载电子证照（PDF，持证人或可查看该办件的工作人员）", tag: "certificates",
 			auth: required, download: "application/pdf", handler: func(c *gin.Context) {
 				doc, err := s.Certificates.CertificateDocument(c.Request.Context(), user(c), c.Param("number"))
-				if err != nil {
-					s.fail(c, err)
-					return
-				}
-				defer doc.Close()
-				c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(c.Param("number")+".pdf"))
-				c.DataFromReader(http.StatusOK, -1, "application/pdf", doc, nil)
+				s.sendFile(c, doc, err, c.Param("number")+".pdf", "application/pdf")
 			}})
 		s.handle(operation{method: "POST", path: "/api/v1/certificates/:number/revocation", summary: "注销证照（发证机关决定岗位）", tag: "certificates",
 			auth: required, request: revocation{}, response: runtime.Verification{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, req revocation) (any, error) {
@@ -258,13 +252,7 @@ func (s *Server) routes() {
 		s.handle(operation{method: "GET", path: "/api/v1/cases/:number/archive", summary: "下载归档包（zip，含清单和 SHA-256）", tag: "documents",
 			auth: required, download: "application/zip", handler: func(c *gin.Context) {
 				pkg, err := s.Documents.ArchivePackage(c.Request.Context(), user(c), c.Param("number"))
-				if err != nil {
-					s.fail(c, err)
-					return
-				}
-				defer pkg.Close()
-				c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(c.Param("number")+"-归档.zip"))
-				c.DataFromReader(http.StatusOK, -1, "application/zip", pkg, nil)
+				s.sendFile(c, pkg, err, c.Param("number")+"-归档.zip", "application/zip")
 			}})
 	}
 
@@ -340,6 +328,18 @@ func (s *Server) routes() {
 			v, err := s.Tasks.HandOverTask(c.Request.Context(), user(c), id, a)
 			s.respond(c, http.StatusOK, v, err)
 		}})
+}
+
+// sendFile streams a stored file as an attachment named name, or answers the error that kept
+// it from being opened.
+func (s *Server) sendFile(c *gin.Context, file io.ReadCloser, err error, name, mediaType string) {
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	defer file.Close()
+	c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
+	c.DataFromReader(http.StatusOK, -1, mediaType, file, nil)
 }
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
