@@ -114,12 +114,13 @@ func runServe(ctx context.Context, app *App, args []string) int {
 
 // serverHandler is everything the server answers: the JSON API (bearer tokens), the callbacks
 // of outside systems, resumable uploads, and the pages people use in a browser (portal,
-// workbench, accounts; sessions and CSRF) with the public verification page.
+// workbench, accounts; sessions and CSRF) with the public verification page. Registrations
+// are checked against the registers svc.Lookup reaches at the time of registering.
 func serverHandler(svc *service.Service, db *store.DB, logger *slog.Logger, inbound http.Handler) http.Handler {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	acc := account.New(db, account.Options{Logger: logger})
+	acc := account.New(db, account.Options{Logger: logger, Verify: verifyRegistration(svc, logger)})
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/callbacks/", inbound)
 	mux.Handle("/api/v1/uploads/", resumableUploads(svc, logger))

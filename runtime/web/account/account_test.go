@@ -153,6 +153,24 @@ func TestRegisterVerify(t *testing.T) {
 	}
 }
 
+// TestRegisterVerifyUnavailable: a register that does not answer refuses the registration on
+// the form itself, with the retry message and the typed values kept, and stores nothing.
+func TestRegisterVerifyUnavailable(t *testing.T) {
+	h := newHarness(t, func(o *account.Options, _ *bool) {
+		o.Verify = func(context.Context, account.Registration) error {
+			return runtime.Errorf(runtime.EUNAVAILABLE, "暂时无法核验身份，请稍后再试")
+		}
+	})
+	r := h.browser().submit("/account/register", "/account/register", personForm("张伟", idNumber(31), "13803741234", goodPassword, goodPassword))
+	if r.Status != http.StatusServiceUnavailable || problem(r.Body) != "暂时无法核验身份，请稍后再试" {
+		t.Fatalf("status %d, problem %q\n%s", r.Status, problem(r.Body), r.Body)
+	}
+	mustContain(t, r.Body, `value="张伟"`, `value="`+idNumber(31)+`"`)
+	if h.userCount() != 0 {
+		t.Fatalf("%d users after a refused registration", h.userCount())
+	}
+}
+
 func TestPasswordPolicy(t *testing.T) {
 	id := idNumber(31)
 	tests := []struct {

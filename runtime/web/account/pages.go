@@ -222,7 +222,9 @@ func (a *Accounts) register(w http.ResponseWriter, r *http.Request) {
 }
 
 // formFailed shows a form again with a domain error's messages beside its fields, or the
-// error page for errors that are not about the form.
+// error page for errors that are not about the form. An outside system that did not answer
+// shows the form again too, with its message on top, so that what was typed is kept for the
+// retry the message asks for.
 func (a *Accounts) formFailed(w http.ResponseWriter, r *http.Request, err error, f *form, show func(status int, problem string)) {
 	switch code := runtime.ErrorCode(err); code {
 	case runtime.EINVALID, runtime.ECONFLICT:
@@ -231,6 +233,8 @@ func (a *Accounts) formFailed(w http.ResponseWriter, r *http.Request, err error,
 			problem = "请修改标出的问题后再提交"
 		}
 		show(runtime.HTTPStatus(code), problem)
+	case runtime.EUNAVAILABLE:
+		show(runtime.HTTPStatus(code), runtime.ErrorMessage(err))
 	default:
 		a.fail(w, r, err)
 	}
