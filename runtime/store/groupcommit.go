@@ -26,6 +26,7 @@ import (
 // is bounded by the fsync rate and the gap grows accordingly.
 type groupCommitter struct {
 	db    *DB
+	conn  *ownedConn     // the writer connection, owned for good so its statements stay prepared
 	reqs  chan *writeReq // unbuffered: a send succeeds only when the writer takes the request
 	quit  chan struct{}
 	done  chan struct{}
@@ -42,15 +43,19 @@ type writeReq struct {
 
 var errClosed = errors.New("store: closed")
 
-func newGroupCommitter(db *DB) *groupCommitter {
-	w := &groupCommitter{db: db, reqs: make(chan *writeReq), quit: make(chan struct{}), done: make(chan struct{})}
+func newGroupCommitter(ctx context.Context, db *DB) (*groupCommitter, error) {
+	conn, err := takeConn(ctx, db.gdb)
+	if err != nil {
+		return nil, err
+	}
+	w := &groupCommitter{db: db, conn: conn, reqs: make(chan *writeReq), quit: make(chan struct{}), done: make(chan struct{})}
 	var once sync.Once
 	w.close = func() {
 		once.Do(func() { close(w.quit) })
 		<-w.done
 	}
 	go w.loop()
-	return w
+	return w, nil
 }
 
 // do queues fn and waits for the commit of the batch it joined. A caller whose context ends
@@ -71,6 +76,7 @@ func (w *groupCommitter) do(ctx context.Context, fn func(*Tx) error) error {
 
 func (w *groupCommitter) loop() {
 	defer close(w.done)
+	defer w.conn.close()
 	for {
 		var batch []*writeReq
 		select {
@@ -100,13 +106,13 @@ func (w *groupCommitter) run(batch []*writeReq) {
 			r.res <- results[i]
 		}
 	}()
-	g := w.db.gdb.Begin()
-	if g.Error != nil {
+	if err := w.conn.begin(context.Background(), "BEGIN IMMEDIATE"); err != nil {
 		for i := range results {
-			results[i] = fmt.Errorf("store: begin: %w", g.Error)
+			results[i] = fmt.Errorf("store: begin: %w", err)
 		}
 		return
 	}
+	g := w.conn.g
 	var broken error // the transaction itself failed: nobody's work can be committed
 	ran := 0
 	for i, r := range batch {
@@ -137,7 +143,7 @@ func (w *groupCommitter) run(batch []*writeReq) {
 		}
 	}
 	if broken != nil {
-		g.Rollback()
+		w.conn.end(false)
 		for i := range results {
 			if results[i] == nil {
 				results[i] = fmt.Errorf("store: group commit aborted, nothing written: %w", broken)
@@ -146,15 +152,15 @@ func (w *groupCommitter) run(batch []*writeReq) {
 		return
 	}
 	if ran == 0 {
-		g.Rollback()
+		w.conn.end(false)
 		return
 	}
 	w.batches.Add(1)
 	w.writes.Add(int64(ran))
-	if err := g.Commit().Error; err != nil {
+	if err := w.conn.end(true); err != nil {
 		for i := range results {
 			if results[i] == nil {
-				results[i] = fmt.Errorf("store: commit: %w", err)
+				results[i] = err
 			}
 		}
 	}

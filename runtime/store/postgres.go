@@ -15,8 +15,12 @@ import (
 
 // openPostgres opens a pgx pool. Several runtime instances may share the database: every piece
 // of shared work is claimed with a row lock, and no instance keeps state another one needs.
+//
+// gorm's PrepareStmt stays off: it prepares inside transactions, where database/sql cannot reuse
+// a statement in the next one, so each statement would cost a Parse round trip every time. pgx
+// keeps its own cache of prepared statements per connection instead.
 func (db *DB) openPostgres(ctx context.Context, dsn string) error {
-	g, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, PrepareStmt: true, NowFunc: db.now})
+	g, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, NowFunc: db.now})
 	if err != nil {
 		return fmt.Errorf("store: open PostgreSQL: %w", err)
 	}

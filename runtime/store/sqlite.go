@@ -100,7 +100,11 @@ func (db *DB) openSQLite(ctx context.Context, dsn string) error {
 
 	db.dialect, db.gdb, db.rdb = dialectSQLite, w, r
 	if db.cfg.groupCommit {
-		db.writer = newGroupCommitter(db)
+		if db.writer, err = newGroupCommitter(ctx, db); err != nil {
+			ws.Close()
+			rs.Close()
+			return err
+		}
 	}
 	return nil
 }
