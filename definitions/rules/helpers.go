@@ -94,14 +94,18 @@ func helpers(cal *calendar.Calendar) []expr.Option {
 }
 
 // InDivision reports whether a GB/T 2260 code lies within parent: a province (xx0000) holds
-// its cities, a city (xxxx00) its counties.
+// its cities, a city (xxxx00) its counties, and a county the nine-digit statistical codes of
+// its townships (cn.Towns), which a division field records when a township was chosen.
 func InDivision(code, parent string) bool {
-	if len(code) != 6 || len(parent) != 6 {
+	if (len(code) != 6 && len(code) != 9) || (len(parent) != 6 && len(parent) != 9) {
 		return false
 	}
-	prefix := strings.TrimRight(parent, "0")
-	if len(prefix)%2 == 1 {
-		prefix += "0"
+	prefix := parent
+	if len(parent) == 6 {
+		prefix = strings.TrimRight(parent, "0")
+		if len(prefix)%2 == 1 {
+			prefix += "0"
+		}
 	}
 	return strings.HasPrefix(code, prefix)
 }

@@ -88,6 +88,9 @@ func (d *decoder) value(path []string, s *formschema.Field) any {
 		}
 		return list
 	}
+	if s.Format == "cn-division" {
+		return d.scalar(path, s, divisionValue(d.values[name]))
+	}
 	return d.scalar(path, s, d.values.Get(name))
 }
 

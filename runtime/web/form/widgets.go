@@ -76,13 +76,47 @@ func widgetOf(named string, s *formschema.Field) string {
 	return "text"
 }
 
-// divisionOptions are the divisions of 许昌 the division widget offers, the city first.
-func divisionOptions(chosen string) []Option {
+// divisionOptions are the divisions of 许昌 the division widget offers first, the city first;
+// the one chosen is the county part of the field's value, which may be a township.
+func divisionOptions(value string) []Option {
+	county := value
+	if len(value) == 9 {
+		county = value[:6]
+	}
 	var out []Option
 	for _, d := range cn.Divisions() {
 		if strings.HasPrefix(d.Code, "4110") {
-			out = append(out, Option{Value: d.Code, Label: strings.TrimPrefix(d.Name, "河南省"), Selected: d.Code == chosen})
+			out = append(out, Option{Value: d.Code, Label: strings.TrimPrefix(d.Name, "河南省"), Selected: d.Code == county})
 		}
 	}
 	return out
+}
+
+// townOptions are the townships the division widget offers next: those of the county chosen,
+// and only those, so that a page carries one county's list rather than all of 许昌's.
+func townOptions(value string) []Option {
+	if len(value) != 6 && len(value) != 9 {
+		return nil
+	}
+	var out []Option
+	for _, d := range cn.Towns(value[:6]) {
+		out = append(out, Option{Value: d.Code, Label: d.Name, Selected: d.Code == value})
+	}
+	return out
+}
+
+// divisionValue is what the division widget's selects posted: the township when one of the
+// chosen county's was picked, else the county. A township left over from another county —
+// the county changed without JavaScript — is dropped, and the page offers the new county's.
+func divisionValue(posted []string) string {
+	if len(posted) == 0 {
+		return ""
+	}
+	county := strings.TrimSpace(posted[0])
+	for _, v := range posted[1:] {
+		if v = strings.TrimSpace(v); len(v) == 9 && len(county) == 6 && strings.HasPrefix(v, county) {
+			return v
+		}
+	}
+	return county
 }
