@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/xuchang-gov/tongban/connectors/simulate"
 	"github.com/xuchang-gov/tongban/definitions/cn"
 )
 
@@ -184,8 +185,21 @@ func (tb *tab) open(path string) {
 // next page to load.
 func (tb *tab) clickAndLoad(sel string) {
 	tb.s.t.Helper()
+	tb.awaitLoad(tb.click(sel))
+}
+
+// click clicks an element that loads the next page and returns a mark of the page it left,
+// for awaitLoad: between the two, other tabs can act, so that their requests overlap.
+func (tb *tab) click(sel string) float64 {
+	tb.s.t.Helper()
 	before := evalIn[float64](tb, `window.__tbPage = Math.random()`)
 	tb.do(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+	return before
+}
+
+// awaitLoad waits until the page marked by click has been replaced by the next one.
+func (tb *tab) awaitLoad(before float64) {
+	tb.s.t.Helper()
 	tb.waitFor(fmt.Sprintf(`window.__tbPage !== %v && document.readyState === "complete"`, before))
 }
 
@@ -292,13 +306,19 @@ func (tb *tab) shot(name string) {
 // login signs in on the account page with the 个人/法人/工作人员 choice.
 func (tb *tab) login(kind, login, password string) {
 	tb.s.t.Helper()
+	if !tb.tryLogin(kind, login, password) {
+		tb.s.t.Fatalf("%s could not sign in:\n%s", tb.who, tb.pageText())
+	}
+}
+
+// tryLogin types a sign-in on the account page and reports whether it left the page signed in.
+func (tb *tab) tryLogin(kind, login, password string) bool {
+	tb.s.t.Helper()
 	tb.open("/account/login")
 	tb.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name="kind"][value=%q]`, kind)), chromedp.NodeVisible),
 		chromedp.SendKeys(chromedp.ID("f-login"), login), chromedp.SendKeys(chromedp.ID("f-password"), password))
 	tb.clickAndLoad(`form[action="/account/login"] button[type=submit]`)
-	if loc := tb.location(); strings.Contains(loc, "/account/login") {
-		tb.s.t.Fatalf("%s could not sign in:\n%s", tb.who, tb.pageText())
-	}
+	return !strings.Contains(tb.location(), "/account/login")
 }
 
 // cookieHeader returns the browser context's cookies for the server, as a Cookie header.
@@ -363,8 +383,14 @@ func TestBrowserCitizenToCertificate(t *testing.T) {
 	citizen.open("/")
 	citizen.mustSee("许昌市政务服务网", "热门服务")
 	citizen.shot("home")
-	name := "刘晓燕"
 	idNumber := cn.MakeIDNumber("411002", time.Date(1988, 4, 17, 0, 0, 0, 0, time.UTC), 246)
+	// Registration checks the name against the population register: take the one the
+	// simulated register gives this number.
+	resident, err := simulate.LookupPerson(idNumber, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := resident.Name
 	mobile := "1393741" + fmt.Sprintf("%04d", time.Now().UnixNano()%10000)
 	password := "Xc-browser-2026"
 	citizen.open("/account/register")
@@ -432,26 +458,9 @@ func TestBrowserCitizenToCertificate(t *testing.T) {
 	step("form typed")
 
 	// The materials to upload: every file input the form shows as needed.
-	pdf := filepath.Join(t.TempDir(), "场所使用证明.pdf")
-	if err := os.WriteFile(pdf, []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	uploads := evalIn[[]string](citizen, `[...document.querySelectorAll('#materials li')].filter(li => !li.querySelector('.tag') && li.querySelector('input[type=file]')).map(li => li.querySelector('input[type=file]').name)`)
-	if len(uploads) == 0 {
-		t.Fatalf("the apply form asks for no upload:\n%s", citizen.pageText())
-	}
-	for _, name := range uploads {
-		citizen.do(chromedp.SetUploadFiles(chromedp.CSS(fmt.Sprintf(`input[name=%q]`, name)), []string{pdf}))
-	}
-	citizen.settle()
+	uploads := citizen.uploadMaterials(writePDF(t, "场所使用证明.pdf"))
 	citizen.shot("apply")
-	citizen.clickAndLoad(`button[name="_action"][value="submit"]`)
-	m := caseNumberPath.FindStringSubmatch(citizen.location())
-	if m == nil {
-		t.Fatalf("submitting the application ended on %s, not a case page:\n%s", citizen.location(), citizen.pageText())
-	}
-	number := m[1]
-	citizen.mustSee(number, "查询码")
+	number := citizen.submitApplication()
 	t.Logf("uploaded %v; case %s submitted", uploads, number)
 	step("uploaded and submitted")
 
@@ -464,59 +473,27 @@ func TestBrowserCitizenToCertificate(t *testing.T) {
 	clerk.clickAndLoad(fmt.Sprintf(`td a[href="/work/cases/%s"]`, number))
 	clerk.mustSee(number, "受理")
 	clerk.shot("workbench-case")
-	if evalIn[bool](clerk, `!!document.querySelector('form[action$="/pre-review"]')`) {
-		clerk.do(chromedp.SendKeys(chromedp.ID("pre-opinion"), "材料齐全，预审通过"))
-		clerk.clickAndLoad(`form[action$="/pre-review"] button[type=submit]`)
-		clerk.mustSee("预审")
-	} else {
+	if !evalIn[bool](clerk, `!!document.querySelector('form[action$="/pre-review"]')`) {
 		t.Errorf("case %s offers the clerk no pre-review", number)
 	}
-	clerk.do(chromedp.SendKeys(chromedp.ID("acc-opinion"), "材料齐全，符合法定形式，予以受理"))
-	clerk.clickAndLoad(`button[name="decision"][value="accept"]`)
-	clerk.open("/work/cases/" + number)
-	if evalIn[bool](clerk, `!!document.querySelector('#acceptance')`) {
-		t.Fatalf("case %s still waits for acceptance:\n%s", number, clerk.pageText())
-	}
+	clerk.accept(number, "材料齐全，符合法定形式，予以受理")
 	step("pre-reviewed and accepted")
 
 	// The decider approves; the certificate is issued.
 	decider := s.newTab("wd-amr decider")
 	decider.login("staff", wdDeciderMobile, demoPassword)
 	decider.open("/work/cases/" + number)
-	decider.do(chromedp.WaitVisible(chromedp.CSS(`button[name="outcome"][value="approve"]`)))
-	opinion := evalIn[string](decider, `document.querySelector('button[name="outcome"][value="approve"]').closest('form').querySelector('textarea').id`)
-	decider.do(chromedp.SendKeys(chromedp.ID(opinion), "准予登记"))
-	decider.clickAndLoad(`button[name="outcome"][value="approve"]`)
+	decider.completeTask("approve", "准予登记")
 	step("approved")
 
 	// The citizen sees it concluded, downloads the certificate and rates the service.
 	citizen.open("/cases")
 	citizen.do(chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`a[href="/cases/%s"]`, number))))
 	citizen.shot("my-cases")
-	var cert string
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Second) {
-		citizen.open("/cases/" + number)
-		cert = evalIn[string](citizen, `(document.querySelector('#documents a[href*="/certificates/"]') || {}).href || ""`)
-		if cert != "" || time.Now().After(deadline) {
-			break
-		}
-	}
-	if cert == "" {
-		t.Fatalf("case %s shows no certificate to download:\n%s", number, citizen.pageText())
-	}
+	cert := citizen.awaitCertificate(number)
 	citizen.mustSee("办结时间", "下载电子证照")
 	citizen.shot("case")
-	req, _ := http.NewRequest("GET", cert, nil)
-	req.Header.Set("Cookie", citizen.cookieHeader())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/pdf") || !strings.HasPrefix(string(body), "%PDF-") {
-		t.Fatalf("GET %s with the citizen's cookies: %d %s, %d bytes starting %q", cert, resp.StatusCode, resp.Header.Get("Content-Type"), len(body), body[:min(len(body), 20)])
-	}
+	body := citizen.fetchPDF(cert)
 	// Without the cookies it is not handed out.
 	if resp, err := http.Get(cert); err == nil {
 		b, _ := io.ReadAll(resp.Body)
@@ -591,6 +568,109 @@ func TestBrowserCitizenToCertificate(t *testing.T) {
 	citizen.shot("portal-messages")
 	step("complaint answered")
 	t.Logf("main flow in %.1f s", time.Since(began).Seconds())
+}
+
+// accept pre-reviews (when the case offers it: online submissions) and accepts a case on its workbench page.
+func (tb *tab) accept(number, opinion string) {
+	tb.s.t.Helper()
+	tb.open("/work/cases/" + number)
+	if evalIn[bool](tb, `!!document.querySelector('form[action$="/pre-review"]')`) {
+		tb.do(chromedp.SendKeys(chromedp.ID("pre-opinion"), "材料齐全，预审通过"))
+		tb.clickAndLoad(`form[action$="/pre-review"] button[type=submit]`)
+		tb.mustSee("预审")
+	}
+	tb.do(chromedp.SendKeys(chromedp.ID("acc-opinion"), opinion))
+	tb.clickAndLoad(`button[name="decision"][value="accept"]`)
+	tb.open("/work/cases/" + number)
+	if evalIn[bool](tb, `!!document.querySelector('#acceptance')`) {
+		tb.s.t.Fatalf("case %s still waits for acceptance:\n%s", number, tb.pageText())
+	}
+}
+
+// completeTask types an opinion into the task form that offers outcome and sends it.
+func (tb *tab) completeTask(outcome, opinion string) {
+	tb.s.t.Helper()
+	tb.awaitLoad(tb.startTask(outcome, opinion))
+}
+
+// startTask is completeTask without waiting for the answer (see click).
+func (tb *tab) startTask(outcome, opinion string) float64 {
+	tb.s.t.Helper()
+	sel := fmt.Sprintf(`button[name="outcome"][value=%q]`, outcome)
+	tb.do(chromedp.WaitVisible(chromedp.CSS(sel)))
+	id := evalIn[string](tb, fmt.Sprintf(`document.querySelector(%q).closest('form').querySelector('textarea').id`, sel))
+	tb.do(chromedp.SendKeys(chromedp.ID(id), opinion))
+	return tb.click(sel)
+}
+
+// writePDF writes a small PDF to upload as a material.
+func writePDF(t *testing.T, name string) string {
+	t.Helper()
+	pdf := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(pdf, []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return pdf
+}
+
+// uploadMaterials attaches pdf to every material the apply page asks to upload and returns
+// the names of their file inputs.
+func (tb *tab) uploadMaterials(pdf string) []string {
+	tb.s.t.Helper()
+	uploads := evalIn[[]string](tb, `[...document.querySelectorAll('#materials li')].filter(li => !li.querySelector('.tag') && li.querySelector('input[type=file]')).map(li => li.querySelector('input[type=file]').name)`)
+	if len(uploads) == 0 {
+		tb.s.t.Fatalf("%s on %s: the form asks for no upload:\n%s", tb.who, tb.location(), tb.pageText())
+	}
+	for _, name := range uploads {
+		tb.do(chromedp.SetUploadFiles(chromedp.CSS(fmt.Sprintf(`input[name=%q]`, name)), []string{pdf}))
+	}
+	tb.settle()
+	return uploads
+}
+
+// submitApplication submits the apply form and returns the new case's number.
+func (tb *tab) submitApplication() string {
+	tb.s.t.Helper()
+	tb.clickAndLoad(`button[name="_action"][value="submit"]`)
+	m := caseNumberPath.FindStringSubmatch(tb.location())
+	if m == nil {
+		tb.s.t.Fatalf("submitting the application ended on %s, not a case page:\n%s", tb.location(), tb.pageText())
+	}
+	tb.mustSee(m[1], "查询码")
+	return m[1]
+}
+
+// awaitCertificate opens the applicant's case page until it offers the certificate (issued
+// after the decision, through the outbox) and returns the certificate's address.
+func (tb *tab) awaitCertificate(number string) string {
+	tb.s.t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Second) {
+		tb.open("/cases/" + number)
+		cert := evalIn[string](tb, `(document.querySelector('#documents a[href*="/certificates/"]') || {}).href || ""`)
+		if cert != "" {
+			return cert
+		}
+		if time.Now().After(deadline) {
+			tb.s.t.Fatalf("case %s shows no certificate to download:\n%s", number, tb.pageText())
+		}
+	}
+}
+
+// fetchPDF gets url with the tab's cookies, fails unless the answer is a PDF, and returns it.
+func (tb *tab) fetchPDF(url string) []byte {
+	tb.s.t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Cookie", tb.cookieHeader())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.s.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/pdf") || !strings.HasPrefix(string(body), "%PDF-") {
+		tb.s.t.Fatalf("GET %s with %s's cookies: %d %s, %d bytes starting %q", url, tb.who, resp.StatusCode, resp.Header.Get("Content-Type"), len(body), body[:min(len(body), 20)])
+	}
+	return body
 }
 
 // firstLine returns the first line of text that contains s.
