@@ -123,15 +123,18 @@ func serverHandler(svc *service.Service, db *store.DB, logger *slog.Logger, inbo
 	acc := account.New(db, account.Options{Logger: logger, Verify: verifyRegistration(svc, logger)})
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/callbacks/", inbound)
+	// A resumable upload may stream for minutes: it does not wait for, or hold, a turn.
 	mux.Handle("/api/v1/uploads/", resumableUploads(svc, logger))
-	mux.Handle("/api/", httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc,
+	limited := http.NewServeMux()
+	mux.Handle("/", limitInFlight(limited, maxInFlight()))
+	limited.Handle("/api/", httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc,
 		Documents: svc, Lookups: svc, Outbox: svc, Files: svc, Messages: svc, Logger: logger}))
-	mux.Handle("/verify/", web.VerifyHandler(svc))
-	mux.Handle("/account/", acc)
-	mux.Handle("/admin/", acc)
-	mux.Handle("/work/", acc.Middleware(workbench.New(workbench.Deps{Matters: svc, Cases: svc, Tasks: svc, Lookups: svc,
+	limited.Handle("/verify/", web.VerifyHandler(svc))
+	limited.Handle("/account/", acc)
+	limited.Handle("/admin/", acc)
+	limited.Handle("/work/", acc.Middleware(workbench.New(workbench.Deps{Matters: svc, Cases: svc, Tasks: svc, Lookups: svc,
 		Exports: svc, Documents: svc, Messages: svc, Plans: svc, Auth: acc, Window: windowDesk{svc}, Logger: logger})))
-	mux.Handle("/", acc.Middleware(portal.New(portal.Deps{Matters: svc, Cases: svc, Documents: svc, Certificates: svc,
+	limited.Handle("/", acc.Middleware(portal.New(portal.Deps{Matters: svc, Cases: svc, Documents: svc, Certificates: svc,
 		Lookups: svc, Messages: svc, Plans: svc, Auth: acc, Logger: logger})))
 	return mux
 }

@@ -47,6 +47,7 @@ func (s *Service) Import(ctx context.Context, fsys fs.FS, publish bool, matterDi
 			store = s.db.PublishMatterVersion
 		}
 		v, err := store(ctx, m.Slug, files)
+		s.newest.forget()
 		if err != nil {
 			return out, nil, fmt.Errorf("%s: %w", m.Slug, err)
 		}

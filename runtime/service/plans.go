@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/xuchang-gov/tongban/definitions"
 )
@@ -76,4 +77,47 @@ func (p *plans) compile(ctx context.Context, slug string, version int) (*definit
 		return nil, fmt.Errorf("stored version %s v%d does not compile: %w", slug, version, problems)
 	}
 	return plan, nil
+}
+
+// newestTTL is how long a matter's newest published version number is trusted without asking
+// the database: another server sharing the database may publish, and its version is seen here
+// within this time. This process forgets the numbers whenever it publishes.
+const newestTTL = 2 * time.Second
+
+// newestVersions remembers each matter's newest published version number for newestTTL:
+// every application, guide and lookup asks for it, and it changes only when a version is
+// published.
+type newestVersions struct {
+	mu sync.Mutex
+	m  map[string]newestVersion
+}
+
+type newestVersion struct {
+	version int
+	at      time.Time
+}
+
+func (n *newestVersions) get(slug string) (int, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	v, ok := n.m[slug]
+	if !ok || time.Since(v.at) > newestTTL {
+		return 0, false
+	}
+	return v.version, true
+}
+
+func (n *newestVersions) put(slug string, version int) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.m == nil {
+		n.m = map[string]newestVersion{}
+	}
+	n.m[slug] = newestVersion{version: version, at: time.Now()}
+}
+
+func (n *newestVersions) forget() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	clear(n.m)
 }

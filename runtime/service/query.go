@@ -199,8 +199,10 @@ func (s *Service) view(ctx context.Context, u *runtime.User, c *runtime.Case) (*
 	for _, t := range tasks {
 		v.Tasks = append(v.Tasks, s.taskView(ctx, t, c))
 	}
-	if ev, err := s.db.GetEvaluation(ctx, c.ID); err == nil {
-		v.Evaluation = ev
+	if c.ConcludedAt != nil { // only a concluded case is rated
+		if ev, err := s.db.GetEvaluation(ctx, c.ID); err == nil {
+			v.Evaluation = ev
+		}
 	}
 	return v, nil
 }

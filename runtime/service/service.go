@@ -41,7 +41,8 @@ type Service struct {
 	// VerifyURL is the public address a certificate number is appended to for its QR code.
 	VerifyURL string
 
-	plans plans
+	plans  plans
+	newest newestVersions
 
 	mu   sync.RWMutex
 	orgs []definitions.OrgUnit
@@ -133,12 +134,16 @@ func (s *Service) matterOf(ctx context.Context, c *runtime.Case) (*definitions.P
 
 // latest returns the number and plan of a matter's newest published version.
 func (s *Service) latest(ctx context.Context, slug string) (int, *definitions.Plan, *definitions.MatterPlan, error) {
-	v, err := s.db.LatestPublishedVersion(ctx, slug)
-	if err != nil {
-		if runtime.ErrorCode(err) == runtime.ENOTFOUND {
-			return 0, nil, nil, runtime.Errorf(runtime.ENOTFOUND, "事项 %s 不存在或尚未发布", slug)
+	v, ok := s.newest.get(slug)
+	if !ok {
+		var err error
+		if v, err = s.db.LatestPublishedVersion(ctx, slug); err != nil {
+			if runtime.ErrorCode(err) == runtime.ENOTFOUND {
+				return 0, nil, nil, runtime.Errorf(runtime.ENOTFOUND, "事项 %s 不存在或尚未发布", slug)
+			}
+			return 0, nil, nil, err
 		}
-		return 0, nil, nil, err
+		s.newest.put(slug, v)
 	}
 	plan, mp, err := s.plans.get(ctx, slug, v)
 	return v, plan, mp, err

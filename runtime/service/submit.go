@@ -78,10 +78,17 @@ func (s *Service) submitCase(ctx context.Context, u, actor *runtime.User, req ru
 		}
 		m.actor = actorOf(actor)
 	}
+	nc := store.NewCase{Case: c, IdempotencyKey: req.IdempotencyKey}
+	created := event("created", actorOf(actor), now, map[string]any{"matter": req.Matter, "version": v, "channel": channel, "received": received})
+	if m == nil {
+		nc.Events = []runtime.Event{created}
+	} else {
+		// A submission's events are chained in one append, after the workflow has started.
+		m.events = []runtime.Event{created}
+	}
 	var out *runtime.Case
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
-		created, isNew, err := tx.CreateCase(store.NewCase{Case: c, IdempotencyKey: req.IdempotencyKey,
-			Events: []runtime.Event{event("created", actorOf(actor), now, map[string]any{"matter": req.Matter, "version": v, "channel": channel, "received": received})}})
+		created, isNew, err := tx.CreateCase(nc)
 		if err != nil {
 			return err
 		}
@@ -142,6 +149,9 @@ func (s *Service) SubmitDraft(ctx context.Context, u *runtime.User, number strin
 	}
 	have, err := materialRecords(c)
 	if err != nil {
+		return nil, err
+	}
+	if c.Form, err = checkForm(mp, c.Form, false); err != nil {
 		return nil, err
 	}
 	licenses, err := s.licensesFor(ctx, c, mp, u, have)
@@ -230,14 +240,10 @@ func checkForm(mp *definitions.MatterPlan, form json.RawMessage, draft bool) (js
 	return form, nil
 }
 
-// licensesFor fetches the e-licenses of a valid application's materials; an invalid form is
-// refused first, so that no register is asked on behalf of a form that cannot be submitted.
+// licensesFor fetches the e-licenses of an application's materials. Its form must have been
+// validated, so that no register is asked on behalf of a form that cannot be submitted.
 func (s *Service) licensesFor(ctx context.Context, c *runtime.Case, mp *definitions.MatterPlan, u *runtime.User, have []materialRecord) (map[string]licenseRecord, error) {
-	valid, err := checkForm(mp, c.Form, false)
-	if err != nil {
-		return nil, err
-	}
-	form, err := decodeForm(valid)
+	form, err := decodeForm(c.Form)
 	if err != nil {
 		return nil, err
 	}

@@ -95,8 +95,20 @@ func (db *DB) openSQLite(ctx context.Context, dsn string) error {
 		return fmt.Errorf("store: open %s for reading: %w", path, err)
 	}
 	rs, _ := r.DB()
-	rs.SetMaxOpenConns(db.cfg.readConns)
-	rs.SetMaxIdleConns(db.cfg.readConns)
+	// readConns connections serve read transactions, each owned for good (see ownedConn); as many
+	// again serve the single-statement reads, which need no transaction.
+	rs.SetMaxOpenConns(2 * db.cfg.readConns)
+	rs.SetMaxIdleConns(2 * db.cfg.readConns)
+	db.readers = make(chan *ownedConn, db.cfg.readConns)
+	for range db.cfg.readConns {
+		c, err := takeConn(ctx, r)
+		if err != nil {
+			ws.Close()
+			rs.Close()
+			return err
+		}
+		db.readers <- c
+	}
 
 	db.dialect, db.gdb, db.rdb = dialectSQLite, w, r
 	if db.cfg.groupCommit {

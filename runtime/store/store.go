@@ -32,10 +32,11 @@ type DB struct {
 	// Now is the clock. Tests replace it; it must be set before the DB is shared.
 	Now func() time.Time
 
-	dialect string   // dialectSQLite or dialectPostgres
-	gdb     *gorm.DB // writes (on SQLite: the one writer connection)
-	rdb     *gorm.DB // reads (on SQLite: a pool of read-only connections; else gdb)
-	seq     *gorm.DB // PostgreSQL: the case-number counter's own pool
+	dialect string          // dialectSQLite or dialectPostgres
+	gdb     *gorm.DB        // writes (on SQLite: the one writer connection)
+	rdb     *gorm.DB        // reads (on SQLite: a pool of read-only connections; else gdb)
+	readers chan *ownedConn // SQLite: the read-only connections that read transactions take
+	seq     *gorm.DB        // PostgreSQL: the case-number counter's own pool
 	writer  *groupCommitter
 	cfg     config
 }
@@ -116,6 +117,9 @@ func (db *DB) Close() error {
 		db.writer.close()
 	}
 	var errs []error
+	for range cap(db.readers) {
+		errs = append(errs, (<-db.readers).close())
+	}
 	pools := []*gorm.DB{db.gdb, db.seq}
 	if db.rdb != db.gdb {
 		pools = append(pools, db.rdb)
@@ -177,11 +181,26 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 }
 
-// read runs fn on a consistent snapshot: a read-only transaction on the read pool.
+// read runs fn on a consistent snapshot: a transaction on a read-only connection.
 func (db *DB) read(ctx context.Context, fn func(tx *Tx) error) error {
-	return db.rdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&Tx{db: db, g: g, now: db.now()})
-	})
+	if db.readers == nil {
+		return db.rdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+			return fn(&Tx{db: db, g: g, now: db.now()})
+		})
+	}
+	var c *ownedConn
+	select {
+	case c = <-db.readers:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { db.readers <- c }()
+	if err := c.begin(ctx, "BEGIN"); err != nil {
+		return err
+	}
+	// A read keeps nothing: it always ends with ROLLBACK, also when fn panics.
+	defer c.end(false)
+	return fn(&Tx{db: db, g: c.g.WithContext(ctx), now: db.now()})
 }
 
 // runFn calls fn and turns a panic into an error, so that a bug in one caller's function
