@@ -109,7 +109,7 @@ func (s *Service) ResumeCorrection(ctx context.Context, u *runtime.User, number 
 			return err
 		}
 		if len(form) > 0 {
-			if c.Form, err = checkForm(mp, form, false); err != nil {
+			if c.Form, _, err = checkForm(mp, form, false); err != nil {
 				return err
 			}
 		}

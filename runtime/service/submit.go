@@ -33,7 +33,7 @@ func (s *Service) submitCase(ctx context.Context, u, actor *runtime.User, req ru
 	if err != nil {
 		return nil, err
 	}
-	form, err := checkForm(mp, req.Form, req.Draft)
+	form, formValue, err := checkForm(mp, req.Form, req.Draft)
 	if err != nil {
 		return nil, err
 	}
@@ -69,11 +69,8 @@ func (s *Service) submitCase(ctx context.Context, u, actor *runtime.User, req ru
 	}
 	var m *move
 	if !req.Draft {
-		licenses, err := s.licensesFor(ctx, &c, mp, u, have)
-		if err != nil {
-			return nil, err
-		}
-		if m, err = s.prepareSubmission(&c, plan, mp, u, have, licenses, req.Deferred); err != nil {
+		licenses := s.licensesFor(ctx, &c, formValue, mp, u, have)
+		if m, err = s.prepareSubmission(&c, formValue, plan, mp, u, have, licenses, req.Deferred); err != nil {
 			return nil, err
 		}
 		m.actor = actorOf(actor)
@@ -117,7 +114,7 @@ func (s *Service) SaveDraft(ctx context.Context, u *runtime.User, number string,
 		if err != nil {
 			return err
 		}
-		if c.Form, err = checkForm(mp, form, true); err != nil {
+		if c.Form, _, err = checkForm(mp, form, true); err != nil {
 			return err
 		}
 		if err := tx.UpdateCase(c); err != nil {
@@ -151,13 +148,11 @@ func (s *Service) SubmitDraft(ctx context.Context, u *runtime.User, number strin
 	if err != nil {
 		return nil, err
 	}
-	if c.Form, err = checkForm(mp, c.Form, false); err != nil {
+	var formValue any
+	if c.Form, formValue, err = checkForm(mp, c.Form, false); err != nil {
 		return nil, err
 	}
-	licenses, err := s.licensesFor(ctx, c, mp, u, have)
-	if err != nil {
-		return nil, err
-	}
+	licenses := s.licensesFor(ctx, c, formValue, mp, u, have)
 	var out *runtime.Case
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		c, err := s.ownDraft(tx, u, number)
@@ -171,14 +166,15 @@ func (s *Service) SubmitDraft(ctx context.Context, u *runtime.User, number strin
 		if len(form) > 0 {
 			c.Form = form
 		}
-		if c.Form, err = checkForm(mp, c.Form, false); err != nil {
+		var formValue any
+		if c.Form, formValue, err = checkForm(mp, c.Form, false); err != nil {
 			return err
 		}
 		have, err := materialRecords(c)
 		if err != nil {
 			return err
 		}
-		m, err := s.prepareSubmission(c, plan, mp, u, have, licenses, deferred)
+		m, err := s.prepareSubmission(c, formValue, plan, mp, u, have, licenses, deferred)
 		if err != nil {
 			return err
 		}
@@ -215,48 +211,43 @@ func mustApply(u *runtime.User) error {
 }
 
 // checkForm validates a form against the matter's schema; a draft need only be a JSON object.
-// Problems are reported under /form.
-func checkForm(mp *definitions.MatterPlan, form json.RawMessage, draft bool) (json.RawMessage, error) {
+// Problems are reported under /form. It returns the form and its decoded value, which
+// expressions see (numbers as float64).
+func checkForm(mp *definitions.MatterPlan, form json.RawMessage, draft bool) (json.RawMessage, any, error) {
 	if len(form) == 0 {
 		form = json.RawMessage(`{}`)
 	}
-	var probe any
-	if err := json.Unmarshal(form, &probe); err != nil {
-		return nil, runtime.Invalid("申请表不是有效的 JSON", runtime.FieldError{Pointer: "/form", Message: "不是有效的 JSON"})
+	var value any
+	if err := json.Unmarshal(form, &value); err != nil {
+		return nil, nil, runtime.Invalid("申请表不是有效的 JSON", runtime.FieldError{Pointer: "/form", Message: "不是有效的 JSON"})
 	}
-	if _, ok := probe.(map[string]any); !ok {
-		return nil, runtime.Invalid("申请表应为 JSON 对象", runtime.FieldError{Pointer: "/form", Message: "应为对象"})
+	if _, ok := value.(map[string]any); !ok {
+		return nil, nil, runtime.Invalid("申请表应为 JSON 对象", runtime.FieldError{Pointer: "/form", Message: "应为对象"})
 	}
 	if draft {
-		return form, nil
+		return form, value, nil
 	}
-	if errs := mp.Form.ValidateJSON(form); len(errs) > 0 {
+	if errs := mp.Form.Validate(value); len(errs) > 0 {
 		fields := make([]runtime.FieldError, len(errs))
 		for i, e := range errs {
 			fields[i] = runtime.FieldError{Pointer: "/form" + e.Pointer, Message: e.Message}
 		}
-		return nil, &runtime.Error{Code: runtime.EINVALID, Message: "申请表有 " + strconv.Itoa(len(fields)) + " 处需要修改", Fields: fields}
+		return nil, nil, &runtime.Error{Code: runtime.EINVALID, Message: "申请表有 " + strconv.Itoa(len(fields)) + " 处需要修改", Fields: fields}
 	}
-	return form, nil
+	return form, value, nil
 }
 
-// licensesFor fetches the e-licenses of an application's materials. Its form must have been
-// validated, so that no register is asked on behalf of a form that cannot be submitted.
-func (s *Service) licensesFor(ctx context.Context, c *runtime.Case, mp *definitions.MatterPlan, u *runtime.User, have []materialRecord) (map[string]licenseRecord, error) {
-	form, err := decodeForm(c.Form)
-	if err != nil {
-		return nil, err
-	}
-	return s.fetchLicenses(ctx, mp, varsFor(c, form, u, materialStates(mp, have), s.now())), nil
+// licensesFor fetches the e-licenses of an application's materials. form is its value as
+// checkForm validated it, so that no register is asked on behalf of a form that cannot be
+// submitted.
+func (s *Service) licensesFor(ctx context.Context, c *runtime.Case, form any, mp *definitions.MatterPlan, u *runtime.User, have []materialRecord) map[string]licenseRecord {
+	return s.fetchLicenses(ctx, mp, varsFor(c, form, u, materialStates(mp, have), s.now()))
 }
 
-// prepareSubmission checks materials and computes fees for a submission, before any write.
-func (s *Service) prepareSubmission(c *runtime.Case, plan *definitions.Plan, mp *definitions.MatterPlan, u *runtime.User, have []materialRecord, licenses map[string]licenseRecord, deferred []string) (*move, error) {
+// prepareSubmission checks materials and computes fees for a submission, before any write;
+// form is the value checkForm validated.
+func (s *Service) prepareSubmission(c *runtime.Case, form any, plan *definitions.Plan, mp *definitions.MatterPlan, u *runtime.User, have []materialRecord, licenses map[string]licenseRecord, deferred []string) (*move, error) {
 	now := s.now()
-	form, err := decodeForm(c.Form)
-	if err != nil {
-		return nil, err
-	}
 	byID := map[string]materialRecord{}
 	for _, r := range have {
 		byID[r.ID] = r
