@@ -318,6 +318,8 @@ func flowWindowByIDNumber(s *browserSuite) {
 		t.Errorf("the window form is prefilled with %q, want %s %s", got, name, idNumber)
 	}
 	clerk.typeForm(soleProprietorForm(t, map[string]string{"operator.mobile": "13937456789"}))
+	// Adding the rows posted the form: the page still names the applicant.
+	clerk.mustSee("申请人：" + name)
 	received := evalIn[[]string](clerk, `[...document.querySelectorAll('#checklist input[name="_received"]')].map(e => { e.click(); return e.value })`)
 	if len(received) == 0 {
 		t.Fatalf("the window checklist has no material to tick:\n%s", clerk.pageText())

@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/xuchang-gov/tongban/definitions"
@@ -41,13 +41,42 @@ type license struct {
 	Type, Number, HolderName, Issuer, ValidUntil, Status string
 }
 
-// registerLabels name the registers' fields in Chinese.
-var registerLabels = map[string]string{
-	"name": "姓名/名称", "sex": "性别", "birthDate": "出生日期", "ethnicity": "民族", "householdDivision": "户籍所在地代码",
-	"householdDivisionName": "户籍所在地", "householdAddress": "户籍地址", "address": "住址", "mobile": "手机号码",
-	"status": "状态", "idNumber": "身份证号", "uscc": "统一社会信用代码", "type": "类型", "legalPerson": "法定代表人",
-	"legalRepresentative": "法定代表人", "legalRepresentativeIdNumber": "法定代表人身份证号", "registeredCapital": "注册资本",
-	"establishedOn": "成立日期", "divisionCode": "所在地代码", "businessScope": "经营范围", "registrationAuthority": "登记机关",
+// registerFields name the registers' fields in Chinese, in the order a clerk reads them: who,
+// then where, then how to reach them and whether the record holds. Fields not named here
+// follow, by name.
+var registerFields = []struct{ key, label string }{
+	{"name", "姓名/名称"}, {"idNumber", "身份证号"}, {"uscc", "统一社会信用代码"}, {"type", "类型"},
+	{"sex", "性别"}, {"birthDate", "出生日期"}, {"ethnicity", "民族"},
+	{"legalRepresentative", "法定代表人"}, {"legalPerson", "法定代表人"}, {"legalRepresentativeIdNumber", "法定代表人身份证号"},
+	{"registeredCapital", "注册资本"}, {"establishedOn", "成立日期"}, {"businessScope", "经营范围"}, {"registrationAuthority", "登记机关"},
+	{"householdDivisionName", "户籍所在地"}, {"householdDivision", "户籍所在地代码"}, {"householdAddress", "户籍地址"},
+	{"address", "住址"}, {"divisionCode", "所在地代码"}, {"mobile", "手机号码"}, {"status", "状态"},
+}
+
+// registerFacts lists a register's answer as label and value pairs, in registerFields order;
+// a label already shown with the same value (法定代表人 under both of its names) is not
+// repeated.
+func registerFacts(answer map[string]any) []pair {
+	var out []pair
+	add := func(label string, v any) {
+		p := pair{label, fmt.Sprint(v)}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	known := map[string]bool{}
+	for _, f := range registerFields {
+		known[f.key] = true
+		if v, ok := answer[f.key]; ok {
+			add(f.label, v)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(answer)) {
+		if !known[k] {
+			add(k, answer[k])
+		}
+	}
+	return out
 }
 
 // identify tells an ID number from a credit code; both are 18 characters with a checksum.
@@ -85,14 +114,7 @@ func (b *workbench) lookUp(ctx context.Context, u *runtime.User, d *windowPage) 
 		d.Problem = d.RegisterName + "：" + runtime.ErrorMessage(err)
 	}
 	if m, ok := answer.(map[string]any); ok {
-		for k, v := range m {
-			label := registerLabels[k]
-			if label == "" {
-				label = k
-			}
-			d.Register = append(d.Register, pair{label, fmt.Sprint(v)})
-		}
-		sort.Slice(d.Register, func(i, j int) bool { return d.Register[i].Label < d.Register[j].Label })
+		d.Register = registerFacts(m)
 	}
 	if b.Lookups != nil {
 		answer, err := b.Lookups.LookupFor(ctx, u, "e-license-library", d.Key)
@@ -238,18 +260,20 @@ func (b *workbench) windowApply(w http.ResponseWriter, r *http.Request, u *runti
 		return
 	}
 	key := strings.ToUpper(r.PostFormValue("_applicant"))
-	kind, ok := identify(key)
-	if !ok {
+	if _, ok := identify(key); !ok {
 		b.pages.Fail(w, r, runtime.Invalid("申请人的身份证号或统一社会信用代码有误"))
 		return
 	}
+	// Every post looks the applicant up again: the page names them, and the form's rules read
+	// `applicant` on a refresh as they did when the form was first shown.
+	a, _, lookupErr := b.applicant(ctx, u, key)
 	action := r.PostFormValue("_action")
 	decode := form.DecodeForEditing
 	if action == "submit" {
 		decode = form.Decode
 	}
 	data, problems := decode(mp.Form, r.PostForm)
-	st := &windowState{mp: mp, key: key, applicant: &Applicant{Kind: kind}, data: data, problems: problems,
+	st := &windowState{mp: mp, key: key, applicant: a, data: data, problems: problems,
 		received: r.PostForm["_received"], deferred: r.PostForm["_defer"], materials: map[string]string{}}
 	if form.ApplyRowAction(st.data, action) || action != "submit" {
 		b.renderWindow(w, r, st, http.StatusOK)
@@ -259,13 +283,11 @@ func (b *workbench) windowApply(w http.ResponseWriter, r *http.Request, u *runti
 		b.renderWindow(w, r, st, http.StatusBadRequest)
 		return
 	}
-	a, _, err := b.applicant(ctx, u, key)
-	if err != nil {
-		st.general = append(st.general, "无法确认申请人身份："+runtime.ErrorMessage(err))
-		b.renderWindow(w, r, st, page.Status(err))
+	if lookupErr != nil {
+		st.general = append(st.general, "无法确认申请人身份："+runtime.ErrorMessage(lookupErr))
+		b.renderWindow(w, r, st, page.Status(lookupErr))
 		return
 	}
-	st.applicant = a
 	raw, _ := json.Marshal(data)
 	req := runtime.SubmitCase{Matter: mp.Def.Slug, Form: raw, Channel: "window", Deferred: st.deferred}
 	var v *runtime.CaseView

@@ -162,8 +162,12 @@ func TestWindow(t *testing.T) {
 	earlier := submit(t, e, func(f map[string]any) { f["operator"].(map[string]any)["idNumber"] = zhang.IDNumber })
 
 	e.Get(clerk, "/work/window?key=123").Expect(t, 400).Contains(t, "校验位不符")
-	e.Get(clerk, "/work/window?key="+zhang.IDNumber).Expect(t, 200).Contains(t, "人口库信息：张伟", "户籍地址", "电子证照", "历史办件", earlier,
+	found := e.Get(clerk, "/work/window?key="+zhang.IDNumber).Expect(t, 200).Contains(t, "人口库信息：张伟", "户籍地址", "电子证照", "历史办件", earlier,
 		"/work/window/apply/"+sole+"?key="+zhang.IDNumber)
+	// The register's facts start with who the person is.
+	if i, j := strings.Index(found.Body, "<dt>姓名/名称</dt>"), strings.Index(found.Body, "<dt>出生日期</dt>"); i < 0 || j < i {
+		t.Errorf("the register's name is not listed first:\n%s", found.Body)
+	}
 	e.Get(clerk, "/work/window?key="+e.User(webtest.Enterprise).USCC).Expect(t, 200).Contains(t, "法人库信息", "/work/window/apply/food-business-license")
 
 	path := "/work/window/apply/" + sole
@@ -178,7 +182,8 @@ func TestWindow(t *testing.T) {
 
 	t.Run("行的增删", func(t *testing.T) {
 		p := e.Post(clerk, path, webtest.Merge(filled, url.Values{"_action": {"add:familyMembers"}})).Expect(t, 200)
-		p.Contains(t, `name="familyMembers.2.name"`)
+		// The page posted back still names the applicant the registers know.
+		p.Contains(t, `name="familyMembers.2.name"`, "申请人：<strong>张伟</strong>")
 	})
 	t.Run("未收取的材料显示在清单旁", func(t *testing.T) {
 		p := e.Post(clerk, path, webtest.Merge(filled, url.Values{"_action": {"submit"}})).Expect(t, 400)
