@@ -109,7 +109,20 @@ func (s *Server) routes() {
 	s.handle(operation{method: "GET", path: "/api/v1/matters/:slug", summary: "办事指南（含申请表和材料清单）", tag: "matters",
 		response: runtime.Guide{}, handler: func(c *gin.Context) {
 			g, err := s.Matters.MatterGuide(c.Request.Context(), c.Param("slug"))
-			s.respond(c, http.StatusOK, g, err)
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			encoded, ok := s.guides.Load(g)
+			if !ok {
+				raw, err := json.Marshal(g)
+				if err != nil {
+					s.fail(c, err)
+					return
+				}
+				encoded, _ = s.guides.LoadOrStore(g, raw)
+			}
+			c.Data(http.StatusOK, "application/json; charset=utf-8", encoded.([]byte))
 		}})
 
 	s.handle(operation{method: "POST", path: "/api/v1/cases", summary: "申报（或保存草稿）；Idempotency-Key 请求头使重试不会重复申报", tag: "cases",

@@ -6,6 +6,7 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -39,6 +40,10 @@ type Server struct {
 
 	engine *gin.Engine
 	ops    []operation
+	// guides holds each guide encoded, by the *runtime.Guide the service returns: it builds a
+	// version's guide once and hands out that same value, and encoding its large documents was
+	// a fifth of the CPU of the portal's reads.
+	guides *sync.Map
 }
 
 // New builds the server and its routes.
@@ -54,6 +59,7 @@ func New(s Server) *Server {
 	if srv.MaxUploadBytes == 0 {
 		srv.MaxUploadBytes = 50 << 20
 	}
+	srv.guides = &sync.Map{}
 	srv.engine = gin.New()
 	srv.engine.Use(srv.recoverer())
 	srv.engine.HandleMethodNotAllowed = true

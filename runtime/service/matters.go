@@ -22,7 +22,7 @@ func summaryOf(v int, mp *definitions.MatterPlan) runtime.MatterSummary {
 // ListMatters lists the published matters, filtered loosely: every character of the query must
 // appear, in order, in the name, short name or a keyword (so 食品许可 finds 食品经营许可证核发).
 func (s *Service) ListMatters(ctx context.Context, f runtime.MatterFilter) ([]runtime.MatterSummary, error) {
-	versions, err := s.db.LatestPublishedRefs(ctx)
+	versions, err := s.newest.list(ctx, s.db)
 	if err != nil {
 		return nil, err
 	}

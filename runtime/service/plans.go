@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // versionKey names one stored version of a matter.
@@ -84,12 +85,14 @@ func (p *plans) compile(ctx context.Context, slug string, version int) (*definit
 // within this time. This process forgets the numbers whenever it publishes.
 const newestTTL = 2 * time.Second
 
-// newestVersions remembers each matter's newest published version number for newestTTL:
-// every application, guide and lookup asks for it, and it changes only when a version is
-// published.
+// newestVersions remembers each matter's newest published version number, and the list of
+// them all, for newestTTL: every application, guide, search and lookup asks for them, and they
+// change only when a version is published.
 type newestVersions struct {
-	mu sync.Mutex
-	m  map[string]newestVersion
+	mu    sync.Mutex
+	m     map[string]newestVersion
+	all   []store.VersionRef
+	allAt time.Time
 }
 
 type newestVersion struct {
@@ -116,8 +119,27 @@ func (n *newestVersions) put(slug string, version int) {
 	n.m[slug] = newestVersion{version: version, at: time.Now()}
 }
 
+// list returns every matter's newest published version, from memory when it is fresh.
+func (n *newestVersions) list(ctx context.Context, db *store.DB) ([]store.VersionRef, error) {
+	n.mu.Lock()
+	all, fresh := n.all, n.all != nil && time.Since(n.allAt) <= newestTTL
+	n.mu.Unlock()
+	if fresh {
+		return all, nil
+	}
+	all, err := db.LatestPublishedRefs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n.mu.Lock()
+	n.all, n.allAt = all, time.Now()
+	n.mu.Unlock()
+	return all, nil
+}
+
 func (n *newestVersions) forget() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	clear(n.m)
+	n.all = nil
 }

@@ -106,15 +106,11 @@ func (s *Service) Progress(ctx context.Context, number, queryCode string) (*runt
 	if number == "" || queryCode == "" {
 		return nil, runtime.Invalid("请填写办件编号和查询码")
 	}
-	c, err := s.db.GetCaseByNumber(ctx, number)
+	c, applicant, events, err := s.db.CaseTrail(ctx, number)
 	if err != nil || subtle.ConstantTimeCompare([]byte(c.QueryCode), []byte(queryCode)) != 1 {
 		return nil, notFound
 	}
 	plan, mp, err := s.matterOf(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	events, err := s.db.ListEvents(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -132,8 +128,8 @@ func (s *Service) Progress(ctx context.Context, number, queryCode string) (*runt
 		}
 		p.Steps = append(p.Steps, runtime.ProgressStep{At: e.At, Name: name})
 	}
-	if applicant, err := s.db.GetUser(ctx, c.ApplicantID); err == nil {
-		p.Applicant = maskName(applicant.Name)
+	if applicant != "" {
+		p.Applicant = maskName(applicant)
 	}
 	return p, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"gorm.io/gorm"
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
@@ -112,8 +113,12 @@ func (tx *Tx) AppendEvents(caseID int64, events []runtime.Event) ([]runtime.Even
 
 // ListEvents returns a case's audit trail in order.
 func (db *DB) ListEvents(ctx context.Context, caseID int64) ([]runtime.Event, error) {
+	return listEvents(db.rdb.WithContext(ctx), caseID)
+}
+
+func listEvents(g *gorm.DB, caseID int64) ([]runtime.Event, error) {
 	var rows []eventRow
-	if err := db.rdb.WithContext(ctx).Where("case_id = ?", caseID).Order("seq").Find(&rows).Error; err != nil {
+	if err := g.Where("case_id = ?", caseID).Order("seq").Find(&rows).Error; err != nil {
 		return nil, wrap(err, "list events")
 	}
 	out := make([]runtime.Event, len(rows))
@@ -121,6 +126,28 @@ func (db *DB) ListEvents(ctx context.Context, caseID int64) ([]runtime.Event, er
 		out[i] = rows[i].domain()
 	}
 	return out, nil
+}
+
+// CaseTrail reads together what the public progress lookup shows of a case: the case, its
+// applicant's name ("" when the case has none) and its audit trail.
+func (db *DB) CaseTrail(ctx context.Context, number string) (c *runtime.Case, applicant string, events []runtime.Event, err error) {
+	err = db.read(ctx, func(tx *Tx) (err error) {
+		if c, err = tx.findCase("number = ?", number); err != nil {
+			return err
+		}
+		if c.ApplicantID != 0 {
+			var names []string
+			if err := tx.g.Model(&userRow{}).Where("id = ?", c.ApplicantID).Limit(1).Pluck("name", &names).Error; err != nil {
+				return wrap(err, "applicant name")
+			}
+			if len(names) == 1 {
+				applicant = names[0]
+			}
+		}
+		events, err = listEvents(tx.g, c.ID)
+		return err
+	})
+	return c, applicant, events, err
 }
 
 // ChainError says where a case's audit trail stopped verifying: an event was changed, removed
