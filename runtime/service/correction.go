@@ -69,7 +69,7 @@ func (s *Service) RequestCorrection(ctx context.Context, u *runtime.User, number
 		if err != nil {
 			return err
 		}
-		if err := s.notifyMove(tx, plan, mp, c, from, opinion); err != nil {
+		if err := s.notifyMove(tx, plan, mp, c, nil, from, opinion); err != nil {
 			return err
 		}
 		out = c

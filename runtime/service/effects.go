@@ -21,16 +21,19 @@ type move struct {
 	tx  *store.Tx
 	c   *runtime.Case
 	// from is the status the case had before the move.
-	from   runtime.Status
-	plan   *definitions.Plan
-	mp     *definitions.MatterPlan
-	state  engine.State
-	vars   rules.Vars
-	at     time.Time
-	actor  string
-	tasks  []runtime.Task
-	events []runtime.Event
-	outbox []store.OutboxMessage
+	from  runtime.Status
+	plan  *definitions.Plan
+	mp    *definitions.MatterPlan
+	state engine.State
+	vars  rules.Vars
+	at    time.Time
+	actor string
+	// applicant is the case's applicant when the move already has it (a submission), so that
+	// notifying them reads nothing; nil otherwise.
+	applicant *runtime.User
+	tasks     []runtime.Task
+	events    []runtime.Event
+	outbox    []store.OutboxMessage
 	// cancelled lists the tokens whose open tasks are withdrawn.
 	cancelled []int
 }

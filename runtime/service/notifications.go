@@ -39,13 +39,15 @@ func pushes(plan *definitions.Plan, connector string) bool {
 
 // notifyMove queues, in the transaction that moves the case, the SMS of its new status and, on
 // acceptance of a case with fees, the payment order and its SMS.
-func (s *Service) notifyMove(tx *store.Tx, plan *definitions.Plan, mp *definitions.MatterPlan, c *runtime.Case, from runtime.Status, reason string) error {
+func (s *Service) notifyMove(tx *store.Tx, plan *definitions.Plan, mp *definitions.MatterPlan, c *runtime.Case, applicant *runtime.User, from runtime.Status, reason string) error {
 	if c.Status == from {
 		return nil
 	}
-	applicant, err := tx.GetUser(c.ApplicantID)
-	if err != nil {
-		return err
+	if applicant == nil {
+		var err error
+		if applicant, err = tx.GetUser(c.ApplicantID); err != nil {
+			return err
+		}
 	}
 	params := map[string]any{"matter": mp.Def.Matter.Name, "case": c.Number, "code": c.QueryCode, "reason": reason}
 	if tpl, ok := smsTemplates[c.Status]; ok {

@@ -271,7 +271,7 @@ func (s *Service) prepareSubmission(c *runtime.Case, form any, plan *definitions
 	c.FeeTotal = total
 	c.Status = runtime.StatusSubmitted
 	c.SubmittedAt = &now
-	return &move{plan: plan, mp: mp, vars: vars, at: now, actor: actorOf(u)}, nil
+	return &move{plan: plan, mp: mp, vars: vars, at: now, actor: actorOf(u), applicant: u}, nil
 }
 
 func materialStatesAny(states map[string]materialState) map[string]any {
@@ -328,5 +328,5 @@ func (s *Service) commit(tx *store.Tx, m *move) error {
 	if _, err := tx.AppendEvents(m.c.ID, m.events); err != nil {
 		return err
 	}
-	return s.notifyMove(tx, m.plan, m.mp, m.c, m.from, m.reason())
+	return s.notifyMove(tx, m.plan, m.mp, m.c, m.applicant, m.from, m.reason())
 }
