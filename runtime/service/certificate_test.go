@@ -257,3 +257,67 @@ func TestPostedResultIsTrackedToDelivery(t *testing.T) {
 		t.Fatalf("no delivery SMS: %v", sms)
 	}
 }
+
+// TestCertificateIssuedInTheSubmission trims 个体工商户设立登记 to start → certificate → end,
+// so that one request both creates the case and issues its certificate: the case row is
+// written once, in its final state, and the certificate, which refers to it, only after it.
+func TestCertificateIssuedInTheSubmission(t *testing.T) {
+	bundle := memBundle(t)
+	name := "matters/sole-proprietor-registration/workflow.json"
+	var wf map[string]any
+	json.Unmarshal(bundle[name].Data, &wf)
+	var nodes []any
+	for _, n := range wf["nodes"].([]any) {
+		if id := n.(map[string]any)["id"]; id == "start" || id == "issue" || id == "approved" {
+			nodes = append(nodes, n)
+		}
+	}
+	wf["nodes"] = nodes
+	wf["edges"] = []any{map[string]any{"from": "start", "to": "issue"}, map[string]any{"from": "issue", "to": "approved"}}
+	bundle[name].Data, _ = json.Marshal(wf)
+	f := newFixture(t, bundle)
+	f.svc.FileSecret = []byte("test secret for signing upload references")
+	const who, matter = "张伟", "sole-proprietor-registration"
+	u := f.users[who]
+	form := sampleForm(t, matter)
+	probe := f.apply(who, matter, form) // the matter's materials, as a portal learns them
+	var materials []runtime.MaterialFiles
+	for _, m := range probe.Materials {
+		if len(m.Files) == 0 {
+			continue
+		}
+		up, err := f.svc.UploadFile(ctx, u, "材料.pdf", strings.NewReader(string(pdf)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		materials = append(materials, runtime.MaterialFiles{ID: m.ID, Files: []string{up.Ref}})
+	}
+	v, err := f.svc.SubmitCase(ctx, u, runtime.SubmitCase{Matter: matter, Form: form, Materials: materials})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Status != runtime.StatusCertificated {
+		t.Fatalf("status %s, want the certificate issued in the submission", v.Status)
+	}
+	c, err := f.db.GetCaseByNumber(ctx, v.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Revision != 1 {
+		t.Errorf("revision %d: the new case was written more than once", c.Revision)
+	}
+	issued := 0
+	for _, e := range f.events(v.Number) {
+		if e.Type == "certificate-issued" {
+			var cert service.Certificate
+			json.Unmarshal(e.Data, &cert)
+			if got, err := f.svc.VerifyCertificate(ctx, cert.Number); err != nil || got.Status != "valid" {
+				t.Errorf("certificate %s: %+v, %v", cert.Number, got, err)
+			}
+			issued++
+		}
+	}
+	if issued != 1 {
+		t.Fatalf("%d certificate-issued events, want 1", issued)
+	}
+}

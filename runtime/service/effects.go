@@ -36,6 +36,13 @@ type move struct {
 	outbox    []store.OutboxMessage
 	// cancelled lists the tokens whose open tasks are withdrawn.
 	cancelled []int
+	// certificates are issued by the move, saved once the case row is written.
+	certificates []issuedCertificate
+}
+
+type issuedCertificate struct {
+	cert Certificate
+	vars rules.Vars
 }
 
 // orderPost queues a logistics order when the delivery node posts the result (邮政快递) and
@@ -260,9 +267,7 @@ func (m *move) issueCertificate(e engine.IssueCertificate) ([]engine.Effect, err
 		}
 		cert.Document = doc
 	}
-	if err := m.saveCertificate(cert, vars); err != nil {
-		return nil, err
-	}
+	m.certificates = append(m.certificates, issuedCertificate{cert, vars})
 	m.c.Status = runtime.StatusCertificated
 	m.record("certificate-issued", cert)
 	state, effects, err := engine.Complete(m.mp.Workflow, m.state, e.Token, "", m.vars, m.at)

@@ -85,6 +85,12 @@ func (s *Service) submitCase(ctx context.Context, u, actor *runtime.User, req ru
 	}
 	var out *runtime.Case
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if m != nil {
+			nc.Start = func(c *runtime.Case) error {
+				m.c = c
+				return s.start(tx, m)
+			}
+		}
 		created, isNew, err := tx.CreateCase(nc)
 		if err != nil {
 			return err
@@ -94,7 +100,7 @@ func (s *Service) submitCase(ctx context.Context, u, actor *runtime.User, req ru
 			return nil
 		}
 		m.c = created
-		return s.start(tx, m)
+		return s.writeMove(tx, m)
 	})
 	if err != nil {
 		return nil, err
@@ -180,7 +186,10 @@ func (s *Service) SubmitDraft(ctx context.Context, u *runtime.User, number strin
 		}
 		m.c = c
 		out = c
-		return s.start(tx, m)
+		if err := s.start(tx, m); err != nil {
+			return err
+		}
+		return s.commit(tx, m)
 	})
 	if err != nil {
 		return nil, err
@@ -282,7 +291,7 @@ func materialStatesAny(states map[string]materialState) map[string]any {
 	return out
 }
 
-// start runs the workflow of a freshly submitted case and writes everything it does.
+// start runs the workflow of a case being submitted; what it does is left in m, to be written.
 func (s *Service) start(tx *store.Tx, m *move) error {
 	m.svc, m.tx, m.from = s, tx, runtime.StatusDraft
 	m.vars["case"].(map[string]any)["number"] = m.c.Number
@@ -294,15 +303,20 @@ func (s *Service) start(tx *store.Tx, m *move) error {
 		return err
 	}
 	m.state = state
-	if err := m.apply(effects); err != nil {
-		return err
-	}
-	return s.commit(tx, m)
+	return m.apply(effects)
 }
 
 // commit writes a prepared move: the case, its events, the tasks opened and withdrawn, the
-// outbox messages.
+// certificates issued, the outbox messages.
 func (s *Service) commit(tx *store.Tx, m *move) error {
+	if err := tx.UpdateCase(m.c); err != nil {
+		return err
+	}
+	return s.writeMove(tx, m)
+}
+
+// writeMove writes what a move did besides changing the case row, which is written already.
+func (s *Service) writeMove(tx *store.Tx, m *move) error {
 	for _, token := range m.cancelled {
 		if err := tx.CancelToken(m.c.ID, token); err != nil {
 			return err
@@ -322,8 +336,10 @@ func (s *Service) commit(tx *store.Tx, m *move) error {
 			return err
 		}
 	}
-	if err := tx.UpdateCase(m.c); err != nil {
-		return err
+	for _, issued := range m.certificates {
+		if err := m.saveCertificate(issued.cert, issued.vars); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.AppendEvents(m.c.ID, m.events); err != nil {
 		return err

@@ -66,9 +66,13 @@ type NewCase struct {
 	// IdempotencyKey, if set, makes the creation happen at most once per applicant and key: a
 	// retry with the same key returns the case the first attempt created.
 	IdempotencyKey string
-	Events         []runtime.Event
-	Tasks          []runtime.Task
-	Outbox         []OutboxMessage
+	// Start, if set, is called with the case numbered but not yet written (its ID is 0), and
+	// may change it: a submission starts its workflow here, so that the case is written once,
+	// in the state the workflow leaves it. It must not write rows that refer to the case.
+	Start  func(c *runtime.Case) error
+	Events []runtime.Event
+	Tasks  []runtime.Task
+	Outbox []OutboxMessage
 }
 
 // CaseFilter selects cases for ListCases. Empty fields select everything.
@@ -133,6 +137,18 @@ func (tx *Tx) CreateCase(nc NewCase) (*runtime.Case, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
+	if in.QueryCode == "" {
+		in.QueryCode = newQueryCode()
+	}
+	if nc.Start != nil {
+		in.Number = number
+		if err := nc.Start(&in); err != nil {
+			return nil, false, err
+		}
+		if err := checkNewCase(&in); err != nil {
+			return nil, false, err
+		}
+	}
 	row := caseRow{
 		Number: number, QueryCode: in.QueryCode, Matter: in.Matter, MatterVersion: in.MatterVersion,
 		Channel: in.Channel, Status: string(in.Status), OrgCode: in.OrgCode, DivisionCode: in.DivisionCode,
@@ -142,9 +158,6 @@ func (tx *Tx) CreateCase(nc NewCase) (*runtime.Case, bool, error) {
 	}
 	if in.ApplicantID != 0 {
 		row.ApplicantID = &in.ApplicantID
-	}
-	if row.QueryCode == "" {
-		row.QueryCode = newQueryCode()
 	}
 	if row.Form, err = jsonText("/form", in.Form); err != nil {
 		return nil, false, err
