@@ -327,16 +327,17 @@ func (db *DB) ListCases(ctx context.Context, f CaseFilter) (cases []*runtime.Cas
 		if f.Matter != "" {
 			q = q.Where("matter = ?", f.Matter)
 		}
-		var n int64
-		if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
-			return err
-		}
+		q = q.Session(&gorm.Session{}) // each use below starts from the filter alone
 		offset, limit := page(f.Offset, f.Limit)
 		var rows []caseRow
 		if err := q.Order("id DESC").Offset(offset).Limit(limit).Find(&rows).Error; err != nil {
 			return err
 		}
-		total = int(n)
+		n, err := pageTotal(q, offset, limit, len(rows))
+		if err != nil {
+			return err
+		}
+		total = n
 		cases = make([]*runtime.Case, len(rows))
 		for i := range rows {
 			cases[i] = rows[i].domain()

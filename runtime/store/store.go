@@ -244,3 +244,15 @@ func page(offset, limit int) (int, int) {
 	}
 	return max(offset, 0), min(limit, 500)
 }
+
+// pageTotal is how many rows q selects in all, read rows having come back for the page at
+// offset of at most limit rows: a first page that is not full holds them all, and then nothing
+// needs counting.
+func pageTotal(q *gorm.DB, offset, limit, read int) (int, error) {
+	if offset == 0 && read < limit {
+		return read, nil
+	}
+	var n int64
+	err := q.Count(&n).Error
+	return int(n), err
+}

@@ -222,16 +222,17 @@ func (db *DB) ListTasks(ctx context.Context, f TaskFilter) (tasks []*runtime.Tas
 		if f.ClaimedBy != 0 {
 			q = q.Where("claimed_by = ?", f.ClaimedBy)
 		}
-		var n int64
-		if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
-			return err
-		}
+		q = q.Session(&gorm.Session{}) // each use below starts from the filter alone
 		offset, limit := page(f.Offset, f.Limit)
 		var rows []taskRow
 		if err := q.Order("id").Offset(offset).Limit(limit).Find(&rows).Error; err != nil {
 			return err
 		}
-		total = int(n)
+		n, err := pageTotal(q, offset, limit, len(rows))
+		if err != nil {
+			return err
+		}
+		total = n
 		tasks = make([]*runtime.Task, len(rows))
 		for i := range rows {
 			tasks[i] = rows[i].domain()
