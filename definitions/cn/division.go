@@ -1,6 +1,9 @@
 package cn
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Division is one administrative division of GB/T 2260 with its own short name,
 // such as {"411002", "魏都区"}.
@@ -29,25 +32,53 @@ var provinces = func() map[string]bool {
 	return m
 }()
 
-// townNames indexes townTable by code.
-var townNames = func() map[string]string {
-	m := make(map[string]string, len(townTable))
-	for _, d := range townTable {
-		m[d.Code] = d.Name
-	}
-	return m
-}()
-
 // Towns returns the townships (乡、镇、街道) of a county of 许昌市 with their nine-digit
 // statistical codes (统计用区划代码), sorted by code; none for other codes. The slice is a copy.
 func Towns(county string) []Division {
-	var out []Division
-	for _, d := range townTable {
-		if d.Code[:6] == county {
-			out = append(out, d)
-		}
+	if len(county) != 6 {
+		return nil
 	}
-	return out
+	return within(townTable, county)
+}
+
+// Villages returns the villages and communities (村、社区, named by their committees as the
+// statistics name them, such as 金地社区居委会) of a township of 许昌市 with their twelve-digit
+// statistical codes, sorted by code; none for other codes. The slice is a copy.
+func Villages(town string) []Division {
+	if len(town) != 9 {
+		return nil
+	}
+	return within(villageTable, town)
+}
+
+// within is the entries of a table sorted by code whose codes start with parent, copied.
+// The tables are sorted so that this, and named, search rather than keep an index: the
+// village table is read only for the one township a form shows.
+func within(table []Division, parent string) []Division {
+	i, _ := slices.BinarySearchFunc(table, parent, byCode)
+	j := i
+	for j < len(table) && strings.HasPrefix(table[j].Code, parent) {
+		j++
+	}
+	return slices.Clone(table[i:j])
+}
+
+// named is the short name of a township or village of 许昌 by its statistical code.
+func named(code string) (string, bool) {
+	table := townTable
+	if len(code) == 12 {
+		table = villageTable
+	}
+	i, ok := slices.BinarySearchFunc(table, code, byCode)
+	if !ok {
+		return "", false
+	}
+	return table[i].Name, true
+}
+
+// byCode orders a table entry against a code for the binary searches.
+func byCode(d Division, code string) int {
+	return strings.Compare(d.Code, code)
 }
 
 // Divisions returns the divisions this package knows by name, sorted by code: every
@@ -61,12 +92,14 @@ func Divisions() []Division {
 // two are a province and whose last two are 00 whenever the middle two are, since a county
 // always belongs to a city or to a province-level county group (90). Codes this package does
 // not list by name are accepted when they have that shape, so that divisions outside 河南省 and
-// new ones still pass; DivisionName tells whether a code is known. A nine-digit township code
-// of 许昌 (Towns) is valid too, so that a form can record the township chosen; other
-// nine-digit codes are not, since nothing here could name or check them.
+// new ones still pass; DivisionName tells whether a code is known. The nine-digit township
+// and twelve-digit village codes of 许昌 (Towns, Villages) are valid too, so that a form can
+// record the township or village chosen; other such codes are not, since nothing here could
+// name or check them.
 func ValidDivisionCode(s string) bool {
-	if _, town := townNames[s]; town {
-		return true
+	if len(s) == 9 || len(s) == 12 {
+		_, known := named(s)
+		return known
 	}
 	if len(s) != 6 || !allDigits(s) || !provinces[s[:2]] {
 		return false
@@ -80,12 +113,17 @@ func ValidDivisionCode(s string) bool {
 
 // DivisionName returns the full name of a known division, from the province down, such as
 // "河南省许昌市魏都区" for 411002, "河南省济源市" for 419001, a county-level city governed
-// directly by the province, or "河南省许昌市魏都区西大街道" for the township 411002001. It
-// reports false for codes not in Divisions or Towns.
+// directly by the province, "河南省许昌市魏都区西大街道" for the township 411002001, or
+// "河南省许昌市魏都区西大街道金地社区居委会" for the community 411002001001. It reports false
+// for codes not in Divisions, Towns or Villages.
 func DivisionName(code string) (string, bool) {
-	if town, ok := townNames[code]; ok {
-		county, _ := DivisionName(code[:6])
-		return county + town, true
+	if len(code) == 9 || len(code) == 12 {
+		name, ok := named(code)
+		if !ok {
+			return "", false
+		}
+		parent, _ := DivisionName(code[:len(code)-3])
+		return parent + name, true
 	}
 	name, ok := divisionNames[code]
 	if !ok {

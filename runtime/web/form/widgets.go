@@ -77,10 +77,10 @@ func widgetOf(named string, s *formschema.Field) string {
 }
 
 // divisionOptions are the divisions of 许昌 the division widget offers first, the city first;
-// the one chosen is the county part of the field's value, which may be a township.
+// the one chosen is the county part of the field's value, which may be a township or village.
 func divisionOptions(value string) []Option {
 	county := value
-	if len(value) == 9 {
+	if len(value) > 6 {
 		county = value[:6]
 	}
 	var out []Option
@@ -92,31 +92,56 @@ func divisionOptions(value string) []Option {
 	return out
 }
 
-// townOptions are the townships the division widget offers next: those of the county chosen,
-// and only those, so that a page carries one county's list rather than all of 许昌's.
-func townOptions(value string) []Option {
-	if len(value) != 6 && len(value) != 9 {
-		return nil
+// divisionLevel is one select of the division widget below the county: the townships of the
+// county chosen, or the villages of the township chosen.
+type divisionLevel struct {
+	ID, Label, Noun string
+	Options         []Option
+}
+
+// divisionLevels are the selects the division widget shows below the county for the field's
+// value: the chosen county's townships, then the chosen township's villages, and only those,
+// so that a page carries one township's few dozen villages rather than all of 许昌's.
+func divisionLevels(f *Field) []divisionLevel {
+	levels := []struct {
+		parent   int
+		suffix   string
+		noun     string
+		children func(string) []cn.Division
+	}{
+		{6, "-town", "乡镇（街道）", cn.Towns},
+		{9, "-village", "村（社区）", cn.Villages},
 	}
-	var out []Option
-	for _, d := range cn.Towns(value[:6]) {
-		out = append(out, Option{Value: d.Code, Label: d.Name, Selected: d.Code == value})
+	var out []divisionLevel
+	for _, l := range levels {
+		if len(f.Value) < l.parent {
+			break
+		}
+		var options []Option
+		for _, d := range l.children(f.Value[:l.parent]) {
+			options = append(options, Option{Value: d.Code, Label: d.Name, Selected: strings.HasPrefix(f.Value, d.Code)})
+		}
+		if len(options) == 0 {
+			break
+		}
+		out = append(out, divisionLevel{ID: f.ID + l.suffix, Label: f.Label + "：" + l.noun, Noun: l.noun, Options: options})
 	}
 	return out
 }
 
-// divisionValue is what the division widget's selects posted: the township when one of the
-// chosen county's was picked, else the county. A township left over from another county —
-// the county changed without JavaScript — is dropped, and the page offers the new county's.
+// divisionValue is what the division widget's selects posted, county first: each level counts
+// when it lies within the one above, and the deepest that does is the value. A township or
+// village left over from another county or township — changed without JavaScript — is
+// dropped with everything below it, and the page offers the new choice's list.
 func divisionValue(posted []string) string {
 	if len(posted) == 0 {
 		return ""
 	}
-	county := strings.TrimSpace(posted[0])
+	value := strings.TrimSpace(posted[0])
 	for _, v := range posted[1:] {
-		if v = strings.TrimSpace(v); len(v) == 9 && len(county) == 6 && strings.HasPrefix(v, county) {
-			return v
+		if v = strings.TrimSpace(v); len(v) == len(value)+3 && strings.HasPrefix(v, value) {
+			value = v
 		}
 	}
-	return county
+	return value
 }
