@@ -55,6 +55,7 @@ func runServe(ctx context.Context, app *App, args []string) int {
 		return 1
 	}
 	defer db.Close()
+	tuneGarbageCollector()
 	if *demo {
 		svc.DemoPasswords = true
 		if err := prepareDemo(ctx, app, svc, app.abs(sf.data)); err != nil {
