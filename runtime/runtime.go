@@ -157,3 +157,10 @@ type User struct {
 	Disabled     bool
 	CreatedAt    time.Time
 }
+
+// OrgRoleNames are the Chinese names users see of the workflow roles staff hold in an org; the
+// pages and the demo staff's names both read them.
+var OrgRoleNames = map[string]string{
+	"clerk": "窗口受理", "reviewer": "审查", "checker": "审核", "decider": "决定", "inspector": "现场核查",
+	"certifier": "制证", "supervisor": "督办", "admin": "管理员",
+}

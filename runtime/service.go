@@ -168,6 +168,7 @@ type TaskView struct {
 	Node       string     `json:"node"`
 	Name       string     `json:"name"`
 	OrgCode    string     `json:"orgCode"`
+	OrgName    string     `json:"orgName,omitempty"`
 	Role       string     `json:"role"`
 	Status     TaskStatus `json:"status"`
 	ClaimedBy  int64      `json:"claimedBy,omitempty"`

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -28,8 +29,9 @@ type Credential struct {
 const DemoPassword = "Xuchang-2026!demo"
 
 // SeedDemo creates the demo users — two citizens, an elder past 80, an enterprise, and one staff
-// member for every role of every org — each with a new API token. Users already there are
-// reused, so seeding again after an interrupted start makes no twins.
+// member for every role of every org, named by the org and the Chinese name of the role, as the
+// workbench header shows them — each with a new API token. Users already there are reused, so
+// seeding again after an interrupted start makes no twins.
 func (s *Service) SeedDemo(ctx context.Context) ([]Credential, error) {
 	birth := func(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
 	users := []runtime.User{
@@ -41,7 +43,8 @@ func (s *Service) SeedDemo(ctx context.Context) ([]Credential, error) {
 	s.mu.RLock()
 	for _, o := range s.orgs {
 		for _, role := range o.Roles {
-			users = append(users, runtime.User{Name: o.Name + "·" + role, Kind: "staff", OrgCode: o.Code, OrgRoles: []string{role},
+			name := o.Name + "·" + cmp.Or(runtime.OrgRoleNames[role], role)
+			users = append(users, runtime.User{Name: name, Kind: "staff", OrgCode: o.Code, OrgRoles: []string{role},
 				Roles: []runtime.Role{staffRole(role)}, DivisionCode: o.DivisionCode, Mobile: fmt.Sprintf("1390374%04d", len(users))})
 		}
 	}

@@ -210,7 +210,20 @@ func (s *Service) taskView(ctx context.Context, t *runtime.Task, c *runtime.Case
 	}
 	return runtime.TaskView{
 		ID: t.ID, CaseNumber: c.Number, MatterName: name, Kind: t.Kind, Node: t.Node, Name: t.Name,
-		OrgCode: t.OrgCode, Role: t.Role, Status: t.Status, ClaimedBy: t.ClaimedBy, Outcome: t.Outcome,
-		Opinion: t.Opinion, CreatedAt: t.CreatedAt, DueAt: t.DueAt,
+		OrgCode: t.OrgCode, OrgName: s.orgName(t.OrgCode), Role: t.Role, Status: t.Status, ClaimedBy: t.ClaimedBy,
+		Outcome: t.Outcome, Opinion: t.Opinion, CreatedAt: t.CreatedAt, DueAt: t.DueAt,
 	}
+}
+
+// orgName is the name people know an org by, so that a step of a parallel branch names the
+// department that holds it; "" for an org the loaded tree does not have.
+func (s *Service) orgName(code string) string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, o := range s.orgs {
+		if o.Code == code {
+			return o.Name
+		}
+	}
+	return ""
 }

@@ -388,3 +388,51 @@ func TestWindowCaseForAnApplicant(t *testing.T) {
 		t.Fatal("the same person got two accounts")
 	}
 }
+
+// TestStaffAndStepsAreNamedInChinese reads the names people see of the demo staff and of a
+// construction permit's parallel review, looked at from the planning bureau: org and role codes
+// stay in the data and never make up a name.
+func TestStaffAndStepsAreNamedInChinese(t *testing.T) {
+	f := newFixture(t, memBundle(t))
+	for _, tc := range []struct{ who, name string }{
+		{"wd-amr/clerk", "许昌市魏都区市场监督管理局·窗口受理"},
+		{"xc-nr/reviewer", "许昌市自然资源和规划局·审查"},
+		{"xc-nr/checker", "许昌市自然资源和规划局·审核"},
+		{"xc-housing/decider", "许昌市住房和城乡建设局·决定"},
+		{"xc-housing/supervisor", "许昌市住房和城乡建设局·督办"},
+	} {
+		t.Run(tc.who, func(t *testing.T) {
+			if got := f.users[tc.who].Name; got != tc.name {
+				t.Errorf("demo staff %s is named %q, want %q", tc.who, got, tc.name)
+			}
+		})
+	}
+
+	v := f.apply("许昌瑞祥置业有限公司", "construction-permit", sampleForm(t, "construction-permit"))
+	f.act(v.Number, "xc-housing/clerk", "accept", "accept")
+	v, err := f.svc.GetCase(ctx, f.users["xc-nr/reviewer"], v.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := map[string]runtime.TaskView{}
+	for _, task := range v.Tasks {
+		if task.Status == runtime.TaskOpen {
+			open[task.Node] = task
+		}
+	}
+	for _, tc := range []struct{ node, org, orgName string }{
+		{"qualitySafetyReview", "xc-housing", "许昌市住房和城乡建设局"},
+		{"planningCheck", "xc-nr", "许昌市自然资源和规划局"},
+		{"civilDefenseReview", "xc-civil-defense", "许昌市人民防空办公室"},
+	} {
+		t.Run(tc.node, func(t *testing.T) {
+			task, ok := open[tc.node]
+			if !ok {
+				t.Fatalf("no open step %s among %+v", tc.node, v.Tasks)
+			}
+			if task.OrgCode != tc.org || task.OrgName != tc.orgName {
+				t.Errorf("step %s is held by %s %q, want %s %q", tc.node, task.OrgCode, task.OrgName, tc.org, tc.orgName)
+			}
+		})
+	}
+}

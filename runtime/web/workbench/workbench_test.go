@@ -3,6 +3,7 @@ package workbench_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -63,19 +64,30 @@ func newWorkbench(t testing.TB, withWindow bool) *webtest.Env {
 // submit files the sample application of the sole proprietor matter online, as the citizen.
 func submit(t *testing.T, e *webtest.Env, change func(form map[string]any)) string {
 	t.Helper()
-	form := webtest.Sample(t, sole)
+	return file(t, e, webtest.Citizen, sole, change)
+}
+
+// file submits a matter's sample application online as who, with a scan of every material the
+// submission asks for.
+func file(t *testing.T, e *webtest.Env, who, slug string, change func(form map[string]any)) string {
+	t.Helper()
+	form := webtest.Sample(t, slug)
 	if change != nil {
 		change(form)
 	}
 	raw, _ := json.Marshal(form)
-	u := e.User(webtest.Citizen)
-	v, err := e.Svc.SubmitCase(ctx, u, runtime.SubmitCase{Matter: sole, Form: raw, Draft: true})
+	u := e.User(who)
+	v, err := e.Svc.SubmitCase(ctx, u, runtime.SubmitCase{Matter: slug, Form: raw, Draft: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []string{"premisesProof", "familyRelationProof"} {
-		if _, err := e.Svc.UploadMaterial(ctx, u, v.Number, m, "证明.pdf", strings.NewReader(string(webtest.PDF))); err != nil {
-			t.Fatal(err)
+	var missing *runtime.Error
+	if _, err := e.Svc.SubmitDraft(ctx, u, v.Number, nil, nil); errors.As(err, &missing) {
+		for _, f := range missing.Fields {
+			m := strings.TrimPrefix(f.Pointer, "/materials/")
+			if _, err := e.Svc.UploadMaterial(ctx, u, v.Number, m, "证明.pdf", strings.NewReader(string(webtest.PDF))); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	if v, err = e.Svc.SubmitDraft(ctx, u, v.Number, nil, nil); err != nil {
@@ -163,6 +175,7 @@ func TestWindow(t *testing.T) {
 
 	e.Get(clerk, "/work/window?key=123").Expect(t, 400).Contains(t, "校验位不符")
 	found := e.Get(clerk, "/work/window?key="+zhang.IDNumber).Expect(t, 200).Contains(t, "人口库信息：张伟", "户籍地址", "电子证照", "历史办件", earlier,
+		`<td data-label="证照类型" class="nowrap">居民身份证</td>`,
 		"/work/window/apply/"+sole+"?key="+zhang.IDNumber)
 	// The register's facts start with who the person is.
 	if i, j := strings.Index(found.Body, "<dt>姓名/名称</dt>"), strings.Index(found.Body, "<dt>出生日期</dt>"); i < 0 || j < i {
@@ -209,6 +222,37 @@ func TestWindow(t *testing.T) {
 		filled.Set("_action", "submit")
 		plain.Post(clerk, path, filled).Expect(t, 403).Contains(t, "只有申请人账号可以申报")
 	})
+}
+
+// TestNamesInChinese looks at the workbench as staff of several orgs and at a construction
+// permit's parallel review from the planning bureau: the header names each member of staff by
+// org and role, and the branches still open elsewhere name the departments holding them, in
+// Chinese and never by code.
+func TestNamesInChinese(t *testing.T) {
+	e := newWorkbench(t, false)
+	for _, tc := range []struct{ who, name, code string }{
+		{clerk, "许昌市魏都区市场监督管理局·窗口受理", "·clerk"},
+		{decider, "许昌市魏都区市场监督管理局·决定", "·decider"},
+		{"xc-nr/reviewer", "许昌市自然资源和规划局·审查", "·reviewer"},
+	} {
+		t.Run(tc.who, func(t *testing.T) {
+			e.Get(tc.who, "/work/").Expect(t, 200).Contains(t, `<span class="who-name">`+tc.name+"</span>").Lacks(t, tc.code)
+		})
+	}
+
+	number := file(t, e, webtest.Enterprise, "construction-permit", nil)
+	if _, err := e.Svc.Accept(ctx, e.User("xc-housing/clerk"), number, runtime.TaskAction{Outcome: "accept"}); err != nil {
+		t.Fatal(err)
+	}
+	p := e.Get("xc-nr/reviewer", "/work/cases/"+number).Expect(t, 200)
+	for _, tc := range []struct{ branch, shown, code string }{
+		{"质量安全监督审查", "质量安全监督审查（许昌市住房和城乡建设局 · 审查）", "xc-housing"},
+		{"人防审查", "人防审查（许昌市人民防空办公室 · 审查）", "xc-civil-defense"},
+	} {
+		t.Run(tc.branch, func(t *testing.T) {
+			p.Contains(t, "其他在办环节", tc.shown).Lacks(t, tc.code)
+		})
+	}
 }
 
 func TestMonitor(t *testing.T) {

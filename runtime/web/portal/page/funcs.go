@@ -104,14 +104,9 @@ func OutcomeName(o string) string {
 	return o
 }
 
-var roles = map[string]string{
-	"clerk": "窗口受理", "reviewer": "审查", "checker": "审核", "decider": "决定", "inspector": "现场核查",
-	"certifier": "制证", "supervisor": "督办", "admin": "管理员",
-}
-
 // RoleName is the Chinese name of a workflow role.
 func RoleName(r string) string {
-	if n, ok := roles[r]; ok {
+	if n, ok := runtime.OrgRoleNames[r]; ok {
 		return n
 	}
 	return r
