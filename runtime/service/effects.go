@@ -32,6 +32,7 @@ type move struct {
 	// notifying them reads nothing; nil otherwise.
 	applicant *runtime.User
 	tasks     []runtime.Task
+	created   []*runtime.Task // the tasks as written, with their IDs
 	events    []runtime.Event
 	outbox    []store.OutboxMessage
 	// cancelled lists the tokens whose open tasks are withdrawn.
@@ -43,6 +44,14 @@ type move struct {
 type issuedCertificate struct {
 	cert Certificate
 	vars rules.Vars
+}
+
+// begin readies m for an attempt at moving c, starting with events: a unit of work that
+// PostgreSQL makes retry runs again from the top, and must not find the failed attempt's
+// effects in m.
+func (m *move) begin(c *runtime.Case, events ...runtime.Event) {
+	m.c, m.events = c, events
+	m.tasks, m.created, m.outbox, m.cancelled, m.certificates = nil, nil, nil, nil, nil
 }
 
 // orderPost queues a logistics order when the delivery node posts the result (邮政快递) and

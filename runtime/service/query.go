@@ -148,6 +148,15 @@ var caseWork = []runtime.TaskKind{runtime.TaskPerson, runtime.TaskDelivery, runt
 
 // view assembles what a user sees of a case.
 func (s *Service) view(ctx context.Context, u *runtime.User, c *runtime.Case) (*runtime.CaseView, error) {
+	tasks, _, err := s.db.ListTasks(ctx, store.TaskFilter{CaseID: c.ID, Limit: 500, Kinds: caseWork})
+	if err != nil {
+		return nil, err
+	}
+	return s.viewWith(ctx, u, c, tasks)
+}
+
+// viewWith is view with the case's tasks already at hand: a submission has just written them.
+func (s *Service) viewWith(ctx context.Context, u *runtime.User, c *runtime.Case, tasks []*runtime.Task) (*runtime.CaseView, error) {
 	plan, mp, err := s.matterOf(ctx, c)
 	if err != nil {
 		return nil, err
@@ -188,12 +197,10 @@ func (s *Service) view(ctx context.Context, u *runtime.User, c *runtime.Case) (*
 		}
 		v.Materials = append(v.Materials, st)
 	}
-	tasks, _, err := s.db.ListTasks(ctx, store.TaskFilter{CaseID: c.ID, Limit: 500, Kinds: caseWork})
-	if err != nil {
-		return nil, err
-	}
 	for _, t := range tasks {
-		v.Tasks = append(v.Tasks, s.taskView(ctx, t, c))
+		if slices.Contains(caseWork, t.Kind) {
+			v.Tasks = append(v.Tasks, s.taskView(ctx, t, c))
+		}
 	}
 	if c.ConcludedAt != nil { // only a concluded case is rated
 		if ev, err := s.db.GetEvaluation(ctx, c.ID); err == nil {

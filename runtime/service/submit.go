@@ -79,15 +79,13 @@ func (s *Service) submitCase(ctx context.Context, u, actor *runtime.User, req ru
 	created := event("created", actorOf(actor), now, map[string]any{"matter": req.Matter, "version": v, "channel": channel, "received": received})
 	if m == nil {
 		nc.Events = []runtime.Event{created}
-	} else {
-		// A submission's events are chained in one append, after the workflow has started.
-		m.events = []runtime.Event{created}
 	}
 	var out *runtime.Case
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if m != nil {
 			nc.Start = func(c *runtime.Case) error {
-				m.c = c
+				// A submission's events are chained in one append, after the workflow has started.
+				m.begin(c, created)
 				return s.start(tx, m)
 			}
 		}
@@ -104,6 +102,9 @@ func (s *Service) submitCase(ctx context.Context, u, actor *runtime.User, req ru
 	})
 	if err != nil {
 		return nil, err
+	}
+	if m != nil && m.c == out { // a new submission: its tasks are the ones just written
+		return s.viewWith(ctx, u, out, m.created)
 	}
 	return s.view(ctx, u, out)
 }
@@ -326,7 +327,8 @@ func (s *Service) writeMove(tx *store.Tx, m *move) error {
 		m.tasks[i].CaseID = m.c.ID
 	}
 	if len(m.tasks) > 0 {
-		if _, err := tx.CreateTasks(m.tasks); err != nil {
+		var err error
+		if m.created, err = tx.CreateTasks(m.tasks); err != nil {
 			return err
 		}
 	}
