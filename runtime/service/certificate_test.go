@@ -256,6 +256,16 @@ func TestPostedResultIsTrackedToDelivery(t *testing.T) {
 	if sms := outboxTopic(t, f, "connector.push.sms-gateway"); len(sms) == 0 || !strings.Contains(string(sms[len(sms)-1].Payload), "1180000000001") {
 		t.Fatalf("no delivery SMS: %v", sms)
 	}
+	// A late "delivered" — sent again under a new message id, or after the clerk confirmed the
+	// delivery — is kept in the trail and acknowledged, so the platform does not retry it.
+	before := len(f.events(v.Number))
+	body, _ := json.Marshal(map[string]any{"case": v.Number, "orderNo": order.OrderNo, "waybillNo": "1180000000001", "status": "delivered"})
+	if err := f.svc.ApplyCallback(ctx, "logistics-platform", "wb-late", "tracking", body); err != nil {
+		t.Fatalf("a late delivered message: %v", err)
+	}
+	if after := len(f.events(v.Number)); after != before+1 {
+		t.Fatalf("%d events after a late delivered message, want %d", after, before+1)
+	}
 }
 
 // TestCertificateIssuedInTheSubmission trims 个体工商户设立登记 to start → certificate → end,

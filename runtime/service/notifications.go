@@ -126,7 +126,14 @@ func (s *Service) tracked(ctx context.Context, tx *store.Tx, c *runtime.Case, ac
 		if err != nil {
 			return runtime.Invalid("物流回调的订单号 " + orderNo + " 不属于办件 " + c.Number)
 		}
-		return s.completeWaiting(ctx, tx, c.ID, token, "", actor, map[string]any{"waybillNo": msg["waybillNo"]})
+		err = s.completeWaiting(ctx, tx, c.ID, token, "", actor, map[string]any{"waybillNo": msg["waybillNo"]})
+		if runtime.ErrorCode(err) == runtime.ECONFLICT {
+			// The delivery step was closed otherwise — confirmed at the window, or by an earlier
+			// message — before anything was written: the tracking event is kept, and the
+			// platform is answered that all is well, so that it does not send it again.
+			return nil
+		}
+		return err
 	}
 	return nil
 }
