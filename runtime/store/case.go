@@ -300,9 +300,14 @@ func (db *DB) GetCaseByNumber(ctx context.Context, number string) (c *runtime.Ca
 	return c, err
 }
 
-func (tx *Tx) findCase(where string, arg any) (*runtime.Case, error) {
+// findCase reads the case where selects, all its columns or only those named.
+func (tx *Tx) findCase(where string, arg any, columns ...string) (*runtime.Case, error) {
 	var rows []caseRow
-	if err := tx.g.Where(where, arg).Limit(1).Find(&rows).Error; err != nil {
+	q := tx.g
+	if len(columns) > 0 {
+		q = q.Select(columns)
+	}
+	if err := q.Where(where, arg).Limit(1).Find(&rows).Error; err != nil {
 		return nil, wrap(err, "get case")
 	}
 	if len(rows) == 0 {

@@ -128,11 +128,17 @@ func listEvents(g *gorm.DB, caseID int64) ([]runtime.Event, error) {
 	return out, nil
 }
 
-// CaseTrail reads together what the public progress lookup shows of a case: the case, its
-// applicant's name ("" when the case has none) and its audit trail.
+// trailColumns are the case's columns CaseTrail reads: not the form, workflow state,
+// materials and fees, which are most of a row and none of the lookup's business.
+var trailColumns = []string{"id", "number", "query_code", "matter", "matter_version", "channel", "status", "org_code",
+	"division_code", "applicant_id", "submitted_at", "accepted_at", "concluded_at", "due_at", "stopped_at", "created_at", "updated_at", "revision"}
+
+// CaseTrail reads together what the public progress lookup shows of a case: the case without
+// its form, workflow state, materials and fees, its applicant's name ("" when the case has
+// none) and its audit trail.
 func (db *DB) CaseTrail(ctx context.Context, number string) (c *runtime.Case, applicant string, events []runtime.Event, err error) {
 	err = db.read(ctx, func(tx *Tx) (err error) {
-		if c, err = tx.findCase("number = ?", number); err != nil {
+		if c, err = tx.findCase("number = ?", number, trailColumns...); err != nil {
 			return err
 		}
 		if c.ApplicantID != 0 {
