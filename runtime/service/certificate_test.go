@@ -52,15 +52,26 @@ func TestCertificateIsNumberedByTheMattersRuleAndRendered(t *testing.T) {
 		if v.Status != runtime.StatusCertificated {
 			t.Fatalf("status %s", v.Status)
 		}
+		rendered := 0
 		for _, e := range f.events(v.Number) {
-			if e.Type == "certificate-issued" {
+			switch e.Type {
+			case "certificate-issued":
 				var c service.Certificate
 				json.Unmarshal(e.Data, &c)
 				numbers = append(numbers, c.Number)
-				if c.Document == "" || c.ValidUntil == nil || c.Issuer != "许昌市魏都区市场监督管理局" {
+				if c.ValidUntil == nil || c.Issuer != "许昌市魏都区市场监督管理局" {
 					t.Fatalf("certificate record %+v", c)
 				}
+				// Rendered after the approval's commit, before CompleteTask returns.
+				if stored, err := f.db.GetCertificate(ctx, c.Number); err != nil || stored.Document == "" {
+					t.Fatalf("certificate %s has no document: %+v, %v", c.Number, stored, err)
+				}
+			case "certificate-rendered":
+				rendered++
 			}
+		}
+		if rendered != 1 {
+			t.Fatalf("%d certificate-rendered events, want 1", rendered)
 		}
 	}
 	if len(numbers) != 2 || numbers[0] != "JY41100200000001" || numbers[1] != "JY41100200000002" {
@@ -68,6 +79,47 @@ func TestCertificateIsNumberedByTheMattersRuleAndRendered(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(renderer.texts, "|"), "https://tongban.xuchang.gov.cn/verify/JY41100200000001") {
 		t.Fatalf("the QR code value is not the verification address: %v", renderer.texts)
+	}
+}
+
+// TestCertificateRenderedLaterWhenRenderingFailed: a certificate whose document could not be
+// rendered after its approval committed (the renderer failed, or the server stopped) is issued
+// all the same, and RenderPendingCertificates renders it a minute later, once.
+func TestCertificateRenderedLaterWhenRenderingFailed(t *testing.T) {
+	f := newFixture(t, memBundle(t))
+	renderer := &recordingRenderer{}
+	f.svc.Render = func(w io.Writer, tpl *definitions.CompiledPrint, vars rules.Vars, at time.Time) error {
+		return errors.New("printer out of paper")
+	}
+	v := f.apply("许昌瑞祥置业有限公司", "food-business-license", sampleForm(t, "food-business-license"))
+	f.act(v.Number, "wd-amr/clerk", "accept", "accept")
+	f.act(v.Number, "wd-amr/reviewer", "review", "approve")
+	f.act(v.Number, "wd-amr/inspector", "inspection", "approve")
+	v = f.act(v.Number, "wd-amr/decider", "decision", "approve")
+	if v.Status != runtime.StatusCertificated {
+		t.Fatalf("status %s: a failed rendering must not undo the approval", v.Status)
+	}
+	c, _ := f.db.GetCaseByNumber(ctx, v.Number)
+	certs, err := f.db.CertificatesOfCase(ctx, c.ID)
+	if err != nil || len(certs) != 1 || certs[0].Document != "" {
+		t.Fatalf("certificates %+v, %v: want one, without a document", certs, err)
+	}
+	f.svc.Render = renderer.render
+	if n, err := f.svc.RenderPendingCertificates(ctx); err != nil || n != 0 {
+		t.Fatalf("rendered %d (%v) at once; a certificate just issued is left to its own server", n, err)
+	}
+	f.now = f.now.Add(2 * time.Minute)
+	if n, err := f.svc.RenderPendingCertificates(ctx); err != nil || n != 1 {
+		t.Fatalf("rendered %d, %v; want the pending one", n, err)
+	}
+	if n, err := f.svc.RenderPendingCertificates(ctx); err != nil || n != 0 {
+		t.Fatalf("rendered %d again, %v", n, err)
+	}
+	if stored, err := f.db.GetCertificate(ctx, certs[0].Number); err != nil || stored.Document == "" {
+		t.Fatalf("after the sweep: %+v, %v", stored, err)
+	}
+	if !strings.Contains(strings.Join(renderer.texts, "|"), certs[0].Number) {
+		t.Fatalf("the document was not rendered over the certificate's own number: %v", renderer.texts)
 	}
 }
 

@@ -3,10 +3,12 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/rules"
@@ -118,30 +120,136 @@ func (s *Service) CertificateDocument(ctx context.Context, u *runtime.User, numb
 	return s.blobs.Open(c.Document)
 }
 
-// saveCertificate keeps the e-license record of a certificate just issued.
+// certificateVars are what a certificate's template is rendered over: the case's variables
+// with the license and the fees.
+func (s *Service) certificateVars(caseVars rules.Vars, cert Certificate, feeTotal float64) rules.Vars {
+	vars := rules.Vars{}
+	for k, v := range caseVars {
+		vars[k] = v
+	}
+	license := map[string]any{"number": cert.Number, "holder": cert.Holder, "issuedAt": cert.IssuedAt, "issuer": cert.Issuer,
+		"verifyUrl": s.VerifyURL + cert.Number}
+	if cert.ValidUntil != nil {
+		license["validUntil"] = *cert.ValidUntil
+	}
+	vars["license"] = license
+	vars["fees"] = map[string]any{"total": feeTotal, "items": []any{}}
+	return vars
+}
+
+// saveCertificate keeps the e-license record of a certificate just issued, and has its document
+// rendered once the move has committed; without a renderer the record is complete as it is.
 func (m *move) saveCertificate(cert Certificate, vars rules.Vars) error {
 	fields, err := json.Marshal(printedFields(m.mp.Prints[cert.Template], vars))
 	if err != nil {
 		return err
 	}
 	if err := m.tx.SaveCertificate(store.Certificate{Number: cert.Number, CaseID: m.c.ID, Matter: m.c.Matter,
-		Template: cert.Template, Holder: cert.Holder, Issuer: cert.Issuer, Fields: fields, Document: cert.Document,
+		Template: cert.Template, Holder: cert.Holder, Issuer: cert.Issuer, Fields: fields,
 		IssuedAt: cert.IssuedAt, ValidUntil: cert.ValidUntil}); err != nil {
 		return err
 	}
-	// When the bundle connects an e-license library to push to, it learns of the certificate
-	// through the outbox, in this same transaction: delivered at least once.
-	push := m.plan.Bundle.Connector(LicensePushConnector)
+	s, caseID := m.svc, m.c.ID
+	if s.Render == nil {
+		return s.pushCertificate(m.tx, m.plan, caseID, cert, fields)
+	}
+	ctx := context.WithoutCancel(m.tx.Context())
+	m.tx.AfterCommit(func() {
+		if err := s.renderCertificate(ctx, m.plan, m.mp, caseID, cert, vars, fields); err != nil {
+			s.logger.Error("certificate rendering failed; it will be tried again", "certificate", cert.Number, "err", err)
+		}
+	})
+	return nil
+}
+
+// pushCertificate tells the e-license library of a certificate through the outbox, in the
+// unit of work that records it, when the bundle connects one: delivered at least once.
+func (s *Service) pushCertificate(tx *store.Tx, plan *definitions.Plan, caseID int64, cert Certificate, fields json.RawMessage) error {
+	push := plan.Bundle.Connector(LicensePushConnector)
 	if push == nil || push.Kind != "push" {
 		return nil
 	}
-	payload, err := json.Marshal(map[string]any{"case": m.c.Number, "license": cert, "fields": json.RawMessage(fields)})
+	payload, err := json.Marshal(map[string]any{"case": cert.CaseNumber, "license": cert, "fields": fields})
 	if err != nil {
 		return err
 	}
-	_, err = m.tx.Enqueue(store.OutboxMessage{Topic: "connector.push." + LicensePushConnector, Payload: payload, CaseID: m.c.ID,
+	_, err = tx.Enqueue(store.OutboxMessage{Topic: "connector.push." + LicensePushConnector, Payload: payload, CaseID: caseID,
 		IdempotencyKey: "license:" + cert.Number})
 	return err
+}
+
+// renderCertificate renders the document of an issued certificate, outside any unit of work,
+// then records it with an audit event and tells the e-license library. When another server
+// has recorded the document first, it does nothing more.
+func (s *Service) renderCertificate(ctx context.Context, plan *definitions.Plan, mp *definitions.MatterPlan, caseID int64,
+	cert Certificate, vars rules.Vars, fields json.RawMessage) error {
+	doc, err := s.renderToBlob(mp.Prints[cert.Template], vars, cert.IssuedAt)
+	if err != nil {
+		return fmt.Errorf("render certificate %s: %w", cert.Template, err)
+	}
+	cert.Document = doc
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		set, err := tx.SetCertificateDocument(cert.Number, doc)
+		if err != nil || !set {
+			return err
+		}
+		if _, err := tx.AppendEvents(caseID, []runtime.Event{event("certificate-rendered", "system", s.now(),
+			map[string]any{"number": cert.Number, "document": doc})}); err != nil {
+			return err
+		}
+		return s.pushCertificate(tx, plan, caseID, cert, fields)
+	})
+}
+
+// RenderPendingCertificates renders the documents of certificates issued more than a minute
+// ago that still have none — their server stopped between issuing and rendering, or rendering
+// failed — and returns how many it rendered. RunTimers calls it.
+func (s *Service) RenderPendingCertificates(ctx context.Context) (int, error) {
+	if s.Render == nil {
+		return 0, nil
+	}
+	pending, err := s.db.CertificatesWithoutDocument(ctx, s.now().Add(-time.Minute), 20)
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	for _, c := range pending {
+		if err := s.renderStored(ctx, c); err != nil {
+			s.logger.Error("certificate rendering failed; it will be tried again", "certificate", c.Number, "err", err)
+			continue
+		}
+		done++
+	}
+	return done, nil
+}
+
+// renderStored renders a stored certificate over the variables its case gives now, dated as
+// issued: the same values the issuing move rendered with.
+func (s *Service) renderStored(ctx context.Context, stored *store.Certificate) error {
+	c, err := s.db.GetCase(ctx, stored.CaseID)
+	if err != nil {
+		return err
+	}
+	plan, mp, err := s.matterOf(ctx, c)
+	if err != nil {
+		return err
+	}
+	form, err := decodeForm(c.Form)
+	if err != nil {
+		return err
+	}
+	applicant, err := s.db.GetUser(ctx, c.ApplicantID)
+	if err != nil {
+		return err
+	}
+	recs, err := materialRecords(c)
+	if err != nil {
+		return err
+	}
+	cert := Certificate{Number: stored.Number, Template: stored.Template, CaseNumber: c.Number, Matter: stored.Matter,
+		Holder: stored.Holder, Issuer: stored.Issuer, IssuedAt: stored.IssuedAt, ValidUntil: stored.ValidUntil}
+	vars := s.certificateVars(varsFor(c, form, applicant, materialStates(mp, recs), stored.IssuedAt), cert, c.FeeTotal)
+	return s.renderCertificate(ctx, plan, mp, c.ID, cert, vars, stored.Fields)
 }
 
 // LicensePushConnector is the push connector that issued certificates are sent to, when a

@@ -235,8 +235,10 @@ func (s *Service) renderToBlob(t *definitions.CompiledPrint, vars rules.Vars, at
 	return ref.SHA256, err
 }
 
-// issueCertificate numbers the certificate by the matter's rule, has it rendered when a renderer
-// is configured, records it (制证) and steps the engine past the node.
+// issueCertificate numbers the certificate by the matter's rule, records it (制证) and steps the
+// engine past the node. Its document is rendered after the move commits (renderCertificate):
+// rendering a PDF takes tens of milliseconds, which the single SQLite writer, running every
+// unit of work one after another, must not spend.
 func (m *move) issueCertificate(e engine.IssueCertificate) ([]engine.Effect, error) {
 	matter := m.mp.Def.Matter
 	pattern, err := definitions.ParseLicenseNumberPattern(matter.LicenseNumberPattern)
@@ -258,25 +260,7 @@ func (m *move) issueCertificate(e engine.IssueCertificate) ([]engine.Effect, err
 		until := m.at.AddDate(e.ValidYears, 0, -1)
 		cert.ValidUntil = &until
 	}
-	vars := rules.Vars{}
-	for k, v := range m.vars {
-		vars[k] = v
-	}
-	license := map[string]any{"number": cert.Number, "holder": cert.Holder, "issuedAt": cert.IssuedAt, "issuer": cert.Issuer,
-		"verifyUrl": m.svc.VerifyURL + cert.Number}
-	if cert.ValidUntil != nil {
-		license["validUntil"] = *cert.ValidUntil
-	}
-	vars["license"] = license
-	vars["fees"] = map[string]any{"total": m.c.FeeTotal, "items": []any{}}
-	if m.svc.Render != nil {
-		doc, err := m.svc.renderToBlob(m.mp.Prints[e.Template], vars, cert.IssuedAt)
-		if err != nil {
-			return nil, fmt.Errorf("render certificate %s: %w", e.Template, err)
-		}
-		cert.Document = doc
-	}
-	m.certificates = append(m.certificates, issuedCertificate{cert, vars})
+	m.certificates = append(m.certificates, issuedCertificate{cert, m.svc.certificateVars(m.vars, cert, m.c.FeeTotal)})
 	m.c.Status = runtime.StatusCertificated
 	m.record("certificate-issued", cert)
 	state, effects, err := engine.Complete(m.mp.Workflow, m.state, e.Token, "", m.vars, m.at)

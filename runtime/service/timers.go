@@ -17,6 +17,9 @@ func (s *Service) RunTimers(ctx context.Context, interval time.Duration) {
 		if _, err := s.FireDueTimers(ctx); err != nil && ctx.Err() == nil {
 			s.logger.Error("timers", "err", err)
 		}
+		if _, err := s.RenderPendingCertificates(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("certificates", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return

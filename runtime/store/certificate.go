@@ -60,20 +60,55 @@ func (tx *Tx) SaveCertificate(c Certificate) error {
 // GetCertificate returns a certificate by number; not_found if there is none.
 func (db *DB) GetCertificate(ctx context.Context, number string) (c *Certificate, err error) {
 	err = db.read(ctx, func(tx *Tx) error {
-		var rows []certificateRow
-		if err := tx.g.Where("number = ?", number).Limit(1).Find(&rows).Error; err != nil {
-			return wrap(err, "get certificate")
+		certs, err := tx.certificates(1, "number = ?", number)
+		if err == nil && len(certs) == 0 {
+			err = notFound("证照 %s 不存在", number)
 		}
-		if len(rows) == 0 {
-			return notFound("证照 %s 不存在", number)
+		if err == nil {
+			c = certs[0]
 		}
-		r := rows[0]
-		c = &Certificate{Number: r.Number, CaseID: r.CaseID, Matter: r.Matter, Template: r.Template, Holder: r.Holder,
-			Issuer: r.Issuer, Fields: json.RawMessage(r.Fields), Document: r.Document, Status: r.Status,
-			IssuedAt: r.IssuedAt.UTC(), ValidUntil: utcPtr(r.ValidUntil), RevokedAt: utcPtr(r.RevokedAt), RevokeReason: r.RevokeReason}
-		return nil
+		return err
 	})
 	return c, err
+}
+
+// certificates reads up to limit (0: all) certificates where selects, oldest first.
+func (tx *Tx) certificates(limit int, where string, args ...any) ([]*Certificate, error) {
+	var rows []certificateRow
+	q := tx.g.Where(where, args...).Order("issued_at, number")
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, wrap(err, "get certificates")
+	}
+	out := make([]*Certificate, len(rows))
+	for i, r := range rows {
+		out[i] = &Certificate{Number: r.Number, CaseID: r.CaseID, Matter: r.Matter, Template: r.Template, Holder: r.Holder,
+			Issuer: r.Issuer, Fields: json.RawMessage(r.Fields), Document: r.Document, Status: r.Status,
+			IssuedAt: r.IssuedAt.UTC(), ValidUntil: utcPtr(r.ValidUntil), RevokedAt: utcPtr(r.RevokedAt), RevokeReason: r.RevokeReason}
+	}
+	return out, nil
+}
+
+// SetCertificateDocument records the rendered document of a certificate issued without one,
+// and reports whether it did: false when another has recorded one first.
+func (tx *Tx) SetCertificateDocument(number, document string) (bool, error) {
+	res := tx.g.Exec(`UPDATE certificates SET document = ? WHERE number = ? AND document = ''`, document, number)
+	if res.Error != nil {
+		return false, wrap(res.Error, "set certificate document")
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// CertificatesWithoutDocument lists up to limit certificates issued before cutoff whose
+// document has not been rendered yet, oldest first.
+func (db *DB) CertificatesWithoutDocument(ctx context.Context, cutoff time.Time, limit int) (certs []*Certificate, err error) {
+	err = db.read(ctx, func(tx *Tx) (err error) {
+		certs, err = tx.certificates(limit, "document = '' AND issued_at < ?", cutoff.UTC())
+		return err
+	})
+	return certs, err
 }
 
 // RevokeCertificate marks a valid certificate revoked with the reason; conflict if it is not valid.
@@ -100,19 +135,9 @@ func (db *DB) RevokeCertificate(ctx context.Context, number, reason string) erro
 
 // CertificatesOfCase returns the certificates issued for a case, oldest first.
 func (db *DB) CertificatesOfCase(ctx context.Context, caseID int64) (certs []*Certificate, err error) {
-	err = db.read(ctx, func(tx *Tx) error {
-		var numbers []string
-		if err := tx.g.Model(&certificateRow{}).Where("case_id = ?", caseID).Order("issued_at, number").Pluck("number", &numbers).Error; err != nil {
-			return wrap(err, "certificates of case")
-		}
-		for _, n := range numbers {
-			c, err := db.GetCertificate(tx.Context(), n)
-			if err != nil {
-				return err
-			}
-			certs = append(certs, c)
-		}
-		return nil
+	err = db.read(ctx, func(tx *Tx) (err error) {
+		certs, err = tx.certificates(0, "case_id = ?", caseID)
+		return err
 	})
 	return certs, err
 }

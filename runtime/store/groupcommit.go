@@ -36,9 +36,10 @@ type groupCommitter struct {
 }
 
 type writeReq struct {
-	ctx context.Context
-	fn  func(*Tx) error
-	res chan error // buffered, so the writer never waits for a caller
+	ctx   context.Context
+	fn    func(*Tx) error
+	res   chan error // buffered, so the writer never waits for a caller
+	after []func()   // what fn left for after the commit, run by the caller
 }
 
 var errClosed = errors.New("store: closed")
@@ -71,7 +72,11 @@ func (w *groupCommitter) do(ctx context.Context, fn func(*Tx) error) error {
 	case <-w.quit:
 		return errClosed
 	}
-	return <-r.res
+	err := <-r.res
+	if err == nil {
+		runAfter(r.after)
+	}
+	return err
 }
 
 func (w *groupCommitter) loop() {
@@ -125,9 +130,10 @@ func (w *groupCommitter) run(batch []*writeReq) {
 			break
 		}
 		ran++
-		tx := &Tx{db: w.db, g: g.WithContext(context.WithoutCancel(r.ctx)), now: w.db.now()}
+		tx := &Tx{db: w.db, g: g.WithContext(context.WithoutCancel(r.ctx)), now: w.db.now(), after: &r.after}
 		err := runFn(r.fn, tx)
 		if err != nil {
+			r.after = nil
 			results[i] = err
 			if w.db.cfg.logger != nil && errors.Is(err, errPanic) {
 				w.db.cfg.logger.Error("store: panic in a group-committed write", "err", err)

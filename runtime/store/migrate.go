@@ -156,6 +156,9 @@ var migrations = []migration{
 		`CREATE INDEX messages_by_user ON messages (user_id, id)`,
 		`CREATE INDEX messages_by_org ON messages (org_code, answered_at, id)`,
 	)},
+	{9, "certificates awaiting their document", execSQL(
+		`CREATE INDEX certificates_without_document ON certificates (issued_at, number) WHERE document = ''`,
+	)},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.

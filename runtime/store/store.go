@@ -148,6 +148,25 @@ type Tx struct {
 	db  *DB
 	g   *gorm.DB
 	now time.Time
+	// after holds what AfterCommit was given; nil where the unit of work cannot take any (reads).
+	after *[]func()
+}
+
+// AfterCommit has fn run once this unit of work is committed and durable — never if it is
+// rolled back — in the goroutine that asked for it, before its Write returns. It is for work too
+// slow for the single SQLite writer that must follow the commit, such as rendering a document.
+func (tx *Tx) AfterCommit(fn func()) {
+	if tx.after == nil {
+		panic("store: AfterCommit outside a unit of work that writes")
+	}
+	*tx.after = append(*tx.after, fn)
+}
+
+// runAfter runs the functions a committed unit of work left for after its commit.
+func runAfter(after []func()) {
+	for _, fn := range after {
+		fn()
+	}
 }
 
 // WithTx runs fn as one atomic unit of work and commits it when fn returns nil; an error from fn
@@ -171,11 +190,15 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 		return db.writer.do(ctx, fn)
 	}
 	for attempt := 0; ; attempt++ {
+		var after []func()
 		err := db.gdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-			return runFn(fn, &Tx{db: db, g: g, now: db.now()})
+			return runFn(fn, &Tx{db: db, g: g, now: db.now(), after: &after})
 		})
 		if attempt < 3 && db.retryable(err) {
 			continue
+		}
+		if err == nil {
+			runAfter(after)
 		}
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -29,6 +30,7 @@ func RunConformance(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"IdempotencyKeyConcurrent", testIdempotencyConcurrent},
 		{"OptimisticConflict", testOptimisticConflict},
 		{"UnitOfWorkAtomic", testUnitOfWorkAtomic},
+		{"AfterCommit", testAfterCommit},
 		{"HashChain", testHashChain},
 		{"HashChainDetectsTampering", testHashChainTampering},
 		{"ConcurrentAppendsStayContiguous", testConcurrentAppends},
@@ -379,6 +381,35 @@ func testOptimisticConflict(t *testing.T, db *store.DB) {
 	missing := *got
 	missing.ID += 1000
 	wantCode(t, db.UpdateCase(ctx, &missing), runtime.ENOTFOUND)
+}
+
+// testAfterCommit: what a unit of work leaves for after its commit runs when it commits, sees
+// the committed state, and never runs when it rolls back.
+func testAfterCommit(t *testing.T, db *store.DB) {
+	mv := publish(t, db)
+	var ran []string
+	var caseID int64
+	err := db.WithTx(ctx, func(tx *store.Tx) error {
+		c, _, err := tx.CreateCase(newCase(mv, 0))
+		caseID = c.ID
+		tx.AfterCommit(func() {
+			if _, err := db.GetCase(ctx, caseID); err != nil {
+				t.Errorf("after the commit the case is not there: %v", err)
+			}
+			ran = append(ran, "committed")
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.WithTx(ctx, func(tx *store.Tx) error {
+		tx.AfterCommit(func() { ran = append(ran, "rolled back") })
+		return errors.New("refused")
+	})
+	if err == nil || !slices.Equal(ran, []string{"committed"}) {
+		t.Fatalf("ran %v (err %v), want only the committed unit's function", ran, err)
+	}
 }
 
 func testUnitOfWorkAtomic(t *testing.T, db *store.DB) {

@@ -265,6 +265,7 @@ var eventNames = map[string]struct {
 	"special-procedure-started": {"启动特别程序", true},
 	"special-procedure-ended":   {"特别程序结束", true},
 	"certificate-issued":        {"已制证", true},
+	"certificate-rendered":      {"证照文件已生成", false},
 	"certificate-revoked":       {"证照已注销", true},
 	"concluded":                 {"办结", true},
 	"fee-paid":                  {"已缴费", true},
