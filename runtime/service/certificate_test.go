@@ -37,6 +37,17 @@ func (r *recordingRenderer) render(w io.Writer, t *definitions.CompiledPrint, va
 	return nil
 }
 
+// grantFoodLicense files 食品经营许可 with form as the demo enterprise and takes it through
+// acceptance, review, inspection and an approving decision.
+func (f *fixture) grantFoodLicense(form json.RawMessage) *runtime.CaseView {
+	f.t.Helper()
+	v := f.apply("许昌瑞祥置业有限公司", "food-business-license", form)
+	f.act(v.Number, "wd-amr/clerk", "accept", "accept")
+	f.act(v.Number, "wd-amr/reviewer", "review", "approve")
+	f.act(v.Number, "wd-amr/inspector", "inspection", "approve")
+	return f.act(v.Number, "wd-amr/decider", "decision", "approve")
+}
+
 func TestCertificateIsNumberedByTheMattersRuleAndRendered(t *testing.T) {
 	f := newFixture(t, memBundle(t))
 	renderer := &recordingRenderer{}
@@ -44,11 +55,7 @@ func TestCertificateIsNumberedByTheMattersRuleAndRendered(t *testing.T) {
 	f.svc.VerifyURL = "https://tongban.xuchang.gov.cn/verify/"
 	var numbers []string
 	for range 2 {
-		v := f.apply("许昌瑞祥置业有限公司", "food-business-license", sampleForm(t, "food-business-license"))
-		f.act(v.Number, "wd-amr/clerk", "accept", "accept")
-		f.act(v.Number, "wd-amr/reviewer", "review", "approve")
-		f.act(v.Number, "wd-amr/inspector", "inspection", "approve")
-		v = f.act(v.Number, "wd-amr/decider", "decision", "approve")
+		v := f.grantFoodLicense(sampleForm(t, "food-business-license"))
 		if v.Status != runtime.StatusCertificated {
 			t.Fatalf("status %s", v.Status)
 		}
@@ -91,11 +98,7 @@ func TestCertificateRenderedLaterWhenRenderingFailed(t *testing.T) {
 	f.svc.Render = func(w io.Writer, tpl *definitions.CompiledPrint, vars rules.Vars, at time.Time) error {
 		return errors.New("printer out of paper")
 	}
-	v := f.apply("许昌瑞祥置业有限公司", "food-business-license", sampleForm(t, "food-business-license"))
-	f.act(v.Number, "wd-amr/clerk", "accept", "accept")
-	f.act(v.Number, "wd-amr/reviewer", "review", "approve")
-	f.act(v.Number, "wd-amr/inspector", "inspection", "approve")
-	v = f.act(v.Number, "wd-amr/decider", "decision", "approve")
+	v := f.grantFoodLicense(sampleForm(t, "food-business-license"))
 	if v.Status != runtime.StatusCertificated {
 		t.Fatalf("status %s: a failed rendering must not undo the approval", v.Status)
 	}
@@ -284,11 +287,7 @@ func TestPostedResultIsTrackedToDelivery(t *testing.T) {
 	form["deliveryMethod"] = "邮政快递"
 	form["postal"] = map[string]any{"recipient": "王建业", "mobile": "13803741234", "address": "许昌市魏都区七一路88号"}
 	raw, _ := json.Marshal(form)
-	v := f.apply("许昌瑞祥置业有限公司", "food-business-license", raw)
-	f.act(v.Number, "wd-amr/clerk", "accept", "accept")
-	f.act(v.Number, "wd-amr/reviewer", "review", "approve")
-	f.act(v.Number, "wd-amr/inspector", "inspection", "approve")
-	f.act(v.Number, "wd-amr/decider", "decision", "approve")
+	v := f.grantFoodLicense(raw)
 	orders := outboxTopic(t, f, "connector.push.logistics-platform")
 	if len(orders) != 1 || !strings.Contains(string(orders[0].Payload), "许昌市魏都区七一路88号") {
 		t.Fatalf("logistics orders %v", orders)
