@@ -227,6 +227,8 @@ type Render func(w io.Writer, template *definitions.CompiledPrint, vars rules.Va
 
 // renderToBlob renders a document and keeps it in the blob store, returning its SHA-256.
 func (s *Service) renderToBlob(t *definitions.CompiledPrint, vars rules.Vars, at time.Time) (string, error) {
+	s.renderTurns <- struct{}{}
+	defer func() { <-s.renderTurns }()
 	var buf bytes.Buffer
 	if err := s.Render(&buf, t, vars, at); err != nil {
 		return "", err

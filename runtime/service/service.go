@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	goruntime "runtime"
 	"slices"
 	"sync"
 	"time"
@@ -43,6 +44,10 @@ type Service struct {
 
 	plans  plans
 	newest newestVersions
+	// renderTurns lets one document be rendered per core at a time. A certificate PDF takes
+	// ~16 ms of CPU and ~5 MB while it is built (BenchmarkRenderCertificate): more renderings at
+	// once than there are cores only add memory.
+	renderTurns chan struct{}
 
 	mu   sync.RWMutex
 	orgs []definitions.OrgUnit
@@ -64,7 +69,8 @@ func New(db *store.DB, blobs *blob.Dir, logger *slog.Logger) *Service {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Service{db: db, blobs: blobs, logger: logger, Now: time.Now, VerifyURL: "/verify/"}
+	s := &Service{db: db, blobs: blobs, logger: logger, Now: time.Now, VerifyURL: "/verify/",
+		renderTurns: make(chan struct{}, goruntime.GOMAXPROCS(0))}
 	s.plans.load = func(ctx context.Context, slug string, version int) (map[string][]byte, error) {
 		v, err := db.MatterVersion(ctx, slug, version)
 		if err != nil {
