@@ -126,6 +126,36 @@ func TestCertificateRenderedLaterWhenRenderingFailed(t *testing.T) {
 	}
 }
 
+// TestSlowRenderingDoesNotHoldTheAnswer: the approval's answer does not wait for a document
+// that is slow to render (renderings queue when many cases conclude together); the document is
+// recorded when it is done.
+func TestSlowRenderingDoesNotHoldTheAnswer(t *testing.T) {
+	f := newFixture(t, memBundle(t))
+	release := make(chan struct{})
+	renderer := &recordingRenderer{}
+	f.svc.Render = func(w io.Writer, tpl *definitions.CompiledPrint, vars rules.Vars, at time.Time) error {
+		<-release
+		return renderer.render(w, tpl, vars, at)
+	}
+	v := f.grantFoodLicense(sampleForm(t, "food-business-license"))
+	if v.Status != runtime.StatusCertificated {
+		t.Fatalf("status %s", v.Status)
+	}
+	c, _ := f.db.GetCaseByNumber(ctx, v.Number)
+	certs, err := f.db.CertificatesOfCase(ctx, c.ID)
+	if err != nil || len(certs) != 1 || certs[0].Document != "" {
+		t.Fatalf("certificates %+v, %v: want one still rendering", certs, err)
+	}
+	close(release)
+	for range 100 {
+		if stored, err := f.db.GetCertificate(ctx, certs[0].Number); err == nil && stored.Document != "" {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the document was never recorded")
+}
+
 // TestConnectorNodeWaitsForTheDepartmentSystem puts a push to the housing department's system
 // before the decision of 建筑工程施工许可: the case waits, an outbox message is written in the
 // same transaction, and the department's answer (here a test double calling the service the way

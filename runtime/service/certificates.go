@@ -154,13 +154,28 @@ func (m *move) saveCertificate(cert Certificate, vars rules.Vars) error {
 		return s.pushCertificate(m.tx, m.plan, caseID, cert, fields)
 	}
 	ctx := context.WithoutCancel(m.tx.Context())
+	plan, mp := m.plan, m.mp
 	m.tx.AfterCommit(func() {
-		if err := s.renderCertificate(ctx, m.plan, m.mp, caseID, cert, vars, fields); err != nil {
-			s.logger.Error("certificate rendering failed; it will be tried again", "certificate", cert.Number, "err", err)
+		rendered := make(chan struct{})
+		go func() {
+			defer close(rendered)
+			if err := s.renderCertificate(ctx, plan, mp, caseID, cert, vars, fields); err != nil {
+				s.logger.Error("certificate rendering failed; it will be tried again", "certificate", cert.Number, "err", err)
+			}
+		}()
+		// The answer waits for the document, so that it can be downloaded at once — but not
+		// for long: when many cases conclude together, renderings queue for their turns
+		// (renderTurns) and finish in the background.
+		select {
+		case <-rendered:
+		case <-time.After(certificateWait):
 		}
 	})
 	return nil
 }
+
+// certificateWait is how long an answer that issued a certificate waits for its document.
+const certificateWait = 500 * time.Millisecond
 
 // pushCertificate tells the e-license library of a certificate through the outbox, in the
 // unit of work that records it, when the bundle connects one: delivered at least once.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/hex"
+	"gorm.io/gorm"
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
@@ -63,7 +64,8 @@ func (db *DB) PutBlob(ctx context.Context, b Blob) (out *Blob, err error) {
 // GetBlob returns a blob's metadata; not_found if it was never recorded.
 func (db *DB) GetBlob(ctx context.Context, sha256 string) (*Blob, error) {
 	var rows []blobRow
-	if err := db.rdb.WithContext(ctx).Where("sha256 = ?", sha256).Limit(1).Find(&rows).Error; err != nil {
+	err := db.readOne(ctx, func(g *gorm.DB) error { return g.Where("sha256 = ?", sha256).Limit(1).Find(&rows).Error })
+	if err != nil {
 		return nil, wrap(err, "get blob")
 	}
 	if len(rows) == 0 {

@@ -113,7 +113,12 @@ func (tx *Tx) AppendEvents(caseID int64, events []runtime.Event) ([]runtime.Even
 
 // ListEvents returns a case's audit trail in order.
 func (db *DB) ListEvents(ctx context.Context, caseID int64) ([]runtime.Event, error) {
-	return listEvents(db.rdb.WithContext(ctx), caseID)
+	var events []runtime.Event
+	err := db.readOne(ctx, func(g *gorm.DB) (err error) {
+		events, err = listEvents(g, caseID)
+		return err
+	})
+	return events, err
 }
 
 func listEvents(g *gorm.DB, caseID int64) ([]runtime.Event, error) {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"gorm.io/gorm"
 	"time"
 
 	"github.com/xuchang-gov/tongban/definitions"
@@ -145,8 +146,9 @@ func (tx *Tx) saveMatterVersion(slug string, files map[string][]byte, status str
 // LatestPublished returns the newest published version of slug; not_found if there is none.
 func (db *DB) LatestPublished(ctx context.Context, slug string) (*MatterVersion, error) {
 	var rows []matterVersionRow
-	err := db.rdb.WithContext(ctx).Where("slug = ? AND status = ?", slug, MatterPublished).
-		Order("version DESC").Limit(1).Find(&rows).Error
+	err := db.readOne(ctx, func(g *gorm.DB) error {
+		return g.Where("slug = ? AND status = ?", slug, MatterPublished).Order("version DESC").Limit(1).Find(&rows).Error
+	})
 	if err != nil {
 		return nil, wrap(err, "latest published")
 	}
@@ -159,7 +161,9 @@ func (db *DB) LatestPublished(ctx context.Context, slug string) (*MatterVersion,
 // MatterVersion returns one version of slug, draft or published; not_found if there is none.
 func (db *DB) MatterVersion(ctx context.Context, slug string, version int) (*MatterVersion, error) {
 	var rows []matterVersionRow
-	err := db.rdb.WithContext(ctx).Where("slug = ? AND version = ?", slug, version).Limit(1).Find(&rows).Error
+	err := db.readOne(ctx, func(g *gorm.DB) error {
+		return g.Where("slug = ? AND version = ?", slug, version).Limit(1).Find(&rows).Error
+	})
 	if err != nil {
 		return nil, wrap(err, "matter version")
 	}
@@ -173,10 +177,12 @@ func (db *DB) MatterVersion(ctx context.Context, slug string, version int) (*Mat
 // starting instance compiles.
 func (db *DB) ListLatestPublished(ctx context.Context) ([]*MatterVersion, error) {
 	var rows []matterVersionRow
-	err := db.rdb.WithContext(ctx).Raw(`SELECT m.* FROM matter_versions m
+	err := db.readOne(ctx, func(g *gorm.DB) error {
+		return g.Raw(`SELECT m.* FROM matter_versions m
 		WHERE m.status = 'published' AND m.version = (
 			SELECT MAX(version) FROM matter_versions p WHERE p.slug = m.slug AND p.status = 'published')
 		ORDER BY m.slug`).Scan(&rows).Error
+	})
 	if err != nil {
 		return nil, wrap(err, "list latest published")
 	}
@@ -212,8 +218,10 @@ func storedTime(t *time.Time) *time.Time {
 // the hot path that needs no files; not_found if there is none.
 func (db *DB) LatestPublishedVersion(ctx context.Context, slug string) (int, error) {
 	var versions []int
-	err := db.rdb.WithContext(ctx).Model(&matterVersionRow{}).Where("slug = ? AND status = ?", slug, MatterPublished).
-		Order("version DESC").Limit(1).Pluck("version", &versions).Error
+	err := db.readOne(ctx, func(g *gorm.DB) error {
+		return g.Model(&matterVersionRow{}).Where("slug = ? AND status = ?", slug, MatterPublished).
+			Order("version DESC").Limit(1).Pluck("version", &versions).Error
+	})
 	if err != nil {
 		return 0, wrap(err, "latest published version")
 	}
@@ -234,10 +242,12 @@ type VersionRef struct {
 // reading their files: the hot path of the matter list.
 func (db *DB) LatestPublishedRefs(ctx context.Context) ([]VersionRef, error) {
 	var refs []VersionRef
-	err := db.rdb.WithContext(ctx).Raw(`SELECT m.slug, m.version, m.created_at FROM matter_versions m
+	err := db.readOne(ctx, func(g *gorm.DB) error {
+		return g.Raw(`SELECT m.slug, m.version, m.created_at FROM matter_versions m
 		WHERE m.status = 'published' AND m.version = (
 			SELECT MAX(version) FROM matter_versions p WHERE p.slug = m.slug AND p.status = 'published')
 		ORDER BY m.slug`).Scan(&refs).Error
+	})
 	for i := range refs {
 		refs[i].CreatedAt = refs[i].CreatedAt.UTC()
 	}

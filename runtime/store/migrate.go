@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"gorm.io/gorm"
 	"strings"
 )
 
@@ -383,6 +384,8 @@ func (db *DB) Migrate(ctx context.Context) error {
 // SchemaVersion returns the number of the newest migration step the database has run.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
-	err := db.rdb.WithContext(ctx).Raw("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v).Error
+	err := db.readOne(ctx, func(g *gorm.DB) error {
+		return g.Raw("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v).Error
+	})
 	return v, wrap(err, "schema version")
 }

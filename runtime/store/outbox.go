@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"gorm.io/gorm"
 	"slices"
 	"time"
 
@@ -207,7 +208,9 @@ func (tx *Tx) outboxMessage(id int64) (*OutboxMessage, error) {
 func (db *DB) ListDeadLetters(ctx context.Context, offset, limit int) ([]*OutboxMessage, error) {
 	offset, limit = page(offset, limit)
 	var rows []outboxRow
-	err := db.rdb.WithContext(ctx).Where("status = ?", OutboxDead).Order("id").Offset(offset).Limit(limit).Find(&rows).Error
+	err := db.readOne(ctx, func(g *gorm.DB) error {
+		return g.Where("status = ?", OutboxDead).Order("id").Offset(offset).Limit(limit).Find(&rows).Error
+	})
 	if err != nil {
 		return nil, wrap(err, "list dead letters")
 	}

@@ -97,10 +97,9 @@ func (db *DB) openSQLite(ctx context.Context, dsn string) error {
 		return fmt.Errorf("store: open %s for reading: %w", path, err)
 	}
 	rs, _ := r.DB()
-	// readConns connections serve read transactions, each owned for good (see ownedConn); as many
-	// again serve the single-statement reads, which need no transaction.
-	rs.SetMaxOpenConns(2 * db.cfg.readConns)
-	rs.SetMaxIdleConns(2 * db.cfg.readConns)
+	// Every read borrows one of readConns connections owned for good (see ownedConn, readOne).
+	rs.SetMaxOpenConns(db.cfg.readConns)
+	rs.SetMaxIdleConns(db.cfg.readConns)
 	db.readers = make(chan *ownedConn, db.cfg.readConns)
 	for range db.cfg.readConns {
 		c, err := takeConn(ctx, r)

@@ -105,7 +105,12 @@ func (tx *Tx) CreateTasks(tasks []runtime.Task) ([]*runtime.Task, error) {
 
 // GetTask returns a task by ID; not_found if there is none.
 func (db *DB) GetTask(ctx context.Context, id int64) (*runtime.Task, error) {
-	return db.getTask(db.rdb.WithContext(ctx), id)
+	var t *runtime.Task
+	err := db.readOne(ctx, func(g *gorm.DB) (err error) {
+		t, err = db.getTask(g, id)
+		return err
+	})
+	return t, err
 }
 
 func (db *DB) getTask(g *gorm.DB, id int64) (*runtime.Task, error) {
