@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"maps"
 	"slices"
 
 	"github.com/xuchang-gov/tongban/runtime"
@@ -99,6 +100,9 @@ var progressNames = map[string]string{
 	"task-created": "进入审批环节",
 }
 
+// progressTypes are progressNames' event types, the only ones the lookup reads.
+var progressTypes = slices.Sorted(maps.Keys(progressNames))
+
 // Progress is the public lookup by case number and query code; a wrong pair is "not found"
 // whichever half is wrong.
 func (s *Service) Progress(ctx context.Context, number, queryCode string) (*runtime.Progress, error) {
@@ -106,7 +110,7 @@ func (s *Service) Progress(ctx context.Context, number, queryCode string) (*runt
 	if number == "" || queryCode == "" {
 		return nil, runtime.Invalid("请填写办件编号和查询码")
 	}
-	c, applicant, events, err := s.db.CaseTrail(ctx, number)
+	c, applicant, events, err := s.db.CaseTrail(ctx, number, progressTypes)
 	if err != nil || subtle.ConstantTimeCompare([]byte(c.QueryCode), []byte(queryCode)) != 1 {
 		return nil, notFound
 	}

@@ -140,8 +140,8 @@ var trailColumns = []string{"id", "number", "query_code", "matter", "matter_vers
 
 // CaseTrail reads together what the public progress lookup shows of a case: the case without
 // its form, workflow state, materials and fees, its applicant's name ("" when the case has
-// none) and its audit trail.
-func (db *DB) CaseTrail(ctx context.Context, number string) (c *runtime.Case, applicant string, events []runtime.Event, err error) {
+// none) and the type, time and data of its audit events of the given types, in order.
+func (db *DB) CaseTrail(ctx context.Context, number string, eventTypes []string) (c *runtime.Case, applicant string, events []runtime.Event, err error) {
 	err = db.read(ctx, func(tx *Tx) (err error) {
 		if c, err = tx.findCase("number = ?", number, trailColumns...); err != nil {
 			return err
@@ -155,8 +155,16 @@ func (db *DB) CaseTrail(ctx context.Context, number string) (c *runtime.Case, ap
 				applicant = names[0]
 			}
 		}
-		events, err = listEvents(tx.g, c.ID)
-		return err
+		var rows []eventRow
+		err = tx.g.Select("seq", "type", "at", "data").Where("case_id = ? AND type IN ?", c.ID, eventTypes).Order("seq").Find(&rows).Error
+		if err != nil {
+			return wrap(err, "case trail")
+		}
+		events = make([]runtime.Event, len(rows))
+		for i := range rows {
+			events[i] = rows[i].domain()
+		}
+		return nil
 	})
 	return c, applicant, events, err
 }
