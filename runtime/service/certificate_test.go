@@ -48,6 +48,24 @@ func (f *fixture) grantFoodLicense(form json.RawMessage) *runtime.CaseView {
 	return f.act(v.Number, "wd-amr/decider", "decision", "approve")
 }
 
+// grantWithoutDocument grants a 食品经营许可 with render as the renderer, and returns its
+// certificate, which must be issued — an approval is not undone by its document — and must
+// have no document yet.
+func (f *fixture) grantWithoutDocument(render service.Render) *store.Certificate {
+	f.t.Helper()
+	f.svc.Render = render
+	v := f.grantFoodLicense(sampleForm(f.t, "food-business-license"))
+	if v.Status != runtime.StatusCertificated {
+		f.t.Fatalf("status %s, want the certificate issued", v.Status)
+	}
+	c, _ := f.db.GetCaseByNumber(ctx, v.Number)
+	certs, err := f.db.CertificatesOfCase(ctx, c.ID)
+	if err != nil || len(certs) != 1 || certs[0].Document != "" {
+		f.t.Fatalf("certificates %+v, %v: want one, without a document yet", certs, err)
+	}
+	return certs[0]
+}
+
 func TestCertificateIsNumberedByTheMattersRuleAndRendered(t *testing.T) {
 	f := newFixture(t, memBundle(t))
 	renderer := &recordingRenderer{}
@@ -94,19 +112,10 @@ func TestCertificateIsNumberedByTheMattersRuleAndRendered(t *testing.T) {
 // all the same, and RenderPendingCertificates renders it a minute later, once.
 func TestCertificateRenderedLaterWhenRenderingFailed(t *testing.T) {
 	f := newFixture(t, memBundle(t))
-	renderer := &recordingRenderer{}
-	f.svc.Render = func(w io.Writer, tpl *definitions.CompiledPrint, vars rules.Vars, at time.Time) error {
+	pending := f.grantWithoutDocument(func(w io.Writer, tpl *definitions.CompiledPrint, vars rules.Vars, at time.Time) error {
 		return errors.New("printer out of paper")
-	}
-	v := f.grantFoodLicense(sampleForm(t, "food-business-license"))
-	if v.Status != runtime.StatusCertificated {
-		t.Fatalf("status %s: a failed rendering must not undo the approval", v.Status)
-	}
-	c, _ := f.db.GetCaseByNumber(ctx, v.Number)
-	certs, err := f.db.CertificatesOfCase(ctx, c.ID)
-	if err != nil || len(certs) != 1 || certs[0].Document != "" {
-		t.Fatalf("certificates %+v, %v: want one, without a document", certs, err)
-	}
+	})
+	renderer := &recordingRenderer{}
 	f.svc.Render = renderer.render
 	if n, err := f.svc.RenderPendingCertificates(ctx); err != nil || n != 0 {
 		t.Fatalf("rendered %d (%v) at once; a certificate just issued is left to its own server", n, err)
@@ -118,10 +127,10 @@ func TestCertificateRenderedLaterWhenRenderingFailed(t *testing.T) {
 	if n, err := f.svc.RenderPendingCertificates(ctx); err != nil || n != 0 {
 		t.Fatalf("rendered %d again, %v", n, err)
 	}
-	if stored, err := f.db.GetCertificate(ctx, certs[0].Number); err != nil || stored.Document == "" {
+	if stored, err := f.db.GetCertificate(ctx, pending.Number); err != nil || stored.Document == "" {
 		t.Fatalf("after the sweep: %+v, %v", stored, err)
 	}
-	if !strings.Contains(strings.Join(renderer.texts, "|"), certs[0].Number) {
+	if !strings.Contains(strings.Join(renderer.texts, "|"), pending.Number) {
 		t.Fatalf("the document was not rendered over the certificate's own number: %v", renderer.texts)
 	}
 }
@@ -133,22 +142,13 @@ func TestSlowRenderingDoesNotHoldTheAnswer(t *testing.T) {
 	f := newFixture(t, memBundle(t))
 	release := make(chan struct{})
 	renderer := &recordingRenderer{}
-	f.svc.Render = func(w io.Writer, tpl *definitions.CompiledPrint, vars rules.Vars, at time.Time) error {
+	pending := f.grantWithoutDocument(func(w io.Writer, tpl *definitions.CompiledPrint, vars rules.Vars, at time.Time) error {
 		<-release
 		return renderer.render(w, tpl, vars, at)
-	}
-	v := f.grantFoodLicense(sampleForm(t, "food-business-license"))
-	if v.Status != runtime.StatusCertificated {
-		t.Fatalf("status %s", v.Status)
-	}
-	c, _ := f.db.GetCaseByNumber(ctx, v.Number)
-	certs, err := f.db.CertificatesOfCase(ctx, c.ID)
-	if err != nil || len(certs) != 1 || certs[0].Document != "" {
-		t.Fatalf("certificates %+v, %v: want one still rendering", certs, err)
-	}
+	})
 	close(release)
 	for range 100 {
-		if stored, err := f.db.GetCertificate(ctx, certs[0].Number); err == nil && stored.Document != "" {
+		if stored, err := f.db.GetCertificate(ctx, pending.Number); err == nil && stored.Document != "" {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
