@@ -22,6 +22,7 @@ import (
 	"github.com/xuchang-gov/tongban/runtime/web"
 	"github.com/xuchang-gov/tongban/runtime/web/account"
 	"github.com/xuchang-gov/tongban/runtime/web/portal"
+	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
 	"github.com/xuchang-gov/tongban/runtime/web/workbench"
 )
 
@@ -133,10 +134,11 @@ func serverHandler(svc *service.Service, db *store.DB, logger *slog.Logger, inbo
 	limited.Handle("/verify/", web.VerifyHandler(svc))
 	limited.Handle("/account/", acc)
 	limited.Handle("/admin/", acc)
+	site := page.Site{Plans: svc, Auth: acc, Logger: logger}
 	limited.Handle("/work/", acc.Middleware(workbench.New(workbench.Deps{Matters: svc, Cases: svc, Tasks: svc, Lookups: svc,
-		Exports: svc, Documents: svc, Messages: svc, Plans: svc, Auth: acc, Window: windowDesk{svc}, Logger: logger})))
+		Exports: svc, Documents: svc, Messages: svc, Window: windowDesk{svc}, Site: site})))
 	limited.Handle("/", acc.Middleware(portal.New(portal.Deps{Matters: svc, Cases: svc, Documents: svc, Certificates: svc,
-		Lookups: svc, Messages: svc, Plans: svc, Auth: acc, Logger: logger})))
+		Lookups: svc, Messages: svc, Site: site})))
 	return mux
 }
 

@@ -38,9 +38,9 @@ func BenchmarkRenderLargestForm(b *testing.B) {
 // the plan, the form, the materials, the fee preview and the page frame.
 func BenchmarkApplyPage(b *testing.B) {
 	e := webtest.New(b, func(e *webtest.Env) http.Handler {
-		return portal.New(portal.Deps{Matters: e.Svc, Cases: e.Svc, Plans: e.Plans, Auth: e.Auth})
+		return portal.New(portal.Deps{Matters: e.Svc, Cases: e.Svc, Site: page.Site{Plans: e.Plans, Auth: e.Auth}})
 	})
-	h := portal.New(portal.Deps{Matters: e.Svc, Cases: e.Svc, Plans: e.Plans, Auth: e.Auth})
+	h := portal.New(portal.Deps{Matters: e.Svc, Cases: e.Svc, Site: page.Site{Plans: e.Plans, Auth: e.Auth}})
 	req := httptest.NewRequest("GET", "/matters/construction-permit/apply", nil)
 	req.Header.Set(webtest.UserHeader, webtest.Enterprise)
 	b.ReportAllocs()

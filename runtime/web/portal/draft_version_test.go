@@ -10,6 +10,7 @@ import (
 	"github.com/xuchang-gov/tongban/examples"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/web/portal"
+	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
 	"github.com/xuchang-gov/tongban/runtime/web/portal/webtest"
 )
 
@@ -17,7 +18,7 @@ import (
 // applications, not under the draft.
 func TestDraftKeepsItsVersion(t *testing.T) {
 	e := webtest.New(t, func(e *webtest.Env) http.Handler {
-		return portal.New(portal.Deps{Matters: e.Svc, Cases: e.Svc, Plans: e.Svc, Auth: e.Auth})
+		return portal.New(portal.Deps{Matters: e.Svc, Cases: e.Svc, Site: page.Site{Plans: e.Svc, Auth: e.Auth}})
 	})
 	form, _ := json.Marshal(webtest.Sample(t, sole))
 	draft, err := e.Svc.SubmitCase(ctx, e.User(webtest.Citizen), runtime.SubmitCase{Matter: sole, Form: form, Draft: true})

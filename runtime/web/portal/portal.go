@@ -6,9 +6,7 @@ package portal
 
 import (
 	"embed"
-	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
@@ -32,17 +30,9 @@ type Deps struct {
 	Lookups runtime.LookupService
 	// Messages takes consultations and complaints; nil hides them.
 	Messages runtime.MessageService
-	Plans    Plans
-	Auth     Auth
-	Logger   *slog.Logger
-	// LoginURL is the accounts' sign-in page (default /account/login); ?next= is appended.
-	LoginURL string
 	// Hot lists the slugs of the hot services (热门服务) in order; empty shows the first matters.
 	Hot []string
-	// MaxUploadBytes bounds one posted application with its files (default 100 MB).
-	MaxUploadBytes int64
-	// Now is the clock visibility rules and fee previews run at; nil is time.Now.
-	Now func() time.Time
+	page.Site
 }
 
 //go:embed all:templates
@@ -67,16 +57,8 @@ type portal struct {
 // New returns the portal's handler. It serves /, /matters/…, /cases…, /progress and /static/;
 // mount it at the root, beside /api/ and /account/.
 func New(d Deps) http.Handler {
-	if d.Logger == nil {
-		d.Logger = slog.Default()
-	}
-	if d.MaxUploadBytes == 0 {
-		d.MaxUploadBytes = 100 << 20
-	}
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	pages := page.MustParse(templates, "templates", page.Options{Site: "portal", Auth: d.Auth, Logger: d.Logger, LoginURL: d.LoginURL, Notices: notices})
+	d.Site = d.Site.WithDefaults()
+	pages := d.Site.MustParse(templates, "templates", "portal", notices)
 	p := &portal{Deps: d, pages: pages}
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", page.Static())

@@ -12,6 +12,7 @@ import (
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/web/portal"
+	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
 	"github.com/xuchang-gov/tongban/runtime/web/portal/webtest"
 )
 
@@ -22,7 +23,7 @@ const sole = "sole-proprietor-registration"
 func newPortal(t testing.TB) *webtest.Env {
 	return webtest.New(t, func(e *webtest.Env) http.Handler {
 		return portal.New(portal.Deps{Matters: e.Svc, Cases: e.Svc, Documents: e.Svc, Certificates: e.Svc, Lookups: e.Svc, Messages: e.Svc,
-			Plans: e.Plans, Auth: e.Auth, Hot: []string{"senior-longevity-allowance", sole}})
+			Hot: []string{"senior-longevity-allowance", sole}, Site: page.Site{Plans: e.Plans, Auth: e.Auth}})
 	})
 }
 

@@ -8,10 +8,8 @@ package workbench
 import (
 	"context"
 	"embed"
-	"log/slog"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
@@ -56,15 +54,7 @@ type Deps struct {
 	Messages runtime.MessageService
 	// Window starts window cases on behalf of applicants; see Window.
 	Window Window
-	Plans  Plans
-	Auth   Auth
-	Logger *slog.Logger
-	// LoginURL is the accounts' sign-in page (default /account/login).
-	LoginURL string
-	// MaxUploadBytes bounds one posted form (default 100 MB).
-	MaxUploadBytes int64
-	// Now is the clock of visibility rules and fee previews; nil is time.Now.
-	Now func() time.Time
+	page.Site
 }
 
 //go:embed all:templates
@@ -90,16 +80,8 @@ type workbench struct {
 // New returns the workbench's handler for everything under /work/. Its pages use the portal's
 // stylesheet at /static/, which the portal serves.
 func New(d Deps) http.Handler {
-	if d.Logger == nil {
-		d.Logger = slog.Default()
-	}
-	if d.MaxUploadBytes == 0 {
-		d.MaxUploadBytes = 100 << 20
-	}
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	pages := page.MustParse(templates, "templates", page.Options{Site: "workbench", Auth: d.Auth, Logger: d.Logger, LoginURL: d.LoginURL, Notices: notices})
+	d.Site = d.Site.WithDefaults()
+	pages := d.Site.MustParse(templates, "templates", "workbench", notices)
 	b := &workbench{Deps: d, pages: pages}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /work/{$}", b.staff(b.todo))

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
 	"github.com/xuchang-gov/tongban/runtime/web/portal/webtest"
 	"github.com/xuchang-gov/tongban/runtime/web/workbench"
 )
@@ -53,7 +54,7 @@ func (w window) SubmitAtWindow(ctx context.Context, _ *runtime.User, a workbench
 
 func newWorkbench(t testing.TB, withWindow bool) *webtest.Env {
 	return webtest.New(t, func(e *webtest.Env) http.Handler {
-		d := workbench.Deps{Matters: e.Svc, Cases: e.Svc, Tasks: e.Svc, Lookups: e.Svc, Exports: e.Svc, Documents: e.Svc, Messages: e.Svc, Plans: e.Plans, Auth: e.Auth}
+		d := workbench.Deps{Matters: e.Svc, Cases: e.Svc, Tasks: e.Svc, Lookups: e.Svc, Exports: e.Svc, Documents: e.Svc, Messages: e.Svc, Site: page.Site{Plans: e.Plans, Auth: e.Auth}}
 		if withWindow {
 			d.Window = window{e}
 		}

@@ -329,3 +329,36 @@ func SendPDF(w http.ResponseWriter, filename, disposition string, body []byte) {
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Write(body)
 }
+
+// Site is what the portal and the workbench are both given besides their services.
+type Site struct {
+	Plans  Plans
+	Auth   Auth
+	Logger *slog.Logger
+	// LoginURL is the accounts' sign-in page (default /account/login); ?next= is appended.
+	LoginURL string
+	// MaxUploadBytes bounds one posted form with its files (default 100 MB).
+	MaxUploadBytes int64
+	// Now is the clock visibility rules and fee previews run at; nil is time.Now.
+	Now func() time.Time
+}
+
+// WithDefaults returns s with what it leaves empty filled in.
+func (s Site) WithDefaults() Site {
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	if s.MaxUploadBytes == 0 {
+		s.MaxUploadBytes = 100 << 20
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	return s
+}
+
+// MustParse parses the site's pages embedded under dir of files; name is the site's name in
+// the layout ("portal" or "workbench"), notices its messages after a redirect.
+func (s Site) MustParse(files fs.FS, dir, name string, notices map[string]string) *Set {
+	return MustParse(files, dir, Options{Site: name, Auth: s.Auth, Logger: s.Logger, LoginURL: s.LoginURL, Notices: notices})
+}
