@@ -15,15 +15,13 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/xuchang-gov/tongban/connectors/httpconn"
-	"github.com/xuchang-gov/tongban/connectors/registry"
 	"github.com/xuchang-gov/tongban/connectors/simulate"
 	"github.com/xuchang-gov/tongban/examples"
-	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/blob"
 	"github.com/xuchang-gov/tongban/runtime/httpapi"
 	"github.com/xuchang-gov/tongban/runtime/service"
 	"github.com/xuchang-gov/tongban/runtime/store"
+	"github.com/xuchang-gov/tongban/runtime/web/portal/webtest"
 )
 
 var ctx = context.Background()
@@ -59,37 +57,11 @@ func newEnv(t testing.TB, open func(t testing.TB) *store.DB, bundle fstest.MapFS
 	if err != nil {
 		t.Fatal(err)
 	}
-	sims := connectToSimulators(t, svc)
+	sims := webtest.ConnectSimulators(t, svc)
 	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Lookups: svc, Outbox: svc, Files: svc, Messages: svc, MaxUploadBytes: 5 << 20})
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	return &env{t: t, db: db, svc: svc, srv: srv, sims: sims, creds: creds}
-}
-
-// connectToSimulators points the service's lookups at the outside-system simulators, served on
-// a real local port, as `tongban serve --demo` does.
-func connectToSimulators(t testing.TB, svc *service.Service) *simulate.Local {
-	sims, err := simulate.StartLocal(simulate.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sims.Close() })
-	b, err := svc.NewestBundle(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := registry.New(b.Connectors, httpconn.Options{Getenv: sims.Getenv(os.Getenv)}, sims.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc.Lookup = func(ctx context.Context, connector, key string) (any, error) {
-		v, err := reg.Lookup(ctx, connector, key)
-		if err != nil {
-			return nil, runtime.Errorf(runtime.EUNAVAILABLE, "%s", httpconn.Message(err))
-		}
-		return v, nil
-	}
-	return sims
 }
 
 // exampleBundle copies the embedded examples into memory, so that a test may change them.

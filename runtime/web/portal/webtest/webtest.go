@@ -87,7 +87,7 @@ func New(t testing.TB, handler func(e *Env) http.Handler) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	connect(t, svc)
+	ConnectSimulators(t, svc)
 	e := &Env{T: t, Svc: svc, creds: creds, Plans: NewPlans(t)}
 	e.Auth = &Auth{env: e}
 	e.Srv = httptest.NewServer(handler(e))
@@ -95,8 +95,10 @@ func New(t testing.TB, handler func(e *Env) http.Handler) *Env {
 	return e
 }
 
-// connect points the service's lookups at the simulators, on a local port.
-func connect(t testing.TB, svc *service.Service) {
+// ConnectSimulators points the service's lookups at the outside-system simulators, served on a
+// real local port, as `tongban serve --demo` does, and returns them (to set faults on). Every
+// failed lookup is unavailable here; `serve` tells a register's "no such record" apart.
+func ConnectSimulators(t testing.TB, svc *service.Service) *simulate.Local {
 	sims, err := simulate.StartLocal(simulate.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +119,7 @@ func connect(t testing.TB, svc *service.Service) {
 		}
 		return v, nil
 	}
+	return sims
 }
 
 // User returns the demo user by name, or staff by "org/role".
