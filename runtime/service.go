@@ -90,6 +90,20 @@ type FileService interface {
 	UploadFile(ctx context.Context, u *User, filename string, r io.Reader) (*UploadedFile, error)
 }
 
+// ResumableUploadService takes large materials in pieces that survive interruptions (the tus
+// protocol of the API): it checks an upload before any byte is sent and attaches the finished
+// file to the case as an upload of the material.
+type ResumableUploadService interface {
+	// CheckUpload refuses, before any byte, what attaching the file would refuse for the case,
+	// the material and the declared size.
+	CheckUpload(ctx context.Context, u *User, number, material string, size int64, declaredSHA string) error
+	// AttachUploadedFile records the finished file on the material after checking that its
+	// SHA-256 is declaredSHA.
+	AttachUploadedFile(ctx context.Context, u *User, number, material, filename string, r io.Reader, declaredSHA string) (*MaterialFile, error)
+	// UploadStagingDir is the folder where uploads wait until they are complete.
+	UploadStagingDir() (string, error)
+}
+
 // MaterialStatus is one material as it stands on a case.
 type MaterialStatus struct {
 	ID       string         `json:"id"`

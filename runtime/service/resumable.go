@@ -13,7 +13,7 @@ import (
 	"github.com/xuchang-gov/tongban/runtime"
 )
 
-// Resumable uploads (the tus protocol, served by cmd/tongban) bring large materials in pieces
+// Resumable uploads (the tus protocol, served by runtime/httpapi) bring large materials in pieces
 // that survive interruptions. The service has two parts in them: CheckUpload refuses, before
 // any byte is sent, what UploadMaterial would refuse for the case, the material and the
 // declared size; AttachUploadedFile then takes the finished file through UploadMaterial itself,
