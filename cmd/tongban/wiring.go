@@ -19,6 +19,7 @@ import (
 	"github.com/xuchang-gov/tongban/printing/excel"
 	"github.com/xuchang-gov/tongban/printing/pdf"
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/httpapi"
 	"github.com/xuchang-gov/tongban/runtime/service"
 	"github.com/xuchang-gov/tongban/runtime/store"
 	"github.com/xuchang-gov/tongban/runtime/web/account"
@@ -150,7 +151,7 @@ func deliverer(db *store.DB, reg *registry.Registry, publicURL string, logger *s
 			return nil, err
 		}
 		if name, ok := strings.CutPrefix(m.Topic, outbox.PushTopicPrefix); ok {
-			in["callbackUrl"] = strings.TrimSuffix(publicURL, "/") + "/api/v1/callbacks/" + name
+			in["callbackUrl"] = strings.TrimSuffix(publicURL, "/") + httpapi.CallbacksPath + name
 		}
 		return in, nil
 	}

@@ -12,6 +12,10 @@ import (
 // signature and applies the message once. The endpoints answer in their own shape, the one
 // the connectors' protocol gives every inbound endpoint (callbackAnswer, callbackRefusal).
 
+// CallbacksPath is where the callbacks are served, the connector's name after it: the address
+// pushes give the outside system to call back at.
+const CallbacksPath = "/api/v1/callbacks/"
+
 // callback passes a callback to its connector's endpoint.
 func (s *Server) callback(c *gin.Context) {
 	h := s.Callbacks[c.Param("connector")]

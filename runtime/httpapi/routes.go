@@ -374,11 +374,11 @@ func (s *Server) routes() {
 		s.uploadRoutes()
 	}
 	if len(s.Callbacks) > 0 {
-		s.handle(operation{method: "POST", path: "/api/v1/callbacks/:connector", summary: "外部系统（推送类连接器）的签名回调：校验签名、时间戳和一次性随机数后按 messageId 只处理一次", tag: "callbacks",
+		s.handle(operation{method: "POST", path: CallbacksPath + ":connector", summary: "外部系统（推送类连接器）的签名回调：校验签名、时间戳和一次性随机数后按 messageId 只处理一次", tag: "callbacks",
 			headers: callbackHeaders, request: callbackMessage{}, answers: []answer{
 				{status: "200", about: "已处理（duplicate 为 true 时此前已处理过）", body: callbackAnswer{}},
 				{status: "404", about: "没有这个连接器的回调接口", body: errorBody{}},
-				{status: "4XX", about: "签名、时间戳或随机数未通过校验（401），内容不是 JSON 或缺少消息标识（400）", body: callbackRefusal{}},
+				{status: "4XX", about: "缺少签名请求头、内容不是 JSON 或缺少消息标识（400），签名、时间戳或随机数未通过校验（401），内容过大（413）", body: callbackRefusal{}},
 				{status: "5XX", about: "处理失败，请稍后重发", body: callbackRefusal{}},
 			}, handler: s.callback})
 	}

@@ -1,6 +1,7 @@
 // Package httpapi is the JSON API (/api/v1) over HTTP with gin: thin handlers that decode the
-// request, call one service method and encode the answer, plus the OpenAPI 3.1 document built
-// from the same route table, so that no route goes undocumented.
+// request, call one service method and encode the answer, the resumable uploads (tus) and the
+// outside systems' signed callbacks, plus the OpenAPI 3.1 document built from the same route
+// table, so that no route goes undocumented.
 package httpapi
 
 import (
