@@ -308,7 +308,11 @@ type MessageService interface {
 type TaskService interface {
 	ListTasks(ctx context.Context, u *User, mine bool) ([]TaskView, error)
 	ClaimTask(ctx context.Context, u *User, id int64) (*TaskView, error)
+	// CompleteTask decides a task; deny and not-accept need the reason in the opinion (EINVALID
+	// naming /opinion otherwise), and no opinion may pass 2,000 characters.
 	CompleteTask(ctx context.Context, u *User, id int64, a TaskAction) (*CaseView, error)
+	// ReturnTask sends the case back to an earlier step, with the reason in the opinion (EINVALID
+	// naming /opinion otherwise); ECONFLICT when another user holds the task.
 	ReturnTask(ctx context.Context, u *User, id int64, a TaskAction) (*CaseView, error)
 	// HandOverTask passes a claimed task to a colleague with the same role, or back to the pool.
 	HandOverTask(ctx context.Context, u *User, id int64, a TaskAction) (*TaskView, error)

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 	tusd "github.com/tus/tusd/v2/pkg/handler"
@@ -464,10 +463,6 @@ func (s *Server) acceptance(outcome string) gin.HandlerFunc {
 		var a runtime.TaskAction
 		if err := s.decode(c, &a); err != nil {
 			s.fail(c, err)
-			return
-		}
-		if outcome == "not-accept" && strings.TrimSpace(a.Opinion) == "" {
-			s.fail(c, runtime.Invalid("不予受理须写明理由", runtime.FieldError{Pointer: "/opinion", Message: "必填"}))
 			return
 		}
 		a.Outcome = outcome
