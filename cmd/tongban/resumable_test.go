@@ -223,7 +223,7 @@ func TestResumableUploadCleanup(t *testing.T) {
 		io.Copy(f, g.from(0))
 		f.Close()
 		partial := e.mustCreate(owner, g.size, meta)
-		restarted := httptest.NewServer(serverHandler(e.svc, e.db, nil, http.NotFoundHandler()))
+		restarted := httptest.NewServer(serverHandler(e.svc, nil, e.db, nil, http.NotFoundHandler()))
 		defer restarted.Close()
 		if status, _ := e.offset(owner, restarted.URL+uploadsPath+id(url)); status != 404 {
 			t.Fatalf("complete, unattached upload after a restart: HEAD %d", status)
@@ -328,7 +328,7 @@ func newTusEnv(t testing.TB) *tusEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(serverHandler(svc, db, nil, http.NotFoundHandler()))
+	srv := httptest.NewServer(serverHandler(svc, nil, db, nil, http.NotFoundHandler()))
 	t.Cleanup(srv.Close)
 	return &tusEnv{t: t, svc: svc, db: db, srv: srv, data: data, creds: creds}
 }

@@ -44,8 +44,8 @@ func newEnv(t testing.TB, open func(t testing.TB) *store.DB, bundle fstest.MapFS
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(db, blobs, nil)
-	svc.FileSecret = []byte("test-secret-of-thirty-two-bytes!")
+	lookups := new(service.Lookups)
+	svc := service.New(db, blobs, nil, service.WithLookups(lookups), service.WithFileSecret([]byte("test-secret-of-thirty-two-bytes!")))
 	var fsys = bundle
 	if fsys == nil {
 		fsys = exampleBundle(t)
@@ -57,7 +57,7 @@ func newEnv(t testing.TB, open func(t testing.TB) *store.DB, bundle fstest.MapFS
 	if err != nil {
 		t.Fatal(err)
 	}
-	sims := webtest.ConnectSimulators(t, svc)
+	sims := webtest.ConnectSimulators(t, svc, lookups)
 	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Lookups: svc, Outbox: svc, Files: svc, Messages: svc, MaxUploadBytes: 5 << 20})
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
