@@ -122,7 +122,7 @@ func serverHandler(svc *service.Service, db *store.DB, logger *slog.Logger, inbo
 	if logger == nil {
 		logger = slog.Default()
 	}
-	acc := account.New(db, account.Options{Logger: logger, Verify: verifyRegistration(svc, logger)})
+	acc := account.New(accountService(svc, db, logger), account.Options{Logger: logger})
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/callbacks/", inbound)
 	// A resumable upload may stream for minutes: it does not wait for, or hold, a turn.
