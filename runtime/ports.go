@@ -23,6 +23,7 @@ type Store interface {
 	TaskStore
 	CertificateStore
 	MatterStore
+	AccountStore
 	UserStore
 	MessageStore
 	OutboxStore
@@ -243,34 +244,24 @@ type MatterStore interface {
 	ListLatestPublished(ctx context.Context) ([]*MatterVersion, error)
 }
 
-// UserStore keeps users and their API tokens.
+// UserStore finds users by what identifies them outside the pages; the accounts themselves
+// (AccountStore) are the account service's.
 type UserStore interface {
 	// CreateUser stores a user and their workflow roles (OrgRoles) in their org, and returns
 	// the user with ID and CreatedAt; EINVALID for a user without what every user needs.
 	CreateUser(ctx context.Context, u User) (*User, error)
-	// GetUser returns a user by ID; ENOTFOUND if there is none.
-	GetUser(ctx context.Context, id int64) (*User, error)
-	// FindUser returns the first user with that name and kind in that org ("" for
-	// applicants); ENOTFOUND if there is none.
-	FindUser(ctx context.Context, name, kind, orgCode string) (*User, error)
 	// UserByIdentity finds an applicant by ID number (a person) or credit code (an
 	// enterprise); ENOTFOUND if there is none.
 	UserByIdentity(ctx context.Context, kind, idNumber, uscc string) (*User, error)
-	// CreateToken makes an API token for a user and returns it. Only a hash of it is kept: the
-	// token is shown once and cannot be read back. A nil expiresAt never expires.
-	CreateToken(ctx context.Context, userID int64, name string, expiresAt *time.Time) (string, error)
 	// UserByToken returns the user a token belongs to. It returns EUNAUTHORIZED for a token
 	// that is unknown, revoked or expired, or whose user is disabled.
 	UserByToken(ctx context.Context, token string) (*User, error)
 }
 
-// UserTx reads users and sets passwords inside a unit of work.
+// UserTx reads users inside a unit of work.
 type UserTx interface {
 	// GetUser returns a user by ID; ENOTFOUND if there is none.
 	GetUser(id int64) (*User, error)
-	// SetPasswordHash makes hash (a PHC string) the user's password, ending their sessions;
-	// ENOTFOUND for an unknown user.
-	SetPasswordHash(userID int64, hash string) error
 }
 
 // MessageStore keeps consultations and complaints (咨询投诉).

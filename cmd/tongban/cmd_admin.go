@@ -9,7 +9,7 @@ import (
 
 	"github.com/xuchang-gov/tongban/definitions/cn"
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/web/account"
+	"github.com/xuchang-gov/tongban/runtime/service"
 )
 
 func init() {
@@ -132,12 +132,13 @@ func runUser(ctx context.Context, app *App, args []string) int {
 		return 1
 	}
 	defer db.Close()
-	created, err := db.CreateUser(ctx, u)
+	accounts := service.NewAccounts(db, service.AccountOptions{Logger: app.logger()})
+	created, err := accounts.CreateUser(ctx, service.NewUser{User: u})
 	if err != nil {
 		fmt.Fprintln(app.Stderr, "tongban user add:", runtime.ErrorMessage(err))
 		return 1
 	}
-	token, err := db.CreateToken(ctx, created.ID, "cli", nil)
+	token, err := accounts.CreateToken(ctx, created.ID, "cli")
 	if err != nil {
 		fmt.Fprintln(app.Stderr, "tongban user add:", err)
 		return 1
@@ -160,7 +161,7 @@ func runUserPasswd(ctx context.Context, app *App, args []string) int {
 		return 2
 	}
 	password := os.Getenv("TONGBAN_PASSWORD")
-	if problem := account.PasswordProblem(password); problem != "" {
+	if problem := service.PasswordProblem(password); problem != "" {
 		fmt.Fprintln(app.Stderr, "tongban user passwd: 密码不符合要求：", problem)
 		return 1
 	}
@@ -170,7 +171,7 @@ func runUserPasswd(ctx context.Context, app *App, args []string) int {
 		return 1
 	}
 	defer db.Close()
-	if err := db.SetPassword(ctx, *id, password); err != nil {
+	if err := service.NewAccounts(db, service.AccountOptions{Logger: app.logger()}).SetPassword(ctx, *id, password); err != nil {
 		fmt.Fprintln(app.Stderr, "tongban user passwd:", runtime.ErrorMessage(err))
 		return 1
 	}

@@ -64,7 +64,7 @@ func runServe(ctx context.Context, app *App, args []string) int {
 	lookups := new(service.Lookups)
 	opts := []service.Option{service.WithLookups(lookups), service.WithVerifyURL(strings.TrimSuffix(public, "/") + "/verify/")}
 	if *demo {
-		opts = append(opts, service.WithDemoPasswords(store.HashPassword))
+		opts = append(opts, service.WithDemoPasswords())
 	}
 	svc, db, err := sf.open(ctx, app, opts...)
 	if err != nil {
@@ -128,7 +128,7 @@ func serverHandler(svc *service.Service, lookups *service.Lookups, db *store.DB,
 	if logger == nil {
 		logger = slog.Default()
 	}
-	acc := account.New(db, account.Options{Logger: logger, Verify: verifyRegistration(lookups, logger)})
+	acc := account.New(accountService(lookups, db, logger), account.Options{Logger: logger})
 	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc,
 		Documents: svc, Lookups: svc, Outbox: svc, Files: svc, Messages: svc, Resumable: svc, Callbacks: inbound, Logger: logger})
 	mux := http.NewServeMux()

@@ -33,8 +33,8 @@ type Service struct {
 	archiveWriter WriteArchive
 	// lookups reach outside registers (the connectors component); nil means none are connected.
 	lookups *Lookups
-	// hashDemoPassword, when set, makes SeedDemo give every demo user DemoPassword.
-	hashDemoPassword HashPassword
+	// demoPasswords makes SeedDemo give every demo user DemoPassword.
+	demoPasswords bool
 	// fileSecret signs the references of files uploaded before their case exists.
 	fileSecret []byte
 	// verifyURL is the public address a certificate number is appended to for its QR code.
@@ -84,11 +84,8 @@ func WithWriteArchive(write WriteArchive) Option { return func(s *Service) { s.a
 // the connectors are built (see Lookups); without it, no register is connected.
 func WithLookups(lookups *Lookups) Option { return func(s *Service) { s.lookups = lookups } }
 
-// WithDemoPasswords makes SeedDemo give every demo user DemoPassword for the pages, hashed by
-// hash.
-func WithDemoPasswords(hash HashPassword) Option {
-	return func(s *Service) { s.hashDemoPassword = hash }
-}
+// WithDemoPasswords makes SeedDemo give every demo user DemoPassword for the pages.
+func WithDemoPasswords() Option { return func(s *Service) { s.demoPasswords = true } }
 
 // WithFileSecret sets the key that signs the references of files uploaded before their case
 // exists; instances sharing a database share it. Without one of at least 16 bytes such uploads

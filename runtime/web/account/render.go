@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/service"
 )
 
 //go:embed templates static
@@ -21,17 +22,14 @@ var china = time.FixedZone("CST", 8*3600)
 
 // kindNames, roleNames and eventNames are the Chinese names of what the pages list.
 var (
-	kindNames = map[string]string{"person": "个人", "enterprise": "法人", "staff": "工作人员"}
-	roleNames = map[runtime.Role]string{
-		runtime.RoleApplicant: "申请人", runtime.RoleClerk: "窗口人员", runtime.RoleApprover: "审批人员",
-		runtime.RoleAnalyst: "事项梳理人员", runtime.RoleAdmin: "系统管理员", runtime.RoleAuditor: "审计人员",
-	}
-	allRoles = []runtime.Role{runtime.RoleApplicant, runtime.RoleClerk, runtime.RoleApprover,
+	kindNames = runtime.KindNames
+	roleNames = runtime.RoleNames
+	allRoles  = []runtime.Role{runtime.RoleApplicant, runtime.RoleClerk, runtime.RoleApprover,
 		runtime.RoleAnalyst, runtime.RoleAdmin, runtime.RoleAuditor}
 )
 
 var funcs = template.FuncMap{
-	"mask":      mask,
+	"mask":      service.MaskIdentifier,
 	"csrfField": func() string { return CSRFField },
 	"kindName":  func(k string) string { return nameOr(kindNames[k], k) },
 	"roleName":  func(r runtime.Role) string { return nameOr(roleNames[r], string(r)) },
