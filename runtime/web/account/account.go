@@ -24,6 +24,7 @@ import (
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/store"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 // Options configure the accounts.
@@ -73,6 +74,7 @@ type Accounts struct {
 	db     *store.DB
 	opts   Options
 	mux    *http.ServeMux
+	pages  *site.Set
 	origin *http.CrossOriginProtection
 
 	sessionCookie, csrfCookie string
@@ -94,6 +96,7 @@ func New(db *store.DB, opts Options) *Accounts {
 	if opts.Secure {
 		a.sessionCookie, a.csrfCookie = "__Host-tb_session", "__Host-tb_csrf"
 	}
+	a.pages = parsePages(a, opts.Logger)
 	a.routes()
 	return a
 }
@@ -107,8 +110,8 @@ func remoteHost(r *http.Request) string {
 }
 
 // ServeHTTP serves the accounts' pages: /account/… for everyone and /admin/… for
-// administrators, and the stylesheet under /account/static/. Requests that did not come
-// through Middleware go through it here.
+// administrators, in the site frame (runtime/web/site) whose stylesheet the portal serves
+// under /static/. Requests that did not come through Middleware go through it here.
 func (a *Accounts) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if stateOf(r) == nil {
 		a.Middleware(a.mux).ServeHTTP(w, r)
