@@ -59,11 +59,8 @@ type portal struct {
 // mount it at the root, beside /api/ and /account/.
 func New(d Deps) http.Handler {
 	d.Site = d.Site.WithDefaults()
-	menu := []site.Link{{Href: "/", Label: "首页"}, {Href: "/cases", Label: "我的办件"}, {Href: "/progress", Label: "进度查询"}}
-	if d.Messages != nil {
-		menu = append(menu, site.Link{Href: "/messages", Label: "咨询投诉"})
-	}
-	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "portal", HTMX: true, Brand: "许昌市政务服务网", Menu: menu, Notices: notices})
+	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "portal", Brand: "许昌市政务服务网", HTMX: true, Notices: notices,
+		Menu: []site.Link{{Href: "/", Label: "首页"}, {Href: "/cases", Label: "我的办件"}, {Href: "/progress", Label: "进度查询"}, {Href: "/messages", Label: "咨询投诉"}}})
 	p := &portal{Deps: d, pages: pages}
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", site.Static())

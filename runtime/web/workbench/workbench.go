@@ -82,12 +82,8 @@ type workbench struct {
 // stylesheet at /static/, which the portal serves.
 func New(d Deps) http.Handler {
 	d.Site = d.Site.WithDefaults()
-	menu := []site.Link{{Href: "/work/", Label: "待办"}, {Href: "/work/window", Label: "窗口受理"}, {Href: "/work/monitor", Label: "调度监控"}}
-	if d.Messages != nil {
-		menu = append(menu, site.Link{Href: "/work/messages", Label: "留言答复"})
-	}
-	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "workbench", HTMX: true, Brand: "许昌市政务服务 · 工作台",
-		Home: "/work/", Menu: menu, Notices: notices})
+	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "workbench", Brand: "许昌市政务服务 · 工作台", Home: "/work/", HTMX: true, Notices: notices,
+		Menu: []site.Link{{Href: "/work/", Label: "待办"}, {Href: "/work/window", Label: "窗口受理"}, {Href: "/work/monitor", Label: "调度监控"}, {Href: "/work/messages", Label: "留言答复"}}})
 	b := &workbench{Deps: d, pages: pages}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /work/{$}", b.staff(b.todo))
