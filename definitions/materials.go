@@ -1,5 +1,8 @@
 package definitions
 
+// DefaultMaxSizeMB is the size limit of each file of a material that names none.
+const DefaultMaxSizeMB = 20
+
 // Materials is materials.json: what the applicant provides or the system fetches.
 type Materials struct {
 	Schema      string     `json:"$schema,omitempty"`
@@ -33,4 +36,12 @@ type Material struct {
 	DeferDays  int    `json:"deferDays,omitempty" jsonschema:"title=容缺补交时限（工作日）,minimum=1"`
 	Sample     string `json:"sample,omitempty" jsonschema:"title=样表（文件名）"`
 	Basis      string `json:"basis,omitempty" jsonschema:"title=材料依据"`
+}
+
+// SizeLimitMB is the largest file, in MB, the material accepts: its own limit or the default.
+func (m *Material) SizeLimitMB() int {
+	if m.MaxSizeMB > 0 {
+		return m.MaxSizeMB
+	}
+	return DefaultMaxSizeMB
 }

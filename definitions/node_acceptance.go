@@ -10,6 +10,7 @@ func init() { nodeKinds["acceptance"] = acceptanceNode{} }
 
 func (acceptanceNode) outcomes() []string { return []string{"accept", "not-accept"} }
 func (acceptanceNode) required() []string { return []string{"accept"} }
+func (acceptanceNode) waits() bool        { return true }
 
 func (acceptanceNode) check(w *workflowCheck, at string, n *Node) {
 	w.checkAssignee(at+"/assignee", n.Assignee)

@@ -16,6 +16,7 @@ func init() { nodeKinds["auto"] = autoNode{} }
 
 func (autoNode) outcomes() []string { return []string{"pass", "fail", "handover"} }
 func (autoNode) required() []string { return []string{"pass", "handover"} }
+func (autoNode) waits() bool        { return false }
 
 func (autoNode) check(w *workflowCheck, at string, n *Node) {
 	if len(n.Rules) == 0 {

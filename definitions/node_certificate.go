@@ -9,6 +9,7 @@ func init() { nodeKinds["certificate"] = certificateNode{} }
 
 func (certificateNode) outcomes() []string { return nil }
 func (certificateNode) required() []string { return nil }
+func (certificateNode) waits() bool        { return true }
 
 func (certificateNode) check(w *workflowCheck, at string, n *Node) {
 	w.singleExit(at, n)

@@ -9,6 +9,7 @@ func init() { nodeKinds["connector"] = connectorNode{} }
 
 func (connectorNode) outcomes() []string { return []string{"approve", "deny"} }
 func (connectorNode) required() []string { return []string{"approve"} }
+func (connectorNode) waits() bool        { return true }
 
 func (connectorNode) check(w *workflowCheck, at string, n *Node) {
 	conn := w.bundle.Connector(n.Connector)

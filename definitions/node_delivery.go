@@ -11,6 +11,7 @@ func init() { nodeKinds["delivery"] = deliveryNode{} }
 
 func (deliveryNode) outcomes() []string { return nil }
 func (deliveryNode) required() []string { return nil }
+func (deliveryNode) waits() bool        { return true }
 
 func (deliveryNode) check(w *workflowCheck, at string, n *Node) {
 	w.singleExit(at, n)

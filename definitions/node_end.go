@@ -9,6 +9,7 @@ func init() { nodeKinds["end"] = endNode{} }
 
 func (endNode) outcomes() []string { return nil }
 func (endNode) required() []string { return nil }
+func (endNode) waits() bool        { return false }
 
 func (endNode) check(w *workflowCheck, at string, n *Node) {
 	if n.Result == "" {

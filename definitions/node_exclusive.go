@@ -11,6 +11,7 @@ func init() { nodeKinds["exclusive"] = exclusiveNode{} }
 
 func (exclusiveNode) outcomes() []string { return nil }
 func (exclusiveNode) required() []string { return nil }
+func (exclusiveNode) waits() bool        { return false }
 
 func (exclusiveNode) check(w *workflowCheck, at string, n *Node) {
 	out := w.graph.Out[n.ID]

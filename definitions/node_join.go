@@ -9,6 +9,7 @@ func init() { nodeKinds["join"] = joinNode{} }
 
 func (joinNode) outcomes() []string { return nil }
 func (joinNode) required() []string { return nil }
+func (joinNode) waits() bool        { return false }
 
 func (joinNode) check(w *workflowCheck, at string, n *Node) {
 	w.singleExit(at, n)

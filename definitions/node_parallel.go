@@ -12,6 +12,7 @@ func init() { nodeKinds["parallel"] = parallelNode{} }
 
 func (parallelNode) outcomes() []string { return nil }
 func (parallelNode) required() []string { return nil }
+func (parallelNode) waits() bool        { return false }
 
 func (parallelNode) check(w *workflowCheck, at string, n *Node) {
 	out := w.graph.Out[n.ID]

@@ -9,6 +9,7 @@ func init() { nodeKinds["start"] = startNode{} }
 
 func (startNode) outcomes() []string { return nil }
 func (startNode) required() []string { return nil }
+func (startNode) waits() bool        { return false }
 
 func (startNode) check(w *workflowCheck, at string, n *Node) {
 	w.singleExit(at, n)

@@ -9,6 +9,7 @@ func init() { nodeKinds["task"] = taskNode{} }
 
 func (taskNode) outcomes() []string { return []string{"approve", "deny"} }
 func (taskNode) required() []string { return []string{"approve"} }
+func (taskNode) waits() bool        { return true }
 
 func (taskNode) check(w *workflowCheck, at string, n *Node) {
 	w.checkAssignee(at+"/assignee", n.Assignee)

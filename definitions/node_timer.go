@@ -9,6 +9,7 @@ func init() { nodeKinds["timer"] = timerNode{} }
 
 func (timerNode) outcomes() []string { return nil }
 func (timerNode) required() []string { return nil }
+func (timerNode) waits() bool        { return true }
 
 func (timerNode) check(w *workflowCheck, at string, n *Node) {
 	w.singleExit(at, n)

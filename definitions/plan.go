@@ -3,6 +3,8 @@ package definitions
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"math"
 	"path"
 	"slices"
 	"strings"
@@ -67,6 +69,40 @@ type CompiledFee struct {
 	Condition *rules.Program
 }
 
+// AppliedFee is a fee item that applies to a case, with its amount in yuan.
+type AppliedFee struct {
+	*CompiledFee
+	Amount float64
+}
+
+// ApplyFees runs the matter's fee rules over vars: the items whose condition holds, each with its
+// amount, and their total, rounded to the cent as they are charged. The error names the item
+// whose rule could not run.
+func (mp *MatterPlan) ApplyFees(vars rules.Vars) ([]AppliedFee, float64, error) {
+	var out []AppliedFee
+	total := 0.0
+	for i := range mp.Fees {
+		f := &mp.Fees[i]
+		if f.Condition != nil {
+			ok, err := f.Condition.Bool(vars)
+			if err != nil {
+				return nil, 0, fmt.Errorf("收费项目 %s 的条件：%w", f.ID, err)
+			}
+			if !ok {
+				continue
+			}
+		}
+		amount, err := f.Amount.Number(vars)
+		if err != nil {
+			return nil, 0, fmt.Errorf("收费项目 %s 的金额：%w", f.ID, err)
+		}
+		amount = math.Round(amount*100) / 100
+		out = append(out, AppliedFee{f, amount})
+		total += amount
+	}
+	return out, math.Round(total*100) / 100, nil
+}
+
 // CompiledPrint is a print template with each element's expressions compiled, by element index.
 type CompiledPrint struct {
 	Template *PrintTemplate
@@ -112,6 +148,23 @@ var NoticeType = types.Map{
 var FeesType = types.Map{
 	"total": types.Float64,
 	"items": types.Array(types.Map{"name": types.String, "amount": types.Float64}),
+}
+
+// MatterInfo is the `matter` of print templates (MatterInfoType): the matter's catalog facts.
+func (mp *MatterPlan) MatterInfo() map[string]any {
+	m := &mp.Def.Matter
+	return map[string]any{
+		"name":              m.Name,
+		"orgName":           m.Org.Name,
+		"orgCode":           m.Org.Code,
+		"promisedLimitDays": m.PromisedLimitDays,
+		"legalLimitDays":    m.LegalLimitDays,
+		"consultationPhone": m.ConsultationPhone,
+		"supervisionPhone":  m.SupervisionPhone,
+		"place":             m.Place,
+		"hours":             m.Hours,
+		"resultName":        m.Result.Name,
+	}
 }
 
 // Compile checks a loaded bundle and compiles it into a plan. It returns every problem at

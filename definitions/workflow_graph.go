@@ -49,10 +49,33 @@ type nodeKind interface {
 	outcomes() []string
 	// required lists the outcomes that must have an edge.
 	required() []string
+	// waits tells whether the node rests until the outside world (a person, a department
+	// system, a timer) reports its work done, rather than being passed by the engine itself.
+	waits() bool
 	check(w *workflowCheck, at string, n *Node)
 }
 
 var nodeKinds = map[string]nodeKind{}
+
+// NodeWaits tells whether a node of type typ waits for the outside world; the engine passes
+// the others on its own.
+func NodeWaits(typ string) bool {
+	k, ok := nodeKinds[typ]
+	return ok && k.waits()
+}
+
+// NodeOutcomes lists the outcomes the outside world may report when the work at a node of type
+// typ is done: its edges' labels, or "" (plain completion) for a node whose edges have none;
+// nil for a node that does not wait. The slice is the caller's own.
+func NodeOutcomes(typ string) []string {
+	if !NodeWaits(typ) {
+		return nil
+	}
+	if o := nodeKinds[typ].outcomes(); o != nil {
+		return slices.Clone(o)
+	}
+	return []string{""}
+}
 
 // workflowCheck carries what the node kinds need while a workflow is checked.
 type workflowCheck struct {

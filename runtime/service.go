@@ -90,6 +90,20 @@ type FileService interface {
 	UploadFile(ctx context.Context, u *User, filename string, r io.Reader) (*UploadedFile, error)
 }
 
+// ResumableUploadService takes large materials in pieces that survive interruptions (the tus
+// protocol of the API): it checks an upload before any byte is sent and attaches the finished
+// file to the case as an upload of the material.
+type ResumableUploadService interface {
+	// CheckUpload refuses, before any byte, what attaching the file would refuse for the case,
+	// the material and the declared size.
+	CheckUpload(ctx context.Context, u *User, number, material string, size int64, declaredSHA string) error
+	// AttachUploadedFile records the finished file on the material after checking that its
+	// SHA-256 is declaredSHA.
+	AttachUploadedFile(ctx context.Context, u *User, number, material, filename string, r io.Reader, declaredSHA string) (*MaterialFile, error)
+	// UploadStagingDir is the folder where uploads wait until they are complete.
+	UploadStagingDir() (string, error)
+}
+
 // MaterialStatus is one material as it stands on a case.
 type MaterialStatus struct {
 	ID       string         `json:"id"`
@@ -294,7 +308,11 @@ type MessageService interface {
 type TaskService interface {
 	ListTasks(ctx context.Context, u *User, mine bool) ([]TaskView, error)
 	ClaimTask(ctx context.Context, u *User, id int64) (*TaskView, error)
+	// CompleteTask decides a task; deny and not-accept need the reason in the opinion (EINVALID
+	// naming /opinion otherwise), and no opinion may pass 2,000 characters.
 	CompleteTask(ctx context.Context, u *User, id int64, a TaskAction) (*CaseView, error)
+	// ReturnTask sends the case back to an earlier step, with the reason in the opinion (EINVALID
+	// naming /opinion otherwise); ECONFLICT when another user holds the task.
 	ReturnTask(ctx context.Context, u *User, id int64, a TaskAction) (*CaseView, error)
 	// HandOverTask passes a claimed task to a colleague with the same role, or back to the pool.
 	HandOverTask(ctx context.Context, u *User, id int64, a TaskAction) (*TaskView, error)

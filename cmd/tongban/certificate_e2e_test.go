@@ -45,7 +45,7 @@ func newCertServer(t *testing.T) *certServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(serverHandler(svc, db, nil, http.NotFoundHandler()))
+	srv := httptest.NewServer(serverHandler(svc, db, nil, nil))
 	t.Cleanup(srv.Close)
 	svc.VerifyURL = srv.URL + "/verify/"
 	return &certServer{t: t, srv: srv, creds: creds}

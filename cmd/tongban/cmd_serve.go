@@ -90,7 +90,7 @@ func runServe(ctx context.Context, app *App, args []string) int {
 		public = "http://" + displayAddr(ln.Addr())
 	}
 	svc.VerifyURL = strings.TrimSuffix(public, "/") + "/verify/"
-	var inbound http.Handler = http.NotFoundHandler()
+	var inbound map[string]http.Handler
 	if reg != nil {
 		go deliverer(db, reg, public, app.logger()).Run(ctx)
 		inbound = callbacks(svc, bundle, getenv, app.logger())
@@ -114,23 +114,26 @@ func runServe(ctx context.Context, app *App, args []string) int {
 	return 0
 }
 
-// serverHandler is everything the server answers: the JSON API (bearer tokens), the callbacks
-// of outside systems, resumable uploads, and the pages people use in a browser (portal,
-// workbench, accounts; sessions and CSRF) with the public verification page. Registrations
-// are checked against the registers svc.Lookup reaches at the time of registering.
-func serverHandler(svc *service.Service, db *store.DB, logger *slog.Logger, inbound http.Handler) http.Handler {
+// serverHandler is everything the server answers: the JSON API (bearer tokens) with the
+// callbacks of outside systems (inbound, by connector) and resumable uploads, and the pages
+// people use in a browser (portal, workbench, accounts; sessions and CSRF) with the public
+// verification page. Registrations are checked against the registers svc.Lookup reaches at the
+// time of registering.
+func serverHandler(svc *service.Service, db *store.DB, logger *slog.Logger, inbound map[string]http.Handler) http.Handler {
 	if logger == nil {
 		logger = slog.Default()
 	}
 	acc := account.New(db, account.Options{Logger: logger, Verify: verifyRegistration(svc, logger)})
+	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc,
+		Documents: svc, Lookups: svc, Outbox: svc, Files: svc, Messages: svc, Resumable: svc, Callbacks: inbound, Logger: logger})
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/callbacks/", inbound)
-	// A resumable upload may stream for minutes: it does not wait for, or hold, a turn.
-	mux.Handle("/api/v1/uploads/", resumableUploads(svc, logger))
+	// A resumable upload may stream for minutes, and an outside system calling back must not
+	// wait behind the pages: neither waits for, or holds, a turn.
+	mux.Handle("/api/v1/uploads/", api)
+	mux.Handle("/api/v1/callbacks/", api)
 	limited := http.NewServeMux()
 	mux.Handle("/", limitInFlight(limited, maxInFlight()))
-	limited.Handle("/api/", httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc,
-		Documents: svc, Lookups: svc, Outbox: svc, Files: svc, Messages: svc, Logger: logger}))
+	limited.Handle("/api/", api)
 	limited.Handle("/verify/", web.VerifyHandler(svc))
 	limited.Handle("/account/", acc)
 	limited.Handle("/admin/", acc)

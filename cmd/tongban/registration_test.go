@@ -44,7 +44,7 @@ func TestRegistrationChecksRegisters(t *testing.T) {
 	if _, _, err := wireConnectors(ctx, svc, sims.URL, sims.Getenv(os.Getenv)); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(serverHandler(svc, db, nil, http.NotFoundHandler()))
+	srv := httptest.NewServer(serverHandler(svc, db, nil, nil))
 	defer srv.Close()
 
 	born := time.Date(1988, 4, 17, 0, 0, 0, 0, time.UTC)

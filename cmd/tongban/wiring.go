@@ -19,6 +19,7 @@ import (
 	"github.com/xuchang-gov/tongban/printing/excel"
 	"github.com/xuchang-gov/tongban/printing/pdf"
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/httpapi"
 	"github.com/xuchang-gov/tongban/runtime/service"
 	"github.com/xuchang-gov/tongban/runtime/store"
 	"github.com/xuchang-gov/tongban/runtime/web/account"
@@ -150,7 +151,7 @@ func deliverer(db *store.DB, reg *registry.Registry, publicURL string, logger *s
 			return nil, err
 		}
 		if name, ok := strings.CutPrefix(m.Topic, outbox.PushTopicPrefix); ok {
-			in["callbackUrl"] = strings.TrimSuffix(publicURL, "/") + "/api/v1/callbacks/" + name
+			in["callbackUrl"] = strings.TrimSuffix(publicURL, "/") + httpapi.CallbacksPath + name
 		}
 		return in, nil
 	}
@@ -160,33 +161,12 @@ func deliverer(db *store.DB, reg *registry.Registry, publicURL string, logger *s
 		Senders: outbox.Router{outbox.PushTopicPrefix + "*": &outbox.Connectors{Clients: reg.Clients(), Input: input}}}
 }
 
-// callbacks serves POST /api/v1/callbacks/{connector}: signed callbacks of the push connectors,
-// verified (HMAC, timestamp, nonce) and applied once each.
-func callbacks(svc *service.Service, b *definitions.Bundle, getenv func(string) string, logger *slog.Logger) http.Handler {
-	handlers := map[string]http.Handler{}
-	nonces := callback.NewMemoryNonces()
-	for _, c := range b.Connectors {
-		if c.Kind != "push" || c.Auth.Type != "hmac" {
-			continue
-		}
-		v, err := callback.ForConnector(c, nonces, getenv)
-		if err != nil {
-			continue
-		}
-		name := c.Name
-		handlers[name] = &callback.Handler{Verifier: v, Dedup: appliedOnce{}, Logger: logger,
-			Apply: func(ctx context.Context, m callback.Message) error {
-				return svc.ApplyCallback(ctx, name, m.ID, m.Type, m.Body)
-			}}
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := handlers[strings.TrimPrefix(r.URL.Path, "/api/v1/callbacks/")]
-		if h == nil || r.Method != http.MethodPost {
-			http.NotFound(w, r)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
+// callbacks are the endpoints of the push connectors' signed callbacks, by connector name,
+// each message applied by the service.
+func callbacks(svc *service.Service, b *definitions.Bundle, getenv func(string) string, logger *slog.Logger) map[string]http.Handler {
+	return callback.Endpoints(b.Connectors, getenv, appliedOnce{}, func(ctx context.Context, connector string, m callback.Message) error {
+		return svc.ApplyCallback(ctx, connector, m.ID, m.Type, m.Body)
+	}, logger)
 }
 
 // appliedOnce leaves de-duplication to the service, which records each message in the same

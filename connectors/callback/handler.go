@@ -6,6 +6,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+
+	"github.com/xuchang-gov/tongban/definitions"
 )
 
 // Message is one verified callback.
@@ -97,4 +99,27 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// Endpoints returns the endpoint of each push connector in conns that signs with HMAC, by
+// connector name, sharing one nonce store: verified against the connector's key (read through
+// getenv) and header names, de-duplicated by dedup, carried out by apply with the connector's
+// name. A connector whose verifier cannot be made has no endpoint.
+func Endpoints(conns []*definitions.Connector, getenv func(string) string, dedup Deduper,
+	apply func(ctx context.Context, connector string, m Message) error, logger *slog.Logger) map[string]http.Handler {
+	endpoints := map[string]http.Handler{}
+	nonces := NewMemoryNonces()
+	for _, c := range conns {
+		if c.Kind != "push" || c.Auth.Type != "hmac" {
+			continue
+		}
+		v, err := ForConnector(c, nonces, getenv)
+		if err != nil {
+			continue
+		}
+		name := c.Name
+		endpoints[name] = &Handler{Verifier: v, Dedup: dedup, Logger: logger,
+			Apply: func(ctx context.Context, m Message) error { return apply(ctx, name, m) }}
+	}
+	return endpoints
 }

@@ -27,7 +27,7 @@ const (
 // application (usually the matter's sample.json, decoded): a sample applicant, a concluded
 // case, every material provided, the fees the matter's rules give for form, a sample license
 // (number 示例-0001, issued on now's day, valid five years, issued by the matter's org), the
-// matter's catalog facts (see MatterInfo) and a sample notice: number 示例-通知-0001, a sample
+// matter's catalog facts (MatterPlan.MatterInfo) and a sample notice: number 示例-通知-0001, a sample
 // opinion, due five working days (Monday to Friday) after now, and as its items the matter's
 // materials with what the window notes of each (MaterialNote, amount 0) — or, when cp
 // tabulates the amounts of notice.items (a fee notice), the fee items that apply, noted with
@@ -40,30 +40,21 @@ func PreviewVars(mp *definitions.MatterPlan, cp *definitions.CompiledPrint, form
 		kind = "person"
 	}
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
-	materials := map[string]any{}
+	materials := map[string]rules.Material{}
 	for _, mat := range mp.Def.Materials.Materials {
-		materials[mat.ID] = map[string]any{"provided": true, "deferred": false, "source": mat.Source, "files": 1}
+		materials[mat.ID] = rules.Material{Provided: true, Source: mat.Source, Files: 1}
 	}
-	vars := rules.Vars{
-		"form": form,
-		"applicant": map[string]any{
-			"kind": kind, "name": SampleApplicantName, "idNumber": "", "uscc": "", "mobile": "",
-			"divisionCode": m.Org.DivisionCode, "address": "", "legalPerson": "",
-		},
-		"case": map[string]any{
-			"number": SampleCaseNumber, "channel": "window", "status": "concluded", "matter": mp.Def.Slug,
-			"orgCode": m.Org.Code, "divisionCode": m.Org.DivisionCode,
-			"submittedAt": day.AddDate(0, 0, -7), "acceptedAt": day.AddDate(0, 0, -6), "concludedAt": now,
-			"decision": "approve",
-		},
-		"materials": materials,
-		"now":       now,
-	}
-	fees, err := Fees(mp, vars)
+	submitted, accepted := day.AddDate(0, 0, -7), day.AddDate(0, 0, -6)
+	vars := rules.CaseVars(form, &rules.Applicant{Kind: kind, Name: SampleApplicantName, DivisionCode: m.Org.DivisionCode},
+		rules.Case{Number: SampleCaseNumber, Channel: "window", Status: "concluded", Matter: mp.Def.Slug,
+			OrgCode: m.Org.Code, DivisionCode: m.Org.DivisionCode,
+			SubmittedAt: &submitted, AcceptedAt: &accepted, ConcludedAt: &now, Decision: "approve"},
+		materials, now)
+	applied, total, err := mp.ApplyFees(vars)
 	if err != nil {
 		return nil, err
 	}
-	vars["fees"] = fees
+	vars["fees"] = feesVar(applied, total)
 	vars["license"] = map[string]any{
 		"number":     SampleLicenseNumber,
 		"holder":     SampleApplicantName,
@@ -72,15 +63,11 @@ func PreviewVars(mp *definitions.MatterPlan, cp *definitions.CompiledPrint, form
 		"verifyUrl":  SampleVerifyURLBase + SampleLicenseNumber,
 		"issuer":     m.Org.Name,
 	}
-	vars["matter"] = MatterInfo(mp)
+	vars["matter"] = mp.MatterInfo()
 	items := []any{}
 	if listsAmounts(cp) {
-		applied, err := appliedFees(mp, vars)
-		if err != nil {
-			return nil, err
-		}
 		for _, a := range applied {
-			items = append(items, map[string]any{"name": a.Name, "note": feeNote(a.CompiledFee), "amount": a.amount})
+			items = append(items, map[string]any{"name": a.Name, "note": feeNote(a.CompiledFee), "amount": a.Amount})
 		}
 	} else {
 		for _, mat := range mp.Def.Materials.Materials {
@@ -94,24 +81,6 @@ func PreviewVars(mp *definitions.MatterPlan, cp *definitions.CompiledPrint, form
 		"items":   items,
 	}
 	return vars, nil
-}
-
-// MatterInfo is the `matter` variable of print templates: the catalog facts of the matter
-// that notices print (definitions.MatterInfoType).
-func MatterInfo(mp *definitions.MatterPlan) map[string]any {
-	m := &mp.Def.Matter
-	return map[string]any{
-		"name":              m.Name,
-		"orgName":           m.Org.Name,
-		"orgCode":           m.Org.Code,
-		"promisedLimitDays": m.PromisedLimitDays,
-		"legalLimitDays":    m.LegalLimitDays,
-		"consultationPhone": m.ConsultationPhone,
-		"supervisionPhone":  m.SupervisionPhone,
-		"place":             m.Place,
-		"hours":             m.Hours,
-		"resultName":        m.Result.Name,
-	}
 }
 
 // MaterialNote is what a handover list or a correction notice says of a material by default:
@@ -182,48 +151,14 @@ func addWeekdays(day time.Time, n int) time.Time {
 	return day
 }
 
-// Fees is the `fees` variable of print templates: the matter's fee items that apply to vars,
-// with their amounts and total.
-func Fees(mp *definitions.MatterPlan, vars rules.Vars) (map[string]any, error) {
-	applied, err := appliedFees(mp, vars)
-	if err != nil {
-		return nil, err
-	}
+// feesVar is the `fees` variable of print templates: the fee items that apply, with their
+// amounts, and their total.
+func feesVar(applied []definitions.AppliedFee, total float64) map[string]any {
 	items := []any{}
-	total := 0.0
 	for _, a := range applied {
-		items = append(items, map[string]any{"name": a.Name, "amount": a.amount})
-		total += a.amount
+		items = append(items, map[string]any{"name": a.Name, "amount": a.Amount})
 	}
-	return map[string]any{"total": total, "items": items}, nil
-}
-
-type appliedFee struct {
-	*definitions.CompiledFee
-	amount float64
-}
-
-// appliedFees are the matter's fee items whose condition holds for vars, with their amounts.
-func appliedFees(mp *definitions.MatterPlan, vars rules.Vars) ([]appliedFee, error) {
-	var out []appliedFee
-	for i := range mp.Fees {
-		f := &mp.Fees[i]
-		if f.Condition != nil {
-			ok, err := f.Condition.Bool(vars)
-			if err != nil {
-				return nil, fmt.Errorf("收费项目 %s 的条件：%w", f.ID, err)
-			}
-			if !ok {
-				continue
-			}
-		}
-		amount, err := f.Amount.Number(vars)
-		if err != nil {
-			return nil, fmt.Errorf("收费项目 %s 的金额：%w", f.ID, err)
-		}
-		out = append(out, appliedFee{f, amount})
-	}
-	return out, nil
+	return map[string]any{"total": total, "items": items}
 }
 
 // feeNote is what a fee notice says of a fee item: its basis, else its kind.

@@ -79,20 +79,6 @@ type Wait struct {
 	Since time.Time
 }
 
-// Outcomes lists the outcomes the outside world may report when the work at a node of type typ
-// is done ("" is plain completion), so the workbench can offer them; nil for automatic nodes.
-func Outcomes(typ string) []string { return slices.Clone(outcomes[typ]) }
-
-// outcomes is Outcomes by node type; the node types in it are those that wait.
-var outcomes = map[string][]string{
-	"acceptance":  {"accept", "not-accept"},
-	"task":        {"approve", "deny"},
-	"connector":   {"approve", "deny"},
-	"timer":       {""},
-	"certificate": {""},
-	"delivery":    {""},
-}
-
 // outcomeNames are the Chinese words for outcomes in messages people see.
 var outcomeNames = map[string]string{
 	"accept": "受理", "not-accept": "不予受理", "approve": "通过", "deny": "不通过", "": "完成",
@@ -126,8 +112,8 @@ func Complete(g *definitions.Graph, s State, token int, outcome string, vars rul
 	if err != nil {
 		return s, nil, err
 	}
-	if !slices.Contains(outcomes[n.Type], outcome) {
-		return s, nil, runtime.Errorf(runtime.EINVALID, "「%s」环节的办理结果只能是%s，不能是 %q", n.Name, outcomeList(outcomes[n.Type]), outcome)
+	if allowed := definitions.NodeOutcomes(n.Type); !slices.Contains(allowed, outcome) {
+		return s, nil, runtime.Errorf(runtime.EINVALID, "「%s」环节的办理结果只能是%s，不能是 %q", n.Name, outcomeList(allowed), outcome)
 	}
 	edges := g.Next(n.ID, outcome)
 	if len(edges) == 0 {

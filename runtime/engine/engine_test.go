@@ -344,23 +344,6 @@ func BenchmarkStep(b *testing.B) {
 	}
 }
 
-// TestOutcomes: what the workbench may offer at each kind of waiting node; a copy, so callers
-// cannot change the engine's table.
-func TestOutcomes(t *testing.T) {
-	for typ, want := range map[string][]string{
-		"acceptance": {"accept", "not-accept"}, "task": {"approve", "deny"}, "connector": {"approve", "deny"},
-		"timer": {""}, "certificate": {""}, "delivery": {""}, "exclusive": nil, "auto": nil,
-	} {
-		if got := engine.Outcomes(typ); !slices.Equal(got, want) {
-			t.Errorf("Outcomes(%s) = %q, want %q", typ, got, want)
-		}
-	}
-	engine.Outcomes("task")[0] = "changed"
-	if engine.Outcomes("task")[0] != "approve" {
-		t.Fatal("Outcomes returned the engine's own slice")
-	}
-}
-
 // TestReturnWithinBranch: work sent back inside a parallel branch stays in that branch, and the
 // join still waits for it.
 func TestReturnWithinBranch(t *testing.T) {

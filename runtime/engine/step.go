@@ -58,7 +58,7 @@ func (r *run) advance(start cursor) error {
 		if n == nil {
 			return runtime.Errorf(runtime.EINTERNAL, "流程中没有节点 %s", c.node)
 		}
-		if _, waits := outcomes[n.Type]; waits {
+		if definitions.NodeWaits(n.Type) {
 			r.rest(c)
 			continue
 		}

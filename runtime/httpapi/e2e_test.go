@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -35,12 +36,15 @@ type env struct {
 	srv   *httptest.Server
 	sims  *simulate.Local
 	creds []service.Credential
+	// data holds the blobs and the resumable uploads waiting to be complete.
+	data string
 }
 
 func newEnv(t testing.TB, open func(t testing.TB) *store.DB, bundle fstest.MapFS) *env {
 	t.Helper()
 	db := open(t)
-	blobs, err := blob.NewDir(t.TempDir())
+	data := t.TempDir()
+	blobs, err := blob.NewDir(filepath.Join(data, "blobs"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,11 +61,17 @@ func newEnv(t testing.TB, open func(t testing.TB) *store.DB, bundle fstest.MapFS
 	if err != nil {
 		t.Fatal(err)
 	}
-	sims := webtest.ConnectSimulators(t, svc)
-	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Lookups: svc, Outbox: svc, Files: svc, Messages: svc, MaxUploadBytes: 5 << 20})
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	return &env{t: t, db: db, svc: svc, srv: srv, sims: sims, creds: creds}
+	e := &env{t: t, db: db, svc: svc, sims: webtest.ConnectSimulators(t, svc), creds: creds, data: data}
+	e.srv = httptest.NewServer(e.api())
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// api is a new API server over the env's service, as one starting on its data would be.
+func (e *env) api() *httpapi.Server {
+	svc := e.svc
+	return httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Lookups: svc, Outbox: svc,
+		Files: svc, Messages: svc, Resumable: svc, MaxUploadBytes: 5 << 20})
 }
 
 // exampleBundle copies the embedded examples into memory, so that a test may change them.

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"net/http"
 
 	"github.com/gin-gonic/gin"
 
@@ -19,9 +20,22 @@ type errorPayload struct {
 	Fields  []runtime.FieldError `json:"fields,omitempty"`
 }
 
-// fail writes err as the error answer. Internal errors are logged and shown only as a generic
-// message.
+// bearerChallenge is the WWW-Authenticate header of every 401 answer.
+const bearerChallenge = `Bearer realm="tongban"`
+
+// fail writes err as the error answer.
 func (s *Server) fail(c *gin.Context, err error) {
+	status, body := s.errorAnswer(c.Request.Method, c.Request.URL.Path, err)
+	if status == http.StatusUnauthorized {
+		c.Header("WWW-Authenticate", bearerChallenge)
+	}
+	c.AbortWithStatusJSON(status, body)
+}
+
+// errorAnswer is the status and body of err, for the request method path, wherever it is
+// written: by a route, or by tusd for a resumable upload. Internal errors are logged and shown
+// only as a generic message.
+func (s *Server) errorAnswer(method, path string, err error) (int, errorBody) {
 	code := runtime.ErrorCode(err)
 	body := errorBody{Error: errorPayload{Code: code, Message: runtime.ErrorMessage(err)}}
 	var e *runtime.Error
@@ -29,10 +43,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 		body.Error.Fields = e.Fields
 	}
 	if code == runtime.EINTERNAL {
-		s.Logger.Error("internal error", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+		s.Logger.Error("internal error", "method", method, "path", path, "err", err)
 	}
-	if code == runtime.EUNAUTHORIZED {
-		c.Header("WWW-Authenticate", `Bearer realm="tongban"`)
-	}
-	c.AbortWithStatusJSON(runtime.HTTPStatus(code), body)
+	return runtime.HTTPStatus(code), body
 }

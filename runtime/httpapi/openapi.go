@@ -36,8 +36,9 @@ func (s *Server) OpenAPI() map[string]any {
 		for _, q := range op.query {
 			params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
 		}
-		if op.method == "POST" && op.path == "/api/v1/cases" {
-			params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "schema": map[string]any{"type": "string"}})
+		for _, h := range op.headers {
+			params = append(params, map[string]any{"name": h.name, "in": "header", "required": h.required,
+				"description": h.about, "schema": map[string]any{"type": "string"}})
 		}
 		errorResponse := map[string]any{"description": "错误（code、message、fields）", "content": map[string]any{"application/json": map[string]any{"schema": errorSchema}}}
 		responses := map[string]any{"4XX": errorResponse, "5XX": errorResponse}
@@ -53,6 +54,12 @@ func (s *Server) OpenAPI() map[string]any {
 			status = "201"
 		}
 		responses[status] = okResponse
+		if len(op.answers) > 0 {
+			delete(responses, status)
+		}
+		for _, a := range op.answers {
+			responses[a.status] = documented(a)
+		}
 		entry := map[string]any{
 			"summary":     op.summary,
 			"tags":        []string{op.tag},
@@ -64,6 +71,9 @@ func (s *Server) OpenAPI() map[string]any {
 		}
 		if op.request != nil {
 			entry["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": schemaOf(op.request)}}}
+		}
+		if op.body != "" {
+			entry["requestBody"] = map[string]any{"required": true, "content": map[string]any{op.body: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
 		}
 		if op.upload {
 			entry["requestBody"] = map[string]any{"required": true, "content": map[string]any{"multipart/form-data": map[string]any{
@@ -80,7 +90,7 @@ func (s *Server) OpenAPI() map[string]any {
 		"info": map[string]any{
 			"title":       "tongban 通办 API",
 			"version":     "1.0.0",
-			"description": "许昌市政务服务低代码平台的办件、事项与待办接口。错误统一为 {\"error\": {\"code\", \"message\", \"fields\": [{\"pointer\", \"message\"}]}}。",
+			"description": "许昌市政务服务低代码平台的办件、事项与待办接口。错误统一为 {\"error\": {\"code\", \"message\", \"fields\": [{\"pointer\", \"message\"}]}}（外部系统回调另有其应答格式，见 callbacks）。",
 		},
 		"servers": []map[string]any{{"url": "/"}},
 		"paths":   paths,
@@ -88,6 +98,22 @@ func (s *Server) OpenAPI() map[string]any {
 			"bearer": map[string]any{"type": "http", "scheme": "bearer"},
 		}},
 	}
+}
+
+// documented is an answer as the document gives it.
+func documented(a answer) map[string]any {
+	out := map[string]any{"description": a.about}
+	if len(a.headers) > 0 {
+		headers := map[string]any{}
+		for _, h := range a.headers {
+			headers[h.name] = map[string]any{"description": h.about, "schema": map[string]any{"type": "string"}}
+		}
+		out["headers"] = headers
+	}
+	if a.body != nil {
+		out["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(a.body)}}
+	}
+	return out
 }
 
 func operationID(op operation) string {

@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
+	tusd "github.com/tus/tusd/v2/pkg/handler"
 
 	"github.com/xuchang-gov/tongban/runtime"
 )
@@ -25,7 +25,30 @@ type operation struct {
 	upload       bool
 	// download is the media type of a file answer.
 	download string
-	handler  gin.HandlerFunc
+	// headers are the request headers the operation reads.
+	headers []header
+	// body is the media type of a request body of raw bytes (a piece of a file).
+	body string
+	// answers, when given, replace the default success answer; one for "4XX" or a status
+	// replaces the error answer there.
+	answers []answer
+	// before runs ahead of authentication: what every answer of the route carries.
+	before  gin.HandlerFunc
+	handler gin.HandlerFunc
+}
+
+// header is a request or answer header with what it means.
+type header struct {
+	name, about string
+	required    bool
+}
+
+// answer is one documented answer of an operation.
+type answer struct {
+	status, about string
+	headers       []header
+	// body is a value of the type of the JSON body, if any.
+	body any
 }
 
 type authLevel int
@@ -38,6 +61,9 @@ const (
 
 func (s *Server) handle(op operation) {
 	handlers := []gin.HandlerFunc{}
+	if op.before != nil {
+		handlers = append(handlers, op.before)
+	}
 	if op.auth != public {
 		handlers = append(handlers, s.authenticate(op.auth == required))
 	}
@@ -126,7 +152,8 @@ func (s *Server) routes() {
 		}})
 
 	s.handle(operation{method: "POST", path: "/api/v1/cases", summary: "申报（或保存草稿）；Idempotency-Key 请求头使重试不会重复申报", tag: "cases",
-		auth: required, request: runtime.SubmitCase{}, response: runtime.CaseView{}, handler: withBody(s, http.StatusCreated, func(c *gin.Context, req runtime.SubmitCase) (any, error) {
+		auth: required, headers: []header{{name: "Idempotency-Key", about: "同一键的重试返回第一次申报的办件"}},
+		request: runtime.SubmitCase{}, response: runtime.CaseView{}, handler: withBody(s, http.StatusCreated, func(c *gin.Context, req runtime.SubmitCase) (any, error) {
 			req.IdempotencyKey = c.GetHeader("Idempotency-Key")
 			return s.Cases.SubmitCase(c.Request.Context(), user(c), req)
 		})})
@@ -341,6 +368,51 @@ func (s *Server) routes() {
 			v, err := s.Tasks.HandOverTask(c.Request.Context(), user(c), id, a)
 			s.respond(c, http.StatusOK, v, err)
 		}})
+
+	if s.Resumable != nil {
+		s.uploadRoutes()
+	}
+	if len(s.Callbacks) > 0 {
+		s.handle(operation{method: "POST", path: CallbacksPath + ":connector", summary: "外部系统（推送类连接器）的签名回调：校验签名、时间戳和一次性随机数后按 messageId 只处理一次", tag: "callbacks",
+			headers: callbackHeaders, request: callbackMessage{}, answers: []answer{
+				{status: "200", about: "已处理（duplicate 为 true 时此前已处理过）", body: callbackAnswer{}},
+				{status: "404", about: "没有这个连接器的回调接口", body: errorBody{}},
+				{status: "4XX", about: "缺少签名请求头、内容不是 JSON 或缺少消息标识（400），签名、时间戳或随机数未通过校验（401），内容过大（413）", body: callbackRefusal{}},
+				{status: "5XX", about: "处理失败，请稍后重发", body: callbackRefusal{}},
+			}, handler: s.callback})
+	}
+}
+
+// tusVersion is the header of every request of a resumable upload but OPTIONS.
+var tusVersion = header{name: "Tus-Resumable", about: "tus 协议版本，须为 1.0.0", required: true}
+
+// uploadRoutes are the resumable uploads, the tus protocol 1.0.0 (creation and termination).
+func (s *Server) uploadRoutes() {
+	answered := header{name: "Tus-Resumable", about: "1.0.0"}
+	offset := header{name: "Upload-Offset", about: "服务器已收到的字节数，从这里续传"}
+	s.handle(operation{method: "OPTIONS", path: uploadsPath, summary: "断点续传（tus 1.0.0）协议发现：支持的版本和扩展", tag: "uploads",
+		answers: []answer{{status: "200", about: "协议信息", headers: []header{answered,
+			{name: "Tus-Version", about: "1.0.0"}, {name: "Tus-Extension", about: "creation,creation-with-upload,termination"}}}},
+		handler: s.tus(nil)})
+	s.handle(operation{method: "POST", path: uploadsPath, summary: "创建断点续传（大文件材料）：开始前即检查办件、材料和文件大小", tag: "uploads",
+		auth: required, before: tusResumable, headers: []header{tusVersion,
+			{name: "Upload-Length", about: "整个文件的字节数，须在材料的大小上限之内", required: true},
+			{name: "Upload-Metadata", about: "逗号分隔的“键 base64(值)”：case 办件编号、material 材料编号、filename 文件名、sha256 整个文件的 SHA-256（十六进制），四项必填", required: true}},
+		answers: []answer{{status: "201", about: "已创建", headers: []header{answered, {name: "Location", about: "这次上传的地址：查询、续传、取消都用它"}}}},
+		handler: s.tus((*tusd.UnroutedHandler).PostFile)})
+	s.handle(operation{method: "HEAD", path: uploadsPath + ":id", summary: "查询从哪里续传（仅创建者）", tag: "uploads",
+		auth: required, before: tusResumable, headers: []header{tusVersion},
+		answers: []answer{{status: "200", about: "可从 Upload-Offset 续传", headers: []header{answered, offset, {name: "Upload-Length", about: "整个文件的字节数"}}}},
+		handler: s.tus((*tusd.UnroutedHandler).HeadFile)})
+	s.handle(operation{method: "PATCH", path: uploadsPath + ":id", summary: "续传一段（仅创建者）；最后一段在文件校验（类型、大小、SHA-256）并登记到办件材料后才应答", tag: "uploads",
+		auth: required, before: tusResumable, body: "application/offset+octet-stream", headers: []header{tusVersion,
+			{name: "Upload-Offset", about: "这一段从第几个字节开始，须等于服务器的 Upload-Offset", required: true}},
+		answers: []answer{{status: "204", about: "已收到；文件完整时已登记到办件", headers: []header{answered, offset}}},
+		handler: s.tus((*tusd.UnroutedHandler).PatchFile)})
+	s.handle(operation{method: "DELETE", path: uploadsPath + ":id", summary: "取消上传并删除已收到的部分（仅创建者）", tag: "uploads",
+		auth: required, before: tusResumable, headers: []header{tusVersion},
+		answers: []answer{{status: "204", about: "已取消", headers: []header{answered}}},
+		handler: s.tus((*tusd.UnroutedHandler).DelFile)})
 }
 
 // sendFile streams a stored file as an attachment named name, or answers the error that kept
@@ -391,10 +463,6 @@ func (s *Server) acceptance(outcome string) gin.HandlerFunc {
 		var a runtime.TaskAction
 		if err := s.decode(c, &a); err != nil {
 			s.fail(c, err)
-			return
-		}
-		if outcome == "not-accept" && strings.TrimSpace(a.Opinion) == "" {
-			s.fail(c, runtime.Invalid("不予受理须写明理由", runtime.FieldError{Pointer: "/opinion", Message: "必填"}))
 			return
 		}
 		a.Outcome = outcome

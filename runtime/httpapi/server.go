@@ -1,6 +1,7 @@
 // Package httpapi is the JSON API (/api/v1) over HTTP with gin: thin handlers that decode the
-// request, call one service method and encode the answer, plus the OpenAPI 3.1 document built
-// from the same route table, so that no route goes undocumented.
+// request, call one service method and encode the answer, the resumable uploads (tus) and the
+// outside systems' signed callbacks, plus the OpenAPI 3.1 document built from the same route
+// table, so that no route goes undocumented.
 package httpapi
 
 import (
@@ -32,14 +33,22 @@ type Server struct {
 	// Messages may be nil when the server takes no consultations or complaints.
 	Messages runtime.MessageService
 	// Files may be nil when files can only be uploaded to an existing case.
-	Files  runtime.FileService
-	Logger *slog.Logger
+	Files runtime.FileService
+	// Resumable may be nil when the server takes no resumable uploads (tus, at
+	// /api/v1/uploads/); they are staged in its UploadStagingDir.
+	Resumable runtime.ResumableUploadService
+	// Callbacks are the endpoints of the outside systems' signed callbacks, by connector name,
+	// served at /api/v1/callbacks/{connector}; none when no push connector is configured.
+	Callbacks map[string]http.Handler
+	Logger    *slog.Logger
 	// MaxJSONBytes bounds JSON request bodies; MaxUploadBytes bounds one material upload.
 	MaxJSONBytes   int64
 	MaxUploadBytes int64
 
 	engine *gin.Engine
 	ops    []operation
+	// uploads serve the resumable uploads; nil when their folder could not be prepared.
+	uploads *uploads
 	// guides holds each guide encoded, by the *runtime.Guide the service returns: it builds a
 	// version's guide once and hands out that same value, and encoding its large documents was
 	// a fifth of the CPU of the portal's reads.
@@ -69,6 +78,14 @@ func New(s Server) *Server {
 	srv.engine.NoMethod(func(c *gin.Context) {
 		srv.fail(c, &runtime.Error{Code: runtime.EINVALID, Message: "此接口不支持 " + c.Request.Method + " 方法"})
 	})
+	if srv.Resumable != nil {
+		up, err := srv.openUploads()
+		if err != nil {
+			// The rest of the server runs: every upload request is answered 503.
+			srv.Logger.Error("resumable uploads unavailable", "err", err)
+		}
+		srv.uploads = up
+	}
 	srv.routes()
 	return srv
 }

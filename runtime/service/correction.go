@@ -20,11 +20,12 @@ func (s *Service) RequestCorrection(ctx context.Context, u *runtime.User, number
 	if err := mustBeStaff(u); err != nil {
 		return nil, err
 	}
-	if opinion == "" {
-		return nil, runtime.Invalid("请写明需要补正的内容", runtime.FieldError{Pointer: "/opinion", Message: "必填"})
+	opinion, err := checkOpinion(opinion, "correction")
+	if err != nil {
+		return nil, err
 	}
 	var out *runtime.Case
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		c, err := tx.GetCaseByNumber(number)
 		if err != nil {
 			return caseNotFound(number)

@@ -79,12 +79,7 @@ func (s *Service) documentVars(ctx context.Context, c *runtime.Case, mp *definit
 		return nil, err
 	}
 	vars := varsFor(c, form, applicant, materialStates(mp, recs), s.now())
-	m := mp.Def.Matter
-	vars["matter"] = map[string]any{
-		"name": m.Name, "orgName": m.Org.Name, "orgCode": m.Org.Code, "promisedLimitDays": m.PromisedLimitDays,
-		"legalLimitDays": m.LegalLimitDays, "consultationPhone": m.ConsultationPhone, "supervisionPhone": m.SupervisionPhone,
-		"place": m.Place, "hours": m.Hours, "resultName": m.Result.Name,
-	}
+	vars["matter"] = mp.MatterInfo()
 	var fees []runtime.FeeLine
 	if len(c.Fees) > 0 {
 		if err := json.Unmarshal(c.Fees, &fees); err != nil {

@@ -75,10 +75,7 @@ func (s *Service) attachFiles(mp *definitions.MatterPlan, u *runtime.User, refs 
 			continue
 		}
 		rec := materialRecord{ID: m.ID}
-		limit := int64(m.MaxSizeMB)
-		if limit == 0 {
-			limit = defaultMaxMB
-		}
+		limit := int64(m.SizeLimitMB())
 		for j, ref := range mf.Files {
 			fat := fmt.Sprintf("%s/files/%d", at, j)
 			claim, ok := s.verifyRef(ref, u)

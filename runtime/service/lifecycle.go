@@ -42,6 +42,10 @@ func (s *Service) PreReview(ctx context.Context, u *runtime.User, number string,
 	if !slices.Contains(u.OrgRoles, "clerk") {
 		return nil, runtime.Errorf(runtime.EFORBIDDEN, "只有窗口人员可以预审")
 	}
+	opinion, err := checkOpinion(a.Opinion, "")
+	if err != nil {
+		return nil, err
+	}
 	return s.transition(ctx, u, number, []runtime.Status{runtime.StatusSubmitted}, runtime.StatusPreReviewed,
-		"pre-reviewed", map[string]any{"opinion": a.Opinion})
+		"pre-reviewed", map[string]any{"opinion": opinion})
 }

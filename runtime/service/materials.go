@@ -2,7 +2,6 @@ package service
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -95,10 +94,10 @@ func materialByID(mp *definitions.MatterPlan, id string) *definitions.Material {
 // materialStates is what expressions see of the case's materials. An e-license material is
 // provided, with source "e-license", only when its license was fetched; uploaded instead it is
 // "upload"; otherwise its source is "unavailable", so rules can hand the case to a person.
-func materialStates(mp *definitions.MatterPlan, recs []materialRecord) map[string]materialState {
-	out := map[string]materialState{}
+func materialStates(mp *definitions.MatterPlan, recs []materialRecord) map[string]rules.Material {
+	out := map[string]rules.Material{}
 	for _, m := range mp.Def.Materials.Materials {
-		st := materialState{Source: m.Source}
+		st := rules.Material{Source: m.Source}
 		for _, r := range recs {
 			if r.ID != m.ID {
 				continue
@@ -119,29 +118,4 @@ func materialStates(mp *definitions.MatterPlan, recs []materialRecord) map[strin
 		out[m.ID] = st
 	}
 	return out
-}
-
-// computeFees evaluates the fee rules; amounts are rounded to the cent.
-func computeFees(mp *definitions.MatterPlan, vars rules.Vars) ([]runtime.FeeLine, float64, error) {
-	var lines []runtime.FeeLine
-	total := 0.0
-	for _, f := range mp.Fees {
-		if f.Condition != nil {
-			ok, err := f.Condition.Bool(vars)
-			if err != nil {
-				return nil, 0, fmt.Errorf("fee %s condition: %w", f.ID, err)
-			}
-			if !ok {
-				continue
-			}
-		}
-		amount, err := f.Amount.Number(vars)
-		if err != nil {
-			return nil, 0, fmt.Errorf("fee %s amount: %w", f.ID, err)
-		}
-		amount = math.Round(amount*100) / 100
-		lines = append(lines, runtime.FeeLine{ID: f.ID, Name: f.Name, Kind: f.Kind, Amount: amount})
-		total += amount
-	}
-	return lines, math.Round(total*100) / 100, nil
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/xuchang-gov/tongban/runtime"
 )
 
-// Resumable uploads (the tus protocol, served by cmd/tongban) bring large materials in pieces
+// Resumable uploads (the tus protocol, served by runtime/httpapi) bring large materials in pieces
 // that survive interruptions. The service has two parts in them: CheckUpload refuses, before
 // any byte is sent, what UploadMaterial would refuse for the case, the material and the
 // declared size; AttachUploadedFile then takes the finished file through UploadMaterial itself,
@@ -78,11 +78,7 @@ func (s *Service) uploadTarget(ctx context.Context, u *runtime.User, number, mat
 	if m == nil || m.Source != "upload" {
 		return nil, nil, 0, runtime.Invalid("此事项没有需要上传的材料 "+material, runtime.FieldError{Pointer: "/material", Message: "没有这项材料"})
 	}
-	limitMB := m.MaxSizeMB
-	if limitMB == 0 {
-		limitMB = defaultMaxMB
-	}
-	return c, m, limitMB, nil
+	return c, m, m.SizeLimitMB(), nil
 }
 
 // normalDigest returns a SHA-256 given in hex in lower case, or invalid.

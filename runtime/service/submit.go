@@ -267,29 +267,21 @@ func (s *Service) prepareSubmission(c *runtime.Case, form any, plan *definitions
 	if len(problems) > 0 {
 		return nil, &runtime.Error{Code: runtime.EINVALID, Message: "申请材料不齐全", Fields: problems}
 	}
-	vars["materials"] = materialStatesAny(materialStates(mp, records))
-	fees, total, err := computeFees(mp, vars)
+	vars = varsFor(c, form, u, materialStates(mp, records), now)
+	fees, total, err := mp.ApplyFees(vars)
 	if err != nil {
 		return nil, err
 	}
 	if c.Materials, err = json.Marshal(records); err != nil {
 		return nil, err
 	}
-	if c.Fees, err = json.Marshal(fees); err != nil {
+	if c.Fees, err = json.Marshal(runtime.FeeLines(fees)); err != nil {
 		return nil, err
 	}
 	c.FeeTotal = total
 	c.Status = runtime.StatusSubmitted
 	c.SubmittedAt = &now
 	return &move{plan: plan, mp: mp, vars: vars, at: now, actor: actorOf(u), applicant: u}, nil
-}
-
-func materialStatesAny(states map[string]materialState) map[string]any {
-	out := map[string]any{}
-	for id, m := range states {
-		out[id] = map[string]any{"provided": m.Provided, "deferred": m.Deferred, "source": m.Source, "files": m.Files}
-	}
-	return out
 }
 
 // start runs the workflow of a case being submitted; what it does is left in m, to be written.

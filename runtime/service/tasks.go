@@ -92,13 +92,14 @@ func (s *Service) actionableTask(tx *store.Tx, u *runtime.User, id int64) (*runt
 }
 
 // CompleteTask finishes a task with an outcome and opinion and moves the case on. An open task
-// is claimed on the way.
+// is claimed on the way. Denying and not accepting must give the reason (checkOpinion).
 func (s *Service) CompleteTask(ctx context.Context, u *runtime.User, id int64, a runtime.TaskAction) (*runtime.CaseView, error) {
 	if err := mustBeStaff(u); err != nil {
 		return nil, err
 	}
-	if len([]rune(a.Opinion)) > 2000 {
-		return nil, runtime.Invalid("意见不能超过 2000 字", runtime.FieldError{Pointer: "/opinion", Message: "太长"})
+	var err error
+	if a.Opinion, err = checkOpinion(a.Opinion, a.Outcome); err != nil {
+		return nil, err
 	}
 	return s.stepTask(ctx, u, id, true, func(tx *store.Tx, m *move, t *runtime.Task) (engine.State, []engine.Effect, error) {
 		if m.c.Status == runtime.StatusCorrection {
@@ -116,7 +117,8 @@ func (s *Service) CompleteTask(ctx context.Context, u *runtime.User, id int64, a
 	})
 }
 
-// ReturnTask sends the case back to an earlier step (退回) with an opinion.
+// ReturnTask sends the case back to an earlier step (退回) with the reason in the opinion. A
+// claimed task is returned only by whoever claimed it.
 func (s *Service) ReturnTask(ctx context.Context, u *runtime.User, id int64, a runtime.TaskAction) (*runtime.CaseView, error) {
 	if err := mustBeStaff(u); err != nil {
 		return nil, err
@@ -124,7 +126,14 @@ func (s *Service) ReturnTask(ctx context.Context, u *runtime.User, id int64, a r
 	if a.To == "" {
 		return nil, runtime.Invalid("请指定退回到的环节", runtime.FieldError{Pointer: "/to", Message: "缺少环节"})
 	}
+	var err error
+	if a.Opinion, err = checkOpinion(a.Opinion, "return"); err != nil {
+		return nil, err
+	}
 	return s.stepTask(ctx, u, id, false, func(_ *store.Tx, m *move, t *runtime.Task) (engine.State, []engine.Effect, error) {
+		if t.Status == runtime.TaskClaimed && t.ClaimedBy != u.ID {
+			return m.state, nil, runtime.Errorf(runtime.ECONFLICT, "此待办已由他人认领，只有认领人可以退回")
+		}
 		state, effects, err := engine.Return(m.mp.Workflow, m.state, t.Token, a.To, m.at)
 		if err == nil {
 			m.record("task-returned", map[string]any{"task": id, "node": t.Node, "to": a.To, "opinion": a.Opinion})
@@ -243,8 +252,12 @@ func (s *Service) HandOverTask(ctx context.Context, u *runtime.User, id int64, a
 	if err := mustBeStaff(u); err != nil {
 		return nil, err
 	}
+	var err error
+	if a.Opinion, err = checkOpinion(a.Opinion, ""); err != nil {
+		return nil, err
+	}
 	var view runtime.TaskView
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if _, err := s.actionableTask(tx, u, id); err != nil {
 			return err
 		}
@@ -267,9 +280,16 @@ func (s *Service) HandOverTask(ctx context.Context, u *runtime.User, id int64, a
 	return &view, nil
 }
 
-// Accept completes the case's open acceptance step held by the user's org and role.
+// Accept completes the case's open acceptance step held by the user's org and role: accept, or
+// not-accept with the reason.
 func (s *Service) Accept(ctx context.Context, u *runtime.User, number string, a runtime.TaskAction) (*runtime.CaseView, error) {
 	if err := mustBeStaff(u); err != nil {
+		return nil, err
+	}
+	if a.Outcome != "accept" && a.Outcome != "not-accept" {
+		return nil, runtime.Invalid("请选择受理或不予受理", runtime.FieldError{Pointer: "/outcome", Message: "应为 accept 或 not-accept"})
+	}
+	if _, err := checkOpinion(a.Opinion, a.Outcome); err != nil {
 		return nil, err
 	}
 	c, err := s.db.GetCaseByNumber(ctx, number)

@@ -13,9 +13,6 @@ import (
 	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
-// defaultMaxMB is the size limit of a material that names none.
-const defaultMaxMB = 20
-
 // UploadMaterial stores a file of a material on the applicant's draft or correction case: the
 // size limit of the material, the real content type against its allowed file types, a safe name
 // and the SHA-256 recorded.

@@ -1,7 +1,6 @@
 package page
 
 import (
-	"math"
 	"strings"
 	"time"
 
@@ -32,21 +31,10 @@ type Material struct {
 	FileTypes  []string
 }
 
-// Vars builds the variables of a matter's expressions for a form being filled in.
-func Vars(data map[string]any, u *runtime.User, channel string, materials map[string]any, now time.Time) rules.Vars {
-	applicant := map[string]any{}
-	if u != nil {
-		kind := u.Kind
-		if kind == "staff" {
-			kind = "person"
-		}
-		applicant = map[string]any{"kind": kind, "name": u.Name, "idNumber": u.IDNumber, "uscc": u.USCC, "mobile": u.Mobile, "divisionCode": u.DivisionCode}
-	}
-	if materials == nil {
-		materials = map[string]any{}
-	}
-	return rules.Vars{"form": data, "applicant": applicant, "materials": materials, "now": now,
-		"case": map[string]any{"number": "", "channel": channel, "status": string(runtime.StatusDraft)}}
+// Vars builds the variables of a matter's expressions for a form being filled in: a case not
+// yet submitted, on channel, of the user u (nil before anyone signs in).
+func Vars(data map[string]any, u *runtime.User, channel string, materials map[string]rules.Material, now time.Time) rules.Vars {
+	return rules.CaseVars(data, u.Applicant(), rules.Case{Channel: channel, Status: string(runtime.StatusDraft)}, materials, now)
 }
 
 // MaterialRow describes a material for the apply page: whether it applies to what was filled in
@@ -54,10 +42,7 @@ func Vars(data map[string]any, u *runtime.User, channel string, materials map[st
 func MaterialRow(mp *definitions.MatterPlan, m definitions.Material, vars rules.Vars) Material {
 	row := Material{ID: m.ID, Name: m.Name, Description: m.Description, Requirement: RequirementText(m),
 		Upload: m.Source == "upload", Auto: m.Source == "e-license", Generated: m.Source == "generated" || m.Source == "case",
-		MaxMB: m.MaxSizeMB, Deferrable: m.Deferrable, DeferDays: m.DeferDays, Form: m.Form, Copies: m.Copies, FileTypes: m.FileTypes}
-	if row.MaxMB == 0 {
-		row.MaxMB = 20
-	}
+		MaxMB: m.SizeLimitMB(), Deferrable: m.Deferrable, DeferDays: m.DeferDays, Form: m.Form, Copies: m.Copies, FileTypes: m.FileTypes}
 	var accept []string
 	for _, t := range m.FileTypes {
 		accept = append(accept, "."+t)
@@ -79,27 +64,11 @@ func MaterialRow(mp *definitions.MatterPlan, m definitions.Material, vars rules.
 // FeePreview computes the fees of what was filled in so far, as the service will at submission;
 // a rule that cannot run yet leaves the preview for later.
 func FeePreview(mp *definitions.MatterPlan, vars rules.Vars) ([]runtime.FeeLine, float64, string) {
-	var lines []runtime.FeeLine
-	total := 0.0
-	for _, f := range mp.Fees {
-		if f.Condition != nil {
-			ok, err := f.Condition.Bool(vars)
-			if err != nil {
-				return nil, 0, "填写完整后显示应缴费用"
-			}
-			if !ok {
-				continue
-			}
-		}
-		n, err := f.Amount.Number(vars)
-		if err != nil {
-			return nil, 0, "填写完整后显示应缴费用"
-		}
-		n = math.Round(n*100) / 100
-		lines = append(lines, runtime.FeeLine{ID: f.ID, Name: f.Name, Kind: f.Kind, Amount: n})
-		total += n
+	fees, total, err := mp.ApplyFees(vars)
+	if err != nil {
+		return nil, 0, "填写完整后显示应缴费用"
 	}
-	return lines, math.Round(total*100) / 100, ""
+	return runtime.FeeLines(fees), total, ""
 }
 
 // RequirementText says when a material is needed.

@@ -325,10 +325,10 @@ func (a *application) addProblems(err error) {
 // vars is what the matter's visibility rules, material conditions and fees run over, in the
 // shape the service gives them.
 func (p *portal) vars(a *application) rules.Vars {
-	materials := map[string]any{}
+	materials := map[string]rules.Material{}
 	for _, m := range a.mp.Def.Materials.Materials {
 		n := len(a.files[m.ID])
-		materials[m.ID] = map[string]any{"provided": n > 0, "deferred": slices.Contains(a.deferred, m.ID), "source": m.Source, "files": n}
+		materials[m.ID] = rules.Material{Provided: n > 0, Deferred: slices.Contains(a.deferred, m.ID), Source: m.Source, Files: n}
 	}
 	return page.Vars(a.data, a.user, "online", materials, p.Now())
 }

@@ -6,9 +6,9 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
@@ -28,12 +28,25 @@ type casePage struct {
 	Work    []work
 	Waiting []runtime.TaskView
 	// Acceptance is set when the user holds the case's open acceptance step.
-	Acceptance  bool
-	PreReview   bool
-	Correction  bool
-	Problems    []string
-	Opinion     string
-	DocumentsOn bool
+	Acceptance bool
+	PreReview  bool
+	Correction bool
+	Problems   []string
+	Opinion    string
+	// opinionProblem is what the service said of the opinion of the refused form.
+	opinionProblem *boxProblem
+	DocumentsOn    bool
+}
+
+// boxProblem is a problem shown beside the input box with that id.
+type boxProblem struct{ Box, Message string }
+
+// OpinionProblem is the problem to show beside the opinion box with that id, or nil.
+func (d casePage) OpinionProblem(box string) *boxProblem {
+	if p := d.opinionProblem; p != nil && p.Box == box {
+		return p
+	}
+	return nil
 }
 
 // work is an open step with what the user may do on it.
@@ -77,6 +90,10 @@ func (b *workbench) showCase(w http.ResponseWriter, r *http.Request, u *runtime.
 		var e *runtime.Error
 		if errors.As(problem, &e) {
 			for _, f := range e.Fields {
+				if at := opinionBox(r); f.Pointer == "/opinion" && at != "" {
+					d.opinionProblem = &boxProblem{at, f.Message}
+					continue
+				}
 				d.Problems = append(d.Problems, f.Message)
 			}
 		}
@@ -114,6 +131,24 @@ func (b *workbench) showCase(w http.ResponseWriter, r *http.Request, u *runtime.
 	}
 	d.PreReview = v.Status == runtime.StatusSubmitted && v.Channel == "online" && isClerk(u) && d.Acceptance
 	b.pages.Render(w, r, "case", status, b.pages.Frame(r, "办件 "+v.Number, d))
+}
+
+// opinionBox is the id of the opinion box in the form the request posted, "" for none.
+func opinionBox(r *http.Request) string {
+	id := r.PathValue("id")
+	switch path.Base(r.URL.Path) {
+	case "acceptance":
+		return "acc-opinion"
+	case "pre-review":
+		return "pre-opinion"
+	case "correction":
+		return "corr-opinion"
+	case "complete":
+		return "opinion-" + id
+	case "return":
+		return "back-" + id
+	}
+	return ""
 }
 
 // actionable tells whether the user may work on a task: a person's step of one of their roles
@@ -156,15 +191,7 @@ func (b *workbench) acceptance(w http.ResponseWriter, r *http.Request, u *runtim
 		return
 	}
 	number := r.PathValue("number")
-	decision, opinion := r.PostFormValue("decision"), strings.TrimSpace(r.PostFormValue("opinion"))
-	if decision != "accept" && decision != "not-accept" {
-		b.showCase(w, r, u, http.StatusBadRequest, runtime.Invalid("请选择受理或不予受理"), opinion)
-		return
-	}
-	if decision == "not-accept" && opinion == "" {
-		b.showCase(w, r, u, http.StatusBadRequest, runtime.Invalid("不予受理须写明理由"), opinion)
-		return
-	}
+	decision, opinion := r.PostFormValue("decision"), r.PostFormValue("opinion")
 	if _, err := b.Cases.Accept(r.Context(), u, number, runtime.TaskAction{Outcome: decision, Opinion: opinion}); err != nil {
 		b.refused(w, r, u, err, opinion)
 		return
@@ -179,7 +206,7 @@ func (b *workbench) preReview(w http.ResponseWriter, r *http.Request, u *runtime
 		return
 	}
 	number := r.PathValue("number")
-	opinion := strings.TrimSpace(r.PostFormValue("opinion"))
+	opinion := r.PostFormValue("opinion")
 	if _, err := b.Cases.PreReview(r.Context(), u, number, runtime.TaskAction{Opinion: opinion}); err != nil {
 		b.refused(w, r, u, err, opinion)
 		return
@@ -194,7 +221,7 @@ func (b *workbench) correction(w http.ResponseWriter, r *http.Request, u *runtim
 		return
 	}
 	number := r.PathValue("number")
-	opinion := strings.TrimSpace(r.PostFormValue("opinion"))
+	opinion := r.PostFormValue("opinion")
 	if _, err := b.Cases.RequestCorrection(r.Context(), u, number, opinion, r.PostForm["materials"]); err != nil {
 		b.refused(w, r, u, err, opinion)
 		return

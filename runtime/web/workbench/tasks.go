@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
@@ -92,20 +91,12 @@ func (b *workbench) act(w http.ResponseWriter, r *http.Request, u *runtime.User,
 		b.pages.Fail(w, r, err)
 		return
 	}
-	a := runtime.TaskAction{Outcome: r.PostFormValue("outcome"), Opinion: strings.TrimSpace(r.PostFormValue("opinion")), To: r.PostFormValue("to")}
+	a := runtime.TaskAction{Outcome: r.PostFormValue("outcome"), Opinion: r.PostFormValue("opinion"), To: r.PostFormValue("to")}
 	msg := "done"
 	if back {
 		msg = "returned"
-		if a.Opinion == "" {
-			b.showCase(w, r, u, http.StatusBadRequest, runtime.Invalid("退回须写明理由"), a.Opinion)
-			return
-		}
 		_, err = b.Tasks.ReturnTask(r.Context(), u, id, a)
 	} else {
-		if (a.Outcome == "deny" || a.Outcome == "not-accept") && a.Opinion == "" {
-			b.showCase(w, r, u, http.StatusBadRequest, runtime.Invalid("不同意时须写明理由"), a.Opinion)
-			return
-		}
 		_, err = b.Tasks.CompleteTask(r.Context(), u, id, a)
 	}
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/cn"
 	"github.com/xuchang-gov/tongban/definitions/formschema"
+	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/web/form"
 	"github.com/xuchang-gov/tongban/runtime/web/page"
@@ -331,10 +332,10 @@ func (st *windowState) addProblems(err error) {
 
 func (b *workbench) renderWindow(w http.ResponseWriter, r *http.Request, st *windowState, status int) {
 	mp := st.mp
-	materials := map[string]any{}
+	materials := map[string]rules.Material{}
 	for _, m := range mp.Def.Materials.Materials {
 		got := slices.Contains(st.received, m.ID)
-		materials[m.ID] = map[string]any{"provided": got, "deferred": slices.Contains(st.deferred, m.ID), "source": m.Source, "files": map[bool]int{true: 1}[got]}
+		materials[m.ID] = rules.Material{Provided: got, Deferred: slices.Contains(st.deferred, m.ID), Source: m.Source, Files: map[bool]int{true: 1}[got]}
 	}
 	vars := page.Vars(st.data, st.applicant.asUser(), "window", materials, b.Now())
 	html, err := form.RenderHTML(form.Build(mp, st.data, st.problems, vars))

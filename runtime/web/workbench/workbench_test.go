@@ -151,6 +151,35 @@ func TestAcceptAndApprove(t *testing.T) {
 	e.Post(decider, "/work/tasks/"+itoa(id)+"/claim", nil).Expect(t, 409)
 }
 
+// TestDecisionsGiveTheirReason: the service refuses not accepting, denying and returning
+// without a reason, and the case page shows its problem beside the opinion box of the form sent.
+func TestDecisionsGiveTheirReason(t *testing.T) {
+	e := newWorkbench(t, false)
+	number := submit(t, e, nil)
+	accepted := submit(t, e, nil)
+	e.Post(clerk, "/work/cases/"+accepted+"/acceptance", url.Values{"decision": {"accept"}, "opinion": {"材料齐全，予以受理"}}).Expect(t, http.StatusSeeOther)
+	id := itoa(taskOf(t, e, decider, accepted))
+	for _, c := range []struct {
+		name, who, path string
+		form            url.Values
+		message, box    string
+	}{
+		{"不予受理", clerk, "/work/cases/" + number + "/acceptance", url.Values{"decision": {"not-accept"}, "opinion": {"  "}}, "不予受理须写明理由", "acc-opinion"},
+		{"不同意", decider, "/work/tasks/" + id + "/complete", url.Values{"case": {accepted}, "outcome": {"deny"}, "opinion": {""}}, "不同意时须写明理由", "opinion-" + id},
+		{"退回", decider, "/work/tasks/" + id + "/return", url.Values{"case": {accepted}, "to": {"accept"}}, "退回须写明理由", "back-" + id},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e.Post(c.who, c.path, c.form).Expect(t, http.StatusBadRequest).
+				Contains(t, c.message, `<p class="error" id="`+c.box+`-error" role="alert">必填</p>`)
+		})
+	}
+	for _, n := range []string{number, accepted} {
+		if v, _ := e.Svc.GetCase(ctx, e.User(clerk), n); v.Status == runtime.StatusNotAccepted || v.Status == runtime.StatusDenied {
+			t.Fatalf("%s was decided without a reason: %s", n, v.Status)
+		}
+	}
+}
+
 func TestNotAcceptAndCorrection(t *testing.T) {
 	e := newWorkbench(t, false)
 	t.Run("不予受理须写明理由", func(t *testing.T) {

@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 import (
 	"bytes"
@@ -26,10 +26,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/xuchang-gov/tongban/examples"
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/blob"
-	"github.com/xuchang-gov/tongban/runtime/service"
 	"github.com/xuchang-gov/tongban/runtime/store"
 	"github.com/xuchang-gov/tongban/runtime/store/storetest"
 )
@@ -61,7 +58,7 @@ func TestResumableUpload(t *testing.T) {
 
 // BenchmarkResumableUpload is the same with a larger file (-resumable-mb, 4096 by default):
 //
-//	go test ./cmd/tongban -run '^$' -bench ResumableUpload -benchtime 1x -timeout 30m
+//	go test ./runtime/httpapi -run '^$' -bench ResumableUpload -benchtime 1x -timeout 30m
 func BenchmarkResumableUpload(b *testing.B) {
 	e := newTusEnv(b)
 	owner := e.token(tusApplicant)
@@ -223,7 +220,7 @@ func TestResumableUploadCleanup(t *testing.T) {
 		io.Copy(f, g.from(0))
 		f.Close()
 		partial := e.mustCreate(owner, g.size, meta)
-		restarted := httptest.NewServer(serverHandler(e.svc, e.db, nil, http.NotFoundHandler()))
+		restarted := httptest.NewServer(e.api())
 		defer restarted.Close()
 		if status, _ := e.offset(owner, restarted.URL+uploadsPath+id(url)); status != 404 {
 			t.Fatalf("complete, unattached upload after a restart: HEAD %d", status)
@@ -252,7 +249,7 @@ func (s uploadStats) String() string {
 // uploadInterrupted uploads g to the big material of the case, cutting the connection cuts
 // times at even intervals and resuming from the server's offset, then checks that the file is
 // on the case, byte for byte in the blob store, and that nothing is left staged.
-func (e *tusEnv) uploadInterrupted(token, number string, g genFile, cuts int) uploadStats {
+func (e *env) uploadInterrupted(token, number string, g genFile, cuts int) uploadStats {
 	e.t.Helper()
 	st := uploadStats{size: g.size}
 	start := time.Now()
@@ -300,53 +297,22 @@ func (e *tusEnv) uploadInterrupted(token, number string, g genFile, cuts int) up
 	return st
 }
 
-// tusEnv is the real server handler (the API and the uploads) on SQLite, with the example
-// matters, one material raised to the largest size limit, and the demo users.
-type tusEnv struct {
-	t     testing.TB
-	svc   *service.Service
-	db    *store.DB
-	srv   *httptest.Server
-	data  string
-	creds []service.Credential
-}
+// uploadsPath is where the API serves resumable uploads.
+const uploadsPath = "/api/v1/uploads/"
 
-func newTusEnv(t testing.TB) *tusEnv {
+// staleAfter is how long the server keeps an unfinished upload after its last byte: three days.
+const staleAfter = 72 * time.Hour
+
+// newTusEnv is the API on SQLite with the example matters, one material raised to the largest
+// size limit, and the demo users.
+func newTusEnv(t testing.TB) *env {
 	t.Helper()
-	ctx := context.Background()
-	data := t.TempDir()
-	blobs, err := blob.NewDir(filepath.Join(data, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := storetest.OpenSQLite(t)
-	svc := service.New(db, blobs, nil)
-	if _, problems, err := svc.Import(ctx, bundleWithLargeMaterial(t), true); err != nil || len(problems) > 0 {
-		t.Fatal(err, problems)
-	}
-	creds, err := svc.SeedDemo(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(serverHandler(svc, db, nil, http.NotFoundHandler()))
-	t.Cleanup(srv.Close)
-	return &tusEnv{t: t, svc: svc, db: db, srv: srv, data: data, creds: creds}
+	return newEnv(t, func(t testing.TB) *store.DB { return storetest.OpenSQLite(t) }, bundleWithLargeMaterial(t))
 }
 
 // bundleWithLargeMaterial is the examples with tusBig allowed up to 4096 MB.
 func bundleWithLargeMaterial(t testing.TB) fstest.MapFS {
-	out := fstest.MapFS{}
-	err := fs.WalkDir(examples.Bundle, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(examples.Bundle, name)
-		out[name] = &fstest.MapFile{Data: data}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := exampleBundle(t)
 	name := "matters/" + tusMatter + "/materials.json"
 	var doc map[string]any
 	if err := json.Unmarshal(out[name].Data, &doc); err != nil {
@@ -366,17 +332,7 @@ func bundleWithLargeMaterial(t testing.TB) fstest.MapFS {
 	return out
 }
 
-func (e *tusEnv) token(name string) string {
-	for _, c := range e.creds {
-		if c.Name == name {
-			return c.Token
-		}
-	}
-	e.t.Fatalf("no demo user %s", name)
-	return ""
-}
-
-func (e *tusEnv) do(req *http.Request, client *http.Client, token string) (*http.Response, string, error) {
+func (e *env) do(req *http.Request, client *http.Client, token string) (*http.Response, string, error) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -390,7 +346,7 @@ func (e *tusEnv) do(req *http.Request, client *http.Client, token string) (*http
 }
 
 // draft creates a draft case of tusMatter and returns its number.
-func (e *tusEnv) draft(token string) string {
+func (e *env) draft(token string) string {
 	e.t.Helper()
 	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/cases", strings.NewReader(`{"matter":"`+tusMatter+`","form":{},"draft":true}`))
 	req.Header.Set("Content-Type", "application/json")
@@ -404,7 +360,7 @@ func (e *tusEnv) draft(token string) string {
 }
 
 // caseFiles are the files the case shows for a material.
-func (e *tusEnv) caseFiles(token, number, material string) []runtime.MaterialFile {
+func (e *env) caseFiles(token, number, material string) []runtime.MaterialFile {
 	e.t.Helper()
 	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/cases/"+number, nil)
 	resp, body, err := e.do(req, http.DefaultClient, token)
@@ -424,7 +380,7 @@ func (e *tusEnv) caseFiles(token, number, material string) []runtime.MaterialFil
 }
 
 // create asks for a new upload (tus POST) and returns the status, its URL and the answer.
-func (e *tusEnv) create(token string, size int64, meta map[string]string) (int, string, string) {
+func (e *env) create(token string, size int64, meta map[string]string) (int, string, string) {
 	e.t.Helper()
 	req, _ := http.NewRequest("POST", e.srv.URL+uploadsPath, nil)
 	req.Header.Set("Tus-Resumable", "1.0.0")
@@ -442,7 +398,7 @@ func (e *tusEnv) create(token string, size int64, meta map[string]string) (int, 
 	return resp.StatusCode, resp.Header.Get("Location"), body
 }
 
-func (e *tusEnv) mustCreate(token string, size int64, meta map[string]string) string {
+func (e *env) mustCreate(token string, size int64, meta map[string]string) string {
 	e.t.Helper()
 	status, url, body := e.create(token, size, meta)
 	if status != 201 || url == "" {
@@ -452,7 +408,7 @@ func (e *tusEnv) mustCreate(token string, size int64, meta map[string]string) st
 }
 
 // offset asks where to resume (tus HEAD).
-func (e *tusEnv) offset(token, url string) (int, int64) {
+func (e *env) offset(token, url string) (int, int64) {
 	e.t.Helper()
 	req, _ := http.NewRequest("HEAD", url, nil)
 	req.Header.Set("Tus-Resumable", "1.0.0")
@@ -465,7 +421,7 @@ func (e *tusEnv) offset(token, url string) (int, int64) {
 }
 
 // patch sends n bytes of body from offset (tus PATCH). A connection that breaks gives status 0.
-func (e *tusEnv) patch(client *http.Client, token, url string, offset int64, body io.Reader, n int64) (int, int64, string) {
+func (e *env) patch(client *http.Client, token, url string, offset int64, body io.Reader, n int64) (int, int64, string) {
 	req, _ := http.NewRequest("PATCH", url, body)
 	req.ContentLength = n
 	req.Header.Set("Tus-Resumable", "1.0.0")
@@ -479,7 +435,7 @@ func (e *tusEnv) patch(client *http.Client, token, url string, offset int64, bod
 	return resp.StatusCode, off, answer
 }
 
-func (e *tusEnv) delete(token, url string) int {
+func (e *env) delete(token, url string) int {
 	e.t.Helper()
 	req, _ := http.NewRequest("DELETE", url, nil)
 	req.Header.Set("Tus-Resumable", "1.0.0")
@@ -491,7 +447,7 @@ func (e *tusEnv) delete(token, url string) int {
 }
 
 // noneStaged checks that no upload is waiting in <data>/uploads.
-func (e *tusEnv) noneStaged() {
+func (e *env) noneStaged() {
 	e.t.Helper()
 	entries, err := os.ReadDir(filepath.Join(e.data, "uploads"))
 	if err != nil {
@@ -502,7 +458,7 @@ func (e *tusEnv) noneStaged() {
 	}
 }
 
-func (e *tusEnv) blobPath(sum string) string {
+func (e *env) blobPath(sum string) string {
 	return filepath.Join(e.data, "blobs", sum[:2], sum)
 }
 

@@ -1,0 +1,63 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuchang-gov/tongban/connectors/callback"
+	"github.com/xuchang-gov/tongban/connectors/hmacsig"
+	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/runtime/httpapi"
+)
+
+// TestCallbacksReachTheirConnector sends callbacks to the API server, which passes each to the
+// endpoint of the connector its path names.
+func TestCallbacksReachTheirConnector(t *testing.T) {
+	const secret = "demo-secret"
+	conns := []*definitions.Connector{{Name: "housing-approval-system", Kind: "push", Auth: definitions.ConnectorAuth{Type: "hmac", SecretEnv: "HOUSING_KEY"}}}
+	var applied []string
+	endpoints := callback.Endpoints(conns, func(string) string { return secret }, callback.NewMemoryDedup(),
+		func(_ context.Context, connector string, m callback.Message) error {
+			applied = append(applied, connector+" "+m.ID)
+			return nil
+		}, nil)
+	srv := httptest.NewServer(httpapi.New(httpapi.Server{Callbacks: endpoints}))
+	defer srv.Close()
+
+	body := `{"messageId":"m1","type":"result"}`
+	for _, c := range []struct {
+		name, method, path, key string
+		status                  int
+		answer                  string
+	}{
+		{"signed", "POST", "/api/v1/callbacks/housing-approval-system", secret, 200, `"duplicate":false`},
+		{"the same message again", "POST", "/api/v1/callbacks/housing-approval-system", secret, 200, `"duplicate":true`},
+		{"a wrong key", "POST", "/api/v1/callbacks/housing-approval-system", "another", 401, `"reason":"bad_signature"`},
+		{"a connector without callbacks", "POST", "/api/v1/callbacks/population-db", secret, 404, `"code":"not_found"`},
+		{"not a POST", "GET", "/api/v1/callbacks/housing-approval-system", secret, 400, `"code":"invalid"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			req, _ := http.NewRequest(c.method, srv.URL+c.path, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			hmacsig.SignRequest(req, []byte(c.key), "", hmacsig.DefaultHeaders, []byte(body), time.Now())
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != c.status || !strings.Contains(string(raw), c.answer) || !json.Valid(raw) {
+				t.Fatalf("%d %s, want %d with %s", resp.StatusCode, raw, c.status, c.answer)
+			}
+		})
+	}
+	if len(applied) != 1 || applied[0] != "housing-approval-system m1" {
+		t.Fatalf("applied %v, want the message once", applied)
+	}
+}
