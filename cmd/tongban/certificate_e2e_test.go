@@ -36,8 +36,10 @@ func newCertServer(t *testing.T) *certServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(db, blobs, nil)
-	wirePrinting(svc)
+	// The server's address is known before the service, whose QR codes point at it.
+	srv := httptest.NewUnstartedServer(nil)
+	t.Cleanup(srv.Close)
+	svc := service.New(db, blobs, nil, append(printing(), service.WithVerifyURL("http://"+srv.Listener.Addr().String()+"/verify/"))...)
 	if _, problems, err := svc.Import(ctx, examples.Bundle, true); err != nil || len(problems) > 0 {
 		t.Fatal(err, problems)
 	}
@@ -45,9 +47,8 @@ func newCertServer(t *testing.T) *certServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(serverHandler(svc, db, nil, nil))
-	t.Cleanup(srv.Close)
-	svc.VerifyURL = srv.URL + "/verify/"
+	srv.Config.Handler = serverHandler(svc, nil, db, nil, nil)
+	srv.Start()
 	return &certServer{t: t, srv: srv, creds: creds}
 }
 

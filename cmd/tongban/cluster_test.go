@@ -685,7 +685,7 @@ func (cl *cluster) checkCompletedOnce(t *testing.T, db *store.DB, cases []*runti
 			}
 			completed[d.Task]++
 		}
-		tasks, _, err := db.ListTasks(ctx, store.TaskFilter{CaseID: c.ID, Limit: 500,
+		tasks, _, err := db.ListTasks(ctx, runtime.TaskQuery{CaseID: c.ID, Limit: 500,
 			Kinds: []runtime.TaskKind{runtime.TaskPerson, runtime.TaskDelivery}})
 		if err != nil {
 			t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/xuchang-gov/tongban/definitions/cn"
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
 	"github.com/xuchang-gov/tongban/runtime/web/account"
 )
 
@@ -235,7 +234,7 @@ func runAudit(ctx context.Context, app *App, args []string) int {
 		ids = append(ids, c.ID)
 	} else {
 		for offset := 0; ; offset += 500 {
-			cases, _, err := db.ListCases(ctx, store.CaseFilter{Offset: offset, Limit: 500})
+			cases, _, err := db.ListCases(ctx, runtime.CaseQuery{Offset: offset, Limit: 500})
 			if err != nil {
 				fmt.Fprintln(app.Stderr, "tongban audit verify:", err)
 				return 1

@@ -24,7 +24,6 @@ import (
 	"github.com/xuchang-gov/tongban/connectors/registry"
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 func init() {
@@ -102,7 +101,7 @@ func runExchangePush(ctx context.Context, app *App, args []string) int {
 		return 1
 	}
 	defer db.Close()
-	_, total, err := db.ListCases(ctx, store.CaseFilter{Limit: 1})
+	_, total, err := db.ListCases(ctx, runtime.CaseQuery{Limit: 1})
 	if err != nil {
 		fmt.Fprintln(app.Stderr, "tongban exchange push:", runtime.ErrorMessage(err))
 		return 1

@@ -35,7 +35,7 @@ func seedExchangeCases(t *testing.T, data string, n int) {
 	now := time.Now().UTC()
 	err = db.Write(ctx, func(tx *store.Tx) error {
 		for range n {
-			_, _, err := tx.CreateCase(store.NewCase{Case: runtime.Case{Matter: mv.Slug, MatterVersion: mv.Version, Channel: "window",
+			_, _, err := tx.CreateCase(runtime.NewCase{Case: runtime.Case{Matter: mv.Slug, MatterVersion: mv.Version, Channel: "window",
 				Status: runtime.StatusAccepted, OrgCode: "11411000MB1544262X", DivisionCode: "411002", SubmittedAt: &now, AcceptedAt: &now}})
 			if err != nil {
 				return err

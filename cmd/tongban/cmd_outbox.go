@@ -180,7 +180,7 @@ func runOutboxDeliver(ctx context.Context, app *App, args []string) int {
 	}
 	defer db.Close()
 	d := &outbox.Deliverer{Queue: db, Batch: *batch, Lease: *lease, Logger: app.logger(),
-		Senders: outbox.Router{outbox.PushTopicPrefix + "*": &outbox.Connectors{Clients: clients}}}
+		Senders: outbox.Router{runtime.PushTopic("*"): &outbox.Connectors{Clients: clients}}}
 	if !*once {
 		fmt.Fprintf(app.Stdout, "开始投递（%d 个推送连接器）\n", len(clients))
 		d.Run(ctx)

@@ -50,7 +50,23 @@ func runServe(ctx context.Context, app *App, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	svc, db, err := sf.open(ctx, app)
+	// The address is taken first: certificates' QR codes point at it.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintln(app.Stderr, "tongban serve:", err)
+		return 1
+	}
+	defer ln.Close()
+	public := *publicURL
+	if public == "" {
+		public = "http://" + displayAddr(ln.Addr())
+	}
+	lookups := new(service.Lookups)
+	opts := []service.Option{service.WithLookups(lookups), service.WithVerifyURL(strings.TrimSuffix(public, "/") + "/verify/")}
+	if *demo {
+		opts = append(opts, service.WithDemoPasswords(store.HashPassword))
+	}
+	svc, db, err := sf.open(ctx, app, opts...)
 	if err != nil {
 		fmt.Fprintln(app.Stderr, "tongban serve: 无法打开数据库：", err)
 		return 1
@@ -58,7 +74,6 @@ func runServe(ctx context.Context, app *App, args []string) int {
 	defer db.Close()
 	tuneGarbageCollector()
 	if *demo {
-		svc.DemoPasswords = true
 		if err := prepareDemo(ctx, app, svc, app.abs(sf.data)); err != nil {
 			fmt.Fprintln(app.Stderr, "tongban serve: 准备演示数据失败：", err)
 			return 1
@@ -75,27 +90,17 @@ func runServe(ctx context.Context, app *App, args []string) int {
 		base, getenv = sims.URL, sims.Getenv(os.Getenv)
 		fmt.Fprintf(app.Stdout, "外部系统模拟器（人口库、法人库、电子证照库等）：%s/_sim\n", sims.URL)
 	}
-	reg, bundle, err := wireConnectors(ctx, svc, base, getenv)
+	reg, bundle, err := wireConnectors(ctx, svc, lookups, base, getenv)
 	if err != nil {
 		fmt.Fprintln(app.Stderr, "tongban serve: 连接器配置有误：", err)
 		return 1
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		fmt.Fprintln(app.Stderr, "tongban serve:", err)
-		return 1
-	}
-	public := *publicURL
-	if public == "" {
-		public = "http://" + displayAddr(ln.Addr())
-	}
-	svc.VerifyURL = strings.TrimSuffix(public, "/") + "/verify/"
 	var inbound map[string]http.Handler
 	if reg != nil {
 		go deliverer(db, reg, public, app.logger()).Run(ctx)
 		inbound = callbacks(svc, bundle, getenv, app.logger())
 	}
-	srv := &http.Server{Handler: serverHandler(svc, db, app.logger(), inbound), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: serverHandler(svc, lookups, db, app.logger(), inbound), ReadHeaderTimeout: 10 * time.Second}
 	go svc.RunTimers(ctx, 30*time.Second)
 	fmt.Fprintf(app.Stdout, "tongban 已启动：http://%s/api/v1/openapi.json\n", displayAddr(ln.Addr()))
 	errc := make(chan error, 1)
@@ -117,13 +122,13 @@ func runServe(ctx context.Context, app *App, args []string) int {
 // serverHandler is everything the server answers: the JSON API (bearer tokens) with the
 // callbacks of outside systems (inbound, by connector) and resumable uploads, and the pages
 // people use in a browser (portal, workbench, accounts; sessions and CSRF) with the public
-// verification page. Registrations are checked against the registers svc.Lookup reaches at the
+// verification page. Registrations are checked against the registers lookups reach at the
 // time of registering.
-func serverHandler(svc *service.Service, db *store.DB, logger *slog.Logger, inbound map[string]http.Handler) http.Handler {
+func serverHandler(svc *service.Service, lookups *service.Lookups, db *store.DB, logger *slog.Logger, inbound map[string]http.Handler) http.Handler {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	acc := account.New(db, account.Options{Logger: logger, Verify: verifyRegistration(svc, logger)})
+	acc := account.New(db, account.Options{Logger: logger, Verify: verifyRegistration(lookups, logger)})
 	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc,
 		Documents: svc, Lookups: svc, Outbox: svc, Files: svc, Messages: svc, Resumable: svc, Callbacks: inbound, Logger: logger})
 	mux := http.NewServeMux()

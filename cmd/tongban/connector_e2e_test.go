@@ -49,8 +49,8 @@ func TestDepartmentSystemRoundTrip(t *testing.T) {
 
 	db := storetest.OpenSQLite(t)
 	blobs, _ := blob.NewDir(t.TempDir())
-	svc := service.New(db, blobs, nil)
-	wirePrinting(svc)
+	lookups := new(service.Lookups)
+	svc := service.New(db, blobs, nil, append(printing(), service.WithLookups(lookups))...)
 	if _, problems, err := svc.Import(ctx, bundle, true); err != nil || len(problems) > 0 {
 		t.Fatal(err, problems)
 	}
@@ -64,11 +64,11 @@ func TestDepartmentSystemRoundTrip(t *testing.T) {
 	}
 	defer sims.Close()
 	getenv := sims.Getenv(os.Getenv)
-	reg, b, err := wireConnectors(ctx, svc, sims.URL, getenv)
+	reg, b, err := wireConnectors(ctx, svc, lookups, sims.URL, getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(serverHandler(svc, db, nil, callbacks(svc, b, getenv, nil)))
+	srv := httptest.NewServer(serverHandler(svc, lookups, db, nil, callbacks(svc, b, getenv, nil)))
 	defer srv.Close()
 	d := deliverer(db, reg, srv.URL, nil)
 	go d.Run(ctx)

@@ -32,7 +32,8 @@ func TestRegistrationChecksRegisters(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.OpenSQLite(t)
 	blobs, _ := blob.NewDir(t.TempDir())
-	svc := service.New(db, blobs, nil)
+	lookups := new(service.Lookups)
+	svc := service.New(db, blobs, nil, service.WithLookups(lookups))
 	if _, problems, err := svc.Import(ctx, examples.Bundle, true); err != nil || len(problems) > 0 {
 		t.Fatal(err, problems)
 	}
@@ -41,10 +42,10 @@ func TestRegistrationChecksRegisters(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sims.Close()
-	if _, _, err := wireConnectors(ctx, svc, sims.URL, sims.Getenv(os.Getenv)); err != nil {
+	if _, _, err := wireConnectors(ctx, svc, lookups, sims.URL, sims.Getenv(os.Getenv)); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(serverHandler(svc, db, nil, nil))
+	srv := httptest.NewServer(serverHandler(svc, lookups, db, nil, nil))
 	defer srv.Close()
 
 	born := time.Date(1988, 4, 17, 0, 0, 0, 0, time.UTC)

@@ -33,8 +33,9 @@ func (f *storeFlags) openDB(ctx context.Context, app *App) (*store.DB, error) {
 	return store.Open(ctx, dsn)
 }
 
-// open opens the store and the blob folder and builds the service over them.
-func (f *storeFlags) open(ctx context.Context, app *App) (*service.Service, *store.DB, error) {
+// open opens the store and the blob folder and builds the service over them, with the printing
+// component, the data folder's file secret and opts.
+func (f *storeFlags) open(ctx context.Context, app *App, opts ...service.Option) (*service.Service, *store.DB, error) {
 	db, err := f.openDB(ctx, app)
 	if err != nil {
 		return nil, nil, err
@@ -44,12 +45,13 @@ func (f *storeFlags) open(ctx context.Context, app *App) (*service.Service, *sto
 		db.Close()
 		return nil, nil, err
 	}
-	svc := service.New(db, blobs, app.logger())
-	if svc.FileSecret, err = fileSecret(app.abs(f.data)); err != nil {
+	secret, err := fileSecret(app.abs(f.data))
+	if err != nil {
 		db.Close()
 		return nil, nil, err
 	}
-	wirePrinting(svc)
+	opts = append(append(printing(), service.WithFileSecret(secret)), opts...)
+	svc := service.New(db, blobs, app.logger(), opts...)
 	if err := svc.LoadOrgs(ctx); err != nil {
 		db.Close()
 		return nil, nil, err

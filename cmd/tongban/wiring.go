@@ -42,10 +42,11 @@ func writeCaseArchive(w io.Writer, p service.ArchivePackage) error {
 		Documents: p.Documents, Materials: p.Materials, CreatedAt: p.CreatedAt})
 }
 
-// wireConnectors gives the service the lookup connectors of the newest published bundle and
-// returns the registry of all its connectors (nil before anything is published). baseURL, when
-// set, points them all at one place (the simulators); getenv reads secrets.
-func wireConnectors(ctx context.Context, svc *service.Service, baseURL string, getenv func(string) string) (*registry.Registry, *definitions.Bundle, error) {
+// wireConnectors connects lookups, the service's, to the lookup connectors of the newest
+// published bundle and returns the registry of all its connectors (nil before anything is
+// published). baseURL, when set, points them all at one place (the simulators); getenv reads
+// secrets.
+func wireConnectors(ctx context.Context, svc *service.Service, lookups *service.Lookups, baseURL string, getenv func(string) string) (*registry.Registry, *definitions.Bundle, error) {
 	b, err := svc.NewestBundle(ctx)
 	if err != nil || b == nil {
 		return nil, nil, err
@@ -54,7 +55,7 @@ func wireConnectors(ctx context.Context, svc *service.Service, baseURL string, g
 	if err != nil {
 		return nil, nil, err
 	}
-	svc.Lookup = func(ctx context.Context, connector, key string) (any, error) {
+	lookups.Connect(func(ctx context.Context, connector, key string) (any, error) {
 		v, err := reg.Lookup(ctx, connector, key)
 		switch {
 		case httpconn.IsKind(err, httpconn.NotFound):
@@ -65,7 +66,7 @@ func wireConnectors(ctx context.Context, svc *service.Service, baseURL string, g
 			return nil, runtime.Errorf(runtime.EUNAVAILABLE, "%s", httpconn.Message(err))
 		}
 		return v, nil
-	}
+	})
 	return reg, b, nil
 }
 
@@ -79,19 +80,20 @@ const registrationTimeout = 8 * time.Second
 // name given, with the legal representative's name and ID number as given. A register that
 // does not answer refuses the registration with a request to try again: an unchecked name
 // never gets in.
-func verifyRegistration(svc *service.Service, logger *slog.Logger) func(context.Context, account.Registration) error {
+func verifyRegistration(lookups *service.Lookups, logger *slog.Logger) func(context.Context, account.Registration) error {
 	return func(ctx context.Context, reg account.Registration) error {
 		connector, key := "population-db", reg.IDNumber
 		if reg.Kind == "enterprise" {
 			connector, key = "legal-person-db", reg.USCC
 		}
-		if svc.Lookup == nil {
+		lookup := lookups.Lookup()
+		if lookup == nil {
 			logger.Warn("registration refused: no register is connected", "connector", connector)
 			return errUnverifiable
 		}
 		ctx, cancel := context.WithTimeout(ctx, registrationTimeout)
 		defer cancel()
-		answer, err := svc.Lookup(ctx, connector, key)
+		answer, err := lookup(ctx, connector, key)
 		switch runtime.ErrorCode(err) {
 		case "":
 		case runtime.ENOTFOUND:
@@ -145,12 +147,12 @@ func refused(pointer, message string) error {
 // deliverer sends the outbox: pushes to the connectors they name, with the address the
 // outside system calls back at.
 func deliverer(db *store.DB, reg *registry.Registry, publicURL string, logger *slog.Logger) *outbox.Deliverer {
-	input := func(ctx context.Context, m *store.OutboxMessage) (map[string]any, error) {
+	input := func(ctx context.Context, m *runtime.OutboxMessage) (map[string]any, error) {
 		in, err := outbox.PayloadInput(ctx, m)
 		if err != nil {
 			return nil, err
 		}
-		if name, ok := strings.CutPrefix(m.Topic, outbox.PushTopicPrefix); ok {
+		if name, ok := runtime.PushConnector(m.Topic); ok {
 			in["callbackUrl"] = strings.TrimSuffix(publicURL, "/") + httpapi.CallbacksPath + name
 		}
 		return in, nil
@@ -158,7 +160,7 @@ func deliverer(db *store.DB, reg *registry.Registry, publicURL string, logger *s
 	// A send with all its retries is bounded well inside the lease, so a message whose
 	// deliverer died is handed to another after half a minute, not the default two.
 	return &outbox.Deliverer{Queue: db, Logger: logger, Lease: 30 * time.Second,
-		Senders: outbox.Router{outbox.PushTopicPrefix + "*": &outbox.Connectors{Clients: reg.Clients(), Input: input}}}
+		Senders: outbox.Router{runtime.PushTopic("*"): &outbox.Connectors{Clients: reg.Clients(), Input: input}}}
 }
 
 // callbacks are the endpoints of the push connectors' signed callbacks, by connector name,
@@ -181,11 +183,9 @@ func (appliedOnce) Once(ctx context.Context, _ string, apply func(context.Contex
 	return false, err
 }
 
-// wirePrinting plugs the printing component into the service.
-func wirePrinting(svc *service.Service) {
-	svc.Render = renderPDF
-	svc.Tables = excelTables
-	svc.WriteArchive = writeCaseArchive
+// printing plugs the printing component into the service.
+func printing() []service.Option {
+	return []service.Option{service.WithRender(renderPDF), service.WithTables(excelTables), service.WithWriteArchive(writeCaseArchive)}
 }
 
 // windowDesk lets the workbench file cases for applicants at the window through the service.

@@ -48,8 +48,8 @@ func newEnv(t testing.TB, open func(t testing.TB) *store.DB, bundle fstest.MapFS
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(db, blobs, nil)
-	svc.FileSecret = []byte("test-secret-of-thirty-two-bytes!")
+	lookups := new(service.Lookups)
+	svc := service.New(db, blobs, nil, service.WithLookups(lookups), service.WithFileSecret([]byte("test-secret-of-thirty-two-bytes!")))
 	var fsys = bundle
 	if fsys == nil {
 		fsys = exampleBundle(t)
@@ -61,7 +61,7 @@ func newEnv(t testing.TB, open func(t testing.TB) *store.DB, bundle fstest.MapFS
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, svc: svc, sims: webtest.ConnectSimulators(t, svc), creds: creds, data: data}
+	e := &env{t: t, db: db, svc: svc, sims: webtest.ConnectSimulators(t, svc, lookups), creds: creds, data: data}
 	e.srv = httptest.NewServer(e.api())
 	t.Cleanup(e.srv.Close)
 	return e

@@ -8,7 +8,6 @@ import (
 
 	"github.com/xuchang-gov/tongban/definitions/cn"
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // Credential is a user created for a demo, with the API token to act as them.
@@ -24,6 +23,9 @@ type Credential struct {
 	Password string `json:"password"`
 	Token    string `json:"token"`
 }
+
+// HashPassword hashes a password into the form the store keeps (a PHC string).
+type HashPassword func(ctx context.Context, password string) (string, error)
 
 // DemoPassword is the demo users' password for the portal and workbench pages.
 const DemoPassword = "Xuchang-2026!demo"
@@ -52,9 +54,10 @@ func (s *Service) SeedDemo(ctx context.Context) ([]Credential, error) {
 	// One hash serves every demo user: they share the demo password, and hashing it forty
 	// times would hold up the first start by seconds.
 	var demoHash string
-	if s.DemoPasswords {
+	passwords := s.hashDemoPassword != nil
+	if passwords {
 		var err error
-		if demoHash, err = store.HashPassword(ctx, DemoPassword); err != nil {
+		if demoHash, err = s.hashDemoPassword(ctx, DemoPassword); err != nil {
 			return nil, err
 		}
 	}
@@ -71,13 +74,13 @@ func (s *Service) SeedDemo(ctx context.Context) ([]Credential, error) {
 		if err != nil {
 			return nil, err
 		}
-		if s.DemoPasswords {
-			if err := s.db.WithTx(ctx, func(tx *store.Tx) error { return tx.SetPasswordHash(created.ID, demoHash) }); err != nil {
+		if passwords {
+			if err := s.db.WithTx(ctx, func(tx runtime.Tx) error { return tx.SetPasswordHash(created.ID, demoHash) }); err != nil {
 				return nil, err
 			}
 		}
 		out = append(out, Credential{Name: u.Name, Kind: u.Kind, Org: u.OrgCode, Roles: u.OrgRoles, IDNumber: u.IDNumber, USCC: u.USCC,
-			Mobile: u.Mobile, Password: map[bool]string{true: DemoPassword}[s.DemoPasswords], Token: token})
+			Mobile: u.Mobile, Password: map[bool]string{true: DemoPassword}[passwords], Token: token})
 	}
 	return out, nil
 }

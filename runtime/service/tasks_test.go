@@ -15,7 +15,7 @@ func TestReturnIsForWhoeverClaimed(t *testing.T) {
 	f.act(v.Number, "wd-amr/clerk", "accept", "accept")
 	reviewer := f.users["wd-amr/reviewer"]
 	inspector := f.users["wd-amr/inspector"]
-	if err := f.db.WithTx(ctx, func(tx *store.Tx) error {
+	if err := f.db.Write(ctx, func(tx *store.Tx) error {
 		return tx.SetUserRoles(inspector.ID, inspector.Roles, inspector.OrgCode, []string{"inspector", "reviewer"})
 	}); err != nil {
 		t.Fatal(err)

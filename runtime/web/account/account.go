@@ -241,6 +241,6 @@ func (a *Accounts) sms(ctx context.Context, mobile, text string) error {
 		return a.opts.SMS(ctx, mobile, text)
 	}
 	payload, _ := json.Marshal(map[string]string{"mobile": mobile, "content": text})
-	_, err := a.db.Enqueue(ctx, store.OutboxMessage{Topic: "connector.push.sms-gateway", Payload: payload})
+	_, err := a.db.Enqueue(ctx, runtime.OutboxMessage{Topic: runtime.PushTopic("sms-gateway"), Payload: payload})
 	return err
 }

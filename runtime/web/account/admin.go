@@ -156,7 +156,7 @@ func (a *Accounts) setDisabled(disabled bool) http.HandlerFunc {
 		if disabled {
 			typ, msg = EventUserDisabled, "disabled"
 		}
-		err = a.db.WithTx(r.Context(), func(tx *store.Tx) error {
+		err = a.db.Write(r.Context(), func(tx *store.Tx) error {
 			if err := tx.SetUserDisabled(u.ID, disabled); err != nil {
 				return err
 			}
@@ -241,7 +241,7 @@ func (a *Accounts) setRoles(w http.ResponseWriter, r *http.Request) {
 	if orgCode != "" {
 		detail += "；机构：" + orgCode + "；岗位：" + nameOr(strings.Join(orgRoles, "、"), "无")
 	}
-	err = a.db.WithTx(r.Context(), func(tx *store.Tx) error {
+	err = a.db.Write(r.Context(), func(tx *store.Tx) error {
 		if err := tx.SetUserRoles(u.ID, roles, orgCode, orgRoles); err != nil {
 			return err
 		}

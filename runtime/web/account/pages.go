@@ -371,7 +371,7 @@ func (a *Accounts) recordFailure(r *http.Request, kind, login string, userID int
 	if userID == 0 {
 		typed = kindNames[kind] + " " + mask(login)
 	}
-	err = a.db.WithTx(r.Context(), func(tx *store.Tx) (err error) {
+	err = a.db.Write(r.Context(), func(tx *store.Tx) (err error) {
 		if accountUntil, err = tx.RecordLoginFailure(subject); err != nil {
 			return err
 		}
@@ -409,7 +409,7 @@ func (a *Accounts) signIn(w http.ResponseWriter, r *http.Request, u *runtime.Use
 	}
 	ip := a.opts.ClientIP(r)
 	var s *store.Session
-	err := a.db.WithTx(ctx, func(tx *store.Tx) (err error) {
+	err := a.db.Write(ctx, func(tx *store.Tx) (err error) {
 		if s, err = tx.CreateSession(u.ID, ip); err != nil {
 			return err
 		}
@@ -547,7 +547,7 @@ func (a *Accounts) reset(w http.ResponseWriter, r *http.Request) {
 	err = a.db.UseResetCode(ctx, u.ID, code, password)
 	if runtime.ErrorCode(err) == runtime.EINVALID {
 		// Wrong codes count against the address, so that guessing across accounts is bounded.
-		err2 := a.db.WithTx(ctx, func(tx *store.Tx) error {
+		err2 := a.db.Write(ctx, func(tx *store.Tx) error {
 			if _, err := tx.RecordLoginFailure(store.IPSubject(ip)); err != nil {
 				return err
 			}
@@ -640,7 +640,7 @@ func (a *Accounts) changePassword(w http.ResponseWriter, r *http.Request, u *run
 	err := a.db.CheckPassword(ctx, u.ID, current)
 	if runtime.ErrorCode(err) == runtime.EUNAUTHORIZED {
 		var until time.Time
-		err := a.db.WithTx(ctx, func(tx *store.Tx) (err error) {
+		err := a.db.Write(ctx, func(tx *store.Tx) (err error) {
 			if until, err = tx.RecordLoginFailure(subject); err != nil {
 				return err
 			}
@@ -668,7 +668,7 @@ func (a *Accounts) changePassword(w http.ResponseWriter, r *http.Request, u *run
 		return
 	}
 	var s *store.Session
-	err = a.db.WithTx(ctx, func(tx *store.Tx) (err error) {
+	err = a.db.Write(ctx, func(tx *store.Tx) (err error) {
 		if err := tx.SetPasswordHash(u.ID, hash); err != nil { // ends every session
 			return err
 		}

@@ -71,13 +71,14 @@ func New(t testing.TB, handler func(e *Env) http.Handler) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(db, blobs, nil)
-	svc.Render = func(w io.Writer, tpl *definitions.CompiledPrint, vars rules.Vars, at time.Time) error {
-		return pdf.Render(w, tpl, vars, pdf.Options{CreatedAt: at})
-	}
-	svc.Tables = func(sheet string, headers []string, widths []float64) (service.Table, error) {
-		return excel.NewTable(sheet, headers, widths)
-	}
+	lookups := new(service.Lookups)
+	svc := service.New(db, blobs, nil, service.WithLookups(lookups),
+		service.WithRender(func(w io.Writer, tpl *definitions.CompiledPrint, vars rules.Vars, at time.Time) error {
+			return pdf.Render(w, tpl, vars, pdf.Options{CreatedAt: at})
+		}),
+		service.WithTables(func(sheet string, headers []string, widths []float64) (service.Table, error) {
+			return excel.NewTable(sheet, headers, widths)
+		}))
 	if _, problems, err := svc.Import(ctx, examples.Bundle, true); err != nil || len(problems) > 0 {
 		t.Fatalf("import: %v %v", err, problems)
 	}
@@ -88,7 +89,7 @@ func New(t testing.TB, handler func(e *Env) http.Handler) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ConnectSimulators(t, svc)
+	ConnectSimulators(t, svc, lookups)
 	e := &Env{T: t, Svc: svc, creds: creds, Plans: NewPlans(t)}
 	e.Auth = &Auth{env: e}
 	e.Srv = httptest.NewServer(handler(e))
@@ -96,10 +97,10 @@ func New(t testing.TB, handler func(e *Env) http.Handler) *Env {
 	return e
 }
 
-// ConnectSimulators points the service's lookups at the outside-system simulators, served on a
-// real local port, as `tongban serve --demo` does, and returns them (to set faults on). Every
-// failed lookup is unavailable here; `serve` tells a register's "no such record" apart.
-func ConnectSimulators(t testing.TB, svc *service.Service) *simulate.Local {
+// ConnectSimulators connects lookups, the service's, to the outside-system simulators, served
+// on a real local port, as `tongban serve --demo` does, and returns them (to set faults on).
+// Every failed lookup is unavailable here; `serve` tells a register's "no such record" apart.
+func ConnectSimulators(t testing.TB, svc *service.Service, lookups *service.Lookups) *simulate.Local {
 	sims, err := simulate.StartLocal(simulate.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -113,13 +114,13 @@ func ConnectSimulators(t testing.TB, svc *service.Service) *simulate.Local {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc.Lookup = func(ctx context.Context, connector, key string) (any, error) {
+	lookups.Connect(func(ctx context.Context, connector, key string) (any, error) {
 		v, err := reg.Lookup(ctx, connector, key)
 		if err != nil {
 			return nil, runtime.Errorf(runtime.EUNAVAILABLE, "%s", httpconn.Message(err))
 		}
 		return v, nil
-	}
+	})
 	return sims
 }
 
