@@ -21,8 +21,8 @@ import (
 	"github.com/xuchang-gov/tongban/runtime/store"
 	"github.com/xuchang-gov/tongban/runtime/web"
 	"github.com/xuchang-gov/tongban/runtime/web/account"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
 	"github.com/xuchang-gov/tongban/runtime/web/portal"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
 	"github.com/xuchang-gov/tongban/runtime/web/workbench"
 )
 

@@ -21,6 +21,7 @@ import (
 
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/service"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 // Options configure the accounts.
@@ -43,6 +44,7 @@ type Accounts struct {
 	svc    *service.Accounts
 	opts   Options
 	mux    *http.ServeMux
+	pages  *site.Set
 	origin *http.CrossOriginProtection
 
 	sessionCookie, csrfCookie string
@@ -61,6 +63,7 @@ func New(svc *service.Accounts, opts Options) *Accounts {
 	if opts.Secure {
 		a.sessionCookie, a.csrfCookie = "__Host-tb_session", "__Host-tb_csrf"
 	}
+	a.pages = parsePages(a, opts.Logger)
 	a.routes()
 	return a
 }
@@ -74,8 +77,8 @@ func remoteHost(r *http.Request) string {
 }
 
 // ServeHTTP serves the accounts' pages: /account/… for everyone and /admin/… for
-// administrators, and the stylesheet under /account/static/. Requests that did not come
-// through Middleware go through it here.
+// administrators, in the site frame (runtime/web/site) whose stylesheet the portal serves
+// under /static/. Requests that did not come through Middleware go through it here.
 func (a *Accounts) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if stateOf(r) == nil {
 		a.Middleware(a.mux).ServeHTTP(w, r)

@@ -18,7 +18,6 @@ const maxFormBytes = 64 << 10
 
 func (a *Accounts) routes() {
 	m := http.NewServeMux()
-	m.Handle("GET /account/static/", static())
 	m.HandleFunc("GET /account/{$}", a.signedIn(a.home))
 	m.HandleFunc("GET /account/register", a.registerForm)
 	m.HandleFunc("POST /account/register", a.posted(a.register))

@@ -17,7 +17,8 @@ import (
 	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/web/form"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 // The hidden fields and buttons of the apply page. Names start with "_" so that they can never
@@ -139,7 +140,7 @@ func (a *application) setFiles(ms []runtime.MaterialStatus) {
 func (p *portal) apply(w http.ResponseWriter, r *http.Request, u *runtime.User) {
 	ctx := r.Context()
 	slug := r.PathValue("slug")
-	if err := page.ParseForm(w, r, p.Auth, p.MaxUploadBytes); err != nil {
+	if err := site.ParseForm(w, r, p.Auth, p.MaxUploadBytes); err != nil {
 		p.pages.Fail(w, r, err)
 		return
 	}
@@ -198,7 +199,7 @@ func (p *portal) apply(w http.ResponseWriter, r *http.Request, u *runtime.User) 
 			p.renderApply(w, r, a, http.StatusBadRequest)
 			return
 		}
-		page.SeeOther(w, r, "/matters/"+url.PathEscape(slug)+"/apply?draft="+url.QueryEscape(a.draft), "saved")
+		site.SeeOther(w, r, "/matters/"+url.PathEscape(slug)+"/apply?draft="+url.QueryEscape(a.draft), "saved")
 	case action == "submit":
 		if len(a.problems) > 0 || len(a.materialProblems) > 0 {
 			// Numbers that did not parse were left out of the data: show them with everything
@@ -222,7 +223,7 @@ func (p *portal) apply(w http.ResponseWriter, r *http.Request, u *runtime.User) 
 			p.answer(w, r, a, err)
 			return
 		}
-		page.SeeOther(w, r, "/cases/"+url.PathEscape(v.Number), "submitted")
+		site.SeeOther(w, r, "/cases/"+url.PathEscape(v.Number), "submitted")
 	default:
 		p.renderApply(w, r, a, http.StatusOK)
 	}
@@ -343,7 +344,7 @@ func (p *portal) renderApply(w http.ResponseWriter, r *http.Request, a *applicat
 	}
 	d := applyPage{Slug: mp.Def.Slug, Name: mp.Def.Matter.Name, OrgName: mp.Def.Matter.Org.Name,
 		Action: "/matters/" + url.PathEscape(mp.Def.Slug) + "/apply", Form: html, Draft: a.draft, Key: a.key,
-		Problems: a.general, Notes: a.notes, Kiosk: page.Kiosk(r)}
+		Problems: a.general, Notes: a.notes, Kiosk: site.Kiosk(r)}
 	var noRefresh []string
 	for _, m := range mp.Def.Materials.Materials {
 		row := page.MaterialRow(mp, m, vars)

@@ -17,7 +17,8 @@ import (
 	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/web/form"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 // windowPage is window acceptance (受理智能感知): who the applicant is by the registers, their
@@ -248,7 +249,7 @@ type windowState struct {
 // windowApply handles the posts of the window form: rows, live refresh, and starting the case.
 func (b *workbench) windowApply(w http.ResponseWriter, r *http.Request, u *runtime.User) {
 	ctx := r.Context()
-	if err := page.ParseForm(w, r, b.Auth, b.MaxUploadBytes); err != nil {
+	if err := site.ParseForm(w, r, b.Auth, b.MaxUploadBytes); err != nil {
 		b.pages.Fail(w, r, err)
 		return
 	}
@@ -286,7 +287,7 @@ func (b *workbench) windowApply(w http.ResponseWriter, r *http.Request, u *runti
 	}
 	if lookupErr != nil {
 		st.general = append(st.general, "无法确认申请人身份："+runtime.ErrorMessage(lookupErr))
-		b.renderWindow(w, r, st, page.Status(lookupErr))
+		b.renderWindow(w, r, st, site.Status(lookupErr))
 		return
 	}
 	raw, _ := json.Marshal(data)
@@ -301,13 +302,13 @@ func (b *workbench) windowApply(w http.ResponseWriter, r *http.Request, u *runti
 		switch runtime.ErrorCode(err) {
 		case runtime.EINVALID, runtime.EFORBIDDEN, runtime.ECONFLICT:
 			st.addProblems(err)
-			b.renderWindow(w, r, st, page.Status(err))
+			b.renderWindow(w, r, st, site.Status(err))
 		default:
 			b.pages.Fail(w, r, err)
 		}
 		return
 	}
-	page.SeeOther(w, r, "/work/cases/"+url.PathEscape(v.Number), "started")
+	site.SeeOther(w, r, "/work/cases/"+url.PathEscape(v.Number), "started")
 }
 
 // addProblems puts a refusal's fields beside the form's fields and the materials.

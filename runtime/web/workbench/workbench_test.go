@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/webtest"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
+	"github.com/xuchang-gov/tongban/runtime/web/webtest"
 	"github.com/xuchang-gov/tongban/runtime/web/workbench"
 )
 

@@ -36,7 +36,8 @@ import (
 	"github.com/xuchang-gov/tongban/runtime/service"
 	"github.com/xuchang-gov/tongban/runtime/store/storetest"
 	"github.com/xuchang-gov/tongban/runtime/web/form"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 // UserHeader names the demo user a test request acts as (by name, or org/role for staff).
@@ -148,7 +149,7 @@ func (e *Env) User(who string) *runtime.User {
 // derived from it (a test has one session per user).
 type Auth struct{ env *Env }
 
-var _ page.Auth = (*Auth)(nil)
+var _ site.Auth = (*Auth)(nil)
 
 func (a *Auth) User(r *http.Request) *runtime.User {
 	who := r.Header.Get(UserHeader)
@@ -166,7 +167,7 @@ func (a *Auth) CSRFToken(r *http.Request) string {
 }
 
 func (a *Auth) CheckCSRF(r *http.Request) error {
-	if got := r.PostFormValue(page.CSRFField); got == "" || got != a.CSRFToken(r) {
+	if got := r.PostFormValue(site.CSRFField); got == "" || got != a.CSRFToken(r) {
 		return runtime.Errorf(runtime.EFORBIDDEN, "页面已过期或请求来源不明（CSRF 校验未通过）")
 	}
 	return nil
@@ -252,12 +253,12 @@ func (e *Env) withCSRF(who string, values url.Values) url.Values {
 	for k, v := range values {
 		out[k] = v
 	}
-	if _, ok := out[page.CSRFField]; !ok {
+	if _, ok := out[site.CSRFField]; !ok {
 		token := "csrf:visitor"
 		if who != "" {
 			token = "csrf:" + url.QueryEscape(who)
 		}
-		out.Set(page.CSRFField, token)
+		out.Set(site.CSRFField, token)
 	}
 	return out
 }

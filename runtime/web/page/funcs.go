@@ -11,14 +11,13 @@ import (
 	"github.com/xuchang-gov/tongban/definitions/cn"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/web/form"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
-// Funcs are the template helpers of every page: dates in China time, money, the names users
+// Funcs are the template helpers of the case pages, beside site.Funcs: money, the names users
 // read for statuses, channels and outcomes, and the deadline colours.
 func Funcs() template.FuncMap {
 	return template.FuncMap{
-		"date":       func(t any) string { return format(t, "2006年01月02日") },
-		"datetime":   func(t any) string { return format(t, "2006-01-02 15:04") },
 		"money":      func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) },
 		"status":     func(s runtime.Status) string { return StatusName(s) },
 		"channel":    ChannelName,
@@ -30,13 +29,10 @@ func Funcs() template.FuncMap {
 		"remaining":  Remaining,
 		"dueClass":   DueClass,
 		"dueText":    DueText,
-		"join":       strings.Join,
 		"actor":      ActorName,
-		"csrfField":  func() string { return CSRFField },
 		"contains":   func(list []string, s string) bool { return contains(list, s) },
 		"roleName":   RoleName,
 		"serviceFor": ServiceObjectName,
-		"hasPrefix":  strings.HasPrefix,
 		"roValue":    roValue,
 		"list":       func(v ...string) []string { return v },
 		"messageKind": func(kind string) string {
@@ -52,22 +48,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func format(t any, layout string) string {
-	switch t := t.(type) {
-	case time.Time:
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(China).Format(layout)
-	case *time.Time:
-		if t == nil {
-			return ""
-		}
-		return t.In(China).Format(layout)
-	}
-	return ""
 }
 
 // StatusName is the Chinese name of a case status.
@@ -197,11 +177,11 @@ func DueText(due *time.Time) string {
 	left := time.Until(*due)
 	switch {
 	case left < 0:
-		return "已超时（" + due.In(China).Format("01-02 15:04") + " 到期）"
+		return "已超时（" + due.In(site.China).Format("01-02 15:04") + " 到期）"
 	case left < 24*time.Hour:
-		return "即将到期（" + due.In(China).Format("01-02 15:04") + "）"
+		return "即将到期（" + due.In(site.China).Format("01-02 15:04") + "）"
 	}
-	return due.In(China).Format("2006-01-02") + " 前"
+	return due.In(site.China).Format("2006-01-02") + " 前"
 }
 
 // ActorName is who did something, as the timeline shows it: the person's name, or the system.
