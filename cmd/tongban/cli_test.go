@@ -13,8 +13,8 @@ import (
 func run(t *testing.T, dir string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	app := &App{Stdout: &stdout, Stderr: &stderr, Dir: dir}
-	code := app.Run(context.Background(), args)
+	cli := &CLI{Stdout: &stdout, Stderr: &stderr, Dir: dir}
+	code := cli.Run(context.Background(), args)
 	return code, stdout.String(), stderr.String()
 }
 

@@ -24,6 +24,7 @@ import (
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, to read the outbox table
 
+	"github.com/xuchang-gov/tongban/cmd/tongban/app"
 	"github.com/xuchang-gov/tongban/connectors/simulate"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/store"
@@ -203,14 +204,14 @@ func (ld *load) readTokens(t *testing.T, data string) {
 	tokens := readDemoTokens(t, data)
 	ld.citizen, ld.elder, ld.enterprise = tokens["张伟"], tokens["王桂英"], tokens[enterpriseName]
 	if ld.citizen == "" || ld.elder == "" || ld.enterprise == "" {
-		t.Fatalf("%s lacks 张伟, 王桂英 or %s", demoCredentialsFile, enterpriseName)
+		t.Fatalf("%s lacks 张伟, 王桂英 or %s", app.DemoCredentialsFile, enterpriseName)
 	}
 }
 
 // readDemoTokens reads the demo users' tokens that serve --demo wrote, by name.
 func readDemoTokens(t *testing.T, data string) map[string]string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(data, demoCredentialsFile))
+	raw, err := os.ReadFile(filepath.Join(data, app.DemoCredentialsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
