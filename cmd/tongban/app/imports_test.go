@@ -44,9 +44,9 @@ func TestImportsPointOneWay(t *testing.T) {
 	}{
 		{"definitions imports nothing of ours but itself", under("definitions"), ours(func(p string) bool { return !under("definitions")(p) })},
 		{"the engine does no I/O", under("runtime/engine"), isAny("os", "net", "net/http", "database/sql", "io/fs", "os/exec", module+"runtime/store", module+"runtime/service")},
-		{"connectors and printing do not reach the store", either(under("connectors"), under("printing")), isAny(module+"runtime/store")},
+		{"connectors and printing do not reach the store", either(under("connectors"), under("printing")), isAny(module + "runtime/store")},
 		{"printing depends on the definitions only", under("printing"), ours(func(p string) bool { return !under("definitions")(p) && !under("printing")(p) })},
-		{"the service, the API and the pages depend on ports, not the store", either(under("runtime/service"), under("runtime/httpapi"), under("runtime/web"), under("designer")), isAny(module+"runtime/store")},
+		{"the service, the API and the pages depend on ports, not the store", either(under("runtime/service"), under("runtime/httpapi"), under("runtime/web"), under("designer")), isAny(module + "runtime/store")},
 		{"only the store imports gorm", func(p string) bool { return !under("runtime/store")(p) }, prefixed("gorm.io/")},
 		{"only the API imports gin", func(p string) bool { return !under("runtime/httpapi")(p) }, prefixed("github.com/gin-gonic/")},
 		{"nothing imports cmd", func(p string) bool { return !under("cmd")(p) }, func(imp string) bool { return under("cmd")(imp) }},
