@@ -358,3 +358,12 @@ func RenderHTML(f *Form) (template.HTML, error) {
 	}
 	return template.HTML(b.String()), nil
 }
+
+// Title is the page title of a form's page: it opens with 有错误 on a refused submission, so
+// that a screen reader says so first.
+func Title(f *Form, title string) string {
+	if f.Refused && len(f.Issues()) > 0 {
+		return "有错误：" + title
+	}
+	return title
+}
