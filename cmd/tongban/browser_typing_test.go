@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +34,10 @@ func TestBrowserTypingSurvivesLiveRefresh(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			s := s.in(t)
 			tb := c.tab(s)
+			tb.open(c.path)
+			tb.axe("the empty form")
+			tb.refusedSubmission()
+			tb.axe("the refused submission")
 			for _, interval := range []time.Duration{0, 50 * time.Millisecond, 150 * time.Millisecond} {
 				for trial := range 10 {
 					tb.open(c.path)
@@ -98,4 +104,45 @@ func (tb *tab) savedDraftValue(field string) string {
 	}
 	tb.open("/matters/food-business-license/apply?draft=" + number)
 	return evalIn[string](tb, fmt.Sprintf(`document.querySelector('[name=%q]').value`, field))
+}
+
+// refusedSubmission submits the empty form: the page's title says 有错误, the focus is on the
+// error summary, and its first link takes the focus to its control.
+func (tb *tab) refusedSubmission() {
+	tb.s.t.Helper()
+	tb.clickAndLoad(`button[name="_action"][value="submit"]`)
+	tb.waitFor(`document.activeElement && document.activeElement.id === "error-summary"`)
+	if title := evalIn[string](tb, `document.title`); !strings.HasPrefix(title, "有错误") {
+		tb.s.t.Errorf("the refused submission's title is %q", title)
+	}
+	target := evalIn[string](tb, `document.querySelector("#error-summary a").hash.slice(1)`)
+	tb.do(chromedp.Click(chromedp.CSS("#error-summary a"), chromedp.NodeVisible))
+	if got := evalIn[string](tb, `document.activeElement.id`); got != target {
+		tb.s.t.Errorf("the summary's first link focuses %q, not its control %s", got, target)
+	}
+}
+
+// axe runs axe-core (TONGBAN_AXE, see scripts/axe.sh) over the page and fails on any violation
+// of the WCAG 2.1 A and AA rules.
+func (tb *tab) axe(what string) {
+	tb.s.t.Helper()
+	file := os.Getenv("TONGBAN_AXE")
+	if file == "" {
+		tb.s.t.Log("TONGBAN_AXE is not set (scripts/axe.sh): no axe-core check")
+		return
+	}
+	src, err := os.ReadFile(file)
+	if err != nil {
+		tb.s.t.Fatal(err)
+	}
+	evalIn[bool](tb, string(src)+";true")
+	raw := evalIn[string](tb, `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}).then(r => JSON.stringify(r.violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))}))))`)
+	var violations []struct {
+		ID, Help string
+		Nodes    []string
+	}
+	json.Unmarshal([]byte(raw), &violations)
+	for _, v := range violations {
+		tb.s.t.Errorf("axe on %s (%s): %s — %s: %v", what, tb.location(), v.ID, v.Help, v.Nodes)
+	}
 }
