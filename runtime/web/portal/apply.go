@@ -60,9 +60,12 @@ type applyPage struct {
 	FeeNote             string
 	Problems            []string
 	Notes               []string
-	// NoRefresh lists the controls htmx leaves out when it refreshes the form live: the files.
+	// NoRefresh lists the controls the live refresh leaves out (form.js): the files.
 	NoRefresh string
-	Kiosk     bool
+	// Owner names the account, so that what the page keeps of the typing in the browser comes
+	// back to no one else (form.js).
+	Owner int64
+	Kiosk bool
 }
 
 func newKey() string {
@@ -337,14 +340,10 @@ func (p *portal) renderApply(w http.ResponseWriter, r *http.Request, a *applicat
 	mp := a.mp
 	vars := p.vars(a)
 	f := form.Build(mp, a.data, a.problems, vars)
-	html, err := form.RenderHTML(f)
-	if err != nil {
-		p.pages.Fail(w, r, err)
-		return
-	}
+	f.Refused = status == http.StatusBadRequest
 	d := applyPage{Slug: mp.Def.Slug, Name: mp.Def.Matter.Name, OrgName: mp.Def.Matter.Org.Name,
-		Action: "/matters/" + url.PathEscape(mp.Def.Slug) + "/apply", Form: html, Draft: a.draft, Key: a.key,
-		Problems: a.general, Notes: a.notes, Kiosk: site.Kiosk(r)}
+		Action: "/matters/" + url.PathEscape(mp.Def.Slug) + "/apply", Draft: a.draft, Key: a.key,
+		Problems: a.general, Notes: a.notes, Owner: a.user.ID, Kiosk: site.Kiosk(r)}
 	var noRefresh []string
 	for _, m := range mp.Def.Materials.Materials {
 		row := page.MaterialRow(mp, m, vars)
@@ -352,12 +351,17 @@ func (p *portal) renderApply(w http.ResponseWriter, r *http.Request, a *applicat
 		if row.Upload {
 			noRefresh = append(noRefresh, filePrefix+m.ID)
 		}
+		if row.Problem != "" {
+			f.Extra = append(f.Extra, form.Issue{Target: "file-" + m.ID, Label: row.Name, Message: row.Problem})
+		}
 		d.Materials = append(d.Materials, row)
 	}
-	d.NoRefresh = "not " + strings.Join(noRefresh, ",")
-	if len(noRefresh) == 0 {
-		d.NoRefresh = "*"
+	d.NoRefresh = strings.Join(noRefresh, ",")
+	var err error
+	if d.Form, err = form.RenderHTML(f); err != nil {
+		p.pages.Fail(w, r, err)
+		return
 	}
 	d.Fees, d.FeeTotal, d.FeeNote = page.FeePreview(mp, vars)
-	p.pages.Render(w, r, "apply", status, p.pages.Frame(r, "申报："+mp.Def.Matter.Name, d))
+	p.pages.Render(w, r, "apply", status, p.pages.Frame(r, form.Title(f, "申报："+mp.Def.Matter.Name), d))
 }

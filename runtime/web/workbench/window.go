@@ -202,6 +202,9 @@ type windowApplyPage struct {
 	Fees            []runtime.FeeLine
 	FeeTotal        float64
 	FeeNote         string
+	// Owner names the clerk, so that what the page keeps of the typing in the browser comes
+	// back to no one else (form.js).
+	Owner int64
 }
 
 func (b *workbench) windowForm(w http.ResponseWriter, r *http.Request, u *runtime.User) {
@@ -217,7 +220,7 @@ func (b *workbench) windowForm(w http.ResponseWriter, r *http.Request, u *runtim
 		return
 	}
 	a, _, err := b.applicant(ctx, u, key)
-	st := &windowState{mp: mp, key: key, applicant: a, data: map[string]any{}}
+	st := &windowState{mp: mp, clerk: u.ID, key: key, applicant: a, data: map[string]any{}}
 	if err != nil {
 		st.notes = append(st.notes, "未能从登记库带出申请人信息："+runtime.ErrorMessage(err))
 	}
@@ -235,6 +238,7 @@ func (b *workbench) windowForm(w http.ResponseWriter, r *http.Request, u *runtim
 
 type windowState struct {
 	mp        *definitions.MatterPlan
+	clerk     int64
 	key       string
 	applicant *Applicant
 	data      map[string]any
@@ -275,7 +279,7 @@ func (b *workbench) windowApply(w http.ResponseWriter, r *http.Request, u *runti
 		decode = form.Decode
 	}
 	data, problems := decode(mp.Form, r.PostForm)
-	st := &windowState{mp: mp, key: key, applicant: a, data: data, problems: problems,
+	st := &windowState{mp: mp, clerk: u.ID, key: key, applicant: a, data: data, problems: problems,
 		received: r.PostForm["_received"], deferred: r.PostForm["_defer"], materials: map[string]string{}}
 	if form.ApplyRowAction(st.data, action) || action != "submit" {
 		b.renderWindow(w, r, st, http.StatusOK)
@@ -338,19 +342,24 @@ func (b *workbench) renderWindow(w http.ResponseWriter, r *http.Request, st *win
 		materials[m.ID] = rules.Material{Provided: got, Deferred: slices.Contains(st.deferred, m.ID), Source: m.Source, Files: map[bool]int{true: 1}[got]}
 	}
 	vars := page.Vars(st.data, st.applicant.asUser(), "window", materials, b.Now())
-	html, err := form.RenderHTML(form.Build(mp, st.data, st.problems, vars))
-	if err != nil {
-		b.pages.Fail(w, r, err)
-		return
-	}
+	f := form.Build(mp, st.data, st.problems, vars)
+	f.Refused = status >= http.StatusBadRequest
 	d := windowApplyPage{Slug: mp.Def.Slug, Name: mp.Def.Matter.Name, Key: st.key, Applicant: st.applicant,
-		Action: "/work/window/apply/" + url.PathEscape(mp.Def.Slug), Form: html, Received: st.received,
-		Problems: st.general, Notes: st.notes}
+		Action: "/work/window/apply/" + url.PathEscape(mp.Def.Slug), Received: st.received,
+		Problems: st.general, Notes: st.notes, Owner: st.clerk}
 	for _, m := range mp.Def.Materials.Materials {
 		row := page.MaterialRow(mp, m, vars)
 		row.Deferred, row.Problem = slices.Contains(st.deferred, m.ID), st.materials[m.ID]
+		if row.Problem != "" {
+			f.Extra = append(f.Extra, form.Issue{Target: "received-" + m.ID, Label: row.Name, Message: row.Problem})
+		}
 		d.Materials = append(d.Materials, row)
 	}
+	var err error
+	if d.Form, err = form.RenderHTML(f); err != nil {
+		b.pages.Fail(w, r, err)
+		return
+	}
 	d.Fees, d.FeeTotal, d.FeeNote = page.FeePreview(mp, vars)
-	b.pages.Render(w, r, "window_apply", status, b.pages.Frame(r, "窗口受理："+mp.Def.Matter.Name, d))
+	b.pages.Render(w, r, "window_apply", status, b.pages.Frame(r, form.Title(f, "窗口受理："+mp.Def.Matter.Name), d))
 }
