@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"html/template"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -304,25 +305,12 @@ func (p *portal) answer(w http.ResponseWriter, r *http.Request, a *application, 
 // addProblems sorts the fields of a refusal: /form/… to the form's fields, /materials/<id> to
 // the materials, the rest at the top of the page.
 func (a *application) addProblems(err error) {
-	e, _ := err.(*runtime.Error)
-	if e == nil || len(e.Fields) == 0 {
-		a.general = append(a.general, runtime.ErrorMessage(err))
-		return
+	r := page.SortRefusal(err, "（可勾选“容缺”，受理后再补交）")
+	a.problems, a.general = append(a.problems, r.Form...), append(a.general, r.General...)
+	if a.materialProblems == nil {
+		a.materialProblems = map[string]string{}
 	}
-	for _, f := range e.Fields {
-		switch {
-		case strings.HasPrefix(f.Pointer, "/form/"):
-			a.problems = append(a.problems, formschema.FieldError{Pointer: strings.TrimPrefix(f.Pointer, "/form"), Message: f.Message})
-		case strings.HasPrefix(f.Pointer, "/materials/"):
-			if a.materialProblems == nil {
-				a.materialProblems = map[string]string{}
-			}
-			msg := strings.ReplaceAll(f.Message, "（可申请容缺，在 deferred 中列出）", "（可勾选“容缺”，受理后再补交）")
-			a.materialProblems[strings.TrimPrefix(f.Pointer, "/materials/")] = msg
-		default:
-			a.general = append(a.general, f.Message)
-		}
-	}
+	maps.Copy(a.materialProblems, r.Materials)
 }
 
 // vars is what the matter's visibility rules, material conditions and fees run over, in the

@@ -317,21 +317,9 @@ func (b *workbench) windowApply(w http.ResponseWriter, r *http.Request, u *runti
 
 // addProblems puts a refusal's fields beside the form's fields and the materials.
 func (st *windowState) addProblems(err error) {
-	e, _ := err.(*runtime.Error)
-	if e == nil || len(e.Fields) == 0 {
-		st.general = append(st.general, runtime.ErrorMessage(err))
-		return
-	}
-	for _, f := range e.Fields {
-		switch {
-		case strings.HasPrefix(f.Pointer, "/form/"):
-			st.problems = append(st.problems, formschema.FieldError{Pointer: strings.TrimPrefix(f.Pointer, "/form"), Message: f.Message})
-		case strings.HasPrefix(f.Pointer, "/materials/"):
-			st.materials[strings.TrimPrefix(f.Pointer, "/materials/")] = strings.ReplaceAll(f.Message, "（可申请容缺，在 deferred 中列出）", "（可勾选“容缺”）")
-		default:
-			st.general = append(st.general, f.Message)
-		}
-	}
+	r := page.SortRefusal(err, "（可勾选“容缺”）")
+	st.problems, st.general = append(st.problems, r.Form...), append(st.general, r.General...)
+	maps.Copy(st.materials, r.Materials)
 }
 
 func (b *workbench) renderWindow(w http.ResponseWriter, r *http.Request, st *windowState, status int) {
