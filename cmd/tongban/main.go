@@ -1,5 +1,7 @@
-// Command tongban is the one binary of the platform: it checks and formats definitions, moves
-// the catalog to and from Excel, and (in later commands) serves the runtime.
+// Command tongban is the one binary of the platform: it serves the runtime (serve), checks,
+// formats, imports and exports definitions, moves the catalog to and from Excel, prints, and
+// runs the load tool. It only parses flags and prints; the program itself is built by the
+// composition root, cmd/tongban/app.
 package main
 
 import (
