@@ -23,6 +23,12 @@ if [ -n "$(git status --porcelain definitions/schema 2>/dev/null)" ]; then
   echo "definitions/schema is stale: run go generate ./definitions/... and commit"; exit 1
 fi
 
+echo "== designer studio: npm ci, build (the committed dist must be the fresh build), vitest"
+(cd designer/web && npm ci --no-audit --no-fund && npm run build && npm test)
+if [ -n "$(git status --porcelain designer/web/dist 2>/dev/null)" ]; then
+  echo "designer/web/dist is stale: run npm run build in designer/web and commit"; git status --porcelain designer/web/dist; exit 1
+fi
+
 echo "== examples are valid"
 go run ./cmd/tongban validate examples/matters
 

@@ -3,6 +3,7 @@ package app
 import (
 	"net/http"
 
+	studio "github.com/xuchang-gov/tongban/designer/web"
 	"github.com/xuchang-gov/tongban/runtime/httpapi"
 	"github.com/xuchang-gov/tongban/runtime/web"
 	"github.com/xuchang-gov/tongban/runtime/web/account"
@@ -13,7 +14,8 @@ import (
 
 // handler is everything the server answers: the JSON API (bearer tokens) with the callbacks of
 // outside systems (inbound, by connector) and resumable uploads, and the pages people use in a
-// browser (portal, workbench, accounts; sessions and CSRF) with the public verification page.
+// browser (portal, workbench, accounts; sessions and CSRF) with the public verification page,
+// and the designer studio (its API calls carry the staff session).
 func (a *App) handler(inbound map[string]http.Handler) http.Handler {
 	svc, logger := a.Service, a.Logger
 	acc := account.New(a.Accounts, account.Options{Logger: logger})
@@ -31,6 +33,7 @@ func (a *App) handler(inbound map[string]http.Handler) http.Handler {
 	limited.Handle("/verify/", web.VerifyHandler(svc))
 	limited.Handle("/account/", acc)
 	limited.Handle("/admin/", acc)
+	limited.Handle(studio.Prefix, studio.Handler())
 	site := page.Site{Plans: svc, Auth: acc, Logger: logger}
 	limited.Handle("/work/", acc.Middleware(workbench.New(workbench.Deps{Matters: svc, Cases: svc, Tasks: svc, Lookups: svc,
 		Exports: svc, Documents: svc, Messages: svc, Window: windowDesk{svc}, Site: site})))

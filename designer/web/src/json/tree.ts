@@ -114,3 +114,25 @@ export function at(root: J | undefined, pointer: string): J | undefined {
   }
   return cur;
 }
+
+/** setAt sets the value at a pointer, creating objects on the way; undefined deletes it. */
+export function setAt(root: J, pointer: string, value: J | undefined): void {
+  const tokens = pointerTokens(pointer);
+  let cur: J | undefined = root;
+  for (const t of tokens.slice(0, -1)) {
+    let next: J | undefined = Array.isArray(cur) ? cur[Number(t)] : get(cur, t);
+    if (next === undefined && isObject(cur)) {
+      next = obj();
+      set(cur, t, next);
+    }
+    cur = next;
+  }
+  const last = tokens[tokens.length - 1];
+  if (Array.isArray(cur)) {
+    if (value === undefined) cur.splice(Number(last), 1);
+    else cur[Number(last)] = value;
+  } else if (isObject(cur)) {
+    if (value === undefined) del(cur, last);
+    else set(cur, last, value);
+  }
+}

@@ -2,7 +2,7 @@
 // format keeps them: its data (a property of form.schema.json) and its placement and widget
 // (form.ui.json). Every operation edits both, on immer drafts of the studio's trees, so that
 // each is one undoable step.
-import { del, fromPlain, get, isObject, keys, obj, renameKey, set, str, type J, type JObject } from '../json/tree';
+import { del, fromPlain, get, isObject, keys, obj, renameKey, set, setAt, str, type J, type JObject } from '../json/tree';
 
 export const SCHEMA = 'form.schema.json';
 export const UI = 'form.ui.json';
@@ -272,15 +272,6 @@ export function planRename(files: Files, from: string, to: string): RenamePlan {
   return plan;
 }
 
-function setAtPointer(root: J, pointer: string, value: string): void {
-  const tokens = pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
-  let cur: J | undefined = root;
-  for (const t of tokens.slice(0, -1)) cur = Array.isArray(cur) ? cur[Number(t)] : get(cur, t);
-  const last = tokens[tokens.length - 1];
-  if (Array.isArray(cur)) cur[Number(last)] = value;
-  else if (isObject(cur)) set(cur, last, value);
-}
-
 /**
  * renameField gives a field a new key (or moves it under another object) and applies the plan's
  * changes. It refuses when the plan has references it cannot change, unless force is set.
@@ -325,7 +316,7 @@ export function renameField(files: Files, from: string, to: string, force = fals
       const list = get(s, 'fields');
       if (Array.isArray(list)) list.forEach((p, i) => typeof p === 'string' && (list[i] = movePrefix(p, from, to)));
     }
-  for (const c of plan.changes) setAtPointer(files[c.file], c.pointer, c.after!);
+  for (const c of plan.changes) setAt(files[c.file], c.pointer, c.after!);
   return plan;
 }
 
@@ -367,3 +358,51 @@ export function layout(files: Files): { id: string; title: string; fields: Field
     fields: (Array.isArray(get(s, 'fields')) ? (get(s, 'fields') as J[]) : []).filter((p): p is string => typeof p === 'string').map((p) => fieldNode(files, p)),
   }));
 }
+
+/** schemaPointer is the JSON pointer of a field's schema in form.schema.json. */
+export function schemaPointer(path: string): string {
+  return segments(path)
+    .map(({ key, items }) => `/properties/${key}${items ? '/items' : ''}`)
+    .join('');
+}
+
+/** pathOfPointer is the field a problem's pointer in form.schema.json or form.ui.json names, if any. */
+export function pathOfPointer(file: string, pointer: string): string | null {
+  if (file === UI) {
+    const m = /^\/fields\/([^/]+)/.exec(pointer);
+    return m ? m[1].replace(/~1/g, '/').replace(/~0/g, '~') : null;
+  }
+  if (file !== SCHEMA) return null;
+  const parts: string[] = [];
+  const re = /\/properties\/([^/]+)(\/items)?/g;
+  let m;
+  while ((m = re.exec(pointer))) parts.push(m[1] + (m[2] ? '[]' : ''));
+  if (parts.length === 0) return null;
+  parts[parts.length - 1] = parts[parts.length - 1].replace(/\[\]$/, '');
+  return parts.join('.');
+}
+
+/** setRequired marks a field required in its parent object's schema, or not. */
+export function setRequired(files: Files, path: string, required: boolean): void {
+  const { parent, key } = splitPath(path);
+  const holder = objectAt(schemaRoot(files), parent);
+  if (!holder) return;
+  let req = get(holder, 'required');
+  if (!Array.isArray(req)) {
+    if (!required) return;
+    req = [];
+    set(holder, 'required', req);
+  }
+  const i = req.indexOf(key);
+  if (required && i < 0) req.push(key);
+  if (!required && i >= 0) req.splice(i, 1);
+}
+
+/** isRequired tells whether a field is in its parent's required list. */
+export function isRequired(files: Files, path: string): boolean {
+  const { parent, key } = splitPath(path);
+  const req = get(objectAt(schemaRoot(files), parent), 'required');
+  return Array.isArray(req) && req.includes(key);
+}
+
+export { splitPath };

@@ -1,0 +1,50 @@
+import { useEffect, useState } from 'react';
+import { Alert, Button, Spin } from 'antd';
+import { api, ApiError, loginURL, type Session } from './api';
+import { MatterList } from './MatterList';
+import { Editor } from './Editor';
+
+/** route is the hash route: #/ the matter list, #/m/<slug> a matter's editor. */
+function route(): string | null {
+  const m = /^#\/m\/([a-z0-9-]+)/.exec(window.location.hash);
+  return m ? m[1] : null;
+}
+
+export function Studio() {
+  const [session, setSession] = useState<Session | null>(null);
+  const [error, setError] = useState('');
+  const [slug, setSlug] = useState(route);
+  useEffect(() => {
+    api.session().then(setSession, (e: ApiError) => setError(e.status === 403 ? '您的账号没有事项梳理或事项审核权限。' : e.message));
+    const onHash = () => setSlug(route());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  return (
+    <>
+      <header className="studio-header">
+        <h1>
+          <a href="#/">事项设计器</a>
+        </h1>
+        <span style={{ flex: 1 }} />
+        {session && (
+          <span>
+            {session.user.name}（{session.roles.map((r) => ({ analyst: '事项梳理', publisher: '事项审核', admin: '管理员' })[r] ?? r).join('、')}）
+          </span>
+        )}
+        <Button href="/account/">账号</Button>
+      </header>
+      <main className="studio-main">
+        {error ? (
+          <Alert type="error" showIcon title={error} action={<Button href={loginURL}>重新登录</Button>} />
+        ) : !session ? (
+          <Spin description="正在载入…" />
+        ) : slug ? (
+          <Editor key={slug} slug={slug} session={session} />
+        ) : (
+          <MatterList session={session} />
+        )}
+      </main>
+    </>
+  );
+}

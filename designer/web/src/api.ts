@@ -1,0 +1,169 @@
+// The design-time API client (designer/API.md). The studio signs in with the staff session
+// cookie; every request that changes something carries the CSRF token the session route gives.
+
+export interface Person {
+  id: number;
+  name: string;
+}
+
+export interface Session {
+  user: Person;
+  orgCode: string;
+  roles: string[];
+  canEdit: boolean;
+  canPublish: boolean;
+  csrfToken: string;
+}
+
+export type DraftStatus = 'editing' | 'requested' | 'returned';
+
+export interface DraftInfo {
+  version: number;
+  base: number;
+  revision: number;
+  status: DraftStatus;
+  comment?: string;
+  openedBy?: Person;
+  openedAt?: string;
+  updatedBy?: Person;
+  updatedAt?: string;
+}
+
+export interface MatterItem {
+  slug: string;
+  name: string;
+  orgCode: string;
+  orgName: string;
+  published: number;
+  draft: DraftInfo | null;
+}
+
+export interface DraftView extends DraftInfo {
+  slug: string;
+  files: Record<string, string>;
+}
+
+export interface Problem {
+  file: string;
+  pointer: string;
+  line?: number;
+  column?: number;
+  severity: 'error' | 'warning';
+  message: string;
+  snippet?: string;
+}
+
+export interface CheckResult {
+  revision: number;
+  errors: number;
+  warnings: number;
+  problems: Problem[];
+}
+
+export interface ExprResult {
+  ok: boolean;
+  type?: string;
+  message?: string;
+  line?: number;
+  column?: number;
+}
+
+export interface TryResult {
+  valid: boolean;
+  errors: { pointer: string; message: string }[];
+  problems?: Problem[];
+  materials: { id: string; name: string; applies: boolean; required: boolean; source: string }[];
+  fees: { id: string; name: string; kind?: string; amount: number }[];
+  feeTotal: number;
+  rules: { node: string; id: string; name: string; outcome: string }[];
+  steps: { node: string; name: string; type: string; orgCode?: string; role?: string }[];
+}
+
+export interface Change {
+  kind: string;
+  id: string;
+  change: 'added' | 'removed' | 'changed';
+  file: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface Version {
+  version: number;
+  status: string;
+  publishedAt?: string;
+  publishedBy?: Person;
+}
+
+/** ApiError is an answer other than 2xx, with the API's one error shape. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: { pointer: string; message: string }[] = [],
+    readonly problems: Problem[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const base = '/api/v1/design';
+let csrf = '';
+
+export const loginURL = '/account/login?next=' + encodeURIComponent('/designer/');
+
+async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const h: Record<string, string> = { Accept: 'application/json', ...headers };
+  if (method !== 'GET') h['X-CSRF-Token'] = csrf;
+  let payload: BodyInit | undefined;
+  if (typeof body === 'string') {
+    payload = body;
+    h['Content-Type'] = 'application/json';
+  } else if (body !== undefined) {
+    payload = JSON.stringify(body);
+    h['Content-Type'] = 'application/json';
+  }
+  const res = await fetch(base + path, { method, headers: h, body: payload, credentials: 'same-origin' });
+  if (res.status === 401) {
+    window.location.assign(loginURL);
+    throw new ApiError(401, 'unauthorized', '请先登录');
+  }
+  if (!res.ok) {
+    const e = await res.json().catch(() => null);
+    const err = e?.error ?? {};
+    throw new ApiError(res.status, err.code ?? 'internal', err.message ?? `请求失败（${res.status}）`, err.fields, err.problems);
+  }
+  if (res.status === 204) return undefined as T;
+  const type = res.headers.get('Content-Type') ?? '';
+  return (type.includes('json') ? res.json() : res.text()) as Promise<T>;
+}
+
+const m = (slug: string) => `/matters/${encodeURIComponent(slug)}`;
+
+export const api = {
+  async session(): Promise<Session> {
+    const s = await call<Session>('GET', '/session');
+    csrf = s.csrfToken;
+    return s;
+  },
+  matters: () => call<{ items: MatterItem[]; total: number }>('GET', '/matters'),
+  create: (body: { slug: string; name?: string; orgCode?: string; from?: string }) => call<DraftView>('POST', '/matters', body),
+  openDraft: (slug: string) => call<DraftView>('POST', m(slug) + '/draft'),
+  draft: (slug: string) => call<DraftView>('GET', m(slug) + '/draft'),
+  discard: (slug: string) => call<void>('DELETE', m(slug) + '/draft'),
+  putFile: (slug: string, name: string, text: string, revision: number) =>
+    call<{ name: string; revision: number }>('PUT', m(slug) + '/draft/files/' + name.split('/').map(encodeURIComponent).join('/'), text, {
+      'If-Match': String(revision),
+    }),
+  check: (slug: string) => call<CheckResult>('POST', m(slug) + '/draft/check'),
+  checkExpression: (body: { slug: string; file: string; pointer: string; source: string }) => call<ExprResult>('POST', '/expressions/check', body),
+  preview: (slug: string, look: string, sample: boolean) => call<string>('POST', m(slug) + '/draft/preview', { look, sample }),
+  try: (slug: string, form?: unknown) => call<TryResult>('POST', m(slug) + '/draft/try', form === undefined ? {} : { form }),
+  request: (slug: string, comment: string) => call<DraftView>('POST', m(slug) + '/draft/request', { comment }),
+  sendBack: (slug: string, comment: string) => call<DraftView>('POST', m(slug) + '/draft/send-back', { comment }),
+  publish: (slug: string, acknowledge: boolean, comment: string) =>
+    call<{ version: number }>('POST', m(slug) + '/draft/publish', { acknowledge, comment }),
+  versions: (slug: string) => call<{ items: Version[] }>('GET', m(slug) + '/versions'),
+  diff: (slug: string) => call<{ changes: Change[] }>('GET', m(slug) + '/diff?to=draft'),
+};
