@@ -32,8 +32,8 @@ func BenchmarkRenderLargestForm(b *testing.B) {
 	b.ReportMetric(float64(buf.Len()), "html-bytes")
 }
 
-// BenchmarkApplyPage serves the whole apply page of construction-permit through the program's handler:
-// the plan, the form, the materials, the fee preview and the page frame.
+// BenchmarkApplyPage serves the whole apply page of construction-permit through the program's
+// handler: the session, the plan, the form, the materials, the fee preview and the page frame.
 func BenchmarkApplyPage(b *testing.B) {
 	e := webtest.New(b)
 	req := e.Request(webtest.Enterprise, "GET", "/matters/construction-permit/apply", nil)
