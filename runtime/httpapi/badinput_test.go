@@ -7,29 +7,27 @@ import (
 	"testing"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
-	"github.com/xuchang-gov/tongban/runtime/store/storetest"
 )
 
 func sqliteEnv(t *testing.T) *env {
-	return newEnv(t, func(t testing.TB) *store.DB { return storetest.OpenSQLite(t) }, nil)
+	return newEnv(t, "", nil)
 }
 
 // snapshot counts what a bad request must not change.
 func (e *env) snapshot() string {
-	cases, total, err := e.db.ListCases(ctx, runtime.CaseQuery{Limit: 500})
+	cases, total, err := e.Store.ListCases(ctx, runtime.CaseQuery{Limit: 500})
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "cases=%d", total)
 	for _, c := range cases {
-		events, _ := e.db.ListEvents(ctx, c.ID)
+		events, _ := e.Store.ListEvents(ctx, c.ID)
 		fmt.Fprintf(&b, " %s:%s:r%d:e%d", c.Number, c.Status, c.Revision, len(events))
 	}
-	messages, err := e.db.MessagesFor(ctx, "wd-amr", 500)
+	messages, err := e.Store.MessagesFor(ctx, "wd-amr", 500)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	fmt.Fprintf(&b, " messages=%d", len(messages))
 	return b.String()
@@ -40,7 +38,7 @@ func (e *env) snapshot() string {
 // stored changed.
 func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	e := sqliteEnv(t)
-	owner := e.token(enterprise)
+	owner := e.Token(enterprise)
 	c := e.apply(owner, "food-business-license", sample(t, "food-business-license"), true)
 	number := c["number"].(string)
 	draft := e.expect(201)(e.call(owner, "POST", "/api/v1/cases", map[string]any{"matter": "food-business-license", "form": map[string]any{}, "draft": true}))["number"].(string)
@@ -70,16 +68,16 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"no token", "", "GET", "/api/v1/cases", nil, 401, "unauthorized", ""},
 		{"forged token", "tb_forged", "GET", "/api/v1/cases", nil, 401, "unauthorized", ""},
 		{"forged case number", owner, "GET", "/api/v1/cases/XC20260101999999", nil, 404, "not_found", ""},
-		{"another applicant's case", e.token(citizen), "GET", "/api/v1/cases/" + number, nil, 404, "not_found", ""},
-		{"another applicant's audit trail", e.token(citizen), "GET", "/api/v1/cases/" + number + "/events", nil, 404, "not_found", ""},
+		{"another applicant's case", e.Token(citizen), "GET", "/api/v1/cases/" + number, nil, 404, "not_found", ""},
+		{"another applicant's audit trail", e.Token(citizen), "GET", "/api/v1/cases/" + number + "/events", nil, 404, "not_found", ""},
 		{"staff of another org", e.staff("xc-health", "clerk"), "GET", "/api/v1/cases/" + number, nil, 404, "not_found", ""},
-		{"another applicant's draft", e.token(citizen), "PUT", "/api/v1/cases/" + draft + "/form", map[string]any{"form": map[string]any{}}, 404, "not_found", ""},
+		{"another applicant's draft", e.Token(citizen), "PUT", "/api/v1/cases/" + draft + "/form", map[string]any{"form": map[string]any{}}, 404, "not_found", ""},
 		{"applicant acting on a task", owner, "GET", "/api/v1/tasks", nil, 403, "forbidden", ""},
 		{"wrong progress query code", "", "GET", "/api/v1/progress?number=" + number + "&queryCode=AAAAAAAA", nil, 404, "not_found", ""},
 		{"evaluation out of range", owner, "POST", "/api/v1/cases/" + number + "/evaluation", map[string]any{"score": 9}, 400, "invalid", "/score"},
 		{"message of an unknown kind", owner, "POST", "/api/v1/messages", map[string]any{"kind": "praise", "matter": "food-business-license", "body": "你好"}, 400, "invalid", "/kind"},
 		{"message without a body", owner, "POST", "/api/v1/messages", map[string]any{"kind": "consultation", "matter": "food-business-license", "body": " "}, 400, "invalid", "/body"},
-		{"message about another's case", e.token(citizen), "POST", "/api/v1/messages", map[string]any{"kind": "complaint", "matter": "food-business-license", "caseNumber": number, "body": "太慢"}, 400, "invalid", "/caseNumber"},
+		{"message about another's case", e.Token(citizen), "POST", "/api/v1/messages", map[string]any{"kind": "complaint", "matter": "food-business-license", "caseNumber": number, "body": "太慢"}, 400, "invalid", "/caseNumber"},
 		{"message body of the wrong type", owner, "POST", "/api/v1/messages", map[string]any{"kind": "consultation", "matter": "food-business-license", "body": 5}, 400, "invalid", ""},
 		{"answer by an applicant", owner, "POST", "/api/v1/messages/1/answer", map[string]any{"answer": "好"}, 403, "forbidden", ""},
 		{"answer to no message", e.staff("wd-amr", "clerk"), "POST", "/api/v1/messages/999999/answer", map[string]any{"answer": "好"}, 404, "not_found", ""},
@@ -108,7 +106,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 
 func TestUploadChecks(t *testing.T) {
 	e := sqliteEnv(t)
-	owner := e.token(enterprise)
+	owner := e.Token(enterprise)
 	number := e.expect(201)(e.call(owner, "POST", "/api/v1/cases", map[string]any{"matter": "food-business-license", "form": map[string]any{}, "draft": true}))["number"].(string)
 	pdf := []byte("%PDF-1.4\n%%EOF\n")
 	cases := []struct {
@@ -123,7 +121,7 @@ func TestUploadChecks(t *testing.T) {
 		{"a script named .pdf", owner, "application", "申请书.pdf", []byte("<script>alert(1)</script>"), 400},
 		{"an executable named .jpg", owner, "application", "照片.jpg", []byte("MZ\x90\x00\x03\x00\x00\x00"), 400},
 		{"an unknown material", owner, "passport", "a.pdf", pdf, 400},
-		{"someone else's case", e.token(citizen), "application", "a.pdf", pdf, 404},
+		{"someone else's case", e.Token(citizen), "application", "a.pdf", pdf, 404},
 		{"larger than the server takes", owner, "application", "big.pdf", append(append([]byte{}, pdf...), make([]byte, 7<<20)...), 413},
 	}
 	for _, c := range cases {
@@ -147,17 +145,17 @@ func TestUploadChecks(t *testing.T) {
 
 func TestIdempotencyKeyMakesOneCase(t *testing.T) {
 	e := sqliteEnv(t)
-	token := e.token(elder)
+	token := e.Token(elder)
 	form := sample(t, "senior-longevity-allowance")
 	draft := e.expect(201)(e.call(token, "POST", "/api/v1/cases", map[string]any{"matter": "senior-longevity-allowance", "form": form, "draft": true}))
 	_ = draft
 	body := map[string]any{"matter": "sole-proprietor-registration", "form": sample(t, "sole-proprietor-registration"), "draft": true}
-	first := e.expect(201)(e.call(e.token(citizen), "POST", "/api/v1/cases", body, "Idempotency-Key", "retry-1"))
-	again := e.expect(201)(e.call(e.token(citizen), "POST", "/api/v1/cases", body, "Idempotency-Key", "retry-1"))
+	first := e.expect(201)(e.call(e.Token(citizen), "POST", "/api/v1/cases", body, "Idempotency-Key", "retry-1"))
+	again := e.expect(201)(e.call(e.Token(citizen), "POST", "/api/v1/cases", body, "Idempotency-Key", "retry-1"))
 	if first["number"] != again["number"] {
 		t.Fatalf("a retry made a second case: %v and %v", first["number"], again["number"])
 	}
-	_, list := e.call(e.token(citizen), "GET", "/api/v1/cases", nil)
+	_, list := e.call(e.Token(citizen), "GET", "/api/v1/cases", nil)
 	if list["total"].(float64) != 1 {
 		t.Fatalf("want 1 case, got %v", list["total"])
 	}
@@ -165,7 +163,7 @@ func TestIdempotencyKeyMakesOneCase(t *testing.T) {
 
 func TestApproverActsOnlyOnTheirRoleAndOrg(t *testing.T) {
 	e := sqliteEnv(t)
-	c := e.apply(e.token(enterprise), "food-business-license", sample(t, "food-business-license"), true)
+	c := e.apply(e.Token(enterprise), "food-business-license", sample(t, "food-business-license"), true)
 	n := c["number"].(string)
 	id := e.taskID(e.staff("wd-amr", "clerk"), n, "accept")
 	for _, who := range []struct{ org, role string }{{"wd-amr", "decider"}, {"xc-amr", "clerk"}, {"xc-health", "clerk"}} {
@@ -182,15 +180,15 @@ func TestApproverActsOnlyOnTheirRoleAndOrg(t *testing.T) {
 
 func TestPublicProgressAndEvaluation(t *testing.T) {
 	e := sqliteEnv(t)
-	c := e.apply(e.token(elder), "senior-longevity-allowance", sample(t, "senior-longevity-allowance"), false)
+	c := e.apply(e.Token(elder), "senior-longevity-allowance", sample(t, "senior-longevity-allowance"), false)
 	n, code := c["number"].(string), c["queryCode"].(string)
 	p := e.expect(200)(e.call("", "GET", "/api/v1/progress?number="+n+"&queryCode="+code, nil))
 	if p["status"] != "approved" || p["applicant"] != "王**" {
 		t.Fatalf("progress %v", p)
 	}
-	e.expect(200)(e.call(e.token(elder), "POST", "/api/v1/cases/"+n+"/evaluation", map[string]any{"score": 5, "comment": "当场办结，很方便"}))
-	e.expect(409)(e.call(e.token(elder), "POST", "/api/v1/cases/"+n+"/evaluation", map[string]any{"score": 1}))
-	v := e.expect(200)(e.call(e.token(elder), "GET", "/api/v1/cases/"+n, nil))
+	e.expect(200)(e.call(e.Token(elder), "POST", "/api/v1/cases/"+n+"/evaluation", map[string]any{"score": 5, "comment": "当场办结，很方便"}))
+	e.expect(409)(e.call(e.Token(elder), "POST", "/api/v1/cases/"+n+"/evaluation", map[string]any{"score": 1}))
+	v := e.expect(200)(e.call(e.Token(elder), "GET", "/api/v1/cases/"+n, nil))
 	if v["evaluation"].(map[string]any)["score"].(float64) != 5 {
 		t.Fatalf("evaluation %v", v["evaluation"])
 	}
@@ -220,7 +218,7 @@ func namesField(errBody map[string]any, pointer string) bool {
 // an opinion over 2,000 characters, are refused with 400 naming /opinion, and change nothing.
 func TestDecisionsGiveTheirReason(t *testing.T) {
 	e := sqliteEnv(t)
-	n := e.apply(e.token(enterprise), "food-business-license", sample(t, "food-business-license"), true)["number"].(string)
+	n := e.apply(e.Token(enterprise), "food-business-license", sample(t, "food-business-license"), true)["number"].(string)
 	clerk, reviewer := e.staff("wd-amr", "clerk"), e.staff("wd-amr", "reviewer")
 	acceptance := e.taskID(clerk, n, "accept")
 	refused := func(t *testing.T, token, url string, body map[string]any) {

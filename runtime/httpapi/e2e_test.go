@@ -8,70 +8,33 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 
-	"github.com/xuchang-gov/tongban/connectors/simulate"
+	"github.com/xuchang-gov/tongban/cmd/tongban/app"
+	"github.com/xuchang-gov/tongban/cmd/tongban/app/apptest"
 	"github.com/xuchang-gov/tongban/examples"
-	"github.com/xuchang-gov/tongban/runtime/blob"
-	"github.com/xuchang-gov/tongban/runtime/httpapi"
-	"github.com/xuchang-gov/tongban/runtime/service"
-	"github.com/xuchang-gov/tongban/runtime/store"
-	"github.com/xuchang-gov/tongban/runtime/web/webtest"
 )
 
 var ctx = context.Background()
 
-// env is a running tongban: a real store, the service and the HTTP API on a local port, with the
-// example matters published and the demo users created.
-type env struct {
-	t     testing.TB
-	db    *store.DB
-	svc   *service.Service
-	srv   *httptest.Server
-	sims  *simulate.Local
-	creds []service.Credential
-	// data holds the blobs and the resumable uploads waiting to be complete.
-	data string
-}
+// env is the real program started as serve starts it, on a data folder of its own: the store,
+// the services and every HTTP surface on a local port, with the example matters (or a changed
+// bundle) published, the demo users created and the simulators behind the registers.
+type env struct{ *apptest.Server }
 
-func newEnv(t testing.TB, open func(t testing.TB) *store.DB, bundle fstest.MapFS) *env {
+// newEnv starts the program on the database dsn names ("" for SQLite in the data folder) with
+// bundle, or the examples when it is nil.
+func newEnv(t testing.TB, dsn string, bundle fstest.MapFS) *env {
 	t.Helper()
-	db := open(t)
-	data := t.TempDir()
-	blobs, err := blob.NewDir(filepath.Join(data, "blobs"))
-	if err != nil {
-		t.Fatal(err)
+	cfg := app.Config{DB: dsn, MaxUploadBytes: 5 << 20}
+	if bundle != nil {
+		cfg.Definitions = bundle
 	}
-	lookups := new(service.Lookups)
-	svc := service.New(db, blobs, nil, service.WithLookups(lookups), service.WithFileSecret([]byte("test-secret-of-thirty-two-bytes!")))
-	var fsys = bundle
-	if fsys == nil {
-		fsys = exampleBundle(t)
-	}
-	if _, problems, err := svc.Import(ctx, fsys, true); err != nil || len(problems) > 0 {
-		t.Fatalf("import: %v %v", err, problems)
-	}
-	creds, err := svc.SeedDemo(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, db: db, svc: svc, sims: webtest.ConnectSimulators(t, svc, lookups), creds: creds, data: data}
-	e.srv = httptest.NewServer(e.api())
-	t.Cleanup(e.srv.Close)
-	return e
-}
-
-// api is a new API server over the env's service, as one starting on its data would be.
-func (e *env) api() *httpapi.Server {
-	svc := e.svc
-	return httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Lookups: svc, Outbox: svc,
-		Files: svc, Messages: svc, Resumable: svc, MaxUploadBytes: 5 << 20})
+	return &env{apptest.Start(t, cfg)}
 }
 
 // exampleBundle copies the embedded examples into memory, so that a test may change them.
@@ -85,30 +48,12 @@ func exampleBundle(t testing.TB) fstest.MapFS {
 	return out
 }
 
-func (e *env) token(name string) string {
-	for _, c := range e.creds {
-		if c.Name == name {
-			return c.Token
-		}
-	}
-	e.t.Fatalf("no demo user %s", name)
-	return ""
-}
-
 // staff returns the token of the demo staff member holding role in org.
-func (e *env) staff(org, role string) string {
-	for _, c := range e.creds {
-		if c.Org == org && len(c.Roles) == 1 && c.Roles[0] == role {
-			return c.Token
-		}
-	}
-	e.t.Fatalf("no demo staff %s/%s", org, role)
-	return ""
-}
+func (e *env) staff(org, role string) string { return e.Token(org + "/" + role) }
 
 // call sends a JSON request and decodes the JSON answer.
 func (e *env) call(token, method, url string, body any, headers ...string) (int, map[string]any) {
-	e.t.Helper()
+	e.T.Helper()
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -120,7 +65,7 @@ func (e *env) call(token, method, url string, body any, headers ...string) (int,
 		raw, _ := json.Marshal(b)
 		r = bytes.NewReader(raw)
 	}
-	req, _ := http.NewRequest(method, e.srv.URL+url, r)
+	req, _ := http.NewRequest(method, e.URL+url, r)
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -132,10 +77,10 @@ func (e *env) call(token, method, url string, body any, headers ...string) (int,
 }
 
 func (e *env) send(req *http.Request) (int, map[string]any) {
-	e.t.Helper()
+	e.T.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
@@ -145,7 +90,7 @@ func (e *env) send(req *http.Request) (int, map[string]any) {
 		if json.Unmarshal(raw, &list) == nil {
 			out = map[string]any{"items": list}
 		} else {
-			e.t.Fatalf("%s %s: answer is not JSON: %s", req.Method, req.URL, raw)
+			e.T.Fatalf("%s %s: answer is not JSON: %s", req.Method, req.URL, raw)
 		}
 	}
 	return resp.StatusCode, out
@@ -154,9 +99,9 @@ func (e *env) send(req *http.Request) (int, map[string]any) {
 // expect checks an answer's status and returns its body: e.expect(201)(e.call(...)).
 func (e *env) expect(want int) func(int, map[string]any) map[string]any {
 	return func(status int, out map[string]any) map[string]any {
-		e.t.Helper()
+		e.T.Helper()
 		if status != want {
-			e.t.Fatalf("status %d, want %d: %v", status, want, out)
+			e.T.Fatalf("status %d, want %d: %v", status, want, out)
 		}
 		return out
 	}
@@ -193,7 +138,7 @@ func (e *env) upload(token, number, material, name string, content []byte) (int,
 	part, _ := w.CreateFormFile("file", name)
 	part.Write(content)
 	w.Close()
-	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/cases/"+number+"/materials/"+material, &buf)
+	req, _ := http.NewRequest("POST", e.URL+"/api/v1/cases/"+number+"/materials/"+material, &buf)
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer "+token)
 	return e.send(req)
@@ -202,7 +147,7 @@ func (e *env) upload(token, number, material, name string, content []byte) (int,
 // apply files a complete application the way a portal does: a draft, an upload for each
 // material the submission asks for (deferring the deferrable ones when defer is set), submit.
 func (e *env) apply(token, matter string, form map[string]any, deferMinor bool) map[string]any {
-	e.t.Helper()
+	e.T.Helper()
 	created := e.expect(201)(e.call(token, "POST", "/api/v1/cases", map[string]any{"matter": matter, "form": form, "draft": true}))
 	number := created["number"].(string)
 	_, guide := e.call("", "GET", "/api/v1/matters/"+matter, nil)
@@ -221,7 +166,7 @@ func (e *env) apply(token, matter string, form map[string]any, deferMinor bool) 
 		f := f.(map[string]any)
 		id, ok := strings.CutPrefix(f["pointer"].(string), "/materials/")
 		if !ok {
-			e.t.Fatalf("submission refused for %v", f)
+			e.T.Fatalf("submission refused for %v", f)
 		}
 		if deferMinor && strings.Contains(f["message"].(string), "容缺") {
 			deferred = append(deferred, id)
@@ -235,14 +180,14 @@ func (e *env) apply(token, matter string, form map[string]any, deferMinor bool) 
 
 // act finds the case's task at node in the worklist of org/role and completes it.
 func (e *env) act(number, org, role, node, outcome string) map[string]any {
-	e.t.Helper()
+	e.T.Helper()
 	token := e.staff(org, role)
 	id := e.taskID(token, number, node)
 	return e.expect(200)(e.call(token, "POST", fmt.Sprintf("/api/v1/tasks/%d/complete", id), map[string]any{"outcome": outcome, "opinion": "经审查，" + outcome}))
 }
 
 func (e *env) taskID(token, number, node string) int64 {
-	e.t.Helper()
+	e.T.Helper()
 	_, list := e.call(token, "GET", "/api/v1/tasks", nil)
 	for _, it := range list["items"].([]any) {
 		t := it.(map[string]any)
@@ -250,18 +195,18 @@ func (e *env) taskID(token, number, node string) int64 {
 			return int64(t["id"].(float64))
 		}
 	}
-	e.t.Fatalf("no task %s for case %s in the worklist: %v", node, number, list)
+	e.T.Fatalf("no task %s for case %s in the worklist: %v", node, number, list)
 	return 0
 }
 
 func (e *env) verifyChain(number string) {
-	e.t.Helper()
-	c, err := e.db.GetCaseByNumber(ctx, number)
+	e.T.Helper()
+	c, err := e.Store.GetCaseByNumber(ctx, number)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
-	if err := e.db.VerifyChain(ctx, c.ID); err != nil {
-		e.t.Fatalf("audit chain of %s: %v", number, err)
+	if err := e.Store.VerifyChain(ctx, c.ID); err != nil {
+		e.T.Fatalf("audit chain of %s: %v", number, err)
 	}
 }
 

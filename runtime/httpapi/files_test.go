@@ -14,7 +14,7 @@ func (e *env) uploadFile(token, name string, content []byte) (int, map[string]an
 	part, _ := w.CreateFormFile("file", name)
 	part.Write(content)
 	w.Close()
-	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/files", &buf)
+	req, _ := http.NewRequest("POST", e.URL+"/api/v1/files", &buf)
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer "+token)
 	return e.send(req)
@@ -24,7 +24,7 @@ func (e *env) uploadFile(token, name string, content []byte) (int, map[string]an
 // request naming them; references are the uploader's alone and checked against each material.
 func TestOneRequestApplication(t *testing.T) {
 	e := sqliteEnv(t)
-	owner := e.token(enterprise)
+	owner := e.Token(enterprise)
 	pdf := e.expect(201)(e.uploadFile(owner, "材料.pdf", []byte("%PDF-1.4\n%%EOF\n")))
 	exe := e.expect(201)(e.uploadFile(owner, "申请书.pdf", []byte("MZ\x90\x00\x03\x00\x00\x00")))
 	ref := pdf["ref"].(string)
@@ -48,7 +48,7 @@ func TestOneRequestApplication(t *testing.T) {
 		file    string
 		pointer string
 	}{
-		{"someone else's file", e.token(citizen), ref, "/materials/0/files/0"},
+		{"someone else's file", e.Token(citizen), ref, "/materials/0/files/0"},
 		{"a forged reference", owner, strings.Replace(ref, ".", "x.", 1), "/materials/0/files/0"},
 		{"a program named .pdf", owner, exe["ref"].(string), "/materials/0/files/0"},
 	}

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xuchang-gov/tongban/runtime/store"
 	"github.com/xuchang-gov/tongban/runtime/store/storetest"
 )
 
@@ -18,11 +17,11 @@ const (
 // TestExampleMattersEndToEnd drives every example matter through the real HTTP API on every
 // database: submission, acceptance, each approval path, and the audit chain afterwards.
 func TestExampleMattersEndToEnd(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, open func(t testing.TB) *store.DB) {
-		e := newEnv(t, open, nil)
+	storetest.EachDSN(t, func(t *testing.T, dsn func(t testing.TB) string) {
+		e := newEnv(t, dsn(t), nil)
 
 		t.Run("食品经营许可：受理、审查、现场核查、决定、制证、送达，容缺材料", func(t *testing.T) {
-			c := e.apply(e.token(enterprise), "food-business-license", sample(t, "food-business-license"), true)
+			c := e.apply(e.Token(enterprise), "food-business-license", sample(t, "food-business-license"), true)
 			n := c["number"].(string)
 			if status(c) != "submitted" || c["deadline"].(map[string]any)["dueAt"] != nil {
 				t.Fatalf("after submission: %v %v", status(c), c["deadline"])
@@ -62,7 +61,7 @@ func TestExampleMattersEndToEnd(t *testing.T) {
 		})
 
 		t.Run("建筑工程施工许可：三个部门并联审查后汇聚", func(t *testing.T) {
-			c := e.apply(e.token(enterprise), "construction-permit", sample(t, "construction-permit"), true)
+			c := e.apply(e.Token(enterprise), "construction-permit", sample(t, "construction-permit"), true)
 			n := c["number"].(string)
 			e.act(n, "xc-housing", "clerk", "accept", "accept")
 			e.act(n, "xc-nr", "reviewer", "planningCheck", "approve")
@@ -89,7 +88,7 @@ func TestExampleMattersEndToEnd(t *testing.T) {
 		})
 
 		t.Run("公共场所卫生许可：决定不予许可", func(t *testing.T) {
-			c := e.apply(e.token(enterprise), "public-venue-hygiene-license", sample(t, "public-venue-hygiene-license"), true)
+			c := e.apply(e.Token(enterprise), "public-venue-hygiene-license", sample(t, "public-venue-hygiene-license"), true)
 			n := c["number"].(string)
 			c = e.actAll(n, "xc-health", step{"clerk", "accept", "accept"}, step{"reviewer", "review", "approve"},
 				step{"inspector", "inspect", "approve"}, step{"checker", "check", "approve"}, step{"decider", "decide", "deny"})
@@ -100,7 +99,7 @@ func TestExampleMattersEndToEnd(t *testing.T) {
 		})
 
 		t.Run("个体工商户设立登记：退回受理后重新受理", func(t *testing.T) {
-			c := e.apply(e.token(citizen), "sole-proprietor-registration", sample(t, "sole-proprietor-registration"), true)
+			c := e.apply(e.Token(citizen), "sole-proprietor-registration", sample(t, "sole-proprietor-registration"), true)
 			n := c["number"].(string)
 			e.act(n, "wd-amr", "clerk", "accept", "accept")
 			token := e.staff("wd-amr", "decider")
@@ -115,7 +114,7 @@ func TestExampleMattersEndToEnd(t *testing.T) {
 		})
 
 		t.Run("补齐补正：计时暂停，补正后恢复", func(t *testing.T) {
-			c := e.apply(e.token(enterprise), "food-business-license", sample(t, "food-business-license"), true)
+			c := e.apply(e.Token(enterprise), "food-business-license", sample(t, "food-business-license"), true)
 			n := c["number"].(string)
 			clerk := e.staff("wd-amr", "clerk")
 			c = e.expect(200)(e.call(clerk, "POST", "/api/v1/cases/"+n+"/correction", map[string]any{"opinion": "申请书未签字，请补正", "materials": []string{"application"}}))
@@ -124,7 +123,7 @@ func TestExampleMattersEndToEnd(t *testing.T) {
 			}
 			id := e.taskID(clerk, n, "accept")
 			e.expect(409)(e.call(clerk, "POST", fmt.Sprintf("/api/v1/tasks/%d/complete", id), map[string]any{"outcome": "accept"}))
-			c = e.expect(200)(e.call(e.token(enterprise), "POST", "/api/v1/cases/"+n+"/correction/resume", map[string]any{}))
+			c = e.expect(200)(e.call(e.Token(enterprise), "POST", "/api/v1/cases/"+n+"/correction/resume", map[string]any{}))
 			if status(c) != "submitted" || c["deadline"].(map[string]any)["stopped"] != false {
 				t.Fatalf("resume: %v %v", status(c), c["deadline"])
 			}
@@ -136,7 +135,7 @@ func TestExampleMattersEndToEnd(t *testing.T) {
 		})
 
 		t.Run("高龄津贴：智能秒批当场办结", func(t *testing.T) {
-			c := e.apply(e.token(elder), "senior-longevity-allowance", sample(t, "senior-longevity-allowance"), false)
+			c := e.apply(e.Token(elder), "senior-longevity-allowance", sample(t, "senior-longevity-allowance"), false)
 			if status(c) != "approved" || c["concludedAt"] == nil {
 				t.Fatalf("auto approval: %v", status(c))
 			}
@@ -149,7 +148,7 @@ func TestExampleMattersEndToEnd(t *testing.T) {
 					}
 				}
 			}
-			events := e.expect(200)(e.call(e.token(elder), "GET", "/api/v1/cases/"+c["number"].(string)+"/events", nil))
+			events := e.expect(200)(e.call(e.Token(elder), "GET", "/api/v1/cases/"+c["number"].(string)+"/events", nil))
 			found := false
 			for _, ev := range events["items"].([]any) {
 				ev := ev.(map[string]any)
@@ -164,7 +163,7 @@ func TestExampleMattersEndToEnd(t *testing.T) {
 		})
 
 		t.Run("不予受理须写明理由", func(t *testing.T) {
-			c := e.apply(e.token(enterprise), "food-business-license", sample(t, "food-business-license"), true)
+			c := e.apply(e.Token(enterprise), "food-business-license", sample(t, "food-business-license"), true)
 			url := "/api/v1/cases/" + c["number"].(string) + "/not-accept"
 			clerk := e.staff("wd-amr", "clerk")
 			e.expect(400)(e.call(clerk, "POST", url, map[string]any{}))
@@ -175,7 +174,7 @@ func TestExampleMattersEndToEnd(t *testing.T) {
 		})
 
 		t.Run("转办：认领后交给同岗位同事", func(t *testing.T) {
-			c := e.apply(e.token(enterprise), "food-business-license", sample(t, "food-business-license"), true)
+			c := e.apply(e.Token(enterprise), "food-business-license", sample(t, "food-business-license"), true)
 			n := c["number"].(string)
 			clerk := e.staff("wd-amr", "clerk")
 			id := e.taskID(clerk, n, "accept")
@@ -196,18 +195,18 @@ func TestAutoApprovalHandsOverOnRuleError(t *testing.T) {
 	bundle[wf].Data = []byte(strings.Replace(string(bundle[wf].Data),
 		`"condition": "form.payment.accountHolder == form.elder.name"`,
 		`"condition": "form.payment.accountHolder == form.elder.name || form.payment.accountHolder == form.agent.name"`, 1))
-	e := newEnv(t, func(t testing.TB) *store.DB { return storetest.OpenSQLite(t) }, bundle)
+	e := newEnv(t, "", bundle)
 	form := sample(t, "senior-longevity-allowance")
 	form["relationship"] = "本人"
 	delete(form, "agent")
 	form["elder"].(map[string]any)["mobile"] = "13903745678"
 	form["payment"].(map[string]any)["accountHolder"] = "他人"
-	c := e.apply(e.token(elder), "senior-longevity-allowance", form, false)
+	c := e.apply(e.Token(elder), "senior-longevity-allowance", form, false)
 	if status(c) != "submitted" {
 		t.Fatalf("status %v, want the case waiting for a person", status(c))
 	}
 	n := c["number"].(string)
-	events := e.expect(200)(e.call(e.token(elder), "GET", "/api/v1/cases/"+n+"/events", nil))
+	events := e.expect(200)(e.call(e.Token(elder), "GET", "/api/v1/cases/"+n+"/events", nil))
 	handover := ""
 	for _, ev := range events["items"].([]any) {
 		ev := ev.(map[string]any)
@@ -229,7 +228,7 @@ type step struct{ role, node, outcome string }
 
 // actAll performs the steps in order within one org and returns the case after the last.
 func (e *env) actAll(number, org string, steps ...step) map[string]any {
-	e.t.Helper()
+	e.T.Helper()
 	var c map[string]any
 	for _, s := range steps {
 		c = e.act(number, org, s.role, s.node, s.outcome)
@@ -240,8 +239,8 @@ func (e *env) actAll(number, org string, steps ...step) map[string]any {
 // checkVerification finds the certificate of a case in its audit trail and checks the public
 // verification: valid with masked personal data, then revoked by the issuing org's decider.
 func (e *env) checkVerification(number string) {
-	e.t.Helper()
-	events := e.expect(200)(e.call(e.token(enterprise), "GET", "/api/v1/cases/"+number+"/events", nil))
+	e.T.Helper()
+	events := e.expect(200)(e.call(e.Token(enterprise), "GET", "/api/v1/cases/"+number+"/events", nil))
 	cert := ""
 	for _, ev := range events["items"].([]any) {
 		ev := ev.(map[string]any)
@@ -250,28 +249,28 @@ func (e *env) checkVerification(number string) {
 		}
 	}
 	if !strings.HasPrefix(cert, "JY411002") {
-		e.t.Fatalf("certificate number %q", cert)
+		e.T.Fatalf("certificate number %q", cert)
 	}
 	v := e.expect(200)(e.call("", "GET", "/api/v1/certificates/"+cert+"/verification", nil))
 	if v["status"] != "valid" || v["title"] != "食品经营许可证" {
-		e.t.Fatalf("verification %v", v)
+		e.T.Fatalf("verification %v", v)
 	}
 	page := fmt.Sprint(v["fields"])
 	if !strings.Contains(page, "经营者名称") || strings.Contains(page, "19780611") {
-		e.t.Fatalf("fields are missing or not masked: %s", page)
+		e.T.Fatalf("fields are missing or not masked: %s", page)
 	}
 	e.expect(403)(e.call(e.staff("wd-amr", "clerk"), "POST", "/api/v1/certificates/"+cert+"/revocation", map[string]any{"reason": "x"}))
 	v = e.expect(200)(e.call(e.staff("wd-amr", "decider"), "POST", "/api/v1/certificates/"+cert+"/revocation", map[string]any{"reason": "经营者申请注销"}))
 	if v["status"] != "revoked" {
-		e.t.Fatalf("after revocation %v", v)
+		e.T.Fatalf("after revocation %v", v)
 	}
 	e.expect(404)(e.call("", "GET", "/api/v1/certificates/JY41100299999999/verification", nil))
 }
 
 func TestConsultationThroughTheAPI(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, open func(t testing.TB) *store.DB) {
-		e := newEnv(t, open, nil)
-		asker, clerk := e.token(enterprise), e.staff("wd-amr", "clerk")
+	storetest.EachDSN(t, func(t *testing.T, dsn func(t testing.TB) string) {
+		e := newEnv(t, dsn(t), nil)
+		asker, clerk := e.Token(enterprise), e.staff("wd-amr", "clerk")
 		m := e.expect(201)(e.call(asker, "POST", "/api/v1/messages", map[string]any{"kind": "consultation", "matter": "food-business-license", "body": "网络食品销售需要另外备案吗？"}))
 		id := fmt.Sprint(m["id"])
 		if m["answeredAt"] != nil || m["askedBy"] == nil {

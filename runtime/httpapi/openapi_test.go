@@ -15,7 +15,7 @@ import (
 // mounted, and the paths and methods its /api/v1/openapi.json lists, and finds each in the other.
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	e := sqliteEnv(t)
-	svc := e.svc
+	svc := e.Service
 	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc,
 		Documents: svc, Lookups: svc, Outbox: svc, Files: svc, Messages: svc, Resumable: svc,
 		Callbacks: map[string]http.Handler{"housing-approval-system": http.NotFoundHandler()}})

@@ -16,7 +16,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -26,9 +25,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/xuchang-gov/tongban/cmd/tongban/app/apptest"
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
-	"github.com/xuchang-gov/tongban/runtime/store/storetest"
 )
 
 var resumableMB = flag.Int("resumable-mb", 4096, "BenchmarkResumableUpload: size of the file in MB")
@@ -50,7 +48,7 @@ func TestResumableUpload(t *testing.T) {
 		t.Skip("1 GB upload")
 	}
 	e := newTusEnv(t)
-	owner := e.token(tusApplicant)
+	owner := e.Token(tusApplicant)
 	number := e.draft(owner)
 	st := e.uploadInterrupted(owner, number, genFile{size: 1 << 30, seed: 1}, 2)
 	t.Logf("1 GB: %s", st)
@@ -61,7 +59,7 @@ func TestResumableUpload(t *testing.T) {
 //	go test ./runtime/httpapi -run '^$' -bench ResumableUpload -benchtime 1x -timeout 30m
 func BenchmarkResumableUpload(b *testing.B) {
 	e := newTusEnv(b)
-	owner := e.token(tusApplicant)
+	owner := e.Token(tusApplicant)
 	size := int64(*resumableMB) << 20
 	for i := 0; b.Loop(); i++ {
 		number := e.draft(owner)
@@ -78,14 +76,14 @@ func BenchmarkResumableUpload(b *testing.B) {
 // TestResumableUploadSmall resumes a small file once, so -short runs the whole path too.
 func TestResumableUploadSmall(t *testing.T) {
 	e := newTusEnv(t)
-	owner := e.token(tusApplicant)
+	owner := e.Token(tusApplicant)
 	number := e.draft(owner)
 	e.uploadInterrupted(owner, number, genFile{size: 8 << 20, seed: 2}, 1)
 }
 
 func TestResumableUploadRefusals(t *testing.T) {
 	e := newTusEnv(t)
-	owner, other := e.token(tusApplicant), e.token(tusOther)
+	owner, other := e.Token(tusApplicant), e.Token(tusOther)
 	number := e.draft(owner)
 	pdf := genFile{size: 1 << 20, seed: 3}
 	meta := func(material string, g genFile) map[string]string {
@@ -139,7 +137,7 @@ func TestResumableUploadRefusals(t *testing.T) {
 
 	t.Run("an upload that does not exist", func(t *testing.T) {
 		for _, id := range []string{"not-an-id", "0123456789abcdef0123456789abcdef", "..%2F..%2Fdata.db"} {
-			if status, _ := e.offset(owner, e.srv.URL+uploadsPath+id); status != 404 {
+			if status, _ := e.offset(owner, e.URL+uploadsPath+id); status != 404 {
 				t.Fatalf("HEAD %s: %d", id, status)
 			}
 		}
@@ -181,7 +179,7 @@ func TestResumableUploadRefusals(t *testing.T) {
 
 func TestResumableUploadCleanup(t *testing.T) {
 	e := newTusEnv(t)
-	owner := e.token(tusApplicant)
+	owner := e.Token(tusApplicant)
 	number := e.draft(owner)
 	g := genFile{size: 1 << 20, seed: 5}
 	meta := map[string]string{"case": number, "material": tusBig, "filename": "a.pdf", "sha256": g.sha256()}
@@ -194,13 +192,13 @@ func TestResumableUploadCleanup(t *testing.T) {
 		}
 		recent := e.mustCreate(owner, g.size, meta)
 		old := time.Now().Add(-staleAfter + time.Hour)
-		os.Chtimes(filepath.Join(e.data, "uploads", id(abandoned)), old, old)
+		os.Chtimes(filepath.Join(e.Data, "uploads", id(abandoned)), old, old)
 		e.mustCreate(owner, g.size, meta)
 		if status, off := e.offset(owner, abandoned); status != 200 || off != 1000 {
 			t.Fatalf("idle less than %s: HEAD %d offset %d", staleAfter, status, off)
 		}
 		old = time.Now().Add(-staleAfter - time.Hour)
-		os.Chtimes(filepath.Join(e.data, "uploads", id(abandoned)), old, old)
+		os.Chtimes(filepath.Join(e.Data, "uploads", id(abandoned)), old, old)
 		e.mustCreate(owner, g.size, meta)
 		if status, _ := e.offset(owner, abandoned); status != 404 {
 			t.Fatalf("abandoned upload: HEAD %d", status)
@@ -213,15 +211,14 @@ func TestResumableUploadCleanup(t *testing.T) {
 	t.Run("a complete upload the server stopped attaching goes at the next start", func(t *testing.T) {
 		url := e.mustCreate(owner, g.size, meta)
 		// All its bytes are staged, as when the server stops between the last byte and the case.
-		f, err := os.OpenFile(filepath.Join(e.data, "uploads", id(url)), os.O_WRONLY|os.O_APPEND, 0)
+		f, err := os.OpenFile(filepath.Join(e.Data, "uploads", id(url)), os.O_WRONLY|os.O_APPEND, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		io.Copy(f, g.from(0))
 		f.Close()
 		partial := e.mustCreate(owner, g.size, meta)
-		restarted := httptest.NewServer(e.api())
-		defer restarted.Close()
+		restarted := apptest.Start(t, e.Config)
 		if status, _ := e.offset(owner, restarted.URL+uploadsPath+id(url)); status != 404 {
 			t.Fatalf("complete, unattached upload after a restart: HEAD %d", status)
 		}
@@ -250,7 +247,7 @@ func (s uploadStats) String() string {
 // times at even intervals and resuming from the server's offset, then checks that the file is
 // on the case, byte for byte in the blob store, and that nothing is left staged.
 func (e *env) uploadInterrupted(token, number string, g genFile, cuts int) uploadStats {
-	e.t.Helper()
+	e.T.Helper()
 	st := uploadStats{size: g.size}
 	start := time.Now()
 	sum := g.sha256()
@@ -264,7 +261,7 @@ func (e *env) uploadInterrupted(token, number string, g genFile, cuts int) uploa
 		_, _, _ = e.patch(cuttingClient(cutAt-offset), token, url, offset, g.from(offset), g.size-offset)
 		status, next := e.offset(token, url)
 		if status != 200 || next <= offset || next > cutAt {
-			e.t.Fatalf("after cut %d at %d: HEAD %d offset %d (was %d)", i, cutAt, status, next, offset)
+			e.T.Fatalf("after cut %d at %d: HEAD %d offset %d (was %d)", i, cutAt, status, next, offset)
 		}
 		offset = next
 		st.offsets = append(st.offsets, offset)
@@ -273,26 +270,26 @@ func (e *env) uploadInterrupted(token, number string, g genFile, cuts int) uploa
 	status, _, answer := e.patch(http.DefaultClient, token, url, offset, body, g.size-offset)
 	done := time.Now()
 	if status != 204 {
-		e.t.Fatalf("final PATCH: %d %s", status, answer)
+		e.T.Fatalf("final PATCH: %d %s", status, answer)
 	}
 	st.send, st.attach = body.eof.Sub(start), done.Sub(body.eof)
 
 	files := e.caseFiles(token, number, tusBig)
 	if len(files) == 0 || files[len(files)-1].SHA256 != sum || files[len(files)-1].Size != g.size ||
 		files[len(files)-1].MediaType != "application/pdf" || files[len(files)-1].Name != "施工合同（全套）.pdf" {
-		e.t.Fatalf("case files %+v, want sha256 %s size %d", files, sum, g.size)
+		e.T.Fatalf("case files %+v, want sha256 %s size %d", files, sum, g.size)
 	}
 	if status, _ := e.offset(token, url); status != 404 {
-		e.t.Fatalf("the attached upload is still there: HEAD %d", status)
+		e.T.Fatalf("the attached upload is still there: HEAD %d", status)
 	}
 	e.noneStaged()
 	f, err := os.Open(e.blobPath(sum))
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	defer f.Close()
 	if err := sameContent(f, g.from(0)); err != nil {
-		e.t.Fatalf("stored file: %v", err)
+		e.T.Fatalf("stored file: %v", err)
 	}
 	return st
 }
@@ -307,7 +304,7 @@ const staleAfter = 72 * time.Hour
 // size limit, and the demo users.
 func newTusEnv(t testing.TB) *env {
 	t.Helper()
-	return newEnv(t, func(t testing.TB) *store.DB { return storetest.OpenSQLite(t) }, bundleWithLargeMaterial(t))
+	return newEnv(t, "", bundleWithLargeMaterial(t))
 }
 
 // bundleWithLargeMaterial is the examples with tusBig allowed up to 4096 MB.
@@ -347,12 +344,12 @@ func (e *env) do(req *http.Request, client *http.Client, token string) (*http.Re
 
 // draft creates a draft case of tusMatter and returns its number.
 func (e *env) draft(token string) string {
-	e.t.Helper()
-	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/cases", strings.NewReader(`{"matter":"`+tusMatter+`","form":{},"draft":true}`))
+	e.T.Helper()
+	req, _ := http.NewRequest("POST", e.URL+"/api/v1/cases", strings.NewReader(`{"matter":"`+tusMatter+`","form":{},"draft":true}`))
 	req.Header.Set("Content-Type", "application/json")
 	resp, body, err := e.do(req, http.DefaultClient, token)
 	if err != nil || resp.StatusCode != 201 {
-		e.t.Fatalf("draft: %v %s", err, body)
+		e.T.Fatalf("draft: %v %s", err, body)
 	}
 	var c struct{ Number string }
 	json.Unmarshal([]byte(body), &c)
@@ -361,15 +358,15 @@ func (e *env) draft(token string) string {
 
 // caseFiles are the files the case shows for a material.
 func (e *env) caseFiles(token, number, material string) []runtime.MaterialFile {
-	e.t.Helper()
-	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/cases/"+number, nil)
+	e.T.Helper()
+	req, _ := http.NewRequest("GET", e.URL+"/api/v1/cases/"+number, nil)
 	resp, body, err := e.do(req, http.DefaultClient, token)
 	if err != nil || resp.StatusCode != 200 {
-		e.t.Fatalf("case: %v %s", err, body)
+		e.T.Fatalf("case: %v %s", err, body)
 	}
 	var v runtime.CaseView
 	if err := json.Unmarshal([]byte(body), &v); err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	for _, m := range v.Materials {
 		if m.ID == material {
@@ -381,8 +378,8 @@ func (e *env) caseFiles(token, number, material string) []runtime.MaterialFile {
 
 // create asks for a new upload (tus POST) and returns the status, its URL and the answer.
 func (e *env) create(token string, size int64, meta map[string]string) (int, string, string) {
-	e.t.Helper()
-	req, _ := http.NewRequest("POST", e.srv.URL+uploadsPath, nil)
+	e.T.Helper()
+	req, _ := http.NewRequest("POST", e.URL+uploadsPath, nil)
 	req.Header.Set("Tus-Resumable", "1.0.0")
 	req.Header.Set("Upload-Length", strconv.FormatInt(size, 10))
 	var pairs []string
@@ -393,28 +390,28 @@ func (e *env) create(token string, size int64, meta map[string]string) (int, str
 	req.Header.Set("Upload-Metadata", strings.Join(pairs, ","))
 	resp, body, err := e.do(req, http.DefaultClient, token)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return resp.StatusCode, resp.Header.Get("Location"), body
 }
 
 func (e *env) mustCreate(token string, size int64, meta map[string]string) string {
-	e.t.Helper()
+	e.T.Helper()
 	status, url, body := e.create(token, size, meta)
 	if status != 201 || url == "" {
-		e.t.Fatalf("create: %d %s", status, body)
+		e.T.Fatalf("create: %d %s", status, body)
 	}
 	return url
 }
 
 // offset asks where to resume (tus HEAD).
 func (e *env) offset(token, url string) (int, int64) {
-	e.t.Helper()
+	e.T.Helper()
 	req, _ := http.NewRequest("HEAD", url, nil)
 	req.Header.Set("Tus-Resumable", "1.0.0")
 	resp, _, err := e.do(req, http.DefaultClient, token)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	off, _ := strconv.ParseInt(resp.Header.Get("Upload-Offset"), 10, 64)
 	return resp.StatusCode, off
@@ -436,30 +433,30 @@ func (e *env) patch(client *http.Client, token, url string, offset int64, body i
 }
 
 func (e *env) delete(token, url string) int {
-	e.t.Helper()
+	e.T.Helper()
 	req, _ := http.NewRequest("DELETE", url, nil)
 	req.Header.Set("Tus-Resumable", "1.0.0")
 	resp, _, err := e.do(req, http.DefaultClient, token)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return resp.StatusCode
 }
 
 // noneStaged checks that no upload is waiting in <data>/uploads.
 func (e *env) noneStaged() {
-	e.t.Helper()
-	entries, err := os.ReadDir(filepath.Join(e.data, "uploads"))
+	e.T.Helper()
+	entries, err := os.ReadDir(filepath.Join(e.Data, "uploads"))
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	if len(entries) > 0 {
-		e.t.Fatalf("%d files left in the upload folder, first %s", len(entries), entries[0].Name())
+		e.T.Fatalf("%d files left in the upload folder, first %s", len(entries), entries[0].Name())
 	}
 }
 
 func (e *env) blobPath(sum string) string {
-	return filepath.Join(e.data, "blobs", sum[:2], sum)
+	return filepath.Join(e.Data, "blobs", sum[:2], sum)
 }
 
 // cuttingClient sends through a connection that breaks, abruptly (a reset, so what is in

@@ -4,6 +4,7 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -23,12 +24,7 @@ const PostgresEnv = "TONGBAN_TEST_POSTGRES"
 // OpenSQLite opens a store in a fresh temporary data folder.
 func OpenSQLite(t testing.TB, opts ...store.Option) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), t.TempDir(), opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return open(t, t.TempDir(), opts...)
 }
 
 // PostgresDSN returns a DSN for a fresh schema on the test PostgreSQL, dropped when the test
@@ -65,7 +61,13 @@ func PostgresDSN(t testing.TB) string {
 // OpenPostgres opens a store on a fresh schema of the test PostgreSQL.
 func OpenPostgres(t testing.TB, opts ...store.Option) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), PostgresDSN(t), opts...)
+	return open(t, PostgresDSN(t), opts...)
+}
+
+// open opens the store at dsn until the test ends.
+func open(t testing.TB, dsn string, opts ...store.Option) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), dsn, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,14 +76,24 @@ func OpenPostgres(t testing.TB, opts ...store.Option) *store.DB {
 }
 
 // Each runs test once on every database there is: SQLite always, PostgreSQL when configured.
+// open opens a fresh store on it.
 func Each(t *testing.T, test func(t *testing.T, open func(t testing.TB) *store.DB)) {
+	EachDSN(t, func(t *testing.T, dsn func(t testing.TB) string) {
+		test(t, func(t testing.TB) *store.DB { return open(t, cmp.Or(dsn(t), t.TempDir())) })
+	})
+}
+
+// EachDSN is Each for tests that have the store opened for them, as the application opens
+// it: dsn names a fresh database — "" for SQLite, whose file then lives in the data folder
+// of whoever opens it (as app.Config.DB reads it), a new schema's DSN for PostgreSQL.
+func EachDSN(t *testing.T, test func(t *testing.T, dsn func(t testing.TB) string)) {
 	t.Run("sqlite", func(t *testing.T) {
-		test(t, func(t testing.TB) *store.DB { return OpenSQLite(t) })
+		test(t, func(testing.TB) string { return "" })
 	})
 	t.Run("postgres", func(t *testing.T) {
 		if os.Getenv(PostgresEnv) == "" {
 			t.Skip(PostgresEnv + " is not set: run scripts/postgres.sh to test on PostgreSQL")
 		}
-		test(t, func(t testing.TB) *store.DB { return OpenPostgres(t) })
+		test(t, PostgresDSN)
 	})
 }

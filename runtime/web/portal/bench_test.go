@@ -3,21 +3,19 @@ package portal_test
 import (
 	"bytes"
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime/web/form"
 	"github.com/xuchang-gov/tongban/runtime/web/page"
-	"github.com/xuchang-gov/tongban/runtime/web/portal"
 	"github.com/xuchang-gov/tongban/runtime/web/webtest"
 )
 
 // BenchmarkRenderLargestForm lays out and renders the largest example form, construction-permit,
 // filled with its sample application: what every apply page and every row action costs.
 func BenchmarkRenderLargestForm(b *testing.B) {
-	mp, _, err := webtest.NewPlans(b).MatterPlan(ctx, "construction-permit", 0)
+	mp, _, err := webtest.New(b).Service.MatterPlan(ctx, "construction-permit", 0)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -34,19 +32,15 @@ func BenchmarkRenderLargestForm(b *testing.B) {
 	b.ReportMetric(float64(buf.Len()), "html-bytes")
 }
 
-// BenchmarkApplyPage serves the whole apply page of construction-permit through the handler:
-// the plan, the form, the materials, the fee preview and the page frame.
+// BenchmarkApplyPage serves the whole apply page of construction-permit through the program's
+// handler: the session, the plan, the form, the materials, the fee preview and the page frame.
 func BenchmarkApplyPage(b *testing.B) {
-	e := webtest.New(b, func(e *webtest.Env) http.Handler {
-		return portal.New(portal.Deps{Matters: e.Svc, Cases: e.Svc, Site: page.Site{Plans: e.Plans, Auth: e.Auth}})
-	})
-	h := portal.New(portal.Deps{Matters: e.Svc, Cases: e.Svc, Site: page.Site{Plans: e.Plans, Auth: e.Auth}})
-	req := httptest.NewRequest("GET", "/matters/construction-permit/apply", nil)
-	req.Header.Set(webtest.UserHeader, webtest.Enterprise)
+	e := webtest.New(b)
+	req := e.Request(webtest.Enterprise, "GET", "/matters/construction-permit/apply", nil)
 	b.ReportAllocs()
 	for b.Loop() {
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
+		e.Handler.ServeHTTP(w, req)
 		if w.Code != 200 {
 			b.Fatal(w.Code)
 		}

@@ -9,23 +9,19 @@ import (
 
 	"github.com/xuchang-gov/tongban/examples"
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/web/page"
-	"github.com/xuchang-gov/tongban/runtime/web/portal"
 	"github.com/xuchang-gov/tongban/runtime/web/webtest"
 )
 
 // TestDraftKeepsItsVersion: a version published while a draft waits changes the form for new
 // applications, not under the draft.
 func TestDraftKeepsItsVersion(t *testing.T) {
-	e := webtest.New(t, func(e *webtest.Env) http.Handler {
-		return portal.New(portal.Deps{Matters: e.Svc, Cases: e.Svc, Site: page.Site{Plans: e.Svc, Auth: e.Auth}})
-	})
+	e := webtest.New(t)
 	form, _ := json.Marshal(webtest.Sample(t, sole))
-	draft, err := e.Svc.SubmitCase(ctx, e.User(webtest.Citizen), runtime.SubmitCase{Matter: sole, Form: form, Draft: true})
+	draft, err := e.Service.SubmitCase(ctx, e.User(webtest.Citizen), runtime.SubmitCase{Matter: sole, Form: form, Draft: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, problems, err := e.Svc.Import(ctx, withRetitledField(t, "matters/"+sole+"/form.schema.json"), true); err != nil || len(problems) > 0 {
+	if _, problems, err := e.Service.Import(ctx, withRetitledField(t, "matters/"+sole+"/form.schema.json"), true); err != nil || len(problems) > 0 {
 		t.Fatalf("publish a second version: %v %v", err, problems)
 	}
 	e.Get(webtest.Citizen, "/matters/"+sole+"/apply").Expect(t, http.StatusOK).Contains(t, "新版本的个体工商户名称")

@@ -24,11 +24,11 @@ func TestConsultationAndItsAnswer(t *testing.T) {
 	e.Post(webtest.Citizen, "/messages", url.Values{"kind": {"complaint"}, "matter": {sole}, "body": {"<script>alert(1)</script>经营场所证明需要原件吗？"}}).
 		Expect(t, http.StatusSeeOther)
 
-	mine, err := e.Svc.MyMessages(ctx, e.User(webtest.Citizen))
+	mine, err := e.Service.MyMessages(ctx, e.User(webtest.Citizen))
 	if err != nil || len(mine) != 2 {
 		t.Fatalf("stored: %v %v", mine, err)
 	}
-	if _, err := e.Svc.AnswerMessage(ctx, e.User("wd-amr/clerk"), mine[0].ID, "复印件加盖公章即可。"); err != nil {
+	if _, err := e.Service.AnswerMessage(ctx, e.User("wd-amr/clerk"), mine[0].ID, "复印件加盖公章即可。"); err != nil {
 		t.Fatal(err)
 	}
 	e.Get(webtest.Citizen, "/messages").Expect(t, http.StatusOK).

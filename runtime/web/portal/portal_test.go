@@ -11,8 +11,6 @@ import (
 
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/web/page"
-	"github.com/xuchang-gov/tongban/runtime/web/portal"
 	"github.com/xuchang-gov/tongban/runtime/web/webtest"
 )
 
@@ -20,12 +18,7 @@ var ctx = context.Background()
 
 const sole = "sole-proprietor-registration"
 
-func newPortal(t testing.TB) *webtest.Env {
-	return webtest.New(t, func(e *webtest.Env) http.Handler {
-		return portal.New(portal.Deps{Matters: e.Svc, Cases: e.Svc, Documents: e.Svc, Certificates: e.Svc, Lookups: e.Svc, Messages: e.Svc,
-			Hot: []string{"senior-longevity-allowance", sole}, Site: page.Site{Plans: e.Plans, Auth: e.Auth}})
-	})
-}
+func newPortal(t testing.TB) *webtest.Env { return webtest.New(t) }
 
 func TestHome(t *testing.T) {
 	e := newPortal(t)
@@ -70,7 +63,7 @@ func TestGuideShowsEveryCatalogField(t *testing.T) {
 	e := newPortal(t)
 	for _, slug := range []string{sole, "food-business-license", "construction-permit", "senior-longevity-allowance", "public-venue-hygiene-license"} {
 		t.Run(slug, func(t *testing.T) {
-			g, err := e.Svc.MatterGuide(ctx, slug)
+			g, err := e.Service.MatterGuide(ctx, slug)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,7 +109,7 @@ func TestApplyWithoutJavaScript(t *testing.T) {
 	path := "/matters/" + sole + "/apply"
 
 	e.Get("", path).Expect(t, http.StatusSeeOther)
-	start := e.Get(webtest.Citizen, path).Expect(t, 200).Contains(t, `enctype="multipart/form-data"`, `name="_csrf" value="csrf:`,
+	start := e.Get(webtest.Citizen, path).Expect(t, 200).Contains(t, `enctype="multipart/form-data"`, `name="_csrf" value="`+e.CSRF(webtest.Citizen)+`"`,
 		"自动获取", `name="file.premisesProof"`)
 	hidden := start.FormValues(t, "apply-form")
 	if got := hidden.Get("operator.name"); got != webtest.Citizen {
@@ -169,7 +162,7 @@ func TestApplyWithoutJavaScript(t *testing.T) {
 		if err != nil {
 			t.Fatal(p.Location)
 		}
-		v, err := e.Svc.GetCase(ctx, e.User(webtest.Citizen), number)
+		v, err := e.Service.GetCase(ctx, e.User(webtest.Citizen), number)
 		if err != nil || v.Status != runtime.StatusSubmitted || v.Channel != "online" {
 			t.Fatalf("case %v %v", v, err)
 		}
@@ -238,7 +231,7 @@ func TestCorrectionAnsweredInPlace(t *testing.T) {
 	e := newPortal(t)
 	number := submit(t, e)
 	clerk := e.User("wd-amr/clerk")
-	if _, err := e.Svc.RequestCorrection(ctx, clerk, number, "经营场所证明不清晰，请重新上传", []string{"premisesProof"}); err != nil {
+	if _, err := e.Service.RequestCorrection(ctx, clerk, number, "经营场所证明不清晰，请重新上传", []string{"premisesProof"}); err != nil {
 		t.Fatal(err)
 	}
 	e.Get(webtest.Citizen, "/cases").Expect(t, 200).Contains(t, "去补正")
@@ -259,7 +252,7 @@ func TestCorrectionAnsweredInPlace(t *testing.T) {
 	})
 	e.PostMultipart(webtest.Citizen, "/cases/"+number+"/correction", values,
 		webtest.File{Field: "file.premisesProof", Name: "场所证明（清晰）.pdf", Content: webtest.PDF}).Expect(t, http.StatusSeeOther)
-	v, _ := e.Svc.GetCase(ctx, e.User(webtest.Citizen), number)
+	v, _ := e.Service.GetCase(ctx, e.User(webtest.Citizen), number)
 	if v.Status != runtime.StatusSubmitted || v.Deadline.Stopped {
 		t.Fatalf("after the correction: %s %+v", v.Status, v.Deadline)
 	}
@@ -271,14 +264,14 @@ func TestCorrectionAnsweredInPlace(t *testing.T) {
 func TestConcludedCase(t *testing.T) {
 	e := newPortal(t)
 	number := submit(t, e)
-	if _, err := e.Svc.Accept(ctx, e.User("wd-amr/clerk"), number, runtime.TaskAction{Outcome: "accept", Opinion: "材料齐全，予以受理"}); err != nil {
+	if _, err := e.Service.Accept(ctx, e.User("wd-amr/clerk"), number, runtime.TaskAction{Outcome: "accept", Opinion: "材料齐全，予以受理"}); err != nil {
 		t.Fatal(err)
 	}
 	decider := e.User("wd-amr/decider")
-	tasks, _ := e.Svc.ListTasks(ctx, decider, false)
+	tasks, _ := e.Service.ListTasks(ctx, decider, false)
 	for _, task := range tasks {
 		if task.CaseNumber == number {
-			if _, err := e.Svc.CompleteTask(ctx, decider, task.ID, runtime.TaskAction{Outcome: "approve", Opinion: "准予登记"}); err != nil {
+			if _, err := e.Service.CompleteTask(ctx, decider, task.ID, runtime.TaskAction{Outcome: "approve", Opinion: "准予登记"}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -314,7 +307,7 @@ func TestConcludedCase(t *testing.T) {
 func TestPublicProgress(t *testing.T) {
 	e := newPortal(t)
 	number := submit(t, e)
-	v, _ := e.Svc.GetCase(ctx, e.User(webtest.Citizen), number)
+	v, _ := e.Service.GetCase(ctx, e.User(webtest.Citizen), number)
 	e.Get("", "/progress").Expect(t, 200).Contains(t, `name="number"`, `name="code"`)
 	e.Get("", "/progress?number="+number+"&code="+v.QueryCode).Expect(t, 200).Contains(t, "个体工商户", "已提交申请", "张*")
 	e.Get("", "/progress?number="+number+"&code=wrong").Expect(t, 404).Contains(t, "办件编号或查询码不正确")
@@ -324,7 +317,7 @@ func TestSecurity(t *testing.T) {
 	e := newPortal(t)
 	number := submit(t, e)
 	t.Run("没有 CSRF 令牌的提交被拒绝", func(t *testing.T) {
-		e.Post(webtest.Citizen, "/cases/"+number+"/evaluation", url.Values{"_csrf": {""}, "score": {"5"}}).Expect(t, 403).Contains(t, "CSRF")
+		e.Post(webtest.Citizen, "/cases/"+number+"/evaluation", url.Values{"_csrf": {""}, "score": {"5"}}).Expect(t, 403).Contains(t, "页面已过期")
 		e.Post(webtest.Citizen, "/matters/"+sole+"/apply", url.Values{"_csrf": {"csrf:someone-else"}, "_action": {"save"}}).Expect(t, 403)
 	})
 	t.Run("别人的办件按不存在处理", func(t *testing.T) {

@@ -1,7 +1,8 @@
-// Package webtest runs the server-rendered pages over a real tongban for tests: a SQLite store,
-// the service with the example matters and demo users, the outside-system simulators, a
-// stand-in for the accounts (a user chosen by a request header, a CSRF token per user), and a
-// client that posts forms the way a browser without JavaScript does.
+// Package webtest runs the server-rendered pages over the real program for tests: apptest
+// starts tongban as `tongban serve --demo` builds it (the example matters, the demo users, the
+// simulators behind the registers), each demo user signs in once through the account pages
+// with a cookie jar of their own, and a client posts forms the way a browser without
+// JavaScript does, with the CSRF token the pages carry.
 package webtest
 
 import (
@@ -13,9 +14,8 @@ import (
 	"io/fs"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
+	"net/http/cookiejar"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -23,25 +23,15 @@ import (
 
 	"golang.org/x/net/html"
 
-	"github.com/xuchang-gov/tongban/connectors/httpconn"
-	"github.com/xuchang-gov/tongban/connectors/registry"
-	"github.com/xuchang-gov/tongban/connectors/simulate"
-	"github.com/xuchang-gov/tongban/definitions"
-	"github.com/xuchang-gov/tongban/definitions/rules"
+	"github.com/xuchang-gov/tongban/cmd/tongban/app"
+	"github.com/xuchang-gov/tongban/cmd/tongban/app/apptest"
 	"github.com/xuchang-gov/tongban/examples"
-	"github.com/xuchang-gov/tongban/printing/excel"
-	"github.com/xuchang-gov/tongban/printing/pdf"
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/blob"
 	"github.com/xuchang-gov/tongban/runtime/service"
-	"github.com/xuchang-gov/tongban/runtime/store/storetest"
 	"github.com/xuchang-gov/tongban/runtime/web/form"
 	"github.com/xuchang-gov/tongban/runtime/web/page"
 	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
-
-// UserHeader names the demo user a test request acts as (by name, or org/role for staff).
-const UserHeader = "X-Test-User"
 
 // Demo users of service.SeedDemo.
 const (
@@ -50,154 +40,96 @@ const (
 	Enterprise = "许昌瑞祥置业有限公司"
 )
 
-// Env is a running tongban with its pages served by handler.
+// Env is a running tongban, its pages reached by browsers of the demo users.
 type Env struct {
-	T     testing.TB
-	Svc   *service.Service
-	Srv   *httptest.Server
-	Auth  *Auth
-	Plans *Plans
-	creds []service.Credential
-	users sync.Map
+	*apptest.Server
+	browsers sync.Map // who → *browser
+	users    sync.Map // who → *runtime.User
 }
 
-// New starts a tongban on SQLite with the examples published, the demo users, printing, and
-// the simulators behind the lookups; handler serves the pages under test.
-func New(t testing.TB, handler func(e *Env) http.Handler) *Env {
+// New starts the real program on a fresh data folder with the demo data, as serve does.
+func New(t testing.TB) *Env {
 	t.Helper()
-	ctx := context.Background()
-	db := storetest.OpenSQLite(t)
-	blobs, err := blob.NewDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	lookups := new(service.Lookups)
-	svc := service.New(db, blobs, nil, service.WithLookups(lookups),
-		service.WithRender(func(w io.Writer, tpl *definitions.CompiledPrint, vars rules.Vars, at time.Time) error {
-			return pdf.Render(w, tpl, vars, pdf.Options{CreatedAt: at})
-		}),
-		service.WithTables(func(sheet string, headers []string, widths []float64) (service.Table, error) {
-			return excel.NewTable(sheet, headers, widths)
-		}))
-	if _, problems, err := svc.Import(ctx, examples.Bundle, true); err != nil || len(problems) > 0 {
-		t.Fatalf("import: %v %v", err, problems)
-	}
-	if err := svc.LoadOrgs(ctx); err != nil {
-		t.Fatal(err)
-	}
-	creds, err := svc.SeedDemo(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ConnectSimulators(t, svc, lookups)
-	e := &Env{T: t, Svc: svc, creds: creds, Plans: NewPlans(t)}
-	e.Auth = &Auth{env: e}
-	e.Srv = httptest.NewServer(handler(e))
-	t.Cleanup(e.Srv.Close)
-	return e
+	return &Env{Server: apptest.Start(t, app.Config{})}
 }
 
-// ConnectSimulators connects lookups, the service's, to the outside-system simulators, served
-// on a real local port, as `tongban serve --demo` does, and returns them (to set faults on).
-// Every failed lookup is unavailable here; `serve` tells a register's "no such record" apart.
-func ConnectSimulators(t testing.TB, svc *service.Service, lookups *service.Lookups) *simulate.Local {
-	sims, err := simulate.StartLocal(simulate.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sims.Close() })
-	b, err := svc.NewestBundle(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := registry.New(b.Connectors, httpconn.Options{Getenv: sims.Getenv(os.Getenv)}, sims.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lookups.Connect(func(ctx context.Context, connector, key string) (any, error) {
-		v, err := reg.Lookup(ctx, connector, key)
-		if err != nil {
-			return nil, runtime.Errorf(runtime.EUNAVAILABLE, "%s", httpconn.Message(err))
-		}
-		return v, nil
-	})
-	return sims
-}
-
-// User returns the demo user by name, or staff by "org/role".
+// User returns the demo user by name, or staff by "org/role", as the service knows them.
 func (e *Env) User(who string) *runtime.User {
 	e.T.Helper()
 	if u, ok := e.users.Load(who); ok {
 		return u.(*runtime.User)
 	}
-	org, role, staff := strings.Cut(who, "/")
-	for _, c := range e.creds {
-		if (!staff && c.Name == who) || (staff && c.Org == org && len(c.Roles) == 1 && c.Roles[0] == role) {
-			u, err := e.Svc.Authenticate(context.Background(), c.Token)
-			if err != nil {
-				e.T.Fatal(err)
-			}
-			e.users.Store(who, u)
-			return u
+	u, err := e.Service.Authenticate(context.Background(), e.Token(who))
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	e.users.Store(who, u)
+	return u
+}
+
+// browser is one person's browser: its cookies (the session, or a visitor's CSRF cookie) and
+// the CSRF token its pages carry.
+type browser struct {
+	client *http.Client
+	csrf   string
+}
+
+// browser returns who's browser ("" for a visitor's), signing the demo user in the first time.
+func (e *Env) browser(who string) *browser {
+	e.T.Helper()
+	if b, ok := e.browsers.Load(who); ok {
+		return b.(*browser)
+	}
+	jar, _ := cookiejar.New(nil)
+	b := &browser{client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	kind, login := "person", ""
+	if who != "" {
+		c := e.Credential(who)
+		switch kind = c.Kind; kind {
+		case "person":
+			login = c.IDNumber
+		case "enterprise":
+			login = c.USCC
+		default:
+			login = c.Mobile
 		}
 	}
-	e.T.Fatalf("no demo user %s", who)
-	return nil
+	p := e.send(b, e.request("GET", "/account/login?kind="+kind, nil))
+	b.csrf = p.csrf(e.T)
+	if who != "" {
+		values := url.Values{"kind": {kind}, "login": {login}, "password": {service.DemoPassword}, "next": {"/account/"}, site.CSRFField: {b.csrf}}
+		req := e.request("POST", "/account/login", strings.NewReader(values.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if p := e.send(b, req); p.Status != http.StatusSeeOther || p.Location != "/account/" {
+			e.T.Fatalf("%s cannot sign in: status %d, location %q\n%s", who, p.Status, p.Location, excerpt(p.Body))
+		}
+		// A session has a token of its own.
+		b.csrf = e.send(b, e.request("GET", "/account/", nil)).csrf(e.T)
+	}
+	actual, _ := e.browsers.LoadOrStore(who, b)
+	return actual.(*browser)
 }
 
-// Auth stands in for the accounts: the user named by the X-Test-User header, and a CSRF token
-// derived from it (a test has one session per user).
-type Auth struct{ env *Env }
+// CSRF is the token the pages carry for who ("" for a visitor).
+func (e *Env) CSRF(who string) string { return e.browser(who).csrf }
 
-var _ site.Auth = (*Auth)(nil)
-
-func (a *Auth) User(r *http.Request) *runtime.User {
-	who := r.Header.Get(UserHeader)
-	if who == "" {
-		return nil
+// Request is a request as who's browser sends it, with its cookies: for a test that serves it
+// through e.Handler itself.
+func (e *Env) Request(who, method, path string, body io.Reader) *http.Request {
+	req := e.request(method, path, body)
+	for _, c := range e.browser(who).client.Jar.Cookies(req.URL) {
+		req.AddCookie(c)
 	}
-	return a.env.User(who)
+	return req
 }
 
-func (a *Auth) CSRFToken(r *http.Request) string {
-	if who := r.Header.Get(UserHeader); who != "" {
-		return "csrf:" + url.QueryEscape(who)
+func (e *Env) request(method, path string, body io.Reader) *http.Request {
+	e.T.Helper()
+	req, err := http.NewRequest(method, e.URL+path, body)
+	if err != nil {
+		e.T.Fatal(err)
 	}
-	return "csrf:visitor"
-}
-
-func (a *Auth) CheckCSRF(r *http.Request) error {
-	if got := r.PostFormValue(site.CSRFField); got == "" || got != a.CSRFToken(r) {
-		return runtime.Errorf(runtime.EFORBIDDEN, "页面已过期或请求来源不明（CSRF 校验未通过）")
-	}
-	return nil
-}
-
-// Plans compiles the examples, as the service does for its published versions.
-type Plans struct{ plan *definitions.Plan }
-
-var _ page.Plans = (*Plans)(nil)
-
-// NewPlans loads and compiles the example bundle.
-func NewPlans(t testing.TB) *Plans {
-	b, problems := definitions.Load(examples.Bundle)
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
-	plan, problems := definitions.Compile(b)
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
-	return &Plans{plan: plan}
-}
-
-// MatterPlan gives the one version the fixture bundle has, whatever version is asked for.
-func (p *Plans) MatterPlan(ctx context.Context, slug string, version int) (*definitions.MatterPlan, int, error) {
-	mp := p.plan.Matter(slug)
-	if mp == nil {
-		return nil, 0, runtime.Errorf(runtime.ENOTFOUND, "事项 %s 不存在或尚未发布", slug)
-	}
-	return mp, 1, nil
+	return req
 }
 
 // Page is an answer: its status, where a redirect leads, and the body.
@@ -210,16 +142,15 @@ type Page struct {
 
 // Get asks for a page as who ("" for a visitor).
 func (e *Env) Get(who, path string) *Page {
-	req, _ := http.NewRequest("GET", e.Srv.URL+path, nil)
-	return e.do(who, req)
+	return e.send(e.browser(who), e.request("GET", path, nil))
 }
 
 // Post posts a form as who, with its CSRF token unless values has one (or an empty one).
 func (e *Env) Post(who, path string, values url.Values) *Page {
 	values = e.withCSRF(who, values)
-	req, _ := http.NewRequest("POST", e.Srv.URL+path, strings.NewReader(values.Encode()))
+	req := e.request("POST", path, strings.NewReader(values.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return e.do(who, req)
+	return e.send(e.browser(who), req)
 }
 
 // File is a file chosen in an upload control.
@@ -243,9 +174,9 @@ func (e *Env) PostMultipart(who, path string, values url.Values, files ...File) 
 		part.Write(f.Content)
 	}
 	w.Close()
-	req, _ := http.NewRequest("POST", e.Srv.URL+path, &buf)
+	req := e.request("POST", path, &buf)
 	req.Header.Set("Content-Type", w.FormDataContentType())
-	return e.do(who, req)
+	return e.send(e.browser(who), req)
 }
 
 func (e *Env) withCSRF(who string, values url.Values) url.Values {
@@ -254,29 +185,36 @@ func (e *Env) withCSRF(who string, values url.Values) url.Values {
 		out[k] = v
 	}
 	if _, ok := out[site.CSRFField]; !ok {
-		token := "csrf:visitor"
-		if who != "" {
-			token = "csrf:" + url.QueryEscape(who)
-		}
-		out.Set(site.CSRFField, token)
+		out.Set(site.CSRFField, e.CSRF(who))
 	}
 	return out
 }
 
-var client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
-func (e *Env) do(who string, req *http.Request) *Page {
+func (e *Env) send(b *browser, req *http.Request) *Page {
 	e.T.Helper()
-	if who != "" {
-		req.Header.Set(UserHeader, who)
-	}
-	resp, err := client.Do(req)
+	resp, err := b.client.Do(req)
 	if err != nil {
 		e.T.Fatal(err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return &Page{Status: resp.StatusCode, Location: resp.Header.Get("Location"), Header: resp.Header, Body: string(body)}
+}
+
+// csrf is the CSRF token of the page's forms.
+func (p *Page) csrf(t testing.TB) string {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(p.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := find(doc, func(n *html.Node) bool {
+		return n.Type == html.ElementNode && n.Data == "input" && attr(n, "name") == site.CSRFField
+	})
+	if p.Status != http.StatusOK || n == nil || attr(n, "value") == "" {
+		t.Fatalf("status %d, no CSRF token on the page\n%s", p.Status, excerpt(p.Body))
+	}
+	return attr(n, "value")
 }
 
 // Expect fails the test unless the page has the status.
@@ -453,7 +391,7 @@ func CaseNumber(location string) (string, error) {
 // over the data and read back.
 func (e *Env) FormFor(slug string, data map[string]any) url.Values {
 	e.T.Helper()
-	mp, _, err := e.Plans.MatterPlan(context.Background(), slug, 0)
+	mp, _, err := e.Service.MatterPlan(context.Background(), slug, 0)
 	if err != nil {
 		e.T.Fatal(err)
 	}

@@ -11,8 +11,8 @@ import (
 )
 
 func TestStaffAnswerTheirOrgsMessages(t *testing.T) {
-	e := newWorkbench(t, false)
-	m, err := e.Svc.Ask(ctx, e.User(webtest.Citizen), runtime.Message{Kind: "consultation", Matter: sole, Body: "个体户可以用住宅登记吗？"})
+	e := newWorkbench(t)
+	m, err := e.Service.Ask(ctx, e.User(webtest.Citizen), runtime.Message{Kind: "consultation", Matter: sole, Body: "个体户可以用住宅登记吗？"})
 	if err != nil {
 		t.Fatal(err)
 	}
