@@ -15,6 +15,7 @@ import (
 
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/printing/pdf"
+	"github.com/xuchang-gov/tongban/runtime"
 )
 
 func init() {
@@ -118,7 +119,7 @@ func runPrint(_ context.Context, app *App, args []string) int {
 	for _, e := range mp.Form.ValidateJSON(raw) {
 		fmt.Fprintf(app.Stderr, "提示：%s:%s: %s（数据不符合表单，仍按原样排版）\n", dataName, e.Pointer, e.Message)
 	}
-	vars, err := pdf.PreviewVars(mp, cp, form, time.Now())
+	vars, err := pdf.PreviewVars(mp, cp, form, time.Now().In(runtime.Zone))
 	if err != nil {
 		return fail("%v", err)
 	}

@@ -384,14 +384,14 @@ func (a *Accounts) recordFailure(r *http.Request, kind, login string, userID int
 		}
 		if !accountUntil.IsZero() {
 			err := tx.RecordAccountEvent(store.AccountEvent{Type: EventLocked, UserID: userID, Login: typed, IP: ip,
-				Detail: fmt.Sprintf("连续登录失败 %d 次，账户锁定至 %s", store.MaxLoginFailures, accountUntil.In(china).Format("15:04:05"))})
+				Detail: fmt.Sprintf("连续登录失败 %d 次，账户锁定至 %s", store.MaxLoginFailures, accountUntil.In(runtime.Zone).Format("15:04:05"))})
 			if err != nil {
 				return err
 			}
 		}
 		if !ipUntil.IsZero() {
 			return tx.RecordAccountEvent(store.AccountEvent{Type: EventLocked, IP: ip,
-				Detail: fmt.Sprintf("网络地址 %s 登录失败 %d 次，锁定至 %s", ip, store.MaxLoginFailures, ipUntil.In(china).Format("15:04:05"))})
+				Detail: fmt.Sprintf("网络地址 %s 登录失败 %d 次，锁定至 %s", ip, store.MaxLoginFailures, ipUntil.In(runtime.Zone).Format("15:04:05"))})
 		}
 		return nil
 	})

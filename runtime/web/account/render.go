@@ -16,9 +16,6 @@ import (
 //go:embed templates static
 var files embed.FS
 
-// china is the time zone every time on the pages is shown in.
-var china = time.FixedZone("CST", 8*3600)
-
 // kindNames, roleNames and eventNames are the Chinese names of what the pages list.
 var (
 	kindNames = map[string]string{"person": "个人", "enterprise": "法人", "staff": "工作人员"}
@@ -40,7 +37,7 @@ var funcs = template.FuncMap{
 		if t.IsZero() {
 			return ""
 		}
-		return t.In(china).Format("2006-01-02 15:04:05")
+		return t.In(runtime.Zone).Format("2006-01-02 15:04:05")
 	},
 	"join": strings.Join,
 	"roles": func(rs []runtime.Role) string {

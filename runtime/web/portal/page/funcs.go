@@ -13,7 +13,7 @@ import (
 	"github.com/xuchang-gov/tongban/runtime/web/form"
 )
 
-// Funcs are the template helpers of every page: dates in China time, money, the names users
+// Funcs are the template helpers of every page: dates in the platform's zone, money, the names users
 // read for statuses, channels and outcomes, and the deadline colours.
 func Funcs() template.FuncMap {
 	return template.FuncMap{
@@ -60,12 +60,12 @@ func format(t any, layout string) string {
 		if t.IsZero() {
 			return ""
 		}
-		return t.In(China).Format(layout)
+		return t.In(runtime.Zone).Format(layout)
 	case *time.Time:
 		if t == nil {
 			return ""
 		}
-		return t.In(China).Format(layout)
+		return t.In(runtime.Zone).Format(layout)
 	}
 	return ""
 }
@@ -197,11 +197,11 @@ func DueText(due *time.Time) string {
 	left := time.Until(*due)
 	switch {
 	case left < 0:
-		return "已超时（" + due.In(China).Format("01-02 15:04") + " 到期）"
+		return "已超时（" + due.In(runtime.Zone).Format("01-02 15:04") + " 到期）"
 	case left < 24*time.Hour:
-		return "即将到期（" + due.In(China).Format("01-02 15:04") + "）"
+		return "即将到期（" + due.In(runtime.Zone).Format("01-02 15:04") + "）"
 	}
-	return due.In(China).Format("2006-01-02") + " 前"
+	return due.In(runtime.Zone).Format("2006-01-02") + " 前"
 }
 
 // ActorName is who did something, as the timeline shows it: the person's name, or the system.

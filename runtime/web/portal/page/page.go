@@ -315,9 +315,6 @@ func SeeOther(w http.ResponseWriter, r *http.Request, to, msg string) {
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
-// China is the time zone every page shows times in.
-var China = time.FixedZone("CST", 8*3600)
-
 // Status is the HTTP status of an error: the API's mapping of its code.
 func Status(err error) int { return runtime.HTTPStatus(runtime.ErrorCode(err)) }
 

@@ -1,0 +1,78 @@
+package httpapi_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/definitions/rules"
+	"github.com/xuchang-gov/tongban/runtime/httpapi"
+	"github.com/xuchang-gov/tongban/runtime/store"
+	"github.com/xuchang-gov/tongban/runtime/store/storetest"
+	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+)
+
+// TestDaysAreBeijingDays files a food business licence with its 容缺 material early in the
+// morning and late at night in Beijing, just before 国庆节 and 春节 on the example calendar: the
+// case number carries the Beijing date, the material is due at 23:59:59 Beijing time on the
+// fifth working day from that date, and the handover list and the workbench name that one day.
+func TestDaysAreBeijingDays(t *testing.T) {
+	e := newEnv(t, func(t testing.TB) *store.DB { return storetest.OpenSQLite(t) }, nil)
+	var handover map[string]any
+	e.svc.Render = func(w io.Writer, _ *definitions.CompiledPrint, vars rules.Vars, _ time.Time) error {
+		handover = vars["notice"].(map[string]any)
+		_, err := io.WriteString(w, "%PDF-1.4\n%%EOF\n")
+		return err
+	}
+	srv := httptest.NewServer(httpapi.New(httpapi.Server{Matters: e.svc, Cases: e.svc, Tasks: e.svc, Users: e.svc, Documents: e.svc}))
+	defer srv.Close()
+	beijing := time.FixedZone("UTC+8", 8*3600)
+	tests := []struct {
+		at   time.Time
+		due  string
+		name string
+	}{
+		{time.Date(2026, 9, 30, 7, 30, 0, 0, beijing), "2026-10-13", "国庆节前一天早上"},
+		{time.Date(2026, 9, 30, 23, 30, 0, 0, beijing), "2026-10-13", "国庆节前一天深夜"},
+		{time.Date(2026, 2, 13, 7, 30, 0, 0, beijing), "2026-02-27", "春节前早上"},
+		{time.Date(2026, 2, 13, 23, 30, 0, 0, beijing), "2026-02-27", "春节前深夜"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := func() time.Time { return tc.at }
+			e.svc.Now, e.db.Now = clock, clock
+			c := e.apply(e.token(enterprise), "food-business-license", sample(t, "food-business-license"), true)
+			n := c["number"].(string)
+			if day := tc.at.Format("20060102"); !strings.HasPrefix(n, "XC"+day) {
+				t.Errorf("case number %s, want the Beijing date %s", n, day)
+			}
+			var due time.Time
+			for _, m := range c["materials"].([]any) {
+				if m := m.(map[string]any); m["deferred"] == true {
+					due, _ = time.Parse(time.RFC3339, m["dueAt"].(string))
+				}
+			}
+			if want := tc.due + " 23:59:59"; due.In(beijing).Format(time.DateTime) != want {
+				t.Fatalf("容缺 material due %s (%s in Beijing), want %s", due, due.In(beijing), want)
+			}
+			day, _ := time.Parse(time.DateOnly, tc.due)
+			if shown, want := page.Funcs()["date"].(func(any) string)(due), day.Format("2006年01月02日"); shown != want {
+				t.Errorf("the workbench shows the material due %s, want %s", shown, want)
+			}
+			req, _ := http.NewRequest("GET", srv.URL+"/api/v1/cases/"+n+"/notices/material-handover-list", nil)
+			req.Header.Set("Authorization", "Bearer "+e.staff("wd-amr", "clerk"))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil || resp.StatusCode != 200 {
+				t.Fatalf("handover list: %v %v", resp, err)
+			}
+			resp.Body.Close()
+			if want := "容缺受理，" + rules.Display(day) + "前补交"; !strings.Contains(jsonText(handover), want) {
+				t.Errorf("handover list %s, want the note %q", jsonText(handover), want)
+			}
+		})
+	}
+}
