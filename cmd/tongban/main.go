@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // command is one subcommand. run returns the process exit code.
@@ -28,6 +29,15 @@ type App struct {
 	Stderr io.Writer
 	// Dir is the working directory paths are shown relative to.
 	Dir string
+	// Now is the clock (nil: the system's); tests set it.
+	Now func() time.Time
+}
+
+func (app *App) now() time.Time {
+	if app.Now == nil {
+		return time.Now()
+	}
+	return app.Now()
 }
 
 // Run runs one command line (without the program name) and returns the exit code:

@@ -76,3 +76,34 @@ func TestDaysAreBeijingDays(t *testing.T) {
 		})
 	}
 }
+
+// TestDeadlineIntoAYearWithoutACalendar accepts a food business licence (5 working days) in
+// the last week of 2026, when the example bundle has no 2027 calendar: 元旦 is still a holiday,
+// being fixed by law, and the deadline is marked provisional; one inside 2026 is not.
+func TestDeadlineIntoAYearWithoutACalendar(t *testing.T) {
+	e := newEnv(t, func(t testing.TB) *store.DB { return storetest.OpenSQLite(t) }, nil)
+	beijing := time.FixedZone("UTC+8", 8*3600)
+	tests := []struct {
+		at          time.Time
+		due         string
+		provisional bool
+	}{
+		{time.Date(2026, 12, 28, 10, 0, 0, 0, beijing), "2027-01-05 23:59:59", true},
+		{time.Date(2026, 12, 1, 7, 30, 0, 0, beijing), "2026-12-08 23:59:59", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.at.Format(time.DateOnly), func(t *testing.T) {
+			clock := func() time.Time { return tc.at }
+			e.svc.Now, e.db.Now = clock, clock
+			n := e.apply(e.token(enterprise), "food-business-license", sample(t, "food-business-license"), true)["number"].(string)
+			clerk := e.staff("wd-amr", "clerk")
+			e.expect(200)(e.call(clerk, "POST", "/api/v1/cases/"+n+"/pre-review", map[string]any{"opinion": "预审通过"}))
+			e.expect(200)(e.call(clerk, "POST", "/api/v1/cases/"+n+"/accept", map[string]any{"opinion": "材料齐全，予以受理"}))
+			d := e.expect(200)(e.call(clerk, "GET", "/api/v1/cases/"+n, nil))["deadline"].(map[string]any)
+			due, _ := time.Parse(time.RFC3339, d["dueAt"].(string))
+			if due.In(beijing).Format(time.DateTime) != tc.due || d["provisional"] != tc.provisional {
+				t.Errorf("deadline %v (%s in Beijing), want due %s, provisional %t", d, due.In(beijing), tc.due, tc.provisional)
+			}
+		})
+	}
+}

@@ -8,7 +8,9 @@ import (
 )
 
 // deadlineOf reports a case against its promised limit: the working days left (negative when
-// overdue) and the warning colour. A stopped clock (补正, 特别程序) counts from when it stopped.
+// overdue), the warning colour, and whether the count from acceptance or now to the due day
+// reaches a year without a published calendar. A stopped clock (补正, 特别程序) counts from when
+// it stopped.
 func deadlineOf(c *runtime.Case, cal *calendar.Calendar, now time.Time) runtime.Deadline {
 	d := runtime.Deadline{DueAt: c.DueAt, Warning: "normal", Stopped: c.StoppedAt != nil}
 	if c.DueAt == nil || c.ConcludedAt != nil {
@@ -18,7 +20,9 @@ func deadlineOf(c *runtime.Case, cal *calendar.Calendar, now time.Time) runtime.
 	if c.StoppedAt != nil {
 		at = *c.StoppedAt
 	}
-	d.RemainingDays = cal.WorkingDaysBetween(runtime.Day(at), runtime.Day(*c.DueAt))
+	due := runtime.Day(*c.DueAt)
+	d.RemainingDays = cal.WorkingDaysBetween(runtime.Day(at), due)
+	d.Provisional = !cal.CoversDays(runtime.Day(at), due) || c.AcceptedAt != nil && !cal.CoversDays(runtime.Day(*c.AcceptedAt), due)
 	switch {
 	case d.RemainingDays < 0:
 		d.Warning = "red"

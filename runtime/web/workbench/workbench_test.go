@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
@@ -327,3 +328,28 @@ func TestSecurity(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestProvisionalDeadline: a case whose deadline reaches a year without a holiday calendar shows
+// it as 暂定 to staff; one inside the calendar does not.
+func TestProvisionalDeadline(t *testing.T) {
+	e := newWorkbench(t, false)
+	for _, tc := range []struct {
+		accepted    time.Time
+		provisional bool
+	}{
+		{time.Date(2026, 12, 28, 10, 0, 0, 0, runtime.Zone), true},
+		{time.Date(2026, 12, 1, 10, 0, 0, 0, runtime.Zone), false},
+	} {
+		e.Svc.Now = func() time.Time { return tc.accepted }
+		number := file(t, e, webtest.Enterprise, "food-business-license", nil)
+		if _, err := e.Svc.Accept(ctx, e.User(clerk), number, runtime.TaskAction{Outcome: "accept"}); err != nil {
+			t.Fatal(err)
+		}
+		p := e.Get(clerk, "/work/cases/"+number).Expect(t, 200)
+		if tc.provisional {
+			p.Contains(t, "暂定")
+		} else {
+			p.Lacks(t, "暂定")
+		}
+	}
+}
