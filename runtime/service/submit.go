@@ -249,6 +249,9 @@ func checkForm(mp *definitions.MatterPlan, form json.RawMessage, draft bool) (js
 	if len(form) == 0 {
 		form = json.RawMessage(`{}`)
 	}
+	if at, bad := invalidText(form); bad {
+		return nil, nil, runtime.Invalid("申请表含有无效的字符编码（须为 UTF-8）", runtime.FieldError{Pointer: "/form" + at, Message: "含有无效的字符编码"})
+	}
 	var value any
 	if err := json.Unmarshal(form, &value); err != nil {
 		return nil, nil, runtime.Invalid("申请表不是有效的 JSON", runtime.FieldError{Pointer: "/form", Message: "不是有效的 JSON"})
