@@ -1,7 +1,8 @@
 // Package runtime holds the domain of the running platform: cases (办件), their audit trail,
-// tasks and users, the service interfaces the HTTP layer calls, and the one error type every
-// layer returns. Its subpackages implement it: engine (the workflow interpreter, no I/O),
-// store (gorm on SQLite and PostgreSQL), service (use cases), httpapi (the JSON API).
+// tasks and users, the storage ports the service layer and the connectors depend on (ports.go),
+// the service interfaces the HTTP layer calls, and the one error type every layer returns. Its
+// subpackages implement it: engine (the workflow interpreter, no I/O), store (the ports in gorm
+// on SQLite and PostgreSQL), service (use cases), httpapi (the JSON API).
 package runtime
 
 import (

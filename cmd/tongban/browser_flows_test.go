@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/xuchang-gov/tongban/cmd/tongban/app"
 	"github.com/xuchang-gov/tongban/definitions/cn"
 )
 
@@ -61,7 +62,7 @@ type demoUser struct {
 // demoUser finds a demo user by name, or the staff member of org in role when name is "".
 func (s *browserSuite) demoUser(name, org, role string) demoUser {
 	s.t.Helper()
-	raw, err := os.ReadFile(filepath.Join(s.data, demoCredentialsFile))
+	raw, err := os.ReadFile(filepath.Join(s.data, app.DemoCredentialsFile))
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func (s *browserSuite) demoUser(name, org, role string) demoUser {
 			return u
 		}
 	}
-	s.t.Fatalf("no demo user %q %s %s in %s", name, org, role, demoCredentialsFile)
+	s.t.Fatalf("no demo user %q %s %s in %s", name, org, role, app.DemoCredentialsFile)
 	return demoUser{}
 }
 

@@ -237,11 +237,12 @@ func (tb *tab) mustSee(want ...string) {
 	}
 }
 
-// settle waits until htmx has nothing in flight: its refresh fires 300 ms after a change.
+// settle waits until the live refresh (static/form.js) has nothing in flight: it fires 250 ms
+// after a change and marks its form data-busy while a request is out.
 func (tb *tab) settle() {
 	tb.s.t.Helper()
 	tb.do(chromedp.Sleep(450*time.Millisecond), chromedp.Poll[chromedp.Void](
-		`!document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling")`,
+		`!document.querySelector("form[data-busy]")`,
 		chromedp.WithPollingTimeout(30*time.Second)))
 }
 

@@ -17,11 +17,11 @@ type bundleSelection struct {
 
 // selectBundles resolves command-line paths: a matter folder, a folder of matters, or a bundle
 // root. The bundle root is the nearest folder at or above the path that holds orgs.json.
-func (app *App) selectBundles(paths []string) ([]*bundleSelection, error) {
+func (cli *CLI) selectBundles(paths []string) ([]*bundleSelection, error) {
 	byRoot := map[string]*bundleSelection{}
 	var order []string
 	for _, p := range paths {
-		abs := app.abs(p)
+		abs := cli.abs(p)
 		if info, err := os.Stat(abs); err != nil || !info.IsDir() {
 			return nil, fmt.Errorf("%s 不是目录", p)
 		}
@@ -84,12 +84,12 @@ func matterDirsUnder(dir string) ([]string, error) {
 }
 
 // loadSelection loads and compiles one bundle selection; problems name files as the user sees them.
-func (app *App) loadSelection(sel *bundleSelection) (*definitions.Plan, definitions.Problems) {
+func (cli *CLI) loadSelection(sel *bundleSelection) (*definitions.Plan, definitions.Problems) {
 	b, problems := definitions.Load(os.DirFS(sel.root), sel.matterDirs...)
 	plan, more := definitions.Compile(b)
 	problems = append(problems, more...)
 	for i := range problems {
-		problems[i].File = app.rel(filepath.Join(sel.root, filepath.FromSlash(problems[i].File)))
+		problems[i].File = cli.rel(filepath.Join(sel.root, filepath.FromSlash(problems[i].File)))
 	}
 	if len(problems) > 0 {
 		return nil, problems

@@ -2,12 +2,10 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,49 +14,26 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/xuchang-gov/tongban/examples"
-	"github.com/xuchang-gov/tongban/runtime/blob"
-	"github.com/xuchang-gov/tongban/runtime/service"
-	"github.com/xuchang-gov/tongban/runtime/store/storetest"
+	"github.com/xuchang-gov/tongban/cmd/tongban/app"
+	"github.com/xuchang-gov/tongban/cmd/tongban/app/apptest"
 )
 
-// certServer is the real server handler with the printing component wired in, on SQLite.
+// certServer is the real program on SQLite, printing wired in, as `serve --demo` builds it.
 type certServer struct {
-	t     *testing.T
-	srv   *httptest.Server
-	creds []service.Credential
+	t   *testing.T
+	srv *apptest.Server
 }
 
 func newCertServer(t *testing.T) *certServer {
-	ctx := context.Background()
-	db := storetest.OpenSQLite(t)
-	blobs, err := blob.NewDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := service.New(db, blobs, nil)
-	wirePrinting(svc)
-	if _, problems, err := svc.Import(ctx, examples.Bundle, true); err != nil || len(problems) > 0 {
-		t.Fatal(err, problems)
-	}
-	creds, err := svc.SeedDemo(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(serverHandler(svc, db, nil, nil))
-	t.Cleanup(srv.Close)
-	svc.VerifyURL = srv.URL + "/verify/"
-	return &certServer{t: t, srv: srv, creds: creds}
+	return &certServer{t: t, srv: apptest.Start(t, app.Config{})}
 }
 
+// token is the API token of a demo user by name, or of staff by role within org.
 func (s *certServer) token(name, org string) string {
-	for _, c := range s.creds {
-		if c.Name == name || (org != "" && c.Org == org && len(c.Roles) == 1 && c.Roles[0] == name) {
-			return c.Token
-		}
+	if org != "" {
+		return s.srv.Token(org + "/" + name)
 	}
-	s.t.Fatalf("no demo user %s %s", name, org)
-	return ""
+	return s.srv.Token(name)
 }
 
 func (s *certServer) do(token, method, path string, body io.Reader, contentType string) (int, []byte) {

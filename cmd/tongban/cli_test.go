@@ -14,8 +14,8 @@ import (
 func run(t *testing.T, dir string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	app := &App{Stdout: &stdout, Stderr: &stderr, Dir: dir}
-	code := app.Run(context.Background(), args)
+	cli := &CLI{Stdout: &stdout, Stderr: &stderr, Dir: dir}
+	code := cli.Run(context.Background(), args)
 	return code, stdout.String(), stderr.String()
 }
 
@@ -63,8 +63,8 @@ func TestValidateWarnsOfTheCalendarRunningOut(t *testing.T) {
 	}{{"2026-10-15", false}, {"2026-11-15", true}} {
 		var stdout, stderr bytes.Buffer
 		today, _ := time.Parse(time.DateOnly, tc.today)
-		app := &App{Stdout: &stdout, Stderr: &stderr, Dir: ".", Now: func() time.Time { return today }}
-		if code := app.Run(context.Background(), []string{"validate", "../../examples/matters"}); code != 0 {
+		cli := &CLI{Stdout: &stdout, Stderr: &stderr, Dir: ".", Now: func() time.Time { return today }}
+		if code := cli.Run(context.Background(), []string{"validate", "../../examples/matters"}); code != 0 {
 			t.Fatalf("%s: exit %d\n%s%s", tc.today, code, &stdout, &stderr)
 		}
 		if warned := strings.Contains(stderr.String(), "警告：工作日历没有 2027 年的放假安排"); warned != tc.warns {

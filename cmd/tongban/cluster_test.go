@@ -19,6 +19,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, to read the outbox table
 
+	"github.com/xuchang-gov/tongban/cmd/tongban/app"
 	"github.com/xuchang-gov/tongban/connectors/simulate"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/store"
@@ -234,7 +235,7 @@ func newCluster(t *testing.T) *cluster {
 func (cl *cluster) readCredentials(t *testing.T, n *clusterNode) {
 	t.Helper()
 	n.token = readDemoTokens(t, n.data)
-	raw, err := os.ReadFile(filepath.Join(n.data, demoCredentialsFile))
+	raw, err := os.ReadFile(filepath.Join(n.data, app.DemoCredentialsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -685,7 +686,7 @@ func (cl *cluster) checkCompletedOnce(t *testing.T, db *store.DB, cases []*runti
 			}
 			completed[d.Task]++
 		}
-		tasks, _, err := db.ListTasks(ctx, store.TaskFilter{CaseID: c.ID, Limit: 500,
+		tasks, _, err := db.ListTasks(ctx, runtime.TaskQuery{CaseID: c.ID, Limit: 500,
 			Kinds: []runtime.TaskKind{runtime.TaskPerson, runtime.TaskDelivery}})
 		if err != nil {
 			t.Fatal(err)

@@ -9,8 +9,7 @@ import (
 
 	"github.com/xuchang-gov/tongban/definitions/cn"
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
-	"github.com/xuchang-gov/tongban/runtime/web/account"
+	"github.com/xuchang-gov/tongban/runtime/service"
 )
 
 func init() {
@@ -20,14 +19,14 @@ func init() {
 	commands["audit"] = command{summary: "审计：tongban audit verify 校验办件全程留痕的哈希链", run: runAudit}
 }
 
-func runImport(ctx context.Context, app *App, args []string) int {
+func runImport(ctx context.Context, cli *CLI, args []string) int {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(app.Stderr)
+	fs.SetOutput(cli.Stderr)
 	var sf storeFlags
 	sf.register(fs)
 	draft := fs.Bool("draft", false, "存为草稿版本，不发布")
 	fs.Usage = func() {
-		fmt.Fprintln(app.Stderr, "用法: tongban import [-draft] [-data DIR | -db DSN] PATH...\n  PATH 是事项目录、事项目录的上级目录或定义包根目录")
+		fmt.Fprintln(cli.Stderr, "用法: tongban import [-draft] [-data DIR | -db DSN] PATH...\n  PATH 是事项目录、事项目录的上级目录或定义包根目录")
 		fs.PrintDefaults()
 	}
 	paths, err := parseInterspersed(fs, args)
@@ -35,80 +34,80 @@ func runImport(ctx context.Context, app *App, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	sels, err := app.selectBundles(paths)
+	sels, err := cli.selectBundles(paths)
 	if err != nil {
-		fmt.Fprintln(app.Stderr, "tongban import:", err)
+		fmt.Fprintln(cli.Stderr, "tongban import:", err)
 		return 1
 	}
-	svc, db, err := sf.open(ctx, app)
+	a, err := sf.open(ctx, cli)
 	if err != nil {
-		fmt.Fprintln(app.Stderr, "tongban import: 无法打开数据库：", err)
+		fmt.Fprintln(cli.Stderr, "tongban import: 无法打开数据库：", err)
 		return 1
 	}
-	defer db.Close()
+	defer a.Close()
 	for _, sel := range sels {
-		results, problems, err := svc.Import(ctx, os.DirFS(sel.root), !*draft, sel.matterDirs...)
+		results, problems, err := a.Service.Import(ctx, os.DirFS(sel.root), !*draft, sel.matterDirs...)
 		for _, p := range problems {
-			p.File = app.rel(sel.root + "/" + p.File)
-			fmt.Fprintln(app.Stdout, p.String())
+			p.File = cli.rel(sel.root + "/" + p.File)
+			fmt.Fprintln(cli.Stdout, p.String())
 		}
 		if len(problems) > 0 {
-			fmt.Fprintln(app.Stderr, "有问题，未导入任何事项")
+			fmt.Fprintln(cli.Stderr, "有问题，未导入任何事项")
 			return 1
 		}
 		if err != nil {
-			fmt.Fprintln(app.Stderr, "tongban import:", err)
+			fmt.Fprintln(cli.Stderr, "tongban import:", err)
 			return 1
 		}
 		for _, r := range results {
 			switch {
 			case r.Unchanged:
-				fmt.Fprintf(app.Stdout, "%s 第 %d 版：内容未变，未生成新版本\n", r.Slug, r.Version)
+				fmt.Fprintf(cli.Stdout, "%s 第 %d 版：内容未变，未生成新版本\n", r.Slug, r.Version)
 			case *draft:
-				fmt.Fprintf(app.Stdout, "%s 草稿第 %d 版（%s）\n", r.Slug, r.Version, r.Hash[:12])
+				fmt.Fprintf(cli.Stdout, "%s 草稿第 %d 版（%s）\n", r.Slug, r.Version, r.Hash[:12])
 			default:
-				fmt.Fprintf(app.Stdout, "%s 已发布第 %d 版（%s）\n", r.Slug, r.Version, r.Hash[:12])
+				fmt.Fprintf(cli.Stdout, "%s 已发布第 %d 版（%s）\n", r.Slug, r.Version, r.Hash[:12])
 			}
 		}
 	}
 	return 0
 }
 
-func runExport(ctx context.Context, app *App, args []string) int {
+func runExport(ctx context.Context, cli *CLI, args []string) int {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(app.Stderr)
+	fs.SetOutput(cli.Stderr)
 	var sf storeFlags
 	sf.register(fs)
 	out := fs.String("o", "", "导出到的目录")
 	if _, err := parseInterspersed(fs, args); err != nil || *out == "" {
-		fmt.Fprintln(app.Stderr, "用法: tongban export -o DIR [-data DIR | -db DSN]")
+		fmt.Fprintln(cli.Stderr, "用法: tongban export -o DIR [-data DIR | -db DSN]")
 		return 2
 	}
-	svc, db, err := sf.open(ctx, app)
+	a, err := sf.open(ctx, cli)
 	if err != nil {
-		fmt.Fprintln(app.Stderr, "tongban export: 无法打开数据库：", err)
+		fmt.Fprintln(cli.Stderr, "tongban export: 无法打开数据库：", err)
 		return 1
 	}
-	defer db.Close()
-	n, err := svc.Export(ctx, app.abs(*out))
+	defer a.Close()
+	n, err := a.Service.Export(ctx, cli.abs(*out))
 	if err != nil {
-		fmt.Fprintln(app.Stderr, "tongban export:", err)
+		fmt.Fprintln(cli.Stderr, "tongban export:", err)
 		return 1
 	}
-	fmt.Fprintf(app.Stdout, "已导出 %d 个事项到 %s\n", n, *out)
+	fmt.Fprintf(cli.Stdout, "已导出 %d 个事项到 %s\n", n, *out)
 	return 0
 }
 
-func runUser(ctx context.Context, app *App, args []string) int {
+func runUser(ctx context.Context, cli *CLI, args []string) int {
 	if len(args) > 0 && args[0] == "passwd" {
-		return runUserPasswd(ctx, app, args[1:])
+		return runUserPasswd(ctx, cli, args[1:])
 	}
 	if len(args) == 0 || args[0] != "add" {
-		fmt.Fprintln(app.Stderr, "用法: tongban user add -name 姓名 -kind person|enterprise|staff [-id-number …] [-uscc …] [-mobile …] [-org 机构编码 -roles clerk,reviewer]")
+		fmt.Fprintln(cli.Stderr, "用法: tongban user add -name 姓名 -kind person|enterprise|staff [-id-number …] [-uscc …] [-mobile …] [-org 机构编码 -roles clerk,reviewer]")
 		return 2
 	}
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
-	fs.SetOutput(app.Stderr)
+	fs.SetOutput(cli.Stderr)
 	var sf storeFlags
 	sf.register(fs)
 	var u runtime.User
@@ -124,58 +123,58 @@ func runUser(ctx context.Context, app *App, args []string) int {
 		return 2
 	}
 	if problem := checkNewUser(&u, roles); problem != "" {
-		fmt.Fprintln(app.Stderr, "tongban user add:", problem)
+		fmt.Fprintln(cli.Stderr, "tongban user add:", problem)
 		return 1
 	}
-	db, err := sf.openDB(ctx, app)
+	a, err := sf.open(ctx, cli)
 	if err != nil {
-		fmt.Fprintln(app.Stderr, "tongban user add: 无法打开数据库：", err)
+		fmt.Fprintln(cli.Stderr, "tongban user add: 无法打开数据库：", err)
 		return 1
 	}
-	defer db.Close()
-	created, err := db.CreateUser(ctx, u)
+	defer a.Close()
+	created, err := a.Accounts.CreateUser(ctx, service.NewUser{User: u})
 	if err != nil {
-		fmt.Fprintln(app.Stderr, "tongban user add:", runtime.ErrorMessage(err))
+		fmt.Fprintln(cli.Stderr, "tongban user add:", runtime.ErrorMessage(err))
 		return 1
 	}
-	token, err := db.CreateToken(ctx, created.ID, "cli", nil)
+	token, err := a.Accounts.CreateToken(ctx, created.ID, "cli")
 	if err != nil {
-		fmt.Fprintln(app.Stderr, "tongban user add:", err)
+		fmt.Fprintln(cli.Stderr, "tongban user add:", err)
 		return 1
 	}
-	fmt.Fprintf(app.Stdout, "已创建用户 %d %s\n访问令牌（只显示这一次）：%s\n", created.ID, created.Name, token)
+	fmt.Fprintf(cli.Stdout, "已创建用户 %d %s\n访问令牌（只显示这一次）：%s\n", created.ID, created.Name, token)
 	return 0
 }
 
 // runUserPasswd sets a user's password for the web pages (staff and the first administrator
 // have no other way to get one); the password is read from TONGBAN_PASSWORD so that it stays
 // out of the shell history and the process list.
-func runUserPasswd(ctx context.Context, app *App, args []string) int {
+func runUserPasswd(ctx context.Context, cli *CLI, args []string) int {
 	fs := flag.NewFlagSet("user passwd", flag.ContinueOnError)
-	fs.SetOutput(app.Stderr)
+	fs.SetOutput(cli.Stderr)
 	var sf storeFlags
 	sf.register(fs)
 	id := fs.Int64("id", 0, "用户编号（tongban user add 打印的编号）")
 	if _, err := parseInterspersed(fs, args); err != nil || *id <= 0 {
-		fmt.Fprintln(app.Stderr, "用法: TONGBAN_PASSWORD=… tongban user passwd -id 用户编号 [-data DIR | -db DSN]")
+		fmt.Fprintln(cli.Stderr, "用法: TONGBAN_PASSWORD=… tongban user passwd -id 用户编号 [-data DIR | -db DSN]")
 		return 2
 	}
 	password := os.Getenv("TONGBAN_PASSWORD")
-	if problem := account.PasswordProblem(password); problem != "" {
-		fmt.Fprintln(app.Stderr, "tongban user passwd: 密码不符合要求：", problem)
+	if problem := service.PasswordProblem(password); problem != "" {
+		fmt.Fprintln(cli.Stderr, "tongban user passwd: 密码不符合要求：", problem)
 		return 1
 	}
-	db, err := sf.openDB(ctx, app)
+	a, err := sf.open(ctx, cli)
 	if err != nil {
-		fmt.Fprintln(app.Stderr, "tongban user passwd: 无法打开数据库：", err)
+		fmt.Fprintln(cli.Stderr, "tongban user passwd: 无法打开数据库：", err)
 		return 1
 	}
-	defer db.Close()
-	if err := db.SetPassword(ctx, *id, password); err != nil {
-		fmt.Fprintln(app.Stderr, "tongban user passwd:", runtime.ErrorMessage(err))
+	defer a.Close()
+	if err := a.Accounts.SetPassword(ctx, *id, password); err != nil {
+		fmt.Fprintln(cli.Stderr, "tongban user passwd:", runtime.ErrorMessage(err))
 		return 1
 	}
-	fmt.Fprintf(app.Stdout, "已设置用户 %d 的登录密码\n", *id)
+	fmt.Fprintf(cli.Stdout, "已设置用户 %d 的登录密码\n", *id)
 	return 0
 }
 
@@ -206,22 +205,22 @@ func checkNewUser(u *runtime.User, roles string) string {
 	return ""
 }
 
-func runAudit(ctx context.Context, app *App, args []string) int {
+func runAudit(ctx context.Context, cli *CLI, args []string) int {
 	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(app.Stderr, "用法: tongban audit verify [-case 办件编号] [-data DIR | -db DSN]")
+		fmt.Fprintln(cli.Stderr, "用法: tongban audit verify [-case 办件编号] [-data DIR | -db DSN]")
 		return 2
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
-	fs.SetOutput(app.Stderr)
+	fs.SetOutput(cli.Stderr)
 	var sf storeFlags
 	sf.register(fs)
 	number := fs.String("case", "", "只校验这一件（默认全部）")
 	if _, err := parseInterspersed(fs, args[1:]); err != nil {
 		return 2
 	}
-	db, err := sf.openDB(ctx, app)
+	db, err := sf.openDB(ctx, cli)
 	if err != nil {
-		fmt.Fprintln(app.Stderr, "tongban audit verify: 无法打开数据库：", err)
+		fmt.Fprintln(cli.Stderr, "tongban audit verify: 无法打开数据库：", err)
 		return 1
 	}
 	defer db.Close()
@@ -229,15 +228,15 @@ func runAudit(ctx context.Context, app *App, args []string) int {
 	if *number != "" {
 		c, err := db.GetCaseByNumber(ctx, *number)
 		if err != nil {
-			fmt.Fprintln(app.Stderr, "tongban audit verify:", runtime.ErrorMessage(err))
+			fmt.Fprintln(cli.Stderr, "tongban audit verify:", runtime.ErrorMessage(err))
 			return 1
 		}
 		ids = append(ids, c.ID)
 	} else {
 		for offset := 0; ; offset += 500 {
-			cases, _, err := db.ListCases(ctx, store.CaseFilter{Offset: offset, Limit: 500})
+			cases, _, err := db.ListCases(ctx, runtime.CaseQuery{Offset: offset, Limit: 500})
 			if err != nil {
-				fmt.Fprintln(app.Stderr, "tongban audit verify:", err)
+				fmt.Fprintln(cli.Stderr, "tongban audit verify:", err)
 				return 1
 			}
 			for _, c := range cases {
@@ -256,11 +255,11 @@ func runAudit(ctx context.Context, app *App, args []string) int {
 			if c != nil {
 				number = c.Number
 			}
-			fmt.Fprintf(app.Stdout, "%s: 留痕被篡改：%v\n", number, err)
+			fmt.Fprintf(cli.Stdout, "%s: 留痕被篡改：%v\n", number, err)
 			broken++
 		}
 	}
-	fmt.Fprintf(app.Stdout, "已校验 %d 件，%d 件有问题\n", len(ids), broken)
+	fmt.Fprintf(cli.Stdout, "已校验 %d 件，%d 件有问题\n", len(ids), broken)
 	if broken > 0 {
 		return 1
 	}

@@ -108,7 +108,7 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, _, err := db.CreateCase(ctx, store.NewCase{
+	c, _, err := db.CreateCase(ctx, runtime.NewCase{
 		Case:   runtime.Case{Matter: "food-business-license", MatterVersion: 1, Channel: "window", Status: runtime.StatusSubmitted},
 		Events: []runtime.Event{{Type: "created", Actor: "test", Data: []byte(`{"channel":"window"}`)}, {Type: "submitted", Actor: "test", Data: []byte(`{}`)}},
 	})

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -15,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xuchang-gov/tongban/cmd/tongban/app"
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/printing/excel"
 )
@@ -34,46 +34,46 @@ const catalogUsage = `用法:
       有任何单元格不合格或找不到事项目录时，列出全部问题（工作表!单元格: 说明），不写入任何文件
   PATH 是一个事项目录、事项目录的上级目录或定义包根目录（含 orgs.json）；选项可写在 PATH 前后`
 
-func runCatalog(_ context.Context, app *App, args []string) int {
+func runCatalog(_ context.Context, cli *CLI, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprintln(app.Stderr, catalogUsage)
+		fmt.Fprintln(cli.Stderr, catalogUsage)
 		return 2
 	}
 	switch args[0] {
 	case "export":
-		return runCatalogExport(app, args[1:])
+		return runCatalogExport(cli, args[1:])
 	case "import":
-		return runCatalogImport(app, args[1:])
+		return runCatalogImport(cli, args[1:])
 	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(app.Stdout, catalogUsage)
+		fmt.Fprintln(cli.Stdout, catalogUsage)
 		return 0
 	}
-	fmt.Fprintf(app.Stderr, "tongban catalog: 未知的子命令 %q\n\n%s\n", args[0], catalogUsage)
+	fmt.Fprintf(cli.Stderr, "tongban catalog: 未知的子命令 %q\n\n%s\n", args[0], catalogUsage)
 	return 2
 }
 
-func runCatalogExport(app *App, args []string) int {
+func runCatalogExport(cli *CLI, args []string) int {
 	fs := flag.NewFlagSet("catalog export", flag.ContinueOnError)
-	fs.SetOutput(app.Stderr)
+	fs.SetOutput(cli.Stderr)
 	out := fs.String("o", "catalog.xlsx", "导出的 Excel 文件")
-	fs.Usage = func() { fmt.Fprintln(app.Stderr, catalogUsage) }
+	fs.Usage = func() { fmt.Fprintln(cli.Stderr, catalogUsage) }
 	paths, err := parseInterspersed(fs, args)
 	if err != nil || len(paths) == 0 {
 		fs.Usage()
 		return 2
 	}
-	sels, err := app.selectBundles(paths)
+	sels, err := cli.selectBundles(paths)
 	if err != nil {
-		fmt.Fprintln(app.Stderr, "tongban catalog export:", err)
+		fmt.Fprintln(cli.Stderr, "tongban catalog export:", err)
 		return 1
 	}
 	var rows []excel.CatalogRow
 	failed := false
 	for _, sel := range sels {
 		for _, dir := range sel.matterDirs {
-			m, err := app.readMatter(filepath.Join(sel.root, filepath.FromSlash(dir), definitions.MatterFile))
+			m, err := cli.readMatter(filepath.Join(sel.root, filepath.FromSlash(dir), definitions.MatterFile))
 			if err != nil {
-				fmt.Fprintln(app.Stdout, err)
+				fmt.Fprintln(cli.Stdout, err)
 				failed = true
 				continue
 			}
@@ -81,31 +81,31 @@ func runCatalogExport(app *App, args []string) int {
 		}
 	}
 	if failed {
-		fmt.Fprintln(app.Stderr, "tongban catalog export: matter.json 有问题，未导出")
+		fmt.Fprintln(cli.Stderr, "tongban catalog export: matter.json 有问题，未导出")
 		return 1
 	}
 	if len(rows) == 0 {
-		fmt.Fprintf(app.Stderr, "tongban catalog export: %s 下没有事项（matter.json）\n", strings.Join(paths, " "))
+		fmt.Fprintf(cli.Stderr, "tongban catalog export: %s 下没有事项（matter.json）\n", strings.Join(paths, " "))
 		return 1
 	}
 	var buf bytes.Buffer
 	if err := excel.WriteCatalog(&buf, rows); err != nil {
-		fmt.Fprintln(app.Stderr, "tongban catalog export:", err)
+		fmt.Fprintln(cli.Stderr, "tongban catalog export:", err)
 		return 1
 	}
-	if err := writeFileAtomic(app.abs(*out), buf.Bytes(), 0o644); err != nil {
-		fmt.Fprintln(app.Stderr, "tongban catalog export:", err)
+	if err := app.WriteFileAtomic(cli.abs(*out), buf.Bytes(), 0o644); err != nil {
+		fmt.Fprintln(cli.Stderr, "tongban catalog export:", err)
 		return 1
 	}
-	fmt.Fprintf(app.Stderr, "已导出 %d 个事项到 %s\n", len(rows), *out)
+	fmt.Fprintf(cli.Stderr, "已导出 %d 个事项到 %s\n", len(rows), *out)
 	return 0
 }
 
 // readMatter reads and decodes a matter.json, checked against the format schema. Only matter.json
 // is read: the catalog can be exported while other files of a matter are still being worked on.
-func (app *App) readMatter(file string) (definitions.Matter, error) {
+func (cli *CLI) readMatter(file string) (definitions.Matter, error) {
 	var m definitions.Matter
-	shown := app.rel(file)
+	shown := cli.rel(file)
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		return m, fmt.Errorf("%s: 无法读取：%w", shown, err)
@@ -130,26 +130,26 @@ type matterUpdate struct {
 	data []byte
 }
 
-func runCatalogImport(app *App, args []string) int {
+func runCatalogImport(cli *CLI, args []string) int {
 	fs := flag.NewFlagSet("catalog import", flag.ContinueOnError)
-	fs.SetOutput(app.Stderr)
-	fs.Usage = func() { fmt.Fprintln(app.Stderr, catalogUsage) }
+	fs.SetOutput(cli.Stderr)
+	fs.Usage = func() { fmt.Fprintln(cli.Stderr, catalogUsage) }
 	pos, err := parseInterspersed(fs, args)
 	if err != nil || len(pos) < 2 {
 		fs.Usage()
 		return 2
 	}
 	workbook, paths := pos[0], pos[1:]
-	f, err := os.Open(app.abs(workbook))
+	f, err := os.Open(cli.abs(workbook))
 	if err != nil {
-		fmt.Fprintln(app.Stderr, "tongban catalog import:", err)
+		fmt.Fprintln(cli.Stderr, "tongban catalog import:", err)
 		return 1
 	}
 	rows, cellErrs := excel.ReadCatalog(f)
 	f.Close()
-	sels, err := app.selectBundles(paths)
+	sels, err := cli.selectBundles(paths)
 	if err != nil {
-		fmt.Fprintln(app.Stderr, "tongban catalog import:", err)
+		fmt.Fprintln(cli.Stderr, "tongban catalog import:", err)
 		return 1
 	}
 
@@ -189,7 +189,7 @@ func runCatalogImport(app *App, args []string) int {
 		case len(targets) > 1:
 			var dirs []string
 			for _, t := range targets {
-				dirs = append(dirs, app.rel(filepath.Join(t.sel.root, filepath.FromSlash(t.dir))))
+				dirs = append(dirs, cli.rel(filepath.Join(t.sel.root, filepath.FromSlash(t.dir))))
 			}
 			report(r, "", fmt.Sprintf("事项目录名 %s 对应多个目录：%s", r.Slug, strings.Join(dirs, "、")))
 			continue
@@ -199,7 +199,7 @@ func runCatalogImport(app *App, args []string) int {
 		}
 		u := &matterUpdate{row: r, sel: targets[0].sel, dir: targets[0].dir}
 		u.file = filepath.Join(u.sel.root, filepath.FromSlash(u.dir), definitions.MatterFile)
-		changed, err := u.prepare(app.rel(u.file))
+		changed, err := u.prepare(cli.rel(u.file))
 		if err != nil {
 			report(r, "", err.Error())
 			continue
@@ -210,26 +210,26 @@ func runCatalogImport(app *App, args []string) int {
 			unchanged++
 		}
 	}
-	problems = append(problems, app.checkUpdates(updates)...)
+	problems = append(problems, cli.checkUpdates(updates)...)
 	if len(problems) > 0 {
 		for _, p := range problems {
-			fmt.Fprintln(app.Stdout, p)
+			fmt.Fprintln(cli.Stdout, p)
 		}
-		fmt.Fprintf(app.Stderr, "tongban catalog import: %d 个问题，未写入任何文件\n", len(problems))
+		fmt.Fprintf(cli.Stderr, "tongban catalog import: %d 个问题，未写入任何文件\n", len(problems))
 		return 1
 	}
 
 	for _, u := range updates {
-		if err := writeFileAtomic(u.file, u.data, u.mode); err != nil {
-			fmt.Fprintln(app.Stderr, "tongban catalog import:", err)
+		if err := app.WriteFileAtomic(u.file, u.data, u.mode); err != nil {
+			fmt.Fprintln(cli.Stderr, "tongban catalog import:", err)
 			return 1
 		}
-		fmt.Fprintln(app.Stdout, app.rel(u.file))
+		fmt.Fprintln(cli.Stdout, cli.rel(u.file))
 	}
 	if unchanged > 0 {
-		fmt.Fprintf(app.Stderr, "已更新 %d 个事项，%d 个无变化\n", len(updates), unchanged)
+		fmt.Fprintf(cli.Stderr, "已更新 %d 个事项，%d 个无变化\n", len(updates), unchanged)
 	} else {
-		fmt.Fprintf(app.Stderr, "已更新 %d 个事项\n", len(updates))
+		fmt.Fprintf(cli.Stderr, "已更新 %d 个事项\n", len(updates))
 	}
 	return 0
 }
@@ -275,7 +275,7 @@ func (u *matterUpdate) prepare(shown string) (bool, error) {
 // (orgs, fees, workflow: a promised limit above the legal one, an org not in orgs.json, a fee
 // for a matter now marked free) and returns each problem the import brings in: those in
 // matter.json at the cell it came from, others at their file.
-func (app *App) checkUpdates(updates []*matterUpdate) []string {
+func (cli *CLI) checkUpdates(updates []*matterUpdate) []string {
 	bySel := map[*bundleSelection][]*matterUpdate{}
 	var sels []*bundleSelection
 	for _, u := range updates {
@@ -309,7 +309,7 @@ func (app *App) checkUpdates(updates []*matterUpdate) []string {
 				problems = append(problems, excel.CellError{Sheet: excel.SheetName, Cell: r.Cell(p.Pointer), Message: p.Message}.String())
 				continue
 			}
-			p.File = app.rel(filepath.Join(sel.root, filepath.FromSlash(p.File)))
+			p.File = cli.rel(filepath.Join(sel.root, filepath.FromSlash(p.File)))
 			problems = append(problems, p.String())
 		}
 	}
@@ -340,27 +340,6 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		rest, args = append(rest, left[0]), left[1:]
 	}
-}
-
-// writeFileAtomic writes through a temporary file in the same folder, so that a failed write
-// never leaves half a file.
-func writeFileAtomic(name string, data []byte, perm fs.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	err = errors.Join(err, tmp.Close())
-	if err == nil {
-		err = os.Chmod(tmp.Name(), perm)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }
 
 // overlayFS is a file system with some files replaced, to check a bundle as an import would

@@ -22,7 +22,7 @@ import (
 func catalogRun(t *testing.T, dir string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code = (&App{Stdout: &out, Stderr: &errOut, Dir: dir}).Run(context.Background(), args)
+	code = (&CLI{Stdout: &out, Stderr: &errOut, Dir: dir}).Run(context.Background(), args)
 	return code, out.String(), errOut.String()
 }
 

@@ -35,7 +35,7 @@ func seedExchangeCases(t *testing.T, data string, n int) {
 	now := time.Now().UTC()
 	err = db.Write(ctx, func(tx *store.Tx) error {
 		for range n {
-			_, _, err := tx.CreateCase(store.NewCase{Case: runtime.Case{Matter: mv.Slug, MatterVersion: mv.Version, Channel: "window",
+			_, _, err := tx.CreateCase(runtime.NewCase{Case: runtime.Case{Matter: mv.Slug, MatterVersion: mv.Version, Channel: "window",
 				Status: runtime.StatusAccepted, OrgCode: "11411000MB1544262X", DivisionCode: "411002", SubmittedAt: &now, AcceptedAt: &now}})
 			if err != nil {
 				return err
@@ -132,8 +132,8 @@ func TestExchangeTransferResumesAfterAnInterruption(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out strings.Builder
 	stderr := &cancelWriter{trigger: "已转移 100/1200 条", cancel: cancel}
-	app := &App{Stdout: &out, Stderr: stderr, Dir: "."}
-	if code := app.Run(ctx, args); code != 1 || !strings.Contains(out.String(), "转移中断：本次 100 条，共已转移 100 条") {
+	cli := &CLI{Stdout: &out, Stderr: stderr, Dir: "."}
+	if code := cli.Run(ctx, args); code != 1 || !strings.Contains(out.String(), "转移中断：本次 100 条，共已转移 100 条") {
 		t.Fatalf("interrupted run: exit %d\n%s%s", code, out.String(), stderr.b.String())
 	}
 	if !strings.Contains(stderr.b.String(), "再次运行同一命令即从检查点") {
@@ -170,10 +170,10 @@ func TestExchangeReceiveTakesAPush(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stdout, stderr lockedBuffer
-	app := &App{Stdout: &stdout, Stderr: &stderr, Dir: "."}
+	cli := &CLI{Stdout: &stdout, Stderr: &stderr, Dir: "."}
 	done := make(chan int, 1)
 	go func() {
-		done <- app.Run(ctx, []string{"exchange", "receive", "-bundle", "../../examples", "-addr", "127.0.0.1:0", "-to-db", dest})
+		done <- cli.Run(ctx, []string{"exchange", "receive", "-bundle", "../../examples", "-addr", "127.0.0.1:0", "-to-db", dest})
 	}()
 	addr := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/exchange/v1/cases`)
 	var base string

@@ -19,12 +19,12 @@ func init() {
 	}
 }
 
-func runFmt(_ context.Context, app *App, args []string) int {
+func runFmt(_ context.Context, cli *CLI, args []string) int {
 	fs := flag.NewFlagSet("fmt", flag.ContinueOnError)
-	fs.SetOutput(app.Stderr)
+	fs.SetOutput(cli.Stderr)
 	check := fs.Bool("check", false, "只检查，不改写；有文件不规范时退出码为 1")
 	fs.Usage = func() {
-		fmt.Fprintln(app.Stderr, "用法: tongban fmt [-check] PATH...\n  PATH 是定义文件或目录（目录下的 .json 文件都会处理）")
+		fmt.Fprintln(cli.Stderr, "用法: tongban fmt [-check] PATH...\n  PATH 是定义文件或目录（目录下的 .json 文件都会处理）")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil || fs.NArg() == 0 {
@@ -33,7 +33,7 @@ func runFmt(_ context.Context, app *App, args []string) int {
 	}
 	code := 0
 	for _, p := range fs.Args() {
-		err := filepath.WalkDir(app.abs(p), func(path string, d os.DirEntry, err error) error {
+		err := filepath.WalkDir(cli.abs(p), func(path string, d os.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
@@ -46,14 +46,14 @@ func runFmt(_ context.Context, app *App, args []string) int {
 			}
 			out, err := definitions.Canonical(filepath.ToSlash(path), raw)
 			if err != nil {
-				fmt.Fprintln(app.Stdout, err)
+				fmt.Fprintln(cli.Stdout, err)
 				code = 1
 				return nil
 			}
 			if bytes.Equal(raw, out) {
 				return nil
 			}
-			fmt.Fprintln(app.Stdout, app.rel(path))
+			fmt.Fprintln(cli.Stdout, cli.rel(path))
 			if *check {
 				code = 1
 				return nil
@@ -61,7 +61,7 @@ func runFmt(_ context.Context, app *App, args []string) int {
 			return os.WriteFile(path, out, 0o644)
 		})
 		if err != nil {
-			fmt.Fprintln(app.Stderr, "tongban fmt:", err)
+			fmt.Fprintln(cli.Stderr, "tongban fmt:", err)
 			return 1
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xuchang-gov/tongban/cmd/tongban/app"
 	loadtool "github.com/xuchang-gov/tongban/cmd/tongban/load"
 	"github.com/xuchang-gov/tongban/examples"
 )
@@ -33,10 +34,10 @@ type loadFlags struct {
 	durationSet, requestsSet bool
 }
 
-func runLoad(ctx context.Context, app *App, args []string) int {
+func runLoad(ctx context.Context, cli *CLI, args []string) int {
 	var lf loadFlags
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
-	fs.SetOutput(app.Stderr)
+	fs.SetOutput(cli.Stderr)
 	fs.StringVar(&lf.cfg.Target, "target", "http://127.0.0.1:8080", "服务地址；须为本机回环地址，除非加 --allow-remote")
 	fs.BoolVar(&lf.cfg.AllowRemote, "allow-remote", false, "允许压测其他机器（只发往 --target 给出的地址）")
 	fs.StringVar(&lf.cfg.Scenario, "scenario", loadtool.Submit, "场景："+strings.Join(loadtool.Scenarios, "、"))
@@ -46,7 +47,7 @@ func runLoad(ctx context.Context, app *App, args []string) int {
 	fs.DurationVar(&lf.cfg.Warmup, "warmup", 0, "先预热这么久不计量，再计量 --duration（测稳态）")
 	fs.DurationVar(&lf.cfg.Timeout, "timeout", 30*time.Second, "单个请求的超时")
 	fs.DurationVar(&lf.cfg.Slow, "slow", 2*time.Second, "慢请求的界限，结果中计数")
-	fs.StringVar(&lf.credentials, "credentials", "data/"+demoCredentialsFile, "serve --demo 写出的演示账号文件")
+	fs.StringVar(&lf.credentials, "credentials", "data/"+app.DemoCredentialsFile, "serve --demo 写出的演示账号文件")
 	fs.StringVar(&lf.cfg.Applicant, "applicant", "", "申报人（演示账号名称，默认 许昌瑞祥置业有限公司）")
 	fs.StringVar(&lf.cfg.Matter, "matter", "food-business-license", "申报的事项")
 	fs.BoolVar(&lf.cfg.SeparateUploads, "separate-uploads", false, "每笔申报都先起草、逐个上传材料再提交（默认先上传一次文件，每笔申报一个请求）")
@@ -59,7 +60,7 @@ func runLoad(ctx context.Context, app *App, args []string) int {
 	fs.DurationVar(&lf.maxP99, "max-p99", 0, "检查：请求 p99 不超过此值，否则退出码 1（0 不检查）")
 	fs.Float64Var(&lf.minRate, "min-rate", 0, "检查：每秒请求数不低于此值，否则退出码 1")
 	fs.Usage = func() {
-		fmt.Fprintln(app.Stderr, "用法: tongban load --target URL --scenario submit|browse|approve|mixed --clients N --duration D [--requests N] [--warmup D] [--json FILE] [--credentials PATH]")
+		fmt.Fprintln(cli.Stderr, "用法: tongban load --target URL --scenario submit|browse|approve|mixed --clients N --duration D [--requests N] [--warmup D] [--json FILE] [--credentials PATH]")
 		fs.PrintDefaults()
 	}
 	rest, err := parseInterspersed(fs, args)
@@ -75,28 +76,28 @@ func runLoad(ctx context.Context, app *App, args []string) int {
 		lf.cfg.Duration = 0 // a count alone ends the run
 	}
 	if _, err := loadtool.CheckTarget(lf.cfg.Target, lf.cfg.AllowRemote); err != nil {
-		fmt.Fprintln(app.Stderr, "tongban load:", err)
+		fmt.Fprintln(cli.Stderr, "tongban load:", err)
 		return 2
 	}
-	if err := lf.complete(app); err != nil {
-		fmt.Fprintln(app.Stderr, "tongban load:", err)
+	if err := lf.complete(cli); err != nil {
+		fmt.Fprintln(cli.Stderr, "tongban load:", err)
 		return 2
 	}
-	lf.cfg.Log = app.Stderr
+	lf.cfg.Log = cli.Stderr
 
 	res, err := loadtool.Run(ctx, lf.cfg)
 	if err != nil {
-		fmt.Fprintln(app.Stderr, "tongban load:", err)
+		fmt.Fprintln(cli.Stderr, "tongban load:", err)
 		return 1
 	}
-	loadtool.WriteTable(app.Stdout, res)
+	loadtool.WriteTable(cli.Stdout, res)
 	if lf.jsonOut != "" {
 		out, err := json.MarshalIndent(res, "", "  ")
 		if err == nil {
-			err = writeFileAtomic(app.abs(lf.jsonOut), append(out, '\n'), 0o644)
+			err = app.WriteFileAtomic(cli.abs(lf.jsonOut), append(out, '\n'), 0o644)
 		}
 		if err != nil {
-			fmt.Fprintln(app.Stderr, "tongban load:", err)
+			fmt.Fprintln(cli.Stderr, "tongban load:", err)
 			return 1
 		}
 	}
@@ -105,7 +106,7 @@ func runLoad(ctx context.Context, app *App, args []string) int {
 	}
 	problems := res.Check(loadtool.Checks{MaxErrors: lf.maxErrors, MaxP99: lf.maxP99, MinRequestsPerSec: lf.minRate})
 	for _, p := range problems {
-		fmt.Fprintln(app.Stderr, "tongban load: 检查未通过 check failed:", p)
+		fmt.Fprintln(cli.Stderr, "tongban load: 检查未通过 check failed:", p)
 	}
 	if len(problems) > 0 {
 		return 1
@@ -114,16 +115,16 @@ func runLoad(ctx context.Context, app *App, args []string) int {
 }
 
 // complete reads the credentials, the form and the mix into the config.
-func (lf *loadFlags) complete(app *App) error {
-	raw, err := os.ReadFile(app.abs(lf.credentials))
+func (lf *loadFlags) complete(cli *CLI) error {
+	raw, err := os.ReadFile(cli.abs(lf.credentials))
 	if err != nil {
-		return fmt.Errorf("演示账号：%w（用 --credentials 指向 serve --demo 数据目录中的 %s）", err, demoCredentialsFile)
+		return fmt.Errorf("演示账号：%w（用 --credentials 指向 serve --demo 数据目录中的 %s）", err, app.DemoCredentialsFile)
 	}
 	if err := json.Unmarshal(raw, &lf.cfg.Credentials); err != nil {
 		return fmt.Errorf("%s：%w", lf.credentials, err)
 	}
 	if lf.formFile != "" {
-		lf.cfg.Form, err = os.ReadFile(app.abs(lf.formFile))
+		lf.cfg.Form, err = os.ReadFile(cli.abs(lf.formFile))
 	} else {
 		lf.cfg.Form, err = fs.ReadFile(examples.Bundle, "matters/"+lf.cfg.Matter+"/sample.json")
 	}

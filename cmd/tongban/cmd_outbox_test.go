@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/connectors/simulate"
+	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
@@ -24,7 +25,7 @@ func deadLetter(t *testing.T, data string) int64 {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	id, err := db.Enqueue(ctx, store.OutboxMessage{Topic: "connector.push.sms-gateway", IdempotencyKey: "sms:1",
+	id, err := db.Enqueue(ctx, runtime.OutboxMessage{Topic: "connector.push.sms-gateway", IdempotencyKey: "sms:1",
 		Payload: json.RawMessage(`{"mobile":"13803741234","content":"您的办件已办结"}`)})
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xuchang-gov/tongban/cmd/tongban/app"
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/printing/pdf"
 	"github.com/xuchang-gov/tongban/runtime"
@@ -25,9 +26,9 @@ func init() {
 	}
 }
 
-func runPrint(_ context.Context, app *App, args []string) int {
+func runPrint(_ context.Context, cli *CLI, args []string) int {
 	fs := flag.NewFlagSet("print", flag.ContinueOnError)
-	fs.SetOutput(app.Stderr)
+	fs.SetOutput(cli.Stderr)
 	data := fs.String("data", "", "申请数据 JSON 文件，模板中的 form；默认用事项的 sample.json")
 	matter := fs.String("matter", "", "事项标识（matters 下的目录名）：共用模板用哪个事项的数据排版")
 	out := fs.String("o", "", "输出的 PDF 文件")
@@ -35,9 +36,9 @@ func runPrint(_ context.Context, app *App, args []string) int {
 	offsetX := fs.Float64("offset-x", 0, "套打时整体右移的毫米数（打印机校准，可为负）")
 	offsetY := fs.Float64("offset-y", 0, "套打时整体下移的毫米数（打印机校准，可为负）")
 	fs.Usage = func() {
-		fmt.Fprintln(app.Stderr, "用法: tongban print TEMPLATE.json [--matter 事项] [--data DATA.json] -o OUT.pdf [--mode overprint --offset-x 毫米 --offset-y 毫米]")
-		fmt.Fprintln(app.Stderr, "  TEMPLATE.json 是事项目录下的 print/<名称>.json，或定义包根目录下 print/<名称>.json 的共用模板（须用 --matter 指定事项）；")
-		fmt.Fprintln(app.Stderr, "  证照编号、发证日期、通知书编号等用示例值（示例-0001、今天、有效期五年、示例-通知-0001）")
+		fmt.Fprintln(cli.Stderr, "用法: tongban print TEMPLATE.json [--matter 事项] [--data DATA.json] -o OUT.pdf [--mode overprint --offset-x 毫米 --offset-y 毫米]")
+		fmt.Fprintln(cli.Stderr, "  TEMPLATE.json 是事项目录下的 print/<名称>.json，或定义包根目录下 print/<名称>.json 的共用模板（须用 --matter 指定事项）；")
+		fmt.Fprintln(cli.Stderr, "  证照编号、发证日期、通知书编号等用示例值（示例-0001、今天、有效期五年、示例-通知-0001）")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)
@@ -46,11 +47,11 @@ func runPrint(_ context.Context, app *App, args []string) int {
 		return 2
 	}
 	fail := func(format string, args ...any) int {
-		fmt.Fprintf(app.Stderr, "tongban print: "+format+"\n", args...)
+		fmt.Fprintf(cli.Stderr, "tongban print: "+format+"\n", args...)
 		return 1
 	}
 
-	tmplPath := app.abs(pos[0])
+	tmplPath := cli.abs(pos[0])
 	printDir := filepath.Dir(tmplPath)
 	if filepath.Base(printDir) != definitions.PrintDir || filepath.Ext(tmplPath) != ".json" {
 		return fail("%s 不是打印模板：模板应为事项目录或定义包根目录下的 %s/<名称>.json", pos[0], definitions.PrintDir)
@@ -78,21 +79,21 @@ func runPrint(_ context.Context, app *App, args []string) int {
 	} else if *matter != "" && *matter != filepath.Base(owner) {
 		return fail("模板 %s 属于事项 %s，不能用于事项 %s；共用模板在定义包根目录的 %s/ 下", pos[0], filepath.Base(owner), *matter, definitions.PrintDir)
 	}
-	sels, err := app.selectBundles([]string{matterDir})
+	sels, err := cli.selectBundles([]string{matterDir})
 	if err != nil {
 		return fail("%v", err)
 	}
-	plan, problems := app.loadSelection(sels[0])
+	plan, problems := cli.loadSelection(sels[0])
 	if len(problems) > 0 {
 		for _, p := range problems {
-			fmt.Fprintln(app.Stderr, p.String())
+			fmt.Fprintln(cli.Stderr, p.String())
 		}
 		return fail("事项定义有 %d 个问题，先用 tongban validate 修正", len(problems))
 	}
 	mp := plan.Matters()[0]
 	if _, own := mp.Def.Prints[name]; shared && own {
 		return fail("事项 %s 有自己的模板 %s/%s.json，代替了共用模板；请打印 %s", mp.Def.Slug, definitions.PrintDir, name,
-			app.rel(filepath.Join(matterDir, definitions.PrintDir, name+".json")))
+			cli.rel(filepath.Join(matterDir, definitions.PrintDir, name+".json")))
 	}
 	cp := mp.Prints[name]
 	if cp == nil {
@@ -102,7 +103,7 @@ func runPrint(_ context.Context, app *App, args []string) int {
 	var raw []byte
 	dataName := *data
 	if dataName != "" {
-		if raw, err = os.ReadFile(app.abs(dataName)); err != nil {
+		if raw, err = os.ReadFile(cli.abs(dataName)); err != nil {
 			return fail("无法读取数据文件：%v", err)
 		}
 	} else {
@@ -110,14 +111,14 @@ func runPrint(_ context.Context, app *App, args []string) int {
 			return fail("事项 %s 没有 %s，请用 --data 指定申请数据", mp.Def.Slug, definitions.SampleFile)
 		}
 		raw = mp.Def.Sample
-		dataName = app.rel(filepath.Join(matterDir, definitions.SampleFile))
+		dataName = cli.rel(filepath.Join(matterDir, definitions.SampleFile))
 	}
 	var form any
 	if err := json.Unmarshal(raw, &form); err != nil {
 		return fail("%s 不是有效的 JSON：%v", dataName, err)
 	}
 	for _, e := range mp.Form.ValidateJSON(raw) {
-		fmt.Fprintf(app.Stderr, "提示：%s:%s: %s（数据不符合表单，仍按原样排版）\n", dataName, e.Pointer, e.Message)
+		fmt.Fprintf(cli.Stderr, "提示：%s:%s: %s（数据不符合表单，仍按原样排版）\n", dataName, e.Pointer, e.Message)
 	}
 	vars, err := pdf.PreviewVars(mp, cp, form, time.Now().In(runtime.Zone))
 	if err != nil {
@@ -134,16 +135,16 @@ func runPrint(_ context.Context, app *App, args []string) int {
 	if err := pdf.Render(&buf, cp, vars, opts); err != nil {
 		var perr *pdf.Error
 		if errors.As(err, &perr) {
-			fmt.Fprintf(app.Stderr, "%s:%s: %s\n", app.rel(tmplPath), perr.Pointer, perr.Message)
+			fmt.Fprintf(cli.Stderr, "%s:%s: %s\n", cli.rel(tmplPath), perr.Pointer, perr.Message)
 			return fail("无法排版，见上")
 		}
 		return fail("%v", err)
 	}
-	outPath := app.abs(*out)
-	if err := writeFileAtomic(outPath, buf.Bytes(), 0o644); err != nil {
+	outPath := cli.abs(*out)
+	if err := app.WriteFileAtomic(outPath, buf.Bytes(), 0o644); err != nil {
 		return fail("无法写入 %s：%v", *out, err)
 	}
-	fmt.Fprintln(app.Stdout, app.rel(outPath))
+	fmt.Fprintln(cli.Stdout, cli.rel(outPath))
 	return 0
 }
 

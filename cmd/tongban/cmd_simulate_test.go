@@ -39,9 +39,9 @@ func TestSimulateServes(t *testing.T) {
 	t.Setenv(simulate.SecretEnv(simulate.Population), "")
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr lockedBuffer
-	app := &App{Stdout: &stdout, Stderr: &stderr, Dir: "."}
+	cli := &CLI{Stdout: &stdout, Stderr: &stderr, Dir: "."}
 	done := make(chan int, 1)
-	go func() { done <- app.Run(ctx, []string{"simulate", "-addr", "127.0.0.1:0", "-callback-delay", "1ms"}) }()
+	go func() { done <- cli.Run(ctx, []string{"simulate", "-addr", "127.0.0.1:0", "-callback-delay", "1ms"}) }()
 	addr := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/_sim`)
 	var base string
 	for deadline := time.Now().Add(5 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
@@ -84,7 +84,7 @@ func TestExampleConnectorsPointAtTheSimulators(t *testing.T) {
 	sim := simulate.New(simulate.Config{})
 	defer sim.Close()
 	mux := sim.Handler().(*http.ServeMux)
-	clients, err := loadPushClients("../../examples/connectors", &App{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Dir: "."})
+	clients, err := loadPushClients("../../examples/connectors", &CLI{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Dir: "."})
 	if err != nil {
 		t.Fatal(err)
 	}

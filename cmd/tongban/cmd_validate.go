@@ -18,40 +18,40 @@ func init() {
 	}
 }
 
-func runValidate(_ context.Context, app *App, args []string) int {
+func runValidate(_ context.Context, cli *CLI, args []string) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.SetOutput(app.Stderr)
+	fs.SetOutput(cli.Stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(app.Stderr, "用法: tongban validate PATH...\n  PATH 是一个事项目录、事项目录的上级目录或定义包根目录（含 orgs.json）")
+		fmt.Fprintln(cli.Stderr, "用法: tongban validate PATH...\n  PATH 是一个事项目录、事项目录的上级目录或定义包根目录（含 orgs.json）")
 	}
 	if err := fs.Parse(args); err != nil || fs.NArg() == 0 {
 		fs.Usage()
 		return 2
 	}
-	sels, err := app.selectBundles(fs.Args())
+	sels, err := cli.selectBundles(fs.Args())
 	if err != nil {
-		fmt.Fprintln(app.Stderr, "tongban validate:", err)
+		fmt.Fprintln(cli.Stderr, "tongban validate:", err)
 		return 1
 	}
 	failed, matters := false, 0
 	for _, sel := range sels {
-		plan, problems := app.loadSelection(sel)
+		plan, problems := cli.loadSelection(sel)
 		for _, p := range problems {
-			fmt.Fprintln(app.Stdout, p.String())
+			fmt.Fprintln(cli.Stdout, p.String())
 		}
 		if len(problems) > 0 {
 			failed = true
 			continue
 		}
 		matters += len(plan.Matters())
-		today := app.now().In(runtime.Zone)
+		today := cli.now().In(runtime.Zone)
 		if y := plan.Calendar.UncoveredWithin(today, calendarNotice); y != 0 {
-			fmt.Fprintf(app.Stderr, "警告：工作日历没有 %d 年的放假安排（%d 天内用到），请导入 calendar/%d.json；在此之前，跨入该年的期限标为暂定，只按法定节日计算\n", y, calendarNotice, y)
+			fmt.Fprintf(cli.Stderr, "警告：工作日历没有 %d 年的放假安排（%d 天内用到），请导入 calendar/%d.json；在此之前，跨入该年的期限标为暂定，只按法定节日计算\n", y, calendarNotice, y)
 		}
 	}
 	if failed {
 		return 1
 	}
-	fmt.Fprintf(app.Stderr, "全部通过：%d 个事项\n", matters)
+	fmt.Fprintf(cli.Stderr, "全部通过：%d 个事项\n", matters)
 	return 0
 }

@@ -4,19 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"io/fs"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/xuchang-gov/tongban/cmd/tongban/app"
+	"github.com/xuchang-gov/tongban/cmd/tongban/app/apptest"
 	"github.com/xuchang-gov/tongban/connectors/simulate"
 	"github.com/xuchang-gov/tongban/examples"
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/blob"
-	"github.com/xuchang-gov/tongban/runtime/service"
-	"github.com/xuchang-gov/tongban/runtime/store/storetest"
 )
 
 // TestDepartmentSystemRoundTrip wires the server as serve does and puts a push to the housing
@@ -47,41 +45,20 @@ func TestDepartmentSystemRoundTrip(t *testing.T) {
 		map[string]any{"from": "deptSystem", "to": "endDenied", "on": "deny"})
 	bundle[name].Data, _ = json.Marshal(wf)
 
-	db := storetest.OpenSQLite(t)
-	blobs, _ := blob.NewDir(t.TempDir())
-	svc := service.New(db, blobs, nil)
-	wirePrinting(svc)
-	if _, problems, err := svc.Import(ctx, bundle, true); err != nil || len(problems) > 0 {
-		t.Fatal(err, problems)
-	}
-	creds, err := svc.SeedDemo(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sims, err := simulate.StartLocal(simulate.Config{CallbackDelay: 20 * time.Millisecond, Faults: simulate.Faults{DuplicateRate: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sims.Close()
-	getenv := sims.Getenv(os.Getenv)
-	reg, b, err := wireConnectors(ctx, svc, sims.URL, getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(serverHandler(svc, db, nil, callbacks(svc, b, getenv, nil)))
-	defer srv.Close()
-	d := deliverer(db, reg, srv.URL, nil)
-	go d.Run(ctx)
-
+	srv := apptest.Start(t, app.Config{Definitions: bundle,
+		Simulators: simulate.Config{CallbackDelay: 20 * time.Millisecond, Faults: simulate.Faults{DuplicateRate: 1}}})
+	go srv.Run(ctx)
+	svc, d := srv.Service, srv.Deliverer
 	user := func(name, org string) *runtime.User {
-		for _, c := range creds {
-			if c.Name == name || (c.Org == org && len(c.Roles) == 1 && c.Roles[0] == name) {
-				u, _ := svc.Authenticate(ctx, c.Token)
-				return u
-			}
+		who := name
+		if org != "" {
+			who = org + "/" + name
 		}
-		t.Fatalf("no demo user %s", name)
-		return nil
+		u, err := svc.Authenticate(ctx, srv.Token(who))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
 	}
 	applicant := user("许昌瑞祥置业有限公司", "")
 	form, _ := os.ReadFile("../../examples/matters/construction-permit/sample.json")

@@ -24,6 +24,7 @@ import (
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, to read the outbox table
 
+	"github.com/xuchang-gov/tongban/cmd/tongban/app"
 	"github.com/xuchang-gov/tongban/connectors/simulate"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/store"
@@ -203,14 +204,14 @@ func (ld *load) readTokens(t *testing.T, data string) {
 	tokens := readDemoTokens(t, data)
 	ld.citizen, ld.elder, ld.enterprise = tokens["张伟"], tokens["王桂英"], tokens[enterpriseName]
 	if ld.citizen == "" || ld.elder == "" || ld.enterprise == "" {
-		t.Fatalf("%s lacks 张伟, 王桂英 or %s", demoCredentialsFile, enterpriseName)
+		t.Fatalf("%s lacks 张伟, 王桂英 or %s", app.DemoCredentialsFile, enterpriseName)
 	}
 }
 
 // readDemoTokens reads the demo users' tokens that serve --demo wrote, by name.
 func readDemoTokens(t *testing.T, data string) map[string]string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(data, demoCredentialsFile))
+	raw, err := os.ReadFile(filepath.Join(data, app.DemoCredentialsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -543,7 +544,7 @@ func (ld *load) checkStore(t *testing.T, db *store.DB) []*runtime.Case {
 		case c.Matter == seniorMatter && (c.Status != runtime.StatusApproved || c.ConcludedAt == nil):
 			t.Errorf("%s %s is caught half way: %s, concluded %v", c.Matter, c.Number, c.Status, c.ConcludedAt)
 		case c.Matter == foodMatter:
-			open, _, err := db.ListTasks(ctx, store.TaskFilter{CaseID: c.ID, Kinds: []runtime.TaskKind{runtime.TaskPerson},
+			open, _, err := db.ListTasks(ctx, runtime.TaskQuery{CaseID: c.ID, Kinds: []runtime.TaskKind{runtime.TaskPerson},
 				Status: []runtime.TaskStatus{runtime.TaskOpen, runtime.TaskClaimed}})
 			if err != nil {
 				t.Fatal(err)
@@ -564,7 +565,7 @@ func allCases(t *testing.T, db *store.DB) []*runtime.Case {
 	t.Helper()
 	var all []*runtime.Case
 	for offset := 0; ; offset += 500 {
-		cases, _, err := db.ListCases(context.Background(), store.CaseFilter{Offset: offset, Limit: 500})
+		cases, _, err := db.ListCases(context.Background(), runtime.CaseQuery{Offset: offset, Limit: 500})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -582,7 +583,7 @@ func allCases(t *testing.T, db *store.DB) []*runtime.Case {
 func checkNoCaseStuck(t *testing.T, db *store.DB) (waiting int) {
 	t.Helper()
 	for _, c := range allCases(t, db) {
-		open, _, err := db.ListTasks(context.Background(), store.TaskFilter{CaseID: c.ID, Limit: 500,
+		open, _, err := db.ListTasks(context.Background(), runtime.TaskQuery{CaseID: c.ID, Limit: 500,
 			Status: []runtime.TaskStatus{runtime.TaskOpen, runtime.TaskClaimed}})
 		if err != nil {
 			t.Fatal(err)
@@ -647,7 +648,7 @@ func checkReceivedOnce(t *testing.T, sims *testSims, rows []outboxRow) int {
 		sent[m.Reference]++
 	}
 	for _, r := range rows {
-		if r.topic != "connector.push."+simulate.SMS || r.status != store.OutboxDelivered {
+		if r.topic != "connector.push."+simulate.SMS || r.status != runtime.OutboxDelivered {
 			continue
 		}
 		if sent[r.key] != 1 {
@@ -739,7 +740,7 @@ func settleOutbox(t *testing.T, raw *sql.DB, dialect string, extraGap []string) 
 		var pending []int64
 		unclaimed := 0
 		for _, r := range rows {
-			if r.status == store.OutboxPending {
+			if r.status == runtime.OutboxPending {
 				pending = append(pending, r.id)
 				if r.attempts == 0 {
 					unclaimed++
@@ -760,7 +761,7 @@ func settleOutbox(t *testing.T, raw *sql.DB, dialect string, extraGap []string) 
 	// back: one killed with its server. End those leases.
 	var leased []int64
 	for _, r := range readOutbox(t, raw) {
-		if r.status == store.OutboxPending && r.attempts > 0 && r.lastError == "" {
+		if r.status == runtime.OutboxPending && r.attempts > 0 && r.lastError == "" {
 			leased = append(leased, r.id)
 		}
 	}
@@ -782,7 +783,7 @@ func settleOutbox(t *testing.T, raw *sql.DB, dialect string, extraGap []string) 
 		rep.rows = readOutbox(t, raw)
 		left := 0
 		for _, r := range rep.rows {
-			if r.status == store.OutboxPending && !unsendable(r, extraGap) {
+			if r.status == runtime.OutboxPending && !unsendable(r, extraGap) {
 				left++
 			}
 		}
@@ -793,11 +794,11 @@ func settleOutbox(t *testing.T, raw *sql.DB, dialect string, extraGap []string) 
 	rep.settleAfter = time.Since(began)
 	for _, r := range rep.rows {
 		switch {
-		case r.status == store.OutboxDelivered:
+		case r.status == runtime.OutboxDelivered:
 			rep.delivered++
 		case unsendable(r, extraGap):
 			rep.unsendable++
-		case r.status == store.OutboxDead:
+		case r.status == runtime.OutboxDead:
 			t.Errorf("outbox message %d (%s, %s) is a dead letter after %d attempts: %s", r.id, r.topic, r.key, r.attempts, r.lastError)
 		default:
 			t.Errorf("outbox message %d (%s, %s) is still %s after %d attempts: %q", r.id, r.topic, r.key, r.status, r.attempts, r.lastError)
@@ -809,7 +810,7 @@ func settleOutbox(t *testing.T, raw *sql.DB, dialect string, extraGap []string) 
 // unsendable reports a message of a topic listed in gap that failed for want of a sender: a
 // known gap of serve's wiring, reported rather than failed.
 func unsendable(r outboxRow, gap []string) bool {
-	return slices.Contains(gap, r.topic) && r.status != store.OutboxDelivered && strings.Contains(r.lastError, noSender)
+	return slices.Contains(gap, r.topic) && r.status != runtime.OutboxDelivered && strings.Contains(r.lastError, noSender)
 }
 
 // openSQL opens the store's database for plain SQL: the SQLite file of a data folder, or a

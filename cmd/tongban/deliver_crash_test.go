@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
@@ -45,7 +46,7 @@ func TestKill9DelivererLosesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range total {
-		if _, err := db.Enqueue(ctx, store.OutboxMessage{Topic: "connector.push.receiver",
+		if _, err := db.Enqueue(ctx, runtime.OutboxMessage{Topic: "connector.push.receiver",
 			Payload: json.RawMessage(fmt.Sprintf(`{"n": %d}`, i)), IdempotencyKey: fmt.Sprintf("msg-%03d", i)}); err != nil {
 			t.Fatal(err)
 		}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuchang-gov/tongban/cmd/tongban/app"
 	loadtool "github.com/xuchang-gov/tongban/cmd/tongban/load"
 	"github.com/xuchang-gov/tongban/examples"
 )
@@ -34,7 +35,7 @@ func TestLoadScenariosAreSane(t *testing.T) {
 	}
 	data := t.TempDir()
 	srv := startServer(t, bin, data)
-	creds := readCredentials(t, filepath.Join(data, demoCredentialsFile))
+	creds := readCredentials(t, filepath.Join(data, app.DemoCredentialsFile))
 	form, err := fs.ReadFile(examples.Bundle, "matters/food-business-license/sample.json")
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +80,7 @@ func TestLoadScenariosAreSane(t *testing.T) {
 	t.Run("command", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "result.json")
 		code, stdout, stderr := run(t, ".", "load", "--scenario", "browse", "--target", srv.url, "--clients", "8",
-			"--requests", "300", "--credentials", filepath.Join(data, demoCredentialsFile), "--json", out, "--max-errors", "0")
+			"--requests", "300", "--credentials", filepath.Join(data, app.DemoCredentialsFile), "--json", out, "--max-errors", "0")
 		if code != 0 {
 			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 		}
@@ -168,7 +169,7 @@ func TestLoadProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := loadtool.Config{Target: url, Scenario: scenario, Clients: clients, Duration: duration,
-		Credentials: readCredentials(t, filepath.Join(data, demoCredentialsFile)), Form: form,
+		Credentials: readCredentials(t, filepath.Join(data, app.DemoCredentialsFile)), Form: form,
 		ServerPID: os.Getpid(), Log: testWriter{t}}
 	// The profile covers the scenario's preparation too: short next to the run for submit and
 	// browse, about as long as it for approve.
@@ -216,10 +217,10 @@ func serveInProcess(t *testing.T, data string, args []string) (string, func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := &App{Stdout: pw, Stderr: logFile, Dir: "."}
+	cli := &CLI{Stdout: pw, Stderr: logFile, Dir: "."}
 	done := make(chan int, 1)
 	go func() {
-		done <- app.Run(ctx, args)
+		done <- cli.Run(ctx, args)
 		pw.Close()
 	}()
 	urls := make(chan string, 1)

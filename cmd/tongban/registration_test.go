@@ -6,23 +6,19 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/xuchang-gov/tongban/cmd/tongban/app"
+	"github.com/xuchang-gov/tongban/cmd/tongban/app/apptest"
 	"github.com/xuchang-gov/tongban/connectors/simulate"
 	"github.com/xuchang-gov/tongban/definitions/cn"
-	"github.com/xuchang-gov/tongban/examples"
-	"github.com/xuchang-gov/tongban/runtime/blob"
-	"github.com/xuchang-gov/tongban/runtime/service"
-	"github.com/xuchang-gov/tongban/runtime/store/storetest"
 )
 
-// TestRegistrationChecksRegisters wires the server as serve does, with the population and
+// TestRegistrationChecksRegisters builds the server as serve --demo does, with the population and
 // legal-person simulators on a real port, and registers through the account pages: a name
 // the population database does not give for the ID number is refused beside the name, the
 // right one is accepted; an enterprise's legal representative must match the legal-person
@@ -30,22 +26,8 @@ import (
 // message. A refused registration stores no account.
 func TestRegistrationChecksRegisters(t *testing.T) {
 	ctx := context.Background()
-	db := storetest.OpenSQLite(t)
-	blobs, _ := blob.NewDir(t.TempDir())
-	svc := service.New(db, blobs, nil)
-	if _, problems, err := svc.Import(ctx, examples.Bundle, true); err != nil || len(problems) > 0 {
-		t.Fatal(err, problems)
-	}
-	sims, err := simulate.StartLocal(simulate.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sims.Close()
-	if _, _, err := wireConnectors(ctx, svc, sims.URL, sims.Getenv(os.Getenv)); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(serverHandler(svc, db, nil, nil))
-	defer srv.Close()
+	srv := apptest.Start(t, app.Config{})
+	sims, db := srv.Simulators, srv.Store
 
 	born := time.Date(1988, 4, 17, 0, 0, 0, 0, time.UTC)
 	resident := cn.MakeIDNumber("411002", born, 246)

@@ -7,11 +7,18 @@ import (
 	"iter"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
-// MaxPageSize is the most cases one page holds: what store.ListCases returns at most.
+// MaxPageSize is the most cases one page holds: what a Source's ListCases returns at most.
 const MaxPageSize = 500
+
+// Source is what the exchange reads cases from: the runtime's store.
+type Source interface {
+	// ListCases returns the cases q selects, newest first, and how many there are in all.
+	ListCases(ctx context.Context, q runtime.CaseQuery) ([]*runtime.Case, int, error)
+	// ListCasesAfter returns up to limit cases with ids above afterID, in id order.
+	ListCasesAfter(ctx context.Context, afterID int64, limit int) ([]*runtime.Case, error)
+}
 
 // Position is how far a reading of the cases in id order has come: every case up to LastID
 // has been read, Done cases in all. It is what a transfer's checkpoint keeps.
@@ -40,7 +47,7 @@ type Page struct {
 // up by a case with a lower id committed late on PostgreSQL) is left out, so nothing is read
 // twice. Such a late case itself is not read, as with any reading in id order; on SQLite, whose
 // one writer commits in id order, that cannot happen.
-func ReadPages(ctx context.Context, from *store.DB, pos Position, pageSize int, fn func(Page) error) error {
+func ReadPages(ctx context.Context, from Source, pos Position, pageSize int, fn func(Page) error) error {
 	if pageSize <= 0 || pageSize > MaxPageSize {
 		pageSize = MaxPageSize
 	}
@@ -77,7 +84,7 @@ func ReadPages(ctx context.Context, from *store.DB, pos Position, pageSize int, 
 
 // Records is every case record of from in id order, read a page at a time, as a sequence for
 // PushSeq. A failed read ends it with the error.
-func Records(ctx context.Context, from *store.DB, pageSize int) iter.Seq2[Record, error] {
+func Records(ctx context.Context, from Source, pageSize int) iter.Seq2[Record, error] {
 	return func(yield func(Record, error) bool) {
 		errStop := errors.New("stopped")
 		err := ReadPages(ctx, from, Position{}, pageSize, func(p Page) error {
@@ -96,14 +103,14 @@ func Records(ctx context.Context, from *store.DB, pageSize int) iter.Seq2[Record
 
 // reader places pages of cases by rank from the oldest.
 type reader struct {
-	db    *store.DB
+	db    Source
 	size  int
 	total int // the count of cases at the last read, -1 before the first
 }
 
 // count reads how many cases there are.
 func (r *reader) count(ctx context.Context) error {
-	_, total, err := r.db.ListCases(ctx, store.CaseFilter{Limit: 1})
+	_, total, err := r.db.ListCases(ctx, runtime.CaseQuery{Limit: 1})
 	if err != nil {
 		return fmt.Errorf("读取办件总数：%w", err)
 	}
@@ -123,7 +130,7 @@ func (r *reader) checkResume(ctx context.Context, pos Position) error {
 	if pos.Done > r.total {
 		return fmt.Errorf("检查点记录已读 %d 条办件，来源只有 %d 条：检查点不属于这个数据库", pos.Done, r.total)
 	}
-	cases, _, err := r.db.ListCases(ctx, store.CaseFilter{Offset: r.total - pos.Done, Limit: 1})
+	cases, _, err := r.db.ListCases(ctx, runtime.CaseQuery{Offset: r.total - pos.Done, Limit: 1})
 	if err != nil {
 		return fmt.Errorf("读取办件：%w", err)
 	}

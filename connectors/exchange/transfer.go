@@ -9,8 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // Checkpoint keeps a transfer's position between runs.
@@ -55,7 +53,7 @@ func (s TransferSummary) RecordsPerSecond() float64 {
 // after the last page saved, so no record is skipped and none is written twice — except the one
 // page written when the checkpoint could not be saved, which is written again and, since a Sink
 // keeps one record per number, changes nothing. Cases added while it runs are transferred too.
-func Transfer(ctx context.Context, from *store.DB, to Sink, o TransferOptions) (TransferSummary, error) {
+func Transfer(ctx context.Context, from Source, to Sink, o TransferOptions) (TransferSummary, error) {
 	start := time.Now()
 	var pos Position
 	if o.Checkpoint != nil {

@@ -29,7 +29,7 @@ func seed(t testing.TB, db *store.DB, n int) {
 	for lo := 0; lo < n; lo += 1000 {
 		err := db.Write(ctx, func(tx *store.Tx) error {
 			for i := lo; i < min(lo+1000, n); i++ {
-				_, _, err := tx.CreateCase(store.NewCase{Case: runtime.Case{Matter: mv.Slug, MatterVersion: mv.Version,
+				_, _, err := tx.CreateCase(runtime.NewCase{Case: runtime.Case{Matter: mv.Slug, MatterVersion: mv.Version,
 					Channel: "window", Status: runtime.StatusAccepted, OrgCode: "11411000MB1544262X", DivisionCode: "411002",
 					Form: json.RawMessage(`{"name":"许昌 食品店","idNumber":"411002199001011234"}`), FeeTotal: 12.5,
 					SubmittedAt: &now, AcceptedAt: &now}})
@@ -50,7 +50,7 @@ func numbers(t testing.TB, db *store.DB) []string {
 	t.Helper()
 	var out []string
 	for off := 0; ; off += 500 {
-		cases, _, err := db.ListCases(ctx, store.CaseFilter{Offset: off, Limit: 500})
+		cases, _, err := db.ListCases(ctx, runtime.CaseQuery{Offset: off, Limit: 500})
 		if err != nil {
 			t.Fatal(err)
 		}

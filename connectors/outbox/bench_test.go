@@ -13,6 +13,7 @@ import (
 	"github.com/xuchang-gov/tongban/connectors/httpconn"
 	"github.com/xuchang-gov/tongban/connectors/outbox"
 	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
@@ -37,7 +38,7 @@ func BenchmarkDeliver(b *testing.B) {
 	payload, _ := json.Marshal(map[string]any{"note": string(make([]byte, 2000))})
 	ctx := context.Background()
 	for i := range b.N {
-		if _, err := db.Enqueue(ctx, store.OutboxMessage{Topic: "notify.bench", Payload: payload, IdempotencyKey: fmt.Sprint("b", i)}); err != nil {
+		if _, err := db.Enqueue(ctx, runtime.OutboxMessage{Topic: "notify.bench", Payload: payload, IdempotencyKey: fmt.Sprint("b", i)}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -19,13 +19,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/xuchang-gov/tongban/runtime/store"
+	"github.com/xuchang-gov/tongban/runtime"
 )
 
-// Queue is what a Deliverer needs of the store; *store.DB is one.
+// Queue is what a Deliverer needs of the store.
 type Queue interface {
 	// ClaimOutbox leases up to n due messages to the caller.
-	ClaimOutbox(ctx context.Context, n int, lease time.Duration) ([]*store.OutboxMessage, error)
+	ClaimOutbox(ctx context.Context, n int, lease time.Duration) ([]*runtime.OutboxMessage, error)
 	// MarkDelivered records that a message arrived.
 	MarkDelivered(ctx context.Context, id int64) error
 	// MarkFailed records a failed delivery; the message is due again after backoff, or is a
@@ -33,20 +33,18 @@ type Queue interface {
 	MarkFailed(ctx context.Context, id int64, reason string, backoff time.Duration) error
 }
 
-var _ Queue = (*store.DB)(nil)
-
 // Sender delivers one message to the system its topic names. It must send m.IdempotencyKey
 // (over HTTP, as the Idempotency-Key header), so that the receiver applies a message it gets
 // twice once. An error means the message may not have arrived and will be sent again.
 type Sender interface {
-	Send(ctx context.Context, m *store.OutboxMessage) error
+	Send(ctx context.Context, m *runtime.OutboxMessage) error
 }
 
 // SenderFunc is a function that is a Sender.
-type SenderFunc func(ctx context.Context, m *store.OutboxMessage) error
+type SenderFunc func(ctx context.Context, m *runtime.OutboxMessage) error
 
 // Send implements Sender.
-func (f SenderFunc) Send(ctx context.Context, m *store.OutboxMessage) error { return f(ctx, m) }
+func (f SenderFunc) Send(ctx context.Context, m *runtime.OutboxMessage) error { return f(ctx, m) }
 
 // Router picks the Sender of a topic: the entry named by the topic itself, else the longest
 // entry ending in ".*" whose prefix the topic starts with ("connector.push.*" takes every
@@ -204,7 +202,7 @@ func (d *Deliverer) DeliverBatch(ctx context.Context) (int, error) {
 }
 
 // deliver sends one message and records the outcome.
-func (d *Deliverer) deliver(ctx context.Context, m *store.OutboxMessage) {
+func (d *Deliverer) deliver(ctx context.Context, m *runtime.OutboxMessage) {
 	err := d.send(ctx, m)
 	if err != nil && ctx.Err() != nil {
 		// Shutting down mid-send: whether it arrived is unknown; the lease hands it out again.
@@ -234,7 +232,7 @@ func (d *Deliverer) deliver(ctx context.Context, m *store.OutboxMessage) {
 }
 
 // send finds the message's sender and calls it, turning a panic into a failure.
-func (d *Deliverer) send(ctx context.Context, m *store.OutboxMessage) (err error) {
+func (d *Deliverer) send(ctx context.Context, m *runtime.OutboxMessage) (err error) {
 	s, ok := d.Senders.Sender(m.Topic)
 	if !ok {
 		return fmt.Errorf("没有投递通道：主题 %s 没有配置发送方", m.Topic)

@@ -16,8 +16,12 @@ import (
 	"github.com/xuchang-gov/tongban/connectors/outbox"
 	"github.com/xuchang-gov/tongban/connectors/simulate"
 	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/store"
 )
+
+// The store is a Queue.
+var _ outbox.Queue = (*store.DB)(nil)
 
 func openStore(t *testing.T, opts ...store.Option) *store.DB {
 	t.Helper()
@@ -54,7 +58,7 @@ func enqueueSMS(t *testing.T, db *store.DB, n int) []int64 {
 	for i := range n {
 		payload, _ := json.Marshal(map[string]any{"mobile": "13803741234", "template": "case-approved",
 			"params": map[string]string{"matter": "食品经营许可", "case": fmt.Sprintf("XC%04d", i)}})
-		id, err := db.Enqueue(context.Background(), store.OutboxMessage{Topic: "notify.sms", Payload: payload,
+		id, err := db.Enqueue(context.Background(), runtime.OutboxMessage{Topic: "notify.sms", Payload: payload,
 			IdempotencyKey: fmt.Sprintf("sms:%d", i)})
 		if err != nil {
 			t.Fatal(err)
@@ -91,7 +95,7 @@ func TestReceiverDownThenBackGetsEverythingOnce(t *testing.T) {
 	// The first delivery of message 3 reaches the gateway, but its answer is lost: the
 	// deliverer must send it again, and the gateway must apply it once.
 	var lost atomic.Bool
-	lossy := outbox.SenderFunc(func(ctx context.Context, m *store.OutboxMessage) error {
+	lossy := outbox.SenderFunc(func(ctx context.Context, m *runtime.OutboxMessage) error {
 		err := sender.Send(ctx, m)
 		if err == nil && m.IdempotencyKey == "sms:3" && lost.CompareAndSwap(false, true) {
 			return errors.New("connection reset before the answer")
@@ -222,10 +226,10 @@ func TestDeadLetterAfterTheLimitAndReplay(t *testing.T) {
 
 func TestUnroutedTopicFails(t *testing.T) {
 	db := openStore(t, store.WithOutboxMaxAttempts(1))
-	if _, err := db.Enqueue(context.Background(), store.OutboxMessage{Topic: "notify.fax", Payload: json.RawMessage(`{}`)}); err != nil {
+	if _, err := db.Enqueue(context.Background(), runtime.OutboxMessage{Topic: "notify.fax", Payload: json.RawMessage(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
-	d := &outbox.Deliverer{Queue: db, Senders: outbox.Router{"connector.push.*": outbox.SenderFunc(func(context.Context, *store.OutboxMessage) error {
+	d := &outbox.Deliverer{Queue: db, Senders: outbox.Router{runtime.PushTopic("*"): outbox.SenderFunc(func(context.Context, *runtime.OutboxMessage) error {
 		t.Error("a notify topic went to the push sender")
 		return nil
 	})}}
@@ -246,16 +250,16 @@ func TestConnectorPushesCarryTheIdempotencyKey(t *testing.T) {
 	client, _ := httpconn.New(&definitions.Connector{Name: "housing-approval-system", Title: "住建", Kind: "push", Method: "POST",
 		URL: srv.URL + "/housing/v1/applications"}, httpconn.Options{})
 	payload := json.RawMessage(`{"case":"XC20260007","node":"housing","token":4,"connector":"housing-approval-system"}`)
-	if _, err := db.Enqueue(context.Background(), store.OutboxMessage{Topic: "connector.push.housing-approval-system",
+	if _, err := db.Enqueue(context.Background(), runtime.OutboxMessage{Topic: runtime.PushTopic("housing-approval-system"),
 		Payload: payload, IdempotencyKey: "case:XC20260007:token:4"}); err != nil {
 		t.Fatal(err)
 	}
 	pushes := &outbox.Connectors{Clients: map[string]*httpconn.Client{"housing-approval-system": client},
-		Input: func(ctx context.Context, m *store.OutboxMessage) (map[string]any, error) {
+		Input: func(ctx context.Context, m *runtime.OutboxMessage) (map[string]any, error) {
 			keys.Store(m.IdempotencyKey, true)
 			return outbox.PayloadInput(ctx, m)
 		}}
-	d := &outbox.Deliverer{Queue: db, Senders: outbox.Router{"connector.push.*": pushes}}
+	d := &outbox.Deliverer{Queue: db, Senders: outbox.Router{runtime.PushTopic("*"): pushes}}
 	if n, err := d.DeliverBatch(context.Background()); n != 1 || err != nil || d.Stats().Delivered != 1 {
 		t.Fatalf("delivered %d: %v %+v", n, err, d.Stats())
 	}
@@ -269,7 +273,7 @@ func TestConnectorPushesCarryTheIdempotencyKey(t *testing.T) {
 
 func TestRouter(t *testing.T) {
 	named := func(name string) outbox.Sender {
-		return outbox.SenderFunc(func(context.Context, *store.OutboxMessage) error { return errors.New(name) })
+		return outbox.SenderFunc(func(context.Context, *runtime.OutboxMessage) error { return errors.New(name) })
 	}
 	r := outbox.Router{"notify.sms": named("a"), "notify.*": named("b"), "*": named("c")}
 	for topic, want := range map[string]string{"notify.sms": "a", "notify.escalation": "b", "connector.push.x": "c"} {

@@ -4,22 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/xuchang-gov/tongban/connectors/httpconn"
-	"github.com/xuchang-gov/tongban/runtime/store"
+	"github.com/xuchang-gov/tongban/runtime"
 )
-
-// PushTopicPrefix starts the topic of a message for a push connector: the runtime enqueues
-// "connector.push.<name>" when a workflow reaches a connector node.
-const PushTopicPrefix = "connector.push."
 
 // InputFunc turns a message into a connector's input. The default decodes the payload, a JSON
 // object; the runtime may add the case's form and materials here.
-type InputFunc func(ctx context.Context, m *store.OutboxMessage) (map[string]any, error)
+type InputFunc func(ctx context.Context, m *runtime.OutboxMessage) (map[string]any, error)
 
 // PayloadInput is the default InputFunc.
-func PayloadInput(_ context.Context, m *store.OutboxMessage) (map[string]any, error) {
+func PayloadInput(_ context.Context, m *runtime.OutboxMessage) (map[string]any, error) {
 	input := map[string]any{}
 	if len(m.Payload) > 0 && string(m.Payload) != "null" {
 		if err := json.Unmarshal(m.Payload, &input); err != nil {
@@ -39,12 +34,12 @@ type HTTPSender struct {
 var _ Sender = (*HTTPSender)(nil)
 
 // Send implements Sender.
-func (s *HTTPSender) Send(ctx context.Context, m *store.OutboxMessage) error {
+func (s *HTTPSender) Send(ctx context.Context, m *runtime.OutboxMessage) error {
 	return push(ctx, s.Client, s.Input, m)
 }
 
 // Connectors delivers "connector.push.<name>" messages through the client of the connector
-// they name. Register it as Router{"connector.push.*": connectors}.
+// they name. Register it as Router{runtime.PushTopic("*"): connectors}.
 type Connectors struct {
 	Clients map[string]*httpconn.Client
 	Input   InputFunc
@@ -53,10 +48,10 @@ type Connectors struct {
 var _ Sender = (*Connectors)(nil)
 
 // Send implements Sender.
-func (c *Connectors) Send(ctx context.Context, m *store.OutboxMessage) error {
-	name, ok := strings.CutPrefix(m.Topic, PushTopicPrefix)
+func (c *Connectors) Send(ctx context.Context, m *runtime.OutboxMessage) error {
+	name, ok := runtime.PushConnector(m.Topic)
 	if !ok {
-		return fmt.Errorf("主题 %s 不是连接器推送（%s<名称>）", m.Topic, PushTopicPrefix)
+		return fmt.Errorf("主题 %s 不是连接器推送（%s）", m.Topic, runtime.PushTopic("<名称>"))
 	}
 	client := c.Clients[name]
 	if client == nil {
@@ -65,7 +60,7 @@ func (c *Connectors) Send(ctx context.Context, m *store.OutboxMessage) error {
 	return push(ctx, client, c.Input, m)
 }
 
-func push(ctx context.Context, client *httpconn.Client, input InputFunc, m *store.OutboxMessage) error {
+func push(ctx context.Context, client *httpconn.Client, input InputFunc, m *runtime.OutboxMessage) error {
 	if input == nil {
 		input = PayloadInput
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/store"
 	"github.com/xuchang-gov/tongban/runtime/store/storetest"
 )
@@ -16,7 +17,7 @@ func sqliteEnv(t *testing.T) *env {
 
 // snapshot counts what a bad request must not change.
 func (e *env) snapshot() string {
-	cases, total, err := e.db.ListCases(ctx, store.CaseFilter{Limit: 500})
+	cases, total, err := e.db.ListCases(ctx, runtime.CaseQuery{Limit: 500})
 	if err != nil {
 		e.t.Fatal(err)
 	}

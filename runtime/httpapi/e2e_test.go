@@ -22,7 +22,7 @@ import (
 	"github.com/xuchang-gov/tongban/runtime/httpapi"
 	"github.com/xuchang-gov/tongban/runtime/service"
 	"github.com/xuchang-gov/tongban/runtime/store"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/webtest"
+	"github.com/xuchang-gov/tongban/runtime/web/webtest"
 )
 
 var ctx = context.Background()
@@ -40,7 +40,9 @@ type env struct {
 	data string
 }
 
-func newEnv(t testing.TB, open func(t testing.TB) *store.DB, bundle fstest.MapFS) *env {
+// newEnv starts a tongban on open's store with bundle (nil: the examples); opts add to the
+// service's options, such as a clock.
+func newEnv(t testing.TB, open func(t testing.TB) *store.DB, bundle fstest.MapFS, opts ...service.Option) *env {
 	t.Helper()
 	db := open(t)
 	data := t.TempDir()
@@ -48,8 +50,9 @@ func newEnv(t testing.TB, open func(t testing.TB) *store.DB, bundle fstest.MapFS
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(db, blobs, nil)
-	svc.FileSecret = []byte("test-secret-of-thirty-two-bytes!")
+	lookups := new(service.Lookups)
+	opts = append([]service.Option{service.WithLookups(lookups), service.WithFileSecret([]byte("test-secret-of-thirty-two-bytes!"))}, opts...)
+	svc := service.New(db, blobs, nil, opts...)
 	var fsys = bundle
 	if fsys == nil {
 		fsys = exampleBundle(t)
@@ -61,7 +64,7 @@ func newEnv(t testing.TB, open func(t testing.TB) *store.DB, bundle fstest.MapFS
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, svc: svc, sims: webtest.ConnectSimulators(t, svc), creds: creds, data: data}
+	e := &env{t: t, db: db, svc: svc, sims: webtest.ConnectSimulators(t, svc, lookups), creds: creds, data: data}
 	e.srv = httptest.NewServer(e.api())
 	t.Cleanup(e.srv.Close)
 	return e

@@ -11,9 +11,10 @@ import (
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime/httpapi"
+	"github.com/xuchang-gov/tongban/runtime/service"
 	"github.com/xuchang-gov/tongban/runtime/store"
 	"github.com/xuchang-gov/tongban/runtime/store/storetest"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 // TestDaysAreBeijingDays files a food business licence with its 容缺 material early in the
@@ -21,13 +22,14 @@ import (
 // case number carries the Beijing date, the material is due at 23:59:59 Beijing time on the
 // fifth working day from that date, and the handover list and the workbench name that one day.
 func TestDaysAreBeijingDays(t *testing.T) {
-	e := newEnv(t, func(t testing.TB) *store.DB { return storetest.OpenSQLite(t) }, nil)
+	now := time.Now() // until each case sets its own
 	var handover map[string]any
-	e.svc.Render = func(w io.Writer, _ *definitions.CompiledPrint, vars rules.Vars, _ time.Time) error {
+	render := func(w io.Writer, _ *definitions.CompiledPrint, vars rules.Vars, _ time.Time) error {
 		handover = vars["notice"].(map[string]any)
 		_, err := io.WriteString(w, "%PDF-1.4\n%%EOF\n")
 		return err
 	}
+	e := newEnv(t, openAt(&now), nil, service.WithClock(func() time.Time { return now }), service.WithRender(render))
 	srv := httptest.NewServer(httpapi.New(httpapi.Server{Matters: e.svc, Cases: e.svc, Tasks: e.svc, Users: e.svc, Documents: e.svc}))
 	defer srv.Close()
 	beijing := time.FixedZone("UTC+8", 8*3600)
@@ -43,8 +45,7 @@ func TestDaysAreBeijingDays(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			clock := func() time.Time { return tc.at }
-			e.svc.Now, e.db.Now = clock, clock
+			now = tc.at
 			c := e.apply(e.token(enterprise), "food-business-license", sample(t, "food-business-license"), true)
 			n := c["number"].(string)
 			if day := tc.at.Format("20060102"); !strings.HasPrefix(n, "XC"+day) {
@@ -60,7 +61,7 @@ func TestDaysAreBeijingDays(t *testing.T) {
 				t.Fatalf("容缺 material due %s (%s in Beijing), want %s", due, due.In(beijing), want)
 			}
 			day, _ := time.Parse(time.DateOnly, tc.due)
-			if shown, want := page.Funcs()["date"].(func(any) string)(due), day.Format("2006年01月02日"); shown != want {
+			if shown, want := site.Funcs()["date"].(func(any) string)(due), day.Format("2006年01月02日"); shown != want {
 				t.Errorf("the workbench shows the material due %s, want %s", shown, want)
 			}
 			req, _ := http.NewRequest("GET", srv.URL+"/api/v1/cases/"+n+"/notices/material-handover-list", nil)
@@ -81,7 +82,8 @@ func TestDaysAreBeijingDays(t *testing.T) {
 // the last week of 2026, when the example bundle has no 2027 calendar: 元旦 is still a holiday,
 // being fixed by law, and the deadline is marked provisional; one inside 2026 is not.
 func TestDeadlineIntoAYearWithoutACalendar(t *testing.T) {
-	e := newEnv(t, func(t testing.TB) *store.DB { return storetest.OpenSQLite(t) }, nil)
+	now := time.Now() // until each case sets its own
+	e := newEnv(t, openAt(&now), nil, service.WithClock(func() time.Time { return now }))
 	beijing := time.FixedZone("UTC+8", 8*3600)
 	tests := []struct {
 		at          time.Time
@@ -93,8 +95,7 @@ func TestDeadlineIntoAYearWithoutACalendar(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.at.Format(time.DateOnly), func(t *testing.T) {
-			clock := func() time.Time { return tc.at }
-			e.svc.Now, e.db.Now = clock, clock
+			now = tc.at
 			n := e.apply(e.token(enterprise), "food-business-license", sample(t, "food-business-license"), true)["number"].(string)
 			clerk := e.staff("wd-amr", "clerk")
 			e.expect(200)(e.call(clerk, "POST", "/api/v1/cases/"+n+"/pre-review", map[string]any{"opinion": "预审通过"}))
@@ -105,5 +106,15 @@ func TestDeadlineIntoAYearWithoutACalendar(t *testing.T) {
 				t.Errorf("deadline %v (%s in Beijing), want due %s, provisional %t", d, due.In(beijing), tc.due, tc.provisional)
 			}
 		})
+	}
+}
+
+// openAt opens SQLite with its clock at *now, the time the test sets (before each use: the
+// store reads it as it writes).
+func openAt(now *time.Time) func(t testing.TB) *store.DB {
+	return func(t testing.TB) *store.DB {
+		db := storetest.OpenSQLite(t)
+		db.Now = func() time.Time { return *now }
+		return db
 	}
 }

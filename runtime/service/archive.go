@@ -41,7 +41,7 @@ func (s *Service) Archive(ctx context.Context, u *runtime.User, number string) (
 		return nil, runtime.Errorf(runtime.ECONFLICT, "办件当前为「%s」，办结后才能归档", runtime.StatusNames[c.Status])
 	}
 	data := map[string]any{}
-	if s.WriteArchive != nil {
+	if s.archiveWriter != nil {
 		ref, err := s.writeArchive(ctx, c)
 		if err != nil {
 			return nil, err
@@ -92,7 +92,7 @@ func (s *Service) writeArchive(ctx context.Context, c *runtime.Case) (ref blob.R
 		closers = append(closers, r)
 		pkg.Documents[cert.Number+".pdf"] = r
 	}
-	if s.Render != nil {
+	if s.render != nil {
 		for name, statuses := range notices {
 			if _, ok := mp.Prints[name]; !ok || !slices.Contains(statuses, c.Status) {
 				continue
@@ -119,7 +119,7 @@ func (s *Service) writeArchive(ctx context.Context, c *runtime.Case) (ref blob.R
 		}
 	}
 	var zip bytes.Buffer
-	if err := s.WriteArchive(&zip, pkg); err != nil {
+	if err := s.archiveWriter(&zip, pkg); err != nil {
 		return ref, err
 	}
 	return s.blobs.Put(&zip, 4<<30)

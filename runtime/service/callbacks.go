@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // ErrDuplicateCallback is a callback already applied: its sender repeated it.
@@ -37,7 +36,7 @@ func (s *Service) ApplyCallback(ctx context.Context, connector, id, typ string, 
 		return runtime.Invalid("回调内容应为含办件编号 case 的 JSON")
 	}
 	actor := "connector:" + connector
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.db.WithTx(ctx, func(tx runtime.Tx) error {
 		dup, err := tx.RecordInbound(id, connector)
 		if err != nil {
 			return err

@@ -14,16 +14,20 @@ import (
 	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/service"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // recordingRenderer stands in for the printing component in these tests: it evaluates every
 // element of the template, as a renderer must, and writes the texts it got.
 type recordingRenderer struct {
 	texts []string
+	// fail, when set, is what rendering returns instead.
+	fail error
 }
 
 func (r *recordingRenderer) render(w io.Writer, t *definitions.CompiledPrint, vars rules.Vars, _ time.Time) error {
+	if r.fail != nil {
+		return r.fail
+	}
 	for _, p := range t.Values {
 		v, err := p.Run(vars)
 		if err != nil {
@@ -48,12 +52,11 @@ func (f *fixture) grantFoodLicense(form json.RawMessage) *runtime.CaseView {
 	return f.act(v.Number, "wd-amr/decider", "decision", "approve")
 }
 
-// grantWithoutDocument grants a 食品经营许可 with render as the renderer, and returns its
-// certificate, which must be issued — an approval is not undone by its document — and must
-// have no document yet.
-func (f *fixture) grantWithoutDocument(render service.Render) *store.Certificate {
+// grantWithoutDocument grants a 食品经营许可, and returns its certificate, which must be issued
+// — an approval is not undone by its document — and must have no document yet: the fixture's
+// renderer fails or is slow.
+func (f *fixture) grantWithoutDocument() *runtime.Certificate {
 	f.t.Helper()
-	f.svc.Render = render
 	v := f.grantFoodLicense(sampleForm(f.t, "food-business-license"))
 	if v.Status != runtime.StatusCertificated {
 		f.t.Fatalf("status %s, want the certificate issued", v.Status)
@@ -67,10 +70,9 @@ func (f *fixture) grantWithoutDocument(render service.Render) *store.Certificate
 }
 
 func TestCertificateIsNumberedByTheMattersRuleAndRendered(t *testing.T) {
-	f := newFixture(t, memBundle(t))
 	renderer := &recordingRenderer{}
-	f.svc.Render = renderer.render
-	f.svc.VerifyURL = "https://tongban.xuchang.gov.cn/verify/"
+	f := newFixture(t, memBundle(t), service.WithRender(renderer.render),
+		service.WithVerifyURL("https://tongban.xuchang.gov.cn/verify/"))
 	var numbers []string
 	for range 2 {
 		v := f.grantFoodLicense(sampleForm(t, "food-business-license"))
@@ -111,12 +113,10 @@ func TestCertificateIsNumberedByTheMattersRuleAndRendered(t *testing.T) {
 // rendered after its approval committed (the renderer failed, or the server stopped) is issued
 // all the same, and RenderPendingCertificates renders it a minute later, once.
 func TestCertificateRenderedLaterWhenRenderingFailed(t *testing.T) {
-	f := newFixture(t, memBundle(t))
-	pending := f.grantWithoutDocument(func(w io.Writer, tpl *definitions.CompiledPrint, vars rules.Vars, at time.Time) error {
-		return errors.New("printer out of paper")
-	})
-	renderer := &recordingRenderer{}
-	f.svc.Render = renderer.render
+	renderer := &recordingRenderer{fail: errors.New("printer out of paper")}
+	f := newFixture(t, memBundle(t), service.WithRender(renderer.render))
+	pending := f.grantWithoutDocument()
+	renderer.fail = nil
 	if n, err := f.svc.RenderPendingCertificates(ctx); err != nil || n != 0 {
 		t.Fatalf("rendered %d (%v) at once; a certificate just issued is left to its own server", n, err)
 	}
@@ -139,13 +139,13 @@ func TestCertificateRenderedLaterWhenRenderingFailed(t *testing.T) {
 // that is slow to render (renderings queue when many cases conclude together); the document is
 // recorded when it is done.
 func TestSlowRenderingDoesNotHoldTheAnswer(t *testing.T) {
-	f := newFixture(t, memBundle(t))
 	release := make(chan struct{})
 	renderer := &recordingRenderer{}
-	pending := f.grantWithoutDocument(func(w io.Writer, tpl *definitions.CompiledPrint, vars rules.Vars, at time.Time) error {
+	f := newFixture(t, memBundle(t), service.WithRender(func(w io.Writer, tpl *definitions.CompiledPrint, vars rules.Vars, at time.Time) error {
 		<-release
 		return renderer.render(w, tpl, vars, at)
-	})
+	}))
+	pending := f.grantWithoutDocument()
 	close(release)
 	for range 100 {
 		if stored, err := f.db.GetCertificate(ctx, pending.Number); err == nil && stored.Document != "" {
@@ -243,13 +243,13 @@ func TestIssuedLicenseIsPushedWhenALibraryIsConnected(t *testing.T) {
 }
 
 // outboxTopic claims the queued messages and returns those of one topic.
-func outboxTopic(t *testing.T, f *fixture, topic string) []*store.OutboxMessage {
+func outboxTopic(t *testing.T, f *fixture, topic string) []*runtime.OutboxMessage {
 	t.Helper()
 	all, err := f.db.ClaimOutbox(ctx, 100, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []*store.OutboxMessage
+	var out []*runtime.OutboxMessage
 	for _, m := range all {
 		if m.Topic == topic {
 			out = append(out, m)
@@ -366,8 +366,7 @@ func TestCertificateIssuedInTheSubmission(t *testing.T) {
 	wf["nodes"] = nodes
 	wf["edges"] = []any{map[string]any{"from": "start", "to": "issue"}, map[string]any{"from": "issue", "to": "approved"}}
 	bundle[name].Data, _ = json.Marshal(wf)
-	f := newFixture(t, bundle)
-	f.svc.FileSecret = []byte("test secret for signing upload references")
+	f := newFixture(t, bundle, service.WithFileSecret([]byte("test secret for signing upload references")))
 	const who, matter = "张伟", "sole-proprietor-registration"
 	u := f.users[who]
 	form := sampleForm(t, matter)

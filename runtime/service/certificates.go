@@ -13,7 +13,6 @@ import (
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 var _ runtime.CertificateService = (*Service)(nil)
@@ -128,7 +127,7 @@ func (s *Service) certificateVars(caseVars rules.Vars, cert Certificate, feeTota
 		vars[k] = v
 	}
 	license := map[string]any{"number": cert.Number, "holder": cert.Holder, "issuedAt": cert.IssuedAt.In(runtime.Zone), "issuer": cert.Issuer,
-		"verifyUrl": s.VerifyURL + cert.Number}
+		"verifyUrl": s.verifyURL + cert.Number}
 	if cert.ValidUntil != nil {
 		license["validUntil"] = cert.ValidUntil.In(runtime.Zone)
 	}
@@ -144,13 +143,13 @@ func (m *move) saveCertificate(cert Certificate, vars rules.Vars) error {
 	if err != nil {
 		return err
 	}
-	if err := m.tx.SaveCertificate(store.Certificate{Number: cert.Number, CaseID: m.c.ID, Matter: m.c.Matter,
+	if err := m.tx.SaveCertificate(runtime.Certificate{Number: cert.Number, CaseID: m.c.ID, Matter: m.c.Matter,
 		Template: cert.Template, Holder: cert.Holder, Issuer: cert.Issuer, Fields: fields,
 		IssuedAt: cert.IssuedAt, ValidUntil: cert.ValidUntil}); err != nil {
 		return err
 	}
 	s, caseID := m.svc, m.c.ID
-	if s.Render == nil {
+	if s.render == nil {
 		return s.pushCertificate(m.tx, m.plan, caseID, cert, fields)
 	}
 	ctx := context.WithoutCancel(m.tx.Context())
@@ -179,7 +178,7 @@ const certificateWait = 500 * time.Millisecond
 
 // pushCertificate tells the e-license library of a certificate through the outbox, in the
 // unit of work that records it, when the bundle connects one: delivered at least once.
-func (s *Service) pushCertificate(tx *store.Tx, plan *definitions.Plan, caseID int64, cert Certificate, fields json.RawMessage) error {
+func (s *Service) pushCertificate(tx runtime.Tx, plan *definitions.Plan, caseID int64, cert Certificate, fields json.RawMessage) error {
 	push := plan.Bundle.Connector(LicensePushConnector)
 	if push == nil || push.Kind != "push" {
 		return nil
@@ -188,7 +187,7 @@ func (s *Service) pushCertificate(tx *store.Tx, plan *definitions.Plan, caseID i
 	if err != nil {
 		return err
 	}
-	_, err = tx.Enqueue(store.OutboxMessage{Topic: "connector.push." + LicensePushConnector, Payload: payload, CaseID: caseID,
+	_, err = tx.Enqueue(runtime.OutboxMessage{Topic: runtime.PushTopic(LicensePushConnector), Payload: payload, CaseID: caseID,
 		IdempotencyKey: "license:" + cert.Number})
 	return err
 }
@@ -203,7 +202,7 @@ func (s *Service) renderCertificate(ctx context.Context, plan *definitions.Plan,
 		return fmt.Errorf("render certificate %s: %w", cert.Template, err)
 	}
 	cert.Document = doc
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.db.WithTx(ctx, func(tx runtime.Tx) error {
 		set, err := tx.SetCertificateDocument(cert.Number, doc)
 		if err != nil || !set {
 			return err
@@ -220,7 +219,7 @@ func (s *Service) renderCertificate(ctx context.Context, plan *definitions.Plan,
 // ago that still have none — their server stopped between issuing and rendering, or rendering
 // failed — and returns how many it rendered. RunTimers calls it.
 func (s *Service) RenderPendingCertificates(ctx context.Context) (int, error) {
-	if s.Render == nil {
+	if s.render == nil {
 		return 0, nil
 	}
 	pending, err := s.db.CertificatesWithoutDocument(ctx, s.now().Add(-time.Minute), 20)
@@ -240,7 +239,7 @@ func (s *Service) RenderPendingCertificates(ctx context.Context) (int, error) {
 
 // renderStored renders a stored certificate over the variables its case gives now, dated as
 // issued: the same values the issuing move rendered with.
-func (s *Service) renderStored(ctx context.Context, stored *store.Certificate) error {
+func (s *Service) renderStored(ctx context.Context, stored *runtime.Certificate) error {
 	c, err := s.db.GetCase(ctx, stored.CaseID)
 	if err != nil {
 		return err

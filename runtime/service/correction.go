@@ -11,7 +11,6 @@ import (
 	"github.com/xuchang-gov/tongban/definitions/calendar"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // RequestCorrection is 补齐补正: staff holding an open step of the case (acceptance or review) ask
@@ -25,7 +24,7 @@ func (s *Service) RequestCorrection(ctx context.Context, u *runtime.User, number
 		return nil, err
 	}
 	var out *runtime.Case
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.db.WithTx(ctx, func(tx runtime.Tx) error {
 		c, err := tx.GetCaseByNumber(number)
 		if err != nil {
 			return caseNotFound(number)
@@ -97,7 +96,7 @@ func containsRole(u *runtime.User, role string) bool {
 // any: the clock runs again and the deadline moves on by the working days it stood still.
 func (s *Service) ResumeCorrection(ctx context.Context, u *runtime.User, number string, form json.RawMessage) (*runtime.CaseView, error) {
 	var out *runtime.Case
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.db.WithTx(ctx, func(tx runtime.Tx) error {
 		c, err := tx.GetCaseByNumber(number)
 		if err != nil || c.ApplicantID != u.ID {
 			return caseNotFound(number)
@@ -164,7 +163,7 @@ func (s *Service) SpecialProcedure(ctx context.Context, u *runtime.User, number 
 		return nil, runtime.Invalid("请写明启动特别程序的理由", runtime.FieldError{Pointer: "/reason", Message: "必填"})
 	}
 	var out *runtime.Case
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.db.WithTx(ctx, func(tx runtime.Tx) error {
 		c, err := tx.GetCaseByNumber(number)
 		if err != nil {
 			return caseNotFound(number)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/xuchang-gov/tongban/definitions/cn"
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // Credential is a user created for a demo, with the API token to act as them.
@@ -49,35 +48,30 @@ func (s *Service) SeedDemo(ctx context.Context) ([]Credential, error) {
 		}
 	}
 	s.mu.RUnlock()
-	// One hash serves every demo user: they share the demo password, and hashing it forty
-	// times would hold up the first start by seconds.
+	// The demo users are created as every user is, by the account service. One hash serves
+	// every demo user: they share the demo password, and hashing it forty times would hold
+	// up the first start by seconds.
+	accounts := NewAccounts(s.db, AccountOptions{Now: s.clock, Logger: s.logger})
 	var demoHash string
-	if s.DemoPasswords {
+	passwords := s.demoPasswords
+	if passwords {
 		var err error
-		if demoHash, err = store.HashPassword(ctx, DemoPassword); err != nil {
+		if demoHash, err = hashPassword(ctx, DemoPassword); err != nil {
 			return nil, err
 		}
 	}
 	var out []Credential
 	for _, u := range users {
-		created, err := s.db.FindUser(ctx, u.Name, u.Kind, u.OrgCode)
-		if runtime.ErrorCode(err) == runtime.ENOTFOUND {
-			created, err = s.db.CreateUser(ctx, u)
-		}
+		created, err := accounts.CreateUser(ctx, NewUser{User: u, Reuse: true, hash: demoHash})
 		if err != nil {
 			return nil, err
 		}
-		token, err := s.db.CreateToken(ctx, created.ID, "demo", nil)
+		token, err := accounts.CreateToken(ctx, created.ID, "demo")
 		if err != nil {
 			return nil, err
-		}
-		if s.DemoPasswords {
-			if err := s.db.WithTx(ctx, func(tx *store.Tx) error { return tx.SetPasswordHash(created.ID, demoHash) }); err != nil {
-				return nil, err
-			}
 		}
 		out = append(out, Credential{Name: u.Name, Kind: u.Kind, Org: u.OrgCode, Roles: u.OrgRoles, IDNumber: u.IDNumber, USCC: u.USCC,
-			Mobile: u.Mobile, Password: map[bool]string{true: DemoPassword}[s.DemoPasswords], Token: token})
+			Mobile: u.Mobile, Password: map[bool]string{true: DemoPassword}[passwords], Token: token})
 	}
 	return out, nil
 }

@@ -40,7 +40,7 @@ func (s *Service) renderNotice(ctx context.Context, c *runtime.Case, name string
 	if !slices.Contains(statuses, c.Status) {
 		return runtime.Errorf(runtime.ECONFLICT, "办件当前为「%s」，没有这份文书", runtime.StatusNames[c.Status])
 	}
-	if s.Render == nil {
+	if s.render == nil {
 		return runtime.Errorf(runtime.EINTERNAL, "no renderer is configured")
 	}
 	plan, mp, err := s.matterOf(ctx, c)
@@ -60,7 +60,7 @@ func (s *Service) renderNotice(ctx context.Context, c *runtime.Case, name string
 		return err
 	}
 	vars["notice"] = notice
-	return s.Render(w, t, vars, s.now().In(runtime.Zone))
+	return s.render(w, t, vars, s.now().In(runtime.Zone))
 }
 
 // documentVars is what every document of a case sees: the case's own variables, the matter's

@@ -11,14 +11,13 @@ import (
 	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/engine"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // move is one change of a case being prepared inside a unit of work: the engine's new state
 // and everything its effects ask for, written together when the unit of work commits.
 type move struct {
 	svc *Service
-	tx  *store.Tx
+	tx  runtime.Tx
 	c   *runtime.Case
 	// from is the status the case had before the move.
 	from  runtime.Status
@@ -34,7 +33,7 @@ type move struct {
 	tasks     []runtime.Task
 	created   []*runtime.Task // the tasks as written, with their IDs
 	events    []runtime.Event
-	outbox    []store.OutboxMessage
+	outbox    []runtime.OutboxMessage
 	// cancelled lists the tokens whose open tasks are withdrawn.
 	cancelled []int
 	// certificates are issued by the move, saved once the case row is written.
@@ -74,7 +73,7 @@ func (m *move) orderPost(node string, token int) error {
 	}
 	orderNo := fmt.Sprintf("%s-%d", m.c.Number, token)
 	order, _ := json.Marshal(map[string]any{"orderNo": orderNo, "case": m.c.Number, "receiver": receiver})
-	m.outbox = append(m.outbox, store.OutboxMessage{Topic: "connector.push." + LogisticsConnector, Payload: order,
+	m.outbox = append(m.outbox, runtime.OutboxMessage{Topic: runtime.PushTopic(LogisticsConnector), Payload: order,
 		IdempotencyKey: "post:" + orderNo})
 	m.record("post-ordered", map[string]any{"node": node, "orderNo": orderNo, "receiver": receiver})
 	return nil
@@ -132,7 +131,7 @@ func (m *move) apply(effects []engine.Effect) error {
 			m.tasks = append(m.tasks, runtime.Task{CaseID: m.c.ID, Kind: runtime.TaskConnector, Token: e.Token, Node: e.Node,
 				Name: m.mp.Workflow.Nodes[e.Node].Name, Status: runtime.TaskOpen, CreatedAt: m.at})
 			payload, _ := json.Marshal(map[string]any{"case": m.c.Number, "node": e.Node, "token": e.Token, "connector": e.Connector})
-			m.outbox = append(m.outbox, store.OutboxMessage{Topic: "connector.push." + e.Connector, Payload: payload,
+			m.outbox = append(m.outbox, runtime.OutboxMessage{Topic: runtime.PushTopic(e.Connector), Payload: payload,
 				IdempotencyKey: fmt.Sprintf("case:%s:token:%d", m.c.Number, e.Token)})
 			m.record("connector-called", map[string]any{"node": e.Node, "connector": e.Connector, "token": e.Token})
 		case engine.StartTimer:
@@ -230,7 +229,7 @@ func (s *Service) renderToBlob(t *definitions.CompiledPrint, vars rules.Vars, at
 	s.renderTurns <- struct{}{}
 	defer func() { <-s.renderTurns }()
 	var buf bytes.Buffer
-	if err := s.Render(&buf, t, vars, at.In(runtime.Zone)); err != nil {
+	if err := s.render(&buf, t, vars, at.In(runtime.Zone)); err != nil {
 		return "", err
 	}
 	ref, err := s.blobs.Put(&buf, 64<<20)

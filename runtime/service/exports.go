@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // Table is a spreadsheet being written row by row; the printing component provides it.
@@ -22,10 +21,10 @@ type Table interface {
 type NewTable func(sheet string, headers []string, widths []float64) (Table, error)
 
 func (s *Service) newTable(sheet string, headers []string, widths []float64) (Table, error) {
-	if s.Tables == nil {
+	if s.tables == nil {
 		return nil, runtime.Errorf(runtime.EINTERNAL, "no spreadsheet writer is configured")
 	}
-	return s.Tables(sheet, headers, widths)
+	return s.tables(sheet, headers, widths)
 }
 
 func clock(t *time.Time) any {
@@ -47,7 +46,7 @@ func (s *Service) ExportCases(ctx context.Context, u *runtime.User, f runtime.Ca
 	if err != nil {
 		return 0, err
 	}
-	sf := store.CaseFilter{OrgCodes: s.subtree(u.OrgCode), Matter: f.Matter, Limit: 500}
+	sf := runtime.CaseQuery{OrgCodes: s.subtree(u.OrgCode), Matter: f.Matter, Limit: 500}
 	if f.Status != "" {
 		sf.Status = []runtime.Status{f.Status}
 	}
@@ -107,7 +106,7 @@ func (s *Service) ExportStatistics(ctx context.Context, u *runtime.User, w io.Wr
 		row := []any{m.Name}
 		total := 0
 		for _, st := range statuses {
-			_, n, err := s.db.ListCases(ctx, store.CaseFilter{OrgCodes: orgs, Matter: m.Slug, Status: []runtime.Status{st}, Limit: 1})
+			_, n, err := s.db.ListCases(ctx, runtime.CaseQuery{OrgCodes: orgs, Matter: m.Slug, Status: []runtime.Status{st}, Limit: 1})
 			if err != nil {
 				return err
 			}

@@ -37,7 +37,7 @@ func (s *Service) UploadFile(ctx context.Context, u *runtime.User, filename stri
 	if err := mustApply(u); err != nil {
 		return nil, err
 	}
-	if len(s.FileSecret) < 16 {
+	if len(s.fileSecret) < 16 {
 		return nil, runtime.Errorf(runtime.EINTERNAL, "no file secret is configured")
 	}
 	br := bufio.NewReaderSize(r, 4096)
@@ -57,7 +57,7 @@ func (s *Service) UploadFile(ctx context.Context, u *runtime.User, filename stri
 }
 
 func (s *Service) sign(body string) string {
-	mac := hmac.New(sha256.New, s.FileSecret)
+	mac := hmac.New(sha256.New, s.fileSecret)
 	mac.Write([]byte("tongban-file:" + body))
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // transition moves a case between statuses outside the workflow graph (预审, 归档), for a staff
@@ -15,7 +14,7 @@ func (s *Service) transition(ctx context.Context, u *runtime.User, number string
 		return nil, err
 	}
 	var out *runtime.Case
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.db.WithTx(ctx, func(tx runtime.Tx) error {
 		c, err := tx.GetCaseByNumber(number)
 		if err != nil || !slices.Contains(s.subtree(u.OrgCode), c.OrgCode) {
 			return caseNotFound(number)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/xuchang-gov/tongban/definitions"
@@ -19,6 +20,27 @@ import (
 // legal-person database, e-license library) and returns its mapped answer. Errors carry a
 // Chinese message people can read (the connectors component provides it).
 type Lookup func(ctx context.Context, connector, key string) (any, error)
+
+// Lookups is the service's way to the outside registers. The lookup connectors in force are
+// those of the newest published bundle, which the service itself reads, so the program gives
+// New an unconnected Lookups (WithLookups) and connects it once it has built the connectors
+// from that bundle. Until then, and without one, the service acts as if no register were
+// configured. It is safe for concurrent use.
+type Lookups struct{ fn atomic.Pointer[Lookup] }
+
+// Connect has every lookup from now on go through fn.
+func (l *Lookups) Connect(fn Lookup) { l.fn.Store(&fn) }
+
+// Lookup returns what Connect was given: nil before Connect, and for a nil Lookups.
+func (l *Lookups) Lookup() Lookup {
+	if l == nil {
+		return nil
+	}
+	if fn := l.fn.Load(); fn != nil {
+		return *fn
+	}
+	return nil
+}
 
 // lookupTimeout bounds the outside calls one request waits for.
 const lookupTimeout = 8 * time.Second
@@ -40,6 +62,7 @@ type licenseRecord struct {
 // that is not is recorded with the reason, for a person to check.
 func (s *Service) fetchLicenses(ctx context.Context, mp *definitions.MatterPlan, vars rules.Vars) map[string]licenseRecord {
 	out := map[string]licenseRecord{}
+	lookup := s.lookups.Lookup()
 	for _, m := range mp.Def.Materials.Materials {
 		if m.Source != "e-license" {
 			continue
@@ -52,12 +75,12 @@ func (s *Service) fetchLicenses(ctx context.Context, mp *definitions.MatterPlan,
 		switch {
 		case err != nil || holder == nil || holder == "":
 			rec.Problem = "申请表中没有持证人信息，无法获取电子证照"
-		case s.Lookup == nil:
+		case lookup == nil:
 			rec.Problem = "未配置电子证照库"
 		default:
 			rec.Holder = fmt.Sprint(holder)
 			ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
-			answer, err := s.Lookup(ctx, m.Connector, rec.Holder)
+			answer, err := lookup(ctx, m.Connector, rec.Holder)
 			cancel()
 			if err != nil {
 				rec.Problem = "电子证照库查询失败：" + runtime.ErrorMessage(err)
@@ -118,11 +141,12 @@ func (s *Service) Prefill(ctx context.Context, u *runtime.User, slug string, for
 			if err != nil || key == nil || key == "" {
 				continue
 			}
-			if s.Lookup == nil {
+			lookup := s.lookups.Lookup()
+			if lookup == nil {
 				continue
 			}
 			lctx, cancel := context.WithTimeout(ctx, lookupTimeout)
-			answer, err := s.Lookup(lctx, p.From, fmt.Sprint(key))
+			answer, err := lookup(lctx, p.From, fmt.Sprint(key))
 			cancel()
 			if err != nil {
 				out.Notes = append(out.Notes, runtime.FieldError{Pointer: "/" + strings.ReplaceAll(p.Field, ".", "/"), Message: runtime.ErrorMessage(err)})
@@ -150,7 +174,8 @@ func (s *Service) LookupFor(ctx context.Context, u *runtime.User, connector, key
 	if err != nil {
 		return nil, err
 	}
-	if s.Lookup == nil || b == nil || !slices.ContainsFunc(b.Connectors, func(c *definitions.Connector) bool {
+	lookup := s.lookups.Lookup()
+	if lookup == nil || b == nil || !slices.ContainsFunc(b.Connectors, func(c *definitions.Connector) bool {
 		return c.Name == connector && c.Kind == "lookup"
 	}) {
 		return nil, runtime.Errorf(runtime.ENOTFOUND, "没有查询连接器 %s", connector)
@@ -163,7 +188,7 @@ func (s *Service) LookupFor(ctx context.Context, u *runtime.User, connector, key
 	}
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	defer cancel()
-	return s.Lookup(ctx, connector, key)
+	return lookup(ctx, connector, key)
 }
 
 func valueAtPath(data map[string]any, path string) any {

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 var _ runtime.MessageService = (*Service)(nil)
@@ -75,7 +74,7 @@ func (s *Service) AnswerMessage(ctx context.Context, u *runtime.User, id int64, 
 		return nil, runtime.Invalid("答复填写有误", fields...)
 	}
 	var answered *runtime.Message
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.db.WithTx(ctx, func(tx runtime.Tx) error {
 		m, err := tx.AnswerMessage(id, u.OrgCode, answer, u.ID, s.now())
 		if err != nil {
 			return err
@@ -88,7 +87,7 @@ func (s *Service) AnswerMessage(ctx context.Context, u *runtime.User, id int64, 
 
 // tellAsker queues, with the answer, the SMS that tells the asker to read it, when the bundle
 // connects an SMS gateway and the asker left a mobile number.
-func (s *Service) tellAsker(ctx context.Context, tx *store.Tx, m *runtime.Message) error {
+func (s *Service) tellAsker(ctx context.Context, tx runtime.Tx, m *runtime.Message) error {
 	_, plan, mp, err := s.latest(ctx, m.Matter)
 	if err != nil || !pushes(plan, SMSConnector) {
 		return nil
@@ -99,7 +98,7 @@ func (s *Service) tellAsker(ctx context.Context, tx *store.Tx, m *runtime.Messag
 	}
 	payload, _ := json.Marshal(map[string]any{"mobile": asker.Mobile, "template": "message-answered",
 		"params": map[string]any{"kind": messageKinds[m.Kind], "matter": mp.Def.Matter.Name}})
-	_, err = tx.Enqueue(store.OutboxMessage{Topic: "connector.push." + SMSConnector, Payload: payload,
+	_, err = tx.Enqueue(runtime.OutboxMessage{Topic: runtime.PushTopic(SMSConnector), Payload: payload,
 		IdempotencyKey: fmt.Sprintf("sms:message:%d", m.ID)})
 	return err
 }

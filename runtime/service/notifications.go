@@ -11,7 +11,6 @@ import (
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // The push connectors the runtime sends to when a bundle has them: SMS to applicants, payment
@@ -39,7 +38,7 @@ func pushes(plan *definitions.Plan, connector string) bool {
 
 // notifyMove queues, in the transaction that moves the case, the SMS of its new status and, on
 // acceptance of a case with fees, the payment order and its SMS.
-func (s *Service) notifyMove(tx *store.Tx, plan *definitions.Plan, mp *definitions.MatterPlan, c *runtime.Case, applicant *runtime.User, from runtime.Status, reason string) error {
+func (s *Service) notifyMove(tx runtime.Tx, plan *definitions.Plan, mp *definitions.MatterPlan, c *runtime.Case, applicant *runtime.User, from runtime.Status, reason string) error {
 	if c.Status == from {
 		return nil
 	}
@@ -61,7 +60,7 @@ func (s *Service) notifyMove(tx *store.Tx, plan *definitions.Plan, mp *definitio
 	if c.Status == runtime.StatusInApproval && c.FeeTotal > 0 && c.FeePaidAt == nil && pushes(plan, PaymentConnector) {
 		deadline := dueAfter(plan.Calendar, s.now(), feePaymentDays)
 		order, _ := json.Marshal(map[string]any{"orderNo": c.Number, "case": c.Number, "subject": mp.Def.Matter.Name, "amount": c.FeeTotal})
-		if _, err := tx.Enqueue(store.OutboxMessage{Topic: "connector.push." + PaymentConnector, Payload: order, CaseID: c.ID,
+		if _, err := tx.Enqueue(runtime.OutboxMessage{Topic: runtime.PushTopic(PaymentConnector), Payload: order, CaseID: c.ID,
 			IdempotencyKey: "payment:" + c.Number}); err != nil {
 			return err
 		}
@@ -73,18 +72,18 @@ func (s *Service) notifyMove(tx *store.Tx, plan *definitions.Plan, mp *definitio
 
 // queueSMS queues one templated SMS to the applicant, when the bundle connects an SMS gateway
 // and the applicant left a mobile number.
-func (s *Service) queueSMS(tx *store.Tx, plan *definitions.Plan, c *runtime.Case, applicant *runtime.User, template string, params map[string]any) error {
+func (s *Service) queueSMS(tx runtime.Tx, plan *definitions.Plan, c *runtime.Case, applicant *runtime.User, template string, params map[string]any) error {
 	if !pushes(plan, SMSConnector) || applicant.Mobile == "" {
 		return nil
 	}
 	payload, _ := json.Marshal(map[string]any{"mobile": applicant.Mobile, "template": template, "params": params})
-	_, err := tx.Enqueue(store.OutboxMessage{Topic: "connector.push." + SMSConnector, Payload: payload, CaseID: c.ID,
+	_, err := tx.Enqueue(runtime.OutboxMessage{Topic: runtime.PushTopic(SMSConnector), Payload: payload, CaseID: c.ID,
 		IdempotencyKey: fmt.Sprintf("sms:%s:%s:%d", c.Number, template, c.Revision)})
 	return err
 }
 
 // feePaid records the payment platform's confirmation that a case's fees are paid.
-func (s *Service) feePaid(tx *store.Tx, c *runtime.Case, actor string, msg map[string]any) error {
+func (s *Service) feePaid(tx runtime.Tx, c *runtime.Case, actor string, msg map[string]any) error {
 	if c.FeePaidAt != nil {
 		return nil
 	}
@@ -103,7 +102,7 @@ func (s *Service) feePaid(tx *store.Tx, c *runtime.Case, actor string, msg map[s
 
 // tracked records a logistics tracking event; the "delivered" event completes the case's
 // delivery step (送达), and the first one tells the applicant the waybill number.
-func (s *Service) tracked(ctx context.Context, tx *store.Tx, c *runtime.Case, actor string, msg map[string]any) error {
+func (s *Service) tracked(ctx context.Context, tx runtime.Tx, c *runtime.Case, actor string, msg map[string]any) error {
 	status, _ := msg["status"].(string)
 	orderNo, _ := msg["orderNo"].(string)
 	if _, err := tx.AppendEvents(c.ID, []runtime.Event{event("delivery-tracking", actor, s.now(), msg)}); err != nil {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/definitions"
-	"github.com/xuchang-gov/tongban/runtime/store"
+	"github.com/xuchang-gov/tongban/runtime"
 )
 
 // versionKey names one stored version of a matter.
@@ -91,7 +91,7 @@ const newestTTL = 2 * time.Second
 type newestVersions struct {
 	mu    sync.Mutex
 	m     map[string]newestVersion
-	all   []store.VersionRef
+	all   []runtime.VersionRef
 	allAt time.Time
 }
 
@@ -120,7 +120,7 @@ func (n *newestVersions) put(slug string, version int) {
 }
 
 // list returns every matter's newest published version, from memory when it is fresh.
-func (n *newestVersions) list(ctx context.Context, db *store.DB) ([]store.VersionRef, error) {
+func (n *newestVersions) list(ctx context.Context, db runtime.Store) ([]runtime.VersionRef, error) {
 	n.mu.Lock()
 	all, fresh := n.all, n.all != nil && time.Since(n.allAt) <= newestTTL
 	n.mu.Unlock()

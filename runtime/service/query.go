@@ -8,7 +8,6 @@ import (
 	"slices"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // canSee decides whether a user may see a case: applicants their own; staff the cases of their
@@ -22,7 +21,7 @@ func (s *Service) canSee(ctx context.Context, u *runtime.User, c *runtime.Case) 
 		if slices.Contains(orgs, c.OrgCode) {
 			return true, nil
 		}
-		tasks, _, err := s.db.ListTasks(ctx, store.TaskFilter{CaseID: c.ID, OrgCodes: orgs, Limit: 1})
+		tasks, _, err := s.db.ListTasks(ctx, runtime.TaskQuery{CaseID: c.ID, OrgCodes: orgs, Limit: 1})
 		return len(tasks) > 0, err
 	}
 	return false, nil
@@ -59,7 +58,7 @@ func (s *Service) GetCase(ctx context.Context, u *runtime.User, number string) (
 
 // ListCases lists the applicant's own cases, or the cases of a staff member's org subtree.
 func (s *Service) ListCases(ctx context.Context, u *runtime.User, f runtime.CaseFilter) ([]runtime.CaseView, int, error) {
-	sf := store.CaseFilter{Matter: f.Matter, Offset: f.Offset, Limit: f.Limit}
+	sf := runtime.CaseQuery{Matter: f.Matter, Offset: f.Offset, Limit: f.Limit}
 	if f.Status != "" {
 		sf.Status = []runtime.Status{f.Status}
 	}
@@ -152,7 +151,7 @@ var caseWork = []runtime.TaskKind{runtime.TaskPerson, runtime.TaskDelivery, runt
 
 // view assembles what a user sees of a case.
 func (s *Service) view(ctx context.Context, u *runtime.User, c *runtime.Case) (*runtime.CaseView, error) {
-	tasks, _, err := s.db.ListTasks(ctx, store.TaskFilter{CaseID: c.ID, Limit: 500, Kinds: caseWork})
+	tasks, _, err := s.db.ListTasks(ctx, runtime.TaskQuery{CaseID: c.ID, Limit: 500, Kinds: caseWork})
 	if err != nil {
 		return nil, err
 	}

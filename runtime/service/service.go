@@ -16,31 +16,29 @@ import (
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/blob"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // Service implements the runtime's service interfaces on a store.
 type Service struct {
-	db     *store.DB
+	db     runtime.Store
 	blobs  *blob.Dir
 	logger *slog.Logger
-	// Now is the clock; tests replace it.
-	Now func() time.Time
-	// Render draws certificates and notices; nil records certificates without a document.
-	Render Render
-	// Tables writes spreadsheets (exports); nil refuses exports.
-	Tables NewTable
-	// WriteArchive writes archive packages; nil archives without a package.
-	WriteArchive WriteArchive
-	// Lookup asks outside registers (the connectors component); nil means none are connected.
-	Lookup Lookup
-	// DemoPasswords makes SeedDemo give every demo user DemoPassword for the pages.
-	DemoPasswords bool
-	// FileSecret signs the references of files uploaded before their case exists; instances
-	// sharing a database share it.
-	FileSecret []byte
-	// VerifyURL is the public address a certificate number is appended to for its QR code.
-	VerifyURL string
+	// clock is the time; WithClock replaces it.
+	clock func() time.Time
+	// render draws certificates and notices; nil records certificates without a document.
+	render Render
+	// tables writes spreadsheets (exports); nil refuses exports.
+	tables NewTable
+	// archiveWriter writes archive packages; nil archives without a package.
+	archiveWriter WriteArchive
+	// lookups reach outside registers (the connectors component); nil means none are connected.
+	lookups *Lookups
+	// demoPasswords makes SeedDemo give every demo user DemoPassword.
+	demoPasswords bool
+	// fileSecret signs the references of files uploaded before their case exists.
+	fileSecret []byte
+	// verifyURL is the public address a certificate number is appended to for its QR code.
+	verifyURL string
 
 	plans  plans
 	newest newestVersions
@@ -64,13 +62,50 @@ var (
 	_ runtime.UserService   = (*Service)(nil)
 )
 
-// New returns a service over db, keeping files in blobs.
-func New(db *store.DB, blobs *blob.Dir, logger *slog.Logger) *Service {
+// Option sets one of the service's dependencies at New.
+type Option func(*Service)
+
+// WithClock makes now the service's clock (default time.Now); tests pass their own.
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.clock = now } }
+
+// WithRender has the service draw certificates and notices with render; without it,
+// certificates are recorded without a document.
+func WithRender(render Render) Option { return func(s *Service) { s.render = render } }
+
+// WithTables has the service write spreadsheets (exports) with tables; without it, exports
+// are refused.
+func WithTables(tables NewTable) Option { return func(s *Service) { s.tables = tables } }
+
+// WithWriteArchive has the service write archive packages with write; without it, cases are
+// archived without a package.
+func WithWriteArchive(write WriteArchive) Option { return func(s *Service) { s.archiveWriter = write } }
+
+// WithLookups has the service ask outside registers through lookups, which are connected once
+// the connectors are built (see Lookups); without it, no register is connected.
+func WithLookups(lookups *Lookups) Option { return func(s *Service) { s.lookups = lookups } }
+
+// WithDemoPasswords makes SeedDemo give every demo user DemoPassword for the pages.
+func WithDemoPasswords() Option { return func(s *Service) { s.demoPasswords = true } }
+
+// WithFileSecret sets the key that signs the references of files uploaded before their case
+// exists; instances sharing a database share it. Without one of at least 16 bytes such uploads
+// are refused.
+func WithFileSecret(secret []byte) Option { return func(s *Service) { s.fileSecret = secret } }
+
+// WithVerifyURL sets the public address a certificate number is appended to for its QR code
+// (default "/verify/").
+func WithVerifyURL(url string) Option { return func(s *Service) { s.verifyURL = url } }
+
+// New returns a service over db, keeping files in blobs, with the dependencies opts give.
+func New(db runtime.Store, blobs *blob.Dir, logger *slog.Logger, opts ...Option) *Service {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Service{db: db, blobs: blobs, logger: logger, Now: time.Now, VerifyURL: "/verify/",
+	s := &Service{db: db, blobs: blobs, logger: logger, clock: time.Now, verifyURL: "/verify/",
 		renderTurns: make(chan struct{}, goruntime.GOMAXPROCS(0))}
+	for _, o := range opts {
+		o(s)
+	}
 	s.plans.load = func(ctx context.Context, slug string, version int) (map[string][]byte, error) {
 		v, err := db.MatterVersion(ctx, slug, version)
 		if err != nil {
@@ -81,7 +116,7 @@ func New(db *store.DB, blobs *blob.Dir, logger *slog.Logger) *Service {
 	return s
 }
 
-func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+func (s *Service) now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
 
 // NewestBundle returns the bundle of the most recently published version: the org tree and
 // connectors in force. It is nil before anything is published.
@@ -90,7 +125,7 @@ func (s *Service) NewestBundle(ctx context.Context) (*definitions.Bundle, error)
 	if err != nil {
 		return nil, err
 	}
-	var newest *store.VersionRef
+	var newest *runtime.VersionRef
 	for i, v := range versions {
 		if newest == nil || v.CreatedAt.After(newest.CreatedAt) {
 			newest = &versions[i]

@@ -30,16 +30,16 @@ type fixture struct {
 	users map[string]*runtime.User
 }
 
-func newFixture(t *testing.T, bundle fs.FS) *fixture {
+// newFixture imports bundle into a service with the fixture's clock and opts.
+func newFixture(t *testing.T, bundle fs.FS, opts ...service.Option) *fixture {
 	db := storetest.OpenSQLite(t)
 	blobs, err := blob.NewDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, db: db, svc: service.New(db, blobs, nil), users: map[string]*runtime.User{},
-		now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-	f.svc.Now = func() time.Time { return f.now }
-	db.Now = f.svc.Now
+	f := &fixture{t: t, db: db, users: map[string]*runtime.User{}, now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	db.Now = func() time.Time { return f.now }
+	f.svc = service.New(db, blobs, nil, append([]service.Option{service.WithClock(db.Now)}, opts...)...)
 	f.importBundle(bundle)
 	creds, err := f.svc.SeedDemo(ctx)
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/engine"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // SubmitCase creates a case: a draft, or a submitted application that starts its workflow.
@@ -80,13 +79,13 @@ func (s *Service) submitCase(ctx context.Context, u, actor *runtime.User, req ru
 		}
 		m.actor = actorOf(actor)
 	}
-	nc := store.NewCase{Case: c, IdempotencyKey: req.IdempotencyKey}
+	nc := runtime.NewCase{Case: c, IdempotencyKey: req.IdempotencyKey}
 	created := event("created", actorOf(actor), now, map[string]any{"matter": req.Matter, "version": v, "channel": channel, "received": received})
 	if m == nil {
 		nc.Events = []runtime.Event{created}
 	}
 	var out *runtime.Case
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.db.WithTx(ctx, func(tx runtime.Tx) error {
 		if m != nil {
 			nc.Start = func(c *runtime.Case) error {
 				// A submission's events are chained in one append, after the workflow has started.
@@ -117,7 +116,7 @@ func (s *Service) submitCase(ctx context.Context, u, actor *runtime.User, req ru
 // SaveDraft replaces a draft's form.
 func (s *Service) SaveDraft(ctx context.Context, u *runtime.User, number string, form json.RawMessage) (*runtime.CaseView, error) {
 	var out *runtime.Case
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.db.WithTx(ctx, func(tx runtime.Tx) error {
 		c, err := s.ownDraft(tx, u, number)
 		if err != nil {
 			return err
@@ -169,7 +168,7 @@ func (s *Service) SubmitDraft(ctx context.Context, u *runtime.User, number strin
 	}
 	licenses := s.licensesFor(ctx, c, formValue, mp, u, have)
 	var out *runtime.Case
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.db.WithTx(ctx, func(tx runtime.Tx) error {
 		c, err := s.ownDraft(tx, u, number)
 		if err != nil {
 			return err
@@ -206,7 +205,7 @@ func (s *Service) SubmitDraft(ctx context.Context, u *runtime.User, number strin
 	return s.view(ctx, u, out)
 }
 
-func (s *Service) ownDraft(tx *store.Tx, u *runtime.User, number string) (*runtime.Case, error) {
+func (s *Service) ownDraft(tx runtime.Tx, u *runtime.User, number string) (*runtime.Case, error) {
 	c, err := tx.GetCaseByNumber(number)
 	if err != nil || c.ApplicantID != u.ID {
 		return nil, caseNotFound(number)
@@ -310,7 +309,7 @@ func (s *Service) prepareSubmission(c *runtime.Case, form any, plan *definitions
 }
 
 // start runs the workflow of a case being submitted; what it does is left in m, to be written.
-func (s *Service) start(tx *store.Tx, m *move) error {
+func (s *Service) start(tx runtime.Tx, m *move) error {
 	m.svc, m.tx, m.from = s, tx, runtime.StatusDraft
 	m.vars["case"].(map[string]any)["number"] = m.c.Number
 	m.c.Status = runtime.StatusSubmitted
@@ -326,7 +325,7 @@ func (s *Service) start(tx *store.Tx, m *move) error {
 
 // commit writes a prepared move: the case, its events, the tasks opened and withdrawn, the
 // certificates issued, the outbox messages.
-func (s *Service) commit(tx *store.Tx, m *move) error {
+func (s *Service) commit(tx runtime.Tx, m *move) error {
 	if err := tx.UpdateCase(m.c); err != nil {
 		return err
 	}
@@ -334,7 +333,7 @@ func (s *Service) commit(tx *store.Tx, m *move) error {
 }
 
 // writeMove writes what a move did besides changing the case row, which is written already.
-func (s *Service) writeMove(tx *store.Tx, m *move) error {
+func (s *Service) writeMove(tx runtime.Tx, m *move) error {
 	for _, token := range m.cancelled {
 		if err := tx.CancelToken(m.c.ID, token); err != nil {
 			return err

@@ -7,7 +7,6 @@ import (
 
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/engine"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 func mustBeStaff(u *runtime.User) error {
@@ -22,7 +21,7 @@ func (s *Service) ListTasks(ctx context.Context, u *runtime.User, mine bool) ([]
 	if err := mustBeStaff(u); err != nil {
 		return nil, err
 	}
-	f := store.TaskFilter{Limit: 500, Kinds: []runtime.TaskKind{runtime.TaskPerson, runtime.TaskDelivery}}
+	f := runtime.TaskQuery{Limit: 500, Kinds: []runtime.TaskKind{runtime.TaskPerson, runtime.TaskDelivery}}
 	if mine {
 		f.ClaimedBy, f.Status = u.ID, []runtime.TaskStatus{runtime.TaskClaimed}
 	} else {
@@ -53,7 +52,7 @@ func (s *Service) ClaimTask(ctx context.Context, u *runtime.User, id int64) (*ru
 		return nil, err
 	}
 	var view runtime.TaskView
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.db.WithTx(ctx, func(tx runtime.Tx) error {
 		t, err := s.actionableTask(tx, u, id)
 		if err != nil {
 			return err
@@ -77,7 +76,7 @@ func (s *Service) ClaimTask(ctx context.Context, u *runtime.User, id int64) (*ru
 
 // actionableTask returns a task the user may act on: a person's or delivery task of one of
 // their roles in their own org. Others are reported as not found, so that task ids reveal nothing.
-func (s *Service) actionableTask(tx *store.Tx, u *runtime.User, id int64) (*runtime.Task, error) {
+func (s *Service) actionableTask(tx runtime.Tx, u *runtime.User, id int64) (*runtime.Task, error) {
 	t, err := tx.GetTask(id)
 	if err != nil {
 		return nil, runtime.Errorf(runtime.ENOTFOUND, "待办 %d 不存在", id)
@@ -101,7 +100,7 @@ func (s *Service) CompleteTask(ctx context.Context, u *runtime.User, id int64, a
 	if a.Opinion, err = checkOpinion(a.Opinion, a.Outcome); err != nil {
 		return nil, err
 	}
-	return s.stepTask(ctx, u, id, true, func(tx *store.Tx, m *move, t *runtime.Task) (engine.State, []engine.Effect, error) {
+	return s.stepTask(ctx, u, id, true, func(tx runtime.Tx, m *move, t *runtime.Task) (engine.State, []engine.Effect, error) {
 		if m.c.Status == runtime.StatusCorrection {
 			return m.state, nil, runtime.Errorf(runtime.ECONFLICT, "办件正在补齐补正，等申请人补正后再办理")
 		}
@@ -130,7 +129,7 @@ func (s *Service) ReturnTask(ctx context.Context, u *runtime.User, id int64, a r
 	if a.Opinion, err = checkOpinion(a.Opinion, "return"); err != nil {
 		return nil, err
 	}
-	return s.stepTask(ctx, u, id, false, func(_ *store.Tx, m *move, t *runtime.Task) (engine.State, []engine.Effect, error) {
+	return s.stepTask(ctx, u, id, false, func(_ runtime.Tx, m *move, t *runtime.Task) (engine.State, []engine.Effect, error) {
 		if t.Status == runtime.TaskClaimed && t.ClaimedBy != u.ID {
 			return m.state, nil, runtime.Errorf(runtime.ECONFLICT, "此待办已由他人认领，只有认领人可以退回")
 		}
@@ -146,9 +145,9 @@ func (s *Service) ReturnTask(ctx context.Context, u *runtime.User, id int64, a r
 // (claimed on the way when claim is set), the case's workflow stepped by step, the effects
 // applied and everything written together.
 func (s *Service) stepTask(ctx context.Context, u *runtime.User, id int64, claim bool,
-	step func(tx *store.Tx, m *move, t *runtime.Task) (engine.State, []engine.Effect, error)) (*runtime.CaseView, error) {
+	step func(tx runtime.Tx, m *move, t *runtime.Task) (engine.State, []engine.Effect, error)) (*runtime.CaseView, error) {
 	var out *runtime.Case
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.db.WithTx(ctx, func(tx runtime.Tx) error {
 		t, err := s.actionableTask(tx, u, id)
 		if err != nil {
 			return err
@@ -182,12 +181,12 @@ func (s *Service) stepTask(ctx context.Context, u *runtime.User, id int64, claim
 // CompleteWaiting finishes work the case waits for outside a person's worklist — a timer that
 // ran out, a department system's callback — identified by case and token.
 func (s *Service) CompleteWaiting(ctx context.Context, caseID int64, token int, outcome, actor string) error {
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.db.WithTx(ctx, func(tx runtime.Tx) error {
 		return s.completeWaiting(ctx, tx, caseID, token, outcome, actor, nil)
 	})
 }
 
-func (s *Service) completeWaiting(ctx context.Context, tx *store.Tx, caseID int64, token int, outcome, actor string, data map[string]any) error {
+func (s *Service) completeWaiting(ctx context.Context, tx runtime.Tx, caseID int64, token int, outcome, actor string, data map[string]any) error {
 	m, err := s.loadMove(ctx, tx, caseID, nil)
 	if err != nil {
 		return err
@@ -213,7 +212,7 @@ func (s *Service) completeWaiting(ctx context.Context, tx *store.Tx, caseID int6
 }
 
 // loadMove reads a case inside a unit of work and prepares to step its workflow.
-func (s *Service) loadMove(ctx context.Context, tx *store.Tx, caseID int64, u *runtime.User) (*move, error) {
+func (s *Service) loadMove(ctx context.Context, tx runtime.Tx, caseID int64, u *runtime.User) (*move, error) {
 	c, err := tx.GetCase(caseID)
 	if err != nil {
 		return nil, err
@@ -257,7 +256,7 @@ func (s *Service) HandOverTask(ctx context.Context, u *runtime.User, id int64, a
 		return nil, err
 	}
 	var view runtime.TaskView
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.db.WithTx(ctx, func(tx runtime.Tx) error {
 		if _, err := s.actionableTask(tx, u, id); err != nil {
 			return err
 		}
@@ -300,7 +299,7 @@ func (s *Service) Accept(ctx context.Context, u *runtime.User, number string, a 
 	if err != nil {
 		return nil, err
 	}
-	tasks, _, err := s.db.ListTasks(ctx, store.TaskFilter{CaseID: c.ID, OrgCodes: []string{u.OrgCode}, Roles: u.OrgRoles,
+	tasks, _, err := s.db.ListTasks(ctx, runtime.TaskQuery{CaseID: c.ID, OrgCodes: []string{u.OrgCode}, Roles: u.OrgRoles,
 		Status: []runtime.TaskStatus{runtime.TaskOpen, runtime.TaskClaimed}, Kinds: []runtime.TaskKind{runtime.TaskPerson}})
 	if err != nil {
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // TestReturnIsForWhoeverClaimed: a claimed task is returned (退回) only by whoever claimed it; a
@@ -15,7 +14,7 @@ func TestReturnIsForWhoeverClaimed(t *testing.T) {
 	f.act(v.Number, "wd-amr/clerk", "accept", "accept")
 	reviewer := f.users["wd-amr/reviewer"]
 	inspector := f.users["wd-amr/inspector"]
-	if err := f.db.WithTx(ctx, func(tx *store.Tx) error {
+	if err := f.db.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
 		return tx.SetUserRoles(inspector.ID, inspector.Roles, inspector.OrgCode, []string{"inspector", "reviewer"})
 	}); err != nil {
 		t.Fatal(err)

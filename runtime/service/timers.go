@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // RunTimers completes timers that have run out until ctx ends, checking every interval. Several
@@ -57,7 +56,7 @@ func (s *Service) FireDueTimers(ctx context.Context) (int, error) {
 // audit event the supervisor's worklist and the monitor show. (No message is queued: staff have
 // no channel an outside system could reach them by yet.) A task done meanwhile needs no warning.
 func (s *Service) escalate(ctx context.Context, watch *runtime.Task) error {
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.db.WithTx(ctx, func(tx runtime.Tx) error {
 		open, err := tx.OpenTasks(watch.CaseID)
 		if err != nil {
 			return err

@@ -10,7 +10,6 @@ import (
 
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/blob"
-	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
 // UploadMaterial stores a file of a material on the applicant's draft or correction case: the
@@ -41,7 +40,7 @@ func (s *Service) UploadMaterial(ctx context.Context, u *runtime.User, number, m
 		name += "." + ext
 	}
 	file := runtime.MaterialFile{Name: name, MediaType: mediaType, Size: ref.Size, SHA256: ref.SHA256, At: s.now()}
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.db.WithTx(ctx, func(tx runtime.Tx) error {
 		c, err := tx.GetCase(c.ID)
 		if err != nil {
 			return err
@@ -95,7 +94,7 @@ func (s *Service) Evaluate(ctx context.Context, u *runtime.User, number string, 
 		return runtime.Errorf(runtime.ECONFLICT, "办件办结后才能评价")
 	}
 	e.At = s.now()
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.db.WithTx(ctx, func(tx runtime.Tx) error {
 		if err := tx.SaveEvaluation(c.ID, u.ID, e); err != nil {
 			return err
 		}

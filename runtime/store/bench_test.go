@@ -35,7 +35,7 @@ func BenchmarkCreateCaseParallel(b *testing.B) {
 				for pb.Next() {
 					nc := newCase(mv, 0)
 					nc.Tasks = []runtime.Task{{Node: "accept", OrgCode: "411000-scjg", Role: "clerk"}}
-					nc.Outbox = []store.OutboxMessage{{Topic: "sms", Payload: json.RawMessage(`{"tpl":"received"}`)}}
+					nc.Outbox = []runtime.OutboxMessage{{Topic: "sms", Payload: json.RawMessage(`{"tpl":"received"}`)}}
 					if _, _, err := db.CreateCase(ctx, nc); err != nil {
 						b.Error(err)
 						return

@@ -57,40 +57,12 @@ func (r *caseRow) domain() *runtime.Case {
 	return c
 }
 
-// NewCase is a case to create together with what starts it: its first audit events, the tasks
-// the workflow opens and the messages to other systems, all in one transaction.
-type NewCase struct {
-	// Case is the case as the service built it. The store assigns ID, Number, QueryCode (unless
-	// set), CreatedAt, UpdatedAt and Revision.
-	Case runtime.Case
-	// IdempotencyKey, if set, makes the creation happen at most once per applicant and key: a
-	// retry with the same key returns the case the first attempt created.
-	IdempotencyKey string
-	// Start, if set, is called with the case numbered but not yet written (its ID is 0), and
-	// may change it: a submission starts its workflow here, so that the case is written once,
-	// in the state the workflow leaves it. It must not write rows that refer to the case.
-	Start  func(c *runtime.Case) error
-	Events []runtime.Event
-	Tasks  []runtime.Task
-	Outbox []OutboxMessage
-}
-
-// CaseFilter selects cases for ListCases. Empty fields select everything.
-type CaseFilter struct {
-	ApplicantID int64
-	OrgCodes    []string
-	Status      []runtime.Status
-	Matter      string
-	Offset      int
-	Limit       int // default 50, at most 500
-}
-
 // CreateCase creates nc's case with its events, tasks and outbox messages, and returns it with
 // created true. With an idempotency key already used by the same applicant it creates nothing
 // and returns the case the key made, with created false — also when the two attempts run at
 // the same time. It returns invalid for a malformed case, not_found when the case names a matter
 // version that does not exist, and conflict when the key was used for another matter.
-func (db *DB) CreateCase(ctx context.Context, nc NewCase) (c *runtime.Case, created bool, err error) {
+func (db *DB) CreateCase(ctx context.Context, nc runtime.NewCase) (c *runtime.Case, created bool, err error) {
 	err = db.Write(ctx, func(tx *Tx) (err error) {
 		c, created, err = tx.CreateCase(nc)
 		return err
@@ -99,7 +71,7 @@ func (db *DB) CreateCase(ctx context.Context, nc NewCase) (c *runtime.Case, crea
 }
 
 // CreateCase is DB.CreateCase inside a unit of work.
-func (tx *Tx) CreateCase(nc NewCase) (*runtime.Case, bool, error) {
+func (tx *Tx) CreateCase(nc runtime.NewCase) (*runtime.Case, bool, error) {
 	in := nc.Case
 	if err := checkNewCase(&in); err != nil {
 		return nil, false, err
@@ -314,7 +286,7 @@ func (tx *Tx) findCase(where string, arg any, columns ...string) (*runtime.Case,
 }
 
 // ListCases returns the cases f selects, newest first, and how many there are in all.
-func (db *DB) ListCases(ctx context.Context, f CaseFilter) (cases []*runtime.Case, total int, err error) {
+func (db *DB) ListCases(ctx context.Context, f runtime.CaseQuery) (cases []*runtime.Case, total int, err error) {
 	err = db.read(ctx, func(tx *Tx) error {
 		q := tx.g.Model(&caseRow{})
 		if f.ApplicantID != 0 {

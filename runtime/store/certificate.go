@@ -4,25 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"time"
-)
 
-// Certificate is an issued certificate (证照) as the e-license record keeps it: who holds it,
-// its printed fields, the rendered document's hash, and whether it is still valid.
-type Certificate struct {
-	Number       string
-	CaseID       int64
-	Matter       string
-	Template     string
-	Holder       string
-	Issuer       string
-	Fields       json.RawMessage
-	Document     string
-	Status       string // "valid" or "revoked"
-	IssuedAt     time.Time
-	ValidUntil   *time.Time
-	RevokedAt    *time.Time
-	RevokeReason string
-}
+	"github.com/xuchang-gov/tongban/runtime"
+)
 
 type certificateRow struct {
 	Number       string `gorm:"primaryKey"`
@@ -43,7 +27,7 @@ type certificateRow struct {
 func (certificateRow) TableName() string { return "certificates" }
 
 // SaveCertificate records an issued certificate inside the unit of work that issues it.
-func (tx *Tx) SaveCertificate(c Certificate) error {
+func (tx *Tx) SaveCertificate(c runtime.Certificate) error {
 	fields := string(c.Fields)
 	if fields == "" {
 		fields = "{}"
@@ -58,7 +42,7 @@ func (tx *Tx) SaveCertificate(c Certificate) error {
 }
 
 // GetCertificate returns a certificate by number; not_found if there is none.
-func (db *DB) GetCertificate(ctx context.Context, number string) (c *Certificate, err error) {
+func (db *DB) GetCertificate(ctx context.Context, number string) (c *runtime.Certificate, err error) {
 	err = db.read(ctx, func(tx *Tx) error {
 		certs, err := tx.certificates(1, "number = ?", number)
 		if err == nil && len(certs) == 0 {
@@ -73,7 +57,7 @@ func (db *DB) GetCertificate(ctx context.Context, number string) (c *Certificate
 }
 
 // certificates reads up to limit (0: all) certificates where selects, oldest first.
-func (tx *Tx) certificates(limit int, where string, args ...any) ([]*Certificate, error) {
+func (tx *Tx) certificates(limit int, where string, args ...any) ([]*runtime.Certificate, error) {
 	var rows []certificateRow
 	q := tx.g.Where(where, args...).Order("issued_at, number")
 	if limit > 0 {
@@ -82,9 +66,9 @@ func (tx *Tx) certificates(limit int, where string, args ...any) ([]*Certificate
 	if err := q.Find(&rows).Error; err != nil {
 		return nil, wrap(err, "get certificates")
 	}
-	out := make([]*Certificate, len(rows))
+	out := make([]*runtime.Certificate, len(rows))
 	for i, r := range rows {
-		out[i] = &Certificate{Number: r.Number, CaseID: r.CaseID, Matter: r.Matter, Template: r.Template, Holder: r.Holder,
+		out[i] = &runtime.Certificate{Number: r.Number, CaseID: r.CaseID, Matter: r.Matter, Template: r.Template, Holder: r.Holder,
 			Issuer: r.Issuer, Fields: json.RawMessage(r.Fields), Document: r.Document, Status: r.Status,
 			IssuedAt: r.IssuedAt.UTC(), ValidUntil: utcPtr(r.ValidUntil), RevokedAt: utcPtr(r.RevokedAt), RevokeReason: r.RevokeReason}
 	}
@@ -103,7 +87,7 @@ func (tx *Tx) SetCertificateDocument(number, document string) (bool, error) {
 
 // CertificatesWithoutDocument lists up to limit certificates issued before cutoff whose
 // document has not been rendered yet, oldest first.
-func (db *DB) CertificatesWithoutDocument(ctx context.Context, cutoff time.Time, limit int) (certs []*Certificate, err error) {
+func (db *DB) CertificatesWithoutDocument(ctx context.Context, cutoff time.Time, limit int) (certs []*runtime.Certificate, err error) {
 	err = db.read(ctx, func(tx *Tx) (err error) {
 		certs, err = tx.certificates(limit, "document = '' AND issued_at < ?", cutoff.UTC())
 		return err
@@ -134,7 +118,7 @@ func (db *DB) RevokeCertificate(ctx context.Context, number, reason string) erro
 }
 
 // CertificatesOfCase returns the certificates issued for a case, oldest first.
-func (db *DB) CertificatesOfCase(ctx context.Context, caseID int64) (certs []*Certificate, err error) {
+func (db *DB) CertificatesOfCase(ctx context.Context, caseID int64) (certs []*runtime.Certificate, err error) {
 	err = db.read(ctx, func(tx *Tx) (err error) {
 		certs, err = tx.certificates(0, "case_id = ?", caseID)
 		return err

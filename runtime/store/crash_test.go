@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
@@ -67,7 +68,7 @@ func TestAcknowledgedWritesSurviveKill(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, total, _ := db.ListCases(ctx, store.CaseFilter{})
+	_, total, _ := db.ListCases(ctx, runtime.CaseQuery{})
 	t.Logf("%d cases acknowledged before SIGKILL, %d in the database", len(acked), total)
 }
 

@@ -10,27 +10,6 @@ import (
 	"github.com/xuchang-gov/tongban/runtime"
 )
 
-// Matter version states.
-const (
-	MatterDraft     = "draft"
-	MatterPublished = "published"
-)
-
-// MatterVersion is one numbered version of a matter's definition folder, kept as its files.
-// Published versions never change (the database refuses it), so a case pinned to one always
-// runs on exactly the definition it started with.
-type MatterVersion struct {
-	Slug    string
-	Version int
-	// ContentHash is the SHA-256 over the files, the same as definitions.MatterDef.Hash gives
-	// for canonical files: for each path in order, path, NUL, content, NUL.
-	ContentHash string
-	Status      string
-	Files       map[string][]byte
-	CreatedAt   time.Time
-	PublishedAt *time.Time
-}
-
 type matterVersionRow struct {
 	ID          int64 `gorm:"primaryKey"`
 	Slug        string
@@ -44,8 +23,8 @@ type matterVersionRow struct {
 
 func (matterVersionRow) TableName() string { return "matter_versions" }
 
-func (r *matterVersionRow) domain() (*MatterVersion, error) {
-	mv := &MatterVersion{Slug: r.Slug, Version: r.Version, ContentHash: r.ContentHash, Status: r.Status,
+func (r *matterVersionRow) domain() (*runtime.MatterVersion, error) {
+	mv := &runtime.MatterVersion{Slug: r.Slug, Version: r.Version, ContentHash: r.ContentHash, Status: r.Status,
 		CreatedAt: r.CreatedAt.UTC(), PublishedAt: utcPtr(r.PublishedAt)}
 	if err := json.Unmarshal(r.Files, &mv.Files); err != nil {
 		return nil, wrap(err, "decode matter files")
@@ -72,10 +51,10 @@ func checkMatterFiles(slug string, files map[string][]byte) error {
 
 // SaveDraft stores files as the draft of slug: the one version after the newest published one
 // that may still change. Saving again replaces the draft's files.
-func (db *DB) SaveDraft(ctx context.Context, slug string, files map[string][]byte) (*MatterVersion, error) {
-	var mv *MatterVersion
+func (db *DB) SaveDraft(ctx context.Context, slug string, files map[string][]byte) (*runtime.MatterVersion, error) {
+	var mv *runtime.MatterVersion
 	err := db.Write(ctx, func(tx *Tx) (err error) {
-		mv, err = tx.saveMatterVersion(slug, files, MatterDraft)
+		mv, err = tx.saveMatterVersion(slug, files, runtime.MatterDraft)
 		return err
 	})
 	return mv, err
@@ -85,16 +64,16 @@ func (db *DB) SaveDraft(ctx context.Context, slug string, files map[string][]byt
 // draft, if there is one, becomes that version; otherwise a new number is taken. Publishing
 // files identical to the newest published version returns that version unchanged, so a retried
 // publish does not make a second one. Concurrent publishes of one slug may fail with conflict.
-func (db *DB) PublishMatterVersion(ctx context.Context, slug string, files map[string][]byte) (*MatterVersion, error) {
-	var mv *MatterVersion
+func (db *DB) PublishMatterVersion(ctx context.Context, slug string, files map[string][]byte) (*runtime.MatterVersion, error) {
+	var mv *runtime.MatterVersion
 	err := db.Write(ctx, func(tx *Tx) (err error) {
-		mv, err = tx.saveMatterVersion(slug, files, MatterPublished)
+		mv, err = tx.saveMatterVersion(slug, files, runtime.MatterPublished)
 		return err
 	})
 	return mv, err
 }
 
-func (tx *Tx) saveMatterVersion(slug string, files map[string][]byte, status string) (*MatterVersion, error) {
+func (tx *Tx) saveMatterVersion(slug string, files map[string][]byte, status string) (*runtime.MatterVersion, error) {
 	if err := checkMatterFiles(slug, files); err != nil {
 		return nil, err
 	}
@@ -103,9 +82,9 @@ func (tx *Tx) saveMatterVersion(slug string, files map[string][]byte, status str
 		return nil, wrap(err, "encode matter files")
 	}
 	hash := ContentHash(files)
-	if status == MatterPublished {
+	if status == runtime.MatterPublished {
 		var latest []matterVersionRow
-		err := tx.g.Where("slug = ? AND status = ?", slug, MatterPublished).Order("version DESC").Limit(1).Find(&latest).Error
+		err := tx.g.Where("slug = ? AND status = ?", slug, runtime.MatterPublished).Order("version DESC").Limit(1).Find(&latest).Error
 		if err != nil {
 			return nil, wrap(err, "find latest version")
 		}
@@ -114,16 +93,16 @@ func (tx *Tx) saveMatterVersion(slug string, files map[string][]byte, status str
 		}
 	}
 	var drafts []matterVersionRow
-	if err := tx.g.Where("slug = ? AND status = ?", slug, MatterDraft).Find(&drafts).Error; err != nil {
+	if err := tx.g.Where("slug = ? AND status = ?", slug, runtime.MatterDraft).Find(&drafts).Error; err != nil {
 		return nil, wrap(err, "find draft")
 	}
 	row := matterVersionRow{Slug: slug, ContentHash: hash, Status: status, Files: encoded, CreatedAt: tx.now}
-	if status == MatterPublished {
+	if status == runtime.MatterPublished {
 		row.PublishedAt = &tx.now
 	}
 	if len(drafts) == 1 {
 		row.ID, row.Version = drafts[0].ID, drafts[0].Version
-		err = tx.g.Model(&matterVersionRow{}).Where("id = ? AND status = ?", row.ID, MatterDraft).Updates(map[string]any{
+		err = tx.g.Model(&matterVersionRow{}).Where("id = ? AND status = ?", row.ID, runtime.MatterDraft).Updates(map[string]any{
 			"content_hash": hash, "status": status, "files": encoded, "created_at": tx.now, "published_at": row.PublishedAt,
 		}).Error
 		if err != nil {
@@ -144,10 +123,10 @@ func (tx *Tx) saveMatterVersion(slug string, files map[string][]byte, status str
 }
 
 // LatestPublished returns the newest published version of slug; not_found if there is none.
-func (db *DB) LatestPublished(ctx context.Context, slug string) (*MatterVersion, error) {
+func (db *DB) LatestPublished(ctx context.Context, slug string) (*runtime.MatterVersion, error) {
 	var rows []matterVersionRow
 	err := db.readOne(ctx, func(g *gorm.DB) error {
-		return g.Where("slug = ? AND status = ?", slug, MatterPublished).Order("version DESC").Limit(1).Find(&rows).Error
+		return g.Where("slug = ? AND status = ?", slug, runtime.MatterPublished).Order("version DESC").Limit(1).Find(&rows).Error
 	})
 	if err != nil {
 		return nil, wrap(err, "latest published")
@@ -159,7 +138,7 @@ func (db *DB) LatestPublished(ctx context.Context, slug string) (*MatterVersion,
 }
 
 // MatterVersion returns one version of slug, draft or published; not_found if there is none.
-func (db *DB) MatterVersion(ctx context.Context, slug string, version int) (*MatterVersion, error) {
+func (db *DB) MatterVersion(ctx context.Context, slug string, version int) (*runtime.MatterVersion, error) {
 	var rows []matterVersionRow
 	err := db.readOne(ctx, func(g *gorm.DB) error {
 		return g.Where("slug = ? AND version = ?", slug, version).Limit(1).Find(&rows).Error
@@ -175,7 +154,7 @@ func (db *DB) MatterVersion(ctx context.Context, slug string, version int) (*Mat
 
 // ListLatestPublished returns the newest published version of every matter, by slug: what a
 // starting instance compiles.
-func (db *DB) ListLatestPublished(ctx context.Context) ([]*MatterVersion, error) {
+func (db *DB) ListLatestPublished(ctx context.Context) ([]*runtime.MatterVersion, error) {
 	var rows []matterVersionRow
 	err := db.readOne(ctx, func(g *gorm.DB) error {
 		return g.Raw(`SELECT m.* FROM matter_versions m
@@ -186,7 +165,7 @@ func (db *DB) ListLatestPublished(ctx context.Context) ([]*MatterVersion, error)
 	if err != nil {
 		return nil, wrap(err, "list latest published")
 	}
-	out := make([]*MatterVersion, 0, len(rows))
+	out := make([]*runtime.MatterVersion, 0, len(rows))
 	for i := range rows {
 		mv, err := rows[i].domain()
 		if err != nil {
@@ -219,7 +198,7 @@ func storedTime(t *time.Time) *time.Time {
 func (db *DB) LatestPublishedVersion(ctx context.Context, slug string) (int, error) {
 	var versions []int
 	err := db.readOne(ctx, func(g *gorm.DB) error {
-		return g.Model(&matterVersionRow{}).Where("slug = ? AND status = ?", slug, MatterPublished).
+		return g.Model(&matterVersionRow{}).Where("slug = ? AND status = ?", slug, runtime.MatterPublished).
 			Order("version DESC").Limit(1).Pluck("version", &versions).Error
 	})
 	if err != nil {
@@ -231,17 +210,10 @@ func (db *DB) LatestPublishedVersion(ctx context.Context, slug string) (int, err
 	return versions[0], nil
 }
 
-// VersionRef names a matter version without its files.
-type VersionRef struct {
-	Slug      string
-	Version   int
-	CreatedAt time.Time
-}
-
 // LatestPublishedRefs lists the newest published version of every matter, by slug, without
 // reading their files: the hot path of the matter list.
-func (db *DB) LatestPublishedRefs(ctx context.Context) ([]VersionRef, error) {
-	var refs []VersionRef
+func (db *DB) LatestPublishedRefs(ctx context.Context) ([]runtime.VersionRef, error) {
+	var refs []runtime.VersionRef
 	err := db.readOne(ctx, func(g *gorm.DB) error {
 		return g.Raw(`SELECT m.slug, m.version, m.created_at FROM matter_versions m
 		WHERE m.status = 'published' AND m.version = (

@@ -5,40 +5,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"gorm.io/gorm"
 	"slices"
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
 )
-
-// Outbox message states.
-const (
-	OutboxPending   = "pending"
-	OutboxDelivered = "delivered"
-	OutboxDead      = "dead"
-)
-
-// OutboxMessage is a message to another system (a department system, SMS, payment), stored in
-// the same transaction as the change it announces and delivered at least once by the
-// connectors' outbox worker. The receiver applies it at most once by its IdempotencyKey.
-type OutboxMessage struct {
-	ID      int64
-	Topic   string
-	Payload json.RawMessage
-	// IdempotencyKey is unique: enqueueing a key again does nothing and returns the first
-	// message's ID. The store makes one up when it is empty.
-	IdempotencyKey string
-	CaseID         int64
-	Status         string
-	// Attempts counts claims: the delivery in progress is attempt number Attempts.
-	Attempts      int
-	NextAttemptAt time.Time
-	LastError     string
-	CreatedAt     time.Time
-	DeliveredAt   *time.Time
-}
 
 type outboxRow struct {
 	ID             int64 `gorm:"primaryKey"`
@@ -56,8 +28,8 @@ type outboxRow struct {
 
 func (outboxRow) TableName() string { return "outbox" }
 
-func (r *outboxRow) domain() *OutboxMessage {
-	m := &OutboxMessage{ID: r.ID, Topic: r.Topic, Payload: rawJSON(r.Payload), IdempotencyKey: r.IdempotencyKey,
+func (r *outboxRow) domain() *runtime.OutboxMessage {
+	m := &runtime.OutboxMessage{ID: r.ID, Topic: r.Topic, Payload: rawJSON(r.Payload), IdempotencyKey: r.IdempotencyKey,
 		Status: r.Status, Attempts: r.Attempts, NextAttemptAt: r.NextAttemptAt.UTC(), LastError: r.LastError,
 		CreatedAt: r.CreatedAt.UTC(), DeliveredAt: utcPtr(r.DeliveredAt)}
 	if r.CaseID != nil {
@@ -70,7 +42,7 @@ const outboxColumns = "id, topic, payload, idempotency_key, case_id, status, att
 
 // Enqueue stores a message for delivery and returns its ID. Use it through WithTx, in the
 // transaction of the change the message announces, so that either both happen or neither.
-func (db *DB) Enqueue(ctx context.Context, m OutboxMessage) (id int64, err error) {
+func (db *DB) Enqueue(ctx context.Context, m runtime.OutboxMessage) (id int64, err error) {
 	err = db.Write(ctx, func(tx *Tx) (err error) {
 		id, err = tx.Enqueue(m)
 		return err
@@ -79,7 +51,7 @@ func (db *DB) Enqueue(ctx context.Context, m OutboxMessage) (id int64, err error
 }
 
 // Enqueue is DB.Enqueue inside a unit of work.
-func (tx *Tx) Enqueue(m OutboxMessage) (int64, error) {
+func (tx *Tx) Enqueue(m runtime.OutboxMessage) (int64, error) {
 	if m.Topic == "" {
 		return 0, runtime.Invalid("消息缺少主题", runtime.FieldError{Pointer: "/topic", Message: "缺少消息主题"})
 	}
@@ -120,7 +92,7 @@ func (tx *Tx) Enqueue(m OutboxMessage) (int64, error) {
 // again when its lease ends — delivery is at least once. Several instances may claim at once:
 // on PostgreSQL with FOR UPDATE SKIP LOCKED, so they take different messages without waiting;
 // on SQLite the single writer runs one claim at a time.
-func (db *DB) ClaimOutbox(ctx context.Context, n int, lease time.Duration) (msgs []*OutboxMessage, err error) {
+func (db *DB) ClaimOutbox(ctx context.Context, n int, lease time.Duration) (msgs []*runtime.OutboxMessage, err error) {
 	if n <= 0 {
 		return nil, nil
 	}
@@ -136,11 +108,11 @@ func (db *DB) ClaimOutbox(ctx context.Context, n int, lease time.Duration) (msgs
 		if err != nil {
 			return wrap(err, "claim outbox")
 		}
-		msgs = make([]*OutboxMessage, len(rows))
+		msgs = make([]*runtime.OutboxMessage, len(rows))
 		for i := range rows {
 			msgs[i] = rows[i].domain()
 		}
-		slices.SortFunc(msgs, func(a, b *OutboxMessage) int { return cmp.Compare(a.ID, b.ID) })
+		slices.SortFunc(msgs, func(a, b *runtime.OutboxMessage) int { return cmp.Compare(a.ID, b.ID) })
 		return nil
 	})
 	return msgs, err
@@ -159,7 +131,7 @@ func (db *DB) MarkDelivered(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
-		if m.Status == OutboxDead {
+		if m.Status == runtime.OutboxDead {
 			return conflict("消息已转入死信，请先重放")
 		}
 		return nil
@@ -176,15 +148,15 @@ func (db *DB) MarkFailed(ctx context.Context, id int64, reason string, backoff t
 		if err != nil {
 			return err
 		}
-		if m.Status != OutboxPending {
+		if m.Status != runtime.OutboxPending {
 			return conflict("消息不在待投递状态")
 		}
 		if backoff <= 0 {
 			backoff = min(30*time.Second<<min(max(m.Attempts-1, 0), 10), time.Hour)
 		}
-		status := OutboxPending
+		status := runtime.OutboxPending
 		if m.Attempts >= tx.db.cfg.outboxMaxTries {
-			status = OutboxDead
+			status = runtime.OutboxDead
 		}
 		err = tx.g.Exec(`UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`,
 			status, reason, tx.now.Add(backoff), id).Error
@@ -192,7 +164,7 @@ func (db *DB) MarkFailed(ctx context.Context, id int64, reason string, backoff t
 	})
 }
 
-func (tx *Tx) outboxMessage(id int64) (*OutboxMessage, error) {
+func (tx *Tx) outboxMessage(id int64) (*runtime.OutboxMessage, error) {
 	var rows []outboxRow
 	err := tx.g.Raw("SELECT "+outboxColumns+" FROM outbox WHERE id = ?"+tx.db.forUpdate(false), id).Scan(&rows).Error
 	if err != nil {
@@ -205,16 +177,16 @@ func (tx *Tx) outboxMessage(id int64) (*OutboxMessage, error) {
 }
 
 // ListDeadLetters returns the messages that ran out of attempts, oldest first.
-func (db *DB) ListDeadLetters(ctx context.Context, offset, limit int) ([]*OutboxMessage, error) {
+func (db *DB) ListDeadLetters(ctx context.Context, offset, limit int) ([]*runtime.OutboxMessage, error) {
 	offset, limit = page(offset, limit)
 	var rows []outboxRow
 	err := db.readOne(ctx, func(g *gorm.DB) error {
-		return g.Where("status = ?", OutboxDead).Order("id").Offset(offset).Limit(limit).Find(&rows).Error
+		return g.Where("status = ?", runtime.OutboxDead).Order("id").Offset(offset).Limit(limit).Find(&rows).Error
 	})
 	if err != nil {
 		return nil, wrap(err, "list dead letters")
 	}
-	out := make([]*OutboxMessage, len(rows))
+	out := make([]*runtime.OutboxMessage, len(rows))
 	for i := range rows {
 		out[i] = rows[i].domain()
 	}

@@ -3,8 +3,9 @@
 // by default or on a shared PostgreSQL server in production, behind one set of methods that
 // behave the same on both.
 //
-// Every method runs in one transaction. Writes that must happen together (change a case, append
-// its events, open tasks, enqueue outbox messages) go through DB.WithTx, whose *Tx offers the same
+// DB and Tx implement the storage ports of package runtime (runtime.Store, runtime.Tx). Every
+// method runs in one transaction. Writes that must happen together (change a case, append its
+// events, open tasks, enqueue outbox messages) go through DB.WithTx, whose Tx offers the same
 // writes. On SQLite all writes pass through one writer goroutine that commits the writes that
 // arrive together as one transaction (group commit, see groupcommit.go); on PostgreSQL each
 // unit of work is its own transaction and work shared by several instances is claimed with row
@@ -169,12 +170,21 @@ func runAfter(after []func()) {
 	}
 }
 
+// The store is the runtime's storage port.
+var (
+	_ runtime.Store = (*DB)(nil)
+	_ runtime.Tx    = (*Tx)(nil)
+)
+
 // WithTx runs fn as one atomic unit of work and commits it when fn returns nil; an error from fn
 // (or a panic) undoes all of fn's writes and is returned. It is how the service layer changes a
 // case, appends events, opens tasks and enqueues outbox messages together. On SQLite the unit
 // of work shares its transaction with others that arrive at the same time (see Write), isolated
-// from them by a savepoint. fn must not call methods of db itself: use tx.
-func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error { return db.Write(ctx, fn) }
+// from them by a savepoint. fn must not call methods of db itself: use tx. Write is the same
+// with the *Tx itself, for the store's methods beyond runtime.Tx.
+func (db *DB) WithTx(ctx context.Context, fn func(tx runtime.Tx) error) error {
+	return db.Write(ctx, func(tx *Tx) error { return fn(tx) })
+}
 
 // Write is the write path under WithTx and every writing method. On SQLite with group commit
 // (the default) it hands fn to the writer goroutine, which runs the functions that are waiting

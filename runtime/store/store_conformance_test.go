@@ -74,13 +74,13 @@ var matterFiles = map[string][]byte{
 }
 
 // publish makes a published matter version for cases to pin.
-func publish(t *testing.T, db *store.DB) *store.MatterVersion {
+func publish(t *testing.T, db *store.DB) *runtime.MatterVersion {
 	t.Helper()
-	return must[*store.MatterVersion](t)(db.PublishMatterVersion(ctx, "food-license", matterFiles))
+	return must[*runtime.MatterVersion](t)(db.PublishMatterVersion(ctx, "food-license", matterFiles))
 }
 
-func newCase(mv *store.MatterVersion, applicant int64) store.NewCase {
-	return store.NewCase{
+func newCase(mv *runtime.MatterVersion, applicant int64) runtime.NewCase {
+	return runtime.NewCase{
 		Case: runtime.Case{Matter: mv.Slug, MatterVersion: mv.Version, ApplicantID: applicant, Channel: "online",
 			Status: runtime.StatusSubmitted, OrgCode: "411000-scjg", DivisionCode: "411002",
 			Form: json.RawMessage(`{"name": "许昌 食品店", "area": 120}`)},
@@ -118,7 +118,7 @@ func testMatterVersions(t *testing.T, db *store.DB) {
 	wantCode(t, err, runtime.ENOTFOUND)
 
 	v1 := publish(t, db)
-	if v1.Version != 1 || v1.Status != store.MatterPublished || v1.PublishedAt == nil {
+	if v1.Version != 1 || v1.Status != runtime.MatterPublished || v1.PublishedAt == nil {
 		t.Fatalf("first publish = %+v", v1)
 	}
 	if v1.ContentHash != store.ContentHash(matterFiles) || len(v1.ContentHash) != 64 {
@@ -129,23 +129,23 @@ func testMatterVersions(t *testing.T, db *store.DB) {
 	}
 
 	changed := map[string][]byte{"matter.json": []byte(`{"slug":"food-license","name":"食品经营许可（新）"}`)}
-	draft := must[*store.MatterVersion](t)(db.SaveDraft(ctx, "food-license", changed))
-	if draft.Version != 2 || draft.Status != store.MatterDraft {
+	draft := must[*runtime.MatterVersion](t)(db.SaveDraft(ctx, "food-license", changed))
+	if draft.Version != 2 || draft.Status != runtime.MatterDraft {
 		t.Fatalf("draft = %+v", draft)
 	}
 	changed["fees.json"] = []byte(`[]`)
-	draft = must[*store.MatterVersion](t)(db.SaveDraft(ctx, "food-license", changed))
+	draft = must[*runtime.MatterVersion](t)(db.SaveDraft(ctx, "food-license", changed))
 	if draft.Version != 2 || len(draft.Files) != 2 {
 		t.Fatalf("second draft save = %+v", draft)
 	}
-	if latest := must[*store.MatterVersion](t)(db.LatestPublished(ctx, "food-license")); latest.Version != 1 {
+	if latest := must[*runtime.MatterVersion](t)(db.LatestPublished(ctx, "food-license")); latest.Version != 1 {
 		t.Fatalf("a draft changed the latest published version to %d", latest.Version)
 	}
-	v2 := must[*store.MatterVersion](t)(db.PublishMatterVersion(ctx, "food-license", changed))
-	if v2.Version != 2 || v2.Status != store.MatterPublished {
+	v2 := must[*runtime.MatterVersion](t)(db.PublishMatterVersion(ctx, "food-license", changed))
+	if v2.Version != 2 || v2.Status != runtime.MatterPublished {
 		t.Fatalf("publishing the draft = %+v", v2)
 	}
-	got := must[*store.MatterVersion](t)(db.MatterVersion(ctx, "food-license", 1))
+	got := must[*runtime.MatterVersion](t)(db.MatterVersion(ctx, "food-license", 1))
 	if string(got.Files["matter.json"]) != string(matterFiles["matter.json"]) {
 		t.Fatalf("version 1 files changed: %s", got.Files["matter.json"])
 	}
@@ -154,8 +154,8 @@ func testMatterVersions(t *testing.T, db *store.DB) {
 	_, err = db.PublishMatterVersion(ctx, "", matterFiles)
 	wantCode(t, err, runtime.EINVALID)
 
-	must[*store.MatterVersion](t)(db.PublishMatterVersion(ctx, "birth-cert", matterFiles))
-	all := must[[]*store.MatterVersion](t)(db.ListLatestPublished(ctx))
+	must[*runtime.MatterVersion](t)(db.PublishMatterVersion(ctx, "birth-cert", matterFiles))
+	all := must[[]*runtime.MatterVersion](t)(db.ListLatestPublished(ctx))
 	if len(all) != 2 || all[0].Slug != "birth-cert" || all[1].Slug != "food-license" || all[1].Version != 2 {
 		t.Fatalf("ListLatestPublished = %d versions: %+v", len(all), all)
 	}
@@ -170,12 +170,12 @@ func testPublishedImmutable(t *testing.T, db *store.DB) {
 	if err := db.ExecSQL(ctx, "DELETE FROM matter_versions WHERE slug = ?", v1.Slug); err == nil {
 		t.Fatal("the database let a published version be deleted")
 	}
-	got := must[*store.MatterVersion](t)(db.MatterVersion(ctx, v1.Slug, 1))
+	got := must[*runtime.MatterVersion](t)(db.MatterVersion(ctx, v1.Slug, 1))
 	if got.ContentHash != v1.ContentHash || store.ContentHash(got.Files) != v1.ContentHash {
 		t.Fatalf("published version changed: %+v", got)
 	}
 	// Drafts may still change.
-	must[*store.MatterVersion](t)(db.SaveDraft(ctx, v1.Slug, map[string][]byte{"a.json": []byte(`1`)}))
+	must[*runtime.MatterVersion](t)(db.SaveDraft(ctx, v1.Slug, map[string][]byte{"a.json": []byte(`1`)}))
 	if err := db.ExecSQL(ctx, "UPDATE matter_versions SET content_hash = 'x' WHERE status = 'draft'"); err != nil {
 		t.Fatalf("updating a draft: %v", err)
 	}
@@ -185,7 +185,7 @@ func testCreateAndReadCase(t *testing.T, db *store.DB) {
 	mv := publish(t, db)
 	nc := newCase(mv, 0)
 	nc.Tasks = []runtime.Task{{Node: "accept", Name: "受理", OrgCode: "411000-scjg", Role: "clerk"}}
-	nc.Outbox = []store.OutboxMessage{{Topic: "sms", Payload: json.RawMessage(`{"to":"13800000000"}`)}}
+	nc.Outbox = []runtime.OutboxMessage{{Topic: "sms", Payload: json.RawMessage(`{"to":"13800000000"}`)}}
 	c, created, err := db.CreateCase(ctx, nc)
 	if err != nil || !created {
 		t.Fatalf("CreateCase = %v, %v", created, err)
@@ -211,11 +211,11 @@ func testCreateAndReadCase(t *testing.T, db *store.DB) {
 	if len(events) != 1 || events[0].Seq != 1 || events[0].CaseID != c.ID {
 		t.Fatalf("events = %+v", events)
 	}
-	tasks, n, err := db.ListTasks(ctx, store.TaskFilter{CaseID: c.ID})
+	tasks, n, err := db.ListTasks(ctx, runtime.TaskQuery{CaseID: c.ID})
 	if err != nil || n != 1 || tasks[0].Status != runtime.TaskOpen {
 		t.Fatalf("tasks = %+v, %d, %v", tasks, n, err)
 	}
-	msgs := must[[]*store.OutboxMessage](t)(db.ClaimOutbox(ctx, 10, time.Minute))
+	msgs := must[[]*runtime.OutboxMessage](t)(db.ClaimOutbox(ctx, 10, time.Minute))
 	if len(msgs) != 1 || msgs[0].CaseID != c.ID || msgs[0].Topic != "sms" {
 		t.Fatalf("outbox = %+v", msgs)
 	}
@@ -233,7 +233,7 @@ func testCreateAndReadCase(t *testing.T, db *store.DB) {
 	bad.Case.Form = json.RawMessage(`{"name":`)
 	_, _, err = db.CreateCase(ctx, bad)
 	wantCode(t, err, runtime.EINVALID)
-	if _, total, _ := db.ListCases(ctx, store.CaseFilter{}); total != 1 {
+	if _, total, _ := db.ListCases(ctx, runtime.CaseQuery{}); total != 1 {
 		t.Fatalf("failed creations left cases behind: %d cases", total)
 	}
 }
@@ -256,18 +256,18 @@ func testListCases(t *testing.T, db *store.DB) {
 	}
 	tests := []struct {
 		name   string
-		filter store.CaseFilter
+		filter runtime.CaseQuery
 		total  int
 		page   int
 	}{
-		{"all", store.CaseFilter{}, 7, 7},
-		{"applicant", store.CaseFilter{ApplicantID: alice.ID}, 4, 4},
-		{"org", store.CaseFilter{OrgCodes: []string{"411081-scjg"}}, 2, 2},
-		{"orgs", store.CaseFilter{OrgCodes: []string{"411081-scjg", "411000-scjg"}}, 7, 7},
-		{"status", store.CaseFilter{Status: []runtime.Status{runtime.StatusSubmitted}}, 5, 5},
-		{"matter", store.CaseFilter{Matter: "other"}, 0, 0},
-		{"page", store.CaseFilter{Offset: 2, Limit: 3}, 7, 3},
-		{"last page", store.CaseFilter{Offset: 6, Limit: 3}, 7, 1},
+		{"all", runtime.CaseQuery{}, 7, 7},
+		{"applicant", runtime.CaseQuery{ApplicantID: alice.ID}, 4, 4},
+		{"org", runtime.CaseQuery{OrgCodes: []string{"411081-scjg"}}, 2, 2},
+		{"orgs", runtime.CaseQuery{OrgCodes: []string{"411081-scjg", "411000-scjg"}}, 7, 7},
+		{"status", runtime.CaseQuery{Status: []runtime.Status{runtime.StatusSubmitted}}, 5, 5},
+		{"matter", runtime.CaseQuery{Matter: "other"}, 0, 0},
+		{"page", runtime.CaseQuery{Offset: 2, Limit: 3}, 7, 3},
+		{"last page", runtime.CaseQuery{Offset: 6, Limit: 3}, 7, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -298,7 +298,7 @@ func testIdempotencyConcurrent(t *testing.T, db *store.DB) {
 			<-start
 			nc := newCase(mv, applicant.ID)
 			nc.IdempotencyKey = "submit-7f3a"
-			nc.Outbox = []store.OutboxMessage{{Topic: "push", Payload: json.RawMessage(`{}`)}}
+			nc.Outbox = []runtime.OutboxMessage{{Topic: "push", Payload: json.RawMessage(`{}`)}}
 			c, created, err := db.CreateCase(ctx, nc)
 			if err != nil {
 				t.Errorf("attempt %d: %v", i, err)
@@ -325,7 +325,7 @@ func testIdempotencyConcurrent(t *testing.T, db *store.DB) {
 	if createdCount != 1 {
 		t.Fatalf("%d attempts report creating the case, want 1", createdCount)
 	}
-	if _, total, _ := db.ListCases(ctx, store.CaseFilter{ApplicantID: applicant.ID}); total != 1 {
+	if _, total, _ := db.ListCases(ctx, runtime.CaseQuery{ApplicantID: applicant.ID}); total != 1 {
 		t.Fatalf("%d cases for one idempotency key", total)
 	}
 	if msgs, _ := db.ClaimOutbox(ctx, 100, time.Minute); len(msgs) != 1 {
@@ -338,7 +338,7 @@ func testIdempotencyConcurrent(t *testing.T, db *store.DB) {
 		t.Fatalf("other applicant's key: %v %v %v", c, created, err)
 	}
 	// The same key for another matter is a client bug.
-	mv2 := must[*store.MatterVersion](t)(db.PublishMatterVersion(ctx, "birth-cert", matterFiles))
+	mv2 := must[*runtime.MatterVersion](t)(db.PublishMatterVersion(ctx, "birth-cert", matterFiles))
 	reuse := newCase(mv2, applicant.ID)
 	reuse.IdempotencyKey = "submit-7f3a"
 	_, _, err := db.CreateCase(ctx, reuse)
@@ -389,7 +389,7 @@ func testAfterCommit(t *testing.T, db *store.DB) {
 	mv := publish(t, db)
 	var ran []string
 	var caseID int64
-	err := db.WithTx(ctx, func(tx *store.Tx) error {
+	err := db.WithTx(ctx, func(tx runtime.Tx) error {
 		c, _, err := tx.CreateCase(newCase(mv, 0))
 		caseID = c.ID
 		tx.AfterCommit(func() {
@@ -403,7 +403,7 @@ func testAfterCommit(t *testing.T, db *store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = db.WithTx(ctx, func(tx *store.Tx) error {
+	err = db.WithTx(ctx, func(tx runtime.Tx) error {
 		tx.AfterCommit(func() { ran = append(ran, "rolled back") })
 		return errors.New("refused")
 	})
@@ -416,7 +416,7 @@ func testUnitOfWorkAtomic(t *testing.T, db *store.DB) {
 	mv := publish(t, db)
 	boom := errors.New("engine failed")
 	var caseID int64
-	err := db.WithTx(ctx, func(tx *store.Tx) error {
+	err := db.WithTx(ctx, func(tx runtime.Tx) error {
 		c, _, err := tx.CreateCase(newCase(mv, 0))
 		if err != nil {
 			return err
@@ -425,7 +425,7 @@ func testUnitOfWorkAtomic(t *testing.T, db *store.DB) {
 		if _, err := tx.AppendEvents(c.ID, []runtime.Event{{Type: "accepted"}}); err != nil {
 			return err
 		}
-		if _, err := tx.Enqueue(store.OutboxMessage{Topic: "push", CaseID: c.ID}); err != nil {
+		if _, err := tx.Enqueue(runtime.OutboxMessage{Topic: "push", CaseID: c.ID}); err != nil {
 			return err
 		}
 		return boom
@@ -440,7 +440,7 @@ func testUnitOfWorkAtomic(t *testing.T, db *store.DB) {
 	}
 
 	// A panic is an error too, and rolls back.
-	err = db.WithTx(ctx, func(tx *store.Tx) error {
+	err = db.WithTx(ctx, func(tx runtime.Tx) error {
 		if _, _, err := tx.CreateCase(newCase(mv, 0)); err != nil {
 			return err
 		}
@@ -449,12 +449,12 @@ func testUnitOfWorkAtomic(t *testing.T, db *store.DB) {
 	if err == nil {
 		t.Fatal("WithTx swallowed a panic")
 	}
-	if _, total, _ := db.ListCases(ctx, store.CaseFilter{}); total != 0 {
+	if _, total, _ := db.ListCases(ctx, runtime.CaseQuery{}); total != 0 {
 		t.Fatalf("%d cases after failed units of work", total)
 	}
 
 	// The happy path commits everything together.
-	err = db.WithTx(ctx, func(tx *store.Tx) error {
+	err = db.WithTx(ctx, func(tx runtime.Tx) error {
 		c, _, err := tx.CreateCase(newCase(mv, 0))
 		if err != nil {
 			return err
@@ -469,7 +469,7 @@ func testUnitOfWorkAtomic(t *testing.T, db *store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases, _, _ := db.ListCases(ctx, store.CaseFilter{})
+	cases, _, _ := db.ListCases(ctx, runtime.CaseQuery{})
 	if len(cases) != 1 || cases[0].Status != runtime.StatusAccepted || cases[0].Revision != 2 {
 		t.Fatalf("cases = %+v", cases)
 	}
@@ -607,7 +607,7 @@ func openTask(t *testing.T, db *store.DB) *runtime.Task {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tasks, _, err := db.ListTasks(ctx, store.TaskFilter{CaseID: c.ID})
+	tasks, _, err := db.ListTasks(ctx, runtime.TaskQuery{CaseID: c.ID})
 	if err != nil || len(tasks) != 1 {
 		t.Fatalf("tasks: %v %v", tasks, err)
 	}
@@ -677,7 +677,7 @@ func testTaskLifecycle(t *testing.T, db *store.DB) {
 	_, err = db.ClaimTask(ctx, task.ID+1000, reviewer.ID)
 	wantCode(t, err, runtime.ENOTFOUND)
 
-	queue, n, err := db.ListTasks(ctx, store.TaskFilter{OrgCodes: []string{"411000-scjg"}, Roles: reviewer.OrgRoles,
+	queue, n, err := db.ListTasks(ctx, runtime.TaskQuery{OrgCodes: []string{"411000-scjg"}, Roles: reviewer.OrgRoles,
 		Status: []runtime.TaskStatus{runtime.TaskOpen}})
 	if err != nil || n != 1 || queue[0].ID != task.ID {
 		t.Fatalf("to-do list = %v %d %v", queue, n, err)
@@ -690,7 +690,7 @@ func testTaskLifecycle(t *testing.T, db *store.DB) {
 	if again.ClaimedBy != reviewer.ID {
 		t.Fatalf("re-claim = %+v", again)
 	}
-	mine, _, _ := db.ListTasks(ctx, store.TaskFilter{ClaimedBy: reviewer.ID})
+	mine, _, _ := db.ListTasks(ctx, runtime.TaskQuery{ClaimedBy: reviewer.ID})
 	if len(mine) != 1 {
 		t.Fatalf("claimed by me = %v", mine)
 	}
@@ -712,7 +712,7 @@ func testTaskLifecycle(t *testing.T, db *store.DB) {
 		t.Fatalf("CreateTasks = %+v", more)
 	}
 	var cancelled int
-	err = db.WithTx(ctx, func(tx *store.Tx) (err error) {
+	err = db.Write(ctx, func(tx *store.Tx) (err error) {
 		cancelled, err = tx.CancelTasks(task.CaseID)
 		return err
 	})
@@ -724,7 +724,7 @@ func testTaskLifecycle(t *testing.T, db *store.DB) {
 func testOutboxConcurrentClaimers(t *testing.T, db *store.DB) {
 	const n = 60
 	for i := range n {
-		if _, err := db.Enqueue(ctx, store.OutboxMessage{Topic: "push", Payload: json.RawMessage(fmt.Sprintf(`{"i":%d}`, i))}); err != nil {
+		if _, err := db.Enqueue(ctx, runtime.OutboxMessage{Topic: "push", Payload: json.RawMessage(fmt.Sprintf(`{"i":%d}`, i))}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -772,20 +772,20 @@ func testOutboxConcurrentClaimers(t *testing.T, db *store.DB) {
 func testOutboxRetry(t *testing.T, db *store.DB) {
 	now := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
 	db.Now = func() time.Time { return now }
-	id := must[int64](t)(db.Enqueue(ctx, store.OutboxMessage{Topic: "license", IdempotencyKey: "lic-1", Payload: json.RawMessage(`{}`)}))
-	if again := must[int64](t)(db.Enqueue(ctx, store.OutboxMessage{Topic: "license", IdempotencyKey: "lic-1"})); again != id {
+	id := must[int64](t)(db.Enqueue(ctx, runtime.OutboxMessage{Topic: "license", IdempotencyKey: "lic-1", Payload: json.RawMessage(`{}`)}))
+	if again := must[int64](t)(db.Enqueue(ctx, runtime.OutboxMessage{Topic: "license", IdempotencyKey: "lic-1"})); again != id {
 		t.Fatalf("enqueueing a key twice made message %d besides %d", again, id)
 	}
 
-	msgs := must[[]*store.OutboxMessage](t)(db.ClaimOutbox(ctx, 10, time.Minute))
+	msgs := must[[]*runtime.OutboxMessage](t)(db.ClaimOutbox(ctx, 10, time.Minute))
 	if len(msgs) != 1 || msgs[0].IdempotencyKey != "lic-1" {
 		t.Fatalf("claimed %+v", msgs)
 	}
-	if again := must[[]*store.OutboxMessage](t)(db.ClaimOutbox(ctx, 10, time.Minute)); len(again) != 0 {
+	if again := must[[]*runtime.OutboxMessage](t)(db.ClaimOutbox(ctx, 10, time.Minute)); len(again) != 0 {
 		t.Fatal("a leased message was handed out again")
 	}
 	now = now.Add(2 * time.Minute) // the claimer died: the lease ends
-	msgs = must[[]*store.OutboxMessage](t)(db.ClaimOutbox(ctx, 10, time.Minute))
+	msgs = must[[]*runtime.OutboxMessage](t)(db.ClaimOutbox(ctx, 10, time.Minute))
 	if len(msgs) != 1 || msgs[0].Attempts != 2 {
 		t.Fatalf("after the lease: %+v", msgs)
 	}
@@ -793,11 +793,11 @@ func testOutboxRetry(t *testing.T, db *store.DB) {
 		t.Fatal(err)
 	}
 	now = now.Add(9 * time.Minute)
-	if msgs := must[[]*store.OutboxMessage](t)(db.ClaimOutbox(ctx, 10, time.Minute)); len(msgs) != 0 {
+	if msgs := must[[]*runtime.OutboxMessage](t)(db.ClaimOutbox(ctx, 10, time.Minute)); len(msgs) != 0 {
 		t.Fatal("handed out before its backoff ended")
 	}
 	now = now.Add(2 * time.Minute)
-	msgs = must[[]*store.OutboxMessage](t)(db.ClaimOutbox(ctx, 10, time.Minute))
+	msgs = must[[]*runtime.OutboxMessage](t)(db.ClaimOutbox(ctx, 10, time.Minute))
 	if len(msgs) != 1 || msgs[0].Attempts != 3 || msgs[0].LastError != "HTTP 503" {
 		t.Fatalf("third attempt: %+v", msgs)
 	}
@@ -807,7 +807,7 @@ func testOutboxRetry(t *testing.T, db *store.DB) {
 			t.Fatal(err)
 		}
 		now = now.Add(2 * time.Hour)
-		msgs = must[[]*store.OutboxMessage](t)(db.ClaimOutbox(ctx, 10, time.Minute))
+		msgs = must[[]*runtime.OutboxMessage](t)(db.ClaimOutbox(ctx, 10, time.Minute))
 		if len(msgs) == 0 {
 			if attempts != 10 {
 				t.Fatalf("dead letter after %d attempts, want 10", attempts)
@@ -818,8 +818,8 @@ func testOutboxRetry(t *testing.T, db *store.DB) {
 			t.Fatal("never became a dead letter")
 		}
 	}
-	dead := must[[]*store.OutboxMessage](t)(db.ListDeadLetters(ctx, 0, 10))
-	if len(dead) != 1 || dead[0].ID != id || dead[0].Status != store.OutboxDead || dead[0].LastError != "HTTP 500 #10" {
+	dead := must[[]*runtime.OutboxMessage](t)(db.ListDeadLetters(ctx, 0, 10))
+	if len(dead) != 1 || dead[0].ID != id || dead[0].Status != runtime.OutboxDead || dead[0].LastError != "HTTP 500 #10" {
 		t.Fatalf("dead letters = %+v", dead)
 	}
 	wantCode(t, db.MarkDelivered(ctx, id), runtime.ECONFLICT)
@@ -829,7 +829,7 @@ func testOutboxRetry(t *testing.T, db *store.DB) {
 	}
 	wantCode(t, db.Replay(ctx, id), runtime.ECONFLICT)
 	wantCode(t, db.Replay(ctx, id+1000), runtime.ENOTFOUND)
-	msgs = must[[]*store.OutboxMessage](t)(db.ClaimOutbox(ctx, 10, time.Minute))
+	msgs = must[[]*runtime.OutboxMessage](t)(db.ClaimOutbox(ctx, 10, time.Minute))
 	if len(msgs) != 1 || msgs[0].Attempts != 1 {
 		t.Fatalf("after replay: %+v", msgs)
 	}
@@ -840,10 +840,10 @@ func testOutboxRetry(t *testing.T, db *store.DB) {
 		t.Fatalf("marking delivered twice: %v", err)
 	}
 	wantCode(t, db.MarkDelivered(ctx, id+1000), runtime.ENOTFOUND)
-	if dead := must[[]*store.OutboxMessage](t)(db.ListDeadLetters(ctx, 0, 10)); len(dead) != 0 {
+	if dead := must[[]*runtime.OutboxMessage](t)(db.ListDeadLetters(ctx, 0, 10)); len(dead) != 0 {
 		t.Fatalf("dead letters after delivery: %+v", dead)
 	}
-	_, err := db.Enqueue(ctx, store.OutboxMessage{Topic: "x", CaseID: 12345})
+	_, err := db.Enqueue(ctx, runtime.OutboxMessage{Topic: "x", CaseID: 12345})
 	wantCode(t, err, runtime.ENOTFOUND)
 }
 

@@ -80,7 +80,7 @@ func TestSQLiteFileAndReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	if _, total, err := other.ListCases(ctx, store.CaseFilter{}); err != nil || total != 2 {
+	if _, total, err := other.ListCases(ctx, runtime.CaseQuery{}); err != nil || total != 2 {
 		t.Fatalf("second handle sees %d cases, %v", total, err)
 	}
 }
@@ -98,7 +98,7 @@ func TestGroupCommitIsolatesCallers(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			errs[i] = db.WithTx(ctx, func(tx *store.Tx) error {
+			errs[i] = db.Write(ctx, func(tx *store.Tx) error {
 				c, _, err := tx.CreateCase(newCase(mv, 0))
 				if err != nil {
 					return err
@@ -128,7 +128,7 @@ func TestGroupCommitIsolatesCallers(t *testing.T) {
 			t.Fatalf("write %d: %v", i, err)
 		}
 	}
-	cases, total, err := db.ListCases(ctx, store.CaseFilter{Limit: 500})
+	cases, total, err := db.ListCases(ctx, runtime.CaseQuery{Limit: 500})
 	if err != nil || total != n/2 {
 		t.Fatalf("%d cases committed, want %d (%v)", total, n/2, err)
 	}

@@ -40,19 +40,6 @@ func (r *taskRow) domain() *runtime.Task {
 	return t
 }
 
-// TaskFilter selects tasks for ListTasks. Empty fields select everything; a person's to-do list
-// is OrgCodes and Roles from their user, Status open (to claim) or ClaimedBy them.
-type TaskFilter struct {
-	CaseID    int64
-	Kinds     []runtime.TaskKind
-	OrgCodes  []string
-	Roles     []string
-	Status    []runtime.TaskStatus
-	ClaimedBy int64
-	Offset    int
-	Limit     int // default 50, at most 500
-}
-
 // CreateTasks opens tasks and returns them with IDs. Each needs a case, a node, an org and a
 // role; the store sets Status open and CreatedAt.
 func (db *DB) CreateTasks(ctx context.Context, tasks []runtime.Task) (out []*runtime.Task, err error) {
@@ -202,7 +189,7 @@ func (tx *Tx) CancelTasks(caseID int64) (int, error) {
 
 // ListTasks returns the tasks f selects, oldest first (the order people should work in), and
 // how many there are in all.
-func (db *DB) ListTasks(ctx context.Context, f TaskFilter) (tasks []*runtime.Task, total int, err error) {
+func (db *DB) ListTasks(ctx context.Context, f runtime.TaskQuery) (tasks []*runtime.Task, total int, err error) {
 	err = db.read(ctx, func(tx *Tx) error {
 		q := tx.g.Model(&taskRow{})
 		if f.CaseID != 0 {

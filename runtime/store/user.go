@@ -77,41 +77,54 @@ func (tx *Tx) user(id int64) (*runtime.User, error) {
 // CreateUser stores a user and their workflow roles (OrgRoles) in their org, and returns the
 // user with ID and CreatedAt.
 func (db *DB) CreateUser(ctx context.Context, u runtime.User) (out *runtime.User, err error) {
-	err = db.Write(ctx, func(tx *Tx) error {
-		var fields []runtime.FieldError
-		if u.Name == "" {
-			fields = append(fields, runtime.FieldError{Pointer: "/name", Message: "缺少姓名或名称"})
-		}
-		if u.Kind == "" {
-			fields = append(fields, runtime.FieldError{Pointer: "/kind", Message: "缺少用户类型"})
-		}
-		if len(u.OrgRoles) > 0 && u.OrgCode == "" {
-			fields = append(fields, runtime.FieldError{Pointer: "/orgCode", Message: "有机构角色的用户必须属于一个机构"})
-		}
-		if fields != nil {
-			return runtime.Invalid("用户信息不完整", fields...)
-		}
-		roles := make([]string, len(u.Roles))
-		for i, r := range u.Roles {
-			roles[i] = string(r)
-		}
-		row := userRow{Name: u.Name, Kind: u.Kind, IDNumber: u.IDNumber, USCC: u.USCC, Mobile: u.Mobile,
-			OrgCode: u.OrgCode, Roles: strings.Join(roles, ","), DivisionCode: u.DivisionCode, Disabled: u.Disabled,
-			CreatedAt: tx.now}
-		if err := tx.g.Create(&row).Error; err != nil {
-			return wrap(err, "insert user")
-		}
-		for _, role := range u.OrgRoles {
-			err := tx.g.Exec(`INSERT INTO user_org_roles (user_id, org_code, role) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-				row.ID, u.OrgCode, role).Error
-			if err != nil {
-				return wrap(err, "insert user role")
-			}
-		}
-		out, err = tx.user(row.ID)
+	err = db.Write(ctx, func(tx *Tx) (err error) {
+		out, err = tx.createUser(u)
 		return err
 	})
 	return out, err
+}
+
+// createUser is CreateUser inside a unit of work.
+func (tx *Tx) createUser(u runtime.User) (*runtime.User, error) {
+	var fields []runtime.FieldError
+	if u.Name == "" {
+		fields = append(fields, runtime.FieldError{Pointer: "/name", Message: "缺少姓名或名称"})
+	}
+	if u.Kind == "" {
+		fields = append(fields, runtime.FieldError{Pointer: "/kind", Message: "缺少用户类型"})
+	}
+	if len(u.OrgRoles) > 0 && u.OrgCode == "" {
+		fields = append(fields, runtime.FieldError{Pointer: "/orgCode", Message: "有机构角色的用户必须属于一个机构"})
+	}
+	if fields != nil {
+		return nil, runtime.Invalid("用户信息不完整", fields...)
+	}
+	roles := make([]string, len(u.Roles))
+	for i, r := range u.Roles {
+		roles[i] = string(r)
+	}
+	row := userRow{Name: u.Name, Kind: u.Kind, IDNumber: u.IDNumber, USCC: u.USCC, Mobile: u.Mobile,
+		OrgCode: u.OrgCode, Roles: strings.Join(roles, ","), DivisionCode: u.DivisionCode, Disabled: u.Disabled,
+		CreatedAt: tx.now}
+	if err := tx.g.Create(&row).Error; err != nil {
+		return nil, wrap(err, "insert user")
+	}
+	if err := tx.insertOrgRoles(row.ID, u.OrgCode, u.OrgRoles); err != nil {
+		return nil, err
+	}
+	return tx.user(row.ID)
+}
+
+// insertOrgRoles gives a user workflow roles in an org.
+func (tx *Tx) insertOrgRoles(userID int64, orgCode string, roles []string) error {
+	for _, role := range roles {
+		err := tx.g.Exec(`INSERT INTO user_org_roles (user_id, org_code, role) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+			userID, orgCode, role).Error
+		if err != nil {
+			return wrap(err, "insert user role")
+		}
+	}
+	return nil
 }
 
 // GetUser returns a user by ID; not_found if there is none.

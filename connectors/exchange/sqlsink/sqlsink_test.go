@@ -99,7 +99,7 @@ func TestTransferDatabaseToDatabase(t *testing.T) {
 	now := time.Now().UTC()
 	err = src.Write(ctx, func(tx *store.Tx) error {
 		for range n {
-			if _, _, err := tx.CreateCase(store.NewCase{Case: runtime.Case{Matter: mv.Slug, MatterVersion: mv.Version,
+			if _, _, err := tx.CreateCase(runtime.NewCase{Case: runtime.Case{Matter: mv.Slug, MatterVersion: mv.Version,
 				Channel: "online", Status: runtime.StatusSubmitted, OrgCode: "11411000MB1544262X", DivisionCode: "411002",
 				SubmittedAt: &now}}); err != nil {
 				return err

@@ -5,25 +5,23 @@
 // tells every page of the portal and the workbench who is signed in and which CSRF token their
 // forms must carry.
 //
-// Credentials, sessions, lockout counters, reset codes and the audit log are kept by
-// runtime/store; this package decides the policy: who may register, how strong a password must
-// be, what is recorded and what each page says.
+// The account service (service.Accounts) decides everything about accounts — who may
+// register, how strong a password must be, lockout, what is recorded; this package decodes the
+// forms, asks the service, and says what each page says.
 package account
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"log/slog"
 	"net"
 	"net/http"
 	"slices"
-	"time"
 
-	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
+	"github.com/xuchang-gov/tongban/runtime/service"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 // Options configure the accounts.
@@ -31,69 +29,41 @@ type Options struct {
 	// Secure says the site is served over TLS: cookies are then marked Secure and carry the
 	// __Host- prefix, which also keeps other subdomains from setting them.
 	Secure bool
-	// Now is the clock the pages tell time left by; nil is the store's clock (db.Now), which
-	// is what the session and lockout timeouts are kept by. Tests replace db.Now.
-	Now func() time.Time
-	// SMS sends a text to a mobile number. nil queues it on the outbox for the SMS gateway
-	// connector (topic connector.push.sms-gateway, payload {"mobile", "content"}).
-	SMS func(ctx context.Context, mobile, text string) error
 	// ClientIP gives the address a request comes from, for the per-address lockout and the
 	// audit log. nil takes the host of r.RemoteAddr; behind a reverse proxy, give a function
 	// that reads the proxy's header — and only trusts it from the proxy.
 	ClientIP func(r *http.Request) string
-	// Orgs lists the orgs and their workflow roles, which the roles page offers and checks.
-	// nil accepts any well-formed org code and role names.
-	Orgs func() []definitions.OrgUnit
-	// Verify checks a registration against the population or legal-person database before
-	// the account is created. An *runtime.Error with Fields puts its messages beside the
-	// fields (pointers /name, /idNumber, /uscc, /legalName, /legalIdNumber, /mobile). nil
-	// accepts every registration whose numbers pass their checksums.
-	Verify func(ctx context.Context, reg Registration) error
 	// Logger receives internal errors, which pages show only as a generic message. nil is
 	// slog.Default().
 	Logger *slog.Logger
 }
 
-// Registration is what someone registering has told us, for Options.Verify.
-type Registration struct {
-	Kind string // "person" or "enterprise"
-	// Name is the person's real name or the enterprise's name.
-	Name string
-	// IDNumber is the person's ID number; for an enterprise, its legal representative's.
-	IDNumber string
-	USCC     string
-	// LegalName is the legal representative's name (enterprises only).
-	LegalName string
-	Mobile    string
-}
-
 // Accounts is the accounts' HTTP side: the pages (ServeHTTP), the Middleware, and what other
 // pages ask of it (User, CSRFToken, CheckCSRF). It is safe for concurrent use.
 type Accounts struct {
-	db     *store.DB
+	svc    *service.Accounts
 	opts   Options
 	mux    *http.ServeMux
+	pages  *site.Set
 	origin *http.CrossOriginProtection
 
 	sessionCookie, csrfCookie string
 }
 
-// New returns the accounts on a store.
-func New(db *store.DB, opts Options) *Accounts {
-	if opts.Now == nil {
-		opts.Now = func() time.Time { return db.Now() }
-	}
+// New returns the pages of the account service svc.
+func New(svc *service.Accounts, opts Options) *Accounts {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
 	if opts.ClientIP == nil {
 		opts.ClientIP = remoteHost
 	}
-	a := &Accounts{db: db, opts: opts, origin: http.NewCrossOriginProtection(),
+	a := &Accounts{svc: svc, opts: opts, origin: http.NewCrossOriginProtection(),
 		sessionCookie: "tb_session", csrfCookie: "tb_csrf"}
 	if opts.Secure {
 		a.sessionCookie, a.csrfCookie = "__Host-tb_session", "__Host-tb_csrf"
 	}
+	a.pages = parsePages(a, opts.Logger)
 	a.routes()
 	return a
 }
@@ -107,8 +77,8 @@ func remoteHost(r *http.Request) string {
 }
 
 // ServeHTTP serves the accounts' pages: /account/… for everyone and /admin/… for
-// administrators, and the stylesheet under /account/static/. Requests that did not come
-// through Middleware go through it here.
+// administrators, in the site frame (runtime/web/site) whose stylesheet the portal serves
+// under /static/. Requests that did not come through Middleware go through it here.
 func (a *Accounts) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if stateOf(r) == nil {
 		a.Middleware(a.mux).ServeHTTP(w, r)
@@ -144,7 +114,7 @@ func (a *Accounts) Middleware(next http.Handler) http.Handler {
 		}
 		st := &state{}
 		if c, err := r.Cookie(a.sessionCookie); err == nil && c.Value != "" {
-			u, err := a.db.SessionUser(r.Context(), c.Value)
+			u, err := a.svc.SessionUser(r.Context(), c.Value)
 			switch runtime.ErrorCode(err) {
 			case "":
 				st.user, st.sessionID, st.secret = u, c.Value, c.Value
@@ -230,14 +200,4 @@ func (a *Accounts) clearCookie(w http.ResponseWriter, name string) {
 	c := a.cookie(name, "")
 	c.MaxAge = -1
 	http.SetCookie(w, c)
-}
-
-// sms sends a text through Options.SMS or the outbox.
-func (a *Accounts) sms(ctx context.Context, mobile, text string) error {
-	if a.opts.SMS != nil {
-		return a.opts.SMS(ctx, mobile, text)
-	}
-	payload, _ := json.Marshal(map[string]string{"mobile": mobile, "content": text})
-	_, err := a.db.Enqueue(ctx, store.OutboxMessage{Topic: "connector.push.sms-gateway", Payload: payload})
-	return err
 }

@@ -10,8 +10,7 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
-	"github.com/xuchang-gov/tongban/runtime/web/account"
+	"github.com/xuchang-gov/tongban/runtime/service"
 )
 
 func personForm(name, id, mobile, password, confirm string) url.Values {
@@ -73,7 +72,7 @@ func TestRegister(t *testing.T) {
 				if err != nil || u.Mobile != tc.form.Get("mobile") {
 					t.Fatalf("account %+v, %v", u, err)
 				}
-				if len(h.events(account.EventRegister)) != 1 || len(h.events(account.EventSignIn)) != 1 {
+				if len(h.events(service.EventRegister)) != 1 || len(h.events(service.EventSignIn)) != 1 {
 					t.Fatal("registration and sign-in not both recorded")
 				}
 				return
@@ -137,13 +136,11 @@ func TestRegisterClaimsWindowApplicant(t *testing.T) {
 }
 
 func TestRegisterVerify(t *testing.T) {
-	var asked []account.Registration
-	h := newHarness(t, func(o *account.Options, _ *bool) {
-		o.Verify = func(_ context.Context, reg account.Registration) error {
-			asked = append(asked, reg)
-			return runtime.Invalid("身份信息核验未通过", runtime.FieldError{Pointer: "/name", Message: "姓名与人口库登记的不一致"})
-		}
-	})
+	var asked []service.Registration
+	h := newHarness(t, withVerify(func(_ context.Context, reg service.Registration) error {
+		asked = append(asked, reg)
+		return runtime.Invalid("身份信息核验未通过", runtime.FieldError{Pointer: "/name", Message: "姓名与人口库登记的不一致"})
+	}))
 	r := h.browser().submit("/account/register", "/account/register", personForm("张伟", idNumber(31), "13803741234", goodPassword, goodPassword))
 	if r.Status != http.StatusBadRequest || fieldError(r.Body, "name") != "姓名与人口库登记的不一致" {
 		t.Fatalf("status %d, beside the name %q", r.Status, fieldError(r.Body, "name"))
@@ -156,11 +153,9 @@ func TestRegisterVerify(t *testing.T) {
 // TestRegisterVerifyUnavailable: a register that does not answer refuses the registration on
 // the form itself, with the retry message and the typed values kept, and stores nothing.
 func TestRegisterVerifyUnavailable(t *testing.T) {
-	h := newHarness(t, func(o *account.Options, _ *bool) {
-		o.Verify = func(context.Context, account.Registration) error {
-			return runtime.Errorf(runtime.EUNAVAILABLE, "暂时无法核验身份，请稍后再试")
-		}
-	})
+	h := newHarness(t, withVerify(func(context.Context, service.Registration) error {
+		return runtime.Errorf(runtime.EUNAVAILABLE, "暂时无法核验身份，请稍后再试")
+	}))
 	r := h.browser().submit("/account/register", "/account/register", personForm("张伟", idNumber(31), "13803741234", goodPassword, goodPassword))
 	if r.Status != http.StatusServiceUnavailable || problem(r.Body) != "暂时无法核验身份，请稍后再试" {
 		t.Fatalf("status %d, problem %q\n%s", r.Status, problem(r.Body), r.Body)
@@ -194,7 +189,7 @@ func TestPasswordPolicy(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := account.PasswordProblem(tc.password, id, "13803741234")
+			got := service.PasswordProblem(tc.password, id, "13803741234")
 			if got == "" != (tc.want == "") || !strings.Contains(got, tc.want) {
 				t.Fatalf("PasswordProblem = %q, want %q", got, tc.want)
 			}
@@ -215,8 +210,9 @@ func TestPasswordPolicy(t *testing.T) {
 func TestLogin(t *testing.T) {
 	h := newHarness(t)
 	h.person("张伟", 31, "13803741234", goodPassword)
-	if _, err := h.db.RegisterAccount(ctx, runtime.User{Name: "许昌瑞祥置业有限公司", Kind: "enterprise",
-		USCC: uscc("91411003MA9KXY7Q8"), IDNumber: idNumber(31), Mobile: "13803741234"}, goodPassword); err != nil {
+	if _, err := h.svc.CreateUser(ctx, service.NewUser{User: runtime.User{Name: "许昌瑞祥置业有限公司", Kind: "enterprise",
+		USCC: uscc("91411003MA9KXY7Q8"), IDNumber: idNumber(31), Mobile: "13803741234", Roles: []runtime.Role{runtime.RoleApplicant}},
+		Password: goodPassword}); err != nil {
 		t.Fatal(err)
 	}
 	h.staff("赵敏", 77, "13700000077", runtime.RoleClerk)
@@ -390,7 +386,7 @@ func TestCSRF(t *testing.T) {
 		}},
 		{"password change", "person", "/account/password", url.Values{"current": {goodPassword}, "password": {"Another#2025x"}, "password2": {"Another#2025x"}},
 			func(t *testing.T, _ *browser) {
-				if err := h.db.CheckPassword(ctx, victim.ID, goodPassword); err != nil {
+				if err := h.svc.CheckPassword(ctx, victim.ID, goodPassword); err != nil {
 					t.Fatalf("password changed: %v", err)
 				}
 			}},
@@ -447,11 +443,11 @@ func TestLockout(t *testing.T) {
 	t.Run("account", func(t *testing.T) {
 		h := newHarness(t)
 		h.person("张伟", 31, "13803741234", goodPassword)
-		for i := 1; i <= store.MaxLoginFailures; i++ {
+		for i := 1; i <= service.MaxLoginFailures; i++ {
 			// From a new address each time: the account locks, not the address.
 			r := h.browser().from("10.1.0."+string(rune('0'+i))).login("person", idNumber(31), "Wrong#password1")
 			want, msg := http.StatusUnauthorized, "账户或密码错误"
-			if i == store.MaxLoginFailures {
+			if i == service.MaxLoginFailures {
 				want, msg = http.StatusTooManyRequests, "账户已锁定，请 15 分钟后再试"
 			}
 			if r.Status != want || !strings.Contains(problem(r.Body), msg) {
@@ -468,10 +464,10 @@ func TestLockout(t *testing.T) {
 		if r := b.login("person", idNumber(31), goodPassword); r.Status != http.StatusSeeOther {
 			t.Fatalf("after the lock: status %d, %q", r.Status, problem(r.Body))
 		}
-		if n := len(h.events(account.EventLocked)); n != 1 {
+		if n := len(h.events(service.EventLocked)); n != 1 {
 			t.Fatalf("%d lockouts recorded", n)
 		}
-		if n := len(h.events(account.EventSignInFailed)); n != store.MaxLoginFailures {
+		if n := len(h.events(service.EventSignInFailed)); n != service.MaxLoginFailures {
 			t.Fatalf("%d failures recorded", n)
 		}
 	})
@@ -479,9 +475,9 @@ func TestLockout(t *testing.T) {
 		h := newHarness(t)
 		h.person("张伟", 31, "13803741234", goodPassword)
 		attacker := h.browser().from("192.0.2.7")
-		for i := 1; i <= store.MaxLoginFailures; i++ {
+		for i := 1; i <= service.MaxLoginFailures; i++ {
 			r := attacker.login("person", idNumber(100+i), "Guess#password1") // unknown accounts
-			if i == store.MaxLoginFailures && (r.Status != http.StatusTooManyRequests || !strings.Contains(problem(r.Body), "您所在网络")) {
+			if i == service.MaxLoginFailures && (r.Status != http.StatusTooManyRequests || !strings.Contains(problem(r.Body), "您所在网络")) {
 				t.Fatalf("failure %d: status %d, %q", i, r.Status, problem(r.Body))
 			}
 		}
@@ -491,12 +487,12 @@ func TestLockout(t *testing.T) {
 		if r := h.browser().from("192.0.2.8").login("person", idNumber(31), goodPassword); r.Status != http.StatusSeeOther {
 			t.Fatalf("another address: %d, %q", r.Status, problem(r.Body))
 		}
-		h.clock.Add(store.LockoutPeriod)
+		h.clock.Add(service.LockoutPeriod)
 		if r := attacker.login("person", idNumber(31), goodPassword); r.Status != http.StatusSeeOther {
 			t.Fatalf("after the lock: %d, %q", r.Status, problem(r.Body))
 		}
-		evs := h.events(account.EventSignInFailed)
-		if len(evs) != store.MaxLoginFailures || evs[0].UserID != 0 || !strings.Contains(evs[0].Login, "*") {
+		evs := h.events(service.EventSignInFailed)
+		if len(evs) != service.MaxLoginFailures || evs[0].UserID != 0 || !strings.Contains(evs[0].Login, "*") {
 			t.Fatalf("failures recorded: %+v", evs)
 		}
 	})
@@ -504,7 +500,7 @@ func TestLockout(t *testing.T) {
 		h := newHarness(t)
 		h.person("张伟", 31, "13803741234", goodPassword)
 		b := h.browser()
-		for range store.MaxLoginFailures - 1 {
+		for range service.MaxLoginFailures - 1 {
 			b.from("10.2.0.1").login("person", idNumber(31), "Wrong#password1")
 		}
 		b.from("10.2.0.2").login("person", idNumber(31), goodPassword)
@@ -552,7 +548,7 @@ func TestReset(t *testing.T) {
 		if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/account/login?msg=reset") {
 			t.Fatalf("status %d, location %q, %q", r.Status, r.Location, fieldError(r.Body, "code"))
 		}
-		if err := h.db.CheckPassword(ctx, u.ID, goodPassword); err == nil {
+		if err := h.svc.CheckPassword(ctx, u.ID, goodPassword); err == nil {
 			t.Fatal("the old password still works")
 		}
 		if r := h.browser().login("person", mobile, newPassword); r.Status != http.StatusSeeOther {
@@ -568,7 +564,7 @@ func TestReset(t *testing.T) {
 	t.Run("code expires", func(t *testing.T) {
 		h, _, b := setup(t)
 		code := h.lastCode(mobile)
-		h.clock.Add(store.ResetCodeLifetime)
+		h.clock.Add(service.ResetCodeLifetime)
 		if r := resetWith(b, code, newPassword); !strings.Contains(fieldError(r.Body, "code"), "无效或已过期") {
 			t.Fatalf("expired code: %d, %q", r.Status, fieldError(r.Body, "code"))
 		}
@@ -577,11 +573,11 @@ func TestReset(t *testing.T) {
 		h, _, b := setup(t)
 		code := h.lastCode(mobile)
 		var last *resp
-		for range store.ResetCodeTries {
+		for range service.ResetCodeTries {
 			last = resetWith(b.from("10.3.0.1"), wrong(code), newPassword)
 		}
 		if !strings.Contains(fieldError(last.Body, "code"), "错误次数过多") {
-			t.Fatalf("after %d tries: %q", store.ResetCodeTries, fieldError(last.Body, "code"))
+			t.Fatalf("after %d tries: %q", service.ResetCodeTries, fieldError(last.Body, "code"))
 		}
 		if r := resetWith(b.from("10.3.0.2"), code, newPassword); !strings.Contains(fieldError(r.Body, "code"), "无效或已过期") {
 			t.Fatalf("the right code after the tries: %d, %q", r.Status, fieldError(r.Body, "code"))
@@ -593,7 +589,7 @@ func TestReset(t *testing.T) {
 		if !strings.Contains(fieldError(r.Body, "password"), "不能包含") {
 			t.Fatalf("%d, %q", r.Status, fieldError(r.Body, "password"))
 		}
-		if err := h.db.CheckPassword(ctx, u.ID, goodPassword); err != nil {
+		if err := h.svc.CheckPassword(ctx, u.ID, goodPassword); err != nil {
 			t.Fatal("password changed")
 		}
 	})
@@ -610,7 +606,7 @@ func TestReset(t *testing.T) {
 		if n := len(h.texts()); n != 1 {
 			t.Fatalf("%d texts within a minute", n)
 		}
-		h.clock.Add(store.ResetCodeInterval)
+		h.clock.Add(service.ResetCodeInterval)
 		b.submit("/account/reset", "/account/reset", url.Values{"step": {"send"}, "kind": {"person"}, "login": {mobile}})
 		if n := len(h.texts()); n != 2 {
 			t.Fatalf("%d texts after a minute", n)
@@ -642,10 +638,10 @@ func TestSessionTimeouts(t *testing.T) {
 				t.Fatalf("signed out after %v idle", step)
 			}
 		}
-		h.clock.Add(store.SessionIdle + time.Second)
+		h.clock.Add(service.SessionIdle + time.Second)
 		r := b.get("/account/")
 		if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/account/login") {
-			t.Fatalf("after %v idle: %d %q", store.SessionIdle, r.Status, r.Location)
+			t.Fatalf("after %v idle: %d %q", service.SessionIdle, r.Status, r.Location)
 		}
 		if !strings.Contains(strings.Join(r.Header.Values("Set-Cookie"), "\n"), "tb_session=; Path=/; Max-Age=0") {
 			t.Fatalf("the expired cookie is not removed: %q", r.Header.Values("Set-Cookie"))
@@ -654,18 +650,18 @@ func TestSessionTimeouts(t *testing.T) {
 	t.Run("absolute", func(t *testing.T) {
 		b := h.browser()
 		b.login("person", idNumber(31), goodPassword)
-		for elapsed := time.Duration(0); elapsed < store.SessionLifetime-20*time.Minute; elapsed += 20 * time.Minute {
+		for elapsed := time.Duration(0); elapsed < service.SessionLifetime-20*time.Minute; elapsed += 20 * time.Minute {
 			h.clock.Add(20 * time.Minute)
 			if !b.signedIn() {
 				t.Fatalf("signed out while active after %v", elapsed)
 			}
 		}
 		h.clock.Add(20 * time.Minute)
-		if n, err := h.db.SweepAccounts(ctx); err != nil || n == 0 {
+		if n, err := h.svc.Sweep(ctx); err != nil || n == 0 {
 			t.Fatalf("SweepAccounts deleted %d rows (%v), want the expired session", n, err)
 		}
 		if b.signedIn() {
-			t.Fatalf("still signed in after %v", store.SessionLifetime)
+			t.Fatalf("still signed in after %v", service.SessionLifetime)
 		}
 	})
 }
@@ -681,7 +677,7 @@ func TestLogoutAndPasswordChange(t *testing.T) {
 		if r.Status != http.StatusSeeOther || b.signedIn() {
 			t.Fatalf("status %d", r.Status)
 		}
-		if len(h.events(account.EventSignOut)) != 1 {
+		if len(h.events(service.EventSignOut)) != 1 {
 			t.Fatal("sign-out not recorded")
 		}
 	})
@@ -705,10 +701,10 @@ func TestLogoutAndPasswordChange(t *testing.T) {
 		if !b.signedIn() || elsewhere.signedIn() {
 			t.Fatal("want this browser signed in and the other signed out")
 		}
-		if err := h.db.CheckPassword(ctx, u.ID, "Another#2025x"); err != nil {
+		if err := h.svc.CheckPassword(ctx, u.ID, "Another#2025x"); err != nil {
 			t.Fatal(err)
 		}
-		if len(h.events(account.EventPasswordChanged)) != 1 || len(h.events(account.EventPasswordChangeFailed)) != 1 {
+		if len(h.events(service.EventPasswordChanged)) != 1 || len(h.events(service.EventPasswordChangeFailed)) != 1 {
 			t.Fatal("change and failed change not recorded")
 		}
 	})

@@ -1,16 +1,16 @@
 package account
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
+	"github.com/xuchang-gov/tongban/runtime/service"
 )
 
 // pageSize is how many rows the administrators' lists show at once.
@@ -75,7 +75,7 @@ func (a *Accounts) users(w http.ResponseWriter, r *http.Request) {
 		kind = ""
 	}
 	page := pageNumber(r)
-	users, total, err := a.db.ListUsers(r.Context(), store.UserFilter{Query: q.Get("q"), Kind: kind,
+	users, total, err := a.svc.ListUsers(r.Context(), runtime.UserFilter{Query: q.Get("q"), Kind: kind,
 		Offset: (page - 1) * pageSize, Limit: pageSize})
 	if err != nil {
 		a.fail(w, r, err)
@@ -99,7 +99,7 @@ type userData struct {
 	OrgRoles string
 	Orgs     []definitions.OrgUnit
 	Errors   map[string]string
-	Events   []store.AccountEvent
+	Events   []runtime.AccountEvent
 }
 
 // target reads the user the path names.
@@ -108,7 +108,7 @@ func (a *Accounts) target(r *http.Request) (*runtime.User, error) {
 	if err != nil || id <= 0 {
 		return nil, runtime.Errorf(runtime.ENOTFOUND, "用户不存在")
 	}
-	return a.db.GetUser(r.Context(), id)
+	return a.svc.GetUser(r.Context(), id)
 }
 
 func (a *Accounts) userPage(w http.ResponseWriter, r *http.Request) {
@@ -122,7 +122,7 @@ func (a *Accounts) userPage(w http.ResponseWriter, r *http.Request) {
 
 func (a *Accounts) showUser(w http.ResponseWriter, r *http.Request, status int, u *runtime.User, roles []runtime.Role,
 	orgCode, orgRoles string, errs map[string]string, problem string) {
-	events, _, err := a.db.ListAccountEvents(r.Context(), store.AccountEventFilter{UserID: u.ID, Limit: 20})
+	events, _, err := a.svc.ListAccountEvents(r.Context(), runtime.AccountEventFilter{UserID: u.ID, Limit: 20})
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -131,15 +131,11 @@ func (a *Accounts) showUser(w http.ResponseWriter, r *http.Request, status int, 
 	for _, role := range allRoles {
 		d.Roles = append(d.Roles, roleOption{Value: role, Label: roleNames[role], Checked: slices.Contains(roles, role)})
 	}
-	if a.opts.Orgs != nil {
-		d.Orgs = a.opts.Orgs()
-	}
+	d.Orgs = a.svc.Orgs()
 	a.render(w, r, status, "admin_user", view{Title: "用户：" + u.Name, Notice: notice(r), Problem: problem, Data: d})
 }
 
-// setDisabled disables or enables the user the path names. Disabling ends the user's
-// sessions. Administrators cannot disable themselves, so that the last one cannot lock
-// everyone out by mistake.
+// setDisabled disables or enables the user the path names, as the service allows.
 func (a *Accounts) setDisabled(disabled bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		u, err := a.target(r)
@@ -147,22 +143,11 @@ func (a *Accounts) setDisabled(disabled bool) http.HandlerFunc {
 			a.fail(w, r, err)
 			return
 		}
-		admin := a.User(r)
-		if disabled && u.ID == admin.ID {
-			a.fail(w, r, runtime.Errorf(runtime.EFORBIDDEN, "不能停用自己的账户"))
-			return
-		}
-		typ, msg := EventUserEnabled, "enabled"
+		msg := "enabled"
 		if disabled {
-			typ, msg = EventUserDisabled, "disabled"
+			msg = "disabled"
 		}
-		err = a.db.WithTx(r.Context(), func(tx *store.Tx) error {
-			if err := tx.SetUserDisabled(u.ID, disabled); err != nil {
-				return err
-			}
-			return tx.RecordAccountEvent(store.AccountEvent{Type: typ, UserID: u.ID, ActorID: admin.ID, IP: a.opts.ClientIP(r)})
-		})
-		if err != nil {
+		if err := a.svc.SetDisabled(r.Context(), a.User(r), u.ID, disabled, a.opts.ClientIP(r)); err != nil {
 			a.fail(w, r, err)
 			return
 		}
@@ -170,21 +155,16 @@ func (a *Accounts) setDisabled(disabled bool) http.HandlerFunc {
 	}
 }
 
-var (
-	orgCodePattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
-	roleNamePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)
-	roleSeparators  = func(r rune) bool { return strings.ContainsRune(",，、;； \t\r\n", r) }
-)
+var roleSeparators = func(r rune) bool { return strings.ContainsRune(",，、;； \t\r\n", r) }
 
 // setRoles replaces the platform roles, the org and the workflow roles there of the user the
-// path names. With Options.Orgs the org must be one of them and the roles among the org's.
+// path names, as the service allows; what it refuses is shown beside the fields.
 func (a *Accounts) setRoles(w http.ResponseWriter, r *http.Request) {
 	u, err := a.target(r)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	admin := a.User(r)
 	var roles []runtime.Role
 	for _, v := range r.PostForm["roles"] {
 		if role := runtime.Role(v); slices.Contains(allRoles, role) && !slices.Contains(roles, role) {
@@ -199,55 +179,17 @@ func (a *Accounts) setRoles(w http.ResponseWriter, r *http.Request) {
 			orgRoles = append(orgRoles, role)
 		}
 	}
-	errs := map[string]string{}
-	if u.ID == admin.ID && !slices.Contains(roles, runtime.RoleAdmin) {
-		errs["roles"] = "不能取消自己的系统管理员角色"
-	}
-	if orgCode != "" && !orgCodePattern.MatchString(orgCode) {
-		errs["orgCode"] = "机构编码只能由小写字母、数字和“-”组成"
-	}
-	for _, role := range orgRoles {
-		if !roleNamePattern.MatchString(role) {
-			errs["orgRoles"] = "岗位 “" + role + "” 不是有效的岗位名称"
-			break
+	err = a.svc.SetRoles(r.Context(), a.User(r), u.ID, service.RoleChange{Roles: roles, OrgCode: orgCode, OrgRoles: orgRoles},
+		a.opts.ClientIP(r))
+	var e *runtime.Error
+	if errors.As(err, &e) && e.Code == runtime.EINVALID {
+		errs := map[string]string{}
+		for _, f := range e.Fields {
+			errs[strings.TrimPrefix(f.Pointer, "/")] = f.Message
 		}
-	}
-	if len(orgRoles) > 0 && orgCode == "" {
-		errs["orgCode"] = "有岗位的用户必须属于一个机构"
-	}
-	if a.opts.Orgs != nil && orgCode != "" && errs["orgCode"] == "" {
-		i := slices.IndexFunc(a.opts.Orgs(), func(o definitions.OrgUnit) bool { return o.Code == orgCode })
-		if i < 0 {
-			errs["orgCode"] = "没有编码为 " + orgCode + " 的机构"
-		} else if errs["orgRoles"] == "" {
-			org := a.opts.Orgs()[i]
-			for _, role := range orgRoles {
-				if !slices.Contains(org.Roles, role) {
-					errs["orgRoles"] = fmt.Sprintf("%s没有岗位 “%s”，可选：%s", org.Name, role, strings.Join(org.Roles, "、"))
-					break
-				}
-			}
-		}
-	}
-	if len(errs) > 0 {
-		a.showUser(w, r, http.StatusBadRequest, u, roles, orgCode, orgRolesText, errs, "请修改标出的问题后再保存")
+		a.showUser(w, r, http.StatusBadRequest, u, roles, orgCode, orgRolesText, errs, e.Message)
 		return
 	}
-	names := make([]string, len(roles))
-	for i, role := range roles {
-		names[i] = roleNames[role]
-	}
-	detail := "角色：" + nameOr(strings.Join(names, "、"), "无")
-	if orgCode != "" {
-		detail += "；机构：" + orgCode + "；岗位：" + nameOr(strings.Join(orgRoles, "、"), "无")
-	}
-	err = a.db.WithTx(r.Context(), func(tx *store.Tx) error {
-		if err := tx.SetUserRoles(u.ID, roles, orgCode, orgRoles); err != nil {
-			return err
-		}
-		return tx.RecordAccountEvent(store.AccountEvent{Type: EventRolesChanged, UserID: u.ID, ActorID: admin.ID,
-			IP: a.opts.ClientIP(r), Detail: detail})
-	})
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -258,7 +200,7 @@ func (a *Accounts) setRoles(w http.ResponseWriter, r *http.Request) {
 type eventsData struct {
 	Types  []kindOption
 	UserID string
-	Events []store.AccountEvent
+	Events []runtime.AccountEvent
 	pager
 }
 
@@ -271,7 +213,7 @@ func (a *Accounts) events(w http.ResponseWriter, r *http.Request) {
 	}
 	userID, _ := strconv.ParseInt(q.Get("user"), 10, 64)
 	page := pageNumber(r)
-	events, total, err := a.db.ListAccountEvents(r.Context(), store.AccountEventFilter{UserID: max(userID, 0), Type: typ,
+	events, total, err := a.svc.ListAccountEvents(r.Context(), runtime.AccountEventFilter{UserID: max(userID, 0), Type: typ,
 		Offset: (page - 1) * pageSize, Limit: pageSize})
 	if err != nil {
 		a.fail(w, r, err)

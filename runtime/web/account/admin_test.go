@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/web/account"
+	"github.com/xuchang-gov/tongban/runtime/service"
 )
 
 func TestAdminRefusesOthers(t *testing.T) {
@@ -163,7 +163,7 @@ func TestAdminUsers(t *testing.T) {
 					!slices.Equal(u.OrgRoles, []string{"clerk", "reviewer"}) {
 					t.Fatalf("user %+v", u)
 				}
-				evs := h.events(account.EventRolesChanged)
+				evs := h.events(service.EventRolesChanged)
 				if len(evs) != 1 || evs[0].ActorID != admin.ID || !strings.Contains(evs[0].Detail, "窗口人员") {
 					t.Fatalf("events %+v", evs)
 				}

@@ -7,12 +7,13 @@ import (
 	"net/http"
 
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 // CSRFField is the name of the hidden form field that carries the CSRF token; scripts may
 // send the token in the CSRFHeader instead.
 const (
-	CSRFField  = "_csrf"
+	CSRFField  = site.CSRFField
 	CSRFHeader = "X-CSRF-Token"
 )
 

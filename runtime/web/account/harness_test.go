@@ -2,6 +2,7 @@ package account_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/xuchang-gov/tongban/definitions/cn"
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/service"
 	"github.com/xuchang-gov/tongban/runtime/store"
 	"github.com/xuchang-gov/tongban/runtime/store/storetest"
 	"github.com/xuchang-gov/tongban/runtime/web/account"
@@ -56,50 +58,79 @@ type harness struct {
 	db    *store.DB
 	clock *clock
 	srv   *httptest.Server
+	svc   *service.Accounts
 	acc   *account.Accounts
 
 	mu   sync.Mutex
 	sent []sms
 }
 
-type harnessOption func(*account.Options, *bool)
+// harnessConfig is how a harness builds the account service and its pages.
+type harnessConfig struct {
+	service service.AccountOptions
+	pages   account.Options
+	tls     bool
+	outbox  bool
+}
+
+type harnessOption func(*harnessConfig)
 
 // withTLS serves over TLS with Options.Secure.
 func withTLS() harnessOption {
-	return func(o *account.Options, tls *bool) { o.Secure, *tls = true, true }
+	return func(c *harnessConfig) { c.pages.Secure, c.tls = true, true }
 }
 
-// withOutbox leaves Options.SMS nil, so that texts go to the outbox.
+// withVerify checks registrations with verify.
+func withVerify(verify service.IdentityCheck) harnessOption {
+	return func(c *harnessConfig) { c.service.Verify = verify }
+}
+
+// withOutbox queues texts on the store's outbox instead of keeping them in the harness.
 func withOutbox() harnessOption {
-	return func(o *account.Options, _ *bool) { o.SMS = nil }
+	return func(c *harnessConfig) { c.outbox = true }
 }
 
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
 	h := &harness{t: t, db: openStore(t), clock: &clock{t: time.Date(2025, 3, 10, 1, 0, 0, 0, time.UTC)}}
 	h.db.Now = h.clock.Now
-	o := account.Options{
-		Now: h.clock.Now,
-		SMS: func(_ context.Context, mobile, text string) error {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			h.sent = append(h.sent, sms{mobile, text})
-			return nil
+	c := harnessConfig{
+		service: service.AccountOptions{
+			Now: h.clock.Now,
+			Enqueue: func(_ context.Context, _ string, payload json.RawMessage) error {
+				var text struct{ Mobile, Content string }
+				if err := json.Unmarshal(payload, &text); err != nil {
+					return err
+				}
+				h.mu.Lock()
+				defer h.mu.Unlock()
+				h.sent = append(h.sent, sms{text.Mobile, text.Content})
+				return nil
+			},
 		},
-		// Tests play clients at several addresses with a header.
-		ClientIP: func(r *http.Request) string {
-			if ip := r.Header.Get("X-Test-IP"); ip != "" {
-				return ip
-			}
-			host, _, _ := net.SplitHostPort(r.RemoteAddr)
-			return host
+		pages: account.Options{
+			// Tests play clients at several addresses with a header.
+			ClientIP: func(r *http.Request) string {
+				if ip := r.Header.Get("X-Test-IP"); ip != "" {
+					return ip
+				}
+				host, _, _ := net.SplitHostPort(r.RemoteAddr)
+				return host
+			},
 		},
 	}
-	tls := false
 	for _, opt := range opts {
-		opt(&o, &tls)
+		opt(&c)
 	}
-	h.acc = account.New(h.db, o)
+	tls := c.tls
+	if c.outbox {
+		c.service.Enqueue = func(ctx context.Context, topic string, payload json.RawMessage) error {
+			_, err := h.db.Enqueue(ctx, runtime.OutboxMessage{Topic: topic, Payload: payload})
+			return err
+		}
+	}
+	h.svc = service.NewAccounts(h.db, c.service)
+	h.acc = account.New(h.svc, c.pages)
 	mux := http.NewServeMux()
 	mux.Handle("/account/", h.acc)
 	mux.Handle("/admin/", h.acc)
@@ -160,10 +191,11 @@ func uscc(body string) string { return cn.MakeUSCC(body) }
 
 const goodPassword = "Xuchang#2025ok"
 
-// person registers a citizen through the store.
+// person registers a citizen through the account service.
 func (h *harness) person(name string, seq int, mobile, password string) *runtime.User {
 	h.t.Helper()
-	u, err := h.db.RegisterAccount(ctx, runtime.User{Name: name, Kind: "person", IDNumber: idNumber(seq), Mobile: mobile}, password)
+	u, err := h.svc.CreateUser(ctx, service.NewUser{User: runtime.User{Name: name, Kind: "person", IDNumber: idNumber(seq),
+		Mobile: mobile, Roles: []runtime.Role{runtime.RoleApplicant}}, Password: password})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -173,11 +205,9 @@ func (h *harness) person(name string, seq int, mobile, password string) *runtime
 // staff creates a member of staff with a password, as the command line would.
 func (h *harness) staff(name string, seq int, mobile string, roles ...runtime.Role) *runtime.User {
 	h.t.Helper()
-	u, err := h.db.CreateUser(ctx, runtime.User{Name: name, Kind: "staff", IDNumber: idNumber(seq), Mobile: mobile, Roles: roles})
+	u, err := h.svc.CreateUser(ctx, service.NewUser{User: runtime.User{Name: name, Kind: "staff", IDNumber: idNumber(seq),
+		Mobile: mobile, Roles: roles}, Password: goodPassword})
 	if err != nil {
-		h.t.Fatal(err)
-	}
-	if err := h.db.SetPassword(ctx, u.ID, goodPassword); err != nil {
 		h.t.Fatal(err)
 	}
 	return u
@@ -185,16 +215,16 @@ func (h *harness) staff(name string, seq int, mobile string, roles ...runtime.Ro
 
 func (h *harness) userCount() int {
 	h.t.Helper()
-	_, n, err := h.db.ListUsers(ctx, store.UserFilter{})
+	_, n, err := h.db.ListUsers(ctx, runtime.UserFilter{})
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	return n
 }
 
-func (h *harness) events(typ string) []store.AccountEvent {
+func (h *harness) events(typ string) []runtime.AccountEvent {
 	h.t.Helper()
-	evs, _, err := h.db.ListAccountEvents(ctx, store.AccountEventFilter{Type: typ})
+	evs, _, err := h.db.ListAccountEvents(ctx, runtime.AccountEventFilter{Type: typ})
 	if err != nil {
 		h.t.Fatal(err)
 	}

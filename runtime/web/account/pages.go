@@ -1,6 +1,7 @@
 package account
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -9,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/store"
+	"github.com/xuchang-gov/tongban/runtime/service"
 )
 
 // maxFormBytes bounds a posted account form: a few short fields.
@@ -17,7 +18,6 @@ const maxFormBytes = 64 << 10
 
 func (a *Accounts) routes() {
 	m := http.NewServeMux()
-	m.Handle("GET /account/static/", static())
 	m.HandleFunc("GET /account/{$}", a.signedIn(a.home))
 	m.HandleFunc("GET /account/register", a.registerForm)
 	m.HandleFunc("POST /account/register", a.posted(a.register))
@@ -81,7 +81,7 @@ func notice(r *http.Request) string { return notices[r.URL.Query().Get("msg")] }
 
 // timeLeft says in whole minutes, rounded up, how long until t.
 func (a *Accounts) timeLeft(t time.Time) string {
-	return fmt.Sprintf("%d 分钟", max(1, int(math.Ceil(t.Sub(a.opts.Now()).Minutes()))))
+	return fmt.Sprintf("%d 分钟", max(1, int(math.Ceil(t.Sub(a.svc.Now()).Minutes()))))
 }
 
 // accountKind is the kind of account a form names: person unless enterprise or staff.
@@ -112,8 +112,8 @@ func (a *Accounts) home(w http.ResponseWriter, r *http.Request, u *runtime.User)
 // Registration.
 
 var (
-	passwordField  = field{Name: "password", Label: "设置密码", Type: "password", Autocomplete: "new-password", MaxLength: MaxPasswordLength, Help: PasswordHelp}
-	password2Field = field{Name: "password2", Label: "确认密码", Type: "password", Autocomplete: "new-password", MaxLength: MaxPasswordLength}
+	passwordField  = field{Name: "password", Label: "设置密码", Type: "password", Autocomplete: "new-password", MaxLength: service.MaxPasswordLength, Help: PasswordHelp}
+	password2Field = field{Name: "password2", Label: "确认密码", Type: "password", Autocomplete: "new-password", MaxLength: service.MaxPasswordLength}
 	mobileField    = field{Name: "mobile", Label: "手机号码", Type: "tel", InputMode: "numeric", Autocomplete: "tel", MaxLength: 11, Help: "用于登录和接收找回密码的验证码"}
 
 	personFields = []field{
@@ -168,7 +168,7 @@ func (a *Accounts) register(w http.ResponseWriter, r *http.Request) {
 			f.values[name] = strings.ToUpper(v)
 		}
 	}
-	reg := Registration{Kind: kind, Name: f.get("name"), Mobile: f.get("mobile")}
+	reg := service.Registration{Kind: kind, Name: f.get("name"), Mobile: f.get("mobile")}
 	if kind == "person" {
 		reg.IDNumber = f.get("idNumber")
 		f.check("name", personNameProblem(reg.Name))
@@ -185,7 +185,7 @@ func (a *Accounts) register(w http.ResponseWriter, r *http.Request) {
 	}
 	f.check("mobile", mobileProblem(reg.Mobile))
 	password := f.get("password")
-	f.check("password", PasswordProblem(password, reg.IDNumber, reg.USCC, reg.Mobile))
+	f.check("password", service.PasswordProblem(password, reg.IDNumber, reg.USCC, reg.Mobile))
 	if f.get("password2") != password {
 		f.check("password2", "两次输入的密码不一致")
 	}
@@ -193,31 +193,12 @@ func (a *Accounts) register(w http.ResponseWriter, r *http.Request) {
 		a.showRegister(w, r, http.StatusBadRequest, kind, f, "请修改标出的问题后再提交")
 		return
 	}
-	ctx := r.Context()
-	if a.opts.Verify != nil {
-		if err := a.opts.Verify(ctx, reg); err != nil {
-			a.formFailed(w, r, err, f, func(status int, problem string) { a.showRegister(w, r, status, kind, f, problem) })
-			return
-		}
-	}
-	u, err := a.db.RegisterAccount(ctx, runtime.User{Name: reg.Name, Kind: kind, IDNumber: reg.IDNumber, USCC: reg.USCC, Mobile: reg.Mobile}, password)
+	_, session, err := a.svc.Register(r.Context(), reg, password, a.opts.ClientIP(r), stateOf(r).sessionID)
 	if err != nil {
 		a.formFailed(w, r, err, f, func(status int, problem string) { a.showRegister(w, r, status, kind, f, problem) })
 		return
 	}
-	detail := ""
-	if kind == "enterprise" {
-		detail = fmt.Sprintf("法定代表人 %s（%s）激活", reg.LegalName, mask(reg.IDNumber))
-	}
-	ip := a.opts.ClientIP(r)
-	if err := a.db.RecordAccountEvent(ctx, store.AccountEvent{Type: EventRegister, UserID: u.ID, IP: ip, Detail: detail}); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := a.signIn(w, r, u, ""); err != nil {
-		a.fail(w, r, err)
-		return
-	}
+	a.setSession(w, session)
 	http.Redirect(w, r, "/account/?msg=registered", http.StatusSeeOther)
 }
 
@@ -245,7 +226,7 @@ func (a *Accounts) formFailed(w http.ResponseWriter, r *http.Request, err error,
 var loginFields = []field{
 	{Name: "login", Label: "证件号码或手机号码", Autocomplete: "username", MaxLength: 18,
 		Help: "个人和工作人员填写身份证号，法人填写统一社会信用代码，也可填写登记的手机号码"},
-	{Name: "password", Label: "密码", Type: "password", Autocomplete: "current-password", MaxLength: MaxPasswordLength},
+	{Name: "password", Label: "密码", Type: "password", Autocomplete: "current-password", MaxLength: service.MaxPasswordLength},
 }
 
 type loginData struct {
@@ -275,14 +256,9 @@ func loginProblem(login string) string {
 	return ""
 }
 
-// login signs a user in with their ID number, credit code or mobile number and password.
-//
-// The client address and the account are each locked out for store.LockoutPeriod after
-// store.MaxLoginFailures failures; a name that matches no account is counted under that name,
-// and costs the same password hash, so that neither the answer nor its timing tells whether
-// an account exists.
+// login signs a user in with their ID number, credit code or mobile number and password; the
+// service locks out the account and the address after too many failures.
 func (a *Accounts) login(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	kind, next := accountKind(r.PostFormValue("kind")), localPath(r.PostFormValue("next"))
 	f := newForm()
 	f.read(r, loginFields...)
@@ -295,146 +271,35 @@ func (a *Accounts) login(w http.ResponseWriter, r *http.Request) {
 		show(http.StatusBadRequest, "")
 		return
 	}
-	ip := a.opts.ClientIP(r)
-	ipSubject := store.IPSubject(ip)
-	if until, err := a.db.Locked(ctx, ipSubject); err != nil {
-		a.fail(w, r, err)
-		return
-	} else if !until.IsZero() {
-		show(http.StatusTooManyRequests, "您所在网络的登录失败次数过多，请 "+a.timeLeft(until)+"后再试")
-		return
-	}
-	login := store.NormalizeLogin(f.get("login"))
-	u, err := a.db.FindAccount(ctx, kind, login)
-	switch runtime.ErrorCode(err) {
-	case "":
-	case runtime.ENOTFOUND:
-		u = nil
-	case runtime.ECONFLICT:
+	_, session, err := a.svc.SignIn(r.Context(), service.SignIn{Kind: kind, Login: f.get("login"), Password: f.get("password"),
+		IP: a.opts.ClientIP(r), Replaces: stateOf(r).sessionID})
+	var locked *service.LockedOut
+	switch code := runtime.ErrorCode(err); {
+	case errors.As(err, &locked) && locked.Address:
+		show(http.StatusTooManyRequests, "您所在网络的登录失败次数过多，请 "+a.timeLeft(locked.Until)+"后再试")
+	case locked != nil:
+		show(http.StatusTooManyRequests, "登录失败次数过多，账户已锁定，请 "+a.timeLeft(locked.Until)+"后再试，或通过“忘记密码”重置密码")
+	case code == runtime.ECONFLICT:
 		f.check("login", runtime.ErrorMessage(err))
 		show(http.StatusConflict, "")
-		return
+	case code == runtime.EUNAUTHORIZED, code == runtime.EFORBIDDEN:
+		show(runtime.HTTPStatus(code), runtime.ErrorMessage(err))
+	case err != nil:
+		a.fail(w, r, err)
 	default:
-		a.fail(w, r, err)
-		return
+		a.setSession(w, session)
+		http.Redirect(w, r, next, http.StatusSeeOther)
 	}
-	var userID int64
-	subject := "login:" + kind + ":" + login
-	if u != nil {
-		userID, subject = u.ID, store.UserSubject(u.ID)
-	}
-	if until, err := a.db.Locked(ctx, subject); err != nil {
-		a.fail(w, r, err)
-		return
-	} else if !until.IsZero() {
-		show(http.StatusTooManyRequests, "登录失败次数过多，账户已锁定，请 "+a.timeLeft(until)+"后再试，或通过“忘记密码”重置密码")
-		return
-	}
-	err = a.db.CheckPassword(ctx, userID, f.get("password"))
-	if runtime.ErrorCode(err) == runtime.EUNAUTHORIZED {
-		accountUntil, ipUntil, err := a.recordFailure(r, kind, login, userID, subject, ipSubject)
-		switch {
-		case err != nil:
-			a.fail(w, r, err)
-		case !accountUntil.IsZero():
-			show(http.StatusTooManyRequests, "登录失败次数过多，账户已锁定，请 "+a.timeLeft(accountUntil)+"后再试，或通过“忘记密码”重置密码")
-		case !ipUntil.IsZero():
-			show(http.StatusTooManyRequests, "您所在网络的登录失败次数过多，请 "+a.timeLeft(ipUntil)+"后再试")
-		default:
-			show(http.StatusUnauthorized, "账户或密码错误")
-		}
-		return
-	}
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if u.Disabled {
-		if err := a.db.RecordAccountEvent(ctx, store.AccountEvent{Type: EventSignInRefused, UserID: u.ID, IP: ip}); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		show(http.StatusForbidden, "该账户已停用，请联系系统管理员")
-		return
-	}
-	if err := a.signIn(w, r, u, subject); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// recordFailure counts a failed sign-in against the account (or the unknown name) and the
-// client address, records it, and records the lockouts it starts.
-func (a *Accounts) recordFailure(r *http.Request, kind, login string, userID int64, subject, ipSubject string) (accountUntil, ipUntil time.Time, err error) {
-	ip := a.opts.ClientIP(r)
-	typed := ""
-	if userID == 0 {
-		typed = kindNames[kind] + " " + mask(login)
-	}
-	err = a.db.WithTx(r.Context(), func(tx *store.Tx) (err error) {
-		if accountUntil, err = tx.RecordLoginFailure(subject); err != nil {
-			return err
-		}
-		if ipUntil, err = tx.RecordLoginFailure(ipSubject); err != nil {
-			return err
-		}
-		if err := tx.RecordAccountEvent(store.AccountEvent{Type: EventSignInFailed, UserID: userID, Login: typed, IP: ip}); err != nil {
-			return err
-		}
-		if !accountUntil.IsZero() {
-			err := tx.RecordAccountEvent(store.AccountEvent{Type: EventLocked, UserID: userID, Login: typed, IP: ip,
-				Detail: fmt.Sprintf("连续登录失败 %d 次，账户锁定至 %s", store.MaxLoginFailures, accountUntil.In(runtime.Zone).Format("15:04:05"))})
-			if err != nil {
-				return err
-			}
-		}
-		if !ipUntil.IsZero() {
-			return tx.RecordAccountEvent(store.AccountEvent{Type: EventLocked, IP: ip,
-				Detail: fmt.Sprintf("网络地址 %s 登录失败 %d 次，锁定至 %s", ip, store.MaxLoginFailures, ipUntil.In(runtime.Zone).Format("15:04:05"))})
-		}
-		return nil
-	})
-	return accountUntil, ipUntil, err
-}
-
-// signIn starts a new session for u — ending the one the browser had, so that a session ID
-// planted before sign-in is worth nothing after — clears the lockout counter subject, and
-// records the sign-in.
-func (a *Accounts) signIn(w http.ResponseWriter, r *http.Request, u *runtime.User, subject string) error {
-	ctx := r.Context()
-	if st := stateOf(r); st != nil && st.sessionID != "" {
-		if err := a.db.DeleteSession(ctx, st.sessionID); err != nil {
-			return err
-		}
-	}
-	ip := a.opts.ClientIP(r)
-	var s *store.Session
-	err := a.db.WithTx(ctx, func(tx *store.Tx) (err error) {
-		if s, err = tx.CreateSession(u.ID, ip); err != nil {
-			return err
-		}
-		if subject != "" {
-			if err := tx.ResetFailures(subject); err != nil {
-				return err
-			}
-		}
-		return tx.RecordAccountEvent(store.AccountEvent{Type: EventSignIn, UserID: u.ID, IP: ip})
-	})
-	if err != nil {
-		return err
-	}
+// setSession gives the browser its new session's cookie.
+func (a *Accounts) setSession(w http.ResponseWriter, s *runtime.Session) {
 	http.SetCookie(w, a.cookie(a.sessionCookie, s.ID))
-	return nil
 }
 
 func (a *Accounts) logout(w http.ResponseWriter, r *http.Request) {
 	if st := stateOf(r); st.sessionID != "" {
-		err := a.db.DeleteSession(r.Context(), st.sessionID)
-		if err == nil {
-			err = a.db.RecordAccountEvent(r.Context(), store.AccountEvent{Type: EventSignOut, UserID: st.user.ID, IP: a.opts.ClientIP(r)})
-		}
-		if err != nil {
+		if err := a.svc.SignOut(r.Context(), st.sessionID, st.user.ID, a.opts.ClientIP(r)); err != nil {
 			a.fail(w, r, err)
 			return
 		}
@@ -451,8 +316,8 @@ var (
 	resetFields = []field{
 		{Name: "code", Label: "短信验证码", InputMode: "numeric", Autocomplete: "one-time-code", MaxLength: 6,
 			Help: "发送到账户登记手机号码的 6 位数字"},
-		{Name: "password", Label: "新密码", Type: "password", Autocomplete: "new-password", MaxLength: MaxPasswordLength, Help: PasswordHelp},
-		{Name: "password2", Label: "确认新密码", Type: "password", Autocomplete: "new-password", MaxLength: MaxPasswordLength},
+		{Name: "password", Label: "新密码", Type: "password", Autocomplete: "new-password", MaxLength: service.MaxPasswordLength, Help: PasswordHelp},
+		{Name: "password2", Label: "确认新密码", Type: "password", Autocomplete: "new-password", MaxLength: service.MaxPasswordLength},
 	}
 )
 
@@ -488,13 +353,13 @@ func (a *Accounts) reset(w http.ResponseWriter, r *http.Request) {
 	kind := accountKind(r.PostFormValue("kind"))
 	f := newForm()
 	f.read(r, resetLoginField)
-	login := store.NormalizeLogin(f.get("login"))
+	login := service.NormalizeLogin(f.get("login"))
 	if problem := loginProblem(login); problem != "" {
 		f.check("login", problem)
 		a.showReset(w, r, http.StatusBadRequest, "request", kind, f, "", "")
 		return
 	}
-	u, err := a.db.FindAccount(ctx, kind, login)
+	u, err := a.svc.FindAccount(ctx, kind, login)
 	if code := runtime.ErrorCode(err); code == runtime.ECONFLICT {
 		f.check("login", runtime.ErrorMessage(err))
 		a.showReset(w, r, http.StatusConflict, "request", kind, f, "", "")
@@ -504,8 +369,8 @@ func (a *Accounts) reset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostFormValue("step") != "reset" {
-		if u != nil && u.Mobile != "" && !u.Disabled {
-			if err := a.sendResetCode(r, u); err != nil {
+		if u != nil {
+			if err := a.svc.SendResetCode(ctx, u, a.opts.ClientIP(r)); err != nil {
 				a.fail(w, r, err)
 				return
 			}
@@ -517,11 +382,12 @@ func (a *Accounts) reset(w http.ResponseWriter, r *http.Request) {
 	f.read(r, resetFields...)
 	show := func(status int, problem string) { a.showReset(w, r, status, "code", kind, f, "", problem) }
 	ip := a.opts.ClientIP(r)
-	if until, err := a.db.Locked(ctx, store.IPSubject(ip)); err != nil {
-		a.fail(w, r, err)
+	var locked *service.LockedOut
+	if err := a.svc.AddressLocked(ctx, ip); errors.As(err, &locked) {
+		show(http.StatusTooManyRequests, "您所在网络的尝试次数过多，请 "+a.timeLeft(locked.Until)+"后再试")
 		return
-	} else if !until.IsZero() {
-		show(http.StatusTooManyRequests, "您所在网络的尝试次数过多，请 "+a.timeLeft(until)+"后再试")
+	} else if err != nil {
+		a.fail(w, r, err)
 		return
 	}
 	code, password := f.get("code"), f.get("password")
@@ -529,9 +395,9 @@ func (a *Accounts) reset(w http.ResponseWriter, r *http.Request) {
 		f.check("code", "请输入 6 位数字验证码")
 	}
 	if u != nil {
-		f.check("password", PasswordProblem(password, u.IDNumber, u.USCC, u.Mobile))
+		f.check("password", service.PasswordProblem(password, u.IDNumber, u.USCC, u.Mobile))
 	} else {
-		f.check("password", PasswordProblem(password, login))
+		f.check("password", service.PasswordProblem(password, login))
 	}
 	if f.get("password2") != password {
 		f.check("password2", "两次输入的密码不一致")
@@ -540,30 +406,11 @@ func (a *Accounts) reset(w http.ResponseWriter, r *http.Request) {
 		show(http.StatusBadRequest, "请修改标出的问题后再提交")
 		return
 	}
-	if u == nil || u.Disabled {
-		f.check("code", "验证码无效或已过期，请重新获取")
-		show(http.StatusBadRequest, "")
-		return
-	}
-	err = a.db.UseResetCode(ctx, u.ID, code, password)
+	err = a.svc.ResetPassword(ctx, u, code, password, ip)
 	if runtime.ErrorCode(err) == runtime.EINVALID {
-		// Wrong codes count against the address, so that guessing across accounts is bounded.
-		err2 := a.db.WithTx(ctx, func(tx *store.Tx) error {
-			if _, err := tx.RecordLoginFailure(store.IPSubject(ip)); err != nil {
-				return err
-			}
-			return tx.RecordAccountEvent(store.AccountEvent{Type: EventResetFailed, UserID: u.ID, IP: ip})
-		})
-		if err2 != nil {
-			a.fail(w, r, err2)
-			return
-		}
 		f.absorb(err)
 		show(http.StatusBadRequest, "")
 		return
-	}
-	if err == nil {
-		err = a.db.RecordAccountEvent(ctx, store.AccountEvent{Type: EventPasswordReset, UserID: u.ID, IP: ip})
 	}
 	if err != nil {
 		a.fail(w, r, err)
@@ -572,32 +419,12 @@ func (a *Accounts) reset(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/account/login?msg=reset&kind="+kind, http.StatusSeeOther)
 }
 
-// sendResetCode makes a reset code and texts it to the user. A code asked for again within
-// store.ResetCodeInterval is not sent, silently: the page says the same either way.
-func (a *Accounts) sendResetCode(r *http.Request, u *runtime.User) error {
-	ctx := r.Context()
-	code, err := a.db.CreateResetCode(ctx, u.ID)
-	if runtime.ErrorCode(err) == runtime.ECONFLICT {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	text := fmt.Sprintf("您正在重置许昌市政务服务网账户的密码，验证码 %s，%d 分钟内有效。如非本人操作，请忽略本短信，切勿将验证码告诉他人。",
-		code, int(store.ResetCodeLifetime/time.Minute))
-	if err := a.sms(ctx, u.Mobile, text); err != nil {
-		return fmt.Errorf("account: send reset code: %w", err)
-	}
-	return a.db.RecordAccountEvent(ctx, store.AccountEvent{Type: EventResetCodeSent, UserID: u.ID, IP: a.opts.ClientIP(r),
-		Detail: "发送至 " + mask(u.Mobile)})
-}
-
 // Password change.
 
 var passwordFields = []field{
-	{Name: "current", Label: "当前密码", Type: "password", Autocomplete: "current-password", MaxLength: MaxPasswordLength},
-	{Name: "password", Label: "新密码", Type: "password", Autocomplete: "new-password", MaxLength: MaxPasswordLength, Help: PasswordHelp},
-	{Name: "password2", Label: "确认新密码", Type: "password", Autocomplete: "new-password", MaxLength: MaxPasswordLength},
+	{Name: "current", Label: "当前密码", Type: "password", Autocomplete: "current-password", MaxLength: service.MaxPasswordLength},
+	{Name: "password", Label: "新密码", Type: "password", Autocomplete: "new-password", MaxLength: service.MaxPasswordLength, Help: PasswordHelp},
+	{Name: "password2", Label: "确认新密码", Type: "password", Autocomplete: "new-password", MaxLength: service.MaxPasswordLength},
 }
 
 func (a *Accounts) showPassword(w http.ResponseWriter, r *http.Request, status int, f *form, problem string) {
@@ -615,19 +442,19 @@ func (a *Accounts) changePassword(w http.ResponseWriter, r *http.Request, u *run
 	ctx := r.Context()
 	f := newForm()
 	f.read(r, passwordFields...)
-	subject, ip := store.UserSubject(u.ID), a.opts.ClientIP(r)
-	if until, err := a.db.Locked(ctx, subject); err != nil {
-		a.fail(w, r, err)
+	var locked *service.LockedOut
+	if err := a.svc.AccountLocked(ctx, u.ID); errors.As(err, &locked) {
+		a.showPassword(w, r, http.StatusTooManyRequests, f, "尝试次数过多，请 "+a.timeLeft(locked.Until)+"后再试")
 		return
-	} else if !until.IsZero() {
-		a.showPassword(w, r, http.StatusTooManyRequests, f, "尝试次数过多，请 "+a.timeLeft(until)+"后再试")
+	} else if err != nil {
+		a.fail(w, r, err)
 		return
 	}
 	current, password := f.get("current"), f.get("password")
 	if current == "" {
 		f.check("current", "请输入当前密码")
 	}
-	f.check("password", PasswordProblem(password, u.IDNumber, u.USCC, u.Mobile))
+	f.check("password", service.PasswordProblem(password, u.IDNumber, u.USCC, u.Mobile))
 	if password != "" && password == current {
 		f.check("password", "新密码不能与当前密码相同")
 	}
@@ -638,50 +465,20 @@ func (a *Accounts) changePassword(w http.ResponseWriter, r *http.Request, u *run
 		a.showPassword(w, r, http.StatusBadRequest, f, "请修改标出的问题后再提交")
 		return
 	}
-	err := a.db.CheckPassword(ctx, u.ID, current)
-	if runtime.ErrorCode(err) == runtime.EUNAUTHORIZED {
-		var until time.Time
-		err := a.db.WithTx(ctx, func(tx *store.Tx) (err error) {
-			if until, err = tx.RecordLoginFailure(subject); err != nil {
-				return err
-			}
-			return tx.RecordAccountEvent(store.AccountEvent{Type: EventPasswordChangeFailed, UserID: u.ID, IP: ip})
-		})
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		f.check("current", "当前密码不正确")
-		if !until.IsZero() {
-			a.showPassword(w, r, http.StatusTooManyRequests, f, "尝试次数过多，请 "+a.timeLeft(until)+"后再试")
-			return
-		}
+	session, err := a.svc.ChangePassword(ctx, u, current, password, a.opts.ClientIP(r))
+	switch {
+	case errors.As(err, &locked):
+		f.absorb(err)
+		a.showPassword(w, r, http.StatusTooManyRequests, f, "尝试次数过多，请 "+a.timeLeft(locked.Until)+"后再试")
+		return
+	case runtime.ErrorCode(err) == runtime.EINVALID:
+		f.absorb(err)
 		a.showPassword(w, r, http.StatusBadRequest, f, "")
 		return
-	}
-	if err != nil {
+	case err != nil:
 		a.fail(w, r, err)
 		return
 	}
-	hash, err := store.HashPassword(ctx, password)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	var s *store.Session
-	err = a.db.WithTx(ctx, func(tx *store.Tx) (err error) {
-		if err := tx.SetPasswordHash(u.ID, hash); err != nil { // ends every session
-			return err
-		}
-		if s, err = tx.CreateSession(u.ID, ip); err != nil {
-			return err
-		}
-		return tx.RecordAccountEvent(store.AccountEvent{Type: EventPasswordChanged, UserID: u.ID, IP: ip})
-	})
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	http.SetCookie(w, a.cookie(a.sessionCookie, s.ID))
+	a.setSession(w, session)
 	http.Redirect(w, r, "/account/?msg=password-changed", http.StatusSeeOther)
 }

@@ -1,7 +1,6 @@
 package account
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,53 +10,8 @@ import (
 	"github.com/xuchang-gov/tongban/definitions/cn"
 )
 
-// Password policy.
-const (
-	MinPasswordLength = 10
-	MaxPasswordLength = 128
-)
-
-// PasswordHelp is the policy as the forms state it.
+// PasswordHelp is the policy (service.PasswordProblem) as the forms state it.
 const PasswordHelp = "至少 10 位，包含大写字母、小写字母、数字、符号中的至少三类，不能包含证件号码或手机号码"
-
-// PasswordProblem returns, in Chinese, what is wrong with password, or "" when the policy
-// accepts it: at least MinPasswordLength characters, at least three of upper-case letters,
-// lower-case letters, digits and other characters, and none of personal — the ID number,
-// credit code or mobile number of the account — inside it, in any letter case.
-func PasswordProblem(password string, personal ...string) string {
-	n := utf8.RuneCountInString(password)
-	switch {
-	case n < MinPasswordLength:
-		return fmt.Sprintf("密码至少需要 %d 位", MinPasswordLength)
-	case n > MaxPasswordLength:
-		return fmt.Sprintf("密码不能超过 %d 位", MaxPasswordLength)
-	}
-	var upper, lower, digit, other int
-	for _, r := range password {
-		switch {
-		case r >= 'A' && r <= 'Z':
-			upper = 1
-		case r >= 'a' && r <= 'z':
-			lower = 1
-		case r >= '0' && r <= '9':
-			digit = 1
-		case unicode.IsControl(r):
-			return "密码不能包含控制字符"
-		default:
-			other = 1
-		}
-	}
-	if upper+lower+digit+other < 3 {
-		return "密码需要包含大写字母、小写字母、数字、符号中的至少三类"
-	}
-	folded := strings.ToUpper(password)
-	for _, p := range personal {
-		if p = strings.ToUpper(strings.TrimSpace(p)); p != "" && strings.Contains(folded, p) {
-			return "密码不能包含证件号码或手机号码"
-		}
-	}
-	return ""
-}
 
 // idNumberProblem says what is wrong with an ID number (already in upper case), or "".
 func idNumberProblem(s string) string {
@@ -125,20 +79,6 @@ func orgNameProblem(s string) string {
 		return "企业名称含有不允许的字符"
 	}
 	return ""
-}
-
-// mask hides the middle of an ID number, credit code or mobile number.
-func mask(s string) string {
-	r := []rune(s)
-	switch {
-	case len(r) >= 15:
-		return string(r[:4]) + strings.Repeat("*", len(r)-8) + string(r[len(r)-4:])
-	case len(r) >= 7:
-		return string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])
-	case len(r) > 2:
-		return string(r[:1]) + strings.Repeat("*", len(r)-1)
-	}
-	return strings.Repeat("*", len(r))
 }
 
 // localPath returns next when it is a path on this site, and the account page otherwise, so

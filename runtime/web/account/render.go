@@ -1,45 +1,38 @@
 package account
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"html/template"
-	"io/fs"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/service"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
-//go:embed templates static
+//go:embed all:templates
 var files embed.FS
 
 // kindNames, roleNames and eventNames are the Chinese names of what the pages list.
 var (
-	kindNames = map[string]string{"person": "个人", "enterprise": "法人", "staff": "工作人员"}
-	roleNames = map[runtime.Role]string{
-		runtime.RoleApplicant: "申请人", runtime.RoleClerk: "窗口人员", runtime.RoleApprover: "审批人员",
-		runtime.RoleAnalyst: "事项梳理人员", runtime.RoleAdmin: "系统管理员", runtime.RoleAuditor: "审计人员",
-	}
-	allRoles = []runtime.Role{runtime.RoleApplicant, runtime.RoleClerk, runtime.RoleApprover,
+	kindNames = runtime.KindNames
+	roleNames = runtime.RoleNames
+	allRoles  = []runtime.Role{runtime.RoleApplicant, runtime.RoleClerk, runtime.RoleApprover,
 		runtime.RoleAnalyst, runtime.RoleAdmin, runtime.RoleAuditor}
 )
 
 var funcs = template.FuncMap{
-	"mask":      mask,
-	"csrfField": func() string { return CSRFField },
+	"mask":      service.MaskIdentifier,
 	"kindName":  func(k string) string { return nameOr(kindNames[k], k) },
 	"roleName":  func(r runtime.Role) string { return nameOr(roleNames[r], string(r)) },
 	"eventName": func(t string) string { return nameOr(eventNames[t], t) },
-	"datetime": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(runtime.Zone).Format("2006-01-02 15:04:05")
-	},
-	"join": strings.Join,
+	"isAdmin":   func(u *runtime.User) bool { return u != nil && hasRole(u, runtime.RoleAdmin) },
+	// The audit log tells events apart by the second.
+	"datetime": func(t time.Time) string { return site.Format(t, "2006-01-02 15:04:05") },
 	"roles": func(rs []runtime.Role) string {
 		names := make([]string, len(rs))
 		for i, r := range rs {
@@ -56,30 +49,19 @@ func nameOr(name, fallback string) string {
 	return fallback
 }
 
-// pages are the page templates, each parsed with the layout.
-var pages = func() map[string]*template.Template {
-	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html"))
-	names, err := fs.Glob(files, "templates/*.html")
-	if err != nil {
-		panic(err)
-	}
-	out := map[string]*template.Template{}
-	for _, name := range names {
-		if name == "templates/layout.html" {
-			continue
-		}
-		t := template.Must(template.Must(base.Clone()).ParseFS(files, name))
-		out[strings.TrimSuffix(strings.TrimPrefix(name, "templates/"), ".html")] = t
-	}
-	return out
-}()
+// parsePages parses the accounts' pages into the shared site frame: the brand of the portal,
+// whose sign-in pages these are, and the administrators' menu for those who may use it.
+func parsePages(a *Accounts, logger *slog.Logger) *site.Set {
+	return site.MustParse(files, "templates", site.Options{Name: "account", Brand: "许昌市政务服务网", Auth: a, Logger: logger,
+		Funcs: funcs, Menu: []site.Link{
+			{Href: "/admin/users", Label: "用户管理", Roles: []runtime.Role{runtime.RoleAdmin}},
+			{Href: "/admin/events", Label: "审计日志", Roles: []runtime.Role{runtime.RoleAdmin, runtime.RoleAuditor}},
+		}})
+}
 
-// view is what every page's layout shows; Data is the page's own.
+// view is what a page shows: its title, the notice or problem above it, and its own Data.
 type view struct {
 	Title   string
-	User    *runtime.User
-	CSRF    string
-	Admin   bool // the user may open the administrators' pages
 	Notice  string
 	Problem string
 	Data    any
@@ -167,58 +149,14 @@ func (f *form) view(fields ...field) []fieldView {
 	return out
 }
 
-// render writes a page. It is executed into a buffer first, so that a template error is an
-// error page and never half a page.
+// render writes a page in the site frame.
 func (a *Accounts) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
-	v.User = a.User(r)
-	v.CSRF = a.CSRFToken(r)
-	v.Admin = v.User != nil && hasRole(v.User, runtime.RoleAdmin)
-	var buf bytes.Buffer
-	if err := pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
-		a.opts.Logger.Error("account: render page", "page", name, "err", err)
-		http.Error(w, "系统内部错误，请稍后重试", http.StatusInternalServerError)
-		return
-	}
-	securityHeaders(w)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	f := a.pages.Frame(r, v.Title, v.Data)
+	f.Notice, f.Problem = v.Notice, v.Problem
+	a.pages.Render(w, r, name, status, f)
 }
 
-// securityHeaders keep the pages from running any script, being framed, being cached or
-// having their type sniffed: what a user typed, shown on a page, can never run.
-func securityHeaders(w http.ResponseWriter) {
-	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Cache-Control", "no-store")
-}
-
-// fail shows err on a page of its own with the status its code maps to. Internal errors are
-// logged and shown only as a generic message.
+// fail shows err on the site's error page with the status its code maps to.
 func (a *Accounts) fail(w http.ResponseWriter, r *http.Request, err error) {
-	code := runtime.ErrorCode(err)
-	title := "出错了"
-	switch code {
-	case runtime.EINTERNAL:
-		a.opts.Logger.Error("account: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-	case runtime.EFORBIDDEN:
-		title = "请求被拒绝"
-	case runtime.ENOTFOUND:
-		title = "页面不存在"
-	}
-	a.render(w, r, runtime.HTTPStatus(code), "message", view{Title: title, Problem: runtime.ErrorMessage(err)})
-}
-
-// static serves the stylesheet.
-func static() http.Handler {
-	sub, _ := fs.Sub(files, "static")
-	fileServer := http.StripPrefix("/account/static/", http.FileServerFS(sub))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		fileServer.ServeHTTP(w, r)
-	})
+	a.pages.Fail(w, r, err)
 }

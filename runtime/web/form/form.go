@@ -21,6 +21,47 @@ type Form struct {
 	Sections []*Section
 	// Problems are messages that belong to no visible field.
 	Problems []string
+	// Refused marks the answer to a refused submission: the form opens with a summary of every
+	// problem, each linked to its control, that the page's script moves the focus to.
+	Refused bool
+	// Extra are problems of the page around the form (its materials) that the summary lists too.
+	Extra []Issue
+}
+
+// Issue is one entry of the error summary: a message and the id of the control it is about
+// ("" when it is about no control).
+type Issue struct {
+	Target, Label, Message string
+}
+
+// Issues are the problems of a refused submission in the order of the page: the visible
+// fields' messages, those that belong to no field, then the caller's.
+func (f *Form) Issues() []Issue {
+	var out []Issue
+	var visit func(fields []*Field)
+	visit = func(fields []*Field) {
+		for _, fl := range fields {
+			if fl.Hidden {
+				continue
+			}
+			if fl.Error != "" {
+				out = append(out, Issue{Target: fl.FocusID(), Label: fl.Label, Message: fl.Error})
+			}
+			visit(fl.Children)
+			for _, row := range fl.Rows {
+				visit(row)
+			}
+		}
+	}
+	for _, s := range f.Sections {
+		if !s.Hidden {
+			visit(s.Fields)
+		}
+	}
+	for _, p := range f.Problems {
+		out = append(out, Issue{Message: p})
+	}
+	return append(out, f.Extra...)
 }
 
 // Section is a titled group of fields.
@@ -53,6 +94,24 @@ type Field struct {
 	Children []*Field
 	Rows     [][]*Field
 	MinRows  int
+}
+
+// FocusID is the id of the control that takes the focus for the field: the first choice of a
+// group of radio buttons or checkboxes, the first control inside an object or a list.
+func (f *Field) FocusID() string {
+	switch f.Input.Template {
+	case "radio", "checkbox":
+		return f.ID + "-0"
+	case "section":
+		if len(f.Children) > 0 {
+			return f.Children[0].FocusID()
+		}
+	case "rows":
+		if len(f.Rows) > 0 && len(f.Rows[0]) > 0 {
+			return f.Rows[0][0].FocusID()
+		}
+	}
+	return f.ID
 }
 
 // Option is one choice of a select, radio or checkbox group.
@@ -298,4 +357,13 @@ func RenderHTML(f *Form) (template.HTML, error) {
 		return "", err
 	}
 	return template.HTML(b.String()), nil
+}
+
+// Title is the page title of a form's page: it opens with 有错误 on a refused submission, so
+// that a screen reader says so first.
+func Title(f *Form, title string) string {
+	if f.Refused && len(f.Issues()) > 0 {
+		return "有错误：" + title
+	}
+	return title
 }

@@ -126,7 +126,7 @@ func TestErrorsStandBesideTheirFields(t *testing.T) {
 	for _, want := range []string{
 		`<label for="f-uscc">统一社会信用代码<abbr class="required" title="必填">*</abbr></label>`,
 		`aria-invalid="true"`,
-		`<p class="error" id="f-uscc-error" role="alert">「统一社会信用代码」为必填项</p>`,
+		`<p class="error" id="f-uscc-error">「统一社会信用代码」为必填项</p>`,
 		`value="许昌市魏都区好味道餐饮店"`,
 		`pattern="[0-9A-HJ-NPQRTUWXY]{18}"`,
 	} {
@@ -144,7 +144,7 @@ func TestVisibilityHidesAndDisables(t *testing.T) {
 	data := map[string]any{"byAgent": false, "deliveryMethod": "窗口领取"}
 	var page bytes.Buffer
 	form.Render(&page, form.Build(mp, data, nil, varsOf(data)))
-	if !strings.Contains(page.String(), `<fieldset class="form-section" id="s-agent" hidden disabled>`) {
+	if !strings.Contains(page.String(), `<fieldset class="form-section" id="s-agent" data-announce="委托代理人" hidden disabled>`) {
 		t.Fatal("the agent section should be hidden when no agent applies")
 	}
 	values := submitted(t, page.String())

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"html/template"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -17,7 +18,8 @@ import (
 	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/web/form"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 // The hidden fields and buttons of the apply page. Names start with "_" so that they can never
@@ -59,9 +61,12 @@ type applyPage struct {
 	FeeNote             string
 	Problems            []string
 	Notes               []string
-	// NoRefresh lists the controls htmx leaves out when it refreshes the form live: the files.
+	// NoRefresh lists the controls the live refresh leaves out (form.js): the files.
 	NoRefresh string
-	Kiosk     bool
+	// Owner names the account, so that what the page keeps of the typing in the browser comes
+	// back to no one else (form.js).
+	Owner int64
+	Kiosk bool
 }
 
 func newKey() string {
@@ -139,7 +144,7 @@ func (a *application) setFiles(ms []runtime.MaterialStatus) {
 func (p *portal) apply(w http.ResponseWriter, r *http.Request, u *runtime.User) {
 	ctx := r.Context()
 	slug := r.PathValue("slug")
-	if err := page.ParseForm(w, r, p.Auth, p.MaxUploadBytes); err != nil {
+	if err := site.ParseForm(w, r, p.Auth, p.MaxUploadBytes); err != nil {
 		p.pages.Fail(w, r, err)
 		return
 	}
@@ -198,7 +203,7 @@ func (p *portal) apply(w http.ResponseWriter, r *http.Request, u *runtime.User) 
 			p.renderApply(w, r, a, http.StatusBadRequest)
 			return
 		}
-		page.SeeOther(w, r, "/matters/"+url.PathEscape(slug)+"/apply?draft="+url.QueryEscape(a.draft), "saved")
+		site.SeeOther(w, r, "/matters/"+url.PathEscape(slug)+"/apply?draft="+url.QueryEscape(a.draft), "saved")
 	case action == "submit":
 		if len(a.problems) > 0 || len(a.materialProblems) > 0 {
 			// Numbers that did not parse were left out of the data: show them with everything
@@ -222,7 +227,7 @@ func (p *portal) apply(w http.ResponseWriter, r *http.Request, u *runtime.User) 
 			p.answer(w, r, a, err)
 			return
 		}
-		page.SeeOther(w, r, "/cases/"+url.PathEscape(v.Number), "submitted")
+		site.SeeOther(w, r, "/cases/"+url.PathEscape(v.Number), "submitted")
 	default:
 		p.renderApply(w, r, a, http.StatusOK)
 	}
@@ -300,25 +305,12 @@ func (p *portal) answer(w http.ResponseWriter, r *http.Request, a *application, 
 // addProblems sorts the fields of a refusal: /form/… to the form's fields, /materials/<id> to
 // the materials, the rest at the top of the page.
 func (a *application) addProblems(err error) {
-	e, _ := err.(*runtime.Error)
-	if e == nil || len(e.Fields) == 0 {
-		a.general = append(a.general, runtime.ErrorMessage(err))
-		return
+	r := page.SortRefusal(err, "（可勾选“容缺”，受理后再补交）")
+	a.problems, a.general = append(a.problems, r.Form...), append(a.general, r.General...)
+	if a.materialProblems == nil {
+		a.materialProblems = map[string]string{}
 	}
-	for _, f := range e.Fields {
-		switch {
-		case strings.HasPrefix(f.Pointer, "/form/"):
-			a.problems = append(a.problems, formschema.FieldError{Pointer: strings.TrimPrefix(f.Pointer, "/form"), Message: f.Message})
-		case strings.HasPrefix(f.Pointer, "/materials/"):
-			if a.materialProblems == nil {
-				a.materialProblems = map[string]string{}
-			}
-			msg := strings.ReplaceAll(f.Message, "（可申请容缺，在 deferred 中列出）", "（可勾选“容缺”，受理后再补交）")
-			a.materialProblems[strings.TrimPrefix(f.Pointer, "/materials/")] = msg
-		default:
-			a.general = append(a.general, f.Message)
-		}
-	}
+	maps.Copy(a.materialProblems, r.Materials)
 }
 
 // vars is what the matter's visibility rules, material conditions and fees run over, in the
@@ -336,14 +328,10 @@ func (p *portal) renderApply(w http.ResponseWriter, r *http.Request, a *applicat
 	mp := a.mp
 	vars := p.vars(a)
 	f := form.Build(mp, a.data, a.problems, vars)
-	html, err := form.RenderHTML(f)
-	if err != nil {
-		p.pages.Fail(w, r, err)
-		return
-	}
+	f.Refused = status == http.StatusBadRequest
 	d := applyPage{Slug: mp.Def.Slug, Name: mp.Def.Matter.Name, OrgName: mp.Def.Matter.Org.Name,
-		Action: "/matters/" + url.PathEscape(mp.Def.Slug) + "/apply", Form: html, Draft: a.draft, Key: a.key,
-		Problems: a.general, Notes: a.notes, Kiosk: page.Kiosk(r)}
+		Action: "/matters/" + url.PathEscape(mp.Def.Slug) + "/apply", Draft: a.draft, Key: a.key,
+		Problems: a.general, Notes: a.notes, Owner: a.user.ID, Kiosk: site.Kiosk(r)}
 	var noRefresh []string
 	for _, m := range mp.Def.Materials.Materials {
 		row := page.MaterialRow(mp, m, vars)
@@ -351,12 +339,17 @@ func (p *portal) renderApply(w http.ResponseWriter, r *http.Request, a *applicat
 		if row.Upload {
 			noRefresh = append(noRefresh, filePrefix+m.ID)
 		}
+		if row.Problem != "" {
+			f.Extra = append(f.Extra, form.Issue{Target: "file-" + m.ID, Label: row.Name, Message: row.Problem})
+		}
 		d.Materials = append(d.Materials, row)
 	}
-	d.NoRefresh = "not " + strings.Join(noRefresh, ",")
-	if len(noRefresh) == 0 {
-		d.NoRefresh = "*"
+	d.NoRefresh = strings.Join(noRefresh, ",")
+	var err error
+	if d.Form, err = form.RenderHTML(f); err != nil {
+		p.pages.Fail(w, r, err)
+		return
 	}
 	d.Fees, d.FeeTotal, d.FeeNote = page.FeePreview(mp, vars)
-	p.pages.Render(w, r, "apply", status, p.pages.Frame(r, "申报："+mp.Def.Matter.Name, d))
+	p.pages.Render(w, r, "apply", status, p.pages.Frame(r, form.Title(f, "申报："+mp.Def.Matter.Name), d))
 }

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime/web/form"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
 	"github.com/xuchang-gov/tongban/runtime/web/portal"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/webtest"
+	"github.com/xuchang-gov/tongban/runtime/web/webtest"
 )
 
 // BenchmarkRenderLargestForm lays out and renders the largest example form, construction-permit,

@@ -14,7 +14,8 @@ import (
 	"github.com/xuchang-gov/tongban/definitions/formschema"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/web/form"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 const casesPerPage = 20
@@ -176,7 +177,7 @@ func refusalOf(err error) *refusal {
 func (p *portal) correct(w http.ResponseWriter, r *http.Request, u *runtime.User) {
 	ctx := r.Context()
 	number := r.PathValue("number")
-	if err := page.ParseForm(w, r, p.Auth, p.MaxUploadBytes); err != nil {
+	if err := site.ParseForm(w, r, p.Auth, p.MaxUploadBytes); err != nil {
 		p.pages.Fail(w, r, err)
 		return
 	}
@@ -209,12 +210,12 @@ func (p *portal) correct(w http.ResponseWriter, r *http.Request, u *runtime.User
 		p.showCase(w, r, u, http.StatusBadRequest, refusalOf(err), data)
 		return
 	}
-	page.SeeOther(w, r, "/cases/"+url.PathEscape(number), "corrected")
+	site.SeeOther(w, r, "/cases/"+url.PathEscape(number), "corrected")
 }
 
 // evaluate records the applicant's rating (好差评).
 func (p *portal) evaluate(w http.ResponseWriter, r *http.Request, u *runtime.User) {
-	if err := page.ParseForm(w, r, p.Auth, 64<<10); err != nil {
+	if err := site.ParseForm(w, r, p.Auth, 64<<10); err != nil {
 		p.pages.Fail(w, r, err)
 		return
 	}
@@ -225,13 +226,13 @@ func (p *portal) evaluate(w http.ResponseWriter, r *http.Request, u *runtime.Use
 	switch code := runtime.ErrorCode(err); code {
 	case "":
 	case runtime.EINVALID, runtime.ECONFLICT:
-		p.showCase(w, r, u, page.Status(err), &refusal{general: []string{runtime.ErrorMessage(err)}, score: score, comment: comment}, nil)
+		p.showCase(w, r, u, site.Status(err), &refusal{general: []string{runtime.ErrorMessage(err)}, score: score, comment: comment}, nil)
 		return
 	default:
 		p.pages.Fail(w, r, err)
 		return
 	}
-	page.SeeOther(w, r, "/cases/"+url.PathEscape(number)+"#evaluation", "evaluated")
+	site.SeeOther(w, r, "/cases/"+url.PathEscape(number)+"#evaluation", "evaluated")
 }
 
 // notice sends one of the case's notices as PDF.
@@ -246,7 +247,7 @@ func (p *portal) notice(w http.ResponseWriter, r *http.Request, u *runtime.User)
 		p.pages.Fail(w, r, err)
 		return
 	}
-	page.SendPDF(w, r.PathValue("number")+"-"+page.NoticeTitle(name)+".pdf", "inline", buf.Bytes())
+	site.SendPDF(w, r.PathValue("number")+"-"+page.NoticeTitle(name)+".pdf", "inline", buf.Bytes())
 }
 
 // certificate sends a certificate of the case, for its holder.
@@ -273,5 +274,5 @@ func (p *portal) certificate(w http.ResponseWriter, r *http.Request, u *runtime.
 		p.pages.Fail(w, r, err)
 		return
 	}
-	page.SendPDF(w, cert+".pdf", "attachment", body)
+	site.SendPDF(w, cert+".pdf", "attachment", body)
 }

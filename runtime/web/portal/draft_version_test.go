@@ -9,9 +9,9 @@ import (
 
 	"github.com/xuchang-gov/tongban/examples"
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
 	"github.com/xuchang-gov/tongban/runtime/web/portal"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/webtest"
+	"github.com/xuchang-gov/tongban/runtime/web/webtest"
 )
 
 // TestDraftKeepsItsVersion: a version published while a draft waits changes the form for new

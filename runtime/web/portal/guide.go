@@ -11,7 +11,7 @@ import (
 
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
 )
 
 // guidePage is a matter's guide (办事指南) as citizens read it.

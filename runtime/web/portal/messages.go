@@ -5,7 +5,8 @@ import (
 	"strings"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 // messagesPage is the applicant's consultations and complaints, and the form to leave one.
@@ -42,7 +43,7 @@ func (p *portal) showMessages(w http.ResponseWriter, r *http.Request, u *runtime
 
 // ask records a consultation or complaint.
 func (p *portal) ask(w http.ResponseWriter, r *http.Request, u *runtime.User) {
-	if err := page.ParseForm(w, r, p.Auth, 64<<10); err != nil {
+	if err := site.ParseForm(w, r, p.Auth, 64<<10); err != nil {
 		p.pages.Fail(w, r, err)
 		return
 	}
@@ -51,9 +52,9 @@ func (p *portal) ask(w http.ResponseWriter, r *http.Request, u *runtime.User) {
 	_, err := p.Messages.Ask(r.Context(), u, m)
 	switch runtime.ErrorCode(err) {
 	case "":
-		page.SeeOther(w, r, "/messages", "asked")
+		site.SeeOther(w, r, "/messages", "asked")
 	case runtime.EINVALID, runtime.ENOTFOUND:
-		p.showMessages(w, r, u, page.Status(err), messagesPage{Kind: m.Kind, Matter: m.Matter,
+		p.showMessages(w, r, u, site.Status(err), messagesPage{Kind: m.Kind, Matter: m.Matter,
 			CaseNumber: strings.TrimSpace(m.CaseNumber), Body: m.Body, Problems: page.Problems(err)})
 	default:
 		p.pages.Fail(w, r, err)

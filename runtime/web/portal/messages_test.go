@@ -5,7 +5,7 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/xuchang-gov/tongban/runtime/web/portal/webtest"
+	"github.com/xuchang-gov/tongban/runtime/web/webtest"
 )
 
 func TestConsultationAndItsAnswer(t *testing.T) {

@@ -1,6 +1,6 @@
 // Package portal is the citizens' website (互联网政务服务门户), server-rendered with
 // html/template: finding a matter, reading its guide, applying with the generated form (without
-// JavaScript; htmx only makes visibility rules live), drafts, uploads, my cases with their
+// JavaScript; static/form.js only makes visibility rules live), drafts, uploads, my cases with their
 // timeline, corrections answered in place, documents, evaluation, and the public progress lookup.
 package portal
 
@@ -9,11 +9,12 @@ import (
 	"net/http"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 // Auth is what the portal needs of the accounts (runtime/web/account satisfies it).
-type Auth = page.Auth
+type Auth = site.Auth
 
 // Plans gives the compiled plan of a matter's newest published version.
 type Plans = page.Plans
@@ -51,17 +52,18 @@ var notices = map[string]string{
 
 type portal struct {
 	Deps
-	pages *page.Set
+	pages *site.Set
 }
 
 // New returns the portal's handler. It serves /, /matters/…, /cases…, /progress and /static/;
 // mount it at the root, beside /api/ and /account/.
 func New(d Deps) http.Handler {
 	d.Site = d.Site.WithDefaults()
-	pages := d.Site.MustParse(templates, "templates", "portal", notices)
+	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "portal", Brand: "许昌市政务服务网", HTMX: true, Notices: notices,
+		Menu: []site.Link{{Href: "/", Label: "首页"}, {Href: "/cases", Label: "我的办件"}, {Href: "/progress", Label: "进度查询"}, {Href: "/messages", Label: "咨询投诉"}}})
 	p := &portal{Deps: d, pages: pages}
 	mux := http.NewServeMux()
-	mux.Handle("GET /static/", page.Static())
+	mux.Handle("GET /static/", site.Static())
 	mux.HandleFunc("GET /{$}", p.home)
 	mux.HandleFunc("GET /matters/{slug}", p.guide)
 	mux.HandleFunc("GET /matters/{slug}/apply", p.signedIn(p.applyForm))

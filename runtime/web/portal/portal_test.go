@@ -11,9 +11,9 @@ import (
 
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
 	"github.com/xuchang-gov/tongban/runtime/web/portal"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/webtest"
+	"github.com/xuchang-gov/tongban/runtime/web/webtest"
 )
 
 var ctx = context.Background()

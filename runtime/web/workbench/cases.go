@@ -13,7 +13,8 @@ import (
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/web/form"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 // casePage is a case as staff see it: read only, with the actions the user may take.
@@ -185,7 +186,7 @@ func outcomesOf(mp *definitions.MatterPlan, node string) (outcomes, back []optio
 
 // acceptance is the window's decision on an application: 受理, or 不予受理 with the reason.
 func (b *workbench) acceptance(w http.ResponseWriter, r *http.Request, u *runtime.User) {
-	if err := page.ParseForm(w, r, b.Auth, 64<<10); err != nil {
+	if err := site.ParseForm(w, r, b.Auth, 64<<10); err != nil {
 		b.pages.Fail(w, r, err)
 		return
 	}
@@ -195,12 +196,12 @@ func (b *workbench) acceptance(w http.ResponseWriter, r *http.Request, u *runtim
 		b.refused(w, r, u, err, opinion)
 		return
 	}
-	page.SeeOther(w, r, "/work/cases/"+url.PathEscape(number), map[string]string{"accept": "accepted", "not-accept": "not-accepted"}[decision])
+	site.SeeOther(w, r, "/work/cases/"+url.PathEscape(number), map[string]string{"accept": "accepted", "not-accept": "not-accepted"}[decision])
 }
 
 // preReview records 预审 of an online submission.
 func (b *workbench) preReview(w http.ResponseWriter, r *http.Request, u *runtime.User) {
-	if err := page.ParseForm(w, r, b.Auth, 64<<10); err != nil {
+	if err := site.ParseForm(w, r, b.Auth, 64<<10); err != nil {
 		b.pages.Fail(w, r, err)
 		return
 	}
@@ -210,12 +211,12 @@ func (b *workbench) preReview(w http.ResponseWriter, r *http.Request, u *runtime
 		b.refused(w, r, u, err, opinion)
 		return
 	}
-	page.SeeOther(w, r, "/work/cases/"+url.PathEscape(number), "pre-reviewed")
+	site.SeeOther(w, r, "/work/cases/"+url.PathEscape(number), "pre-reviewed")
 }
 
 // correction asks the applicant to complete or fix materials (补齐补正); the clock stops.
 func (b *workbench) correction(w http.ResponseWriter, r *http.Request, u *runtime.User) {
-	if err := page.ParseForm(w, r, b.Auth, 64<<10); err != nil {
+	if err := site.ParseForm(w, r, b.Auth, 64<<10); err != nil {
 		b.pages.Fail(w, r, err)
 		return
 	}
@@ -225,7 +226,7 @@ func (b *workbench) correction(w http.ResponseWriter, r *http.Request, u *runtim
 		b.refused(w, r, u, err, opinion)
 		return
 	}
-	page.SeeOther(w, r, "/work/cases/"+url.PathEscape(number), "corrected")
+	site.SeeOther(w, r, "/work/cases/"+url.PathEscape(number), "corrected")
 }
 
 // refused shows the case again with what the service refused, or the error page when the case
@@ -233,7 +234,7 @@ func (b *workbench) correction(w http.ResponseWriter, r *http.Request, u *runtim
 func (b *workbench) refused(w http.ResponseWriter, r *http.Request, u *runtime.User, err error, opinion string) {
 	switch runtime.ErrorCode(err) {
 	case runtime.EINVALID, runtime.ECONFLICT, runtime.EFORBIDDEN:
-		b.showCase(w, r, u, page.Status(err), err, opinion)
+		b.showCase(w, r, u, site.Status(err), err, opinion)
 	default:
 		b.pages.Fail(w, r, err)
 	}
@@ -251,7 +252,7 @@ func (b *workbench) notice(w http.ResponseWriter, r *http.Request, u *runtime.Us
 		b.pages.Fail(w, r, err)
 		return
 	}
-	page.SendPDF(w, r.PathValue("number")+"-"+page.NoticeTitle(name)+".pdf", "inline", buf.Bytes())
+	site.SendPDF(w, r.PathValue("number")+"-"+page.NoticeTitle(name)+".pdf", "inline", buf.Bytes())
 }
 
 func taskID(r *http.Request) (int64, error) {

@@ -5,7 +5,8 @@ import (
 	"strconv"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 // messagesPage is the consultations and complaints addressed to the user's org.
@@ -39,7 +40,7 @@ func (b *workbench) showMessages(w http.ResponseWriter, r *http.Request, u *runt
 
 // answer records the answer to one message.
 func (b *workbench) answer(w http.ResponseWriter, r *http.Request, u *runtime.User) {
-	if err := page.ParseForm(w, r, b.Auth, 64<<10); err != nil {
+	if err := site.ParseForm(w, r, b.Auth, 64<<10); err != nil {
 		b.pages.Fail(w, r, err)
 		return
 	}
@@ -52,9 +53,9 @@ func (b *workbench) answer(w http.ResponseWriter, r *http.Request, u *runtime.Us
 	_, err = b.Messages.AnswerMessage(r.Context(), u, id, answer)
 	switch runtime.ErrorCode(err) {
 	case "":
-		page.SeeOther(w, r, "/work/messages", "answered")
+		site.SeeOther(w, r, "/work/messages", "answered")
 	case runtime.EINVALID, runtime.ECONFLICT:
-		b.showMessages(w, r, u, page.Status(err), messagesPage{Answering: id, Answer: answer, Problems: page.Problems(err)})
+		b.showMessages(w, r, u, site.Status(err), messagesPage{Answering: id, Answer: answer, Problems: page.Problems(err)})
 	default:
 		b.pages.Fail(w, r, err)
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/webtest"
+	"github.com/xuchang-gov/tongban/runtime/web/webtest"
 )
 
 func TestStaffAnswerTheirOrgsMessages(t *testing.T) {

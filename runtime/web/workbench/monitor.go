@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
 )
 
 // monitorLimit is how many of the newest cases the monitor counts; the service offers no

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 // todoPage is the worklist: the open steps of the user's roles, the most urgent first.
@@ -54,7 +54,7 @@ func (b *workbench) todo(w http.ResponseWriter, r *http.Request, u *runtime.User
 
 // claim takes an open step for the user.
 func (b *workbench) claim(w http.ResponseWriter, r *http.Request, u *runtime.User) {
-	if err := page.ParseForm(w, r, b.Auth, 64<<10); err != nil {
+	if err := site.ParseForm(w, r, b.Auth, 64<<10); err != nil {
 		b.pages.Fail(w, r, err)
 		return
 	}
@@ -68,7 +68,7 @@ func (b *workbench) claim(w http.ResponseWriter, r *http.Request, u *runtime.Use
 		b.pages.Fail(w, r, err)
 		return
 	}
-	page.SeeOther(w, r, "/work/cases/"+url.PathEscape(t.CaseNumber), "claimed")
+	site.SeeOther(w, r, "/work/cases/"+url.PathEscape(t.CaseNumber), "claimed")
 }
 
 // complete finishes a step with its outcome and the opinion.
@@ -82,7 +82,7 @@ func (b *workbench) giveBack(w http.ResponseWriter, r *http.Request, u *runtime.
 }
 
 func (b *workbench) act(w http.ResponseWriter, r *http.Request, u *runtime.User, back bool) {
-	if err := page.ParseForm(w, r, b.Auth, 64<<10); err != nil {
+	if err := site.ParseForm(w, r, b.Auth, 64<<10); err != nil {
 		b.pages.Fail(w, r, err)
 		return
 	}
@@ -107,5 +107,5 @@ func (b *workbench) act(w http.ResponseWriter, r *http.Request, u *runtime.User,
 		b.refused(w, r, u, err, a.Opinion)
 		return
 	}
-	page.SeeOther(w, r, "/work/", msg)
+	site.SeeOther(w, r, "/work/", msg)
 }

@@ -17,7 +17,8 @@ import (
 	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/web/form"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 // windowPage is window acceptance (受理智能感知): who the applicant is by the registers, their
@@ -201,6 +202,9 @@ type windowApplyPage struct {
 	Fees            []runtime.FeeLine
 	FeeTotal        float64
 	FeeNote         string
+	// Owner names the clerk, so that what the page keeps of the typing in the browser comes
+	// back to no one else (form.js).
+	Owner int64
 }
 
 func (b *workbench) windowForm(w http.ResponseWriter, r *http.Request, u *runtime.User) {
@@ -216,7 +220,7 @@ func (b *workbench) windowForm(w http.ResponseWriter, r *http.Request, u *runtim
 		return
 	}
 	a, _, err := b.applicant(ctx, u, key)
-	st := &windowState{mp: mp, key: key, applicant: a, data: map[string]any{}}
+	st := &windowState{mp: mp, clerk: u.ID, key: key, applicant: a, data: map[string]any{}}
 	if err != nil {
 		st.notes = append(st.notes, "未能从登记库带出申请人信息："+runtime.ErrorMessage(err))
 	}
@@ -234,6 +238,7 @@ func (b *workbench) windowForm(w http.ResponseWriter, r *http.Request, u *runtim
 
 type windowState struct {
 	mp        *definitions.MatterPlan
+	clerk     int64
 	key       string
 	applicant *Applicant
 	data      map[string]any
@@ -248,7 +253,7 @@ type windowState struct {
 // windowApply handles the posts of the window form: rows, live refresh, and starting the case.
 func (b *workbench) windowApply(w http.ResponseWriter, r *http.Request, u *runtime.User) {
 	ctx := r.Context()
-	if err := page.ParseForm(w, r, b.Auth, b.MaxUploadBytes); err != nil {
+	if err := site.ParseForm(w, r, b.Auth, b.MaxUploadBytes); err != nil {
 		b.pages.Fail(w, r, err)
 		return
 	}
@@ -274,7 +279,7 @@ func (b *workbench) windowApply(w http.ResponseWriter, r *http.Request, u *runti
 		decode = form.Decode
 	}
 	data, problems := decode(mp.Form, r.PostForm)
-	st := &windowState{mp: mp, key: key, applicant: a, data: data, problems: problems,
+	st := &windowState{mp: mp, clerk: u.ID, key: key, applicant: a, data: data, problems: problems,
 		received: r.PostForm["_received"], deferred: r.PostForm["_defer"], materials: map[string]string{}}
 	if form.ApplyRowAction(st.data, action) || action != "submit" {
 		b.renderWindow(w, r, st, http.StatusOK)
@@ -286,7 +291,7 @@ func (b *workbench) windowApply(w http.ResponseWriter, r *http.Request, u *runti
 	}
 	if lookupErr != nil {
 		st.general = append(st.general, "无法确认申请人身份："+runtime.ErrorMessage(lookupErr))
-		b.renderWindow(w, r, st, page.Status(lookupErr))
+		b.renderWindow(w, r, st, site.Status(lookupErr))
 		return
 	}
 	raw, _ := json.Marshal(data)
@@ -301,32 +306,20 @@ func (b *workbench) windowApply(w http.ResponseWriter, r *http.Request, u *runti
 		switch runtime.ErrorCode(err) {
 		case runtime.EINVALID, runtime.EFORBIDDEN, runtime.ECONFLICT:
 			st.addProblems(err)
-			b.renderWindow(w, r, st, page.Status(err))
+			b.renderWindow(w, r, st, site.Status(err))
 		default:
 			b.pages.Fail(w, r, err)
 		}
 		return
 	}
-	page.SeeOther(w, r, "/work/cases/"+url.PathEscape(v.Number), "started")
+	site.SeeOther(w, r, "/work/cases/"+url.PathEscape(v.Number), "started")
 }
 
 // addProblems puts a refusal's fields beside the form's fields and the materials.
 func (st *windowState) addProblems(err error) {
-	e, _ := err.(*runtime.Error)
-	if e == nil || len(e.Fields) == 0 {
-		st.general = append(st.general, runtime.ErrorMessage(err))
-		return
-	}
-	for _, f := range e.Fields {
-		switch {
-		case strings.HasPrefix(f.Pointer, "/form/"):
-			st.problems = append(st.problems, formschema.FieldError{Pointer: strings.TrimPrefix(f.Pointer, "/form"), Message: f.Message})
-		case strings.HasPrefix(f.Pointer, "/materials/"):
-			st.materials[strings.TrimPrefix(f.Pointer, "/materials/")] = strings.ReplaceAll(f.Message, "（可申请容缺，在 deferred 中列出）", "（可勾选“容缺”）")
-		default:
-			st.general = append(st.general, f.Message)
-		}
-	}
+	r := page.SortRefusal(err, "（可勾选“容缺”）")
+	st.problems, st.general = append(st.problems, r.Form...), append(st.general, r.General...)
+	maps.Copy(st.materials, r.Materials)
 }
 
 func (b *workbench) renderWindow(w http.ResponseWriter, r *http.Request, st *windowState, status int) {
@@ -337,19 +330,24 @@ func (b *workbench) renderWindow(w http.ResponseWriter, r *http.Request, st *win
 		materials[m.ID] = rules.Material{Provided: got, Deferred: slices.Contains(st.deferred, m.ID), Source: m.Source, Files: map[bool]int{true: 1}[got]}
 	}
 	vars := page.Vars(st.data, st.applicant.asUser(), "window", materials, b.Now())
-	html, err := form.RenderHTML(form.Build(mp, st.data, st.problems, vars))
-	if err != nil {
-		b.pages.Fail(w, r, err)
-		return
-	}
+	f := form.Build(mp, st.data, st.problems, vars)
+	f.Refused = status >= http.StatusBadRequest
 	d := windowApplyPage{Slug: mp.Def.Slug, Name: mp.Def.Matter.Name, Key: st.key, Applicant: st.applicant,
-		Action: "/work/window/apply/" + url.PathEscape(mp.Def.Slug), Form: html, Received: st.received,
-		Problems: st.general, Notes: st.notes}
+		Action: "/work/window/apply/" + url.PathEscape(mp.Def.Slug), Received: st.received,
+		Problems: st.general, Notes: st.notes, Owner: st.clerk}
 	for _, m := range mp.Def.Materials.Materials {
 		row := page.MaterialRow(mp, m, vars)
 		row.Deferred, row.Problem = slices.Contains(st.deferred, m.ID), st.materials[m.ID]
+		if row.Problem != "" {
+			f.Extra = append(f.Extra, form.Issue{Target: "received-" + m.ID, Label: row.Name, Message: row.Problem})
+		}
 		d.Materials = append(d.Materials, row)
 	}
+	var err error
+	if d.Form, err = form.RenderHTML(f); err != nil {
+		b.pages.Fail(w, r, err)
+		return
+	}
 	d.Fees, d.FeeTotal, d.FeeNote = page.FeePreview(mp, vars)
-	b.pages.Render(w, r, "window_apply", status, b.pages.Frame(r, "窗口受理："+mp.Def.Matter.Name, d))
+	b.pages.Render(w, r, "window_apply", status, b.pages.Frame(r, form.Title(f, "窗口受理："+mp.Def.Matter.Name), d))
 }

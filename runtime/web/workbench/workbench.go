@@ -12,11 +12,12 @@ import (
 	"slices"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 // Auth is what the workbench needs of the accounts (runtime/web/account satisfies it).
-type Auth = page.Auth
+type Auth = site.Auth
 
 // Plans gives the compiled plan of a matter's newest published version.
 type Plans = page.Plans
@@ -74,14 +75,15 @@ var notices = map[string]string{
 
 type workbench struct {
 	Deps
-	pages *page.Set
+	pages *site.Set
 }
 
 // New returns the workbench's handler for everything under /work/. Its pages use the portal's
 // stylesheet at /static/, which the portal serves.
 func New(d Deps) http.Handler {
 	d.Site = d.Site.WithDefaults()
-	pages := d.Site.MustParse(templates, "templates", "workbench", notices)
+	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "workbench", Brand: "许昌市政务服务 · 工作台", Home: "/work/", HTMX: true, Notices: notices,
+		Menu: []site.Link{{Href: "/work/", Label: "待办"}, {Href: "/work/window", Label: "窗口受理"}, {Href: "/work/monitor", Label: "调度监控"}, {Href: "/work/messages", Label: "留言答复"}}})
 	b := &workbench{Deps: d, pages: pages}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /work/{$}", b.staff(b.todo))

@@ -12,8 +12,9 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/webtest"
+	"github.com/xuchang-gov/tongban/runtime/service"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
+	"github.com/xuchang-gov/tongban/runtime/web/webtest"
 	"github.com/xuchang-gov/tongban/runtime/web/workbench"
 )
 
@@ -53,14 +54,14 @@ func (w window) SubmitAtWindow(ctx context.Context, _ *runtime.User, a workbench
 	return w.e.Svc.SubmitDraft(ctx, u, v.Number, nil, req.Deferred)
 }
 
-func newWorkbench(t testing.TB, withWindow bool) *webtest.Env {
+func newWorkbench(t testing.TB, withWindow bool, opts ...service.Option) *webtest.Env {
 	return webtest.New(t, func(e *webtest.Env) http.Handler {
 		d := workbench.Deps{Matters: e.Svc, Cases: e.Svc, Tasks: e.Svc, Lookups: e.Svc, Exports: e.Svc, Documents: e.Svc, Messages: e.Svc, Site: page.Site{Plans: e.Plans, Auth: e.Auth}}
 		if withWindow {
 			d.Window = window{e}
 		}
 		return workbench.New(d)
-	})
+	}, opts...)
 }
 
 // submit files the sample application of the sole proprietor matter online, as the citizen.
@@ -332,7 +333,8 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // TestProvisionalDeadline: a case whose deadline reaches a year without a holiday calendar shows
 // it as 暂定 to staff; one inside the calendar does not.
 func TestProvisionalDeadline(t *testing.T) {
-	e := newWorkbench(t, false)
+	now := time.Now()
+	e := newWorkbench(t, false, service.WithClock(func() time.Time { return now }))
 	for _, tc := range []struct {
 		accepted    time.Time
 		provisional bool
@@ -340,7 +342,7 @@ func TestProvisionalDeadline(t *testing.T) {
 		{time.Date(2026, 12, 28, 10, 0, 0, 0, runtime.Zone), true},
 		{time.Date(2026, 12, 1, 10, 0, 0, 0, runtime.Zone), false},
 	} {
-		e.Svc.Now = func() time.Time { return tc.accepted }
+		now = tc.accepted
 		number := file(t, e, webtest.Enterprise, "food-business-license", nil)
 		if _, err := e.Svc.Accept(ctx, e.User(clerk), number, runtime.TaskAction{Outcome: "accept"}); err != nil {
 			t.Fatal(err)

@@ -13,12 +13,10 @@ import (
 	"github.com/xuchang-gov/tongban/runtime/web/form"
 )
 
-// Funcs are the template helpers of every page: dates in the platform's zone, money, the names users
+// Funcs are the template helpers of the case pages, beside site.Funcs: money, the names users
 // read for statuses, channels and outcomes, and the deadline colours.
 func Funcs() template.FuncMap {
 	return template.FuncMap{
-		"date":       func(t any) string { return format(t, "2006年01月02日") },
-		"datetime":   func(t any) string { return format(t, "2006-01-02 15:04") },
 		"money":      func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) },
 		"status":     func(s runtime.Status) string { return StatusName(s) },
 		"channel":    ChannelName,
@@ -30,13 +28,10 @@ func Funcs() template.FuncMap {
 		"remaining":  Remaining,
 		"dueClass":   DueClass,
 		"dueText":    DueText,
-		"join":       strings.Join,
 		"actor":      ActorName,
-		"csrfField":  func() string { return CSRFField },
 		"contains":   func(list []string, s string) bool { return contains(list, s) },
 		"roleName":   RoleName,
 		"serviceFor": ServiceObjectName,
-		"hasPrefix":  strings.HasPrefix,
 		"roValue":    roValue,
 		"list":       func(v ...string) []string { return v },
 		"messageKind": func(kind string) string {
@@ -52,22 +47,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func format(t any, layout string) string {
-	switch t := t.(type) {
-	case time.Time:
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(runtime.Zone).Format(layout)
-	case *time.Time:
-		if t == nil {
-			return ""
-		}
-		return t.In(runtime.Zone).Format(layout)
-	}
-	return ""
 }
 
 // StatusName is the Chinese name of a case status.

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
 )
 
 func TestDeadlineColours(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/definitions/formschema"
 	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime"
 )
@@ -98,4 +99,35 @@ func SourceText(m definitions.Material) string {
 		return "办理过程中产生"
 	}
 	return "申请人上传"
+}
+
+// Refusal is a service's refusal of an application sorted for the page that shows it: the
+// form's fields by JSON pointer into the data, the materials' by material id, and the rest for
+// the top of the page.
+type Refusal struct {
+	Form      []formschema.FieldError
+	Materials map[string]string
+	General   []string
+}
+
+// SortRefusal sorts the fields of err (/form/…, /materials/<id>, the rest); deferHint replaces
+// the API's advice on deferring a material (容缺) with what the page offers instead.
+func SortRefusal(err error, deferHint string) Refusal {
+	out := Refusal{Materials: map[string]string{}}
+	e, _ := err.(*runtime.Error)
+	if e == nil || len(e.Fields) == 0 {
+		out.General = []string{runtime.ErrorMessage(err)}
+		return out
+	}
+	for _, f := range e.Fields {
+		switch {
+		case strings.HasPrefix(f.Pointer, "/form/"):
+			out.Form = append(out.Form, formschema.FieldError{Pointer: strings.TrimPrefix(f.Pointer, "/form"), Message: f.Message})
+		case strings.HasPrefix(f.Pointer, "/materials/"):
+			out.Materials[strings.TrimPrefix(f.Pointer, "/materials/")] = strings.ReplaceAll(f.Message, "（可申请容缺，在 deferred 中列出）", deferHint)
+		default:
+			out.General = append(out.General, f.Message)
+		}
+	}
+	return out
 }

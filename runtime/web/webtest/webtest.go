@@ -36,7 +36,8 @@ import (
 	"github.com/xuchang-gov/tongban/runtime/service"
 	"github.com/xuchang-gov/tongban/runtime/store/storetest"
 	"github.com/xuchang-gov/tongban/runtime/web/form"
-	"github.com/xuchang-gov/tongban/runtime/web/portal/page"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 // UserHeader names the demo user a test request acts as (by name, or org/role for staff).
@@ -61,8 +62,9 @@ type Env struct {
 }
 
 // New starts a tongban on SQLite with the examples published, the demo users, printing, and
-// the simulators behind the lookups; handler serves the pages under test.
-func New(t testing.TB, handler func(e *Env) http.Handler) *Env {
+// the simulators behind the lookups; handler serves the pages under test. opts add to the
+// service's options, such as a clock.
+func New(t testing.TB, handler func(e *Env) http.Handler, opts ...service.Option) *Env {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.OpenSQLite(t)
@@ -70,13 +72,15 @@ func New(t testing.TB, handler func(e *Env) http.Handler) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(db, blobs, nil)
-	svc.Render = func(w io.Writer, tpl *definitions.CompiledPrint, vars rules.Vars, at time.Time) error {
-		return pdf.Render(w, tpl, vars, pdf.Options{CreatedAt: at})
-	}
-	svc.Tables = func(sheet string, headers []string, widths []float64) (service.Table, error) {
-		return excel.NewTable(sheet, headers, widths)
-	}
+	lookups := new(service.Lookups)
+	opts = append([]service.Option{service.WithLookups(lookups),
+		service.WithRender(func(w io.Writer, tpl *definitions.CompiledPrint, vars rules.Vars, at time.Time) error {
+			return pdf.Render(w, tpl, vars, pdf.Options{CreatedAt: at})
+		}),
+		service.WithTables(func(sheet string, headers []string, widths []float64) (service.Table, error) {
+			return excel.NewTable(sheet, headers, widths)
+		})}, opts...)
+	svc := service.New(db, blobs, nil, opts...)
 	if _, problems, err := svc.Import(ctx, examples.Bundle, true); err != nil || len(problems) > 0 {
 		t.Fatalf("import: %v %v", err, problems)
 	}
@@ -87,7 +91,7 @@ func New(t testing.TB, handler func(e *Env) http.Handler) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ConnectSimulators(t, svc)
+	ConnectSimulators(t, svc, lookups)
 	e := &Env{T: t, Svc: svc, creds: creds, Plans: NewPlans(t)}
 	e.Auth = &Auth{env: e}
 	e.Srv = httptest.NewServer(handler(e))
@@ -95,10 +99,10 @@ func New(t testing.TB, handler func(e *Env) http.Handler) *Env {
 	return e
 }
 
-// ConnectSimulators points the service's lookups at the outside-system simulators, served on a
-// real local port, as `tongban serve --demo` does, and returns them (to set faults on). Every
-// failed lookup is unavailable here; `serve` tells a register's "no such record" apart.
-func ConnectSimulators(t testing.TB, svc *service.Service) *simulate.Local {
+// ConnectSimulators connects lookups, the service's, to the outside-system simulators, served
+// on a real local port, as `tongban serve --demo` does, and returns them (to set faults on).
+// Every failed lookup is unavailable here; `serve` tells a register's "no such record" apart.
+func ConnectSimulators(t testing.TB, svc *service.Service, lookups *service.Lookups) *simulate.Local {
 	sims, err := simulate.StartLocal(simulate.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -112,13 +116,13 @@ func ConnectSimulators(t testing.TB, svc *service.Service) *simulate.Local {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc.Lookup = func(ctx context.Context, connector, key string) (any, error) {
+	lookups.Connect(func(ctx context.Context, connector, key string) (any, error) {
 		v, err := reg.Lookup(ctx, connector, key)
 		if err != nil {
 			return nil, runtime.Errorf(runtime.EUNAVAILABLE, "%s", httpconn.Message(err))
 		}
 		return v, nil
-	}
+	})
 	return sims
 }
 
@@ -147,7 +151,7 @@ func (e *Env) User(who string) *runtime.User {
 // derived from it (a test has one session per user).
 type Auth struct{ env *Env }
 
-var _ page.Auth = (*Auth)(nil)
+var _ site.Auth = (*Auth)(nil)
 
 func (a *Auth) User(r *http.Request) *runtime.User {
 	who := r.Header.Get(UserHeader)
@@ -165,7 +169,7 @@ func (a *Auth) CSRFToken(r *http.Request) string {
 }
 
 func (a *Auth) CheckCSRF(r *http.Request) error {
-	if got := r.PostFormValue(page.CSRFField); got == "" || got != a.CSRFToken(r) {
+	if got := r.PostFormValue(site.CSRFField); got == "" || got != a.CSRFToken(r) {
 		return runtime.Errorf(runtime.EFORBIDDEN, "页面已过期或请求来源不明（CSRF 校验未通过）")
 	}
 	return nil
@@ -251,12 +255,12 @@ func (e *Env) withCSRF(who string, values url.Values) url.Values {
 	for k, v := range values {
 		out[k] = v
 	}
-	if _, ok := out[page.CSRFField]; !ok {
+	if _, ok := out[site.CSRFField]; !ok {
 		token := "csrf:visitor"
 		if who != "" {
 			token = "csrf:" + url.QueryEscape(who)
 		}
-		out.Set(page.CSRFField, token)
+		out.Set(site.CSRFField, token)
 	}
 	return out
 }

@@ -1,0 +1,230 @@
+// Package app is tongban's composition root: it opens the store and the blob folder, builds the
+// services with printing and the connectors, and composes every HTTP surface — the JSON API with
+// its uploads and callbacks, the portal, the workbench, the accounts and the verification page —
+// into one handler. `tongban serve`, the commands that work on a data folder, and the end-to-end
+// and web tests all build the program here, so that what is tested is what runs.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/xuchang-gov/tongban/connectors/outbox"
+	"github.com/xuchang-gov/tongban/connectors/registry"
+	"github.com/xuchang-gov/tongban/connectors/simulate"
+	"github.com/xuchang-gov/tongban/examples"
+	"github.com/xuchang-gov/tongban/runtime/blob"
+	"github.com/xuchang-gov/tongban/runtime/service"
+	"github.com/xuchang-gov/tongban/runtime/store"
+)
+
+// Config is what a tongban is built from. Only Data is required.
+type Config struct {
+	// Data is the data folder: the embedded SQLite database, the material files, the key that
+	// signs pre-upload references and, with Demo, the demo users' credentials.
+	Data string
+	// DB is a PostgreSQL DSN (postgres://…); empty keeps the store in SQLite under Data.
+	DB string
+	// PublicURL is the address people reach the server at: certificates' QR codes and the
+	// callback addresses sent to outside systems are built on it.
+	PublicURL string
+	// ConnectorsBase, when set, points every connector at one address (a test system).
+	ConnectorsBase string
+	// Demo imports Definitions and creates the demo users, with the demo password for the
+	// pages, when the data folder has none yet; without ConnectorsBase it also starts the
+	// outside systems' simulators and points the connectors at them.
+	Demo bool
+	// Definitions is the bundle Demo imports; nil means the examples.
+	Definitions fs.FS
+	// Simulators configures the simulators Demo starts.
+	Simulators simulate.Config
+	// Getenv reads connector secrets and TONGBAN_SECRET; nil means os.Getenv.
+	Getenv func(string) string
+	// Logger receives what the server logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Clock is the time; nil means time.Now. Tests pass their own.
+	Clock func() time.Time
+	// MaxUploadBytes bounds a pre-upload (POST /api/v1/files); 0 takes the API's default.
+	MaxUploadBytes int64
+}
+
+// App is a built tongban. Its fields are what the commands and tests reach into; Handler is
+// everything the server answers.
+type App struct {
+	Config
+	Store    *store.DB
+	Service  *service.Service
+	Accounts *service.Accounts
+	// Lookups reach the registers through the lookup connectors of the newest published bundle.
+	Lookups *service.Lookups
+	// Registry holds the connectors of the newest published bundle; nil before anything is.
+	Registry *registry.Registry
+	// Deliverer sends the outbox to the connectors once Run starts it; nil without connectors.
+	Deliverer *outbox.Deliverer
+	// Simulators are the outside systems Demo started, or nil.
+	Simulators *simulate.Local
+	// Credentials are the demo users' (with Demo), as written to the data folder.
+	Credentials []service.Credential
+	// Published lists what Demo imported on this start (empty when the data folder had it).
+	Published []service.ImportResult
+	// Handler serves the JSON API, the uploads and callbacks, and every page.
+	Handler http.Handler
+
+	closers []func() error
+}
+
+// DemoCredentialsFile is where Demo keeps the demo users' tokens in the data folder, for
+// people and scripts.
+const DemoCredentialsFile = "demo-credentials.json"
+
+// Open opens the store and the blob folder of cfg and builds the services over them, with the
+// printing component and the data folder's file secret: what the commands that work on a data
+// folder need. It connects no connectors and serves nothing; New does.
+func Open(ctx context.Context, cfg Config, opts ...service.Option) (*App, error) {
+	if cfg.Getenv == nil {
+		cfg.Getenv = os.Getenv
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	db, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Store: db, Lookups: new(service.Lookups)}
+	a.closers = append(a.closers, db.Close)
+	blobs, err := blob.NewDir(filepath.Join(cfg.Data, "blobs"))
+	if err != nil {
+		return nil, a.fail(err)
+	}
+	secret, err := fileSecret(cfg.Data, cfg.Getenv)
+	if err != nil {
+		return nil, a.fail(err)
+	}
+	opts = append(append(printing(), service.WithFileSecret(secret), service.WithLookups(a.Lookups), service.WithClock(cfg.Clock),
+		service.WithVerifyURL(strings.TrimSuffix(cfg.PublicURL, "/")+"/verify/")), opts...)
+	if cfg.Demo {
+		opts = append(opts, service.WithDemoPasswords())
+	}
+	a.Service = service.New(db, blobs, cfg.Logger, opts...)
+	if err := a.Service.LoadOrgs(ctx); err != nil {
+		return nil, a.fail(err)
+	}
+	a.Accounts = accountService(a.Lookups, db, cfg.Clock, cfg.Logger)
+	return a, nil
+}
+
+// OpenStore opens the store alone: PostgreSQL when cfg.DB is set, else SQLite in cfg.Data.
+func OpenStore(ctx context.Context, cfg Config) (*store.DB, error) {
+	dsn := cfg.DB
+	if dsn == "" {
+		dsn = cfg.Data
+	}
+	return store.Open(ctx, dsn)
+}
+
+// New builds the whole program on cfg: Open, then with Demo the example matters and demo users
+// and the simulators, then the connectors of the newest published bundle and the handler.
+// Background work (outbox delivery, timers) starts with Run.
+func New(ctx context.Context, cfg Config, opts ...service.Option) (*App, error) {
+	a, err := Open(ctx, cfg, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if a.Demo {
+		if err := a.prepareDemo(ctx); err != nil {
+			return nil, a.fail(fmt.Errorf("准备演示数据失败：%w", err))
+		}
+	}
+	base, getenv := a.ConnectorsBase, a.Getenv
+	if a.Demo && base == "" {
+		sims, err := simulate.StartLocal(a.Config.Simulators)
+		if err != nil {
+			return nil, a.fail(fmt.Errorf("无法启动模拟器：%w", err))
+		}
+		a.Simulators = sims
+		a.closers = append(a.closers, sims.Close)
+		base, getenv = sims.URL, sims.Getenv(getenv)
+	}
+	reg, bundle, err := wireConnectors(ctx, a.Service, a.Lookups, base, getenv)
+	if err != nil {
+		return nil, a.fail(fmt.Errorf("连接器配置有误：%w", err))
+	}
+	a.Registry = reg
+	var inbound map[string]http.Handler
+	if reg != nil {
+		a.Deliverer = deliverer(a.Store, reg, a.PublicURL, a.Logger)
+		inbound = callbacks(a.Service, bundle, getenv, a.Logger)
+	}
+	a.Handler = a.handler(inbound)
+	return a, nil
+}
+
+// Run does the background work until ctx ends: outbox delivery to the connectors and the
+// timers (deadlines, escalations, certificates left without their document).
+func (a *App) Run(ctx context.Context) {
+	if a.Deliverer != nil {
+		go a.Deliverer.Run(ctx)
+	}
+	a.Service.RunTimers(ctx, 30*time.Second)
+}
+
+// Close releases what Open and New opened, newest first.
+func (a *App) Close() error {
+	var err error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		err = errors.Join(err, a.closers[i]())
+	}
+	a.closers = nil
+	return err
+}
+
+// fail closes what is open and returns err.
+func (a *App) fail(err error) error {
+	return errors.Join(err, a.Close())
+}
+
+// prepareDemo imports the definitions and creates the demo users once per data folder; later
+// starts reuse them.
+func (a *App) prepareDemo(ctx context.Context) error {
+	path := filepath.Join(a.Data, DemoCredentialsFile)
+	raw, err := os.ReadFile(path)
+	if err == nil {
+		if err := json.Unmarshal(raw, &a.Credentials); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		return nil
+	}
+	bundle := a.Definitions
+	if bundle == nil {
+		bundle = examples.Bundle
+	}
+	results, problems, err := a.Service.Import(ctx, bundle, true)
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		return problems
+	}
+	a.Published = results
+	if a.Credentials, err = a.Service.SeedDemo(ctx); err != nil {
+		return err
+	}
+	out, err := json.MarshalIndent(a.Credentials, "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, out, 0o600)
+}

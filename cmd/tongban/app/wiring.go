@@ -1,0 +1,134 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/xuchang-gov/tongban/connectors/callback"
+	"github.com/xuchang-gov/tongban/connectors/httpconn"
+	"github.com/xuchang-gov/tongban/connectors/outbox"
+	"github.com/xuchang-gov/tongban/connectors/registry"
+	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/definitions/rules"
+	"github.com/xuchang-gov/tongban/printing/archive"
+	"github.com/xuchang-gov/tongban/printing/excel"
+	"github.com/xuchang-gov/tongban/printing/pdf"
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/httpapi"
+	"github.com/xuchang-gov/tongban/runtime/service"
+	"github.com/xuchang-gov/tongban/runtime/store"
+	"github.com/xuchang-gov/tongban/runtime/web/workbench"
+)
+
+// renderPDF draws certificates and notices with the printing component.
+func renderPDF(w io.Writer, t *definitions.CompiledPrint, vars rules.Vars, at time.Time) error {
+	return pdf.Render(w, t, vars, pdf.Options{CreatedAt: at})
+}
+
+// excelTables gives the service the printing component's streaming spreadsheets.
+func excelTables(sheet string, headers []string, widths []float64) (service.Table, error) {
+	return excel.NewTable(sheet, headers, widths)
+}
+
+// writeCaseArchive writes a case's archive package as the printing component's zip.
+func writeCaseArchive(w io.Writer, p service.ArchivePackage) error {
+	return archive.Write(w, archive.Package{CaseNumber: p.CaseNumber, Case: p.Case, Form: p.Form, Audit: p.Audit,
+		Documents: p.Documents, Materials: p.Materials, CreatedAt: p.CreatedAt})
+}
+
+// wireConnectors connects lookups, the service's, to the lookup connectors of the newest
+// published bundle and returns the registry of all its connectors (nil before anything is
+// published). baseURL, when set, points them all at one place (the simulators); getenv reads
+// secrets.
+func wireConnectors(ctx context.Context, svc *service.Service, lookups *service.Lookups, baseURL string, getenv func(string) string) (*registry.Registry, *definitions.Bundle, error) {
+	b, err := svc.NewestBundle(ctx)
+	if err != nil || b == nil {
+		return nil, nil, err
+	}
+	reg, err := registry.New(b.Connectors, httpconn.Options{Getenv: getenv}, baseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	lookups.Connect(func(ctx context.Context, connector, key string) (any, error) {
+		v, err := reg.Lookup(ctx, connector, key)
+		switch {
+		case httpconn.IsKind(err, httpconn.NotFound):
+			// The register answered: it holds no such record. Callers that decide on it
+			// (registration) must tell that apart from a register that did not answer.
+			return nil, runtime.Errorf(runtime.ENOTFOUND, "%s", httpconn.Message(err))
+		case err != nil:
+			return nil, runtime.Errorf(runtime.EUNAVAILABLE, "%s", httpconn.Message(err))
+		}
+		return v, nil
+	})
+	return reg, b, nil
+}
+
+// accountService is the account service on db: registrations checked against the registers
+// lookups reach at the time of registering, texts queued on db's outbox.
+func accountService(lookups *service.Lookups, db *store.DB, now func() time.Time, logger *slog.Logger) *service.Accounts {
+	return service.NewAccounts(db, service.AccountOptions{Now: now, Logger: logger,
+		Verify: service.RegisterCheck(lookups.Lookup, logger),
+		Enqueue: func(ctx context.Context, topic string, payload json.RawMessage) error {
+			_, err := db.Enqueue(ctx, runtime.OutboxMessage{Topic: topic, Payload: payload})
+			return err
+		}})
+}
+
+// deliverer sends the outbox: pushes to the connectors they name, with the address the
+// outside system calls back at.
+func deliverer(db *store.DB, reg *registry.Registry, publicURL string, logger *slog.Logger) *outbox.Deliverer {
+	input := func(ctx context.Context, m *runtime.OutboxMessage) (map[string]any, error) {
+		in, err := outbox.PayloadInput(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		if name, ok := runtime.PushConnector(m.Topic); ok {
+			in["callbackUrl"] = strings.TrimSuffix(publicURL, "/") + httpapi.CallbacksPath + name
+		}
+		return in, nil
+	}
+	// A send with all its retries is bounded well inside the lease, so a message whose
+	// deliverer died is handed to another after half a minute, not the default two.
+	return &outbox.Deliverer{Queue: db, Logger: logger, Lease: 30 * time.Second,
+		Senders: outbox.Router{runtime.PushTopic("*"): &outbox.Connectors{Clients: reg.Clients(), Input: input}}}
+}
+
+// callbacks are the endpoints of the push connectors' signed callbacks, by connector name,
+// each message applied by the service.
+func callbacks(svc *service.Service, b *definitions.Bundle, getenv func(string) string, logger *slog.Logger) map[string]http.Handler {
+	return callback.Endpoints(b.Connectors, getenv, appliedOnce{}, func(ctx context.Context, connector string, m callback.Message) error {
+		return svc.ApplyCallback(ctx, connector, m.ID, m.Type, m.Body)
+	}, logger)
+}
+
+// appliedOnce leaves de-duplication to the service, which records each message in the same
+// transaction that applies it.
+type appliedOnce struct{}
+
+func (appliedOnce) Once(ctx context.Context, _ string, apply func(context.Context) error) (bool, error) {
+	err := apply(ctx)
+	if errors.Is(err, service.ErrDuplicateCallback) {
+		return true, nil
+	}
+	return false, err
+}
+
+// printing plugs the printing component into the service.
+func printing() []service.Option {
+	return []service.Option{service.WithRender(renderPDF), service.WithTables(excelTables), service.WithWriteArchive(writeCaseArchive)}
+}
+
+// windowDesk lets the workbench file cases for applicants at the window through the service.
+type windowDesk struct{ svc *service.Service }
+
+func (d windowDesk) SubmitAtWindow(ctx context.Context, clerk *runtime.User, a workbench.Applicant, req runtime.SubmitCase, received []string) (*runtime.CaseView, error) {
+	return d.svc.SubmitAtWindow(ctx, clerk, runtime.User{Kind: a.Kind, Name: a.Name, IDNumber: a.IDNumber, USCC: a.USCC,
+		Mobile: a.Mobile, DivisionCode: a.DivisionCode}, req, received)
+}

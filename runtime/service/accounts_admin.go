@@ -1,0 +1,131 @@
+package service
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/runtime"
+)
+
+// mayAdminister refuses anyone but administrators.
+func mayAdminister(admin *runtime.User) error {
+	if admin == nil || !slices.Contains(admin.Roles, runtime.RoleAdmin) {
+		return runtime.Errorf(runtime.EFORBIDDEN, "您没有访问此页面的权限")
+	}
+	return nil
+}
+
+// SetDisabled disables or enables a user, for an administrator acting from ip, and records
+// it. Disabling ends the user's sessions; their API tokens stop working too. Administrators
+// cannot disable themselves, so that the last one cannot lock everyone out by mistake
+// (forbidden); not_found for an unknown user.
+func (a *Accounts) SetDisabled(ctx context.Context, admin *runtime.User, userID int64, disabled bool, ip string) error {
+	if err := mayAdminister(admin); err != nil {
+		return err
+	}
+	if disabled && userID == admin.ID {
+		return runtime.Errorf(runtime.EFORBIDDEN, "不能停用自己的账户")
+	}
+	typ := EventUserEnabled
+	if disabled {
+		typ = EventUserDisabled
+	}
+	return a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
+		if err := tx.SetUserDisabled(userID, disabled); err != nil {
+			return err
+		}
+		return tx.RecordAccountEvent(runtime.AccountEvent{Type: typ, UserID: userID, ActorID: admin.ID, IP: ip})
+	})
+}
+
+// RoleChange is what a user's roles become: their platform roles, their org and their
+// workflow roles in that org.
+type RoleChange struct {
+	Roles    []runtime.Role
+	OrgCode  string
+	OrgRoles []string
+}
+
+var (
+	orgCodePattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+	roleNamePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)
+)
+
+// SetRoles replaces the roles of a user, for an administrator acting from ip, and records
+// it. invalid, with the fields /roles, /orgCode and /orgRoles, when administrators would take
+// their own administrator role away, for an org code or a role name that is not well formed,
+// and for workflow roles without an org; with AccountOptions.Orgs, the org must be one of them
+// and the roles among the org's. forbidden for anyone but an administrator; not_found for an
+// unknown user.
+func (a *Accounts) SetRoles(ctx context.Context, admin *runtime.User, userID int64, c RoleChange, ip string) error {
+	if err := mayAdminister(admin); err != nil {
+		return err
+	}
+	if err := a.checkRoles(admin, userID, c); err != nil {
+		return err
+	}
+	names := make([]string, len(c.Roles))
+	for i, role := range c.Roles {
+		names[i] = cmp.Or(runtime.RoleNames[role], string(role))
+	}
+	detail := "角色：" + cmp.Or(strings.Join(names, "、"), "无")
+	if c.OrgCode != "" {
+		detail += "；机构：" + c.OrgCode + "；岗位：" + cmp.Or(strings.Join(c.OrgRoles, "、"), "无")
+	}
+	return a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
+		if err := tx.SetUserRoles(userID, c.Roles, c.OrgCode, c.OrgRoles); err != nil {
+			return err
+		}
+		return tx.RecordAccountEvent(runtime.AccountEvent{Type: EventRolesChanged, UserID: userID, ActorID: admin.ID,
+			IP: ip, Detail: detail})
+	})
+}
+
+// checkRoles says what is wrong with a change of roles, one message per field.
+func (a *Accounts) checkRoles(admin *runtime.User, userID int64, c RoleChange) error {
+	errs := map[string]string{}
+	if userID == admin.ID && !slices.Contains(c.Roles, runtime.RoleAdmin) {
+		errs["roles"] = "不能取消自己的系统管理员角色"
+	}
+	if c.OrgCode != "" && !orgCodePattern.MatchString(c.OrgCode) {
+		errs["orgCode"] = "机构编码只能由小写字母、数字和“-”组成"
+	}
+	for _, role := range c.OrgRoles {
+		if !roleNamePattern.MatchString(role) {
+			errs["orgRoles"] = "岗位 “" + role + "” 不是有效的岗位名称"
+			break
+		}
+	}
+	if len(c.OrgRoles) > 0 && c.OrgCode == "" {
+		errs["orgCode"] = "有岗位的用户必须属于一个机构"
+	}
+	if orgs := a.Orgs(); orgs != nil && c.OrgCode != "" && errs["orgCode"] == "" {
+		i := slices.IndexFunc(orgs, func(o definitions.OrgUnit) bool { return o.Code == c.OrgCode })
+		if i < 0 {
+			errs["orgCode"] = "没有编码为 " + c.OrgCode + " 的机构"
+		} else if errs["orgRoles"] == "" {
+			org := orgs[i]
+			for _, role := range c.OrgRoles {
+				if !slices.Contains(org.Roles, role) {
+					errs["orgRoles"] = fmt.Sprintf("%s没有岗位 “%s”，可选：%s", org.Name, role, strings.Join(org.Roles, "、"))
+					break
+				}
+			}
+		}
+	}
+	var fields []runtime.FieldError
+	for _, name := range []string{"roles", "orgCode", "orgRoles"} {
+		if msg := errs[name]; msg != "" {
+			fields = append(fields, runtime.FieldError{Pointer: "/" + name, Message: msg})
+		}
+	}
+	if fields == nil {
+		return nil
+	}
+	return runtime.Invalid("请修改标出的问题后再保存", fields...)
+}
