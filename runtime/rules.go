@@ -26,9 +26,9 @@ func (c *Case) Facts() rules.Case {
 }
 
 // FeeLines are the fees that apply to a case (definitions.MatterPlan.ApplyFees) as it records
-// and shows them; nil when none applies.
+// and shows them; empty, never nil, when none applies, so that a case stores and answers [].
 func FeeLines(applied []definitions.AppliedFee) []FeeLine {
-	var out []FeeLine
+	out := []FeeLine{}
 	for _, f := range applied {
 		out = append(out, FeeLine{ID: f.ID, Name: f.Name, Kind: f.Kind, Amount: f.Amount})
 	}

@@ -75,14 +75,14 @@ type Case struct {
 // Event is one entry of a case's append-only audit trail. Hash chains each event to the one
 // before it (PrevHash), so that changing or removing an entry is detectable.
 type Event struct {
-	CaseID   int64
-	Seq      int
-	Type     string
-	Actor    string
-	At       time.Time
-	Data     json.RawMessage
-	PrevHash string
-	Hash     string
+	CaseID   int64           `json:"caseId"`
+	Seq      int             `json:"seq"`
+	Type     string          `json:"type"`
+	Actor    string          `json:"actor"`
+	At       time.Time       `json:"at"`
+	Data     json.RawMessage `json:"data"`
+	PrevHash string          `json:"prevHash"`
+	Hash     string          `json:"hash"`
 }
 
 // TaskStatus is where a person's work item stands.

@@ -149,6 +149,9 @@ type Deadline struct {
 	// Warning is "normal", "yellow" (one working day or less left) or "red" (overdue).
 	Warning string `json:"warning"`
 	Stopped bool   `json:"stopped"`
+	// Provisional is set when the count reaches a year the holiday calendar has no schedule
+	// for (only the holidays fixed by law are known there): staff see the deadline as 暂定.
+	Provisional bool `json:"provisional"`
 }
 
 // CaseView is a case with what its viewer needs to see of it.

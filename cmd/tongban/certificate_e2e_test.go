@@ -109,8 +109,8 @@ func TestCertificateQRCodeLeadsToItsVerification(t *testing.T) {
 	events := s.json(applicant, "GET", "/api/v1/cases/"+n+"/events", nil)
 	cert := ""
 	for _, e := range events["items"].([]any) {
-		if e.(map[string]any)["Type"] == "certificate-issued" {
-			cert = e.(map[string]any)["Data"].(map[string]any)["number"].(string)
+		if e.(map[string]any)["type"] == "certificate-issued" {
+			cert = e.(map[string]any)["data"].(map[string]any)["number"].(string)
 		}
 	}
 	status, doc := s.do(applicant, "GET", "/api/v1/certificates/"+cert+"/document", nil, "")

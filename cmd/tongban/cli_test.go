@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // run drives the real program in dir and returns its exit code and output.
@@ -50,6 +51,25 @@ func TestValidateExamples(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "5 个事项") {
 		t.Errorf("summary missing: %q", errOut)
+	}
+}
+
+// TestValidateWarnsOfTheCalendarRunningOut: the examples have the 2026 calendar only, so
+// validate warns from 60 days before its end, and still passes.
+func TestValidateWarnsOfTheCalendarRunningOut(t *testing.T) {
+	for _, tc := range []struct {
+		today string
+		warns bool
+	}{{"2026-10-15", false}, {"2026-11-15", true}} {
+		var stdout, stderr bytes.Buffer
+		today, _ := time.Parse(time.DateOnly, tc.today)
+		cli := &CLI{Stdout: &stdout, Stderr: &stderr, Dir: ".", Now: func() time.Time { return today }}
+		if code := cli.Run(context.Background(), []string{"validate", "../../examples/matters"}); code != 0 {
+			t.Fatalf("%s: exit %d\n%s%s", tc.today, code, &stdout, &stderr)
+		}
+		if warned := strings.Contains(stderr.String(), "警告：工作日历没有 2027 年的放假安排"); warned != tc.warns {
+			t.Errorf("%s: warned %t, want %t: %s", tc.today, warned, tc.warns, &stderr)
+		}
 	}
 }
 

@@ -102,7 +102,7 @@ func runOutboxListDead(ctx context.Context, cli *CLI, args []string) int {
 			caseID = strconv.FormatInt(m.CaseID, 10)
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", m.ID, m.Topic, caseID, m.Attempts,
-			m.CreatedAt.Local().Format("2006-01-02 15:04:05"), oneLine(m.LastError, 120))
+			m.CreatedAt.In(runtime.Zone).Format("2006-01-02 15:04:05"), oneLine(m.LastError, 120))
 	}
 	tw.Flush()
 	fmt.Fprintf(cli.Stderr, "共 %d 条死信；用 tongban outbox replay ID 重放\n", len(msgs))

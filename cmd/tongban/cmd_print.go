@@ -16,6 +16,7 @@ import (
 	"github.com/xuchang-gov/tongban/cmd/tongban/app"
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/printing/pdf"
+	"github.com/xuchang-gov/tongban/runtime"
 )
 
 func init() {
@@ -119,7 +120,7 @@ func runPrint(_ context.Context, cli *CLI, args []string) int {
 	for _, e := range mp.Form.ValidateJSON(raw) {
 		fmt.Fprintf(cli.Stderr, "提示：%s:%s: %s（数据不符合表单，仍按原样排版）\n", dataName, e.Pointer, e.Message)
 	}
-	vars, err := pdf.PreviewVars(mp, cp, form, time.Now())
+	vars, err := pdf.PreviewVars(mp, cp, form, time.Now().In(runtime.Zone))
 	if err != nil {
 		return fail("%v", err)
 	}

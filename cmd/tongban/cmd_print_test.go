@@ -11,6 +11,7 @@ import (
 
 	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/printing/pdf"
+	"github.com/xuchang-gov/tongban/runtime"
 )
 
 func TestPrintRendersATemplateWithItsSample(t *testing.T) {
@@ -37,7 +38,7 @@ func TestPrintRendersATemplateWithItsSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	today := rules.Display(time.Now())
+	today := rules.Display(time.Now().In(runtime.Zone)) // the day in the platform's zone
 	for _, want := range []string{"许可证编号：" + pdf.SampleLicenseNumber, "经营者名称：许昌市魏都区禾味轩餐饮管理有限公司", "发证机关：许昌市魏都区市场监督管理局", today} {
 		if !strings.Contains(string(text), want) {
 			t.Errorf("PDF text lacks %q:\n%s", want, text)

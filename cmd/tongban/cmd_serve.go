@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/cmd/tongban/app"
+	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/service"
 )
 
@@ -33,8 +34,13 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 	publicURL := fs.String("public-url", "", "对外访问地址，证照二维码据此生成核验链接（默认 http://监听地址）")
 	connectorsBase := fs.String("connectors-base", "", "把所有连接器的地址改指向这里（如测试环境）；--demo 时默认启动内置模拟器")
 	demo := fs.Bool("demo", false, "空数据目录时导入示例事项并创建演示账号，令牌写入数据目录的 "+app.DemoCredentialsFile)
+	zone := fs.String("zone", "Asia/Shanghai", "平台时区：日期、期限、通知和办件编号按此时区计算")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		fs.Usage()
+		return 2
+	}
+	if err := runtime.SetZone(*zone); err != nil {
+		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
 		return 2
 	}
 	// The address is taken first: certificates' QR codes point at it.

@@ -4,7 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
+
+	"github.com/xuchang-gov/tongban/runtime"
 )
+
+// calendarNotice is how many days ahead validate wants the holiday calendar to reach.
+const calendarNotice = 60
 
 func init() {
 	commands["validate"] = command{
@@ -39,6 +44,10 @@ func runValidate(_ context.Context, cli *CLI, args []string) int {
 			continue
 		}
 		matters += len(plan.Matters())
+		today := cli.now().In(runtime.Zone)
+		if y := plan.Calendar.UncoveredWithin(today, calendarNotice); y != 0 {
+			fmt.Fprintf(cli.Stderr, "警告：工作日历没有 %d 年的放假安排（%d 天内用到），请导入 calendar/%d.json；在此之前，跨入该年的期限标为暂定，只按法定节日计算\n", y, calendarNotice, y)
+		}
 	}
 	if failed {
 		return 1

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // command is one subcommand. run returns the process exit code.
@@ -30,6 +31,15 @@ type CLI struct {
 	Stderr io.Writer
 	// Dir is the working directory paths are shown relative to.
 	Dir string
+	// Now is the clock (nil: the system's); tests set it.
+	Now func() time.Time
+}
+
+func (cli *CLI) now() time.Time {
+	if cli.Now == nil {
+		return time.Now()
+	}
+	return cli.Now()
 }
 
 // Run runs one command line (without the program name) and returns the exit code:

@@ -10,9 +10,11 @@ import (
 // Calendar tells working days apart from days off. It is immutable once built, so one
 // Calendar can serve every request at once.
 //
-// Years it was not given a schedule for fall back to Monday to Friday: a deadline far in the
-// future is still counted, only without holidays the State Council has not yet announced.
-// The zero Calendar uses that fallback for every year.
+// Years it was not given a schedule for fall back to Monday to Friday less the holidays fixed
+// by law on their dates (元旦 1 January, 劳动节 1 May, 国庆节 1–3 October): a deadline far in the
+// future is still counted, only without the lunar holidays and the 调休 the State Council has
+// not yet announced, which is why such a count is provisional (Covers, CoversDays). The zero
+// Calendar uses that fallback for every year.
 type Calendar struct {
 	years map[int]*yearDays
 }
@@ -59,6 +61,30 @@ func New(years ...Year) (*Calendar, error) {
 func (c *Calendar) Covers(year int) bool {
 	_, ok := c.years[year]
 	return ok
+}
+
+// CoversDays reports whether the Calendar has the official schedule of every year from the
+// date of from to the date of to (read in their own locations), so that a count of working days
+// between them is final rather than provisional.
+func (c *Calendar) CoversDays(from, to time.Time) bool {
+	return c.firstUncovered(min(from.Year(), to.Year()), max(from.Year(), to.Year())) == 0
+}
+
+// UncoveredWithin is the first year, from the date of from up to days days after it, that the
+// Calendar has no schedule for, or 0 when it has them all: administrators import the next
+// year's schedule before deadlines start reaching it.
+func (c *Calendar) UncoveredWithin(from time.Time, days int) int {
+	return c.firstUncovered(from.Year(), from.AddDate(0, 0, days).Year())
+}
+
+// firstUncovered is the first year from first to last without a schedule, or 0.
+func (c *Calendar) firstUncovered(first, last int) int {
+	for y := first; y <= last; y++ {
+		if !c.Covers(y) {
+			return y
+		}
+	}
+	return 0
 }
 
 // buildYear marks the working days of one year and returns the problems in its schedule.

@@ -113,8 +113,13 @@ func TestIsWorkingDay(t *testing.T) {
 		{"2026-10-08", true, "first day back"},
 		{"2026-10-10", true, "Saturday worked for 国庆节"},
 		{"2026-10-11", false, "ordinary Sunday"},
-		{"2025-10-01", true, "2025 not covered: a Wednesday"},
-		{"2027-01-01", true, "2027 not covered: a Friday, though 元旦"},
+		{"2025-10-01", false, "2025 not covered: 国庆节 is fixed by law"},
+		{"2025-10-06", true, "2025 not covered: a Monday"},
+		{"2027-01-01", false, "2027 not covered: 元旦 is fixed by law"},
+		{"2027-01-04", true, "2027 not covered: a Monday"},
+		{"2027-05-03", true, "2027 not covered: a Monday after 劳动节"},
+		{"2027-10-01", false, "2027 not covered: 国庆节 is fixed by law"},
+		{"2027-10-04", true, "2027 not covered: a Monday after 国庆节's fixed days"},
 		{"2027-01-02", false, "2027 not covered: a Saturday"},
 	}
 	for _, tc := range tests {
@@ -163,7 +168,7 @@ func TestAddWorkingDays(t *testing.T) {
 		{"20-day limit over 国庆节", "2026-09-28", 20, "2026-10-30"},
 		{"across 劳动节", "2026-04-30", 1, "2026-05-06"},
 		{"from uncovered 2025 across 元旦", "2025-12-31", 1, "2026-01-04"},
-		{"into uncovered 2027", "2026-12-31", 1, "2027-01-01"},
+		{"into uncovered 2027, past 元旦", "2026-12-31", 1, "2027-01-04"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -236,10 +241,10 @@ func TestCovers(t *testing.T) {
 	}
 }
 
-func TestZeroCalendarCountsMondayToFriday(t *testing.T) {
+func TestZeroCalendarCountsMondayToFridayLessFixedHolidays(t *testing.T) {
 	var c calendar.Calendar
-	if got := c.AddWorkingDays(mustDate("2026-09-30"), 1); got.Format(time.DateOnly) != "2026-10-01" {
-		t.Errorf("zero Calendar: AddWorkingDays(2026-09-30, 1) = %s, want 2026-10-01", got.Format(time.DateOnly))
+	if got := c.AddWorkingDays(mustDate("2026-09-30"), 1); got.Format(time.DateOnly) != "2026-10-05" {
+		t.Errorf("zero Calendar: AddWorkingDays(2026-09-30, 1) = %s, want 2026-10-05 (1–3 October fixed)", got.Format(time.DateOnly))
 	}
 }
 
@@ -327,5 +332,41 @@ func BenchmarkAddWorkingDays(b *testing.B) {
 	start := mustDate("2026-09-28")
 	for b.Loop() {
 		c.AddWorkingDays(start, 20)
+	}
+}
+
+func TestCoversDays(t *testing.T) {
+	c := newCalendar2026(t)
+	tests := []struct {
+		from, to string
+		want     bool
+	}{
+		{"2026-01-01", "2026-12-31", true},
+		{"2026-12-20", "2027-01-05", false},
+		{"2027-01-05", "2026-12-20", false},
+		{"2025-12-31", "2026-01-05", false},
+	}
+	for _, tc := range tests {
+		if got := c.CoversDays(mustDate(tc.from), mustDate(tc.to)); got != tc.want {
+			t.Errorf("CoversDays(%s, %s) = %t, want %t", tc.from, tc.to, got, tc.want)
+		}
+	}
+}
+
+func TestUncoveredWithin(t *testing.T) {
+	c := newCalendar2026(t)
+	tests := []struct {
+		from string
+		days int
+		want int
+	}{
+		{"2026-10-01", 60, 0},
+		{"2026-11-02", 60, 2027},
+		{"2025-12-01", 10, 2025},
+	}
+	for _, tc := range tests {
+		if got := c.UncoveredWithin(mustDate(tc.from), tc.days); got != tc.want {
+			t.Errorf("UncoveredWithin(%s, %d) = %d, want %d", tc.from, tc.days, got, tc.want)
+		}
 	}
 }

@@ -12,7 +12,13 @@ func (c *Calendar) IsWorkingDay(t time.Time) bool {
 	if days, ok := c.years[t.Year()]; ok {
 		return days[t.YearDay()-1]
 	}
-	return isMondayToFriday(t.Weekday())
+	return isMondayToFriday(t.Weekday()) && !isFixedHoliday(t.Month(), t.Day())
+}
+
+// isFixedHoliday reports whether a date is a holiday the law fixes on it (全国年节及纪念日放假
+// 办法), known before the year's schedule is published.
+func isFixedHoliday(m time.Month, d int) bool {
+	return m == time.January && d == 1 || m == time.May && d == 1 || m == time.October && d <= 3
 }
 
 // AddWorkingDays returns the date n working days after start, at start's clock time and in

@@ -26,7 +26,8 @@ type Material struct {
 
 // CaseVars are the variables every expression of a case runs over: `form`, `applicant`, `case`,
 // `materials` by id and `now`. A nil applicant (nobody signed in yet) is an empty `applicant`;
-// the case's times that have not happened are absent, so that rules can ask for them.
+// the case's times that have not happened are absent, so that rules can ask for them; those
+// that have are given in now's location, so that a date read from any of them is that zone's.
 // Contexts add their own variables (a lookup's response, a certificate's license) to the result.
 func CaseVars(form any, applicant *Applicant, c Case, materials map[string]Material, now time.Time) Vars {
 	a := map[string]any{}
@@ -43,7 +44,7 @@ func CaseVars(form any, applicant *Applicant, c Case, materials map[string]Mater
 	}
 	for k, t := range map[string]*time.Time{"submittedAt": c.SubmittedAt, "acceptedAt": c.AcceptedAt, "concludedAt": c.ConcludedAt} {
 		if t != nil {
-			cv[k] = *t
+			cv[k] = t.In(now.Location())
 		}
 	}
 	ms := make(map[string]any, len(materials))

@@ -17,6 +17,7 @@ import (
 	"github.com/xuchang-gov/tongban/cmd/tongban/app"
 	"github.com/xuchang-gov/tongban/cmd/tongban/app/apptest"
 	"github.com/xuchang-gov/tongban/examples"
+	"github.com/xuchang-gov/tongban/runtime/service"
 )
 
 var ctx = context.Background()
@@ -27,14 +28,14 @@ var ctx = context.Background()
 type env struct{ *apptest.Server }
 
 // newEnv starts the program on the database dsn names ("" for SQLite in the data folder) with
-// bundle, or the examples when it is nil.
-func newEnv(t testing.TB, dsn string, bundle fstest.MapFS) *env {
+// bundle, or the examples when it is nil; opts add to the service's options, such as a clock.
+func newEnv(t testing.TB, dsn string, bundle fstest.MapFS, opts ...service.Option) *env {
 	t.Helper()
 	cfg := app.Config{DB: dsn, MaxUploadBytes: 5 << 20}
 	if bundle != nil {
 		cfg.Definitions = bundle
 	}
-	return &env{apptest.Start(t, cfg)}
+	return &env{apptest.Start(t, cfg, opts...)}
 }
 
 // exampleBundle copies the embedded examples into memory, so that a test may change them.

@@ -152,8 +152,8 @@ func TestExampleMattersEndToEnd(t *testing.T) {
 			found := false
 			for _, ev := range events["items"].([]any) {
 				ev := ev.(map[string]any)
-				if ev["Type"] == "auto-decision" {
-					found = strings.Contains(fmt.Sprint(ev["Data"]), "ageAtLeast80")
+				if ev["type"] == "auto-decision" {
+					found = strings.Contains(fmt.Sprint(ev["data"]), "ageAtLeast80")
 				}
 			}
 			if !found {
@@ -210,8 +210,8 @@ func TestAutoApprovalHandsOverOnRuleError(t *testing.T) {
 	handover := ""
 	for _, ev := range events["items"].([]any) {
 		ev := ev.(map[string]any)
-		if ev["Type"] == "auto-decision" {
-			handover = fmt.Sprint(ev["Data"])
+		if ev["type"] == "auto-decision" {
+			handover = fmt.Sprint(ev["data"])
 		}
 	}
 	if !strings.Contains(handover, "handover") {
@@ -244,8 +244,8 @@ func (e *env) checkVerification(number string) {
 	cert := ""
 	for _, ev := range events["items"].([]any) {
 		ev := ev.(map[string]any)
-		if ev["Type"] == "certificate-issued" {
-			cert = ev["Data"].(map[string]any)["number"].(string)
+		if ev["type"] == "certificate-issued" {
+			cert = ev["data"].(map[string]any)["number"].(string)
 		}
 	}
 	if !strings.HasPrefix(cert, "JY411002") {

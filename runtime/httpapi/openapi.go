@@ -50,7 +50,7 @@ func (s *Server) OpenAPI() map[string]any {
 			okResponse["content"] = map[string]any{op.download: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
 		}
 		status := "200"
-		if op.method == "POST" && (op.path == "/api/v1/cases" || op.upload) {
+		if op.created || op.upload {
 			status = "201"
 		}
 		responses[status] = okResponse

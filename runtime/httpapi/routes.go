@@ -23,6 +23,8 @@ type operation struct {
 	request      any
 	response     any
 	upload       bool
+	// created marks an operation that creates a resource: it answers 201, as uploads do.
+	created bool
 	// download is the media type of a file answer.
 	download string
 	// headers are the request headers the operation reads.
@@ -99,6 +101,14 @@ type listAnswer[T any] struct {
 	Total int `json:"total"`
 }
 
+// listOf answers a list: items is [] when there are none, as the document says, never null.
+func listOf[T any](items []T, total int) listAnswer[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return listAnswer[T]{Items: items, Total: total}
+}
+
 type draftForm struct {
 	Form     json.RawMessage `json:"form"`
 	Deferred []string        `json:"deferred,omitempty"`
@@ -130,7 +140,7 @@ func (s *Server) routes() {
 		handler: func(c *gin.Context) {
 			items, err := s.Matters.ListMatters(c.Request.Context(), runtime.MatterFilter{
 				Query: c.Query("q"), ServiceObject: c.Query("serviceObject"), OrgCode: c.Query("org")})
-			s.respond(c, http.StatusOK, listAnswer[runtime.MatterSummary]{Items: items, Total: len(items)}, err)
+			s.respond(c, http.StatusOK, listOf(items, len(items)), err)
 		}})
 	s.handle(operation{method: "GET", path: "/api/v1/matters/:slug", summary: "办事指南（含申请表和材料清单）", tag: "matters",
 		response: runtime.Guide{}, handler: func(c *gin.Context) {
@@ -152,7 +162,7 @@ func (s *Server) routes() {
 		}})
 
 	s.handle(operation{method: "POST", path: "/api/v1/cases", summary: "申报（或保存草稿）；Idempotency-Key 请求头使重试不会重复申报", tag: "cases",
-		auth: required, headers: []header{{name: "Idempotency-Key", about: "同一键的重试返回第一次申报的办件"}},
+		auth: required, created: true, headers: []header{{name: "Idempotency-Key", about: "同一键的重试返回第一次申报的办件"}},
 		request: runtime.SubmitCase{}, response: runtime.CaseView{}, handler: withBody(s, http.StatusCreated, func(c *gin.Context, req runtime.SubmitCase) (any, error) {
 			req.IdempotencyKey = c.GetHeader("Idempotency-Key")
 			return s.Cases.SubmitCase(c.Request.Context(), user(c), req)
@@ -172,7 +182,7 @@ func (s *Server) routes() {
 			limit, _ := strconv.Atoi(c.Query("limit"))
 			items, total, err := s.Cases.ListCases(c.Request.Context(), user(c), runtime.CaseFilter{
 				Status: runtime.Status(c.Query("status")), Matter: c.Query("matter"), Offset: offset, Limit: limit})
-			s.respond(c, http.StatusOK, listAnswer[runtime.CaseView]{Items: items, Total: total}, err)
+			s.respond(c, http.StatusOK, listOf(items, total), err)
 		}})
 	s.handle(operation{method: "GET", path: "/api/v1/cases/:number", summary: "办件详情", tag: "cases",
 		auth: required, response: runtime.CaseView{}, handler: func(c *gin.Context) {
@@ -264,7 +274,7 @@ func (s *Server) routes() {
 				offset, _ := strconv.Atoi(c.Query("offset"))
 				limit, _ := strconv.Atoi(c.Query("limit"))
 				items, err := s.Outbox.ListDeadLetters(c.Request.Context(), user(c), offset, limit)
-				s.respond(c, http.StatusOK, listAnswer[runtime.DeadLetter]{Items: items, Total: len(items)}, err)
+				s.respond(c, http.StatusOK, listOf(items, len(items)), err)
 			}})
 		s.handle(operation{method: "POST", path: "/api/v1/outbox/:id/replay", summary: "重新投递一条失败的消息（管理员）", tag: "admin",
 			auth: required, response: ok{}, handler: func(c *gin.Context) {
@@ -312,7 +322,7 @@ func (s *Server) routes() {
 
 	if s.Messages != nil {
 		s.handle(operation{method: "POST", path: "/api/v1/messages", summary: "留言咨询或投诉（kind 为 consultation 或 complaint），由事项的实施机关答复", tag: "messages",
-			auth: required, request: runtime.Message{}, response: runtime.Message{}, handler: withBody(s, http.StatusCreated, func(c *gin.Context, req runtime.Message) (any, error) {
+			auth: required, created: true, request: runtime.Message{}, response: runtime.Message{}, handler: withBody(s, http.StatusCreated, func(c *gin.Context, req runtime.Message) (any, error) {
 				return s.Messages.Ask(c.Request.Context(), user(c), req)
 			})})
 		s.handle(operation{method: "GET", path: "/api/v1/messages", summary: "我的咨询投诉及答复（scope=org：本单位收到的，工作人员）", tag: "messages",
@@ -322,7 +332,7 @@ func (s *Server) routes() {
 					list = s.Messages.OrgMessages
 				}
 				items, err := list(c.Request.Context(), user(c))
-				s.respond(c, http.StatusOK, listAnswer[runtime.Message]{Items: items, Total: len(items)}, err)
+				s.respond(c, http.StatusOK, listOf(items, len(items)), err)
 			}})
 		s.handle(operation{method: "POST", path: "/api/v1/messages/:id/answer", summary: "答复留言（本单位工作人员，每条一次）", tag: "messages",
 			auth: required, request: messageAnswer{}, response: runtime.Message{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, req messageAnswer) (any, error) {
@@ -337,7 +347,7 @@ func (s *Server) routes() {
 	s.handle(operation{method: "GET", path: "/api/v1/tasks", summary: "待办（mine=1 只看我已认领的）", tag: "tasks",
 		auth: required, query: []string{"mine"}, response: listAnswer[runtime.TaskView]{}, handler: func(c *gin.Context) {
 			items, err := s.Tasks.ListTasks(c.Request.Context(), user(c), c.Query("mine") == "1")
-			s.respond(c, http.StatusOK, listAnswer[runtime.TaskView]{Items: items, Total: len(items)}, err)
+			s.respond(c, http.StatusOK, listOf(items, len(items)), err)
 		}})
 	s.handle(operation{method: "POST", path: "/api/v1/tasks/:id/claim", summary: "认领待办", tag: "tasks",
 		auth: required, response: runtime.TaskView{}, handler: func(c *gin.Context) {

@@ -296,14 +296,14 @@ func (a *Accounts) recordFailure(ctx context.Context, in SignIn, login string, u
 		}
 		if !accountUntil.IsZero() {
 			err := tx.RecordAccountEvent(runtime.AccountEvent{Type: EventLocked, UserID: userID, Login: typed, IP: in.IP,
-				Detail: fmt.Sprintf("连续登录失败 %d 次，账户锁定至 %s", MaxLoginFailures, accountUntil.In(china).Format("15:04:05"))})
+				Detail: fmt.Sprintf("连续登录失败 %d 次，账户锁定至 %s", MaxLoginFailures, accountUntil.In(runtime.Zone).Format("15:04:05"))})
 			if err != nil {
 				return err
 			}
 		}
 		if !ipUntil.IsZero() {
 			return tx.RecordAccountEvent(runtime.AccountEvent{Type: EventLocked, IP: in.IP,
-				Detail: fmt.Sprintf("网络地址 %s 登录失败 %d 次，锁定至 %s", in.IP, MaxLoginFailures, ipUntil.In(china).Format("15:04:05"))})
+				Detail: fmt.Sprintf("网络地址 %s 登录失败 %d 次，锁定至 %s", in.IP, MaxLoginFailures, ipUntil.In(runtime.Zone).Format("15:04:05"))})
 		}
 		return nil
 	})

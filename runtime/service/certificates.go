@@ -126,10 +126,10 @@ func (s *Service) certificateVars(caseVars rules.Vars, cert Certificate, feeTota
 	for k, v := range caseVars {
 		vars[k] = v
 	}
-	license := map[string]any{"number": cert.Number, "holder": cert.Holder, "issuedAt": cert.IssuedAt, "issuer": cert.Issuer,
+	license := map[string]any{"number": cert.Number, "holder": cert.Holder, "issuedAt": cert.IssuedAt.In(runtime.Zone), "issuer": cert.Issuer,
 		"verifyUrl": s.verifyURL + cert.Number}
 	if cert.ValidUntil != nil {
-		license["validUntil"] = *cert.ValidUntil
+		license["validUntil"] = cert.ValidUntil.In(runtime.Zone)
 	}
 	vars["license"] = license
 	vars["fees"] = map[string]any{"total": feeTotal, "items": []any{}}

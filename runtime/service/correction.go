@@ -142,7 +142,7 @@ func restartClock(c *runtime.Case, cal *calendar.Calendar, now time.Time) int {
 		c.DueAt = &due
 	}
 	c.StoppedAt = nil
-	return cal.WorkingDaysBetween(dateOf(stopped), dateOf(now))
+	return cal.WorkingDaysBetween(runtime.Day(stopped), runtime.Day(now))
 }
 
 var specialProcedures = map[string]string{

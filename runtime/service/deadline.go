@@ -8,7 +8,9 @@ import (
 )
 
 // deadlineOf reports a case against its promised limit: the working days left (negative when
-// overdue) and the warning colour. A stopped clock (补正, 特别程序) counts from when it stopped.
+// overdue), the warning colour, and whether the count from acceptance or now to the due day
+// reaches a year without a published calendar. A stopped clock (补正, 特别程序) counts from when
+// it stopped.
 func deadlineOf(c *runtime.Case, cal *calendar.Calendar, now time.Time) runtime.Deadline {
 	d := runtime.Deadline{DueAt: c.DueAt, Warning: "normal", Stopped: c.StoppedAt != nil}
 	if c.DueAt == nil || c.ConcludedAt != nil {
@@ -18,7 +20,9 @@ func deadlineOf(c *runtime.Case, cal *calendar.Calendar, now time.Time) runtime.
 	if c.StoppedAt != nil {
 		at = *c.StoppedAt
 	}
-	d.RemainingDays = cal.WorkingDaysBetween(dateOf(at), dateOf(*c.DueAt))
+	due := runtime.Day(*c.DueAt)
+	d.RemainingDays = cal.WorkingDaysBetween(runtime.Day(at), due)
+	d.Provisional = !cal.CoversDays(runtime.Day(at), due) || c.AcceptedAt != nil && !cal.CoversDays(runtime.Day(*c.AcceptedAt), due)
 	switch {
 	case d.RemainingDays < 0:
 		d.Warning = "red"
@@ -28,25 +32,21 @@ func deadlineOf(c *runtime.Case, cal *calendar.Calendar, now time.Time) runtime.
 	return d
 }
 
-// dueAfter is the end of the working day n working days after start (n = 0: the same day).
+// dueAfter is the end of the working day n working days after start (n = 0: the same day),
+// days read in the platform's zone.
 func dueAfter(cal *calendar.Calendar, start time.Time, n int) time.Time {
-	day := dateOf(start)
+	day := runtime.Day(start)
 	if n > 0 {
 		day = cal.AddWorkingDays(day, n)
 	}
-	return day.Add(24*time.Hour - time.Second)
+	return runtime.EndOfDay(day)
 }
 
 // extendBy moves a deadline on by the working days a stopped clock was stopped.
 func extendBy(cal *calendar.Calendar, due, stoppedAt, resumedAt time.Time) time.Time {
-	stopped := cal.WorkingDaysBetween(dateOf(stoppedAt), dateOf(resumedAt))
+	stopped := cal.WorkingDaysBetween(runtime.Day(stoppedAt), runtime.Day(resumedAt))
 	if stopped <= 0 {
 		return due
 	}
 	return dueAfter(cal, due, stopped)
-}
-
-func dateOf(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
 }

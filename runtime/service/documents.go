@@ -60,7 +60,7 @@ func (s *Service) renderNotice(ctx context.Context, c *runtime.Case, name string
 		return err
 	}
 	vars["notice"] = notice
-	return s.render(w, t, vars, s.now())
+	return s.render(w, t, vars, s.now().In(runtime.Zone))
 }
 
 // documentVars is what every document of a case sees: the case's own variables, the matter's
@@ -140,7 +140,7 @@ func (s *Service) noticeFor(ctx context.Context, c *runtime.Case, mp *definition
 			note := fmt.Sprintf("已提交 %d 个文件", len(r.Files))
 			switch {
 			case r.Deferred && r.DueAt != nil:
-				note = fmt.Sprintf("容缺受理，%s前补交", rules.Display(*r.DueAt))
+				note = fmt.Sprintf("容缺受理，%s前补交", rules.Display(r.DueAt.In(runtime.Zone)))
 			case m.Source == "e-license":
 				note = "电子证照库自动获取"
 			case m.Source == "generated":
@@ -178,7 +178,7 @@ func (s *Service) noticeFor(ctx context.Context, c *runtime.Case, mp *definition
 		}
 	}
 	if _, ok := notice["dueAt"]; !ok && c.DueAt != nil {
-		notice["dueAt"] = *c.DueAt
+		notice["dueAt"] = c.DueAt.In(runtime.Zone)
 	}
 	if items != nil {
 		notice["items"] = items

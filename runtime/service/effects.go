@@ -229,7 +229,7 @@ func (s *Service) renderToBlob(t *definitions.CompiledPrint, vars rules.Vars, at
 	s.renderTurns <- struct{}{}
 	defer func() { <-s.renderTurns }()
 	var buf bytes.Buffer
-	if err := s.render(&buf, t, vars, at); err != nil {
+	if err := s.render(&buf, t, vars, at.In(runtime.Zone)); err != nil {
 		return "", err
 	}
 	ref, err := s.blobs.Put(&buf, 64<<20)
@@ -248,11 +248,13 @@ func (m *move) issueCertificate(e engine.IssueCertificate) ([]engine.Effect, err
 	}
 	number := fmt.Sprintf("%s-%d", m.c.Number, e.Token)
 	if !pattern.Empty() {
-		seq, err := m.tx.NextInSequence(fmt.Sprintf("license:%s:%d", m.c.Matter, m.at.Year()))
+		// The year and date in a license number are the platform zone's.
+		at := m.at.In(runtime.Zone)
+		seq, err := m.tx.NextInSequence(fmt.Sprintf("license:%s:%d", m.c.Matter, at.Year()))
 		if err != nil {
 			return nil, err
 		}
-		number = pattern.Format(matter.Org.DivisionCode, m.at, seq)
+		number = pattern.Format(matter.Org.DivisionCode, at, seq)
 	}
 	holder, _ := m.vars["applicant"].(map[string]any)["name"].(string)
 	cert := Certificate{Number: number, Template: e.Template, CaseNumber: m.c.Number, Matter: m.c.Matter,

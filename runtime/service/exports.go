@@ -10,8 +10,6 @@ import (
 	"github.com/xuchang-gov/tongban/runtime"
 )
 
-var china = time.FixedZone("CST", 8*3600)
-
 // Table is a spreadsheet being written row by row; the printing component provides it.
 type Table interface {
 	Append(values ...any) error
@@ -33,7 +31,7 @@ func clock(t *time.Time) any {
 	if t == nil {
 		return ""
 	}
-	return t.In(china).Format("2006-01-02 15:04")
+	return t.In(runtime.Zone).Format("2006-01-02 15:04")
 }
 
 // ExportCases writes the cases a staff member may list, filtered, as an Excel workbook. Rows are

@@ -1,14 +1,17 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/definitions/cn"
 	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime"
 )
@@ -117,12 +120,15 @@ func (s *Service) Prefill(ctx context.Context, u *runtime.User, slug string, for
 	if err != nil {
 		return nil, err
 	}
-	data := map[string]any{}
-	if len(form) > 0 {
-		if err := json.Unmarshal(form, &data); err != nil {
-			return nil, runtime.Invalid("申请表不是有效的 JSON", runtime.FieldError{Pointer: "/form", Message: "不是有效的 JSON"})
-		}
+	// A form of null is one not filled in yet; anything else must be an object, as a draft's.
+	if string(bytes.TrimSpace(form)) == "null" {
+		form = nil
 	}
+	_, value, err := checkForm(mp, form, true)
+	if err != nil {
+		return nil, err
+	}
+	data := value.(map[string]any)
 	out := &runtime.Prefilled{Notes: []runtime.FieldError{}}
 	c := &runtime.Case{Matter: slug}
 	for _, p := range mp.Prefill {
@@ -164,9 +170,21 @@ func (s *Service) LookupFor(ctx context.Context, u *runtime.User, connector, key
 	if err := mustBeStaff(u); err != nil {
 		return nil, err
 	}
+	b, err := s.NewestBundle(ctx)
+	if err != nil {
+		return nil, err
+	}
 	lookup := s.lookups.Lookup()
-	if lookup == nil {
-		return nil, runtime.Errorf(runtime.ENOTFOUND, "未配置连接器 %s", connector)
+	if lookup == nil || b == nil || !slices.ContainsFunc(b.Connectors, func(c *definitions.Connector) bool {
+		return c.Name == connector && c.Kind == "lookup"
+	}) {
+		return nil, runtime.Errorf(runtime.ENOTFOUND, "没有查询连接器 %s", connector)
+	}
+	// Every register is asked by ID number or credit code: anything else cannot be found, and
+	// asking would only spend the register's time.
+	if !cn.ValidIDNumber(key) && !cn.ValidUSCC(key) {
+		return nil, runtime.Invalid("请输入有效的身份证号或统一社会信用代码",
+			runtime.FieldError{Pointer: "/key", Message: "不是有效的身份证号或统一社会信用代码"})
 	}
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	defer cancel()

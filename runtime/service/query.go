@@ -168,7 +168,7 @@ func (s *Service) viewWith(ctx context.Context, u *runtime.User, c *runtime.Case
 		Number: c.Number, Matter: c.Matter, MatterName: mp.Def.Matter.Name, MatterVersion: c.MatterVersion,
 		Status: c.Status, StatusName: runtime.StatusNames[c.Status], Channel: c.Channel, Form: c.Form,
 		FeeTotal: c.FeeTotal, FeePaidAt: c.FeePaidAt, SubmittedAt: c.SubmittedAt, ConcludedAt: c.ConcludedAt,
-		Deadline: deadlineOf(c, plan.Calendar, s.now()), Fees: []runtime.FeeLine{}, Tasks: []runtime.TaskView{},
+		Deadline: deadlineOf(c, plan.Calendar, s.now()), Tasks: []runtime.TaskView{},
 		Materials: []runtime.MaterialStatus{},
 	}
 	if u != nil && u.ID == c.ApplicantID {
@@ -178,6 +178,9 @@ func (s *Service) viewWith(ctx context.Context, u *runtime.User, c *runtime.Case
 		if err := json.Unmarshal(c.Fees, &v.Fees); err != nil {
 			return nil, err
 		}
+	}
+	if v.Fees == nil { // none applied, or stored as null before FeeLines gave []
+		v.Fees = []runtime.FeeLine{}
 	}
 	var recs []materialRecord
 	if len(c.Materials) > 0 {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
@@ -30,6 +32,9 @@ func (s *Service) submitCase(ctx context.Context, u, actor *runtime.User, req ru
 	}
 	v, plan, mp, err := s.latest(ctx, req.Matter)
 	if err != nil {
+		return nil, err
+	}
+	if err := mayApply(mp, u.Kind); err != nil {
 		return nil, err
 	}
 	form, formValue, err := checkForm(mp, req.Form, req.Draft)
@@ -150,6 +155,9 @@ func (s *Service) SubmitDraft(ctx context.Context, u *runtime.User, number strin
 	if err != nil {
 		return nil, err
 	}
+	if err := mayApply(mp, u.Kind); err != nil {
+		return nil, err
+	}
 	have, err := materialRecords(c)
 	if err != nil {
 		return nil, err
@@ -219,12 +227,29 @@ func mustApply(u *runtime.User) error {
 	return nil
 }
 
+// applicantObjects are the service objects (服务对象) of the catalog each kind of applicant is.
+var applicantObjects = map[string]string{"person": "自然人", "enterprise": "法人"}
+
+// mayApply refuses an applicant of a kind the matter does not serve: an enterprise for a
+// matter of 自然人 only, a person for one of 法人 only.
+func mayApply(mp *definitions.MatterPlan, kind string) error {
+	objects := mp.Def.Matter.ServiceObjects
+	if slices.Contains(objects, applicantObjects[kind]) {
+		return nil
+	}
+	return runtime.Errorf(runtime.EFORBIDDEN, "「%s」的服务对象为%s，%s账号不能申报", mp.Def.Matter.Name,
+		strings.Join(objects, "、"), applicantObjects[kind])
+}
+
 // checkForm validates a form against the matter's schema; a draft need only be a JSON object.
 // Problems are reported under /form. It returns the form and its decoded value, which
 // expressions see (numbers as float64).
 func checkForm(mp *definitions.MatterPlan, form json.RawMessage, draft bool) (json.RawMessage, any, error) {
 	if len(form) == 0 {
 		form = json.RawMessage(`{}`)
+	}
+	if at, bad := invalidText(form); bad {
+		return nil, nil, runtime.Invalid("申请表含有无效的字符编码（须为 UTF-8）", runtime.FieldError{Pointer: "/form" + at, Message: "含有无效的字符编码"})
 	}
 	var value any
 	if err := json.Unmarshal(form, &value); err != nil {

@@ -8,9 +8,9 @@ import (
 	"github.com/xuchang-gov/tongban/runtime"
 )
 
-// varsFor builds what expressions run over for a case.
+// varsFor builds what expressions run over for a case, its times in the platform's zone.
 func varsFor(c *runtime.Case, form any, applicant *runtime.User, materials map[string]rules.Material, now time.Time) rules.Vars {
-	return rules.CaseVars(form, applicant.Applicant(), c.Facts(), materials, now)
+	return rules.CaseVars(form, applicant.Applicant(), c.Facts(), materials, now.In(runtime.Zone))
 }
 
 // decodeForm turns stored form JSON into the values expressions see (numbers as float64).

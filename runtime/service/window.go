@@ -42,6 +42,10 @@ func (s *Service) SubmitAtWindow(ctx context.Context, clerk *runtime.User, appli
 	if fields != nil {
 		return nil, runtime.Invalid("申请人信息有误", fields...)
 	}
+	// Before an account is made for them.
+	if err := mayApply(mp, applicant.Kind); err != nil {
+		return nil, err
+	}
 	u, err := s.db.UserByIdentity(ctx, applicant.Kind, applicant.IDNumber, applicant.USCC)
 	if runtime.ErrorCode(err) == runtime.ENOTFOUND {
 		applicant.Roles, applicant.OrgCode, applicant.OrgRoles = []runtime.Role{runtime.RoleApplicant}, "", nil

@@ -57,9 +57,6 @@ func (r *caseRow) domain() *runtime.Case {
 	return c
 }
 
-// china is the time zone of case numbers' dates (no daylight saving time since 1991).
-var china = time.FixedZone("CST", 8*3600)
-
 // CreateCase creates nc's case with its events, tasks and outbox messages, and returns it with
 // created true. With an idempotency key already used by the same applicant it creates nothing
 // and returns the case the key made, with created false — also when the two attempts run at
@@ -201,7 +198,7 @@ func checkNewCase(c *runtime.Case) error {
 	return nil
 }
 
-// nextCaseNumber takes the next number of today (China time): XC, the date, and a six-digit
+// nextCaseNumber takes the next number of today (in the platform's zone): XC, the date, and a six-digit
 // count that restarts every day, from a row-locked counter in the sequences table; the unique
 // index on cases.number is the backstop.
 //
@@ -213,7 +210,7 @@ func checkNewCase(c *runtime.Case) error {
 // That pool commits without waiting for the disk: a number used by a durable case was written
 // to the WAL before that case's commit record, so a crash can lose only numbers nobody used.
 func (tx *Tx) nextCaseNumber() (string, error) {
-	day := tx.now.In(china).Format("20060102")
+	day := tx.now.In(runtime.Zone).Format("20060102")
 	g := tx.g
 	if tx.db.seq != nil {
 		g = tx.db.seq.WithContext(tx.g.Statement.Context)

@@ -103,6 +103,7 @@ func Open(ctx context.Context, cfg Config, opts ...service.Option) (*App, error)
 	if err != nil {
 		return nil, err
 	}
+	db.Now = cfg.Clock
 	a := &App{Config: cfg, Store: db, Lookups: new(service.Lookups)}
 	a.closers = append(a.closers, db.Close)
 	blobs, err := blob.NewDir(filepath.Join(cfg.Data, "blobs"))

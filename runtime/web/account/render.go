@@ -17,9 +17,6 @@ import (
 //go:embed all:templates
 var files embed.FS
 
-// china is the time zone every time on the pages is shown in.
-var china = site.China
-
 // kindNames, roleNames and eventNames are the Chinese names of what the pages list.
 var (
 	kindNames = runtime.KindNames

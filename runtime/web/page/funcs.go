@@ -11,7 +11,6 @@ import (
 	"github.com/xuchang-gov/tongban/definitions/cn"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/web/form"
-	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 // Funcs are the template helpers of the case pages, beside site.Funcs: money, the names users
@@ -177,11 +176,11 @@ func DueText(due *time.Time) string {
 	left := time.Until(*due)
 	switch {
 	case left < 0:
-		return "已超时（" + due.In(site.China).Format("01-02 15:04") + " 到期）"
+		return "已超时（" + due.In(runtime.Zone).Format("01-02 15:04") + " 到期）"
 	case left < 24*time.Hour:
-		return "即将到期（" + due.In(site.China).Format("01-02 15:04") + "）"
+		return "即将到期（" + due.In(runtime.Zone).Format("01-02 15:04") + "）"
 	}
-	return due.In(site.China).Format("2006-01-02") + " 前"
+	return due.In(runtime.Zone).Format("2006-01-02") + " 前"
 }
 
 // ActorName is who did something, as the timeline shows it: the person's name, or the system.

@@ -4,13 +4,12 @@ import (
 	"html/template"
 	"strings"
 	"time"
+
+	"github.com/xuchang-gov/tongban/runtime"
 )
 
-// China is the time zone every page shows times in.
-var China = time.FixedZone("CST", 8*3600)
-
 // Funcs are the template helpers of every page of every site: the CSRF field's name, and dates
-// and times in China time. A site's own Options.Funcs add to them.
+// and times in the platform's zone (runtime.Zone). A site's own Options.Funcs add to them.
 func Funcs() template.FuncMap {
 	return template.FuncMap{
 		"csrfField": func() string { return CSRFField },
@@ -21,19 +20,19 @@ func Funcs() template.FuncMap {
 	}
 }
 
-// Format writes a time.Time or *time.Time in China time, and nothing for a zero or nil one.
+// Format writes a time.Time or *time.Time in the platform's zone, and nothing for a zero or nil one.
 func Format(t any, layout string) string {
 	switch t := t.(type) {
 	case time.Time:
 		if t.IsZero() {
 			return ""
 		}
-		return t.In(China).Format(layout)
+		return t.In(runtime.Zone).Format(layout)
 	case *time.Time:
 		if t == nil {
 			return ""
 		}
-		return t.In(China).Format(layout)
+		return t.In(runtime.Zone).Format(layout)
 	}
 	return ""
 }

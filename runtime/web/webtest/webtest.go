@@ -47,10 +47,11 @@ type Env struct {
 	users    sync.Map // who → *runtime.User
 }
 
-// New starts the real program on a fresh data folder with the demo data, as serve does.
-func New(t testing.TB) *Env {
+// New starts the real program on a fresh data folder with the demo data, as serve does; opts
+// add to the service's options, such as a clock.
+func New(t testing.TB, opts ...service.Option) *Env {
 	t.Helper()
-	return &Env{Server: apptest.Start(t, app.Config{})}
+	return &Env{Server: apptest.Start(t, app.Config{}, opts...)}
 }
 
 // User returns the demo user by name, or staff by "org/role", as the service knows them.

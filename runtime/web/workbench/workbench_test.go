@@ -9,8 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/service"
 	"github.com/xuchang-gov/tongban/runtime/web/webtest"
 )
 
@@ -22,7 +24,7 @@ const (
 	decider = "wd-amr/decider"
 )
 
-func newWorkbench(t testing.TB) *webtest.Env { return webtest.New(t) }
+func newWorkbench(t testing.TB, opts ...service.Option) *webtest.Env { return webtest.New(t, opts...) }
 
 // submit files the sample application of the sole proprietor matter online, as the citizen.
 func submit(t *testing.T, e *webtest.Env, change func(form map[string]any)) string {
@@ -286,3 +288,29 @@ func TestSecurity(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestProvisionalDeadline: a case whose deadline reaches a year without a holiday calendar shows
+// it as 暂定 to staff; one inside the calendar does not.
+func TestProvisionalDeadline(t *testing.T) {
+	now := time.Now()
+	e := newWorkbench(t, service.WithClock(func() time.Time { return now }))
+	for _, tc := range []struct {
+		accepted    time.Time
+		provisional bool
+	}{
+		{time.Date(2026, 12, 28, 10, 0, 0, 0, runtime.Zone), true},
+		{time.Date(2026, 12, 1, 10, 0, 0, 0, runtime.Zone), false},
+	} {
+		now = tc.accepted
+		number := file(t, e, webtest.Enterprise, "food-business-license", nil)
+		if _, err := e.Service.Accept(ctx, e.User(clerk), number, runtime.TaskAction{Outcome: "accept"}); err != nil {
+			t.Fatal(err)
+		}
+		p := e.Get(clerk, "/work/cases/"+number).Expect(t, 200)
+		if tc.provisional {
+			p.Contains(t, "暂定")
+		} else {
+			p.Lacks(t, "暂定")
+		}
+	}
+}
