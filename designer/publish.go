@@ -355,8 +355,9 @@ func (s *Service) sharedFiles(ctx context.Context) (map[string][]byte, error) {
 	return out, nil
 }
 
-// scratch is the smallest matter the analyst starts from: a catalog entry in their org, an
-// empty form with one section, no materials or fees, and a workflow of acceptance and decision.
+// scratch is the smallest matter the analyst starts from: a catalog entry in their org with the
+// entries of 4.3.1 still to fill in (the check lists them), an empty form with one section, no
+// materials or fees, and a workflow of acceptance and decision.
 func scratch(req runtime.NewMatter, u *runtime.User, shared map[string][]byte) map[string][]byte {
 	org := req.OrgCode
 	if org == "" {
@@ -385,8 +386,7 @@ func scratch(req runtime.NewMatter, u *runtime.User, shared map[string][]byte) m
 	}
 	files[dir+definitions.MatterFile] = enc(map[string]any{
 		"name": name, "type": "行政许可", "org": map[string]any{"code": org, "name": orgName},
-		"legalLimitDays": 20, "promisedLimitDays": 10, "approvalMode": "manual", "serviceObjects": []string{"person"},
-		"channels": []string{"online", "window"},
+		"legalLimitDays": 20, "promisedLimitDays": 10, "approvalMode": "manual", "serviceObjects": []string{"自然人"},
 	})
 	files[dir+definitions.FormSchemaFile] = enc(map[string]any{
 		"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "properties": map[string]any{}, "required": []string{},
@@ -397,8 +397,8 @@ func scratch(req runtime.NewMatter, u *runtime.User, shared map[string][]byte) m
 	files[dir+definitions.WorkflowFile] = enc(map[string]any{
 		"nodes": []any{
 			map[string]any{"id": "start", "type": "start", "name": "申请"},
-			map[string]any{"id": "accept", "type": "acceptance", "name": "受理", "role": "clerk"},
-			map[string]any{"id": "decide", "type": "task", "name": "决定", "role": "decider"},
+			map[string]any{"id": "accept", "type": "acceptance", "name": "受理", "assignee": map[string]any{"role": "clerk"}},
+			map[string]any{"id": "decide", "type": "task", "name": "决定", "assignee": map[string]any{"role": "decider"}},
 			map[string]any{"id": "end", "type": "end", "name": "办结"},
 		},
 		"edges": []any{
