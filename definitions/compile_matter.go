@@ -16,13 +16,18 @@ import (
 
 var timeZero time.Time
 
-// compiler compiles the expressions of one file, reporting each failure at its pointer.
+// compiler compiles the expressions of one file, reporting each failure at its pointer. When
+// sites is set it also notes where each expression stands, for ExpressionAt.
 type compiler struct {
-	env *rules.Env
-	r   reporter
+	env   *rules.Env
+	r     reporter
+	sites map[string]ExpressionSite
 }
 
 func (c compiler) compile(pointer, source string, want rules.Want) *rules.Program {
+	if c.sites != nil {
+		c.sites[c.r.file+"#"+pointer] = ExpressionSite{Env: c.env, Want: want}
+	}
 	p, err := c.env.Compile(source, want)
 	if err != nil {
 		e := err.(*rules.Error)
@@ -35,13 +40,21 @@ func (c compiler) compile(pointer, source string, want rules.Want) *rules.Progra
 	return p
 }
 
-func (c compiler) in(file string) compiler { return compiler{env: c.env, r: c.r.in(file)} }
+func (c compiler) in(file string) compiler {
+	return compiler{env: c.env, r: c.r.in(file), sites: c.sites}
+}
 
 func (c compiler) with(extra map[string]types.Type) compiler {
-	return compiler{env: c.env.With(extra), r: c.r}
+	return compiler{env: c.env.With(extra), r: c.r, sites: c.sites}
 }
 
 func compileMatter(b *Bundle, m *MatterDef, cal *calendar.Calendar, r reporter) *MatterPlan {
+	return compileMatterNoting(b, m, cal, r, nil)
+}
+
+// compileMatterNoting compiles a matter, noting in sites (when not nil) where each of its
+// expressions stands.
+func compileMatterNoting(b *Bundle, m *MatterDef, cal *calendar.Calendar, r reporter, sites map[string]ExpressionSite) *MatterPlan {
 	before := len(*r.problems)
 	form, err := formschema.Compile(m.Slug+"/"+FormSchemaFile, m.FormSchema)
 	if err != nil {
@@ -75,7 +88,7 @@ func compileMatter(b *Bundle, m *MatterDef, cal *calendar.Calendar, r reporter) 
 		MaterialCondition: map[string]*rules.Program{}, LicenseHolder: map[string]*rules.Program{},
 		Prints: map[string]*CompiledPrint{},
 	}
-	c := compiler{env: env, r: r}
+	c := compiler{env: env, r: r, sites: sites}
 	checkMatterCatalog(b, m, r.in(m.file(MatterFile)))
 	compileFormUI(b, m, mp, c.in(m.file(FormUIFile)))
 	compileMaterials(b, m, mp, c.in(m.file(MaterialsFile)))

@@ -103,6 +103,23 @@ func (mp *MatterPlan) ApplyFees(vars rules.Vars) ([]AppliedFee, float64, error) 
 	return out, math.Round(total*100) / 100, nil
 }
 
+// MaterialApplies tells whether a material applies to an application with vars and whether it
+// is required. A condition that cannot be evaluated counts as applying: better to ask for a
+// document than to skip one the law requires.
+func (mp *MatterPlan) MaterialApplies(m Material, vars rules.Vars) (apply, required bool) {
+	switch m.Requirement {
+	case "required":
+		return true, true
+	case "optional":
+		return true, false
+	}
+	ok, err := mp.MaterialCondition[m.ID].Bool(vars)
+	if err != nil {
+		return true, true
+	}
+	return ok, ok
+}
+
 // CompiledPrint is a print template with each element's expressions compiled, by element index.
 type CompiledPrint struct {
 	Template *PrintTemplate

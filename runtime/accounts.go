@@ -8,7 +8,7 @@ import (
 // RoleNames are the Chinese names users see of the platform roles.
 var RoleNames = map[Role]string{
 	RoleApplicant: "申请人", RoleClerk: "窗口人员", RoleApprover: "审批人员",
-	RoleAnalyst: "事项梳理人员", RoleAdmin: "系统管理员", RoleAuditor: "审计人员",
+	RoleAnalyst: "事项梳理人员", RolePublisher: "事项审核人员", RoleAdmin: "系统管理员", RoleAuditor: "审计人员",
 }
 
 // KindNames are the Chinese names users see of the kinds of user.

@@ -31,6 +31,8 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
+	// Problems are a definition draft's problems, when it is what was refused.
+	Problems []DesignProblem
 }
 
 func (e *Error) Error() string {

@@ -27,6 +27,7 @@ type Store interface {
 	UserStore
 	MessageStore
 	OutboxStore
+	DesignStore
 }
 
 // Tx is one unit of work: everything done through it commits together or not at all. Its
@@ -300,4 +301,63 @@ type OutboxTx interface {
 	// that applies it, and reports whether it was seen before: applied at most once, even when
 	// the sender repeats it or two instances receive it together.
 	RecordInbound(id, connector string) (duplicate bool, err error)
+}
+
+// DraftState is a matter's open draft as the studio edits it: the draft version's files (by
+// path relative to the bundle root, as a version keeps them) with who opened and last changed
+// it, its revision and where it stands (DraftEditing, DraftRequested, DraftReturned).
+type DraftState struct {
+	Slug string
+	// Version is the number the draft takes when published; Base the published version it was
+	// opened from, 0 for a new matter.
+	Version   int
+	Base      int
+	Revision  int
+	Status    string
+	Comment   string
+	OpenedBy  UserRef
+	OpenedAt  time.Time
+	UpdatedBy UserRef
+	UpdatedAt time.Time
+	Files     map[string][]byte
+}
+
+// DesignStore keeps the studio's drafts and the design audit trail; the drafts are the draft
+// versions of MatterStore, with who edits them.
+type DesignStore interface {
+	// Drafts lists every open draft, by slug, without files.
+	Drafts(ctx context.Context) ([]*DraftState, error)
+	// Draft returns the open draft of slug with its files; ENOTFOUND when none is open.
+	Draft(ctx context.Context, slug string) (*DraftState, error)
+	// MatterVersions lists every version of slug, newest first, without files.
+	MatterVersions(ctx context.Context, slug string) ([]*MatterVersion, error)
+	// DesignEvents returns slug's design audit trail, newest first, at most limit entries
+	// (default 50, at most 500).
+	DesignEvents(ctx context.Context, slug string, limit int) ([]DesignEvent, error)
+	// WriteDesign runs fn as one unit of work: all its writes commit together, or none when
+	// fn returns an error, which WriteDesign returns.
+	WriteDesign(ctx context.Context, fn func(DesignTx) error) error
+}
+
+// DesignTx changes drafts, publishes them and records the design audit trail in one unit of
+// work.
+type DesignTx interface {
+	// Draft returns the open draft of slug with its files; ENOTFOUND when none is open.
+	Draft(slug string) (*DraftState, error)
+	// CreateDraft opens d as the draft of d.Slug at revision 1, by d.OpenedBy, and returns it
+	// with Version, Revision and the times set. ECONFLICT when a draft is open already;
+	// EINVALID without files.
+	CreateDraft(d DraftState) (*DraftState, error)
+	// UpdateDraft stores d's files, status and comment, by d.UpdatedBy, if d.Revision is still
+	// the stored revision; then it increments d.Revision and sets d.UpdatedAt. ECONFLICT when
+	// someone changed the draft since d was read, ENOTFOUND when no draft is open.
+	UpdateDraft(d *DraftState) error
+	// DeleteDraft closes the open draft of slug without publishing it; ENOTFOUND when none is.
+	DeleteDraft(slug string) error
+	// Publish makes files the newest published version of slug, as
+	// MatterStore.PublishMatterVersion does, and closes the open draft.
+	Publish(slug string, files map[string][]byte) (*MatterVersion, error)
+	// RecordDesignEvent appends e to the design audit trail and returns its ID; EINVALID
+	// without a slug or type.
+	RecordDesignEvent(e DesignEvent) (int64, error)
 }

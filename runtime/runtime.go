@@ -138,6 +138,8 @@ const (
 	RoleClerk     Role = "clerk"
 	RoleApprover  Role = "approver"
 	RoleAnalyst   Role = "analyst"
+	// RolePublisher (事项审核) publishes what analysts prepared, or sends it back.
+	RolePublisher Role = "publisher"
 	RoleAdmin     Role = "admin"
 	RoleAuditor   Role = "auditor"
 )

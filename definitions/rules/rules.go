@@ -71,6 +71,15 @@ func (env *Env) Compile(source string, want Want) (*Program, error) {
 	return &Program{source: source, program: program}, nil
 }
 
+// Type names what the program produces as the checker inferred it ("bool", "float64",
+// "string", "interface {}" when it cannot tell).
+func (p *Program) Type() string {
+	if t := p.program.Node().Type(); t != nil {
+		return t.String()
+	}
+	return "interface {}"
+}
+
 // Run evaluates the program over the given variables.
 func (p *Program) Run(vars Vars) (any, error) {
 	out, err := expr.Run(p.program, map[string]any(vars))

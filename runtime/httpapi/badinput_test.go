@@ -197,7 +197,7 @@ func TestPublicProgressAndEvaluation(t *testing.T) {
 func ginParam(p string) string {
 	parts := strings.Split(p, "/")
 	for i, s := range parts {
-		if strings.HasPrefix(s, ":") {
+		if strings.HasPrefix(s, ":") || strings.HasPrefix(s, "*") {
 			parts[i] = "{" + s[1:] + "}"
 		}
 	}

@@ -16,12 +16,15 @@ import (
 
 // decode reads a JSON body into v: bounded in size, unknown fields refused, each mistake
 // reported at its JSON pointer in Chinese.
-func (s *Server) decode(c *gin.Context, v any) error {
-	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.MaxJSONBytes))
+func (s *Server) decode(c *gin.Context, v any) error { return s.decodeWithin(c, v, s.MaxJSONBytes) }
+
+// decodeWithin is decode with its own bound.
+func (s *Server) decodeWithin(c *gin.Context, v any, limit int64) error {
+	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return runtime.Errorf(runtime.ETOOLARGE, "请求内容超过 %d KB 的上限", s.MaxJSONBytes>>10)
+			return runtime.Errorf(runtime.ETOOLARGE, "请求内容超过 %d KB 的上限", limit>>10)
 		}
 		return runtime.Errorf(runtime.EINVALID, "无法读取请求内容")
 	}
@@ -83,6 +86,19 @@ const userKey = "tongban.user"
 func (s *Server) authenticate(required bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token := bearer(c.Request)
+		if token == "" && s.Sessions != nil {
+			if u := s.Sessions.User(c.Request); u != nil {
+				// A browser's session: a change must carry its CSRF token.
+				if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+					if err := s.Sessions.CheckCSRF(c.Request); err != nil {
+						s.fail(c, err)
+						return
+					}
+				}
+				c.Set(userKey, u)
+				return
+			}
+		}
 		if token == "" {
 			if required {
 				s.fail(c, runtime.Errorf(runtime.EUNAUTHORIZED, "请先登录（缺少访问令牌）"))

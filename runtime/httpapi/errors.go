@@ -18,6 +18,8 @@ type errorPayload struct {
 	Code    string               `json:"code"`
 	Message string               `json:"message"`
 	Fields  []runtime.FieldError `json:"fields,omitempty"`
+	// Problems are a definition draft's problems (design API).
+	Problems []runtime.DesignProblem `json:"problems,omitempty"`
 }
 
 // bearerChallenge is the WWW-Authenticate header of every 401 answer.
@@ -40,7 +42,7 @@ func (s *Server) errorAnswer(method, path string, err error) (int, errorBody) {
 	body := errorBody{Error: errorPayload{Code: code, Message: runtime.ErrorMessage(err)}}
 	var e *runtime.Error
 	if errors.As(err, &e) {
-		body.Error.Fields = e.Fields
+		body.Error.Fields, body.Error.Problems = e.Fields, e.Problems
 	}
 	if code == runtime.EINTERNAL {
 		s.Logger.Error("internal error", "method", method, "path", path, "err", err)

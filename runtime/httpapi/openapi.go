@@ -7,9 +7,9 @@ import (
 	"github.com/invopop/jsonschema"
 )
 
-var ginParam = regexp.MustCompile(`:([A-Za-z]+)`)
+var ginParam = regexp.MustCompile(`[:*]([A-Za-z]+)`)
 
-// openAPIPath turns gin's /cases/:number into OpenAPI's /cases/{number}.
+// openAPIPath turns gin's /cases/:number (and a catch-all *name) into OpenAPI's /cases/{number}.
 func openAPIPath(p string) string { return ginParam.ReplaceAllString(p, "{$1}") }
 
 func schemaOf(v any) *jsonschema.Schema {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuchang-gov/tongban/designer"
 	"github.com/xuchang-gov/tongban/runtime/httpapi"
 )
 
@@ -17,7 +18,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	e := sqliteEnv(t)
 	svc := e.Service
 	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc,
-		Documents: svc, Lookups: svc, Outbox: svc, Files: svc, Messages: svc, Resumable: svc,
+		Documents: svc, Lookups: svc, Outbox: svc, Files: svc, Messages: svc, Resumable: svc, Design: designer.New(e.Store, nil),
 		Callbacks: map[string]http.Handler{"housing-approval-system": http.NotFoundHandler()}})
 	srv := httptest.NewServer(api)
 	defer srv.Close()

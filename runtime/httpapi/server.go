@@ -40,7 +40,12 @@ type Server struct {
 	// Callbacks are the endpoints of the outside systems' signed callbacks, by connector name,
 	// served at /api/v1/callbacks/{connector}; none when no push connector is configured.
 	Callbacks map[string]http.Handler
-	Logger    *slog.Logger
+	// Design may be nil when the server offers no designer (/api/v1/design/).
+	Design runtime.DesignService
+	// Sessions, when set, lets callers that bring the pages' sign-in session instead of a
+	// bearer token in (the studio), with its CSRF token on every change.
+	Sessions SessionAuthenticator
+	Logger   *slog.Logger
 	// MaxJSONBytes bounds JSON request bodies; MaxUploadBytes bounds one material upload.
 	MaxJSONBytes   int64
 	MaxUploadBytes int64

@@ -47,6 +47,21 @@ func (s *Service) SeedDemo(ctx context.Context) ([]Credential, error) {
 				Roles: []runtime.Role{staffRole(role)}, DivisionCode: o.DivisionCode, Mobile: fmt.Sprintf("1390374%04d", len(users))})
 		}
 	}
+	// One department gets the designer's two roles: an analyst who prepares its matters and a
+	// publisher who publishes them.
+	if len(s.orgs) > 0 {
+		o := s.orgs[0]
+		for _, o2 := range s.orgs {
+			if o2.Parent != "" {
+				o = o2
+				break
+			}
+		}
+		for _, role := range []runtime.Role{runtime.RoleAnalyst, runtime.RolePublisher} {
+			users = append(users, runtime.User{Name: o.Name + "·" + runtime.RoleNames[role], Kind: "staff", OrgCode: o.Code,
+				Roles: []runtime.Role{role}, DivisionCode: o.DivisionCode, Mobile: fmt.Sprintf("1390374%04d", len(users))})
+		}
+	}
 	s.mu.RUnlock()
 	// The demo users are created as every user is, by the account service. One hash serves
 	// every demo user: they share the demo password, and hashing it forty times would hold
@@ -70,7 +85,13 @@ func (s *Service) SeedDemo(ctx context.Context) ([]Credential, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Credential{Name: u.Name, Kind: u.Kind, Org: u.OrgCode, Roles: u.OrgRoles, IDNumber: u.IDNumber, USCC: u.USCC,
+		roles := u.OrgRoles
+		if len(roles) == 0 {
+			for _, r := range u.Roles {
+				roles = append(roles, string(r))
+			}
+		}
+		out = append(out, Credential{Name: u.Name, Kind: u.Kind, Org: u.OrgCode, Roles: roles, IDNumber: u.IDNumber, USCC: u.USCC,
 			Mobile: u.Mobile, Password: map[bool]string{true: DemoPassword}[passwords], Token: token})
 	}
 	return out, nil

@@ -24,21 +24,10 @@ type materialRecord struct {
 	Received bool `json:"received,omitempty"`
 }
 
-// applies tells whether a material applies to this application and whether it is required.
-// A condition that cannot be evaluated counts as applying: better to ask for a document than
-// to skip one the law requires.
+// applies tells whether a material applies to this application and whether it is required
+// (definitions.MatterPlan.MaterialApplies).
 func applies(mp *definitions.MatterPlan, m definitions.Material, vars rules.Vars) (apply, required bool) {
-	switch m.Requirement {
-	case "required":
-		return true, true
-	case "optional":
-		return true, false
-	}
-	ok, err := mp.MaterialCondition[m.ID].Bool(vars)
-	if err != nil {
-		return true, true
-	}
-	return ok, ok
+	return mp.MaterialApplies(m, vars)
 }
 
 // checkMaterials decides the materials of a submission: which apply, which the applicant defers

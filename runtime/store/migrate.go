@@ -160,6 +160,47 @@ var migrations = []migration{
 	{9, "certificates awaiting their document", execSQL(
 		`CREATE INDEX certificates_without_document ON certificates (issued_at, number) WHERE document = ''`,
 	)},
+	{10, "studio drafts and the design audit trail", func(tx *Tx) error {
+		err := execSQL(
+			`CREATE TABLE matter_drafts (
+				slug TEXT PRIMARY KEY,
+				base_version INTEGER NOT NULL DEFAULT 0,
+				revision INTEGER NOT NULL CHECK (revision > 0),
+				status TEXT NOT NULL CHECK (status IN ('editing', 'requested', 'returned')),
+				comment TEXT NOT NULL DEFAULT '',
+				opened_by {{bigint}} REFERENCES users (id),
+				opened_at {{time}} NOT NULL,
+				updated_by {{bigint}} REFERENCES users (id),
+				updated_at {{time}} NOT NULL
+			)`,
+			`CREATE TABLE design_events (
+				id {{id}},
+				slug TEXT NOT NULL,
+				type TEXT NOT NULL,
+				actor_id {{bigint}} REFERENCES users (id),
+				at {{time}} NOT NULL,
+				version INTEGER NOT NULL DEFAULT 0,
+				files TEXT NOT NULL DEFAULT '[]',
+				summary TEXT NOT NULL DEFAULT '',
+				comment TEXT NOT NULL DEFAULT ''
+			)`,
+			`CREATE INDEX design_events_by_slug ON design_events (slug, id)`,
+		)(tx)
+		if err != nil {
+			return err
+		}
+		return perDialect(
+			[]string{
+				`CREATE TRIGGER design_events_no_update BEFORE UPDATE ON design_events
+				 BEGIN SELECT RAISE(ABORT, 'design events are append-only'); END`,
+				`CREATE TRIGGER design_events_no_delete BEFORE DELETE ON design_events
+				 BEGIN SELECT RAISE(ABORT, 'design events are append-only'); END`,
+			},
+			[]string{
+				`CREATE TRIGGER design_events_append_only BEFORE UPDATE OR DELETE ON design_events
+				 FOR EACH ROW EXECUTE FUNCTION tongban_refuse_change('design events are append-only')`,
+			})(tx)
+	}},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.

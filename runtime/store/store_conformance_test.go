@@ -41,6 +41,8 @@ func RunConformance(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"CaseNumbersUniqueConcurrent", testCaseNumbersConcurrent},
 		{"UsersAndTokens", testUsersAndTokens},
 		{"Blobs", testBlobs},
+		{"Drafts", testDrafts},
+		{"DesignEvents", testDesignEvents},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })

@@ -3,6 +3,7 @@ package app
 import (
 	"net/http"
 
+	"github.com/xuchang-gov/tongban/designer"
 	studio "github.com/xuchang-gov/tongban/designer/web"
 	"github.com/xuchang-gov/tongban/runtime/httpapi"
 	"github.com/xuchang-gov/tongban/runtime/web"
@@ -12,16 +13,17 @@ import (
 	"github.com/xuchang-gov/tongban/runtime/web/workbench"
 )
 
-// handler is everything the server answers: the JSON API (bearer tokens) with the callbacks of
-// outside systems (inbound, by connector) and resumable uploads, and the pages people use in a
-// browser (portal, workbench, accounts; sessions and CSRF) with the public verification page,
-// and the designer studio (its API calls carry the staff session).
+// handler is everything the server answers: the JSON API (bearer tokens; the design API also
+// takes the pages' session) with the callbacks of outside systems (inbound, by connector) and
+// resumable uploads, the pages people use in a browser (portal, workbench, accounts; sessions
+// and CSRF) with the public verification page, and the designer studio, whose API calls carry
+// the staff session.
 func (a *App) handler(inbound map[string]http.Handler) http.Handler {
 	svc, logger := a.Service, a.Logger
 	acc := account.New(a.Accounts, account.Options{Logger: logger})
 	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc,
 		Documents: svc, Lookups: svc, Outbox: svc, Files: svc, Messages: svc, Resumable: svc, Callbacks: inbound, Logger: logger,
-		MaxUploadBytes: a.MaxUploadBytes})
+		MaxUploadBytes: a.MaxUploadBytes, Design: designer.New(a.Store, a.Clock), Sessions: acc})
 	mux := http.NewServeMux()
 	// A resumable upload may stream for minutes, and an outside system calling back must not
 	// wait behind the pages: neither waits for, or holds, a turn.
@@ -30,6 +32,8 @@ func (a *App) handler(inbound map[string]http.Handler) http.Handler {
 	limited := http.NewServeMux()
 	mux.Handle("/", limitInFlight(limited, maxInFlight()))
 	limited.Handle("/api/", api)
+	// The studio calls the design API with the pages' sign-in session.
+	limited.Handle("/api/v1/design/", acc.Middleware(api))
 	limited.Handle("/verify/", web.VerifyHandler(svc))
 	limited.Handle("/account/", acc)
 	limited.Handle("/admin/", acc)

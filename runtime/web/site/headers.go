@@ -37,6 +37,15 @@ func SecurityHeaders(w http.ResponseWriter) {
 	h.Set("Cache-Control", "no-store")
 }
 
+// PreviewHeaders are SecurityHeaders for a page the studio shows in a frame of its own (the
+// designer's preview): the same policy, framed by the site itself only.
+func PreviewHeaders(w http.ResponseWriter) {
+	SecurityHeaders(w)
+	h := w.Header()
+	h.Set("Content-Security-Policy", strings.Replace(csp, "frame-ancestors 'none'", "frame-ancestors 'self'", 1))
+	h.Set("X-Frame-Options", "SAMEORIGIN")
+}
+
 // Static serves the stylesheet, htmx and its licence under /static/. htmx.min.js is htmx 2.0.11
 // as published in the npm package htmx.org (SHA-256 d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717),
 // under the Zero-Clause BSD licence in htmx.LICENSE; no build step touches it.

@@ -1,0 +1,52 @@
+package definitions
+
+import (
+	"strings"
+
+	"github.com/xuchang-gov/tongban/definitions/calendar"
+	"github.com/xuchang-gov/tongban/definitions/rules"
+)
+
+// ExpressionSite is where an expression stands in a matter: the typed environment it is
+// compiled in and the type it must produce there.
+type ExpressionSite struct {
+	Env  *rules.Env
+	Want rules.Want
+}
+
+// ExpressionAt returns the site of the expression at pointer in file (relative to the bundle
+// root) of the matter slug of b, as the checks compile it, so that an editor checks one
+// expression exactly as validation will; false when no expression stands there (or the matter
+// does not get as far as its expressions: its form schema does not compile).
+func ExpressionAt(b *Bundle, slug, file, pointer string) (ExpressionSite, bool) {
+	var m *MatterDef
+	for _, d := range b.Matters {
+		if d.Slug == slug {
+			m = d
+		}
+	}
+	if m == nil {
+		return ExpressionSite{}, false
+	}
+	cal, err := calendar.New(b.Calendar...)
+	if err != nil {
+		return ExpressionSite{}, false
+	}
+	var problems Problems
+	sites := map[string]ExpressionSite{}
+	compileMatterNoting(b, m, cal, reporter{problems: &problems}, sites)
+	site, ok := sites[file+"#"+pointer]
+	return site, ok
+}
+
+// IsMatterFile reports whether name (relative to a matter folder) is a file of the format: the
+// files the loader reads, and print templates print/<name>.json.
+func IsMatterFile(name string) bool {
+	switch name {
+	case MatterFile, FormSchemaFile, FormUIFile, MaterialsFile, WorkflowFile, FeesFile, SampleFile:
+		return true
+	}
+	base, ok := strings.CutPrefix(name, PrintDir+"/")
+	base, json := strings.CutSuffix(base, ".json")
+	return ok && json && base != "" && strings.Trim(base, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == ""
+}
