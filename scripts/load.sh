@@ -13,7 +13,8 @@
 #
 # Environment: CLIENTS (50), DURATION (3s), WARMUP (0s: unmeasured time before it), SCENARIOS ("submit browse approve mixed"),
 # MAX_P99 (5s; 0 for no bound), MAX_ERRORS (0; -1 for no bound), DB (PostgreSQL DSN; SQLite in
-# the data folder by default), OUT (where the JSON results go; a new temporary folder by default).
+# the data folder by default), OUT (where the JSON results go; a new temporary folder by default),
+# BIN (a tongban binary to test instead of building this checkout: to compare two builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,8 +40,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== go build"
-go build -o "$bin" ./cmd/tongban
+if [ -n "${BIN:-}" ]; then
+  echo "== using $BIN"
+  cp "$BIN" "$bin"
+else
+  echo "== go build"
+  go build -o "$bin" ./cmd/tongban
+fi
 
 echo "== tongban serve --demo on a fresh data folder${DB:+ (PostgreSQL)}"
 serve_args=(serve --demo --data "$data" --addr 127.0.0.1:0)
