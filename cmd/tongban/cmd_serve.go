@@ -57,7 +57,7 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 		printDemo(cli, a)
 	}
 	go a.Run(ctx)
-	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := a.Server()
 	fmt.Fprintf(cli.Stdout, "tongban 已启动：http://%s/api/v1/openapi.json\n", displayAddr(ln.Addr()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

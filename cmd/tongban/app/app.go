@@ -55,6 +55,9 @@ type Config struct {
 	Clock func() time.Time
 	// MaxUploadBytes bounds a pre-upload (POST /api/v1/files); 0 takes the API's default.
 	MaxUploadBytes int64
+	// MaxInFlight is how many reads, and as many writes, are worked on at once; 0 takes a
+	// number per core.
+	MaxInFlight int
 }
 
 // App is a built tongban. Its fields are what the commands and tests reach into; Handler is
@@ -168,8 +171,31 @@ func New(ctx context.Context, cfg Config, opts ...service.Option) (*App, error) 
 		a.Deliverer = deliverer(a.Store, reg, a.PublicURL, a.Logger)
 		inbound = callbacks(a.Service, bundle, getenv, a.Logger)
 	}
-	a.Handler = a.handler(inbound)
+	spool, err := spoolFolder(a.Data)
+	if err != nil {
+		return nil, a.fail(err)
+	}
+	a.Handler = a.handler(inbound, spool)
 	return a, nil
+}
+
+// Server is the HTTP server of the handler. Its timeouts keep a client that sends or reads
+// slowly from holding a connection for long: a request has a minute to arrive (a form with its
+// files and a resumable upload get longer, as they go), its answer a minute more, and an idle
+// connection is closed after two.
+func (a *App) Server() *http.Server {
+	return &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+}
+
+// spoolFolder is the data folder's folder of request bodies being read, emptied of those a
+// previous run left.
+func spoolFolder(data string) (string, error) {
+	dir := filepath.Join(data, "spool")
+	if err := os.RemoveAll(dir); err != nil {
+		return "", err
+	}
+	return dir, os.MkdirAll(dir, 0o700)
 }
 
 // Run does the background work until ctx ends: outbox delivery to the connectors and the

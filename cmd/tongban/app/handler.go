@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"net/http"
 
 	"github.com/xuchang-gov/tongban/runtime/httpapi"
@@ -14,24 +15,27 @@ import (
 // handler is everything the server answers: the JSON API (bearer tokens) with the callbacks of
 // outside systems (inbound, by connector) and resumable uploads, and the pages people use in a
 // browser (portal, workbench, accounts; sessions and CSRF) with the public verification page.
-func (a *App) handler(inbound map[string]http.Handler) http.Handler {
+// Bodies waiting for their turn that are too large for memory are spooled to files in spool.
+func (a *App) handler(inbound map[string]http.Handler, spool string) http.Handler {
 	svc, logger := a.Service, a.Logger
 	acc := account.New(a.Accounts, account.Options{Logger: logger})
 	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc,
 		Documents: svc, Lookups: svc, Outbox: svc, Files: svc, Messages: svc, Resumable: svc, Callbacks: inbound, Logger: logger,
 		MaxUploadBytes: a.MaxUploadBytes})
+	site := page.Site{Plans: svc, Auth: acc, Logger: logger}.WithDefaults()
 	mux := http.NewServeMux()
-	// A resumable upload may stream for minutes, and an outside system calling back must not
-	// wait behind the pages: neither waits for, or holds, a turn.
+	// A resumable upload may stream for minutes, in pieces tus bounds itself, and an outside
+	// system calling back must not wait behind the pages: neither waits for, or holds, a turn.
 	mux.Handle("/api/v1/uploads/", api)
 	mux.Handle(httpapi.CallbacksPath, api)
 	limited := http.NewServeMux()
-	mux.Handle("/", limitInFlight(limited, maxInFlight()))
+	// The largest body any surface takes is a form with its files, plus multipart framing.
+	maxBody := max(site.MaxUploadBytes, api.MaxUploadBytes) + 1<<20
+	mux.Handle("/", limitInFlight(limited, cmp.Or(a.MaxInFlight, maxInFlight()), spool, maxBody))
 	limited.Handle("/api/", api)
 	limited.Handle("/verify/", web.VerifyHandler(svc))
 	limited.Handle("/account/", acc)
 	limited.Handle("/admin/", acc)
-	site := page.Site{Plans: svc, Auth: acc, Logger: logger}
 	limited.Handle("/work/", acc.Middleware(workbench.New(workbench.Deps{Matters: svc, Cases: svc, Tasks: svc, Lookups: svc,
 		Exports: svc, Documents: svc, Messages: svc, Window: windowDesk{svc}, Site: site})))
 	limited.Handle("/", acc.Middleware(portal.New(portal.Deps{Matters: svc, Cases: svc, Documents: svc, Certificates: svc,

@@ -25,7 +25,7 @@ func TestLimitInFlight(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond) // long enough for the others to pile up
 		now.Add(-1)
-	}), limit)
+	}), limit, t.TempDir(), 1<<20)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	send := func(method, path string) {
