@@ -6,6 +6,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -166,16 +167,17 @@ func New(ctx context.Context, cfg Config, opts ...service.Option) (*App, error) 
 		return nil, a.fail(fmt.Errorf("连接器配置有误：%w", err))
 	}
 	a.Registry = reg
-	var inbound map[string]http.Handler
-	if reg != nil {
-		a.Deliverer = deliverer(a.Store, reg, a.PublicURL, a.Logger)
-		inbound = callbacks(a.Service, bundle, getenv, a.Logger)
-	}
 	spool, err := spoolFolder(a.Data)
 	if err != nil {
 		return nil, a.fail(err)
 	}
-	a.Handler = a.handler(inbound, spool)
+	turns := newInFlight(cmp.Or(a.MaxInFlight, maxInFlight()), spool)
+	var inbound map[string]http.Handler
+	if reg != nil {
+		a.Deliverer = deliverer(a.Store, reg, a.PublicURL, a.Logger)
+		inbound = callbacks(a.Service, bundle, getenv, turns, a.Logger)
+	}
+	a.Handler = a.handler(inbound, turns)
 	return a, nil
 }
 

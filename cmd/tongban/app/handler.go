@@ -1,7 +1,6 @@
 package app
 
 import (
-	"cmp"
 	"net/http"
 
 	"github.com/xuchang-gov/tongban/runtime/httpapi"
@@ -16,7 +15,7 @@ import (
 // outside systems (inbound, by connector) and resumable uploads, and the pages people use in a
 // browser (portal, workbench, accounts; sessions and CSRF) with the public verification page.
 // Bodies waiting for their turn that are too large for memory are spooled to files in spool.
-func (a *App) handler(inbound map[string]http.Handler, spool string) http.Handler {
+func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Handler {
 	svc, logger := a.Service, a.Logger
 	acc := account.New(a.Accounts, account.Options{Logger: logger})
 	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc,
@@ -24,14 +23,15 @@ func (a *App) handler(inbound map[string]http.Handler, spool string) http.Handle
 		MaxUploadBytes: a.MaxUploadBytes})
 	site := page.Site{Plans: svc, Auth: acc, Logger: logger}.WithDefaults()
 	mux := http.NewServeMux()
-	// A resumable upload may stream for minutes, in pieces tus bounds itself, and an outside
-	// system calling back must not wait behind the pages: neither waits for, or holds, a turn.
+	// A resumable upload may stream for minutes, in pieces tus bounds itself: it neither waits
+	// for, nor holds, a turn. A callback takes its turn once its signature headers have passed
+	// (callback.Handler.Admit).
 	mux.Handle("/api/v1/uploads/", api)
 	mux.Handle(httpapi.CallbacksPath, api)
 	limited := http.NewServeMux()
 	// The largest body any surface takes is a form with its files, plus multipart framing.
 	maxBody := max(site.MaxUploadBytes, api.MaxUploadBytes) + 1<<20
-	mux.Handle("/", limitInFlight(limited, cmp.Or(a.MaxInFlight, maxInFlight()), spool, maxBody))
+	mux.Handle("/", turns.limit(limited, maxBody))
 	limited.Handle("/api/", api)
 	limited.Handle("/verify/", web.VerifyHandler(svc))
 	limited.Handle("/account/", acc)

@@ -34,31 +34,35 @@ const (
 )
 
 // inFlight lets at most a fixed number of reads (GET, HEAD) and as many other requests into
-// its handler at a time. Reads take their turns apart from writes, so that a portal page is not
-// queued behind applications waiting for the single writer. A request waits for its turn until
-// its client goes away; it is never refused, so a burst is queued rather than failed. A body is
-// read whole before its request waits for a turn: a client sending slowly holds a connection,
-// never a turn.
+// the handlers it limits at a time. Reads take their turns apart from writes, so that a portal
+// page is not queued behind applications waiting for the single writer. A request waits for its
+// turn until its client goes away; it is never refused, so a burst is queued rather than
+// failed. A body is read whole before its request waits for a turn: a client sending slowly
+// holds a connection, never a turn.
 type inFlight struct {
-	next          http.Handler
 	reads, writes chan struct{}
-	// spool is the folder of bodies larger than bodyInMemory; maxBody bounds any body, the
-	// handlers their own routes' bodies.
-	spool   string
-	maxBody int64
+	// spool is the folder of bodies larger than bodyInMemory.
+	spool string
 }
 
-func limitInFlight(h http.Handler, n int, spool string, maxBody int64) http.Handler {
-	return &inFlight{next: h, reads: make(chan struct{}, n), writes: make(chan struct{}, n), spool: spool, maxBody: maxBody}
+func newInFlight(n int, spool string) *inFlight {
+	return &inFlight{reads: make(chan struct{}, n), writes: make(chan struct{}, n), spool: spool}
 }
 
-func (l *inFlight) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// limit is h with its requests in their turns; maxBody bounds any body read ahead, h its own
+// routes' bodies.
+func (l *inFlight) limit(h http.Handler, maxBody int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { l.serve(w, r, maxBody, h.ServeHTTP) })
+}
+
+// serve reads r's body (up to maxBody), waits for a turn and runs next in it.
+func (l *inFlight) serve(w http.ResponseWriter, r *http.Request, maxBody int64, next http.HandlerFunc) {
 	turns := l.writes
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		turns = l.reads
 	}
 	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
-		body, err := l.readAhead(w, r)
+		body, err := l.readAhead(w, r, maxBody)
 		if err != nil {
 			// The client stopped sending, or took longer than the server's read timeout.
 			http.Error(w, "请求内容未能完整读取", http.StatusBadRequest)
@@ -77,17 +81,17 @@ func (l *inFlight) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(maxHold))
 	ctx, cancel := context.WithTimeout(r.Context(), maxHold)
 	defer cancel()
-	l.next.ServeHTTP(w, r.WithContext(ctx))
+	next(w, r.WithContext(ctx))
 }
 
 // readAhead reads r's body: in memory when small, else into a spool file removed when the
 // returned body is closed. A body over maxBody is not read: the handler reading it gets the
 // *http.MaxBytesError it answers in its own shape.
-func (l *inFlight) readAhead(w http.ResponseWriter, r *http.Request) (io.ReadCloser, error) {
-	if r.ContentLength > l.maxBody {
-		return tooLarge{&http.MaxBytesError{Limit: l.maxBody}}, nil
+func (l *inFlight) readAhead(w http.ResponseWriter, r *http.Request, maxBody int64) (io.ReadCloser, error) {
+	if r.ContentLength > maxBody {
+		return tooLarge{&http.MaxBytesError{Limit: maxBody}}, nil
 	}
-	src := http.MaxBytesReader(w, r.Body, l.maxBody)
+	src := http.MaxBytesReader(w, r.Body, maxBody)
 	if r.ContentLength > 0 && r.ContentLength <= bodyInMemory {
 		buf := make([]byte, r.ContentLength)
 		if _, err := io.ReadFull(src, buf); err != nil {

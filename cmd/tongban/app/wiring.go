@@ -101,11 +101,14 @@ func deliverer(db *store.DB, reg *registry.Registry, publicURL string, logger *s
 }
 
 // callbacks are the endpoints of the push connectors' signed callbacks, by connector name,
-// each message applied by the service.
-func callbacks(svc *service.Service, b *definitions.Bundle, getenv func(string) string, logger *slog.Logger) map[string]http.Handler {
+// each message applied by the service in its turn.
+func callbacks(svc *service.Service, b *definitions.Bundle, getenv func(string) string, turns *inFlight, logger *slog.Logger) map[string]http.Handler {
+	admit := func(w http.ResponseWriter, r *http.Request, next http.HandlerFunc) {
+		turns.serve(w, r, callback.DefaultMaxBody, next)
+	}
 	return callback.Endpoints(b.Connectors, getenv, appliedOnce{}, func(ctx context.Context, connector string, m callback.Message) error {
 		return svc.ApplyCallback(ctx, connector, m.ID, m.Type, m.Body)
-	}, logger)
+	}, admit, logger)
 }
 
 // appliedOnce leaves de-duplication to the service, which records each message in the same
