@@ -46,6 +46,8 @@ type Service struct {
 	// ~16 ms of CPU and ~5 MB while it is built (BenchmarkRenderCertificate): more renderings at
 	// once than there are cores only add memory.
 	renderTurns chan struct{}
+	// uploading counts each account's uploads under way.
+	uploading perAccount
 
 	mu   sync.RWMutex
 	orgs []definitions.OrgUnit

@@ -23,10 +23,12 @@ func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Han
 		MaxUploadBytes: a.MaxUploadBytes})
 	site := page.Site{Plans: svc, Auth: acc, Logger: logger}.WithDefaults()
 	mux := http.NewServeMux()
-	// A resumable upload may stream for minutes, in pieces tus bounds itself: it neither waits
-	// for, nor holds, a turn. A callback takes its turn once its signature headers have passed
-	// (callback.Handler.Admit).
+	// A resumable upload may stream for minutes, in pieces tus bounds itself, and a pre-upload
+	// streams to the file store, bounded per account (service.UploadFile): neither touches the
+	// database while it streams, and neither waits for, nor holds, a turn. A callback takes its
+	// turn once its signature headers have passed (callback.Handler.Admit).
 	mux.Handle("/api/v1/uploads/", api)
+	mux.Handle("POST /api/v1/files", api)
 	mux.Handle(httpapi.CallbacksPath, api)
 	limited := http.NewServeMux()
 	// The largest body any surface takes is a form with its files, plus multipart framing.
