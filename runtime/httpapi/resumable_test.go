@@ -231,6 +231,46 @@ func TestResumableUploadCleanup(t *testing.T) {
 	})
 }
 
+// TestResumableUploadLimits: a draft has at most ten open uploads and an account twenty; one
+// more is refused (429, in Chinese) and nothing is staged for it; a cancelled one frees its
+// place; another account's are its own.
+func TestResumableUploadLimits(t *testing.T) {
+	e := newTusEnv(t)
+	owner := e.token(tusApplicant)
+	g := genFile{size: 10 << 20, seed: 6}
+	meta := func(number string) map[string]string {
+		return map[string]string{"case": number, "material": tusBig, "filename": "a.pdf", "sha256": g.sha256()}
+	}
+	staged := func() int {
+		entries, _ := os.ReadDir(filepath.Join(e.data, "uploads"))
+		return len(entries)
+	}
+	first, second, third := e.draft(owner), e.draft(owner), e.draft(owner)
+	var urls []string
+	for range 10 {
+		urls = append(urls, e.mustCreate(owner, g.size, meta(first)))
+	}
+	before := staged()
+	if status, _, body := e.create(owner, g.size, meta(first)); status != 429 || !strings.Contains(body, "办件 "+first+" 已有 10 个未完成的断点续传") {
+		t.Errorf("an eleventh on one draft: %d %s", status, body)
+	}
+	if staged() != before {
+		t.Error("a refused upload was staged")
+	}
+	if status := e.delete(owner, urls[0]); status != 204 {
+		t.Fatalf("DELETE: %d", status)
+	}
+	e.mustCreate(owner, g.size, meta(first))
+	for range 10 {
+		e.mustCreate(owner, g.size, meta(second))
+	}
+	if status, _, body := e.create(owner, g.size, meta(third)); status != 429 || !strings.Contains(body, "您已有 20 个未完成的断点续传") {
+		t.Errorf("a twenty-first for the account: %d %s", status, body)
+	}
+	other := e.token(tusOther)
+	e.mustCreate(other, g.size, meta(e.draft(other)))
+}
+
 // uploadStats are the figures of one upload.
 type uploadStats struct {
 	size               int64
