@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/xuchang-gov/tongban/cmd/tongban/app"
@@ -33,6 +35,18 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 	publicURL := fs.String("public-url", "", "对外访问地址，证照二维码据此生成核验链接（默认 http://监听地址）")
 	connectorsBase := fs.String("connectors-base", "", "把所有连接器的地址改指向这里（如测试环境）；--demo 时默认启动内置模拟器")
 	demo := fs.Bool("demo", false, "空数据目录时导入示例事项并创建演示账号，令牌写入数据目录的 "+app.DemoCredentialsFile)
+	var proxies []netip.Prefix
+	fs.Func("trusted-proxy", "可信的反向代理地址或网段（可重复或逗号分隔，如 10.0.0.0/8）：只有来自它们的 X-Forwarded-For 才用作客户端地址", func(v string) error {
+		for _, p := range strings.Split(v, ",") {
+			prefix, err := parsePrefix(strings.TrimSpace(p))
+			if err != nil {
+				return err
+			}
+			proxies = append(proxies, prefix)
+		}
+		return nil
+	})
+	secureCookies := fs.Bool("secure-cookies", false, "Cookie 加 Secure 和 __Host- 前缀（经 HTTPS 访问时；--public-url 为 https 时自动开启）")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		fs.Usage()
 		return 2
@@ -46,6 +60,7 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 	defer ln.Close()
 	cfg := sf.config(cli)
 	cfg.PublicURL, cfg.ConnectorsBase, cfg.Demo = cmp.Or(*publicURL, "http://"+displayAddr(ln.Addr())), *connectorsBase, *demo
+	cfg.TrustedProxies, cfg.SecureCookies = proxies, *secureCookies
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
@@ -73,6 +88,18 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
 	}
 	return 0
+}
+
+// parsePrefix reads an address or a network: a single address is a network of one.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		return netip.ParsePrefix(s)
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 func displayAddr(a net.Addr) string {

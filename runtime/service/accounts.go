@@ -116,6 +116,9 @@ func userSubject(userID int64) string { return "user:" + strconv.FormatInt(userI
 
 func ipSubject(ip string) string { return "ip:" + ip }
 
+// resetSubject is the counter of the reset codes asked for by subject, apart from its sign-ins.
+func resetSubject(subject string) string { return "reset-code:" + subject }
+
 // Password reset codes: six digits sent by SMS, valid for ResetCodeLifetime and
 // ResetCodeTries wrong guesses, at most one new code per user every ResetCodeInterval.
 //
@@ -694,11 +697,29 @@ func (a *Accounts) ChangePassword(ctx context.Context, u *runtime.User, current,
 	return s, err
 }
 
-// SendResetCode texts a new reset code to the user's mobile number and records it. A user
-// without a mobile number or disabled gets none, and a code asked for again within
-// ResetCodeInterval is not sent, silently: the page says the same either way.
+// SendResetCode texts a new reset code to the user's mobile number and records it. u is nil
+// when the name typed matched no account. Every request counts against the client address,
+// in the same write either way, so that neither the answer nor its work tells whether the
+// account exists; an address that asked MaxLoginFailures times within LockoutPeriod is locked
+// out (*LockedOut) for LockoutPeriod. A user without a mobile number or disabled gets none, and
+// neither does an account that was sent MaxLoginFailures codes within LockoutPeriod, or one
+// within ResetCodeInterval, silently: the page says the same either way.
 func (a *Accounts) SendResetCode(ctx context.Context, u *runtime.User, ip string) error {
-	if u.Mobile == "" || u.Disabled {
+	now := a.now()
+	var refused *LockedOut
+	err := a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
+		f, counted, err := countAttempt(tx, resetSubject(ipSubject(ip)), now)
+		if err == nil && !counted {
+			refused = &LockedOut{Until: f.LockedUntil, Address: true}
+		}
+		return err
+	})
+	switch {
+	case err != nil:
+		return err
+	case refused != nil:
+		return refused
+	case u == nil || u.Mobile == "" || u.Disabled:
 		return nil
 	}
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
@@ -706,7 +727,6 @@ func (a *Accounts) SendResetCode(ctx context.Context, u *runtime.User, ip string
 		return err
 	}
 	code := fmt.Sprintf("%06d", n.Int64())
-	now := a.now()
 	sent := false
 	err = a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
 		prev, err := tx.ResetCode(u.ID)
@@ -717,6 +737,9 @@ func (a *Accounts) SendResetCode(ctx context.Context, u *runtime.User, ip string
 			}
 		case runtime.ENOTFOUND:
 		default:
+			return err
+		}
+		if _, counted, err := countAttempt(tx, resetSubject(userSubject(u.ID)), now); err != nil || !counted {
 			return err
 		}
 		sent = true

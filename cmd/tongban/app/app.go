@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,6 +60,12 @@ type Config struct {
 	// MaxInFlight is how many reads, and as many writes, are worked on at once; 0 takes a
 	// number per core.
 	MaxInFlight int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For tells the client's address
+	// (for lockouts and the audit log); from anyone else the header is not believed.
+	TrustedProxies []netip.Prefix
+	// SecureCookies marks the pages' cookies Secure with the __Host- prefix; an https PublicURL
+	// does too.
+	SecureCookies bool
 }
 
 // App is a built tongban. Its fields are what the commands and tests reach into; Handler is

@@ -2,12 +2,14 @@ package app
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/xuchang-gov/tongban/runtime/httpapi"
 	"github.com/xuchang-gov/tongban/runtime/web"
 	"github.com/xuchang-gov/tongban/runtime/web/account"
 	"github.com/xuchang-gov/tongban/runtime/web/page"
 	"github.com/xuchang-gov/tongban/runtime/web/portal"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 	"github.com/xuchang-gov/tongban/runtime/web/workbench"
 )
 
@@ -17,11 +19,12 @@ import (
 // Bodies waiting for their turn that are too large for memory are spooled to files in spool.
 func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Handler {
 	svc, logger := a.Service, a.Logger
-	acc := account.New(a.Accounts, account.Options{Logger: logger})
+	acc := account.New(a.Accounts, account.Options{Logger: logger, ClientIP: site.ClientIP(a.TrustedProxies),
+		Secure: a.SecureCookies || strings.HasPrefix(a.PublicURL, "https://")})
 	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc,
 		Documents: svc, Lookups: svc, Outbox: svc, Files: svc, Messages: svc, Resumable: svc, Callbacks: inbound, Logger: logger,
 		MaxUploadBytes: a.MaxUploadBytes})
-	site := page.Site{Plans: svc, Auth: acc, Logger: logger}.WithDefaults()
+	pages := page.Site{Plans: svc, Auth: acc, Logger: logger}.WithDefaults()
 	mux := http.NewServeMux()
 	// A resumable upload may stream for minutes, in pieces tus bounds itself, and a pre-upload
 	// streams to the file store, bounded per account (service.UploadFile): neither touches the
@@ -32,15 +35,15 @@ func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Han
 	mux.Handle(httpapi.CallbacksPath, api)
 	limited := http.NewServeMux()
 	// The largest body any surface takes is a form with its files, plus multipart framing.
-	maxBody := max(site.MaxUploadBytes, api.MaxUploadBytes) + 1<<20
+	maxBody := max(pages.MaxUploadBytes, api.MaxUploadBytes) + 1<<20
 	mux.Handle("/", turns.limit(limited, maxBody))
 	limited.Handle("/api/", api)
 	limited.Handle("/verify/", web.VerifyHandler(svc))
 	limited.Handle("/account/", acc)
 	limited.Handle("/admin/", acc)
 	limited.Handle("/work/", acc.Middleware(workbench.New(workbench.Deps{Matters: svc, Cases: svc, Tasks: svc, Lookups: svc,
-		Exports: svc, Documents: svc, Messages: svc, Window: windowDesk{svc}, Site: site})))
+		Exports: svc, Documents: svc, Messages: svc, Window: windowDesk{svc}, Site: pages})))
 	limited.Handle("/", acc.Middleware(portal.New(portal.Deps{Matters: svc, Cases: svc, Documents: svc, Certificates: svc,
-		Lookups: svc, Messages: svc, Site: site})))
+		Lookups: svc, Messages: svc, Site: pages})))
 	return mux
 }

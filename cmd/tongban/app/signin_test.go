@@ -2,12 +2,15 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/netip"
 	"net/url"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 
@@ -80,5 +83,95 @@ func TestSignInLockoutUnderConcurrency(t *testing.T) {
 	}
 	if got := statuses[http.StatusSeeOther] + statuses[http.StatusTooManyRequests] + statuses[http.StatusUnauthorized]; got != 50 {
 		t.Errorf("answers %v: each should be signed in, locked out or a wrong password", statuses)
+	}
+}
+
+// post sends a form from c, with headers, and returns the status.
+func post(t *testing.T, c *http.Client, u string, form url.Values, headers ...string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestResetCodesPerAddress: an address asks for reset codes at most five times in the
+// period, for accounts that exist or not alike; the sixth is refused (429), and no code is sent.
+func TestResetCodesPerAddress(t *testing.T) {
+	srv := apptest.Start(t, app.Config{})
+	c, csrf := browser(t, srv, "/account/reset")
+	logins := []string{srv.Credential("张伟").IDNumber, "411002198001010000", srv.Credential("李秀兰").IDNumber}
+	for i := range service.MaxLoginFailures + 1 {
+		want := http.StatusOK
+		if i == service.MaxLoginFailures {
+			want = http.StatusTooManyRequests
+		}
+		form := url.Values{"kind": {"person"}, "login": {logins[i%len(logins)]}, "_csrf": {csrf}}
+		if status := post(t, c, srv.URL+"/account/reset", form); status != want {
+			t.Errorf("request %d: status %d, want %d", i+1, status, want)
+		}
+	}
+}
+
+// TestTrustedProxy: X-Forwarded-For tells the client's address only when it comes from a
+// trusted proxy: behind one, clients are locked out each on their own; without one, the header
+// does not let a locked-out client start afresh.
+func TestTrustedProxy(t *testing.T) {
+	loopback := netip.MustParsePrefix("127.0.0.0/8")
+	tests := []struct {
+		name    string
+		proxies []netip.Prefix
+		next    int // the status of a sign-in from another forwarded address
+	}{
+		{"behind a trusted proxy", []netip.Prefix{loopback}, http.StatusUnauthorized},
+		{"no proxy trusted", nil, http.StatusTooManyRequests},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := apptest.Start(t, app.Config{TrustedProxies: tc.proxies})
+			c, csrf := browser(t, srv, "/account/login")
+			signIn := func(login, from string) int {
+				form := url.Values{"kind": {"person"}, "login": {login}, "password": {"wrong-password-1"}, "_csrf": {csrf}}
+				return post(t, c, srv.URL+"/account/login", form, "X-Forwarded-For", "198.51.100.1, "+from)
+			}
+			for i := range service.MaxLoginFailures {
+				signIn(fmt.Sprintf("41100219800101%04d", i), "203.0.113.7")
+			}
+			if status := signIn("411002198001019999", "203.0.113.7"); status != http.StatusTooManyRequests {
+				t.Errorf("the locked-out address: status %d, want 429", status)
+			}
+			if status := signIn("411002198001018888", "203.0.113.8"); status != tc.next {
+				t.Errorf("another forwarded address: status %d, want %d", status, tc.next)
+			}
+		})
+	}
+}
+
+// TestSecureCookies: --secure-cookies (or an https public address) gives the pages' cookies
+// the Secure flag and the __Host- prefix.
+func TestSecureCookies(t *testing.T) {
+	for _, secure := range []bool{false, true} {
+		srv := apptest.Start(t, app.Config{SecureCookies: secure})
+		resp, err := http.Get(srv.URL + "/account/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		cookies := resp.Cookies()
+		if len(cookies) == 0 {
+			t.Fatal("the sign-in page sets no cookie")
+		}
+		for _, c := range cookies {
+			if strings.HasPrefix(c.Name, "__Host-") != secure || c.Secure != secure {
+				t.Errorf("secure %v: cookie %s Secure=%v", secure, c.Name, c.Secure)
+			}
+		}
 	}
 }
