@@ -12,11 +12,13 @@ import (
 )
 
 // TestPrefillAndWindowLookupsAskTheRegisters asks the population database and the legal-person
-// database (simulators on a real port) through the configured lookup connectors.
+// database (simulators on a real port) through the configured lookup connectors: the elder
+// applying for herself is prefilled from her own record.
 func TestPrefillAndWindowLookupsAskTheRegisters(t *testing.T) {
 	e := newEnv(t, func(t testing.TB) *store.DB { return storetest.OpenSQLite(t) }, nil)
 	form := sample(t, "senior-longevity-allowance")
 	person := form["elder"].(map[string]any)
+	person["idNumber"] = e.idNumber(elder)
 	delete(person, "name")
 	delete(person, "householdDivision")
 	out := e.expect(200)(e.call(e.token(elder), "POST", "/api/v1/matters/senior-longevity-allowance/prefill", map[string]any{"form": form}))
@@ -34,6 +36,7 @@ func TestPrefillAndWindowLookupsAskTheRegisters(t *testing.T) {
 	}
 	e.expect(503)(e.call(clerk, "GET", "/api/v1/lookups/population-db/110101198001010010", nil))
 	e.expect(403)(e.call(e.token(citizen), "GET", "/api/v1/lookups/population-db/"+e.idNumber(citizen), nil))
+	e.expect(403)(e.call(e.staff("wd-civil", "reviewer"), "GET", "/api/v1/lookups/population-db/"+e.idNumber(citizen), nil))
 }
 
 func (e *env) idNumber(name string) string {
