@@ -133,7 +133,7 @@ func Open(ctx context.Context, cfg Config, opts ...service.Option) (*App, error)
 	if err := a.Service.LoadOrgs(ctx); err != nil {
 		return nil, a.fail(err)
 	}
-	a.Accounts = accountService(a.Lookups, db, cfg.Clock, cfg.Logger)
+	a.Accounts = accountService(a.Lookups, db, cfg.Clock, a.Service.Orgs, cfg.Logger)
 	return a, nil
 }
 

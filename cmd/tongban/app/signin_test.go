@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -28,17 +27,12 @@ func browser(t *testing.T, srv *apptest.Server, page string) (*http.Client, stri
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Get(srv.URL + page)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return browserOf(t, srv, c, page)
+}
+
+func readAll(resp *http.Response) string {
 	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	m := csrfField.FindStringSubmatch(string(body))
-	if m == nil {
-		t.Fatalf("%s has no CSRF token", page)
-	}
-	return c, html.UnescapeString(m[1])
+	return string(body)
 }
 
 // TestSignInLockoutUnderConcurrency: fifty sign-ins at once for one account, forty-nine with
