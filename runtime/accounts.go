@@ -162,8 +162,10 @@ type AccountTx interface {
 	DeleteSession(id string) error
 	// LoginFailures returns a subject's lockout counter (the zero counter when it has none).
 	LoginFailures(subject string) (LoginFailures, error)
-	// SaveLoginFailures stores a subject's lockout counter.
-	SaveLoginFailures(f LoginFailures) error
+	// UpdateLoginFailures changes a subject's lockout counter by update in one atomic step,
+	// however many change it at once, and returns the counter as it is then. update says
+	// whether to write; it may be asked more than once, each time with the counter as stored.
+	UpdateLoginFailures(subject string, update func(LoginFailures) (LoginFailures, bool)) (LoginFailures, error)
 	// DeleteLoginFailures forgets a subject's lockout counter.
 	DeleteLoginFailures(subject string) error
 	// ResetCode returns a user's reset code; not_found if they have none.

@@ -17,6 +17,9 @@ const (
 	EINTERNAL     = "internal"
 	// EUNAVAILABLE is an outside system that did not answer as it should.
 	EUNAVAILABLE = "unavailable"
+	// ETOOMANY is a caller over a limit of its own (uploads under way, codes asked for): it
+	// may try again later.
+	ETOOMANY = "too_many"
 )
 
 // FieldError is one problem with the caller's input: the JSON pointer and a Chinese message.
@@ -89,6 +92,8 @@ func HTTPStatus(code string) int {
 		return http.StatusForbidden
 	case EUNAVAILABLE:
 		return http.StatusServiceUnavailable
+	case ETOOMANY:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }

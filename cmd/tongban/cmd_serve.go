@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/xuchang-gov/tongban/cmd/tongban/app"
@@ -35,6 +37,18 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 	connectorsBase := fs.String("connectors-base", "", "把所有连接器的地址改指向这里（如测试环境）；--demo 时默认启动内置模拟器")
 	demo := fs.Bool("demo", false, "空数据目录时导入示例事项并创建演示账号，令牌写入数据目录的 "+app.DemoCredentialsFile)
 	zone := fs.String("zone", "Asia/Shanghai", "平台时区：日期、期限、通知和办件编号按此时区计算")
+	var proxies []netip.Prefix
+	fs.Func("trusted-proxy", "可信的反向代理地址或网段（可重复或逗号分隔，如 10.0.0.0/8）：只有来自它们的 X-Forwarded-For 才用作客户端地址", func(v string) error {
+		for _, p := range strings.Split(v, ",") {
+			prefix, err := parsePrefix(strings.TrimSpace(p))
+			if err != nil {
+				return err
+			}
+			proxies = append(proxies, prefix)
+		}
+		return nil
+	})
+	secureCookies := fs.Bool("secure-cookies", false, "Cookie 加 Secure 和 __Host- 前缀（经 HTTPS 访问时；--public-url 为 https 时自动开启）")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		fs.Usage()
 		return 2
@@ -52,6 +66,7 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 	defer ln.Close()
 	cfg := sf.config(cli)
 	cfg.PublicURL, cfg.ConnectorsBase, cfg.Demo = cmp.Or(*publicURL, "http://"+displayAddr(ln.Addr())), *connectorsBase, *demo
+	cfg.TrustedProxies, cfg.SecureCookies = proxies, *secureCookies
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
@@ -63,7 +78,7 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 		printDemo(cli, a)
 	}
 	go a.Run(ctx)
-	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := a.Server()
 	fmt.Fprintf(cli.Stdout, "tongban 已启动：http://%s/api/v1/openapi.json\n", displayAddr(ln.Addr()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -79,6 +94,18 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
 	}
 	return 0
+}
+
+// parsePrefix reads an address or a network: a single address is a network of one.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		return netip.ParsePrefix(s)
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 func displayAddr(a net.Addr) string {

@@ -38,6 +38,10 @@ type Handler struct {
 	// error mapped to 404 or 409) sets the answer's status; any other error answers 500.
 	Apply  func(ctx context.Context, m Message) error
 	Logger *slog.Logger
+	// Admit runs next — reading the body, verifying and applying it — once a callback's
+	// headers have passed, so that the server counts callbacks in its in-flight limit without
+	// a turn being taken by a request that is not even signed; nil runs next at once.
+	Admit func(w http.ResponseWriter, r *http.Request, next http.HandlerFunc)
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -45,16 +49,34 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": "回调只接受 POST"})
 		return
 	}
+	if _, err := h.Verifier.checkHeaders(r); err != nil {
+		h.refuse(w, r, err)
+		return
+	}
+	if h.Admit == nil {
+		h.serveSigned(w, r)
+		return
+	}
+	h.Admit(w, r, h.serveSigned)
+}
+
+// refuse answers a callback that failed verification.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	var ve *Error
+	if errors.As(err, &ve) {
+		h.log().Warn("callback refused", "path", r.URL.Path, "reason", string(ve.Reason), "remote", r.RemoteAddr)
+		writeJSON(w, ve.Status(), map[string]any{"error": ve.Message, "reason": ve.Reason})
+		return
+	}
+	h.log().Error("callback verification", "path", r.URL.Path, "error", err)
+	writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "无法校验回调"})
+}
+
+// serveSigned verifies and applies a callback whose headers have passed.
+func (h *Handler) serveSigned(w http.ResponseWriter, r *http.Request) {
 	body, err := h.Verifier.Verify(r)
 	if err != nil {
-		var ve *Error
-		if errors.As(err, &ve) {
-			h.log().Warn("callback refused", "path", r.URL.Path, "reason", string(ve.Reason), "remote", r.RemoteAddr)
-			writeJSON(w, ve.Status(), map[string]any{"error": ve.Message, "reason": ve.Reason})
-			return
-		}
-		h.log().Error("callback verification", "path", r.URL.Path, "error", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "无法校验回调"})
+		h.refuse(w, r, err)
 		return
 	}
 	var env envelope
@@ -103,10 +125,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // Endpoints returns the endpoint of each push connector in conns that signs with HMAC, by
 // connector name, sharing one nonce store: verified against the connector's key (read through
-// getenv) and header names, de-duplicated by dedup, carried out by apply with the connector's
-// name. A connector whose verifier cannot be made has no endpoint.
+// getenv) and header names, admitted by admit (see Handler.Admit), de-duplicated by dedup,
+// carried out by apply with the connector's name. A connector whose verifier cannot be made
+// has no endpoint.
 func Endpoints(conns []*definitions.Connector, getenv func(string) string, dedup Deduper,
-	apply func(ctx context.Context, connector string, m Message) error, logger *slog.Logger) map[string]http.Handler {
+	apply func(ctx context.Context, connector string, m Message) error, admit func(http.ResponseWriter, *http.Request, http.HandlerFunc),
+	logger *slog.Logger) map[string]http.Handler {
 	endpoints := map[string]http.Handler{}
 	nonces := NewMemoryNonces()
 	for _, c := range conns {
@@ -118,7 +142,7 @@ func Endpoints(conns []*definitions.Connector, getenv func(string) string, dedup
 			continue
 		}
 		name := c.Name
-		endpoints[name] = &Handler{Verifier: v, Dedup: dedup, Logger: logger,
+		endpoints[name] = &Handler{Verifier: v, Dedup: dedup, Logger: logger, Admit: admit,
 			Apply: func(ctx context.Context, m Message) error { return apply(ctx, name, m) }}
 	}
 	return endpoints

@@ -29,8 +29,8 @@ import (
 // DefaultMaxSkew is how far a callback's timestamp may be from our clock.
 const DefaultMaxSkew = 5 * time.Minute
 
-// DefaultMaxBody bounds the body of a callback.
-const DefaultMaxBody = 16 << 20
+// DefaultMaxBody bounds the body of a callback: a message of a few fields, never a file.
+const DefaultMaxBody = 256 << 10
 
 // Reason says why a callback was refused.
 type Reason string
@@ -125,52 +125,32 @@ func ForConnector(conn *definitions.Connector, nonces NonceStore, getenv func(st
 // leaves r.Body readable again. Refusals are *Error; an error of the key or the nonce store is
 // returned as it is.
 func (v *Verifier) Verify(r *http.Request) ([]byte, error) {
-	maxBody := v.MaxBody
-	if maxBody <= 0 {
-		maxBody = DefaultMaxBody
+	signed, err := v.checkHeaders(r)
+	if err != nil {
+		return nil, err
 	}
+	maxBody := v.maxBody()
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	r.Body.Close()
 	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, tooLargeError(maxBody)
+		}
 		return nil, &Error{Unreadable, "无法读取请求内容"}
 	}
 	if int64(len(raw)) > maxBody {
-		return nil, &Error{TooLarge, fmt.Sprintf("请求内容超过 %d 字节", maxBody)}
+		return nil, tooLargeError(maxBody)
 	}
 	r.Body = io.NopCloser(bytes.NewReader(raw))
-	h := v.Headers
-	if h.Signature == "" {
-		h = hmacsig.DefaultHeaders
-	}
-	sig, ts, nonce := r.Header.Get(h.Signature), r.Header.Get(h.Timestamp), r.Header.Get(h.Nonce)
-	if sig == "" || ts == "" || nonce == "" {
-		return nil, &Error{Missing, fmt.Sprintf("缺少签名请求头 %s、%s 或 %s", h.Signature, h.Timestamp, h.Nonce)}
-	}
-	secs, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return nil, &Error{Missing, "时间戳 " + h.Timestamp + " 应为 Unix 秒数"}
-	}
-	if len(nonce) < 8 || len(nonce) > 128 {
-		return nil, &Error{Missing, "随机数 " + h.Nonce + " 长度应为 8–128"}
-	}
+	h, ts, nonce, at, skew := signed.headers, signed.timestamp, signed.nonce, signed.at, signed.skew
+	sig := r.Header.Get(h.Signature)
 	key, err := v.Secret(r.Header.Get(h.KeyID))
 	if err != nil {
 		return nil, err
 	}
 	if !hmacsig.Equal(sig, hmacsig.Sign(key, r.Method, r.URL.RequestURI(), ts, nonce, raw)) {
 		return nil, &Error{BadSignature, "签名无效：密钥不符或请求被改动"}
-	}
-	now := time.Now
-	if v.Now != nil {
-		now = v.Now
-	}
-	skew := v.MaxSkew
-	if skew <= 0 {
-		skew = DefaultMaxSkew
-	}
-	at := time.Unix(secs, 0)
-	if d := now().Sub(at); d > skew || d < -skew {
-		return nil, &Error{Stale, fmt.Sprintf("时间戳与本方时钟相差 %v，超过允许的 %v", d.Round(time.Second), skew)}
 	}
 	nonces := v.Nonces
 	if nonces == nil {
@@ -241,4 +221,61 @@ func (m *MemoryNonces) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.seen)
+}
+
+// signedHeaders are a request's signature headers, checked for form and freshness.
+type signedHeaders struct {
+	headers   hmacsig.Headers
+	timestamp string
+	nonce     string
+	at        time.Time
+	skew      time.Duration
+}
+
+// checkHeaders checks what can be checked of r before its body is read: the signature headers
+// are there and well formed, the timestamp is fresh, and the announced body is within the
+// limit. A request that fails is refused without reading a byte of its body.
+func (v *Verifier) checkHeaders(r *http.Request) (signedHeaders, error) {
+	h := v.Headers
+	if h.Signature == "" {
+		h = hmacsig.DefaultHeaders
+	}
+	sig, ts, nonce := r.Header.Get(h.Signature), r.Header.Get(h.Timestamp), r.Header.Get(h.Nonce)
+	if sig == "" || ts == "" || nonce == "" {
+		return signedHeaders{}, &Error{Missing, fmt.Sprintf("缺少签名请求头 %s、%s 或 %s", h.Signature, h.Timestamp, h.Nonce)}
+	}
+	secs, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return signedHeaders{}, &Error{Missing, "时间戳 " + h.Timestamp + " 应为 Unix 秒数"}
+	}
+	if len(nonce) < 8 || len(nonce) > 128 {
+		return signedHeaders{}, &Error{Missing, "随机数 " + h.Nonce + " 长度应为 8–128"}
+	}
+	now := time.Now
+	if v.Now != nil {
+		now = v.Now
+	}
+	skew := v.MaxSkew
+	if skew <= 0 {
+		skew = DefaultMaxSkew
+	}
+	at := time.Unix(secs, 0)
+	if d := now().Sub(at); d > skew || d < -skew {
+		return signedHeaders{}, &Error{Stale, fmt.Sprintf("时间戳与本方时钟相差 %v，超过允许的 %v", d.Round(time.Second), skew)}
+	}
+	if r.ContentLength > v.maxBody() {
+		return signedHeaders{}, tooLargeError(v.maxBody())
+	}
+	return signedHeaders{headers: h, timestamp: ts, nonce: nonce, at: at, skew: skew}, nil
+}
+
+func (v *Verifier) maxBody() int64 {
+	if v.MaxBody <= 0 {
+		return DefaultMaxBody
+	}
+	return v.MaxBody
+}
+
+func tooLargeError(limit int64) *Error {
+	return &Error{TooLarge, fmt.Sprintf("请求内容超过 %d 字节", limit)}
 }

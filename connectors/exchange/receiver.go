@@ -20,6 +20,7 @@ import (
 // Idempotency-Key or that is not a JSON array of records with numbers, and 500 when the sink
 // fails, so that the sender tries again.
 type Receiver struct {
+	// Verifier checks each batch; its MaxBody, when unset, is MaxBatchBytes, not a callback's.
 	Verifier *callback.Verifier
 	// Dedup applies each batch once by its Idempotency-Key.
 	Dedup  callback.Deduper
@@ -29,12 +30,19 @@ type Receiver struct {
 
 var _ http.Handler = (*Receiver)(nil)
 
+// MaxBatchBytes bounds a batch's (gzipped) body: ten thousand records.
+const MaxBatchBytes = 16 << 20
+
 func (h *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost && r.Method != http.MethodPut {
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": "批量交换只接受 POST"})
 		return
 	}
-	body, err := h.Verifier.Verify(r)
+	v := *h.Verifier
+	if v.MaxBody == 0 {
+		v.MaxBody = MaxBatchBytes
+	}
+	body, err := v.Verify(r)
 	if err != nil {
 		var ve *callback.Error
 		if errors.As(err, &ve) {

@@ -26,7 +26,7 @@ func TestCallbacksReachTheirConnector(t *testing.T) {
 		func(_ context.Context, connector string, m callback.Message) error {
 			applied = append(applied, connector+" "+m.ID)
 			return nil
-		}, nil)
+		}, nil, nil)
 	srv := httptest.NewServer(httpapi.New(httpapi.Server{Callbacks: endpoints}))
 	defer srv.Close()
 

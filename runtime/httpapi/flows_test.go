@@ -260,6 +260,8 @@ func (e *env) checkVerification(number string) {
 		e.T.Fatalf("fields are missing or not masked: %s", page)
 	}
 	e.expect(403)(e.call(e.staff("wd-amr", "clerk"), "POST", "/api/v1/certificates/"+cert+"/revocation", map[string]any{"reason": "x"}))
+	// The city's administrator answers for the city's departments, not for a district's.
+	e.expect(403)(e.call(e.staff("xc-gov", "admin"), "POST", "/api/v1/certificates/"+cert+"/revocation", map[string]any{"reason": "x"}))
 	v = e.expect(200)(e.call(e.staff("wd-amr", "decider"), "POST", "/api/v1/certificates/"+cert+"/revocation", map[string]any{"reason": "经营者申请注销"}))
 	if v["status"] != "revoked" {
 		e.T.Fatalf("after revocation %v", v)

@@ -10,11 +10,13 @@ import (
 )
 
 // TestPrefillAndWindowLookupsAskTheRegisters asks the population database and the legal-person
-// database (simulators on a real port) through the configured lookup connectors.
+// database (simulators on a real port) through the configured lookup connectors: the elder
+// applying for herself is prefilled from her own record.
 func TestPrefillAndWindowLookupsAskTheRegisters(t *testing.T) {
 	e := newEnv(t, "", nil)
 	form := sample(t, "senior-longevity-allowance")
 	person := form["elder"].(map[string]any)
+	person["idNumber"] = e.Credential(elder).IDNumber
 	delete(person, "name")
 	delete(person, "householdDivision")
 	out := e.expect(200)(e.call(e.Token(elder), "POST", "/api/v1/matters/senior-longevity-allowance/prefill", map[string]any{"form": form}))
@@ -33,6 +35,7 @@ func TestPrefillAndWindowLookupsAskTheRegisters(t *testing.T) {
 	// The register answers that it holds no such person: not found, as serve reports it.
 	e.expect(404)(e.call(clerk, "GET", "/api/v1/lookups/population-db/110101198001010010", nil))
 	e.expect(403)(e.call(e.Token(citizen), "GET", "/api/v1/lookups/population-db/"+e.Credential(citizen).IDNumber, nil))
+	e.expect(403)(e.call(e.staff("wd-civil", "reviewer"), "GET", "/api/v1/lookups/population-db/"+e.Credential(citizen).IDNumber, nil))
 }
 
 func jsonText(v any) string {

@@ -2,13 +2,18 @@ package httpapi
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -55,17 +60,40 @@ var uploadID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // staleAfter is how long an unfinished upload is kept after the last byte of it arrived.
 const staleAfter = 72 * time.Hour
 
-// uploads is tusd over a file store in the service's staging folder.
+// Each open upload holds the disk space it announced until it is finished, cancelled or
+// abandoned, so an account, and a case, may have only so many open at once.
+const (
+	maxOpenPerCase    = 10
+	maxOpenPerAccount = 20
+	// sweepEvery is how often every open upload is looked at for those abandoned; a creator's
+	// own are looked at whenever they create one.
+	sweepEvery = time.Hour
+)
+
+// uploads is tusd over a file store in the service's staging folder, with the open uploads
+// known in memory (one process serves a data folder), so that creating one lists no folder.
 type uploads struct {
 	tus    *tusd.UnroutedHandler
 	store  filestore.FileStore
 	dir    string
 	logger *slog.Logger
+
+	mu    sync.Mutex
+	open  map[string]openUpload
+	swept time.Time
+}
+
+// openUpload is an upload created and not yet finished or cancelled.
+type openUpload struct {
+	user     int64
+	caseNo   string
+	reserved time.Time
 }
 
 // openUploads prepares the resumable uploads. Before any request, a complete upload still
 // staged is one whose attaching the server did not finish (it stopped): it is removed, so that
 // its client, asking to resume, learns to start again instead of being told the file is done.
+// The others are the open uploads.
 func (s *Server) openUploads() (*uploads, error) {
 	dir, err := s.Resumable.UploadStagingDir()
 	if err != nil {
@@ -83,18 +111,21 @@ func (s *Server) openUploads() (*uploads, error) {
 	// Locks in memory, as one process serves a data folder. A request that resumes an upload
 	// asks the request still holding it (a connection not yet known to be dead) to let go.
 	memorylocker.New().UseIn(composer)
-	up := &uploads{store: store, dir: dir, logger: s.Logger}
-	up.sweep(context.Background(), true)
+	up := &uploads{store: store, dir: dir, logger: s.Logger, open: map[string]openUpload{}, swept: time.Now()}
+	if err := up.load(context.Background()); err != nil {
+		return nil, err
+	}
 	up.tus, err = tusd.NewUnroutedHandler(tusd.Config{
-		StoreComposer:             composer,
-		BasePath:                  uploadsPath,
-		RespectForwardedHeaders:   true, // the Location of a new upload as the client sees the server
-		DisableDownload:           true, // files are read through the case, once attached
-		DisableConcatenation:      true,
-		Cors:                      &tusd.CorsConfig{Disable: true}, // same origin, like the API
-		Logger:                    expslog.New(tusdLog{logger: s.Logger}),
-		PreUploadCreateCallback:   s.createUpload,
-		PreFinishResponseCallback: s.finishUpload,
+		StoreComposer:              composer,
+		BasePath:                   uploadsPath,
+		RespectForwardedHeaders:    true, // the Location of a new upload as the client sees the server
+		DisableDownload:            true, // files are read through the case, once attached
+		DisableConcatenation:       true,
+		Cors:                       &tusd.CorsConfig{Disable: true}, // same origin, like the API
+		Logger:                     expslog.New(tusdLog{logger: s.Logger}),
+		PreUploadCreateCallback:    s.createUpload,
+		PreFinishResponseCallback:  s.finishUpload,
+		PreUploadTerminateCallback: s.terminateUpload,
 	})
 	if err != nil {
 		return nil, err
@@ -102,32 +133,109 @@ func (s *Server) openUploads() (*uploads, error) {
 	return up, nil
 }
 
-// sweep deletes the uploads left unfinished for staleAfter and, with complete, those complete
-// but not attached. It runs whenever an upload is created, so abandoned files do not fill the
-// disk; a folder of a few hundred uploads takes no time to list.
-func (up *uploads) sweep(ctx context.Context, complete bool) {
+// load reads the staging folder once: uploads complete but not attached, or abandoned, are
+// deleted, the rest are the open uploads.
+func (up *uploads) load(ctx context.Context) error {
 	entries, err := os.ReadDir(up.dir)
 	if err != nil {
-		up.logger.Error("resumable uploads: listing the upload folder", "err", err)
-		return
+		return err
 	}
 	for _, e := range entries {
-		fi, err := e.Info()
-		if !uploadID.MatchString(e.Name()) || err != nil {
-			continue // the .info beside each file, or a file that just went
+		if !uploadID.MatchString(e.Name()) {
+			continue // the .info beside each file
 		}
 		upload, err := up.store.GetUpload(ctx, e.Name())
 		if err != nil {
 			continue
 		}
 		info, err := upload.GetInfo(ctx)
-		if err != nil || !(time.Since(fi.ModTime()) > staleAfter || complete && info.Offset == info.Size) {
+		if err != nil {
 			continue
 		}
-		if err := up.store.AsTerminatableUpload(upload).Terminate(ctx); err != nil {
-			up.logger.Error("resumable uploads: deleting an abandoned upload", "id", e.Name(), "err", err)
+		if info.Offset == info.Size || up.abandoned(e.Name()) {
+			up.terminate(ctx, e.Name())
+			continue
+		}
+		user, _ := strconv.ParseInt(info.MetaData[metaUser], 10, 64)
+		up.open[e.Name()] = openUpload{user: user, caseNo: info.MetaData[metaCase]}
+	}
+	return nil
+}
+
+// abandoned tells whether no byte of upload id arrived for staleAfter.
+func (up *uploads) abandoned(id string) bool {
+	fi, err := os.Stat(filepath.Join(up.dir, id))
+	return err == nil && time.Since(fi.ModTime()) > staleAfter
+}
+
+// terminate deletes an upload's staged files.
+func (up *uploads) terminate(ctx context.Context, id string) {
+	upload, err := up.store.GetUpload(ctx, id)
+	if err == nil {
+		err = up.store.AsTerminatableUpload(upload).Terminate(ctx)
+	}
+	if err != nil && !errors.Is(err, tusd.ErrNotFound) {
+		up.logger.Error("resumable uploads: deleting an abandoned upload", "id", id, "err", err)
+	}
+}
+
+// reserve counts a new upload id of user's on the case, after deleting the abandoned uploads
+// (the user's own each time, everyone's every sweepEvery), or refuses it over the limits.
+func (up *uploads) reserve(ctx context.Context, id string, user int64, caseNo string) error {
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	all := time.Since(up.swept) > sweepEvery
+	if all {
+		up.swept = time.Now()
+	}
+	var byUser, byCase int
+	for other, o := range up.open {
+		if !all && o.user != user {
+			continue
+		}
+		if up.abandoned(other) || up.vanished(other, o) {
+			up.terminate(ctx, other)
+			delete(up.open, other)
+			continue
+		}
+		if o.user == user {
+			byUser++
+			if o.caseNo == caseNo {
+				byCase++
+			}
 		}
 	}
+	switch {
+	case byCase >= maxOpenPerCase:
+		return runtime.Errorf(runtime.ETOOMANY, "办件 %s 已有 %d 个未完成的断点续传，请先完成或取消其中的上传", caseNo, byCase)
+	case byUser >= maxOpenPerAccount:
+		return runtime.Errorf(runtime.ETOOMANY, "您已有 %d 个未完成的断点续传，请先完成或取消其中的上传", byUser)
+	}
+	up.open[id] = openUpload{user: user, caseNo: caseNo, reserved: time.Now()}
+	return nil
+}
+
+// vanished tells whether an upload reserved a while ago has no file: its creation failed.
+func (up *uploads) vanished(id string, o openUpload) bool {
+	if time.Since(o.reserved) < time.Minute {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(up.dir, id))
+	return errors.Is(err, fs.ErrNotExist)
+}
+
+// forget drops an upload finished or cancelled from the open ones.
+func (up *uploads) forget(id string) {
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	delete(up.open, id)
+}
+
+// newUploadID is a random id of the form the file store gives.
+func newUploadID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // owns checks that the upload id exists and was created by u.
@@ -209,9 +317,18 @@ func (s *Server) createUpload(hook tusd.HookEvent) (tusd.HTTPResponse, tusd.File
 	if err != nil {
 		return tusd.HTTPResponse{}, tusd.FileInfoChanges{}, s.tusError(hook, err)
 	}
+	id := newUploadID()
+	if err := s.uploads.reserve(hook.Context, id, u.ID, meta[metaCase]); err != nil {
+		return tusd.HTTPResponse{}, tusd.FileInfoChanges{}, s.tusError(hook, err)
+	}
 	meta[metaUser] = strconv.FormatInt(u.ID, 10)
-	s.uploads.sweep(hook.Context, false)
-	return tusd.HTTPResponse{}, tusd.FileInfoChanges{MetaData: meta}, nil
+	return tusd.HTTPResponse{}, tusd.FileInfoChanges{ID: id, MetaData: meta}, nil
+}
+
+// terminateUpload drops a cancelled upload from the open ones.
+func (s *Server) terminateUpload(hook tusd.HookEvent) (tusd.HTTPResponse, error) {
+	s.uploads.forget(hook.Upload.ID)
+	return tusd.HTTPResponse{}, nil
 }
 
 // finishUpload attaches a complete upload to its case and deletes the staged copy, whatever
@@ -229,6 +346,7 @@ func (s *Server) finishUpload(hook tusd.HookEvent) (tusd.HTTPResponse, error) {
 		if err := s.uploads.store.AsTerminatableUpload(upload).Terminate(ctx); err != nil {
 			s.Logger.Error("resumable upload: deleting the staged file", "id", info.ID, "err", err)
 		}
+		s.uploads.forget(info.ID)
 	}()
 	r, err := upload.GetReader(ctx)
 	if err != nil {

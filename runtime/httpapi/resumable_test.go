@@ -26,7 +26,9 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/cmd/tongban/app/apptest"
+	"github.com/xuchang-gov/tongban/definitions/cn"
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/service"
 )
 
 var resumableMB = flag.Int("resumable-mb", 4096, "BenchmarkResumableUpload: size of the file in MB")
@@ -226,6 +228,62 @@ func TestResumableUploadCleanup(t *testing.T) {
 			t.Fatalf("partial upload after a restart: HEAD %d", status)
 		}
 	})
+}
+
+// TestResumableUploadLimits: a draft has at most ten open uploads and an account twenty; one
+// more is refused (429, in Chinese) and nothing is staged for it; a cancelled one frees its
+// place; another account's are its own.
+func TestResumableUploadLimits(t *testing.T) {
+	e := newTusEnv(t)
+	owner := e.Token(tusApplicant)
+	g := genFile{size: 10 << 20, seed: 6}
+	meta := func(number string) map[string]string {
+		return map[string]string{"case": number, "material": tusBig, "filename": "a.pdf", "sha256": g.sha256()}
+	}
+	staged := func() int {
+		entries, _ := os.ReadDir(filepath.Join(e.Data, "uploads"))
+		return len(entries)
+	}
+	first, second, third := e.draft(owner), e.draft(owner), e.draft(owner)
+	var urls []string
+	for range 10 {
+		urls = append(urls, e.mustCreate(owner, g.size, meta(first)))
+	}
+	before := staged()
+	if status, _, body := e.create(owner, g.size, meta(first)); status != 429 || !strings.Contains(body, "办件 "+first+" 已有 10 个未完成的断点续传") {
+		t.Errorf("an eleventh on one draft: %d %s", status, body)
+	}
+	if staged() != before {
+		t.Error("a refused upload was staged")
+	}
+	if status := e.delete(owner, urls[0]); status != 204 {
+		t.Fatalf("DELETE: %d", status)
+	}
+	e.mustCreate(owner, g.size, meta(first))
+	for range 10 {
+		e.mustCreate(owner, g.size, meta(second))
+	}
+	if status, _, body := e.create(owner, g.size, meta(third)); status != 429 || !strings.Contains(body, "您已有 20 个未完成的断点续传") {
+		t.Errorf("a twenty-first for the account: %d %s", status, body)
+	}
+	other := e.anotherEnterprise()
+	e.mustCreate(other, g.size, meta(e.draft(other)))
+}
+
+// anotherEnterprise is the token of an enterprise account besides the demo's, for matters only
+// enterprises may apply for.
+func (e *env) anotherEnterprise() string {
+	e.T.Helper()
+	u, err := e.Accounts.CreateUser(ctx, service.NewUser{User: runtime.User{Name: "许昌恒达建材有限公司", Kind: "enterprise",
+		USCC: cn.MakeUSCC("91411082MA3XK2P05"), Mobile: "13903745678", DivisionCode: "411082"}})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	token, err := e.Accounts.CreateToken(ctx, u.ID, "test")
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return token
 }
 
 // uploadStats are the figures of one upload.

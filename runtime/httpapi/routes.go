@@ -3,10 +3,12 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	tusd "github.com/tus/tusd/v2/pkg/handler"
@@ -523,19 +525,46 @@ func (s *Server) uploadMaterial(c *gin.Context) {
 	})
 }
 
-// receiveFile reads the multipart field "file" within the upload limit and hands it to keep.
+// uploadTimeout is how long one file may take to arrive: 50 MB at 100 KB/s, a phone on a poor
+// line. The server's read timeout is for everything else.
+const uploadTimeout = 10 * time.Minute
+
+// receiveFile streams the multipart field "file", within the upload limit, to keep: the file
+// goes to its store as it arrives, never whole into memory.
 func (s *Server) receiveFile(c *gin.Context, keep func(name string, r io.Reader) (any, error)) {
+	// Not every writer supports a deadline (a recorder in tests).
+	_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(uploadTimeout))
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.MaxUploadBytes+1<<20)
-	file, header, err := c.Request.FormFile("file")
+	missing := runtime.Invalid("请以 multipart/form-data 上传，文件字段名为 file", runtime.FieldError{Pointer: "/file", Message: "缺少文件"})
+	parts, err := c.Request.MultipartReader()
 	if err != nil {
-		if _, tooLarge := err.(*http.MaxBytesError); tooLarge {
-			s.fail(c, runtime.Errorf(runtime.ETOOLARGE, "文件超过 %d MB 的上限", s.MaxUploadBytes>>20))
-			return
-		}
-		s.fail(c, runtime.Invalid("请以 multipart/form-data 上传，文件字段名为 file", runtime.FieldError{Pointer: "/file", Message: "缺少文件"}))
+		s.fail(c, missing)
 		return
 	}
-	defer file.Close()
-	v, err := keep(header.Filename, file)
-	s.respond(c, http.StatusCreated, v, err)
+	for {
+		part, err := parts.NextPart()
+		if err != nil {
+			s.fail(c, s.uploadError(err, missing))
+			return
+		}
+		if part.FormName() != "file" {
+			continue
+		}
+		v, err := keep(part.FileName(), part)
+		s.respond(c, http.StatusCreated, v, s.uploadError(err, err))
+		return
+	}
+}
+
+// uploadError is err as an upload's answer: too large over the limit, invalid for a body that
+// broke off, otherwise otherwise.
+func (s *Server) uploadError(err, otherwise error) error {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return runtime.Errorf(runtime.ETOOLARGE, "文件超过 %d MB 的上限", s.MaxUploadBytes>>20)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return runtime.Invalid("文件没有传完整，请重新上传", runtime.FieldError{Pointer: "/file", Message: "文件没有传完整"})
+	}
+	return otherwise
 }

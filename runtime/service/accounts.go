@@ -116,6 +116,9 @@ func userSubject(userID int64) string { return "user:" + strconv.FormatInt(userI
 
 func ipSubject(ip string) string { return "ip:" + ip }
 
+// resetSubject is the counter of the reset codes asked for by subject, apart from its sign-ins.
+func resetSubject(subject string) string { return "reset-code:" + subject }
+
 // Password reset codes: six digits sent by SMS, valid for ResetCodeLifetime and
 // ResetCodeTries wrong guesses, at most one new code per user every ResetCodeInterval.
 //
@@ -192,21 +195,79 @@ func (a *Accounts) AddressLocked(ctx context.Context, ip string) error {
 // locked out until — the zero time while it is not. A failure while locked neither counts nor
 // extends the lock; the first failure after a lock or after the window starts a new window.
 func countFailure(tx runtime.AccountTx, subject string, now time.Time) (time.Time, error) {
-	f, err := tx.LoginFailures(subject)
-	if err != nil {
-		return time.Time{}, err
+	f, _, err := countAttempt(tx, subject, now)
+	return f.LockedUntil, err
+}
+
+// countAttempt counts an attempt of subject at now, as countFailure does, in the statement
+// that checks the counter, and returns the counter and whether the attempt was counted: it is
+// not while the subject is locked out.
+func countAttempt(tx runtime.AccountTx, subject string, now time.Time) (runtime.LoginFailures, bool, error) {
+	counted := false
+	f, err := tx.UpdateLoginFailures(subject, func(f runtime.LoginFailures) (runtime.LoginFailures, bool) {
+		if counted = !now.Before(f.LockedUntil); !counted {
+			return f, false
+		}
+		if f.Failures == 0 || !f.LockedUntil.IsZero() || !now.Before(f.WindowStart.Add(LockoutPeriod)) {
+			f = runtime.LoginFailures{Subject: subject, WindowStart: now}
+		}
+		f.Failures++
+		if f.Failures >= MaxLoginFailures {
+			f.LockedUntil = now.Add(LockoutPeriod)
+		}
+		return f, true
+	})
+	return f, counted, err
+}
+
+// giveBack takes back an attempt of subject counted by countAttempt whose password was right
+// (or never checked): it was not a failure.
+func giveBack(tx runtime.AccountTx, subject string) error {
+	_, err := tx.UpdateLoginFailures(subject, func(f runtime.LoginFailures) (runtime.LoginFailures, bool) {
+		if f.Failures == 0 {
+			return f, false
+		}
+		if f.Failures--; f.Failures < MaxLoginFailures {
+			f.LockedUntil = time.Time{}
+		}
+		return f, true
+	})
+	return err
+}
+
+// errLockedOut rolls back the counting of an attempt refused because one of its subjects is
+// locked out.
+var errLockedOut = errors.New("locked out")
+
+// reserveAttempt counts a sign-in attempt against the client address and the account before
+// its password is checked, each in the statement that checks it, so that however many arrive
+// at once no more than MaxLoginFailures passwords are checked per subject and period. It
+// returns a *LockedOut, counting nothing, when either is locked out; else the two counters
+// with the attempt in them. The attempt that reaches the limit locks the subject out for those
+// after it; its own password is still checked.
+func (a *Accounts) reserveAttempt(ctx context.Context, ipSubject, subject string) (ip, account runtime.LoginFailures, err error) {
+	now := a.now()
+	var refused *LockedOut
+	err = a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
+		var counted bool
+		if ip, counted, err = countAttempt(tx, ipSubject, now); err != nil {
+			return err
+		} else if !counted {
+			refused = &LockedOut{Until: ip.LockedUntil, Address: true}
+			return errLockedOut
+		}
+		if account, counted, err = countAttempt(tx, subject, now); err != nil {
+			return err
+		} else if !counted {
+			refused = &LockedOut{Until: account.LockedUntil}
+			return errLockedOut
+		}
+		return nil
+	})
+	if refused != nil {
+		return ip, account, refused
 	}
-	if now.Before(f.LockedUntil) {
-		return f.LockedUntil, nil
-	}
-	if f.Failures == 0 || !f.LockedUntil.IsZero() || !now.Before(f.WindowStart.Add(LockoutPeriod)) {
-		f = runtime.LoginFailures{Subject: subject, WindowStart: now}
-	}
-	f.Failures++
-	if f.Failures >= MaxLoginFailures {
-		f.LockedUntil = now.Add(LockoutPeriod)
-	}
-	return f.LockedUntil, tx.SaveLoginFailures(f)
+	return ip, account, err
 }
 
 // FindAccount returns the account of kind that login (an ID number, credit code or mobile
@@ -251,46 +312,45 @@ func (a *Accounts) SignIn(ctx context.Context, in SignIn) (*runtime.User, *runti
 	if u != nil {
 		userID, subject = u.ID, userSubject(u.ID)
 	}
-	if err := a.locked(ctx, subject, false); err != nil {
+	ipCount, accountCount, err := a.reserveAttempt(ctx, ipSubject, subject)
+	if err != nil {
 		return nil, nil, err
 	}
 	err = a.CheckPassword(ctx, userID, in.Password)
 	if runtime.ErrorCode(err) == runtime.EUNAUTHORIZED {
-		if err := a.recordFailure(ctx, in, login, userID, subject, ipSubject); err != nil {
+		if err := a.recordFailure(ctx, in, login, userID, ipCount, accountCount); err != nil {
 			return nil, nil, err
 		}
 		return nil, nil, runtime.Errorf(runtime.EUNAUTHORIZED, "账户或密码错误")
 	}
+	if err == nil && !u.Disabled {
+		s, err := a.startSession(ctx, u, in.IP, in.Replaces, subject, ipSubject)
+		return u, s, err
+	}
+	// Not a wrong password: the attempt is given back.
+	err = errors.Join(err, a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
+		return errors.Join(giveBack(tx, subject), giveBack(tx, ipSubject))
+	}))
 	if err != nil {
 		return nil, nil, err
 	}
-	if u.Disabled {
-		if err := a.Record(ctx, runtime.AccountEvent{Type: EventSignInRefused, UserID: u.ID, IP: in.IP}); err != nil {
-			return nil, nil, err
-		}
-		return nil, nil, runtime.Errorf(runtime.EFORBIDDEN, "该账户已停用，请联系系统管理员")
+	// A disabled account.
+	if err := a.Record(ctx, runtime.AccountEvent{Type: EventSignInRefused, UserID: u.ID, IP: in.IP}); err != nil {
+		return nil, nil, err
 	}
-	s, err := a.startSession(ctx, u, in.IP, in.Replaces, subject)
-	return u, s, err
+	return nil, nil, runtime.Errorf(runtime.EFORBIDDEN, "该账户已停用，请联系系统管理员")
 }
 
-// recordFailure counts a failed sign-in against the account (or the unknown name) and the
-// client address, records it and the lockouts it starts, and returns a *LockedOut for a
-// lockout it started.
-func (a *Accounts) recordFailure(ctx context.Context, in SignIn, login string, userID int64, subject, ipSubject string) error {
+// recordFailure records a failed sign-in, counted already (reserveAttempt), and the lockouts
+// it started, and returns a *LockedOut for a lockout it started.
+func (a *Accounts) recordFailure(ctx context.Context, in SignIn, login string, userID int64, ip, account runtime.LoginFailures) error {
 	typed := ""
 	if userID == 0 {
 		typed = runtime.KindNames[in.Kind] + " " + MaskIdentifier(login)
 	}
-	now := a.now()
-	var accountUntil, ipUntil time.Time
+	// The attempt that reached the limit is the one whose counter's lock came with it.
+	accountUntil, ipUntil := lockStarted(account), lockStarted(ip)
 	err := a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) (err error) {
-		if accountUntil, err = countFailure(tx, subject, now); err != nil {
-			return err
-		}
-		if ipUntil, err = countFailure(tx, ipSubject, now); err != nil {
-			return err
-		}
 		if err := tx.RecordAccountEvent(runtime.AccountEvent{Type: EventSignInFailed, UserID: userID, Login: typed, IP: in.IP}); err != nil {
 			return err
 		}
@@ -318,9 +378,18 @@ func (a *Accounts) recordFailure(ctx context.Context, in SignIn, login string, u
 	return nil
 }
 
+// lockStarted is when the lock an attempt's counting started ends, or the zero time.
+func lockStarted(f runtime.LoginFailures) time.Time {
+	if f.Failures == MaxLoginFailures {
+		return f.LockedUntil
+	}
+	return time.Time{}
+}
+
 // startSession starts a new session for u — ending the one replaced — clears the lockout
-// counter subject, and records the sign-in.
-func (a *Accounts) startSession(ctx context.Context, u *runtime.User, ip, replaced, subject string) (s *runtime.Session, err error) {
+// counter subject, gives back the attempt counted against the address ipSubject, and records
+// the sign-in.
+func (a *Accounts) startSession(ctx context.Context, u *runtime.User, ip, replaced, subject, ipSubject string) (s *runtime.Session, err error) {
 	if replaced != "" {
 		if err := a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error { return tx.DeleteSession(replaced) }); err != nil {
 			return nil, err
@@ -333,6 +402,11 @@ func (a *Accounts) startSession(ctx context.Context, u *runtime.User, ip, replac
 		}
 		if subject != "" {
 			if err := tx.DeleteLoginFailures(subject); err != nil {
+				return err
+			}
+		}
+		if ipSubject != "" {
+			if err := giveBack(tx, ipSubject); err != nil {
 				return err
 			}
 		}
@@ -440,7 +514,7 @@ func (a *Accounts) Register(ctx context.Context, reg Registration, password, ip,
 	if err := a.Record(ctx, runtime.AccountEvent{Type: EventRegister, UserID: u.ID, IP: ip, Detail: detail}); err != nil {
 		return nil, nil, err
 	}
-	s, err := a.startSession(ctx, u, ip, replaced, "")
+	s, err := a.startSession(ctx, u, ip, replaced, "", "")
 	return u, s, err
 }
 
@@ -623,11 +697,29 @@ func (a *Accounts) ChangePassword(ctx context.Context, u *runtime.User, current,
 	return s, err
 }
 
-// SendResetCode texts a new reset code to the user's mobile number and records it. A user
-// without a mobile number or disabled gets none, and a code asked for again within
-// ResetCodeInterval is not sent, silently: the page says the same either way.
+// SendResetCode texts a new reset code to the user's mobile number and records it. u is nil
+// when the name typed matched no account. Every request counts against the client address,
+// in the same write either way, so that neither the answer nor its work tells whether the
+// account exists; an address that asked MaxLoginFailures times within LockoutPeriod is locked
+// out (*LockedOut) for LockoutPeriod. A user without a mobile number or disabled gets none, and
+// neither does an account that was sent MaxLoginFailures codes within LockoutPeriod, or one
+// within ResetCodeInterval, silently: the page says the same either way.
 func (a *Accounts) SendResetCode(ctx context.Context, u *runtime.User, ip string) error {
-	if u.Mobile == "" || u.Disabled {
+	now := a.now()
+	var refused *LockedOut
+	err := a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
+		f, counted, err := countAttempt(tx, resetSubject(ipSubject(ip)), now)
+		if err == nil && !counted {
+			refused = &LockedOut{Until: f.LockedUntil, Address: true}
+		}
+		return err
+	})
+	switch {
+	case err != nil:
+		return err
+	case refused != nil:
+		return refused
+	case u == nil || u.Mobile == "" || u.Disabled:
 		return nil
 	}
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
@@ -635,7 +727,6 @@ func (a *Accounts) SendResetCode(ctx context.Context, u *runtime.User, ip string
 		return err
 	}
 	code := fmt.Sprintf("%06d", n.Int64())
-	now := a.now()
 	sent := false
 	err = a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
 		prev, err := tx.ResetCode(u.ID)
@@ -646,6 +737,9 @@ func (a *Accounts) SendResetCode(ctx context.Context, u *runtime.User, ip string
 			}
 		case runtime.ENOTFOUND:
 		default:
+			return err
+		}
+		if _, counted, err := countAttempt(tx, resetSubject(userSubject(u.ID)), now); err != nil || !counted {
 			return err
 		}
 		sent = true

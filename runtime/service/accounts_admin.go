@@ -20,6 +20,30 @@ func mayAdminister(admin *runtime.User) error {
 	return nil
 }
 
+// inScope checks that admin may act on user id (and put them in org, when given): an
+// administrator of an org acts on the staff of that org and those below it, and only one of a
+// top org on applicants; one of no org (made on the command line) acts on everyone.
+// forbidden otherwise; not_found for an unknown user.
+func (a *Accounts) inScope(tx runtime.AccountTx, admin *runtime.User, id int64, org string) error {
+	orgs := a.Orgs()
+	if admin.OrgCode == "" || orgs == nil {
+		return nil
+	}
+	u, err := tx.User(id)
+	if err != nil {
+		return err
+	}
+	under := orgSubtree(orgs, admin.OrgCode)
+	top := !slices.ContainsFunc(orgs, func(o definitions.OrgUnit) bool { return o.Code == admin.OrgCode && o.Parent != "" })
+	switch {
+	case u.Kind == "staff" && u.OrgCode != "" && !slices.Contains(under, u.OrgCode),
+		u.Kind != "staff" && !top,
+		org != "" && !slices.Contains(under, org):
+		return runtime.Errorf(runtime.EFORBIDDEN, "只能管理本机构及下级机构的用户")
+	}
+	return nil
+}
+
 // SetDisabled disables or enables a user, for an administrator acting from ip, and records
 // it. Disabling ends the user's sessions; their API tokens stop working too. Administrators
 // cannot disable themselves, so that the last one cannot lock everyone out by mistake
@@ -36,6 +60,9 @@ func (a *Accounts) SetDisabled(ctx context.Context, admin *runtime.User, userID 
 		typ = EventUserDisabled
 	}
 	return a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
+		if err := a.inScope(tx, admin, userID, ""); err != nil {
+			return err
+		}
 		if err := tx.SetUserDisabled(userID, disabled); err != nil {
 			return err
 		}
@@ -78,6 +105,9 @@ func (a *Accounts) SetRoles(ctx context.Context, admin *runtime.User, userID int
 		detail += "；机构：" + c.OrgCode + "；岗位：" + cmp.Or(strings.Join(c.OrgRoles, "、"), "无")
 	}
 	return a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
+		if err := a.inScope(tx, admin, userID, c.OrgCode); err != nil {
+			return err
+		}
 		if err := tx.SetUserRoles(userID, c.Roles, c.OrgCode, c.OrgRoles); err != nil {
 			return err
 		}

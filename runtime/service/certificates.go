@@ -88,9 +88,11 @@ func (s *Service) RevokeCertificate(ctx context.Context, u *runtime.User, number
 	if err != nil {
 		return nil, err
 	}
-	admin := slices.Contains(u.Roles, runtime.RoleAdmin)
-	if !admin && (u.OrgCode != caseRow.OrgCode || !slices.Contains(u.OrgRoles, "decider")) {
-		return nil, runtime.Errorf(runtime.EFORBIDDEN, "只有发证机关的决定岗位可以注销证照")
+	// The issuing org's deciders, and the administrators of the government it belongs to.
+	decider := u.OrgCode == caseRow.OrgCode && slices.Contains(u.OrgRoles, "decider")
+	admin := slices.Contains(u.Roles, runtime.RoleAdmin) && u.OrgCode != "" && u.OrgCode == administeringOrg(s.Orgs(), caseRow.OrgCode)
+	if !decider && !admin {
+		return nil, runtime.Errorf(runtime.EFORBIDDEN, "只有发证机关的决定岗位或其所属政府的系统管理员可以注销证照")
 	}
 	if err := s.db.RevokeCertificate(ctx, number, reason); err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
@@ -40,6 +41,11 @@ func (s *Service) UploadFile(ctx context.Context, u *runtime.User, filename stri
 	if len(s.fileSecret) < 16 {
 		return nil, runtime.Errorf(runtime.EINTERNAL, "no file secret is configured")
 	}
+	done, err := s.startUpload(u)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	br := bufio.NewReaderSize(r, 4096)
 	head, _ := br.Peek(512)
 	mediaType := blob.SniffType(head)
@@ -54,6 +60,46 @@ func (s *Service) UploadFile(ctx context.Context, u *runtime.User, filename stri
 	raw, _ := json.Marshal(claim)
 	body := base64.RawURLEncoding.EncodeToString(raw)
 	return &runtime.UploadedFile{Ref: body + "." + s.sign(body), Name: claim.Name, MediaType: mediaType, Size: ref.Size, SHA256: ref.SHA256}, nil
+}
+
+// maxUploadsPerAccount bounds the files one account uploads at once. A browser sends a few
+// materials in parallel; sixty at once from one token is a flood, and each holds a file being
+// written and hashed.
+const maxUploadsPerAccount = 4
+
+// perAccount counts something each account has under way.
+type perAccount struct {
+	mu sync.Mutex
+	n  map[int64]int
+}
+
+// take counts one more for account id unless it has max under way; release gives it back.
+func (p *perAccount) take(id int64, max int) (release func(), ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.n[id] >= max {
+		return nil, false
+	}
+	if p.n == nil {
+		p.n = map[int64]int{}
+	}
+	p.n[id]++
+	return func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.n[id]--; p.n[id] == 0 {
+			delete(p.n, id)
+		}
+	}, true
+}
+
+// startUpload counts an upload of u's, refusing one over maxUploadsPerAccount.
+func (s *Service) startUpload(u *runtime.User) (done func(), err error) {
+	done, ok := s.uploading.take(u.ID, maxUploadsPerAccount)
+	if !ok {
+		return nil, runtime.Errorf(runtime.ETOOMANY, "同时上传的文件过多（每个账号最多 %d 个），请等前面的文件上传完成后再试", maxUploadsPerAccount)
+	}
+	return done, nil
 }
 
 func (s *Service) sign(body string) string {

@@ -114,7 +114,12 @@ func pickLicense(answer any, rec *licenseRecord) {
 }
 
 // Prefill fills empty fields of a form from the applicant's account and the lookup connectors
-// named in form.ui.json. Lookups that fail leave their fields empty, with the reason.
+// named in form.ui.json. From a register it fills only the applicant's own record — the one of
+// their ID number or credit code, the enterprise they are: of anyone else the form names (a
+// family member, an elder) the applicant learns only whether the record exists and whether
+// what they typed matches it, never a field they did not type. Lookups that fail leave their
+// fields empty, with the reason. Every register lookup is recorded in the account audit log:
+// who asked, whose number, and why.
 func (s *Service) Prefill(ctx context.Context, u *runtime.User, slug string, form json.RawMessage) (*runtime.Prefilled, error) {
 	_, _, mp, err := s.latest(ctx, slug)
 	if err != nil {
@@ -131,44 +136,71 @@ func (s *Service) Prefill(ctx context.Context, u *runtime.User, slug string, for
 	data := value.(map[string]any)
 	out := &runtime.Prefilled{Notes: []runtime.FieldError{}}
 	c := &runtime.Case{Matter: slug}
+	// Several fields come from one record: it is asked for, and recorded, once.
+	type answer struct {
+		value any
+		err   error
+	}
+	answers := map[string]answer{}
+	var asked []runtime.AccountEvent
 	for _, p := range mp.Prefill {
 		vars := varsFor(c, data, u, materialStates(mp, nil), s.now())
-		if current := valueAtPath(data, p.Field); current != nil && current != "" {
-			continue
-		}
+		current := valueAtPath(data, p.Field)
+		typed := current != nil && current != ""
+		own := true
 		if p.From != "applicant" {
 			key, err := p.Key.Run(vars)
 			if err != nil || key == nil || key == "" {
+				continue
+			}
+			k := fmt.Sprint(key)
+			if own = k == u.IDNumber && k != "" || k == u.USCC && k != ""; own && typed {
 				continue
 			}
 			lookup := s.lookups.Lookup()
 			if lookup == nil {
 				continue
 			}
-			lctx, cancel := context.WithTimeout(ctx, lookupTimeout)
-			answer, err := lookup(lctx, p.From, fmt.Sprint(key))
-			cancel()
-			if err != nil {
-				out.Notes = append(out.Notes, runtime.FieldError{Pointer: "/" + strings.ReplaceAll(p.Field, ".", "/"), Message: runtime.ErrorMessage(err)})
+			a, seen := answers[p.From+"\x00"+k]
+			if !seen {
+				lctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+				a.value, a.err = lookup(lctx, p.From, k)
+				cancel()
+				answers[p.From+"\x00"+k] = a
+				asked = append(asked, lookupEvent(u, p.From, k, "表单预填："+slug))
+			}
+			if a.err != nil {
+				out.Notes = append(out.Notes, runtime.FieldError{Pointer: fieldPointer(p.Field), Message: runtime.ErrorMessage(a.err)})
 				continue
 			}
-			vars["response"] = answer
-		}
-		v, err := p.Value.Run(vars)
-		if err != nil || v == nil || v == "" {
+			vars["response"] = a.value
+		} else if typed {
 			continue
 		}
-		setAtPath(data, p.Field, v)
+		v, err := p.Value.Run(vars)
+		switch {
+		case err != nil || v == nil || v == "":
+		case own:
+			setAtPath(data, p.Field, v)
+		case typed && strings.TrimSpace(fmt.Sprint(current)) == strings.TrimSpace(fmt.Sprint(v)):
+			out.Notes = append(out.Notes, runtime.FieldError{Pointer: fieldPointer(p.Field), Message: "与登记信息一致"})
+		case typed:
+			out.Notes = append(out.Notes, runtime.FieldError{Pointer: fieldPointer(p.Field), Message: "与登记信息不一致，请核对"})
+		}
+	}
+	if err := s.recordLookups(ctx, asked...); err != nil {
+		return nil, err
 	}
 	out.Form, err = json.Marshal(data)
 	return out, err
 }
 
-// LookupFor is the window's smart perception (受理智能感知): staff ask a register through a
-// lookup connector, by ID number or credit code.
+// LookupFor is the window's smart perception (受理智能感知): staff who accept cases ask a
+// register through a lookup connector, by ID number or credit code; each lookup is recorded in
+// the account audit log.
 func (s *Service) LookupFor(ctx context.Context, u *runtime.User, connector, key string) (any, error) {
-	if err := mustBeStaff(u); err != nil {
-		return nil, err
+	if u.Kind != "staff" || !slices.Contains(u.Roles, runtime.RoleClerk) {
+		return nil, runtime.Errorf(runtime.EFORBIDDEN, "只有受理岗位的工作人员可以查询人口库、法人库等外部系统")
 	}
 	b, err := s.NewestBundle(ctx)
 	if err != nil {
@@ -186,10 +218,39 @@ func (s *Service) LookupFor(ctx context.Context, u *runtime.User, connector, key
 		return nil, runtime.Invalid("请输入有效的身份证号或统一社会信用代码",
 			runtime.FieldError{Pointer: "/key", Message: "不是有效的身份证号或统一社会信用代码"})
 	}
+	if err := s.recordLookups(ctx, lookupEvent(u, connector, key, "受理智能感知")); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	defer cancel()
 	return lookup(ctx, connector, key)
 }
+
+// EventLookup is the account audit log's entry of a register lookup.
+const EventLookup = "lookup"
+
+// lookupEvent is the audit entry of u asking connector for key, and why.
+func lookupEvent(u *runtime.User, connector, key, why string) runtime.AccountEvent {
+	return runtime.AccountEvent{Type: EventLookup, UserID: u.ID, Detail: fmt.Sprintf("查询 %s：%s（%s）", connector, MaskIdentifier(key), why)}
+}
+
+// recordLookups appends lookups' entries to the account audit log, in one write.
+func (s *Service) recordLookups(ctx context.Context, events ...runtime.AccountEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	return s.db.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
+		for _, e := range events {
+			if err := tx.RecordAccountEvent(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// fieldPointer is the JSON pointer of a dotted field path.
+func fieldPointer(path string) string { return "/" + strings.ReplaceAll(path, ".", "/") }
 
 func valueAtPath(data map[string]any, path string) any {
 	var cur any = data

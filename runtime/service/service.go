@@ -46,6 +46,8 @@ type Service struct {
 	// ~16 ms of CPU and ~5 MB while it is built (BenchmarkRenderCertificate): more renderings at
 	// once than there are cores only add memory.
 	renderTurns chan struct{}
+	// uploading counts each account's uploads under way.
+	uploading perAccount
 
 	mu   sync.RWMutex
 	orgs []definitions.OrgUnit
@@ -157,15 +159,43 @@ func (s *Service) LoadOrgs(ctx context.Context) error {
 func (s *Service) subtree(code string) []string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	return orgSubtree(s.orgs, code)
+}
+
+// Orgs lists the org tree in force.
+func (s *Service) Orgs() []definitions.OrgUnit {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.orgs)
+}
+
+// orgSubtree lists the org code and every org below it in orgs.
+func orgSubtree(orgs []definitions.OrgUnit, code string) []string {
 	out := []string{code}
 	for i := 0; i < len(out); i++ {
-		for _, o := range s.orgs {
+		for _, o := range orgs {
 			if o.Parent == out[i] {
 				out = append(out, o.Code)
 			}
 		}
 	}
 	return out
+}
+
+// administeringOrg is the org whose administrators answer for org code: the nearest one, code
+// itself or above it, with the admin role — a department's government. "" when none has.
+func administeringOrg(orgs []definitions.OrgUnit, code string) string {
+	for seen := 0; code != "" && seen <= len(orgs); seen++ {
+		i := slices.IndexFunc(orgs, func(o definitions.OrgUnit) bool { return o.Code == code })
+		if i < 0 {
+			return ""
+		}
+		if slices.Contains(orgs[i].Roles, "admin") {
+			return code
+		}
+		code = orgs[i].Parent
+	}
+	return ""
 }
 
 // matterOf returns the compiled plan a case is pinned to.

@@ -20,6 +20,11 @@ func (s *Service) UploadMaterial(ctx context.Context, u *runtime.User, number, m
 	if err != nil {
 		return nil, err
 	}
+	done, err := s.startUpload(u)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	br := bufio.NewReaderSize(r, 4096)
 	head, _ := br.Peek(512)
 	mediaType := blob.SniffType(head)

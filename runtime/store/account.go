@@ -240,9 +240,15 @@ type loginFailureRow struct {
 func (loginFailureRow) TableName() string { return "login_failures" }
 
 func loginFailures(g *gorm.DB, subject string) (runtime.LoginFailures, error) {
+	f, _, err := storedLoginFailures(g, subject)
+	return f, err
+}
+
+// storedLoginFailures is a subject's lockout counter and whether it has a row.
+func storedLoginFailures(g *gorm.DB, subject string) (runtime.LoginFailures, bool, error) {
 	var rows []loginFailureRow
 	if err := g.Where("subject = ?", subject).Limit(1).Find(&rows).Error; err != nil {
-		return runtime.LoginFailures{}, wrap(err, "get login failures")
+		return runtime.LoginFailures{}, false, wrap(err, "get login failures")
 	}
 	f := runtime.LoginFailures{Subject: subject}
 	if len(rows) == 1 {
@@ -251,7 +257,44 @@ func loginFailures(g *gorm.DB, subject string) (runtime.LoginFailures, error) {
 			f.LockedUntil = rows[0].LockedUntil.UTC()
 		}
 	}
-	return f, nil
+	return f, len(rows) == 1, nil
+}
+
+// UpdateLoginFailures changes a subject's counter by update as one atomic step: the row is
+// written only where it still holds what update was given — the statement that writes it checks
+// it — and update is asked again when another writer came first.
+func (a accountTx) UpdateLoginFailures(subject string, update func(runtime.LoginFailures) (runtime.LoginFailures, bool)) (runtime.LoginFailures, error) {
+	for {
+		cur, exists, err := storedLoginFailures(a.tx.g, subject)
+		if err != nil {
+			return cur, err
+		}
+		next, write := update(cur)
+		if !write {
+			return cur, nil
+		}
+		var until *time.Time
+		if !next.LockedUntil.IsZero() {
+			t := next.LockedUntil.UTC()
+			until = &t
+		}
+		var res *gorm.DB
+		if exists {
+			res = a.tx.g.Exec(`UPDATE login_failures SET failures = ?, window_start = ?, locked_until = ?
+				WHERE subject = ? AND failures = ? AND window_start = ?`,
+				next.Failures, next.WindowStart.UTC(), until, subject, cur.Failures, cur.WindowStart)
+		} else {
+			res = a.tx.g.Exec(`INSERT INTO login_failures (subject, failures, window_start, locked_until) VALUES (?, ?, ?, ?)
+				ON CONFLICT (subject) DO NOTHING`, subject, next.Failures, next.WindowStart.UTC(), until)
+		}
+		if res.Error != nil {
+			return cur, wrap(res.Error, "update login failures")
+		}
+		if res.RowsAffected == 1 {
+			next.Subject = subject
+			return next, nil
+		}
+	}
 }
 
 // LoginFailures returns a subject's lockout counter (the zero counter when it has none).
@@ -265,18 +308,6 @@ func (db *DB) LoginFailures(ctx context.Context, subject string) (f runtime.Logi
 
 func (a accountTx) LoginFailures(subject string) (runtime.LoginFailures, error) {
 	return loginFailures(a.tx.g, subject)
-}
-
-func (a accountTx) SaveLoginFailures(f runtime.LoginFailures) error {
-	var until *time.Time
-	if !f.LockedUntil.IsZero() {
-		t := f.LockedUntil.UTC()
-		until = &t
-	}
-	err := a.tx.g.Exec(`INSERT INTO login_failures (subject, failures, window_start, locked_until) VALUES (?, ?, ?, ?)
-		ON CONFLICT (subject) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start,
-		locked_until = excluded.locked_until`, f.Subject, f.Failures, f.WindowStart.UTC(), until).Error
-	return wrap(err, "save login failures")
 }
 
 func (a accountTx) DeleteLoginFailures(subject string) error {

@@ -6,6 +6,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,6 +57,15 @@ type Config struct {
 	Clock func() time.Time
 	// MaxUploadBytes bounds a pre-upload (POST /api/v1/files); 0 takes the API's default.
 	MaxUploadBytes int64
+	// MaxInFlight is how many reads, and as many writes, are worked on at once; 0 takes a
+	// number per core.
+	MaxInFlight int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For tells the client's address
+	// (for lockouts and the audit log); from anyone else the header is not believed.
+	TrustedProxies []netip.Prefix
+	// SecureCookies marks the pages' cookies Secure with the __Host- prefix; an https PublicURL
+	// does too.
+	SecureCookies bool
 }
 
 // App is a built tongban. Its fields are what the commands and tests reach into; Handler is
@@ -123,7 +134,7 @@ func Open(ctx context.Context, cfg Config, opts ...service.Option) (*App, error)
 	if err := a.Service.LoadOrgs(ctx); err != nil {
 		return nil, a.fail(err)
 	}
-	a.Accounts = accountService(a.Lookups, db, cfg.Clock, cfg.Logger)
+	a.Accounts = accountService(a.Lookups, db, cfg.Clock, a.Service.Orgs, cfg.Logger)
 	return a, nil
 }
 
@@ -164,13 +175,37 @@ func New(ctx context.Context, cfg Config, opts ...service.Option) (*App, error) 
 		return nil, a.fail(fmt.Errorf("连接器配置有误：%w", err))
 	}
 	a.Registry = reg
+	spool, err := spoolFolder(a.Data)
+	if err != nil {
+		return nil, a.fail(err)
+	}
+	turns := newInFlight(cmp.Or(a.MaxInFlight, maxInFlight()), spool)
 	var inbound map[string]http.Handler
 	if reg != nil {
 		a.Deliverer = deliverer(a.Store, reg, a.PublicURL, a.Logger)
-		inbound = callbacks(a.Service, bundle, getenv, a.Logger)
+		inbound = callbacks(a.Service, bundle, getenv, turns, a.Logger)
 	}
-	a.Handler = a.handler(inbound)
+	a.Handler = a.handler(inbound, turns)
 	return a, nil
+}
+
+// Server is the HTTP server of the handler. Its timeouts keep a client that sends or reads
+// slowly from holding a connection for long: a request has a minute to arrive (a form with its
+// files and a resumable upload get longer, as they go), its answer a minute more, and an idle
+// connection is closed after two.
+func (a *App) Server() *http.Server {
+	return &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+}
+
+// spoolFolder is the data folder's folder of request bodies being read, emptied of those a
+// previous run left.
+func spoolFolder(data string) (string, error) {
+	dir := filepath.Join(data, "spool")
+	if err := os.RemoveAll(dir); err != nil {
+		return "", err
+	}
+	return dir, os.MkdirAll(dir, 0o700)
 }
 
 // Run does the background work until ctx ends: outbox delivery to the connectors and the

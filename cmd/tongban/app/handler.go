@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/xuchang-gov/tongban/designer"
 	studio "github.com/xuchang-gov/tongban/designer/web"
@@ -10,6 +11,7 @@ import (
 	"github.com/xuchang-gov/tongban/runtime/web/account"
 	"github.com/xuchang-gov/tongban/runtime/web/page"
 	"github.com/xuchang-gov/tongban/runtime/web/portal"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 	"github.com/xuchang-gov/tongban/runtime/web/workbench"
 )
 
@@ -17,20 +19,28 @@ import (
 // takes the pages' session) with the callbacks of outside systems (inbound, by connector) and
 // resumable uploads, the pages people use in a browser (portal, workbench, accounts; sessions
 // and CSRF) with the public verification page, and the designer studio, whose API calls carry
-// the staff session.
-func (a *App) handler(inbound map[string]http.Handler) http.Handler {
+// the staff session. Bodies waiting for their turn that are too large for memory are spooled
+// to files in spool.
+func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Handler {
 	svc, logger := a.Service, a.Logger
-	acc := account.New(a.Accounts, account.Options{Logger: logger})
+	acc := account.New(a.Accounts, account.Options{Logger: logger, ClientIP: site.ClientIP(a.TrustedProxies),
+		Secure: a.SecureCookies || strings.HasPrefix(a.PublicURL, "https://")})
 	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc,
 		Documents: svc, Lookups: svc, Outbox: svc, Files: svc, Messages: svc, Resumable: svc, Callbacks: inbound, Logger: logger,
 		MaxUploadBytes: a.MaxUploadBytes, Design: designer.New(a.Store, a.Clock), Sessions: acc})
+	pages := page.Site{Plans: svc, Auth: acc, Logger: logger}.WithDefaults()
 	mux := http.NewServeMux()
-	// A resumable upload may stream for minutes, and an outside system calling back must not
-	// wait behind the pages: neither waits for, or holds, a turn.
+	// A resumable upload may stream for minutes, in pieces tus bounds itself, and a pre-upload
+	// streams to the file store, bounded per account (service.UploadFile): neither touches the
+	// database while it streams, and neither waits for, nor holds, a turn. A callback takes its
+	// turn once its signature headers have passed (callback.Handler.Admit).
 	mux.Handle("/api/v1/uploads/", api)
+	mux.Handle("POST /api/v1/files", api)
 	mux.Handle(httpapi.CallbacksPath, api)
 	limited := http.NewServeMux()
-	mux.Handle("/", limitInFlight(limited, maxInFlight()))
+	// The largest body any surface takes is a form with its files, plus multipart framing.
+	maxBody := max(pages.MaxUploadBytes, api.MaxUploadBytes) + 1<<20
+	mux.Handle("/", turns.limit(limited, maxBody))
 	limited.Handle("/api/", api)
 	// The studio calls the design API with the pages' sign-in session.
 	limited.Handle("/api/v1/design/", acc.Middleware(api))
@@ -38,10 +48,9 @@ func (a *App) handler(inbound map[string]http.Handler) http.Handler {
 	limited.Handle("/account/", acc)
 	limited.Handle("/admin/", acc)
 	limited.Handle(studio.Prefix, studio.Handler())
-	site := page.Site{Plans: svc, Auth: acc, Logger: logger}
 	limited.Handle("/work/", acc.Middleware(workbench.New(workbench.Deps{Matters: svc, Cases: svc, Tasks: svc, Lookups: svc,
-		Exports: svc, Documents: svc, Messages: svc, Window: windowDesk{svc}, Site: site})))
+		Exports: svc, Documents: svc, Messages: svc, Window: windowDesk{svc}, Site: pages})))
 	limited.Handle("/", acc.Middleware(portal.New(portal.Deps{Matters: svc, Cases: svc, Documents: svc, Certificates: svc,
-		Lookups: svc, Messages: svc, Site: site})))
+		Lookups: svc, Messages: svc, Site: pages})))
 	return mux
 }

@@ -15,7 +15,7 @@ func TestLimitInFlight(t *testing.T) {
 	const limit, requests = 3, 12
 	var now, peak atomic.Int64
 	writesHeld := make(chan struct{})
-	h := limitInFlight(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := newInFlight(limit, t.TempDir()).limit(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.URL.Path == "/hold" {
 			<-writesHeld
 			return
@@ -25,7 +25,7 @@ func TestLimitInFlight(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond) // long enough for the others to pile up
 		now.Add(-1)
-	}), limit)
+	}), 1<<20)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	send := func(method, path string) {

@@ -71,9 +71,10 @@ func wireConnectors(ctx context.Context, svc *service.Service, lookups *service.
 }
 
 // accountService is the account service on db: registrations checked against the registers
-// lookups reach at the time of registering, texts queued on db's outbox.
-func accountService(lookups *service.Lookups, db *store.DB, now func() time.Time, logger *slog.Logger) *service.Accounts {
-	return service.NewAccounts(db, service.AccountOptions{Now: now, Logger: logger,
+// lookups reach at the time of registering, texts queued on db's outbox, administrators kept to
+// the org tree of orgs.
+func accountService(lookups *service.Lookups, db *store.DB, now func() time.Time, orgs func() []definitions.OrgUnit, logger *slog.Logger) *service.Accounts {
+	return service.NewAccounts(db, service.AccountOptions{Now: now, Logger: logger, Orgs: orgs,
 		Verify: service.RegisterCheck(lookups.Lookup, logger),
 		Enqueue: func(ctx context.Context, topic string, payload json.RawMessage) error {
 			_, err := db.Enqueue(ctx, runtime.OutboxMessage{Topic: topic, Payload: payload})
@@ -101,11 +102,14 @@ func deliverer(db *store.DB, reg *registry.Registry, publicURL string, logger *s
 }
 
 // callbacks are the endpoints of the push connectors' signed callbacks, by connector name,
-// each message applied by the service.
-func callbacks(svc *service.Service, b *definitions.Bundle, getenv func(string) string, logger *slog.Logger) map[string]http.Handler {
+// each message applied by the service in its turn.
+func callbacks(svc *service.Service, b *definitions.Bundle, getenv func(string) string, turns *inFlight, logger *slog.Logger) map[string]http.Handler {
+	admit := func(w http.ResponseWriter, r *http.Request, next http.HandlerFunc) {
+		turns.serve(w, r, callback.DefaultMaxBody, next)
+	}
 	return callback.Endpoints(b.Connectors, getenv, appliedOnce{}, func(ctx context.Context, connector string, m callback.Message) error {
 		return svc.ApplyCallback(ctx, connector, m.ID, m.Type, m.Body)
-	}, logger)
+	}, admit, logger)
 }
 
 // appliedOnce leaves de-duplication to the service, which records each message in the same

@@ -15,7 +15,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 
@@ -31,7 +30,7 @@ type Options struct {
 	Secure bool
 	// ClientIP gives the address a request comes from, for the per-address lockout and the
 	// audit log. nil takes the host of r.RemoteAddr; behind a reverse proxy, give a function
-	// that reads the proxy's header — and only trusts it from the proxy.
+	// that reads the proxy's header — and only trusts it from the proxy (site.ClientIP).
 	ClientIP func(r *http.Request) string
 	// Logger receives internal errors, which pages show only as a generic message. nil is
 	// slog.Default().
@@ -56,7 +55,7 @@ func New(svc *service.Accounts, opts Options) *Accounts {
 		opts.Logger = slog.Default()
 	}
 	if opts.ClientIP == nil {
-		opts.ClientIP = remoteHost
+		opts.ClientIP = site.ClientIP(nil)
 	}
 	a := &Accounts{svc: svc, opts: opts, origin: http.NewCrossOriginProtection(),
 		sessionCookie: "tb_session", csrfCookie: "tb_csrf"}
@@ -66,14 +65,6 @@ func New(svc *service.Accounts, opts Options) *Accounts {
 	a.pages = parsePages(a, opts.Logger)
 	a.routes()
 	return a
-}
-
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // ServeHTTP serves the accounts' pages: /account/… for everyone and /admin/… for

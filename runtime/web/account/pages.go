@@ -369,11 +369,13 @@ func (a *Accounts) reset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostFormValue("step") != "reset" {
-		if u != nil {
-			if err := a.svc.SendResetCode(ctx, u, a.opts.ClientIP(r)); err != nil {
-				a.fail(w, r, err)
-				return
-			}
+		var locked *service.LockedOut
+		if err := a.svc.SendResetCode(ctx, u, a.opts.ClientIP(r)); errors.As(err, &locked) {
+			a.showReset(w, r, http.StatusTooManyRequests, "request", kind, f, "", "您所在网络获取验证码的次数过多，请 "+a.timeLeft(locked.Until)+"后再试")
+			return
+		} else if err != nil {
+			a.fail(w, r, err)
+			return
 		}
 		a.showReset(w, r, http.StatusOK, "code", kind, f, codeSentNotice, "")
 		return

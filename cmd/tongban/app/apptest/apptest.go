@@ -36,7 +36,7 @@ func Start(t testing.TB, cfg app.Config, opts ...service.Option) *Server {
 		srv.Close()
 		t.Fatal(err)
 	}
-	srv.Config.Handler = a.Handler
+	srv.Config = a.Server()
 	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
