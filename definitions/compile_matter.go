@@ -276,7 +276,7 @@ func compileMaterials(b *Bundle, m *MatterDef, mp *MatterPlan, c compiler) {
 				mp.LicenseHolder[mat.ID] = c.compile(at+"/licenseHolder", mat.LicenseHolder, rules.String)
 			}
 		}
-		if mat.Deferrable && mat.DeferDays == 0 {
+		if mat.Deferrable && mat.DeferDays.IsZero() {
 			c.r.add(at+"/deferDays", "允许容缺的材料必须写明补交时限 deferDays")
 		}
 		if mat.Source == "upload" && len(mat.FileTypes) == 0 {

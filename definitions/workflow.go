@@ -16,8 +16,8 @@ type Node struct {
 	Description string `json:"description,omitempty" jsonschema:"title=说明"`
 	// Assignee is who works on an acceptance or task node.
 	Assignee *Assignee `json:"assignee,omitempty" jsonschema:"title=办理人（机构+岗位）"`
-	// LimitDays is this step's share of the promised limit, in working days.
-	LimitDays  int         `json:"limitDays,omitempty" jsonschema:"title=环节时限（工作日）,minimum=0"`
+	// LimitDays is this step's share of the promised limit.
+	LimitDays  Duration    `json:"limitDays,omitzero" jsonschema:"title=环节时限,description=写天数即按工作日计；写 {days: 7; count: natural} 按自然日计"`
 	Escalation *Escalation `json:"escalation,omitempty" jsonschema:"title=超时督办"`
 	// Materials are the materials examined at this node.
 	Materials []string `json:"materials,omitempty" jsonschema:"title=本环节审查的材料"`
@@ -30,7 +30,8 @@ type Node struct {
 	Template string `json:"template,omitempty" jsonschema:"title=证照模板"`
 	// ValidYears is how long an issued certificate is valid; 0 means no expiry.
 	ValidYears int `json:"validYears,omitempty" jsonschema:"title=证照有效期（年）,minimum=0"`
-	WaitDays   int `json:"waitDays,omitempty" jsonschema:"title=等待（工作日）,minimum=1"`
+	// WaitDays is how long a timer node waits (a 公示 period often counts natural days).
+	WaitDays Duration `json:"waitDays,omitzero" jsonschema:"title=等待时长,description=写天数即按工作日计；写 {days: 7; count: natural} 按自然日计"`
 	// Post says when a delivery node sends the result by post (邮政快递) and to whom.
 	Post *PostDelivery `json:"post,omitempty" jsonschema:"title=邮寄送达"`
 	// Result is how an end node concludes the case.
@@ -53,7 +54,7 @@ type Assignee struct {
 
 // Escalation warns a supervisor when a node runs over.
 type Escalation struct {
-	AfterDays int      `json:"afterDays" jsonschema:"title=超过（工作日）后督办,minimum=1"`
+	AfterDays Duration `json:"afterDays" jsonschema:"title=超过多久后督办,description=写天数即按工作日计；写 {days: 7; count: natural} 按自然日计"`
 	To        Assignee `json:"to" jsonschema:"title=督办人"`
 }
 

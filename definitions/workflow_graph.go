@@ -130,8 +130,8 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 		if n.Escalation != nil {
 			w.checkAssignee(at+"/escalation/to", &n.Escalation.To)
 		}
-		if promised := m.Matter.PromisedLimitDays; n.LimitDays > promised {
-			c.r.add(at+"/limitDays", "环节时限 %d 个工作日超过了承诺时限 %d 个工作日", n.LimitDays, promised)
+		if promised := m.Matter.PromisedLimitDays; n.LimitDays.Days > promised && !n.LimitDays.IsNatural() {
+			c.r.add(at+"/limitDays", "环节时限 %d 个工作日超过了承诺时限 %d 个工作日", n.LimitDays.Days, promised)
 		}
 	}
 	if g.Start == "" {

@@ -44,6 +44,8 @@ type GuideStep struct {
 	Name      string `json:"name"`
 	Type      string `json:"type"`
 	LimitDays int    `json:"limitDays,omitempty"`
+	// LimitCount is "natural" when LimitDays counts calendar days, "" for working days.
+	LimitCount string `json:"limitCount,omitempty"`
 }
 
 // MatterService serves the published matters.

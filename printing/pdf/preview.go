@@ -113,8 +113,8 @@ func MaterialNote(mat *definitions.Material) string {
 	}
 	if mat.Deferrable {
 		s := "可容缺受理"
-		if mat.DeferDays > 0 {
-			s += fmt.Sprintf("，%d个工作日内补交", mat.DeferDays)
+		if !mat.DeferDays.IsZero() {
+			s += fmt.Sprintf("，%s内补交", mat.DeferDays)
 		}
 		parts = append(parts, s)
 	}

@@ -39,7 +39,7 @@ type CreateTask struct {
 	Name       string
 	Org        string
 	Role       string
-	LimitDays  int
+	Limit      definitions.Duration
 	Escalation *definitions.Escalation
 }
 
@@ -58,11 +58,11 @@ type CallConnector struct {
 	Connector string
 }
 
-// StartTimer waits WaitDays working days, then the token completes with "".
+// StartTimer waits Wait (working or natural days), then the token completes with "".
 type StartTimer struct {
 	Token    int
 	Node     string
-	WaitDays int
+	Wait  definitions.Duration
 }
 
 // IssueCertificate renders the certificate from print template Template (制证); once issued
@@ -149,11 +149,11 @@ func (Conclude) effect()         {}
 func (e CreateTask) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "create-task #%d %s「%s」 %s", e.Token, e.Node, e.Name, assignee(e.Org, e.Role))
-	if e.LimitDays > 0 {
-		fmt.Fprintf(&b, " limit=%dd", e.LimitDays)
+	if !e.Limit.IsZero() {
+		fmt.Fprintf(&b, " limit=%s", days(e.Limit))
 	}
 	if x := e.Escalation; x != nil {
-		fmt.Fprintf(&b, " escalate=%dd→%s", x.AfterDays, assignee(x.To.Org, x.To.Role))
+		fmt.Fprintf(&b, " escalate=%s→%s", days(x.AfterDays), assignee(x.To.Org, x.To.Role))
 	}
 	return b.String()
 }
@@ -172,7 +172,15 @@ func (e CallConnector) String() string {
 }
 
 func (e StartTimer) String() string {
-	return fmt.Sprintf("start-timer #%d %s wait=%dd", e.Token, e.Node, e.WaitDays)
+	return fmt.Sprintf("start-timer #%d %s wait=%s", e.Token, e.Node, days(e.Wait))
+}
+
+// days writes a duration in a trace: 5d for working days, 7nd for natural days.
+func days(d definitions.Duration) string {
+	if d.IsNatural() {
+		return fmt.Sprintf("%dnd", d.Days)
+	}
+	return fmt.Sprintf("%dd", d.Days)
 }
 
 func (e IssueCertificate) String() string {

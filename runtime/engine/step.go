@@ -101,7 +101,7 @@ func (r *run) rest(c cursor) {
 	r.s.Tokens = append(r.s.Tokens, Token{ID: id, Node: n.ID, Scopes: c.scopes, Path: c.path, Since: r.at})
 	switch n.Type {
 	case "acceptance", "task":
-		t := CreateTask{Token: id, Node: n.ID, Name: n.Name, LimitDays: n.LimitDays, Escalation: n.Escalation}
+		t := CreateTask{Token: id, Node: n.ID, Name: n.Name, Limit: n.LimitDays, Escalation: n.Escalation}
 		if n.Assignee != nil {
 			t.Org, t.Role = n.Assignee.Org, n.Assignee.Role
 		}
@@ -109,7 +109,7 @@ func (r *run) rest(c cursor) {
 	case "connector":
 		r.emit(CallConnector{Token: id, Node: n.ID, Connector: n.Connector})
 	case "timer":
-		r.emit(StartTimer{Token: id, Node: n.ID, WaitDays: n.WaitDays})
+		r.emit(StartTimer{Token: id, Node: n.ID, Wait: n.WaitDays})
 	case "certificate":
 		r.emit(IssueCertificate{Token: id, Node: n.ID, Template: n.Template, ValidYears: n.ValidYears})
 	case "delivery":

@@ -3,6 +3,7 @@ package service
 import (
 	"time"
 
+	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/calendar"
 	"github.com/xuchang-gov/tongban/runtime"
 )
@@ -28,11 +29,11 @@ func deadlineOf(c *runtime.Case, cal *calendar.Calendar, now time.Time) runtime.
 	return d
 }
 
-// dueAfter is the end of the working day n working days after start (n = 0: the same day).
-func dueAfter(cal *calendar.Calendar, start time.Time, n int) time.Time {
+// dueAfter is the end of the day d after start (zero: the same day), in working or natural days.
+func dueAfter(cal *calendar.Calendar, start time.Time, d definitions.Duration) time.Time {
 	day := dateOf(start)
-	if n > 0 {
-		day = cal.AddWorkingDays(day, n)
+	if !d.IsZero() {
+		day = d.After(cal, day)
 	}
 	return day.Add(24*time.Hour - time.Second)
 }
@@ -43,7 +44,7 @@ func extendBy(cal *calendar.Calendar, due, stoppedAt, resumedAt time.Time) time.
 	if stopped <= 0 {
 		return due
 	}
-	return dueAfter(cal, due, stopped)
+	return dueAfter(cal, due, definitions.Days(stopped))
 }
 
 func dateOf(t time.Time) time.Time {

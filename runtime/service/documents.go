@@ -187,11 +187,11 @@ func (s *Service) noticeFor(ctx context.Context, c *runtime.Case, mp *definition
 }
 
 // feePaymentDays is the working days a fee payment notice gives to pay.
-const feePaymentDays = 5
+var feePaymentDays = definitions.Days(5)
 
 // correctionDays is the working days a correction notice gives the applicant to supply what
 // it lists.
-const correctionDays = 10
+var correctionDays = definitions.Days(10)
 
 var noticeCodes = map[string]string{
 	"acceptance-notice": "SL", "material-handover-list": "JJ", "correction-notice": "BZ",

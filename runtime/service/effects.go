@@ -109,8 +109,8 @@ func (m *move) apply(effects []engine.Effect) error {
 			}
 			t := runtime.Task{CaseID: m.c.ID, Kind: runtime.TaskPerson, Token: e.Token, Node: e.Node, Name: e.Name,
 				OrgCode: org, Role: e.Role, Status: runtime.TaskOpen, CreatedAt: m.at}
-			if e.LimitDays > 0 {
-				due := dueAfter(m.plan.Calendar, m.at, e.LimitDays)
+			if !e.Limit.IsZero() {
+				due := dueAfter(m.plan.Calendar, m.at, e.Limit)
 				t.DueAt = &due
 			}
 			m.tasks = append(m.tasks, t)
@@ -135,7 +135,7 @@ func (m *move) apply(effects []engine.Effect) error {
 				IdempotencyKey: fmt.Sprintf("case:%s:token:%d", m.c.Number, e.Token)})
 			m.record("connector-called", map[string]any{"node": e.Node, "connector": e.Connector, "token": e.Token})
 		case engine.StartTimer:
-			due := dueAfter(m.plan.Calendar, m.at, e.WaitDays)
+			due := dueAfter(m.plan.Calendar, m.at, e.Wait)
 			m.tasks = append(m.tasks, runtime.Task{CaseID: m.c.ID, Kind: runtime.TaskTimer, Token: e.Token, Node: e.Node,
 				Name: m.mp.Workflow.Nodes[e.Node].Name, Status: runtime.TaskOpen, CreatedAt: m.at, DueAt: &due})
 			m.record("timer-started", map[string]any{"node": e.Node, "until": due, "token": e.Token})
@@ -177,7 +177,7 @@ func (m *move) onMoved(e engine.Moved) {
 	if e.Outcome == "accept" {
 		at := m.at
 		m.c.AcceptedAt = &at
-		due := dueAfter(m.plan.Calendar, m.at, m.mp.Def.Matter.PromisedLimitDays)
+		due := dueAfter(m.plan.Calendar, m.at, definitions.Days(m.mp.Def.Matter.PromisedLimitDays))
 		m.c.DueAt = &due
 		m.c.Status = runtime.StatusInApproval
 		m.record("accepted", map[string]any{"dueAt": due})

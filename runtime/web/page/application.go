@@ -23,7 +23,7 @@ type Material struct {
 	Accept     string
 	MaxMB      int
 	Deferrable bool
-	DeferDays  int
+	DeferDays  definitions.Duration
 	Deferred   bool
 	Files      []runtime.MaterialFile
 	Problem    string
