@@ -60,8 +60,8 @@ type CallConnector struct {
 
 // StartTimer waits Wait (working or natural days), then the token completes with "".
 type StartTimer struct {
-	Token    int
-	Node     string
+	Token int
+	Node  string
 	Wait  definitions.Duration
 }
 
