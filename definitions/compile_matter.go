@@ -75,6 +75,8 @@ func compileMatter(b *Bundle, m *MatterDef, cal *calendar.Calendar, r reporter) 
 		MaterialCondition: map[string]*rules.Program{}, LicenseHolder: map[string]*rules.Program{},
 		Prints: map[string]*CompiledPrint{},
 	}
+	env = compileValues(m, mp, env, compiler{env: env, r: r.in(m.file(MatterFile))})
+	mp.Env = env
 	c := compiler{env: env, r: r}
 	checkMatterCatalog(b, m, r.in(m.file(MatterFile)))
 	compileFormUI(b, m, mp, c.in(m.file(FormUIFile)))

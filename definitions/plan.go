@@ -53,6 +53,10 @@ type MatterPlan struct {
 	Fees              []CompiledFee
 	Workflow          *Graph
 	Prints            map[string]*CompiledPrint
+	// Parameters holds each parameter's value by id; Values the computed values in the order
+	// they are computed (dependencies first).
+	Parameters map[string]any
+	Values     []CompiledValue
 }
 
 // CompiledPrefill is a prefill rule ready to run.

@@ -50,6 +50,7 @@ func PreviewVars(mp *definitions.MatterPlan, cp *definitions.CompiledPrint, form
 			OrgCode: m.Org.Code, DivisionCode: m.Org.DivisionCode,
 			SubmittedAt: &submitted, AcceptedAt: &accepted, ConcludedAt: &now, Decision: "approve"},
 		materials, now)
+	vars, _ = mp.Evaluate(vars)
 	applied, total, err := mp.ApplyFees(vars)
 	if err != nil {
 		return nil, err

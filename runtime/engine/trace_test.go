@@ -294,6 +294,7 @@ func varsOf(t testing.TB, sc scenario) rules.Vars {
 	if sc.materials != nil {
 		vars["materials"] = sc.materials
 	}
+	vars, _ = matter(t, sc.matter).Evaluate(vars)
 	return vars
 }
 

@@ -78,7 +78,7 @@ func (s *Service) documentVars(ctx context.Context, c *runtime.Case, mp *definit
 	if err != nil {
 		return nil, err
 	}
-	vars := varsFor(c, form, applicant, materialStates(mp, recs), s.now())
+	vars := varsFor(mp, c, form, applicant, materialStates(mp, recs), s.now())
 	vars["matter"] = mp.MatterInfo()
 	var fees []runtime.FeeLine
 	if len(c.Fees) > 0 {

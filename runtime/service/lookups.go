@@ -126,7 +126,7 @@ func (s *Service) Prefill(ctx context.Context, u *runtime.User, slug string, for
 	out := &runtime.Prefilled{Notes: []runtime.FieldError{}}
 	c := &runtime.Case{Matter: slug}
 	for _, p := range mp.Prefill {
-		vars := varsFor(c, data, u, materialStates(mp, nil), s.now())
+		vars := varsFor(mp, c, data, u, materialStates(mp, nil), s.now())
 		if current := valueAtPath(data, p.Field); current != nil && current != "" {
 			continue
 		}

@@ -241,7 +241,7 @@ func (s *Service) loadMove(ctx context.Context, tx runtime.Tx, caseID int64, u *
 	}
 	now := s.now()
 	m := &move{svc: s, tx: tx, c: c, from: c.Status, plan: plan, mp: mp, state: state, at: now, actor: actorOf(u)}
-	m.vars = varsFor(c, form, applicant, materialStates(mp, recs), now)
+	m.vars = varsFor(mp, c, form, applicant, materialStates(mp, recs), now)
 	return m, nil
 }
 

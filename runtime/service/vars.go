@@ -4,13 +4,16 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime"
 )
 
-// varsFor builds what expressions run over for a case.
-func varsFor(c *runtime.Case, form any, applicant *runtime.User, materials map[string]rules.Material, now time.Time) rules.Vars {
-	return rules.CaseVars(form, applicant.Applicant(), c.Facts(), materials, now)
+// varsFor builds what expressions of the matter run over for a case: the case's variables with
+// the matter's parameters and computed values.
+func varsFor(mp *definitions.MatterPlan, c *runtime.Case, form any, applicant *runtime.User, materials map[string]rules.Material, now time.Time) rules.Vars {
+	vars, _ := mp.Evaluate(rules.CaseVars(form, applicant.Applicant(), c.Facts(), materials, now))
+	return vars
 }
 
 // decodeForm turns stored form JSON into the values expressions see (numbers as float64).

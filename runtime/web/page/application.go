@@ -33,9 +33,11 @@ type Material struct {
 }
 
 // Vars builds the variables of a matter's expressions for a form being filled in: a case not
-// yet submitted, on channel, of the user u (nil before anyone signs in).
-func Vars(data map[string]any, u *runtime.User, channel string, materials map[string]rules.Material, now time.Time) rules.Vars {
-	return rules.CaseVars(data, u.Applicant(), rules.Case{Channel: channel, Status: string(runtime.StatusDraft)}, materials, now)
+// yet submitted, on channel, of the user u (nil before anyone signs in), with the matter's
+// parameters and computed values.
+func Vars(mp *definitions.MatterPlan, data map[string]any, u *runtime.User, channel string, materials map[string]rules.Material, now time.Time) rules.Vars {
+	vars, _ := mp.Evaluate(rules.CaseVars(data, u.Applicant(), rules.Case{Channel: channel, Status: string(runtime.StatusDraft)}, materials, now))
+	return vars
 }
 
 // MaterialRow describes a material for the apply page: whether it applies to what was filled in
