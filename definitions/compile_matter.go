@@ -25,14 +25,27 @@ type compiler struct {
 func (c compiler) compile(pointer, source string, want rules.Want) *rules.Program {
 	p, err := c.env.Compile(source, want)
 	if err != nil {
-		e := err.(*rules.Error)
-		*c.r.problems = append(*c.r.problems, Problem{
-			File: c.r.file, Pointer: pointer, Message: "表达式错误：" + e.Message,
-			Line: e.Line, Column: e.Column, Snippet: e.Snippet,
-		})
+		c.report(pointer, err.(*rules.Error))
 		return nil
 	}
 	return p
+}
+
+// template compiles a message template, reporting a failure at its pointer as compile does.
+func (c compiler) template(pointer, source string) *rules.Template {
+	t, err := c.env.CompileTemplate(source)
+	if err != nil {
+		c.report(pointer, err.(*rules.Error))
+		return nil
+	}
+	return t
+}
+
+func (c compiler) report(pointer string, e *rules.Error) {
+	*c.r.problems = append(*c.r.problems, Problem{
+		File: c.r.file, Pointer: pointer, Message: "表达式错误：" + e.Message,
+		Line: e.Line, Column: e.Column, Snippet: e.Snippet,
+	})
 }
 
 func (c compiler) in(file string) compiler { return compiler{env: c.env, r: c.r.in(file)} }
@@ -133,14 +146,18 @@ func checkMatterCatalog(b *Bundle, m *MatterDef, r reporter) {
 			r.in(m.file(FeesFile)).add(fmt.Sprintf("/items/%d/kind", i), "matter.json 标明不收费，但这是行政事业性收费项目")
 		}
 	}
-	if mt.ApprovalMode == "auto" && !hasNodeType(m.Workflow, "auto") {
+	switch {
+	case mt.ApprovalMode == "auto" && !hasRuleNode(m.Workflow, "auto"):
 		r.add("/approvalMode", "智能秒批（auto）的事项，流程中必须有 auto 节点")
+	case mt.ApprovalMode == "assisted" && !hasRuleNode(m.Workflow, "assisted"):
+		r.add("/approvalMode", "辅助审批（assisted）的事项，流程中必须有 mode 为 assisted 的 auto 节点")
 	}
 }
 
-func hasNodeType(w Workflow, typ string) bool {
+// hasRuleNode tells whether the workflow has an auto node in that mode.
+func hasRuleNode(w Workflow, mode string) bool {
 	for _, n := range w.Nodes {
-		if n.Type == typ {
+		if n.Type == "auto" && n.RuleMode() == mode {
 			return true
 		}
 	}

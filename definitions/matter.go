@@ -15,7 +15,8 @@ var ListEnums = map[string][]string{
 }
 
 // Matter is matter.json: the catalog data of requirement 4.3.1 plus how the matter is
-// approved. Keys appear in the file in this order.
+// approved. Keys appear in the file in this order. Fields tagged catalog:"-" are rules rather
+// than catalog data: the Excel catalog leaves them out and its import keeps them as they are.
 type Matter struct {
 	Schema             string   `json:"$schema,omitempty"`
 	Name               string   `json:"name" jsonschema:"title=事项名称,minLength=2"`
@@ -62,10 +63,10 @@ type Matter struct {
 	LicenseNumberPattern  string   `json:"licenseNumberPattern,omitempty" jsonschema:"title=证照编号规则,description=如 JY{division}{seq:8}"`
 	// Parameters are the matter's named constants (an allowance standard, a fee rate), so that a
 	// new version changes a standard without touching any expression.
-	Parameters []Parameter `json:"parameters,omitempty" jsonschema:"title=事项参数,description=有类型、有名称、有生效日期的常量（如保障标准、收费费率），在表达式中按标识直接使用"`
+	Parameters []Parameter `json:"parameters,omitempty" catalog:"-" jsonschema:"title=事项参数,description=有类型、有名称、有生效日期的常量（如保障标准、收费费率），在表达式中按标识直接使用"`
 	// Values are named expressions over the case, usable by name in every expression of the
 	// matter (conditions, fees, rules, messages, print templates).
-	Values []NamedValue `json:"values,omitempty" jsonschema:"title=计算值,description=按办件数据计算的命名表达式（如人均月收入），在本事项的任何表达式中按标识直接使用；可引用参数和其他计算值，不能循环引用"`
+	Values []NamedValue `json:"values,omitempty" catalog:"-" jsonschema:"title=计算值,description=按办件数据计算的命名表达式（如人均月收入），在本事项的任何表达式中按标识直接使用；可引用参数和其他计算值，不能循环引用"`
 }
 
 // The types a parameter may have.

@@ -14,7 +14,7 @@ type Node struct {
 	Type        string `json:"type" jsonschema:"title=节点类型,enum=start,enum=acceptance,enum=task,enum=parallel,enum=join,enum=exclusive,enum=auto,enum=connector,enum=timer,enum=certificate,enum=delivery,enum=end"`
 	Name        string `json:"name" jsonschema:"title=节点名称"`
 	Description string `json:"description,omitempty" jsonschema:"title=说明"`
-	// Assignee is who works on an acceptance or task node.
+	// Assignee is who works on an acceptance, task or assisted node.
 	Assignee *Assignee `json:"assignee,omitempty" jsonschema:"title=办理人（机构+岗位）"`
 	// LimitDays is this step's share of the promised limit.
 	LimitDays  Duration    `json:"limitDays,omitzero" jsonschema:"title=环节时限,description=写天数即按工作日计；写 {days: 7; count: natural} 按自然日计"`
@@ -23,8 +23,12 @@ type Node struct {
 	Materials []string `json:"materials,omitempty" jsonschema:"title=本环节审查的材料"`
 	// Join names the join node where the branches of a parallel node meet.
 	Join string `json:"join,omitempty" jsonschema:"title=汇聚节点"`
+	// Mode says who decides at an auto node: the rules alone (auto, the default) or a person
+	// who sees the rules' results first (assisted).
+	Mode string `json:"mode,omitempty" jsonschema:"title=规则节点方式,enum=auto,enum=assisted,description=auto 智能秒批（规则自动决定，出错转人工）；assisted 辅助审批（规则先算并留痕，再由办理人逐条查看结果和计算值后决定）"`
 	// Rules decide an auto node: all pass → "pass"; any fails → "fail"; any error → "handover".
-	Rules     []Rule `json:"rules,omitempty" jsonschema:"title=秒批规则"`
+	// At an assisted node they advise the person who decides.
+	Rules     []Rule `json:"rules,omitempty" jsonschema:"title=审批规则"`
 	Connector string `json:"connector,omitempty" jsonschema:"title=推送的连接器"`
 	// Template is the print template (print/<name>.json) a certificate node issues.
 	Template string `json:"template,omitempty" jsonschema:"title=证照模板"`
@@ -46,7 +50,8 @@ type PostDelivery struct {
 	Address string `json:"address" jsonschema:"title=收件地址（表达式）"`
 }
 
-// Assignee is a role within an org. An empty Org means the matter's implementing org.
+// Assignee is who works on a person's step: a role within an org. An empty Org means the
+// matter's implementing org.
 type Assignee struct {
 	Org  string `json:"org,omitempty" jsonschema:"title=机构编码（空为实施机构）"`
 	Role string `json:"role" jsonschema:"title=岗位角色"`
@@ -63,7 +68,8 @@ type Rule struct {
 	ID        string `json:"id" jsonschema:"title=规则标识,pattern=^[a-z][a-zA-Z0-9]*$"`
 	Name      string `json:"name" jsonschema:"title=规则名称"`
 	Condition string `json:"condition" jsonschema:"title=条件（表达式）"`
-	Message   string `json:"message" jsonschema:"title=不满足时的说明"`
+	// Message is a template: {expression} parts are filled in from the case.
+	Message string `json:"message" jsonschema:"title=不满足时的说明,description=可在大括号中写表达式，如 人均月收入 {perCapita} 元，不低于标准 {standard} 元；字面的大括号写 {{ 和 }}"`
 }
 
 // Edge leads from one node to another. On names the outcome of the source node it follows

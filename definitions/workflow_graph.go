@@ -14,8 +14,10 @@ type Graph struct {
 	Start string
 	Nodes map[string]*Node
 	Out   map[string][]CompiledEdge
-	// Rules holds each auto node's compiled rules, in order.
-	Rules map[string][]*rules.Program
+	// Rules holds each auto node's compiled rules, in order, and Messages their message
+	// templates, by the same index.
+	Rules    map[string][]*rules.Program
+	Messages map[string][]*rules.Template
 	// Post holds the compiled post leg of each delivery node that has one.
 	Post map[string]*CompiledPost
 }
@@ -57,21 +59,44 @@ type nodeKind interface {
 
 var nodeKinds = map[string]nodeKind{}
 
-// NodeWaits tells whether a node of type typ waits for the outside world; the engine passes
-// the others on its own.
-func NodeWaits(typ string) bool {
-	k, ok := nodeKinds[typ]
-	return ok && k.waits()
+// kindOf is the kind of node n: its type's, except that an auto node in assisted mode waits
+// for a person.
+func kindOf(n *Node) nodeKind {
+	if n.Type == "auto" && n.RuleMode() == "assisted" {
+		return assistedNode{}
+	}
+	return nodeKinds[n.Type]
 }
 
-// NodeOutcomes lists the outcomes the outside world may report when the work at a node of type
-// typ is done: its edges' labels, or "" (plain completion) for a node whose edges have none;
-// nil for a node that does not wait. The slice is the caller's own.
-func NodeOutcomes(typ string) []string {
-	if !NodeWaits(typ) {
+// RuleMode is how an auto node decides: "auto" (the rules alone) or "assisted" (a person, who
+// sees the rules' results).
+func (n *Node) RuleMode() string {
+	if n.Mode == "" {
+		return "auto"
+	}
+	return n.Mode
+}
+
+// IsPersonal tells whether a person works at the node: acceptance, task and assisted nodes.
+func (n *Node) IsPersonal() bool {
+	return n.Type == "acceptance" || n.Type == "task" || (n.Type == "auto" && n.RuleMode() == "assisted")
+}
+
+// NodeWaits tells whether node n waits for the outside world; the engine passes the others on
+// its own.
+func NodeWaits(n *Node) bool {
+	k := kindOf(n)
+	return k != nil && k.waits()
+}
+
+// NodeOutcomes lists the outcomes the outside world may report when the work at node n is done:
+// its edges' labels, or "" (plain completion) for a node whose edges have none; nil for a node
+// that does not wait. The slice is the caller's own.
+func NodeOutcomes(n *Node) []string {
+	if !NodeWaits(n) {
 		return nil
 	}
-	if o := nodeKinds[typ].outcomes(); o != nil {
+	if o := kindOf(n).outcomes(); o != nil {
 		return slices.Clone(o)
 	}
 	return []string{""}
@@ -104,7 +129,7 @@ func (w *workflowCheck) checkAssignee(at string, a *Assignee) {
 }
 
 func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
-	g := &Graph{Nodes: map[string]*Node{}, Out: map[string][]CompiledEdge{}, Rules: map[string][]*rules.Program{}, Post: map[string]*CompiledPost{}}
+	g := &Graph{Nodes: map[string]*Node{}, Out: map[string][]CompiledEdge{}, Rules: map[string][]*rules.Program{}, Messages: map[string][]*rules.Template{}, Post: map[string]*CompiledPost{}}
 	w := &workflowCheck{bundle: b, matter: m, graph: g, c: c}
 	wf := &m.Workflow
 	index := map[string]int{}
@@ -126,6 +151,9 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 			if !slices.ContainsFunc(m.Materials.Materials, func(x Material) bool { return x.ID == mat }) {
 				c.r.add(fmt.Sprintf("%s/materials/%d", at, j), "材料 %s 不在 materials.json 中", mat)
 			}
+		}
+		if n.Mode != "" && n.Type != "auto" {
+			c.r.add(at+"/mode", "只有规则节点（auto）有方式 mode")
 		}
 		if n.Escalation != nil {
 			w.checkAssignee(at+"/escalation/to", &n.Escalation.To)
@@ -158,7 +186,7 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 				ce.When = c.compile(at+"/when", e.When, rules.Bool)
 			}
 		}
-		kind := nodeKinds[from.Type]
+		kind := kindOf(from)
 		if e.On != "" && len(g.Next(e.From, e.On)) > 0 {
 			c.r.add(at+"/on", "节点 %s 已有结果为 %s 的连线，同一结果只能有一条", e.From, e.On)
 		}
@@ -172,7 +200,7 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 	}
 	for _, n := range wf.Nodes {
 		at := fmt.Sprintf("/nodes/%d", index[n.ID])
-		kind := nodeKinds[n.Type]
+		kind := kindOf(&wf.Nodes[index[n.ID]])
 		for _, o := range kind.required() {
 			if len(g.Next(n.ID, o)) == 0 {
 				c.r.add(at, "%s 节点缺少结果为 %s 的连线", n.Type, o)

@@ -192,6 +192,9 @@ type TaskView struct {
 	Opinion    string     `json:"opinion,omitempty"`
 	CreatedAt  time.Time  `json:"createdAt"`
 	DueAt      *time.Time `json:"dueAt,omitempty"`
+	// Review is, at an assisted step (辅助审批), the rules' record the person decides on: each
+	// rule's result and message, the parameters and computed values, and the rules' advice.
+	Review json.RawMessage `json:"review,omitempty"`
 }
 
 // CaseFilter narrows a case list.

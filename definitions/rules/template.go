@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Template is a message with expressions in braces, such as
@@ -31,18 +32,18 @@ func (env *Env) CompileTemplate(source string) (*Template, error) {
 		case source[i] == '{':
 			end := strings.IndexByte(source[i:], '}')
 			if end < 0 {
-				return nil, &Error{Message: "说明中的 { 没有配对的 }（要写字面的大括号请用 {{ 和 }}）", Line: 1, Column: i + 1}
+				return nil, &Error{Message: "说明中的 { 没有配对的 }（要写字面的大括号请用 {{ 和 }}）", Line: 1, Column: column(source, i)}
 			}
 			p, err := env.Compile(source[i+1:i+end], Any)
 			if err != nil {
 				e := err.(*Error)
-				return nil, &Error{Message: e.Message, Line: 1, Column: i + 1 + e.Column, Snippet: e.Snippet}
+				return nil, &Error{Message: e.Message, Line: 1, Column: column(source, i) + e.Column, Snippet: e.Snippet}
 			}
 			t.parts, t.programs = append(t.parts, lit.String()), append(t.programs, p)
 			lit.Reset()
 			i += end
 		case source[i] == '}':
-			return nil, &Error{Message: "说明中的 } 没有配对的 {（要写字面的大括号请用 {{ 和 }}）", Line: 1, Column: i + 1}
+			return nil, &Error{Message: "说明中的 } 没有配对的 {（要写字面的大括号请用 {{ 和 }}）", Line: 1, Column: column(source, i)}
 		default:
 			lit.WriteByte(source[i])
 		}
@@ -50,6 +51,9 @@ func (env *Env) CompileTemplate(source string) (*Template, error) {
 	t.parts = append(t.parts, lit.String())
 	return t, nil
 }
+
+// column is the 1-based column, in characters, of byte offset i of source.
+func column(source string, i int) int { return utf8.RuneCountInString(source[:i]) + 1 }
 
 // Render fills the template over vars, writing each value as Display does.
 func (t *Template) Render(vars Vars) (string, error) {

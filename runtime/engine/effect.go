@@ -81,13 +81,16 @@ type AwaitDelivery struct {
 	Node  string
 }
 
-// AutoDecision is the record of an auto node's decision (智能秒批): every rule's result, the
-// outcome (pass, fail or handover), why it was handed over to a person, and when. The service
-// records the inputs beside it.
+// AutoDecision is the record of a rule node's decision (智能秒批): every rule's result, the
+// outcome (pass, fail or handover), why it was handed over to a person, and when. At an
+// assisted node the outcome is "assisted", Advice is what the rules alone would decide, and
+// Token is the person's task the record advises. The service records the inputs beside it.
 type AutoDecision struct {
 	Node    string
+	Token   int
 	Rules   []RuleResult
 	Outcome string
+	Advice  string
 	Reason  string
 	At      time.Time
 }
@@ -192,6 +195,9 @@ func (e AwaitDelivery) String() string { return fmt.Sprintf("await-delivery #%d 
 func (e AutoDecision) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "auto-decision %s → %s at %s", e.Node, e.Outcome, e.At.Format(time.RFC3339))
+	if e.Advice != "" {
+		fmt.Fprintf(&b, " #%d advice=%s", e.Token, e.Advice)
+	}
 	if e.Reason != "" {
 		fmt.Fprintf(&b, " (%s)", e.Reason)
 	}

@@ -112,7 +112,7 @@ func Complete(g *definitions.Graph, s State, token int, outcome string, vars rul
 	if err != nil {
 		return s, nil, err
 	}
-	if allowed := definitions.NodeOutcomes(n.Type); !slices.Contains(allowed, outcome) {
+	if allowed := definitions.NodeOutcomes(n); !slices.Contains(allowed, outcome) {
 		return s, nil, runtime.Errorf(runtime.EINVALID, "「%s」环节的办理结果只能是%s，不能是 %q", n.Name, outcomeList(allowed), outcome)
 	}
 	edges := g.Next(n.ID, outcome)
@@ -138,12 +138,12 @@ func Return(g *definitions.Graph, s State, token int, to string, at time.Time) (
 	if err != nil {
 		return s, nil, err
 	}
-	if !isPersonal(n.Type) {
+	if !n.IsPersonal() {
 		return s, nil, runtime.Errorf(runtime.ECONFLICT, "「%s」环节不是人工办理环节，不能退回", n.Name)
 	}
 	i := slices.Index(t.Path, to)
 	target := g.Nodes[to]
-	if i < 0 || target == nil || !isPersonal(target.Type) {
+	if i < 0 || target == nil || !target.IsPersonal() {
 		return s, nil, runtime.Errorf(runtime.EINVALID, "只能退回到本环节之前办理过的受理或审批环节（同一并联分支内），%q 不是", to)
 	}
 	r := newRun(g, s.clone(), nil, at)
@@ -184,8 +184,6 @@ func find(g *definitions.Graph, s State, token int) (Token, *definitions.Node, e
 }
 
 var resultNames = map[string]string{"approved": "准予", "denied": "不予许可", "not-accepted": "不予受理"}
-
-func isPersonal(typ string) bool { return typ == "acceptance" || typ == "task" }
 
 func outcomeList(outcomes []string) string {
 	s := ""

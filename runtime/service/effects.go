@@ -154,8 +154,12 @@ func (m *move) apply(effects []engine.Effect) error {
 				return err
 			}
 		case engine.AutoDecision:
+			// The values are computed again from the same variables, for the record: m.vars
+			// holds them by name only.
+			_, values := m.mp.Evaluate(m.vars)
 			m.record("auto-decision", map[string]any{
-				"node": e.Node, "outcome": e.Outcome, "reason": e.Reason, "rules": e.Rules, "at": e.At,
+				"node": e.Node, "token": e.Token, "outcome": e.Outcome, "advice": e.Advice, "reason": e.Reason,
+				"rules": e.Rules, "values": values, "at": e.At,
 				"inputs": map[string]any{"form": m.vars["form"], "applicant": m.vars["applicant"], "materials": m.vars["materials"], "now": m.vars["now"]},
 			})
 		case engine.ConditionError:
