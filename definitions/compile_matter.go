@@ -88,6 +88,7 @@ func compileMatter(b *Bundle, m *MatterDef, cal *calendar.Calendar, r reporter) 
 		MaterialCondition: map[string]*rules.Program{}, LicenseHolder: map[string]*rules.Program{},
 		Prints: map[string]*CompiledPrint{},
 	}
+	env = env.With(map[string]types.Type{"tasks": compileTaskForms(m, mp, r.in(m.file(WorkflowFile)))})
 	env = compileValues(m, mp, env, compiler{env: env, r: r.in(m.file(MatterFile))})
 	mp.Env = env
 	c := compiler{env: env, r: r}

@@ -37,7 +37,7 @@ func (assistedNode) required() []string { return []string{"approve"} }
 func (assistedNode) waits() bool        { return true }
 
 func (assistedNode) check(w *workflowCheck, at string, n *Node) {
-	w.checkAssignee(at+"/assignee", n.Assignee)
+	w.checkPersonAssignee(at+"/assignee", n)
 	w.checkRules(at, n)
 }
 

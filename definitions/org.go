@@ -1,5 +1,10 @@
 package definitions
 
+import (
+	"slices"
+	"strings"
+)
+
 // Orgs is orgs.json at the bundle root: the org tree and the roles each org has. Workflow
 // assignees name a role within an org.
 type Orgs struct {
@@ -16,4 +21,36 @@ type OrgUnit struct {
 	DivisionCode string   `json:"divisionCode" jsonschema:"title=行政区划代码,pattern=^[1-9][0-9]{5}$"`
 	Level        string   `json:"level" jsonschema:"title=层级,enum=市,enum=县区,enum=乡镇街道,enum=村社区"`
 	Roles        []string `json:"roles" jsonschema:"title=岗位角色"`
+}
+
+// ResolveOrg finds the org that handles a step for role, from what an assignee's orgFrom
+// computed: an org code, or a division code, matched against orgs.json. A division with no
+// such org is looked up again one level up (village → township → county → city), so that a
+// township without its own office is served by its county. It returns nil when nothing matches.
+func (b *Bundle) ResolveOrg(value, role string) *OrgUnit {
+	if o := b.Org(value); o != nil && slices.Contains(o.Roles, role) {
+		return o
+	}
+	for code := value; code != ""; code = parentDivision(code) {
+		for i := range b.Orgs.Orgs {
+			if o := &b.Orgs.Orgs[i]; o.DivisionCode == code && slices.Contains(o.Roles, role) {
+				return o
+			}
+		}
+	}
+	return nil
+}
+
+// parentDivision is the division one level above code: a village's township, a township's
+// county, a county's city; "" above a city or for what is not a division code.
+func parentDivision(code string) string {
+	switch {
+	case len(code) == 12:
+		return code[:9]
+	case len(code) == 9:
+		return code[:6]
+	case len(code) == 6 && !strings.HasSuffix(code, "00"):
+		return code[:4] + "00"
+	}
+	return ""
 }

@@ -57,6 +57,8 @@ type MatterPlan struct {
 	// they are computed (dependencies first).
 	Parameters map[string]any
 	Values     []CompiledValue
+	// TaskForms holds the form of each workflow node that has one, by node id.
+	TaskForms map[string]*formschema.Schema
 }
 
 // CompiledPrefill is a prefill rule ready to run.

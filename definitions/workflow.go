@@ -1,5 +1,7 @@
 package definitions
 
+import "encoding/json"
+
 // Workflow is workflow.json: a graph of nodes joined by edges.
 type Workflow struct {
 	Schema      string `json:"$schema,omitempty"`
@@ -11,7 +13,7 @@ type Workflow struct {
 // Node is one step. Which fields apply depends on Type; see the node kinds.
 type Node struct {
 	ID          string `json:"id" jsonschema:"title=节点标识,pattern=^[a-z][a-zA-Z0-9]*$"`
-	Type        string `json:"type" jsonschema:"title=节点类型,enum=start,enum=acceptance,enum=task,enum=parallel,enum=join,enum=exclusive,enum=auto,enum=connector,enum=timer,enum=certificate,enum=delivery,enum=end"`
+	Type        string `json:"type" jsonschema:"title=节点类型,enum=start,enum=acceptance,enum=task,enum=parallel,enum=join,enum=exclusive,enum=auto,enum=connector,enum=timer,enum=payment,enum=certificate,enum=delivery,enum=end"`
 	Name        string `json:"name" jsonschema:"title=节点名称"`
 	Description string `json:"description,omitempty" jsonschema:"title=说明"`
 	// Assignee is who works on an acceptance, task or assisted node.
@@ -19,6 +21,9 @@ type Node struct {
 	// LimitDays is this step's share of the promised limit.
 	LimitDays  Duration    `json:"limitDays,omitzero" jsonschema:"title=环节时限,description=写天数即按工作日计；写 {days: 7; count: natural} 按自然日计"`
 	Escalation *Escalation `json:"escalation,omitempty" jsonschema:"title=超时督办"`
+	// Form is the small JSON Schema form the person fills in when completing a task or assisted
+	// node (a home visit's findings); its data is the case's tasks.<node> in later expressions.
+	Form json.RawMessage `json:"form,omitempty" jsonschema:"title=办理表单（JSON Schema）,description=办理人完成本环节时填写的表单，根为 object；填写的数据在后续表达式和打印模板中为 tasks.<节点标识>.<字段>"`
 	// Materials are the materials examined at this node.
 	Materials []string `json:"materials,omitempty" jsonschema:"title=本环节审查的材料"`
 	// Join names the join node where the branches of a parallel node meet.
@@ -32,6 +37,11 @@ type Node struct {
 	Connector string `json:"connector,omitempty" jsonschema:"title=推送的连接器"`
 	// Template is the print template (print/<name>.json) a certificate node issues.
 	Template string `json:"template,omitempty" jsonschema:"title=证照模板"`
+	// AfterPayment says the certificate may only be issued once the case's fees are paid: every
+	// way to the node must pass a payment node.
+	AfterPayment bool `json:"afterPayment,omitempty" jsonschema:"title=缴费后方可制证,description=勾选后，流程中到达本制证节点的每条路径都必须经过缴费节点，未缴费不制证"`
+	// Clock says whether the promised limit's clock stops while a payment node waits.
+	Clock string `json:"clock,omitempty" jsonschema:"title=等待缴费期间的计时,enum=runs,enum=stops,description=runs 照常计时（默认）；stops 等待缴费期间停止计时，缴费后顺延"`
 	// ValidYears is how long an issued certificate is valid; 0 means no expiry.
 	ValidYears int `json:"validYears,omitempty" jsonschema:"title=证照有效期（年）,minimum=0"`
 	// WaitDays is how long a timer node waits (a 公示 period often counts natural days).
@@ -51,10 +61,13 @@ type PostDelivery struct {
 }
 
 // Assignee is who works on a person's step: a role within an org. An empty Org means the
-// matter's implementing org.
+// matter's implementing org; OrgFrom computes the org from the case instead, so that one
+// version of a matter serves every township, with Fallback when no org matches.
 type Assignee struct {
-	Org  string `json:"org,omitempty" jsonschema:"title=机构编码（空为实施机构）"`
-	Role string `json:"role" jsonschema:"title=岗位角色"`
+	Org      string `json:"org,omitempty" jsonschema:"title=机构编码（空为实施机构）"`
+	OrgFrom  string `json:"orgFrom,omitempty" jsonschema:"title=按办件确定机构（表达式）,description=结果为机构编码或行政区划代码（如 form.township、applicant.divisionCode），办理时在 orgs.json 中找有此岗位的机构（区划找不到时逐级向上）；找不到时用 fallback"`
+	Fallback string `json:"fallback,omitempty" jsonschema:"title=找不到时的机构编码,description=orgFrom 找不到机构时的办理机构，必须有此岗位"`
+	Role     string `json:"role" jsonschema:"title=岗位角色"`
 }
 
 // Escalation warns a supervisor when a node runs over.

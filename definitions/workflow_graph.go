@@ -20,6 +20,8 @@ type Graph struct {
 	Messages map[string][]*rules.Template
 	// Post holds the compiled post leg of each delivery node that has one.
 	Post map[string]*CompiledPost
+	// AssigneeOrg holds the orgFrom expression of each node whose org is computed from the case.
+	AssigneeOrg map[string]*rules.Program
 }
 
 // CompiledPost is a delivery node's post leg ready to run.
@@ -115,21 +117,50 @@ func (w *workflowCheck) checkAssignee(at string, a *Assignee) {
 		w.c.r.add(at, "此类节点必须指定办理人 assignee（机构+岗位）")
 		return
 	}
-	code := a.Org
+	w.checkRole(at, "/org", a.Org, a.Role)
+}
+
+// checkPersonAssignee checks the assignee of a person's step, whose org may be computed from
+// the case (orgFrom) with a checked fallback.
+func (w *workflowCheck) checkPersonAssignee(at string, n *Node) {
+	a := n.Assignee
+	if a == nil || (a.OrgFrom == "" && a.Fallback == "") {
+		w.checkAssignee(at, a)
+		return
+	}
+	switch {
+	case a.OrgFrom == "":
+		w.c.r.add(at+"/fallback", "只有按办件确定机构（orgFrom）时才有 fallback")
+	case a.Org != "":
+		w.c.r.add(at+"/org", "org 和 orgFrom 只能写一个")
+	case a.Fallback == "":
+		w.c.r.add(at+"/fallback", "按办件确定机构时必须写明找不到时的机构 fallback")
+	}
+	if a.OrgFrom != "" {
+		w.graph.AssigneeOrg[n.ID] = w.c.compile(at+"/orgFrom", a.OrgFrom, rules.String)
+	}
+	if a.Fallback != "" {
+		w.checkRole(at, "/fallback", a.Fallback, a.Role)
+	}
+}
+
+// checkRole checks that org code ("" for the implementing org), named at at+field, exists and
+// has the role.
+func (w *workflowCheck) checkRole(at, field, code, role string) {
 	if code == "" {
 		code = w.matter.Matter.Org.Code
 	}
 	org := w.bundle.Org(code)
 	switch {
 	case org == nil:
-		w.c.r.add(at+"/org", "机构 %s 不在 %s 中", code, OrgsFile)
-	case !slices.Contains(org.Roles, a.Role):
-		w.c.r.add(at+"/role", "机构 %s（%s）没有岗位 %s（已有：%s）", org.Code, org.Name, a.Role, strings.Join(org.Roles, "、"))
+		w.c.r.add(at+field, "机构 %s 不在 %s 中", code, OrgsFile)
+	case !slices.Contains(org.Roles, role):
+		w.c.r.add(at+"/role", "机构 %s（%s）没有岗位 %s（已有：%s）", org.Code, org.Name, role, strings.Join(org.Roles, "、"))
 	}
 }
 
 func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
-	g := &Graph{Nodes: map[string]*Node{}, Out: map[string][]CompiledEdge{}, Rules: map[string][]*rules.Program{}, Messages: map[string][]*rules.Template{}, Post: map[string]*CompiledPost{}}
+	g := &Graph{Nodes: map[string]*Node{}, Out: map[string][]CompiledEdge{}, Rules: map[string][]*rules.Program{}, Messages: map[string][]*rules.Template{}, Post: map[string]*CompiledPost{}, AssigneeOrg: map[string]*rules.Program{}}
 	w := &workflowCheck{bundle: b, matter: m, graph: g, c: c}
 	wf := &m.Workflow
 	index := map[string]int{}
@@ -151,6 +182,12 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 			if !slices.ContainsFunc(m.Materials.Materials, func(x Material) bool { return x.ID == mat }) {
 				c.r.add(fmt.Sprintf("%s/materials/%d", at, j), "材料 %s 不在 materials.json 中", mat)
 			}
+		}
+		if n.Clock != "" && n.Type != "payment" {
+			c.r.add(at+"/clock", "只有缴费节点（payment）有计时规则 clock")
+		}
+		if n.AfterPayment && n.Type != "certificate" {
+			c.r.add(at+"/afterPayment", "只有制证节点可以要求缴费后制证 afterPayment")
 		}
 		if n.Mode != "" && n.Type != "auto" {
 			c.r.add(at+"/mode", "只有规则节点（auto）有方式 mode")
@@ -212,8 +249,11 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 		kind.check(w, at, &wf.Nodes[index[n.ID]])
 	}
 	checkReachability(g, index, c.r)
+	w.checkPaymentBeforeCertificates(index)
 	return g
 }
+
+func pointerOf(index map[string]int, id string) string { return fmt.Sprintf("/nodes/%d", index[id]) }
 
 func outcomeList(o []string) string {
 	if len(o) == 0 {

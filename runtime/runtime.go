@@ -104,6 +104,7 @@ const (
 	TaskConnector   TaskKind = "connector"   // an outside system's callback
 	TaskCertificate TaskKind = "certificate" // issuing the certificate
 	TaskDelivery    TaskKind = "delivery"    // confirmation that the result reached the applicant
+	TaskPayment     TaskKind = "payment"     // the payment platform's confirmation that the fees are paid
 	// TaskEscalation watches a person's task: if it is still open at DueAt, the supervisor
 	// named by OrgCode and Role is warned (超时督办).
 	TaskEscalation TaskKind = "escalation"

@@ -239,6 +239,8 @@ type TaskAction struct {
 	To string `json:"to,omitempty"`
 	// User is who a hand-over passes the task to; 0 puts it back in the pool.
 	User int64 `json:"user,omitempty"`
+	// Data is the task's own form (办理表单), when its node has one.
+	Data json.RawMessage `json:"data,omitempty"`
 }
 
 // CaseService runs cases. Methods return EINVALID with fields for bad input, ENOTFOUND for

@@ -25,6 +25,7 @@ var (
 	_ Effect = StartTimer{}
 	_ Effect = IssueCertificate{}
 	_ Effect = AwaitDelivery{}
+	_ Effect = AwaitPayment{}
 	_ Effect = AutoDecision{}
 	_ Effect = ConditionError{}
 	_ Effect = Moved{}
@@ -81,6 +82,14 @@ type AwaitDelivery struct {
 	Node  string
 }
 
+// AwaitPayment waits until the case's fees are paid; then the token completes with "".
+// StopsClock says the promised limit stops meanwhile.
+type AwaitPayment struct {
+	Token      int
+	Node       string
+	StopsClock bool
+}
+
 // AutoDecision is the record of a rule node's decision (智能秒批): every rule's result, the
 // outcome (pass, fail or handover), why it was handed over to a person, and when. At an
 // assisted node the outcome is "assisted", Advice is what the rules alone would decide, and
@@ -133,6 +142,7 @@ func (CallConnector) Kind() string    { return "call-connector" }
 func (StartTimer) Kind() string       { return "start-timer" }
 func (IssueCertificate) Kind() string { return "issue-certificate" }
 func (AwaitDelivery) Kind() string    { return "await-delivery" }
+func (AwaitPayment) Kind() string     { return "await-payment" }
 func (AutoDecision) Kind() string     { return "auto-decision" }
 func (ConditionError) Kind() string   { return "condition-error" }
 func (Moved) Kind() string            { return "moved" }
@@ -144,6 +154,7 @@ func (CallConnector) effect()    {}
 func (StartTimer) effect()       {}
 func (IssueCertificate) effect() {}
 func (AwaitDelivery) effect()    {}
+func (AwaitPayment) effect()     {}
 func (AutoDecision) effect()     {}
 func (ConditionError) effect()   {}
 func (Moved) effect()            {}
@@ -191,6 +202,14 @@ func (e IssueCertificate) String() string {
 }
 
 func (e AwaitDelivery) String() string { return fmt.Sprintf("await-delivery #%d %s", e.Token, e.Node) }
+
+func (e AwaitPayment) String() string {
+	s := fmt.Sprintf("await-payment #%d %s", e.Token, e.Node)
+	if e.StopsClock {
+		s += " clock=stops"
+	}
+	return s
+}
 
 func (e AutoDecision) String() string {
 	var b strings.Builder

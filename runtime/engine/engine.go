@@ -9,6 +9,8 @@
 package engine
 
 import (
+	"encoding/json"
+	"maps"
 	"slices"
 	"time"
 
@@ -31,6 +33,9 @@ type State struct {
 	// Concluded is set once an end node is reached (办结); Result is that node's result.
 	Concluded bool   `json:"concluded,omitempty"`
 	Result    string `json:"result,omitempty"`
+	// Data holds what people recorded in the forms of task nodes (tasks.<node>), by node id; a
+	// node done again replaces its record.
+	Data map[string]json.RawMessage `json:"data,omitempty"`
 	// LastToken and LastSplit are the counters token ids and split instances are drawn from.
 	LastToken int `json:"lastToken"`
 	LastSplit int `json:"lastSplit,omitempty"`
@@ -200,9 +205,39 @@ func outcomeList(outcomes []string) string {
 	return s
 }
 
+// WithTaskData returns s with the form data a person recorded at node (s itself is unchanged).
+func WithTaskData(s State, node string, data json.RawMessage) State {
+	c := s.clone()
+	c.Data[node] = data
+	return c
+}
+
+// TaskData is the `tasks` of expressions: each recorded task form, decoded, by node id. State
+// that cannot be read has none.
+func TaskData(workflow json.RawMessage) map[string]any {
+	out := map[string]any{}
+	var s struct {
+		Data map[string]json.RawMessage `json:"data"`
+	}
+	if json.Unmarshal(workflow, &s) != nil {
+		return out
+	}
+	for node, raw := range s.Data {
+		var v any
+		if json.Unmarshal(raw, &v) == nil {
+			out[node] = v
+		}
+	}
+	return out
+}
+
 // clone copies s deeply enough that a step may change the copy freely.
 func (s State) clone() State {
 	c := s
+	c.Data = maps.Clone(s.Data)
+	if c.Data == nil {
+		c.Data = map[string]json.RawMessage{}
+	}
 	c.Tokens = slices.Clone(s.Tokens)
 	c.Joins = slices.Clone(s.Joins)
 	for i := range c.Joins {

@@ -117,6 +117,8 @@ func (r *run) rest(c cursor) {
 		r.emit(StartTimer{Token: id, Node: n.ID, Wait: n.WaitDays})
 	case n.Type == "certificate":
 		r.emit(IssueCertificate{Token: id, Node: n.ID, Template: n.Template, ValidYears: n.ValidYears})
+	case n.Type == "payment":
+		r.emit(AwaitPayment{Token: id, Node: n.ID, StopsClock: n.StopsClock()})
 	case n.Type == "delivery":
 		r.emit(AwaitDelivery{Token: id, Node: n.ID})
 	}

@@ -7,12 +7,15 @@ import (
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/engine"
 )
 
 // varsFor builds what expressions of the matter run over for a case: the case's variables with
 // the matter's parameters and computed values.
 func varsFor(mp *definitions.MatterPlan, c *runtime.Case, form any, applicant *runtime.User, materials map[string]rules.Material, now time.Time) rules.Vars {
-	vars, _ := mp.Evaluate(rules.CaseVars(form, applicant.Applicant(), c.Facts(), materials, now))
+	vars := rules.CaseVars(form, applicant.Applicant(), c.Facts(), materials, now)
+	vars["tasks"] = engine.TaskData(c.Workflow)
+	vars, _ = mp.Evaluate(vars)
 	return vars
 }
 
