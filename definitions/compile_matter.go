@@ -147,11 +147,10 @@ func checkMatterCatalog(b *Bundle, m *MatterDef, r reporter) {
 			r.in(m.file(FeesFile)).add(fmt.Sprintf("/items/%d/kind", i), "matter.json 标明不收费，但这是行政事业性收费项目")
 		}
 	}
-	switch {
-	case mt.ApprovalMode == "auto" && !hasRuleNode(m.Workflow, "auto"):
+	// An assisted matter without an assisted node is not refused: first-edition versions,
+	// published when assisted was only a label, must keep compiling.
+	if mt.ApprovalMode == "auto" && !hasRuleNode(m.Workflow, "auto") {
 		r.add("/approvalMode", "智能秒批（auto）的事项，流程中必须有 auto 节点")
-	case mt.ApprovalMode == "assisted" && !hasRuleNode(m.Workflow, "assisted"):
-		r.add("/approvalMode", "辅助审批（assisted）的事项，流程中必须有 mode 为 assisted 的 auto 节点")
 	}
 }
 
@@ -344,6 +343,12 @@ func compilePrint(t *PrintTemplate, c compiler) *CompiledPrint {
 	pw, ph := pageSize(t.Page)
 	for i, e := range t.Elements {
 		at := fmt.Sprintf("/elements/%d", i)
+		if e.Public {
+			cp.Public = append(cp.Public, i)
+			if e.Type == "image" || e.Type == "seal" || e.Type == "line" || e.Type == "box" || e.Type == "table" {
+				c.r.add(at+"/public", "只有文字和二维码元素可以标为公开显示 public")
+			}
+		}
 		if e.X < 0 || e.Y < 0 || e.X+e.W > pw+0.01 || e.Y+e.H > ph+0.01 {
 			c.r.add(at, "元素超出纸张范围（纸张 %.0f×%.0f 毫米）", pw, ph)
 		}

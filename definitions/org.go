@@ -1,9 +1,6 @@
 package definitions
 
-import (
-	"slices"
-	"strings"
-)
+import "slices"
 
 // Orgs is orgs.json at the bundle root: the org tree and the roles each org has. Workflow
 // assignees name a role within an org.
@@ -18,15 +15,16 @@ type OrgUnit struct {
 	Code         string   `json:"code" jsonschema:"title=机构编码,pattern=^[a-z][a-z0-9-]*$"`
 	Name         string   `json:"name" jsonschema:"title=机构名称"`
 	Parent       string   `json:"parent,omitempty" jsonschema:"title=上级机构编码"`
-	DivisionCode string   `json:"divisionCode" jsonschema:"title=行政区划代码,pattern=^[1-9][0-9]{5}$"`
+	DivisionCode string   `json:"divisionCode" jsonschema:"title=行政区划代码,pattern=^[1-9][0-9]{5}([0-9]{3})?$,description=县级及以上六位；乡镇街道九位（如西关街道 411002003）"`
 	Level        string   `json:"level" jsonschema:"title=层级,enum=市,enum=县区,enum=乡镇街道,enum=村社区"`
 	Roles        []string `json:"roles" jsonschema:"title=岗位角色"`
 }
 
 // ResolveOrg finds the org that handles a step for role, from what an assignee's orgFrom
-// computed: an org code, or a division code, matched against orgs.json. A division with no
-// such org is looked up again one level up (village → township → county → city), so that a
-// township without its own office is served by its county. It returns nil when nothing matches.
+// computed: an org code, or a division code, matched against orgs.json (a village's code is
+// looked up as its township's). It does not climb further: a county holds many departments with
+// the same role, and which of them serves a township without an office is the assignee's
+// fallback to say. It returns nil when nothing matches.
 func (b *Bundle) ResolveOrg(value, role string) *OrgUnit {
 	if o := b.Org(value); o != nil && slices.Contains(o.Roles, role) {
 		return o
@@ -41,16 +39,10 @@ func (b *Bundle) ResolveOrg(value, role string) *OrgUnit {
 	return nil
 }
 
-// parentDivision is the division one level above code: a village's township, a township's
-// county, a county's city; "" above a city or for what is not a division code.
+// parentDivision is a village's township; "" for any other code.
 func parentDivision(code string) string {
-	switch {
-	case len(code) == 12:
+	if len(code) == 12 {
 		return code[:9]
-	case len(code) == 9:
-		return code[:6]
-	case len(code) == 6 && !strings.HasSuffix(code, "00"):
-		return code[:4] + "00"
 	}
 	return ""
 }

@@ -110,11 +110,14 @@ func (mp *MatterPlan) ApplyFees(vars rules.Vars) ([]AppliedFee, float64, error) 
 }
 
 // CompiledPrint is a print template with each element's expressions compiled, by element index.
+// Public lists, in order, the indexes of the elements marked public: what the verification page
+// may show.
 type CompiledPrint struct {
 	Template *PrintTemplate
 	Values   map[int]*rules.Program
 	Rows     map[int]*rules.Program
 	Columns  map[int][]*rules.Program
+	Public   []int
 }
 
 // LicenseType is the shape of `license` in print templates: the certificate being issued.

@@ -65,7 +65,7 @@ type PostDelivery struct {
 // version of a matter serves every township, with Fallback when no org matches.
 type Assignee struct {
 	Org      string `json:"org,omitempty" jsonschema:"title=机构编码（空为实施机构）"`
-	OrgFrom  string `json:"orgFrom,omitempty" jsonschema:"title=按办件确定机构（表达式）,description=结果为机构编码或行政区划代码（如 form.township、applicant.divisionCode），办理时在 orgs.json 中找有此岗位的机构（区划找不到时逐级向上）；找不到时用 fallback"`
+	OrgFrom  string `json:"orgFrom,omitempty" jsonschema:"title=按办件确定机构（表达式）,description=结果为机构编码或行政区划代码（如 form.township、applicant.divisionCode），办理时在 orgs.json 中找有此岗位的机构（村级区划按所属乡镇街道找）；找不到时用 fallback"`
 	Fallback string `json:"fallback,omitempty" jsonschema:"title=找不到时的机构编码,description=orgFrom 找不到机构时的办理机构，必须有此岗位"`
 	Role     string `json:"role" jsonschema:"title=岗位角色"`
 }

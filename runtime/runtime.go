@@ -164,5 +164,5 @@ type User struct {
 // pages and the demo staff's names both read them.
 var OrgRoleNames = map[string]string{
 	"clerk": "窗口受理", "reviewer": "审查", "checker": "审核", "decider": "决定", "inspector": "现场核查",
-	"certifier": "制证", "supervisor": "督办", "admin": "管理员",
+	"certifier": "制证", "supervisor": "督办", "admin": "管理员", "investigator": "入户调查",
 }

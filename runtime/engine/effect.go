@@ -32,13 +32,17 @@ var (
 	_ Effect = Conclude{}
 )
 
-// CreateTask asks for a person's work at an acceptance or task node. Org "" means the matter's
-// implementing org. Escalation, when set, says whom to warn once the task runs over.
+// CreateTask asks for a person's work at an acceptance, task or assisted node. Org "" means the
+// matter's implementing org; OrgFrom, when set, is the expression the service computes the org
+// from, with Fallback when no org matches. Escalation, when set, says whom to warn once the
+// task runs over.
 type CreateTask struct {
 	Token      int
 	Node       string
 	Name       string
 	Org        string
+	OrgFrom    string
+	Fallback   string
 	Role       string
 	Limit      definitions.Duration
 	Escalation *definitions.Escalation
@@ -162,7 +166,11 @@ func (Conclude) effect()         {}
 
 func (e CreateTask) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "create-task #%d %s「%s」 %s", e.Token, e.Node, e.Name, assignee(e.Org, e.Role))
+	org := e.Org
+	if e.OrgFrom != "" {
+		org = "orgFrom(" + e.OrgFrom + ")|" + e.Fallback
+	}
+	fmt.Fprintf(&b, "create-task #%d %s「%s」 %s", e.Token, e.Node, e.Name, assignee(org, e.Role))
 	if !e.Limit.IsZero() {
 		fmt.Fprintf(&b, " limit=%s", days(e.Limit))
 	}

@@ -103,12 +103,12 @@ func (r *run) rest(c cursor) {
 	case n.IsPersonal():
 		if n.Type == "auto" {
 			d := r.decide(n, id)
-			d.Advice, d.Outcome, d.Reason = d.Outcome, "assisted", "辅助审批：规则结果供办理人参考，由办理人决定"
+			d.Advice, d.Outcome, d.Reason = d.advice(), "assisted", "辅助审批：规则结果供办理人参考，由办理人决定"
 			r.emit(d)
 		}
 		t := CreateTask{Token: id, Node: n.ID, Name: n.Name, Limit: n.LimitDays, Escalation: n.Escalation}
-		if n.Assignee != nil {
-			t.Org, t.Role = n.Assignee.Org, n.Assignee.Role
+		if a := n.Assignee; a != nil {
+			t.Org, t.Role, t.OrgFrom, t.Fallback = a.Org, a.Role, a.OrgFrom, a.Fallback
 		}
 		r.emit(t)
 	case n.Type == "connector":
@@ -251,6 +251,21 @@ func (r *run) decide(n *definitions.Node, token int) AutoDecision {
 		d.Outcome = "pass"
 	}
 	return d
+}
+
+// advice is what the rules say, whatever edges the node has: pass, fail, or handover when a
+// rule could not be decided.
+func (d AutoDecision) advice() string {
+	advice := "pass"
+	for _, r := range d.Rules {
+		switch {
+		case r.Error != "":
+			return "handover"
+		case !r.Passed:
+			advice = "fail"
+		}
+	}
+	return advice
 }
 
 // message fills in rule i's message template; a template that cannot be filled in shows as

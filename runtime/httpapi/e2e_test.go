@@ -42,6 +42,12 @@ type env struct {
 
 func newEnv(t testing.TB, open func(t testing.TB) *store.DB, bundle fstest.MapFS) *env {
 	t.Helper()
+	return newEnvWith(t, open, bundle)
+}
+
+// newEnvWith is newEnv with more service options, such as a clock.
+func newEnvWith(t testing.TB, open func(t testing.TB) *store.DB, bundle fstest.MapFS, opts ...service.Option) *env {
+	t.Helper()
 	db := open(t)
 	data := t.TempDir()
 	blobs, err := blob.NewDir(filepath.Join(data, "blobs"))
@@ -49,7 +55,8 @@ func newEnv(t testing.TB, open func(t testing.TB) *store.DB, bundle fstest.MapFS
 		t.Fatal(err)
 	}
 	lookups := new(service.Lookups)
-	svc := service.New(db, blobs, nil, service.WithLookups(lookups), service.WithFileSecret([]byte("test-secret-of-thirty-two-bytes!")))
+	opts = append([]service.Option{service.WithLookups(lookups), service.WithFileSecret([]byte("test-secret-of-thirty-two-bytes!"))}, opts...)
+	svc := service.New(db, blobs, nil, opts...)
 	var fsys = bundle
 	if fsys == nil {
 		fsys = exampleBundle(t)
