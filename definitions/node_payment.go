@@ -26,21 +26,7 @@ func (n *Node) StopsClock() bool { return n.Type == "payment" && n.Clock == "sto
 // checkPaymentBeforeCertificates proves that no certificate marked afterPayment can be reached
 // from the start without passing a payment node.
 func (w *workflowCheck) checkPaymentBeforeCertificates(index map[string]int) {
-	reached := map[string]bool{}
-	var visit func(id string)
-	visit = func(id string) {
-		if reached[id] {
-			return
-		}
-		reached[id] = true
-		if n := w.graph.Nodes[id]; n == nil || n.Type == "payment" {
-			return
-		}
-		for _, e := range w.graph.Out[id] {
-			visit(e.To)
-		}
-	}
-	visit(w.graph.Start)
+	reached := w.graph.reachable(func(n *Node) bool { return n.Type == "payment" })
 	for id, n := range w.graph.Nodes {
 		if n.Type == "certificate" && n.AfterPayment && reached[id] {
 			w.c.r.add(pointerOf(index, id), "制证节点 %s 要求缴费后制证，但有不经过缴费节点（payment）就能到达它的路径", id)

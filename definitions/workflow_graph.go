@@ -253,6 +253,27 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 	return g
 }
 
+// reachable is the set of nodes reachable from the start, not going on past the nodes stop
+// holds for (they are reached, but not left).
+func (g *Graph) reachable(stop func(*Node) bool) map[string]bool {
+	reached := map[string]bool{}
+	var visit func(id string)
+	visit = func(id string) {
+		if reached[id] {
+			return
+		}
+		reached[id] = true
+		if n := g.Nodes[id]; n == nil || stop(n) {
+			return
+		}
+		for _, e := range g.Out[id] {
+			visit(e.To)
+		}
+	}
+	visit(g.Start)
+	return reached
+}
+
 func pointerOf(index map[string]int, id string) string { return fmt.Sprintf("/nodes/%d", index[id]) }
 
 func outcomeList(o []string) string {
@@ -265,18 +286,7 @@ func outcomeList(o []string) string {
 // checkReachability proves that every node can be reached from the start and that an end can
 // be reached from every node.
 func checkReachability(g *Graph, index map[string]int, r reporter) {
-	reached := map[string]bool{}
-	var visit func(id string)
-	visit = func(id string) {
-		if reached[id] {
-			return
-		}
-		reached[id] = true
-		for _, e := range g.Out[id] {
-			visit(e.To)
-		}
-	}
-	visit(g.Start)
+	reached := g.reachable(func(*Node) bool { return false })
 	reachesEnd := map[string]bool{}
 	for changed := true; changed; {
 		changed = false
