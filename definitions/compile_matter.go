@@ -30,14 +30,27 @@ func (c compiler) compile(pointer, source string, want rules.Want) *rules.Progra
 	}
 	p, err := c.env.Compile(source, want)
 	if err != nil {
-		e := err.(*rules.Error)
-		*c.r.problems = append(*c.r.problems, Problem{
-			File: c.r.file, Pointer: pointer, Message: "表达式错误：" + e.Message,
-			Line: e.Line, Column: e.Column, Snippet: e.Snippet,
-		})
+		c.report(pointer, err.(*rules.Error))
 		return nil
 	}
 	return p
+}
+
+// template compiles a message template, reporting a failure at its pointer as compile does.
+func (c compiler) template(pointer, source string) *rules.Template {
+	t, err := c.env.CompileTemplate(source)
+	if err != nil {
+		c.report(pointer, err.(*rules.Error))
+		return nil
+	}
+	return t
+}
+
+func (c compiler) report(pointer string, e *rules.Error) {
+	*c.r.problems = append(*c.r.problems, Problem{
+		File: c.r.file, Pointer: pointer, Message: "表达式错误：" + e.Message,
+		Line: e.Line, Column: e.Column, Snippet: e.Snippet,
+	})
 }
 
 func (c compiler) in(file string) compiler {
@@ -88,6 +101,9 @@ func compileMatterNoting(b *Bundle, m *MatterDef, cal *calendar.Calendar, r repo
 		MaterialCondition: map[string]*rules.Program{}, LicenseHolder: map[string]*rules.Program{},
 		Prints: map[string]*CompiledPrint{},
 	}
+	env = env.With(map[string]types.Type{"tasks": compileTaskForms(m, mp, r.in(m.file(WorkflowFile)))})
+	env = compileValues(m, mp, env, compiler{env: env, r: r.in(m.file(MatterFile)), sites: sites})
+	mp.Env = env
 	c := compiler{env: env, r: r, sites: sites}
 	checkMatterCatalog(b, m, r.in(m.file(MatterFile)))
 	compileFormUI(b, m, mp, c.in(m.file(FormUIFile)))
@@ -144,14 +160,17 @@ func checkMatterCatalog(b *Bundle, m *MatterDef, r reporter) {
 			r.in(m.file(FeesFile)).add(fmt.Sprintf("/items/%d/kind", i), "matter.json 标明不收费，但这是行政事业性收费项目")
 		}
 	}
-	if mt.ApprovalMode == "auto" && !hasNodeType(m.Workflow, "auto") {
+	// An assisted matter without an assisted node is not refused: first-edition versions,
+	// published when assisted was only a label, must keep compiling.
+	if mt.ApprovalMode == "auto" && !hasRuleNode(m.Workflow, "auto") {
 		r.add("/approvalMode", "智能秒批（auto）的事项，流程中必须有 auto 节点")
 	}
 }
 
-func hasNodeType(w Workflow, typ string) bool {
+// hasRuleNode tells whether the workflow has an auto node in that mode.
+func hasRuleNode(w Workflow, mode string) bool {
 	for _, n := range w.Nodes {
-		if n.Type == typ {
+		if n.Type == "auto" && n.RuleMode() == mode {
 			return true
 		}
 	}
@@ -289,7 +308,7 @@ func compileMaterials(b *Bundle, m *MatterDef, mp *MatterPlan, c compiler) {
 				mp.LicenseHolder[mat.ID] = c.compile(at+"/licenseHolder", mat.LicenseHolder, rules.String)
 			}
 		}
-		if mat.Deferrable && mat.DeferDays == 0 {
+		if mat.Deferrable && mat.DeferDays.IsZero() {
 			c.r.add(at+"/deferDays", "允许容缺的材料必须写明补交时限 deferDays")
 		}
 		if mat.Source == "upload" && len(mat.FileTypes) == 0 {
@@ -337,6 +356,12 @@ func compilePrint(t *PrintTemplate, c compiler) *CompiledPrint {
 	pw, ph := pageSize(t.Page)
 	for i, e := range t.Elements {
 		at := fmt.Sprintf("/elements/%d", i)
+		if e.Public {
+			cp.Public = append(cp.Public, i)
+			if e.Type == "image" || e.Type == "seal" || e.Type == "line" || e.Type == "box" || e.Type == "table" {
+				c.r.add(at+"/public", "只有文字和二维码元素可以标为公开显示 public")
+			}
+		}
 		if e.X < 0 || e.Y < 0 || e.X+e.W > pw+0.01 || e.Y+e.H > ph+0.01 {
 			c.r.add(at, "元素超出纸张范围（纸张 %.0f×%.0f 毫米）", pw, ph)
 		}

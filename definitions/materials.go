@@ -32,10 +32,10 @@ type Material struct {
 	FileTypes []string `json:"fileTypes,omitempty" jsonschema:"title=允许的文件类型"`
 	MaxSizeMB int      `json:"maxSizeMB,omitempty" jsonschema:"title=单个文件上限（MB）,minimum=1,maximum=4096"`
 	// Deferrable marks 容缺: the case may be accepted without it, to be supplied within DeferDays.
-	Deferrable bool   `json:"deferrable,omitempty" jsonschema:"title=允许容缺"`
-	DeferDays  int    `json:"deferDays,omitempty" jsonschema:"title=容缺补交时限（工作日）,minimum=1"`
-	Sample     string `json:"sample,omitempty" jsonschema:"title=样表（文件名）"`
-	Basis      string `json:"basis,omitempty" jsonschema:"title=材料依据"`
+	Deferrable bool     `json:"deferrable,omitempty" jsonschema:"title=允许容缺"`
+	DeferDays  Duration `json:"deferDays,omitzero" jsonschema:"title=容缺补交时限,description=写天数即按工作日计；写 {days: 7; count: natural} 按自然日计"`
+	Sample     string   `json:"sample,omitempty" jsonschema:"title=样表（文件名）"`
+	Basis      string   `json:"basis,omitempty" jsonschema:"title=材料依据"`
 }
 
 // SizeLimitMB is the largest file, in MB, the material accepts: its own limit or the default.

@@ -15,7 +15,8 @@ var ListEnums = map[string][]string{
 }
 
 // Matter is matter.json: the catalog data of requirement 4.3.1 plus how the matter is
-// approved. Keys appear in the file in this order.
+// approved. Keys appear in the file in this order. Fields tagged catalog:"-" are rules rather
+// than catalog data: the Excel catalog leaves them out and its import keeps them as they are.
 type Matter struct {
 	Schema             string   `json:"$schema,omitempty"`
 	Name               string   `json:"name" jsonschema:"title=事项名称,minLength=2"`
@@ -60,6 +61,37 @@ type Matter struct {
 	LifeEvents            []string `json:"lifeEvents,omitempty" jsonschema:"title=主题分类（人生事件/法人事件）"`
 	Delivery              []string `json:"delivery,omitempty" jsonschema:"title=送达方式,uniqueItems=true"`
 	LicenseNumberPattern  string   `json:"licenseNumberPattern,omitempty" jsonschema:"title=证照编号规则,description=如 JY{division}{seq:8}"`
+	// Parameters are the matter's named constants (an allowance standard, a fee rate), so that a
+	// new version changes a standard without touching any expression.
+	Parameters []Parameter `json:"parameters,omitempty" catalog:"-" jsonschema:"title=事项参数,description=有类型、有名称、有生效日期的常量（如保障标准、收费费率），在表达式中按标识直接使用"`
+	// Values are named expressions over the case, usable by name in every expression of the
+	// matter (conditions, fees, rules, messages, print templates).
+	Values []NamedValue `json:"values,omitempty" catalog:"-" jsonschema:"title=计算值,description=按办件数据计算的命名表达式（如人均月收入），在本事项的任何表达式中按标识直接使用；可引用参数和其他计算值，不能循环引用"`
+}
+
+// The types a parameter may have.
+var ParameterTypes = []string{"number", "integer", "string", "boolean"}
+
+// Parameter is a named constant of a matter.
+type Parameter struct {
+	ID    string `json:"id" jsonschema:"title=参数标识,pattern=^[a-z][a-zA-Z0-9]*$,description=表达式中用此标识引用，如 standard"`
+	Title string `json:"title" jsonschema:"title=参数名称,description=如 城市低保标准"`
+	Type  string `json:"type" jsonschema:"title=类型,enum=number,enum=integer,enum=string,enum=boolean,description=number 数字；integer 整数；string 文本；boolean 是/否"`
+	// Value is the parameter's value, of Type.
+	Value         any    `json:"value" jsonschema:"title=取值"`
+	Unit          string `json:"unit,omitempty" jsonschema:"title=单位,description=如 元/人·月"`
+	EffectiveFrom string `json:"effectiveFrom" jsonschema:"title=生效日期,format=date,description=此取值自哪一天起执行（依据文件的执行日期）"`
+	Basis         string `json:"basis,omitempty" jsonschema:"title=依据"`
+	Description   string `json:"description,omitempty" jsonschema:"title=说明"`
+}
+
+// NamedValue is a computed value: an expression over the case with a name.
+type NamedValue struct {
+	ID          string `json:"id" jsonschema:"title=计算值标识,pattern=^[a-z][a-zA-Z0-9]*$,description=表达式和说明模板中用此标识引用，如 perCapita"`
+	Title       string `json:"title" jsonschema:"title=计算值名称,description=如 家庭人均月收入"`
+	Expression  string `json:"expression" jsonschema:"title=表达式"`
+	Unit        string `json:"unit,omitempty" jsonschema:"title=单位"`
+	Description string `json:"description,omitempty" jsonschema:"title=说明"`
 }
 
 // Org names the implementing org, by its code in orgs.json.

@@ -13,5 +13,5 @@ func (acceptanceNode) required() []string { return []string{"accept"} }
 func (acceptanceNode) waits() bool        { return true }
 
 func (acceptanceNode) check(w *workflowCheck, at string, n *Node) {
-	w.checkAssignee(at+"/assignee", n.Assignee)
+	w.checkPersonAssignee(at+"/assignee", n)
 }

@@ -12,5 +12,5 @@ func (taskNode) required() []string { return []string{"approve"} }
 func (taskNode) waits() bool        { return true }
 
 func (taskNode) check(w *workflowCheck, at string, n *Node) {
-	w.checkAssignee(at+"/assignee", n.Assignee)
+	w.checkPersonAssignee(at+"/assignee", n)
 }

@@ -1,6 +1,6 @@
 package definitions
 
-// timerNode waits a number of working days (a publicity period, 公示) before going on.
+// timerNode waits a number of working or natural days (a publicity period, 公示) before going on.
 type timerNode struct{}
 
 var _ nodeKind = timerNode{}
@@ -13,7 +13,7 @@ func (timerNode) waits() bool        { return true }
 
 func (timerNode) check(w *workflowCheck, at string, n *Node) {
 	w.singleExit(at, n)
-	if n.WaitDays == 0 {
-		w.c.r.add(at+"/waitDays", "定时节点必须写明等待的工作日数 waitDays")
+	if n.WaitDays.IsZero() {
+		w.c.r.add(at+"/waitDays", "定时节点必须写明等待时长 waitDays")
 	}
 }

@@ -53,6 +53,12 @@ type MatterPlan struct {
 	Fees              []CompiledFee
 	Workflow          *Graph
 	Prints            map[string]*CompiledPrint
+	// Parameters holds each parameter's value by id; Values the computed values in the order
+	// they are computed (dependencies first).
+	Parameters map[string]any
+	Values     []CompiledValue
+	// TaskForms holds the form of each workflow node that has one, by node id.
+	TaskForms map[string]*formschema.Schema
 }
 
 // CompiledPrefill is a prefill rule ready to run.
@@ -121,11 +127,14 @@ func (mp *MatterPlan) MaterialApplies(m Material, vars rules.Vars) (apply, requi
 }
 
 // CompiledPrint is a print template with each element's expressions compiled, by element index.
+// Public lists, in order, the indexes of the elements marked public: what the verification page
+// may show.
 type CompiledPrint struct {
 	Template *PrintTemplate
 	Values   map[int]*rules.Program
 	Rows     map[int]*rules.Program
 	Columns  map[int][]*rules.Program
+	Public   []int
 }
 
 // LicenseType is the shape of `license` in print templates: the certificate being issued.

@@ -38,6 +38,9 @@ type PrintElement struct {
 	Align    string  `json:"align,omitempty" jsonschema:"title=对齐,enum=left,enum=center,enum=right"`
 	Shrink   bool    `json:"shrink,omitempty" jsonschema:"title=放不下时缩小字号"`
 	Required bool    `json:"required,omitempty" jsonschema:"title=必须有值"`
+	// Public marks an element the public verification page (证照核验) may show as printed;
+	// nothing is public unless marked, so personal fields stay off that page by default.
+	Public bool `json:"public,omitempty" jsonschema:"title=核验页可公开显示,description=勾选后公众扫码核验时可看到此项内容；默认不公开，个人信息（姓名、证件号、住址、电话等）不要勾选"`
 	// Rows is the list expression a table iterates; its columns see each item as `row`.
 	Rows    string        `json:"rows,omitempty" jsonschema:"title=表格行（表达式）"`
 	Columns []PrintColumn `json:"columns,omitempty" jsonschema:"title=表格列"`

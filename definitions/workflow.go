@@ -1,5 +1,7 @@
 package definitions
 
+import "encoding/json"
+
 // Workflow is workflow.json: a graph of nodes joined by edges.
 type Workflow struct {
 	Schema      string `json:"$schema,omitempty"`
@@ -11,26 +13,39 @@ type Workflow struct {
 // Node is one step. Which fields apply depends on Type; see the node kinds.
 type Node struct {
 	ID          string `json:"id" jsonschema:"title=节点标识,pattern=^[a-z][a-zA-Z0-9]*$"`
-	Type        string `json:"type" jsonschema:"title=节点类型,enum=start,enum=acceptance,enum=task,enum=parallel,enum=join,enum=exclusive,enum=auto,enum=connector,enum=timer,enum=certificate,enum=delivery,enum=end"`
+	Type        string `json:"type" jsonschema:"title=节点类型,enum=start,enum=acceptance,enum=task,enum=parallel,enum=join,enum=exclusive,enum=auto,enum=connector,enum=timer,enum=payment,enum=certificate,enum=delivery,enum=end"`
 	Name        string `json:"name" jsonschema:"title=节点名称"`
 	Description string `json:"description,omitempty" jsonschema:"title=说明"`
-	// Assignee is who works on an acceptance or task node.
+	// Assignee is who works on an acceptance, task or assisted node.
 	Assignee *Assignee `json:"assignee,omitempty" jsonschema:"title=办理人（机构+岗位）"`
-	// LimitDays is this step's share of the promised limit, in working days.
-	LimitDays  int         `json:"limitDays,omitempty" jsonschema:"title=环节时限（工作日）,minimum=0"`
+	// LimitDays is this step's share of the promised limit.
+	LimitDays  Duration    `json:"limitDays,omitzero" jsonschema:"title=环节时限,description=写天数即按工作日计；写 {days: 7; count: natural} 按自然日计"`
 	Escalation *Escalation `json:"escalation,omitempty" jsonschema:"title=超时督办"`
+	// Form is the small JSON Schema form the person fills in when completing a task or assisted
+	// node (a home visit's findings); its data is the case's tasks.<node> in later expressions.
+	Form json.RawMessage `json:"form,omitempty" jsonschema:"title=办理表单（JSON Schema）,description=办理人完成本环节时填写的表单，根为 object；填写的数据在后续表达式和打印模板中为 tasks.<节点标识>.<字段>"`
 	// Materials are the materials examined at this node.
 	Materials []string `json:"materials,omitempty" jsonschema:"title=本环节审查的材料"`
 	// Join names the join node where the branches of a parallel node meet.
 	Join string `json:"join,omitempty" jsonschema:"title=汇聚节点"`
+	// Mode says who decides at an auto node: the rules alone (auto, the default) or a person
+	// who sees the rules' results first (assisted).
+	Mode string `json:"mode,omitempty" jsonschema:"title=规则节点方式,enum=auto,enum=assisted,description=auto 智能秒批（规则自动决定，出错转人工）；assisted 辅助审批（规则先算并留痕，再由办理人逐条查看结果和计算值后决定）"`
 	// Rules decide an auto node: all pass → "pass"; any fails → "fail"; any error → "handover".
-	Rules     []Rule `json:"rules,omitempty" jsonschema:"title=秒批规则"`
+	// At an assisted node they advise the person who decides.
+	Rules     []Rule `json:"rules,omitempty" jsonschema:"title=审批规则"`
 	Connector string `json:"connector,omitempty" jsonschema:"title=推送的连接器"`
 	// Template is the print template (print/<name>.json) a certificate node issues.
 	Template string `json:"template,omitempty" jsonschema:"title=证照模板"`
+	// AfterPayment says the certificate may only be issued once the case's fees are paid: every
+	// way to the node must pass a payment node.
+	AfterPayment bool `json:"afterPayment,omitempty" jsonschema:"title=缴费后方可制证,description=勾选后，流程中到达本制证节点的每条路径都必须经过缴费节点，未缴费不制证"`
+	// Clock says whether the promised limit's clock stops while a payment node waits.
+	Clock string `json:"clock,omitempty" jsonschema:"title=等待缴费期间的计时,enum=runs,enum=stops,description=runs 照常计时（默认）；stops 等待缴费期间停止计时，缴费后顺延"`
 	// ValidYears is how long an issued certificate is valid; 0 means no expiry.
 	ValidYears int `json:"validYears,omitempty" jsonschema:"title=证照有效期（年）,minimum=0"`
-	WaitDays   int `json:"waitDays,omitempty" jsonschema:"title=等待（工作日）,minimum=1"`
+	// WaitDays is how long a timer node waits (a 公示 period often counts natural days).
+	WaitDays Duration `json:"waitDays,omitzero" jsonschema:"title=等待时长,description=写天数即按工作日计；写 {days: 7; count: natural} 按自然日计"`
 	// Post says when a delivery node sends the result by post (邮政快递) and to whom.
 	Post *PostDelivery `json:"post,omitempty" jsonschema:"title=邮寄送达"`
 	// Result is how an end node concludes the case.
@@ -45,15 +60,19 @@ type PostDelivery struct {
 	Address string `json:"address" jsonschema:"title=收件地址（表达式）"`
 }
 
-// Assignee is a role within an org. An empty Org means the matter's implementing org.
+// Assignee is who works on a person's step: a role within an org. An empty Org means the
+// matter's implementing org; OrgFrom computes the org from the case instead, so that one
+// version of a matter serves every township, with Fallback when no org matches.
 type Assignee struct {
-	Org  string `json:"org,omitempty" jsonschema:"title=机构编码（空为实施机构）"`
-	Role string `json:"role" jsonschema:"title=岗位角色"`
+	Org      string `json:"org,omitempty" jsonschema:"title=机构编码（空为实施机构）"`
+	OrgFrom  string `json:"orgFrom,omitempty" jsonschema:"title=按办件确定机构（表达式）,description=结果为机构编码或行政区划代码（如 form.township、applicant.divisionCode），办理时在 orgs.json 中找有此岗位的机构（村级区划按所属乡镇街道找）；找不到时用 fallback"`
+	Fallback string `json:"fallback,omitempty" jsonschema:"title=找不到时的机构编码,description=orgFrom 找不到机构时的办理机构，必须有此岗位"`
+	Role     string `json:"role" jsonschema:"title=岗位角色"`
 }
 
 // Escalation warns a supervisor when a node runs over.
 type Escalation struct {
-	AfterDays int      `json:"afterDays" jsonschema:"title=超过（工作日）后督办,minimum=1"`
+	AfterDays Duration `json:"afterDays" jsonschema:"title=超过多久后督办,description=写天数即按工作日计；写 {days: 7; count: natural} 按自然日计"`
 	To        Assignee `json:"to" jsonschema:"title=督办人"`
 }
 
@@ -62,7 +81,8 @@ type Rule struct {
 	ID        string `json:"id" jsonschema:"title=规则标识,pattern=^[a-z][a-zA-Z0-9]*$"`
 	Name      string `json:"name" jsonschema:"title=规则名称"`
 	Condition string `json:"condition" jsonschema:"title=条件（表达式）"`
-	Message   string `json:"message" jsonschema:"title=不满足时的说明"`
+	// Message is a template: {expression} parts are filled in from the case.
+	Message string `json:"message" jsonschema:"title=不满足时的说明,description=可在大括号中写表达式，如 人均月收入 {perCapita} 元，不低于标准 {standard} 元；字面的大括号写 {{ 和 }}"`
 }
 
 // Edge leads from one node to another. On names the outcome of the source node it follows

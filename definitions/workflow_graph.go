@@ -14,10 +14,14 @@ type Graph struct {
 	Start string
 	Nodes map[string]*Node
 	Out   map[string][]CompiledEdge
-	// Rules holds each auto node's compiled rules, in order.
-	Rules map[string][]*rules.Program
+	// Rules holds each auto node's compiled rules, in order, and Messages their message
+	// templates, by the same index.
+	Rules    map[string][]*rules.Program
+	Messages map[string][]*rules.Template
 	// Post holds the compiled post leg of each delivery node that has one.
 	Post map[string]*CompiledPost
+	// AssigneeOrg holds the orgFrom expression of each node whose org is computed from the case.
+	AssigneeOrg map[string]*rules.Program
 }
 
 // CompiledPost is a delivery node's post leg ready to run.
@@ -57,21 +61,44 @@ type nodeKind interface {
 
 var nodeKinds = map[string]nodeKind{}
 
-// NodeWaits tells whether a node of type typ waits for the outside world; the engine passes
-// the others on its own.
-func NodeWaits(typ string) bool {
-	k, ok := nodeKinds[typ]
-	return ok && k.waits()
+// kindOf is the kind of node n: its type's, except that an auto node in assisted mode waits
+// for a person.
+func kindOf(n *Node) nodeKind {
+	if n.Type == "auto" && n.RuleMode() == "assisted" {
+		return assistedNode{}
+	}
+	return nodeKinds[n.Type]
 }
 
-// NodeOutcomes lists the outcomes the outside world may report when the work at a node of type
-// typ is done: its edges' labels, or "" (plain completion) for a node whose edges have none;
-// nil for a node that does not wait. The slice is the caller's own.
-func NodeOutcomes(typ string) []string {
-	if !NodeWaits(typ) {
+// RuleMode is how an auto node decides: "auto" (the rules alone) or "assisted" (a person, who
+// sees the rules' results).
+func (n *Node) RuleMode() string {
+	if n.Mode == "" {
+		return "auto"
+	}
+	return n.Mode
+}
+
+// IsPersonal tells whether a person works at the node: acceptance, task and assisted nodes.
+func (n *Node) IsPersonal() bool {
+	return n.Type == "acceptance" || n.Type == "task" || (n.Type == "auto" && n.RuleMode() == "assisted")
+}
+
+// NodeWaits tells whether node n waits for the outside world; the engine passes the others on
+// its own.
+func NodeWaits(n *Node) bool {
+	k := kindOf(n)
+	return k != nil && k.waits()
+}
+
+// NodeOutcomes lists the outcomes the outside world may report when the work at node n is done:
+// its edges' labels, or "" (plain completion) for a node whose edges have none; nil for a node
+// that does not wait. The slice is the caller's own.
+func NodeOutcomes(n *Node) []string {
+	if !NodeWaits(n) {
 		return nil
 	}
-	if o := nodeKinds[typ].outcomes(); o != nil {
+	if o := kindOf(n).outcomes(); o != nil {
 		return slices.Clone(o)
 	}
 	return []string{""}
@@ -90,21 +117,50 @@ func (w *workflowCheck) checkAssignee(at string, a *Assignee) {
 		w.c.r.add(at, "此类节点必须指定办理人 assignee（机构+岗位）")
 		return
 	}
-	code := a.Org
+	w.checkRole(at, "/org", a.Org, a.Role)
+}
+
+// checkPersonAssignee checks the assignee of a person's step, whose org may be computed from
+// the case (orgFrom) with a checked fallback.
+func (w *workflowCheck) checkPersonAssignee(at string, n *Node) {
+	a := n.Assignee
+	if a == nil || (a.OrgFrom == "" && a.Fallback == "") {
+		w.checkAssignee(at, a)
+		return
+	}
+	switch {
+	case a.OrgFrom == "":
+		w.c.r.add(at+"/fallback", "只有按办件确定机构（orgFrom）时才有 fallback")
+	case a.Org != "":
+		w.c.r.add(at+"/org", "org 和 orgFrom 只能写一个")
+	case a.Fallback == "":
+		w.c.r.add(at+"/fallback", "按办件确定机构时必须写明找不到时的机构 fallback")
+	}
+	if a.OrgFrom != "" {
+		w.graph.AssigneeOrg[n.ID] = w.c.compile(at+"/orgFrom", a.OrgFrom, rules.String)
+	}
+	if a.Fallback != "" {
+		w.checkRole(at, "/fallback", a.Fallback, a.Role)
+	}
+}
+
+// checkRole checks that org code ("" for the implementing org), named at at+field, exists and
+// has the role.
+func (w *workflowCheck) checkRole(at, field, code, role string) {
 	if code == "" {
 		code = w.matter.Matter.Org.Code
 	}
 	org := w.bundle.Org(code)
 	switch {
 	case org == nil:
-		w.c.r.add(at+"/org", "机构 %s 不在 %s 中", code, OrgsFile)
-	case !slices.Contains(org.Roles, a.Role):
-		w.c.r.add(at+"/role", "机构 %s（%s）没有岗位 %s（已有：%s）", org.Code, org.Name, a.Role, strings.Join(org.Roles, "、"))
+		w.c.r.add(at+field, "机构 %s 不在 %s 中", code, OrgsFile)
+	case !slices.Contains(org.Roles, role):
+		w.c.r.add(at+"/role", "机构 %s（%s）没有岗位 %s（已有：%s）", org.Code, org.Name, role, strings.Join(org.Roles, "、"))
 	}
 }
 
 func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
-	g := &Graph{Nodes: map[string]*Node{}, Out: map[string][]CompiledEdge{}, Rules: map[string][]*rules.Program{}, Post: map[string]*CompiledPost{}}
+	g := &Graph{Nodes: map[string]*Node{}, Out: map[string][]CompiledEdge{}, Rules: map[string][]*rules.Program{}, Messages: map[string][]*rules.Template{}, Post: map[string]*CompiledPost{}, AssigneeOrg: map[string]*rules.Program{}}
 	w := &workflowCheck{bundle: b, matter: m, graph: g, c: c}
 	wf := &m.Workflow
 	index := map[string]int{}
@@ -127,11 +183,20 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 				c.r.add(fmt.Sprintf("%s/materials/%d", at, j), "材料 %s 不在 materials.json 中", mat)
 			}
 		}
+		if n.Clock != "" && n.Type != "payment" {
+			c.r.add(at+"/clock", "只有缴费节点（payment）有计时规则 clock")
+		}
+		if n.AfterPayment && n.Type != "certificate" {
+			c.r.add(at+"/afterPayment", "只有制证节点可以要求缴费后制证 afterPayment")
+		}
+		if n.Mode != "" && n.Type != "auto" {
+			c.r.add(at+"/mode", "只有规则节点（auto）有方式 mode")
+		}
 		if n.Escalation != nil {
 			w.checkAssignee(at+"/escalation/to", &n.Escalation.To)
 		}
-		if promised := m.Matter.PromisedLimitDays; n.LimitDays > promised {
-			c.r.add(at+"/limitDays", "环节时限 %d 个工作日超过了承诺时限 %d 个工作日", n.LimitDays, promised)
+		if promised := m.Matter.PromisedLimitDays; n.LimitDays.Days > promised && !n.LimitDays.IsNatural() {
+			c.r.add(at+"/limitDays", "环节时限 %d 个工作日超过了承诺时限 %d 个工作日", n.LimitDays.Days, promised)
 		}
 	}
 	if g.Start == "" {
@@ -158,7 +223,7 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 				ce.When = c.compile(at+"/when", e.When, rules.Bool)
 			}
 		}
-		kind := nodeKinds[from.Type]
+		kind := kindOf(from)
 		if e.On != "" && len(g.Next(e.From, e.On)) > 0 {
 			c.r.add(at+"/on", "节点 %s 已有结果为 %s 的连线，同一结果只能有一条", e.From, e.On)
 		}
@@ -172,7 +237,7 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 	}
 	for _, n := range wf.Nodes {
 		at := fmt.Sprintf("/nodes/%d", index[n.ID])
-		kind := nodeKinds[n.Type]
+		kind := kindOf(&wf.Nodes[index[n.ID]])
 		for _, o := range kind.required() {
 			if len(g.Next(n.ID, o)) == 0 {
 				c.r.add(at, "%s 节点缺少结果为 %s 的连线", n.Type, o)
@@ -184,8 +249,32 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 		kind.check(w, at, &wf.Nodes[index[n.ID]])
 	}
 	checkReachability(g, index, c.r)
+	w.checkPaymentBeforeCertificates(index)
 	return g
 }
+
+// reachable is the set of nodes reachable from the start, not going on past the nodes stop
+// holds for (they are reached, but not left).
+func (g *Graph) reachable(stop func(*Node) bool) map[string]bool {
+	reached := map[string]bool{}
+	var visit func(id string)
+	visit = func(id string) {
+		if reached[id] {
+			return
+		}
+		reached[id] = true
+		if n := g.Nodes[id]; n == nil || stop(n) {
+			return
+		}
+		for _, e := range g.Out[id] {
+			visit(e.To)
+		}
+	}
+	visit(g.Start)
+	return reached
+}
+
+func pointerOf(index map[string]int, id string) string { return fmt.Sprintf("/nodes/%d", index[id]) }
 
 func outcomeList(o []string) string {
 	if len(o) == 0 {
@@ -197,18 +286,7 @@ func outcomeList(o []string) string {
 // checkReachability proves that every node can be reached from the start and that an end can
 // be reached from every node.
 func checkReachability(g *Graph, index map[string]int, r reporter) {
-	reached := map[string]bool{}
-	var visit func(id string)
-	visit = func(id string) {
-		if reached[id] {
-			return
-		}
-		reached[id] = true
-		for _, e := range g.Out[id] {
-			visit(e.To)
-		}
-	}
-	visit(g.Start)
+	reached := g.reachable(func(*Node) bool { return false })
 	reachesEnd := map[string]bool{}
 	for changed := true; changed; {
 		changed = false

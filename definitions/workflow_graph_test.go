@@ -8,23 +8,37 @@ import (
 )
 
 // TestNodeOutcomes: what the outside world may report at each kind of node that waits; a copy,
-// so callers cannot change the registry.
+// so callers cannot change the registry. An auto node in assisted mode waits for a person.
 func TestNodeOutcomes(t *testing.T) {
-	for typ, want := range map[string][]string{
-		"acceptance": {"accept", "not-accept"}, "task": {"approve", "deny"}, "connector": {"approve", "deny"},
-		"timer": {""}, "certificate": {""}, "delivery": {""}, "exclusive": nil, "auto": nil, "start": nil, "unknown": nil,
+	for name, tt := range map[string]struct {
+		node definitions.Node
+		want []string
+	}{
+		"acceptance":    {definitions.Node{Type: "acceptance"}, []string{"accept", "not-accept"}},
+		"task":          {definitions.Node{Type: "task"}, []string{"approve", "deny"}},
+		"connector":     {definitions.Node{Type: "connector"}, []string{"approve", "deny"}},
+		"timer":         {definitions.Node{Type: "timer"}, []string{""}},
+		"certificate":   {definitions.Node{Type: "certificate"}, []string{""}},
+		"delivery":      {definitions.Node{Type: "delivery"}, []string{""}},
+		"exclusive":     {definitions.Node{Type: "exclusive"}, nil},
+		"auto":          {definitions.Node{Type: "auto"}, nil},
+		"auto/auto":     {definitions.Node{Type: "auto", Mode: "auto"}, nil},
+		"auto/assisted": {definitions.Node{Type: "auto", Mode: "assisted"}, []string{"approve", "deny"}},
+		"start":         {definitions.Node{Type: "start"}, nil},
+		"unknown":       {definitions.Node{Type: "unknown"}, nil},
 	} {
-		t.Run(typ, func(t *testing.T) {
-			if got := definitions.NodeOutcomes(typ); !slices.Equal(got, want) {
-				t.Errorf("NodeOutcomes(%s) = %q, want %q", typ, got, want)
+		t.Run(name, func(t *testing.T) {
+			if got := definitions.NodeOutcomes(&tt.node); !slices.Equal(got, tt.want) {
+				t.Errorf("NodeOutcomes(%s) = %q, want %q", name, got, tt.want)
 			}
-			if got := definitions.NodeWaits(typ); got != (want != nil) {
-				t.Errorf("NodeWaits(%s) = %v", typ, got)
+			if got := definitions.NodeWaits(&tt.node); got != (tt.want != nil) {
+				t.Errorf("NodeWaits(%s) = %v", name, got)
 			}
 		})
 	}
-	definitions.NodeOutcomes("task")[0] = "changed"
-	if definitions.NodeOutcomes("task")[0] != "approve" {
+	task := &definitions.Node{Type: "task"}
+	definitions.NodeOutcomes(task)[0] = "changed"
+	if definitions.NodeOutcomes(task)[0] != "approve" {
 		t.Fatal("NodeOutcomes returned the registry's own slice")
 	}
 }

@@ -119,7 +119,7 @@ func (s *Service) CheckExpression(ctx context.Context, u *runtime.User, req runt
 	case err != nil:
 		return nil, err
 	}
-	return &runtime.ExpressionResult{OK: true, Type: p.Type()}, nil
+	return &runtime.ExpressionResult{OK: true, Type: p.TypeName()}, nil
 }
 
 // setAt returns the JSON document raw with the string value at pointer set to value; the

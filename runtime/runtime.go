@@ -104,6 +104,7 @@ const (
 	TaskConnector   TaskKind = "connector"   // an outside system's callback
 	TaskCertificate TaskKind = "certificate" // issuing the certificate
 	TaskDelivery    TaskKind = "delivery"    // confirmation that the result reached the applicant
+	TaskPayment     TaskKind = "payment"     // the payment platform's confirmation that the fees are paid
 	// TaskEscalation watches a person's task: if it is still open at DueAt, the supervisor
 	// named by OrgCode and Role is warned (超时督办).
 	TaskEscalation TaskKind = "escalation"
@@ -165,5 +166,5 @@ type User struct {
 // pages and the demo staff's names both read them.
 var OrgRoleNames = map[string]string{
 	"clerk": "窗口受理", "reviewer": "审查", "checker": "审核", "decider": "决定", "inspector": "现场核查",
-	"certifier": "制证", "supervisor": "督办", "admin": "管理员",
+	"certifier": "制证", "supervisor": "督办", "admin": "管理员", "investigator": "入户调查",
 }

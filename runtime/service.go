@@ -44,6 +44,8 @@ type GuideStep struct {
 	Name      string `json:"name"`
 	Type      string `json:"type"`
 	LimitDays int    `json:"limitDays,omitempty"`
+	// LimitCount is "natural" when LimitDays counts calendar days, "" for working days.
+	LimitCount string `json:"limitCount,omitempty"`
 }
 
 // MatterService serves the published matters.
@@ -193,6 +195,9 @@ type TaskView struct {
 	Opinion    string     `json:"opinion,omitempty"`
 	CreatedAt  time.Time  `json:"createdAt"`
 	DueAt      *time.Time `json:"dueAt,omitempty"`
+	// Review is, at an assisted step (辅助审批), the rules' record the person decides on: each
+	// rule's result and message, the parameters and computed values, and the rules' advice.
+	Review json.RawMessage `json:"review,omitempty"`
 }
 
 // CaseFilter narrows a case list.
@@ -237,6 +242,8 @@ type TaskAction struct {
 	To string `json:"to,omitempty"`
 	// User is who a hand-over passes the task to; 0 puts it back in the pool.
 	User int64 `json:"user,omitempty"`
+	// Data is the task's own form (办理表单), when its node has one.
+	Data json.RawMessage `json:"data,omitempty"`
 }
 
 // CaseService runs cases. Methods return EINVALID with fields for bad input, ENOTFOUND for

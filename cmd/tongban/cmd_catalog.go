@@ -239,8 +239,8 @@ func sheetRow(cell string) string {
 	return strings.TrimLeftFunc(cell, func(r rune) bool { return r >= 'A' && r <= 'Z' })
 }
 
-// prepare works out the new matter.json: every field from the row, "$schema" kept from the
-// file, in canonical form. It reports false when the file already says the same, so that an
+// prepare works out the new matter.json: every field from the row, "$schema" and the fields the
+// catalog does not hold (parameters, values) kept from the file, in canonical form. It reports false when the file already says the same, so that an
 // import of an unedited export leaves every file as it is, canonical or not.
 func (u *matterUpdate) prepare(shown string) (bool, error) {
 	old, err := os.ReadFile(u.file)
@@ -252,12 +252,10 @@ func (u *matterUpdate) prepare(shown string) (bool, error) {
 		return false, err
 	}
 	u.mode = info.Mode().Perm()
-	var head struct {
-		Schema string `json:"$schema"`
-	}
+	var head definitions.Matter
 	_ = json.Unmarshal(old, &head) // a broken file is replaced whole
 	m := u.row.Matter
-	m.Schema = head.Schema
+	m.Schema, m.Parameters, m.Values = head.Schema, head.Parameters, head.Values
 	raw, err := json.Marshal(m)
 	if err != nil {
 		return false, err

@@ -71,9 +71,9 @@ func (env *Env) Compile(source string, want Want) (*Program, error) {
 	return &Program{source: source, program: program}, nil
 }
 
-// Type names what the program produces as the checker inferred it ("bool", "float64",
-// "string", "interface {}" when it cannot tell).
-func (p *Program) Type() string {
+// TypeName names what the program produces as the checker inferred it ("bool", "float64",
+// "string", "interface {}" when it cannot tell): what the studio shows an analyst.
+func (p *Program) TypeName() string {
 	if t := p.program.Node().Type(); t != nil {
 		return t.String()
 	}

@@ -25,9 +25,10 @@ type Material struct {
 }
 
 // CaseVars are the variables every expression of a case runs over: `form`, `applicant`, `case`,
-// `materials` by id and `now`. A nil applicant (nobody signed in yet) is an empty `applicant`;
-// the case's times that have not happened are absent, so that rules can ask for them; those
-// that have are given in now's location, so that a date read from any of them is that zone's.
+// `materials` by id, `now`, and `tasks`, empty until the caller adds what task forms recorded.
+// A nil applicant (nobody signed in yet) is an empty `applicant`; the case's times that have
+// not happened are absent, so that rules can ask for them; those that have are given in now's
+// location, so that a date read from any of them is that zone's.
 // Contexts add their own variables (a lookup's response, a certificate's license) to the result.
 func CaseVars(form any, applicant *Applicant, c Case, materials map[string]Material, now time.Time) Vars {
 	a := map[string]any{}
@@ -51,5 +52,5 @@ func CaseVars(form any, applicant *Applicant, c Case, materials map[string]Mater
 	for id, m := range materials {
 		ms[id] = map[string]any{"provided": m.Provided, "deferred": m.Deferred, "source": m.Source, "files": m.Files}
 	}
-	return Vars{"form": form, "applicant": a, "case": cv, "materials": ms, "now": now}
+	return Vars{"form": form, "applicant": a, "case": cv, "materials": ms, "now": now, "tasks": map[string]any{}}
 }

@@ -56,7 +56,7 @@ func columnsOf(t reflect.Type, index []int, headerPrefix, pointerPrefix string) 
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, omitempty := jsonName(f)
-		if name == "" || name == "$schema" {
+		if name == "" || name == "$schema" || f.Tag.Get("catalog") == "-" {
 			continue
 		}
 		tag := tagOptions(f.Tag.Get("jsonschema"))

@@ -50,6 +50,7 @@ func PreviewVars(mp *definitions.MatterPlan, cp *definitions.CompiledPrint, form
 			OrgCode: m.Org.Code, DivisionCode: m.Org.DivisionCode,
 			SubmittedAt: &submitted, AcceptedAt: &accepted, ConcludedAt: &now, Decision: "approve"},
 		materials, now)
+	vars, _ = mp.Evaluate(vars)
 	applied, total, err := mp.ApplyFees(vars)
 	if err != nil {
 		return nil, err
@@ -113,8 +114,8 @@ func MaterialNote(mat *definitions.Material) string {
 	}
 	if mat.Deferrable {
 		s := "可容缺受理"
-		if mat.DeferDays > 0 {
-			s += fmt.Sprintf("，%d个工作日内补交", mat.DeferDays)
+		if !mat.DeferDays.IsZero() {
+			s += fmt.Sprintf("，%s内补交", mat.DeferDays)
 		}
 		parts = append(parts, s)
 	}

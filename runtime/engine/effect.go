@@ -25,21 +25,26 @@ var (
 	_ Effect = StartTimer{}
 	_ Effect = IssueCertificate{}
 	_ Effect = AwaitDelivery{}
+	_ Effect = AwaitPayment{}
 	_ Effect = AutoDecision{}
 	_ Effect = ConditionError{}
 	_ Effect = Moved{}
 	_ Effect = Conclude{}
 )
 
-// CreateTask asks for a person's work at an acceptance or task node. Org "" means the matter's
-// implementing org. Escalation, when set, says whom to warn once the task runs over.
+// CreateTask asks for a person's work at an acceptance, task or assisted node. Org "" means the
+// matter's implementing org; OrgFrom, when set, is the expression the service computes the org
+// from, with Fallback when no org matches. Escalation, when set, says whom to warn once the
+// task runs over.
 type CreateTask struct {
 	Token      int
 	Node       string
 	Name       string
 	Org        string
+	OrgFrom    string
+	Fallback   string
 	Role       string
-	LimitDays  int
+	Limit      definitions.Duration
 	Escalation *definitions.Escalation
 }
 
@@ -58,11 +63,11 @@ type CallConnector struct {
 	Connector string
 }
 
-// StartTimer waits WaitDays working days, then the token completes with "".
+// StartTimer waits Wait (working or natural days), then the token completes with "".
 type StartTimer struct {
-	Token    int
-	Node     string
-	WaitDays int
+	Token int
+	Node  string
+	Wait  definitions.Duration
 }
 
 // IssueCertificate renders the certificate from print template Template (制证); once issued
@@ -81,13 +86,24 @@ type AwaitDelivery struct {
 	Node  string
 }
 
-// AutoDecision is the record of an auto node's decision (智能秒批): every rule's result, the
-// outcome (pass, fail or handover), why it was handed over to a person, and when. The service
-// records the inputs beside it.
+// AwaitPayment waits until the case's fees are paid; then the token completes with "".
+// StopsClock says the promised limit stops meanwhile.
+type AwaitPayment struct {
+	Token      int
+	Node       string
+	StopsClock bool
+}
+
+// AutoDecision is the record of a rule node's decision (智能秒批): every rule's result, the
+// outcome (pass, fail or handover), why it was handed over to a person, and when. At an
+// assisted node the outcome is "assisted", Advice is what the rules alone would decide, and
+// Token is the person's task the record advises. The service records the inputs beside it.
 type AutoDecision struct {
 	Node    string
+	Token   int
 	Rules   []RuleResult
 	Outcome string
+	Advice  string
 	Reason  string
 	At      time.Time
 }
@@ -130,6 +146,7 @@ func (CallConnector) Kind() string    { return "call-connector" }
 func (StartTimer) Kind() string       { return "start-timer" }
 func (IssueCertificate) Kind() string { return "issue-certificate" }
 func (AwaitDelivery) Kind() string    { return "await-delivery" }
+func (AwaitPayment) Kind() string     { return "await-payment" }
 func (AutoDecision) Kind() string     { return "auto-decision" }
 func (ConditionError) Kind() string   { return "condition-error" }
 func (Moved) Kind() string            { return "moved" }
@@ -141,6 +158,7 @@ func (CallConnector) effect()    {}
 func (StartTimer) effect()       {}
 func (IssueCertificate) effect() {}
 func (AwaitDelivery) effect()    {}
+func (AwaitPayment) effect()     {}
 func (AutoDecision) effect()     {}
 func (ConditionError) effect()   {}
 func (Moved) effect()            {}
@@ -148,12 +166,16 @@ func (Conclude) effect()         {}
 
 func (e CreateTask) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "create-task #%d %s「%s」 %s", e.Token, e.Node, e.Name, assignee(e.Org, e.Role))
-	if e.LimitDays > 0 {
-		fmt.Fprintf(&b, " limit=%dd", e.LimitDays)
+	org := e.Org
+	if e.OrgFrom != "" {
+		org = "orgFrom(" + e.OrgFrom + ")|" + e.Fallback
+	}
+	fmt.Fprintf(&b, "create-task #%d %s「%s」 %s", e.Token, e.Node, e.Name, assignee(org, e.Role))
+	if !e.Limit.IsZero() {
+		fmt.Fprintf(&b, " limit=%s", days(e.Limit))
 	}
 	if x := e.Escalation; x != nil {
-		fmt.Fprintf(&b, " escalate=%dd→%s", x.AfterDays, assignee(x.To.Org, x.To.Role))
+		fmt.Fprintf(&b, " escalate=%s→%s", days(x.AfterDays), assignee(x.To.Org, x.To.Role))
 	}
 	return b.String()
 }
@@ -172,7 +194,15 @@ func (e CallConnector) String() string {
 }
 
 func (e StartTimer) String() string {
-	return fmt.Sprintf("start-timer #%d %s wait=%dd", e.Token, e.Node, e.WaitDays)
+	return fmt.Sprintf("start-timer #%d %s wait=%s", e.Token, e.Node, days(e.Wait))
+}
+
+// days writes a duration in a trace: 5d for working days, 7nd for natural days.
+func days(d definitions.Duration) string {
+	if d.IsNatural() {
+		return fmt.Sprintf("%dnd", d.Days)
+	}
+	return fmt.Sprintf("%dd", d.Days)
 }
 
 func (e IssueCertificate) String() string {
@@ -181,9 +211,20 @@ func (e IssueCertificate) String() string {
 
 func (e AwaitDelivery) String() string { return fmt.Sprintf("await-delivery #%d %s", e.Token, e.Node) }
 
+func (e AwaitPayment) String() string {
+	s := fmt.Sprintf("await-payment #%d %s", e.Token, e.Node)
+	if e.StopsClock {
+		s += " clock=stops"
+	}
+	return s
+}
+
 func (e AutoDecision) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "auto-decision %s → %s at %s", e.Node, e.Outcome, e.At.Format(time.RFC3339))
+	if e.Advice != "" {
+		fmt.Fprintf(&b, " #%d advice=%s", e.Token, e.Advice)
+	}
 	if e.Reason != "" {
 		fmt.Fprintf(&b, " (%s)", e.Reason)
 	}

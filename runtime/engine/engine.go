@@ -9,6 +9,8 @@
 package engine
 
 import (
+	"encoding/json"
+	"maps"
 	"slices"
 	"time"
 
@@ -31,6 +33,9 @@ type State struct {
 	// Concluded is set once an end node is reached (办结); Result is that node's result.
 	Concluded bool   `json:"concluded,omitempty"`
 	Result    string `json:"result,omitempty"`
+	// Data holds what people recorded in the forms of task nodes (tasks.<node>), by node id; a
+	// node done again replaces its record.
+	Data map[string]json.RawMessage `json:"data,omitempty"`
 	// LastToken and LastSplit are the counters token ids and split instances are drawn from.
 	LastToken int `json:"lastToken"`
 	LastSplit int `json:"lastSplit,omitempty"`
@@ -112,7 +117,7 @@ func Complete(g *definitions.Graph, s State, token int, outcome string, vars rul
 	if err != nil {
 		return s, nil, err
 	}
-	if allowed := definitions.NodeOutcomes(n.Type); !slices.Contains(allowed, outcome) {
+	if allowed := definitions.NodeOutcomes(n); !slices.Contains(allowed, outcome) {
 		return s, nil, runtime.Errorf(runtime.EINVALID, "「%s」环节的办理结果只能是%s，不能是 %q", n.Name, outcomeList(allowed), outcome)
 	}
 	edges := g.Next(n.ID, outcome)
@@ -138,12 +143,12 @@ func Return(g *definitions.Graph, s State, token int, to string, at time.Time) (
 	if err != nil {
 		return s, nil, err
 	}
-	if !isPersonal(n.Type) {
+	if !n.IsPersonal() {
 		return s, nil, runtime.Errorf(runtime.ECONFLICT, "「%s」环节不是人工办理环节，不能退回", n.Name)
 	}
 	i := slices.Index(t.Path, to)
 	target := g.Nodes[to]
-	if i < 0 || target == nil || !isPersonal(target.Type) {
+	if i < 0 || target == nil || !target.IsPersonal() {
 		return s, nil, runtime.Errorf(runtime.EINVALID, "只能退回到本环节之前办理过的受理或审批环节（同一并联分支内），%q 不是", to)
 	}
 	r := newRun(g, s.clone(), nil, at)
@@ -185,8 +190,6 @@ func find(g *definitions.Graph, s State, token int) (Token, *definitions.Node, e
 
 var resultNames = map[string]string{"approved": "准予", "denied": "不予许可", "not-accepted": "不予受理"}
 
-func isPersonal(typ string) bool { return typ == "acceptance" || typ == "task" }
-
 func outcomeList(outcomes []string) string {
 	s := ""
 	for i, o := range outcomes {
@@ -202,9 +205,39 @@ func outcomeList(outcomes []string) string {
 	return s
 }
 
+// WithTaskData returns s with the form data a person recorded at node (s itself is unchanged).
+func WithTaskData(s State, node string, data json.RawMessage) State {
+	c := s.clone()
+	c.Data[node] = data
+	return c
+}
+
+// TaskData is the `tasks` of expressions: each recorded task form, decoded, by node id. State
+// that cannot be read has none.
+func TaskData(workflow json.RawMessage) map[string]any {
+	out := map[string]any{}
+	var s struct {
+		Data map[string]json.RawMessage `json:"data"`
+	}
+	if json.Unmarshal(workflow, &s) != nil {
+		return out
+	}
+	for node, raw := range s.Data {
+		var v any
+		if json.Unmarshal(raw, &v) == nil {
+			out[node] = v
+		}
+	}
+	return out
+}
+
 // clone copies s deeply enough that a step may change the copy freely.
 func (s State) clone() State {
 	c := s
+	c.Data = maps.Clone(s.Data)
+	if c.Data == nil {
+		c.Data = map[string]json.RawMessage{}
+	}
 	c.Tokens = slices.Clone(s.Tokens)
 	c.Joins = slices.Clone(s.Joins)
 	for i := range c.Joins {

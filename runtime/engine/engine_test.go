@@ -205,7 +205,7 @@ func TestConnectorAndTimer(t *testing.T) {
 	g := graph([]definitions.Node{
 		{ID: "start", Type: "start"},
 		{ID: "push", Type: "connector", Name: "推送部门系统", Connector: "dept-push"},
-		{ID: "publicity", Type: "timer", Name: "公示", WaitDays: 5},
+		{ID: "publicity", Type: "timer", Name: "公示", WaitDays: definitions.Days(5)},
 		{ID: "approved", Type: "end", Result: "approved"},
 	}, "start>push", "push>publicity:approve", "publicity>approved")
 

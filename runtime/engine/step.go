@@ -58,7 +58,7 @@ func (r *run) advance(start cursor) error {
 		if n == nil {
 			return runtime.Errorf(runtime.EINTERNAL, "流程中没有节点 %s", c.node)
 		}
-		if definitions.NodeWaits(n.Type) {
+		if definitions.NodeWaits(n) {
 			r.rest(c)
 			continue
 		}
@@ -99,20 +99,27 @@ func (r *run) rest(c cursor) {
 	r.s.LastToken++
 	id := r.s.LastToken
 	r.s.Tokens = append(r.s.Tokens, Token{ID: id, Node: n.ID, Scopes: c.scopes, Path: c.path, Since: r.at})
-	switch n.Type {
-	case "acceptance", "task":
-		t := CreateTask{Token: id, Node: n.ID, Name: n.Name, LimitDays: n.LimitDays, Escalation: n.Escalation}
-		if n.Assignee != nil {
-			t.Org, t.Role = n.Assignee.Org, n.Assignee.Role
+	switch {
+	case n.IsPersonal():
+		if n.Type == "auto" {
+			d := r.decide(n, id)
+			d.Advice, d.Outcome, d.Reason = d.advice(), "assisted", "辅助审批：规则结果供办理人参考，由办理人决定"
+			r.emit(d)
+		}
+		t := CreateTask{Token: id, Node: n.ID, Name: n.Name, Limit: n.LimitDays, Escalation: n.Escalation}
+		if a := n.Assignee; a != nil {
+			t.Org, t.Role, t.OrgFrom, t.Fallback = a.Org, a.Role, a.OrgFrom, a.Fallback
 		}
 		r.emit(t)
-	case "connector":
+	case n.Type == "connector":
 		r.emit(CallConnector{Token: id, Node: n.ID, Connector: n.Connector})
-	case "timer":
-		r.emit(StartTimer{Token: id, Node: n.ID, WaitDays: n.WaitDays})
-	case "certificate":
+	case n.Type == "timer":
+		r.emit(StartTimer{Token: id, Node: n.ID, Wait: n.WaitDays})
+	case n.Type == "certificate":
 		r.emit(IssueCertificate{Token: id, Node: n.ID, Template: n.Template, ValidYears: n.ValidYears})
-	case "delivery":
+	case n.Type == "payment":
+		r.emit(AwaitPayment{Token: id, Node: n.ID, StopsClock: n.StopsClock()})
+	case n.Type == "delivery":
 		r.emit(AwaitDelivery{Token: id, Node: n.ID})
 	}
 }
@@ -197,11 +204,23 @@ func (r *run) join(c cursor, n *definitions.Node) ([]cursor, error) {
 	return r.single(cursor{scopes: done.Scopes, path: done.Path}, n)
 }
 
-// auto runs every rule of an auto node (智能秒批) and follows pass, fail or handover. All rules
-// run even after one fails, so the record is complete.
+// auto runs every rule of an auto node (智能秒批) and follows pass, fail or handover.
 func (r *run) auto(c cursor, n *definitions.Node) ([]cursor, error) {
-	programs := r.g.Rules[n.ID]
-	d := AutoDecision{Node: n.ID, At: r.at, Rules: make([]RuleResult, len(n.Rules))}
+	d := r.decide(n, 0)
+	r.emit(d)
+	edges := r.g.Next(n.ID, d.Outcome)
+	if len(edges) == 0 {
+		return nil, runtime.Errorf(runtime.EINTERNAL, "秒批节点 %s 没有结果为 %s 的出口", n.ID, d.Outcome)
+	}
+	return []cursor{r.follow(c, n.ID, edges[0], d.Outcome)}, nil
+}
+
+// decide runs every rule of a rule node and says what the rules decide: pass, fail or handover.
+// All rules run even after one fails, so the record is complete; a failing rule's message is
+// filled in from the case. token is the work the decision advises, 0 at an auto node.
+func (r *run) decide(n *definitions.Node, token int) AutoDecision {
+	programs, messages := r.g.Rules[n.ID], r.g.Messages[n.ID]
+	d := AutoDecision{Node: n.ID, Token: token, At: r.at, Rules: make([]RuleResult, len(n.Rules))}
 	failed, broken := false, false
 	for i, rule := range n.Rules {
 		res := RuleResult{ID: rule.ID, Name: rule.Name}
@@ -215,7 +234,7 @@ func (r *run) auto(c cursor, n *definitions.Node) ([]cursor, error) {
 		case ok:
 			res.Passed = true
 		default:
-			res.Message, failed = rule.Message, true
+			res.Message, failed = message(messages, i, rule.Message, r.vars), true
 		}
 		d.Rules[i] = res
 	}
@@ -231,12 +250,35 @@ func (r *run) auto(c cursor, n *definitions.Node) ([]cursor, error) {
 	default:
 		d.Outcome = "pass"
 	}
-	r.emit(d)
-	edges := r.g.Next(n.ID, d.Outcome)
-	if len(edges) == 0 {
-		return nil, runtime.Errorf(runtime.EINTERNAL, "秒批节点 %s 没有结果为 %s 的出口", n.ID, d.Outcome)
+	return d
+}
+
+// advice is what the rules say, whatever edges the node has: pass, fail, or handover when a
+// rule could not be decided.
+func (d AutoDecision) advice() string {
+	advice := "pass"
+	for _, r := range d.Rules {
+		switch {
+		case r.Error != "":
+			return "handover"
+		case !r.Passed:
+			advice = "fail"
+		}
 	}
-	return []cursor{r.follow(c, n.ID, edges[0], d.Outcome)}, nil
+	return advice
+}
+
+// message fills in rule i's message template; a template that cannot be filled in shows as
+// written, so that the record still says what the rule means.
+func message(templates []*rules.Template, i int, source string, vars rules.Vars) string {
+	if i >= len(templates) || templates[i] == nil {
+		return source
+	}
+	s, err := templates[i].Render(vars)
+	if err != nil {
+		return source
+	}
+	return s
 }
 
 func boolOf(p *rules.Program, vars rules.Vars) (bool, string) {

@@ -79,10 +79,15 @@ func eLicenses(ids ...string) map[string]any {
 // returnTo is set, send it back there.
 type step struct {
 	node, outcome, returnTo string
+	// data is what the person records in the node's task form, when set.
+	data string
 }
 
 func do(node, outcome string) step { return step{node: node, outcome: outcome} }
-func back(node, to string) step    { return step{node: node, returnTo: to} }
+
+// fill finishes the work at node with outcome, recording data in its task form.
+func fill(node, outcome, data string) step { return step{node: node, outcome: outcome, data: data} }
+func back(node, to string) step            { return step{node: node, returnTo: to} }
 
 // scenario drives one case of an example matter from start to where steps leave it.
 type scenario struct {
@@ -190,6 +195,36 @@ var scenarios = []scenario{
 		result: "approved",
 	},
 	{
+		name: "minimum-living-allowance-approved", matter: "minimum-living-allowance",
+		steps: []step{
+			do("accept", "accept"),
+			fill("visit", "approve", `{"householdSize": 3, "verifiedMonthlyIncome": 1200, "housing": "租住", "vehicles": 0}`),
+			do("review", "approve"), do("publicity", ""),
+		},
+		result: "approved",
+	},
+	{
+		name: "minimum-living-allowance-income-over-standard", matter: "minimum-living-allowance",
+		steps: []step{
+			do("accept", "accept"),
+			fill("visit", "approve", `{"householdSize": 2, "verifiedMonthlyIncome": 2600, "housing": "自有", "vehicles": 1}`),
+			do("review", "deny"),
+		},
+		result: "denied",
+	},
+	{
+		name: "real-estate-certificate-reissue-paid", matter: "real-estate-certificate-reissue",
+		steps: []step{
+			do("accept", "accept"), do("review", "approve"), do("pay", ""), do("issue", ""), do("deliver", ""),
+		},
+		result: "approved",
+	},
+	{
+		name: "real-estate-certificate-reissue-awaiting-payment", matter: "real-estate-certificate-reissue",
+		steps:   []step{do("accept", "accept"), do("review", "approve")},
+		waiting: []string{"pay"},
+	},
+	{
 		name: "senior-longevity-allowance-approved", matter: "senior-longevity-allowance",
 		materials: eLicenses("elderIdCard", "householdRegister", "agentIdCard"),
 		result:    "approved",
@@ -294,6 +329,7 @@ func varsOf(t testing.TB, sc scenario) rules.Vars {
 	if sc.materials != nil {
 		vars["materials"] = sc.materials
 	}
+	vars, _ = matter(t, sc.matter).Evaluate(vars)
 	return vars
 }
 
@@ -321,6 +357,13 @@ func play(t *testing.T, sc scenario, roundTrip bool) (string, engine.State) {
 			fmt.Fprintf(&b, "> return #%d %s to %s\n", token, st.node, st.returnTo)
 			s, effects, err = engine.Return(g, s, token, st.returnTo, at)
 		} else {
+			if st.data != "" {
+				fmt.Fprintf(&b, "> record %s %s\n", st.node, st.data)
+				s = engine.WithTaskData(s, st.node, json.RawMessage(st.data))
+				raw, _ := json.Marshal(s)
+				vars["tasks"] = engine.TaskData(raw)
+				vars, _ = matter(t, sc.matter).Evaluate(vars)
+			}
 			fmt.Fprintf(&b, "> complete #%d %s %q\n", token, st.node, st.outcome)
 			s, effects, err = engine.Complete(g, s, token, st.outcome, vars, at)
 		}

@@ -53,7 +53,7 @@ func (s *Service) ApplyCallback(ctx context.Context, connector, id, typ string, 
 			var data map[string]any
 			json.Unmarshal(body, &data)
 			if typ == "paid" {
-				return s.feePaid(tx, c, actor, data)
+				return s.feePaid(ctx, tx, c, actor, data)
 			}
 			return s.tracked(ctx, tx, c, actor, data)
 		case "step":

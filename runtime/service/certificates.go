@@ -264,7 +264,7 @@ func (s *Service) renderStored(ctx context.Context, stored *runtime.Certificate)
 	}
 	cert := Certificate{Number: stored.Number, Template: stored.Template, CaseNumber: c.Number, Matter: stored.Matter,
 		Holder: stored.Holder, Issuer: stored.Issuer, IssuedAt: stored.IssuedAt, ValidUntil: stored.ValidUntil}
-	vars := s.certificateVars(varsFor(c, form, applicant, materialStates(mp, recs), stored.IssuedAt), cert, c.FeeTotal)
+	vars := s.certificateVars(varsFor(mp, c, form, applicant, materialStates(mp, recs), stored.IssuedAt), cert, c.FeeTotal)
 	return s.renderCertificate(ctx, plan, mp, c.ID, cert, vars, stored.Fields)
 }
 

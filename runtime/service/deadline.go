@@ -3,6 +3,7 @@ package service
 import (
 	"time"
 
+	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/calendar"
 	"github.com/xuchang-gov/tongban/runtime"
 )
@@ -32,12 +33,12 @@ func deadlineOf(c *runtime.Case, cal *calendar.Calendar, now time.Time) runtime.
 	return d
 }
 
-// dueAfter is the end of the working day n working days after start (n = 0: the same day),
+// dueAfter is the end of the day d after start (zero: the same day), in working or natural days,
 // days read in the platform's zone.
-func dueAfter(cal *calendar.Calendar, start time.Time, n int) time.Time {
+func dueAfter(cal *calendar.Calendar, start time.Time, d definitions.Duration) time.Time {
 	day := runtime.Day(start)
-	if n > 0 {
-		day = cal.AddWorkingDays(day, n)
+	if !d.IsZero() {
+		day = d.After(cal, day)
 	}
 	return runtime.EndOfDay(day)
 }
@@ -48,5 +49,5 @@ func extendBy(cal *calendar.Calendar, due, stoppedAt, resumedAt time.Time) time.
 	if stopped <= 0 {
 		return due
 	}
-	return dueAfter(cal, due, stopped)
+	return dueAfter(cal, due, definitions.Days(stopped))
 }

@@ -78,7 +78,7 @@ func (s *Service) documentVars(ctx context.Context, c *runtime.Case, mp *definit
 	if err != nil {
 		return nil, err
 	}
-	vars := varsFor(c, form, applicant, materialStates(mp, recs), s.now())
+	vars := varsFor(mp, c, form, applicant, materialStates(mp, recs), s.now())
 	vars["matter"] = mp.MatterInfo()
 	var fees []runtime.FeeLine
 	if len(c.Fees) > 0 {
@@ -187,11 +187,11 @@ func (s *Service) noticeFor(ctx context.Context, c *runtime.Case, mp *definition
 }
 
 // feePaymentDays is the working days a fee payment notice gives to pay.
-const feePaymentDays = 5
+var feePaymentDays = definitions.Days(5)
 
 // correctionDays is the working days a correction notice gives the applicant to supply what
 // it lists.
-const correctionDays = 10
+var correctionDays = definitions.Days(10)
 
 var noticeCodes = map[string]string{
 	"acceptance-notice": "SL", "material-handover-list": "JJ", "correction-notice": "BZ",

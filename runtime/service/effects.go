@@ -107,14 +107,19 @@ func (m *move) apply(effects []engine.Effect) error {
 			if org == "" {
 				org = m.mp.Def.Matter.Org.Code
 			}
+			created := map[string]any{"node": e.Node, "name": e.Name, "role": e.Role, "token": e.Token}
+			if p := m.mp.Workflow.AssigneeOrg[e.Node]; p != nil {
+				org = m.assigneeOrg(e.Node, p, e.Role, created)
+			}
+			created["org"] = org
 			t := runtime.Task{CaseID: m.c.ID, Kind: runtime.TaskPerson, Token: e.Token, Node: e.Node, Name: e.Name,
 				OrgCode: org, Role: e.Role, Status: runtime.TaskOpen, CreatedAt: m.at}
-			if e.LimitDays > 0 {
-				due := dueAfter(m.plan.Calendar, m.at, e.LimitDays)
+			if !e.Limit.IsZero() {
+				due := dueAfter(m.plan.Calendar, m.at, e.Limit)
 				t.DueAt = &due
 			}
 			m.tasks = append(m.tasks, t)
-			m.record("task-created", map[string]any{"node": e.Node, "name": e.Name, "org": org, "role": e.Role, "token": e.Token})
+			m.record("task-created", created)
 			if esc := e.Escalation; esc != nil {
 				to := esc.To.Org
 				if to == "" {
@@ -135,7 +140,7 @@ func (m *move) apply(effects []engine.Effect) error {
 				IdempotencyKey: fmt.Sprintf("case:%s:token:%d", m.c.Number, e.Token)})
 			m.record("connector-called", map[string]any{"node": e.Node, "connector": e.Connector, "token": e.Token})
 		case engine.StartTimer:
-			due := dueAfter(m.plan.Calendar, m.at, e.WaitDays)
+			due := dueAfter(m.plan.Calendar, m.at, e.Wait)
 			m.tasks = append(m.tasks, runtime.Task{CaseID: m.c.ID, Kind: runtime.TaskTimer, Token: e.Token, Node: e.Node,
 				Name: m.mp.Workflow.Nodes[e.Node].Name, Status: runtime.TaskOpen, CreatedAt: m.at, DueAt: &due})
 			m.record("timer-started", map[string]any{"node": e.Node, "until": due, "token": e.Token})
@@ -153,9 +158,19 @@ func (m *move) apply(effects []engine.Effect) error {
 			if err := m.orderPost(e.Node, e.Token); err != nil {
 				return err
 			}
+		case engine.AwaitPayment:
+			more, err := m.awaitPayment(e)
+			if err != nil {
+				return err
+			}
+			effects = append(more, effects...)
 		case engine.AutoDecision:
+			// The values are computed again from the same variables, for the record: m.vars
+			// holds them by name only.
+			_, values := m.mp.Evaluate(m.vars)
 			m.record("auto-decision", map[string]any{
-				"node": e.Node, "outcome": e.Outcome, "reason": e.Reason, "rules": e.Rules, "at": e.At,
+				"node": e.Node, "token": e.Token, "outcome": e.Outcome, "advice": e.Advice, "reason": e.Reason,
+				"rules": e.Rules, "values": values, "at": e.At,
 				"inputs": map[string]any{"form": m.vars["form"], "applicant": m.vars["applicant"], "materials": m.vars["materials"], "now": m.vars["now"]},
 			})
 		case engine.ConditionError:
@@ -172,18 +187,40 @@ func (m *move) apply(effects []engine.Effect) error {
 	return err
 }
 
+// assigneeOrg resolves the org of a step whose assignee's org is computed from the case
+// (orgFrom) against the version's orgs.json, falling back to the assignee's fallback org when
+// the expression fails or names no org with the role; record says which happened.
+func (m *move) assigneeOrg(node string, orgFrom *rules.Program, role string, record map[string]any) string {
+	fallback := m.mp.Workflow.Nodes[node].Assignee.Fallback
+	v, err := orgFrom.Run(m.vars)
+	value, _ := v.(string)
+	record["orgFrom"] = value
+	if err != nil {
+		record["orgFromError"] = err.Error()
+	} else if o := m.plan.Bundle.ResolveOrg(value, role); o != nil {
+		return o.Code
+	}
+	record["fallback"] = true
+	return fallback
+}
+
 // onMoved keeps the case's status in step with where the workflow is.
 func (m *move) onMoved(e engine.Moved) {
 	if e.Outcome == "accept" {
 		at := m.at
 		m.c.AcceptedAt = &at
-		due := dueAfter(m.plan.Calendar, m.at, m.mp.Def.Matter.PromisedLimitDays)
+		due := dueAfter(m.plan.Calendar, m.at, definitions.Days(m.mp.Def.Matter.PromisedLimitDays))
 		m.c.DueAt = &due
 		m.c.Status = runtime.StatusInApproval
 		m.record("accepted", map[string]any{"dueAt": due})
 	}
-	if from := m.mp.Workflow.Nodes[e.From]; from != nil && from.Type == "delivery" {
+	from := m.mp.Workflow.Nodes[e.From]
+	if from != nil && from.Type == "delivery" {
 		m.c.Status = runtime.StatusDelivered
+	}
+	if from != nil && from.StopsClock() && m.c.StoppedAt != nil {
+		days := restartClock(m.c, m.plan.Calendar, m.at)
+		m.record("clock-resumed", map[string]any{"node": from.ID, "reason": "fee-paid", "stoppedDays": days, "dueAt": m.c.DueAt})
 	}
 }
 
@@ -204,6 +241,34 @@ func (m *move) conclude(result string) {
 		m.c.AcceptedAt = &at
 	}
 	m.record("concluded", map[string]any{"result": result})
+}
+
+// awaitPayment waits at a payment node for the payment platform's confirmation, stopping the
+// clock when the node says so. A case with nothing to pay, or paid already, passes at once.
+func (m *move) awaitPayment(e engine.AwaitPayment) ([]engine.Effect, error) {
+	if m.c.FeeTotal == 0 || m.c.FeePaidAt != nil {
+		m.record("payment-not-awaited", map[string]any{"node": e.Node, "token": e.Token, "total": m.c.FeeTotal, "paidAt": m.c.FeePaidAt})
+		return m.stepOn(e.Token)
+	}
+	m.tasks = append(m.tasks, runtime.Task{CaseID: m.c.ID, Kind: runtime.TaskPayment, Token: e.Token, Node: e.Node,
+		Name: m.mp.Workflow.Nodes[e.Node].Name, Status: runtime.TaskOpen, CreatedAt: m.at})
+	m.record("payment-awaited", map[string]any{"node": e.Node, "token": e.Token, "total": m.c.FeeTotal, "stopsClock": e.StopsClock})
+	if e.StopsClock && m.c.StoppedAt == nil && m.c.DueAt != nil {
+		at := m.at
+		m.c.StoppedAt = &at
+		m.record("clock-stopped", map[string]any{"node": e.Node, "reason": "awaiting-payment"})
+	}
+	return nil, nil
+}
+
+// stepOn completes the work at token within the move, for work the move itself finished.
+func (m *move) stepOn(token int) ([]engine.Effect, error) {
+	state, effects, err := engine.Complete(m.mp.Workflow, m.state, token, "", m.vars, m.at)
+	if err != nil {
+		return nil, err
+	}
+	m.state = state
+	return effects, nil
 }
 
 // Certificate is a certificate (证照) issued at a case's certificate node: the e-license record.
@@ -241,6 +306,9 @@ func (s *Service) renderToBlob(t *definitions.CompiledPrint, vars rules.Vars, at
 // rendering a PDF takes tens of milliseconds, which the single SQLite writer, running every
 // unit of work one after another, must not spend.
 func (m *move) issueCertificate(e engine.IssueCertificate) ([]engine.Effect, error) {
+	if m.mp.Workflow.Nodes[e.Node].AfterPayment && m.c.FeeTotal > 0 && m.c.FeePaidAt == nil {
+		return nil, runtime.Errorf(runtime.ECONFLICT, "办件 %s 尚未缴费，按事项规定缴费后方可制证", m.c.Number)
+	}
 	matter := m.mp.Def.Matter
 	pattern, err := definitions.ParseLicenseNumberPattern(matter.LicenseNumberPattern)
 	if err != nil {
@@ -266,10 +334,5 @@ func (m *move) issueCertificate(e engine.IssueCertificate) ([]engine.Effect, err
 	m.certificates = append(m.certificates, issuedCertificate{cert, m.svc.certificateVars(m.vars, cert, m.c.FeeTotal)})
 	m.c.Status = runtime.StatusCertificated
 	m.record("certificate-issued", cert)
-	state, effects, err := engine.Complete(m.mp.Workflow, m.state, e.Token, "", m.vars, m.at)
-	if err != nil {
-		return nil, err
-	}
-	m.state = state
-	return effects, nil
+	return m.stepOn(e.Token)
 }

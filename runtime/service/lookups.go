@@ -144,7 +144,7 @@ func (s *Service) Prefill(ctx context.Context, u *runtime.User, slug string, for
 	answers := map[string]answer{}
 	var asked []runtime.AccountEvent
 	for _, p := range mp.Prefill {
-		vars := varsFor(c, data, u, materialStates(mp, nil), s.now())
+		vars := varsFor(mp, c, data, u, materialStates(mp, nil), s.now())
 		current := valueAtPath(data, p.Field)
 		typed := current != nil && current != ""
 		own := true

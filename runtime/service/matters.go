@@ -99,7 +99,7 @@ func guideOf(v int, mp *definitions.MatterPlan) (g *runtime.Guide, err error) {
 	for _, n := range mp.Def.Workflow.Nodes {
 		switch n.Type {
 		case "acceptance", "task", "auto", "connector", "certificate", "delivery":
-			g.Steps = append(g.Steps, runtime.GuideStep{Node: n.ID, Name: n.Name, Type: n.Type, LimitDays: n.LimitDays})
+			g.Steps = append(g.Steps, runtime.GuideStep{Node: n.ID, Name: n.Name, Type: n.Type, LimitDays: n.LimitDays.Days, LimitCount: n.LimitDays.Count})
 		}
 	}
 	return g, nil

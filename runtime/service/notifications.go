@@ -83,7 +83,7 @@ func (s *Service) queueSMS(tx runtime.Tx, plan *definitions.Plan, c *runtime.Cas
 }
 
 // feePaid records the payment platform's confirmation that a case's fees are paid.
-func (s *Service) feePaid(tx runtime.Tx, c *runtime.Case, actor string, msg map[string]any) error {
+func (s *Service) feePaid(ctx context.Context, tx runtime.Tx, c *runtime.Case, actor string, msg map[string]any) error {
 	if c.FeePaidAt != nil {
 		return nil
 	}
@@ -95,9 +95,23 @@ func (s *Service) feePaid(tx runtime.Tx, c *runtime.Case, actor string, msg map[
 	if err := tx.UpdateCase(c); err != nil {
 		return err
 	}
-	_, err := tx.AppendEvents(c.ID, []runtime.Event{event("fee-paid", actor, s.now(),
-		map[string]any{"amount": msg["amount"], "tradeNo": msg["tradeNo"], "paidAt": now})})
-	return err
+	if _, err := tx.AppendEvents(c.ID, []runtime.Event{event("fee-paid", actor, s.now(),
+		map[string]any{"amount": msg["amount"], "tradeNo": msg["tradeNo"], "paidAt": now})}); err != nil {
+		return err
+	}
+	// The case may be waiting for exactly this at a payment node.
+	open, err := tx.OpenTasks(c.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range open {
+		if t.Kind == runtime.TaskPayment {
+			if err := s.completeWaiting(ctx, tx, c.ID, t.Token, "", actor, map[string]any{"tradeNo": msg["tradeNo"]}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // tracked records a logistics tracking event; the "delivered" event completes the case's

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
 )
 
@@ -203,10 +204,15 @@ func (s *Service) viewWith(ctx context.Context, u *runtime.User, c *runtime.Case
 		}
 		v.Materials = append(v.Materials, st)
 	}
+	var tokens []int // of each task view
 	for _, t := range tasks {
 		if slices.Contains(caseWork, t.Kind) {
 			v.Tasks = append(v.Tasks, s.taskView(ctx, t, c))
+			tokens = append(tokens, t.Token)
 		}
+	}
+	if err := s.attachReviews(ctx, mp, c, v.Tasks, tokens); err != nil {
+		return nil, err
 	}
 	if c.ConcludedAt != nil { // only a concluded case is rated
 		if ev, err := s.db.GetEvaluation(ctx, c.ID); err == nil {
@@ -239,4 +245,32 @@ func (s *Service) orgName(code string) string {
 		}
 	}
 	return ""
+}
+
+// attachReviews gives each open task of an assisted step the rules' record it advises on, from
+// the audit trail, where the service wrote it when the task was created.
+func (s *Service) attachReviews(ctx context.Context, mp *definitions.MatterPlan, c *runtime.Case, tasks []runtime.TaskView, tokens []int) error {
+	var events []runtime.Event
+	for i := range tasks {
+		n := mp.Workflow.Nodes[tasks[i].Node]
+		if n == nil || n.Type != "auto" || tasks[i].Status == runtime.TaskDone {
+			continue
+		}
+		if events == nil {
+			var err error
+			if events, err = s.db.ListEvents(ctx, c.ID); err != nil {
+				return err
+			}
+		}
+		for j := len(events) - 1; j >= 0; j-- {
+			var d struct {
+				Token int `json:"token"`
+			}
+			if events[j].Type == "auto-decision" && json.Unmarshal(events[j].Data, &d) == nil && d.Token == tokens[i] {
+				tasks[i].Review = events[j].Data
+				break
+			}
+		}
+	}
+	return nil
 }

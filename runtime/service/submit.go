@@ -275,7 +275,7 @@ func checkForm(mp *definitions.MatterPlan, form json.RawMessage, draft bool) (js
 // checkForm validated it, so that no register is asked on behalf of a form that cannot be
 // submitted.
 func (s *Service) licensesFor(ctx context.Context, c *runtime.Case, form any, mp *definitions.MatterPlan, u *runtime.User, have []materialRecord) map[string]licenseRecord {
-	return s.fetchLicenses(ctx, mp, varsFor(c, form, u, materialStates(mp, have), s.now()))
+	return s.fetchLicenses(ctx, mp, varsFor(mp, c, form, u, materialStates(mp, have), s.now()))
 }
 
 // prepareSubmission checks materials and computes fees for a submission, before any write;
@@ -286,12 +286,12 @@ func (s *Service) prepareSubmission(c *runtime.Case, form any, plan *definitions
 	for _, r := range have {
 		byID[r.ID] = r
 	}
-	vars := varsFor(c, form, u, materialStates(mp, have), now)
+	vars := varsFor(mp, c, form, u, materialStates(mp, have), now)
 	records, problems := checkMaterials(mp, vars, byID, licenses, deferred, plan.Calendar, now)
 	if len(problems) > 0 {
 		return nil, &runtime.Error{Code: runtime.EINVALID, Message: "申请材料不齐全", Fields: problems}
 	}
-	vars = varsFor(c, form, u, materialStates(mp, records), now)
+	vars = varsFor(mp, c, form, u, materialStates(mp, records), now)
 	fees, total, err := mp.ApplyFees(vars)
 	if err != nil {
 		return nil, err

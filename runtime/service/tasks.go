@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"slices"
@@ -104,6 +105,10 @@ func (s *Service) CompleteTask(ctx context.Context, u *runtime.User, id int64, a
 		if m.c.Status == runtime.StatusCorrection {
 			return m.state, nil, runtime.Errorf(runtime.ECONFLICT, "办件正在补齐补正，等申请人补正后再办理")
 		}
+		data, err := m.recordTaskForm(t.Node, a.Data)
+		if err != nil {
+			return m.state, nil, err
+		}
 		state, effects, err := engine.Complete(m.mp.Workflow, m.state, t.Token, a.Outcome, m.vars, m.at)
 		if err != nil {
 			return state, nil, err
@@ -111,7 +116,11 @@ func (s *Service) CompleteTask(ctx context.Context, u *runtime.User, id int64, a
 		if _, err := tx.CompleteTask(id, u.ID, a.Outcome, a.Opinion); err != nil {
 			return state, nil, err
 		}
-		m.record("task-completed", map[string]any{"task": id, "node": t.Node, "outcome": a.Outcome, "opinion": a.Opinion})
+		done := map[string]any{"task": id, "node": t.Node, "outcome": a.Outcome, "opinion": a.Opinion}
+		if data != nil {
+			done["data"] = data
+		}
+		m.record("task-completed", done)
 		return state, effects, nil
 	})
 }
@@ -241,7 +250,7 @@ func (s *Service) loadMove(ctx context.Context, tx runtime.Tx, caseID int64, u *
 	}
 	now := s.now()
 	m := &move{svc: s, tx: tx, c: c, from: c.Status, plan: plan, mp: mp, state: state, at: now, actor: actorOf(u)}
-	m.vars = varsFor(c, form, applicant, materialStates(mp, recs), now)
+	m.vars = varsFor(mp, c, form, applicant, materialStates(mp, recs), now)
 	return m, nil
 }
 
@@ -310,4 +319,41 @@ func (s *Service) Accept(ctx context.Context, u *runtime.User, number string, a 
 		}
 	}
 	return nil, runtime.Errorf(runtime.ECONFLICT, "办件 %s 没有您可以办理的受理环节", number)
+}
+
+// recordTaskForm checks the data of a task's own form (办理表单) and keeps it in the case, so
+// that the expressions the step runs into see it as tasks.<node>: the workflow state holds it,
+// and the move's variables are computed again with it. A node without a form takes no data.
+func (m *move) recordTaskForm(node string, raw json.RawMessage) (json.RawMessage, error) {
+	form := m.mp.TaskForms[node]
+	if form == nil {
+		if len(raw) > 0 && string(raw) != "null" {
+			return nil, runtime.Invalid("此环节没有办理表单", runtime.FieldError{Pointer: "/data", Message: "此环节不填写表单"})
+		}
+		return nil, nil
+	}
+	if len(raw) == 0 || string(raw) == "null" {
+		raw = json.RawMessage("{}")
+	}
+	if errs := form.ValidateJSON(raw); len(errs) > 0 {
+		fields := make([]runtime.FieldError, len(errs))
+		for i, e := range errs {
+			fields[i] = runtime.FieldError{Pointer: "/data" + e.Pointer, Message: e.Message}
+		}
+		return nil, runtime.Invalid("办理表单填写有误", fields...)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, raw); err != nil {
+		return nil, runtime.Invalid("办理表单应为 JSON 对象", runtime.FieldError{Pointer: "/data", Message: "不是有效的 JSON"})
+	}
+	data := json.RawMessage(compact.Bytes())
+	m.state = engine.WithTaskData(m.state, node, data)
+	raw, err := json.Marshal(m.state)
+	if err != nil {
+		return nil, err
+	}
+	m.c.Workflow = raw
+	m.vars["tasks"] = engine.TaskData(raw)
+	m.vars, _ = m.mp.Evaluate(m.vars)
+	return data, nil
 }

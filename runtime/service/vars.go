@@ -4,13 +4,19 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/engine"
 )
 
-// varsFor builds what expressions run over for a case, its times in the platform's zone.
-func varsFor(c *runtime.Case, form any, applicant *runtime.User, materials map[string]rules.Material, now time.Time) rules.Vars {
-	return rules.CaseVars(form, applicant.Applicant(), c.Facts(), materials, now.In(runtime.Zone))
+// varsFor builds what expressions of the matter run over for a case: the case's variables, its
+// times in the platform's zone, with the matter's parameters and computed values.
+func varsFor(mp *definitions.MatterPlan, c *runtime.Case, form any, applicant *runtime.User, materials map[string]rules.Material, now time.Time) rules.Vars {
+	vars := rules.CaseVars(form, applicant.Applicant(), c.Facts(), materials, now.In(runtime.Zone))
+	vars["tasks"] = engine.TaskData(c.Workflow)
+	vars, _ = mp.Evaluate(vars)
+	return vars
 }
 
 // decodeForm turns stored form JSON into the values expressions see (numbers as float64).

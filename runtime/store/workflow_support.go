@@ -45,11 +45,11 @@ func (tx *Tx) CancelToken(caseID int64, token int) error {
 }
 
 // FinishToken marks the open work at an engine token done with an outcome: a timer that ran
-// out, a callback that answered. It returns conflict when there is no open work at the token,
+// out, a callback that answered, a payment confirmed. It returns conflict when there is no open work at the token,
 // so that two instances firing the same timer complete it once.
 func (tx *Tx) FinishToken(caseID int64, token int, outcome string) error {
 	res := tx.g.Exec(`UPDATE tasks SET status = 'done', outcome = ?, done_at = ?
-		WHERE case_id = ? AND token = ? AND status IN ('open', 'claimed') AND kind IN ('timer', 'connector', 'delivery')`, outcome, tx.now, caseID, token)
+		WHERE case_id = ? AND token = ? AND status IN ('open', 'claimed') AND kind IN ('timer', 'connector', 'delivery', 'payment')`, outcome, tx.now, caseID, token)
 	if res.Error != nil {
 		return wrap(res.Error, "finish token")
 	}

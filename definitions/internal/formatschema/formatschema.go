@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 
 	"github.com/invopop/jsonschema"
 
@@ -31,11 +32,27 @@ var kinds = []struct {
 	{"calendar", "工作日历 calendar/*.json", &calendar.Year{}},
 }
 
+var durationType = reflect.TypeOf(definitions.Duration{})
+
+// mapType gives the types whose file form is not their Go shape their own schema: a Duration is
+// a bare number of working days or the {days, count} object.
+func mapType(t reflect.Type) *jsonschema.Schema {
+	if t != durationType {
+		return nil
+	}
+	object := (&jsonschema.Reflector{ExpandedStruct: true, DoNotReference: true}).Reflect(definitions.Duration{})
+	object.Version, object.ID, object.Title = "", "", "天数与计日方式"
+	return &jsonschema.Schema{OneOf: []*jsonschema.Schema{
+		{Type: "integer", Minimum: "0", Title: "工作日天数"},
+		object,
+	}}
+}
+
 // Generate returns every format schema by file name ("matter.schema.json", ...).
 func Generate() (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for _, k := range kinds {
-		r := &jsonschema.Reflector{ExpandedStruct: true, DoNotReference: true}
+		r := &jsonschema.Reflector{ExpandedStruct: true, DoNotReference: true, Mapper: mapType}
 		s := r.Reflect(k.v)
 		s.ID = jsonschema.ID(BaseURL + k.name + ".schema.json")
 		s.Title = k.title

@@ -23,7 +23,7 @@ type Material struct {
 	Accept     string
 	MaxMB      int
 	Deferrable bool
-	DeferDays  int
+	DeferDays  definitions.Duration
 	Deferred   bool
 	Files      []runtime.MaterialFile
 	Problem    string
@@ -34,9 +34,10 @@ type Material struct {
 
 // Vars builds the variables of a matter's expressions for a form being filled in: a case not
 // yet submitted, on channel, of the user u (nil before anyone signs in), at now read in the
-// platform's zone.
-func Vars(data map[string]any, u *runtime.User, channel string, materials map[string]rules.Material, now time.Time) rules.Vars {
-	return rules.CaseVars(data, u.Applicant(), rules.Case{Channel: channel, Status: string(runtime.StatusDraft)}, materials, now.In(runtime.Zone))
+// platform's zone, with the matter's parameters and computed values.
+func Vars(mp *definitions.MatterPlan, data map[string]any, u *runtime.User, channel string, materials map[string]rules.Material, now time.Time) rules.Vars {
+	vars, _ := mp.Evaluate(rules.CaseVars(data, u.Applicant(), rules.Case{Channel: channel, Status: string(runtime.StatusDraft)}, materials, now.In(runtime.Zone)))
+	return vars
 }
 
 // MaterialRow describes a material for the apply page: whether it applies to what was filled in

@@ -321,7 +321,7 @@ func (p *portal) vars(a *application) rules.Vars {
 		n := len(a.files[m.ID])
 		materials[m.ID] = rules.Material{Provided: n > 0, Deferred: slices.Contains(a.deferred, m.ID), Source: m.Source, Files: n}
 	}
-	return page.Vars(a.data, a.user, "online", materials, p.Now())
+	return page.Vars(a.mp, a.data, a.user, "online", materials, p.Now())
 }
 
 func (p *portal) renderApply(w http.ResponseWriter, r *http.Request, a *application, status int) {

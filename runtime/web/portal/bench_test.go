@@ -20,7 +20,7 @@ func BenchmarkRenderLargestForm(b *testing.B) {
 		b.Fatal(err)
 	}
 	data := webtest.Sample(b, "construction-permit")
-	vars := page.Vars(data, nil, "online", nil, time.Now())
+	vars := page.Vars(mp, data, nil, "online", nil, time.Now())
 	var buf bytes.Buffer
 	b.ReportAllocs()
 	for b.Loop() {

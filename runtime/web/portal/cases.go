@@ -106,7 +106,7 @@ func (p *portal) showCase(w http.ResponseWriter, r *http.Request, u *runtime.Use
 	json.Unmarshal(v.Form, &data)
 	mp, _, err := p.Plans.MatterPlan(ctx, v.Matter, v.MatterVersion)
 	if err == nil {
-		vars := page.Vars(data, u, v.Channel, nil, p.Now())
+		vars := page.Vars(mp, data, u, v.Channel, nil, p.Now())
 		d.Form = form.Build(mp, data, nil, vars)
 		if v.Status == runtime.StatusCorrection {
 			c := &correction{}
@@ -145,7 +145,7 @@ func (p *portal) showCase(w http.ResponseWriter, r *http.Request, u *runtime.Use
 			if refusal != nil {
 				problems = refusal.form
 			}
-			if c.Form, err = form.RenderHTML(form.Build(mp, formData, problems, page.Vars(formData, u, v.Channel, nil, p.Now()))); err != nil {
+			if c.Form, err = form.RenderHTML(form.Build(mp, formData, problems, page.Vars(mp, formData, u, v.Channel, nil, p.Now()))); err != nil {
 				p.pages.Fail(w, r, err)
 				return
 			}

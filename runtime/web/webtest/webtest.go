@@ -396,7 +396,7 @@ func (e *Env) FormFor(slug string, data map[string]any) url.Values {
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	out, err := form.RenderHTML(form.Build(mp, data, nil, page.Vars(data, nil, "online", nil, time.Now())))
+	out, err := form.RenderHTML(form.Build(mp, data, nil, page.Vars(mp, data, nil, "online", nil, time.Now())))
 	if err != nil {
 		e.T.Fatal(err)
 	}

@@ -105,7 +105,7 @@ func (b *workbench) showCase(w http.ResponseWriter, r *http.Request, u *runtime.
 	if mp != nil {
 		var data map[string]any
 		json.Unmarshal(v.Form, &data)
-		d.Form = form.Build(mp, data, nil, page.Vars(data, nil, v.Channel, nil, b.Now()))
+		d.Form = form.Build(mp, data, nil, page.Vars(mp, data, nil, v.Channel, nil, b.Now()))
 	}
 	for _, t := range v.Tasks {
 		if t.Status != runtime.TaskOpen && t.Status != runtime.TaskClaimed {

@@ -329,7 +329,7 @@ func (b *workbench) renderWindow(w http.ResponseWriter, r *http.Request, st *win
 		got := slices.Contains(st.received, m.ID)
 		materials[m.ID] = rules.Material{Provided: got, Deferred: slices.Contains(st.deferred, m.ID), Source: m.Source, Files: map[bool]int{true: 1}[got]}
 	}
-	vars := page.Vars(st.data, st.applicant.asUser(), "window", materials, b.Now())
+	vars := page.Vars(mp, st.data, st.applicant.asUser(), "window", materials, b.Now())
 	f := form.Build(mp, st.data, st.problems, vars)
 	f.Refused = status >= http.StatusBadRequest
 	d := windowApplyPage{Slug: mp.Def.Slug, Name: mp.Def.Matter.Name, Key: st.key, Applicant: st.applicant,
