@@ -270,7 +270,11 @@ func (s *Server) OpenAPI() map[string]any {
 				okResponse["content"] = map[string]any{"application/json": map[string]any{"schema": answers[i]}}
 			}
 			if op.download != "" {
-				okResponse["content"] = map[string]any{op.download: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
+				file := map[string]any{"type": "string", "format": "binary"}
+				if op.download == "application/json" {
+					file = anyJSON()
+				}
+				okResponse["content"] = map[string]any{op.download: map[string]any{"schema": file}}
 			}
 			status := "200"
 			if op.created || op.upload {

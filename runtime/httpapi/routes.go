@@ -272,7 +272,7 @@ type ok struct {
 
 func (s *Server) routes() {
 	s.handle(operation{method: "GET", path: "/api/v1/openapi.json", summary: "本接口的 OpenAPI 3.1 文档", tag: "meta",
-		handler: func(c *gin.Context) { c.JSON(http.StatusOK, s.OpenAPI()) }})
+		response: map[string]any{}, handler: func(c *gin.Context) { c.JSON(http.StatusOK, s.OpenAPI()) }})
 
 	s.handle(operation{method: "GET", path: "/api/v1/matters", summary: "事项列表与搜索", tag: "matters",
 		query: []param{text("q", "按名称和关键词模糊查找"), text("serviceObject", "服务对象", "person", "enterprise"),
@@ -436,7 +436,7 @@ func (s *Server) routes() {
 
 	if s.Documents != nil {
 		s.handle(operation{method: "GET", path: "/api/v1/cases/:number/notices/:name", summary: "打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单", tag: "documents",
-			auth: required, download: "application/pdf", handler: func(c *gin.Context) {
+			auth: required, errors: []int{http.StatusConflict}, download: "application/pdf", handler: func(c *gin.Context) {
 				var buf bytes.Buffer
 				if err := s.Documents.RenderNotice(c.Request.Context(), user(c), c.Param("number"), c.Param("name"), &buf); err != nil {
 					s.fail(c, err)
@@ -446,7 +446,7 @@ func (s *Server) routes() {
 				c.Data(http.StatusOK, "application/pdf", buf.Bytes())
 			}})
 		s.handle(operation{method: "GET", path: "/api/v1/cases/:number/archive", summary: "下载归档包（zip，含清单和 SHA-256）", tag: "documents",
-			auth: required, download: "application/zip", handler: func(c *gin.Context) {
+			auth: required, errors: []int{http.StatusConflict}, download: "application/zip", handler: func(c *gin.Context) {
 				pkg, err := s.Documents.ArchivePackage(c.Request.Context(), user(c), c.Param("number"))
 				s.sendFile(c, pkg, err, c.Param("number")+"-归档.zip", "application/zip")
 			}})
@@ -549,22 +549,22 @@ func (s *Server) uploadRoutes() {
 			{name: "Tus-Version", about: "1.0.0"}, {name: "Tus-Extension", about: "creation,creation-with-upload,termination"}}}},
 		handler: s.tus(nil)})
 	s.handle(operation{method: "POST", path: uploadsPath, summary: "创建断点续传（大文件材料）：开始前即检查办件、材料和文件大小", tag: "uploads",
-		auth: required, before: tusResumable, headers: []header{tusVersion,
+		auth: required, before: tusResumable, errors: []int{http.StatusPreconditionFailed}, headers: []header{tusVersion,
 			{name: "Upload-Length", about: "整个文件的字节数，须在材料的大小上限之内", required: true},
 			{name: "Upload-Metadata", about: "逗号分隔的“键 base64(值)”：case 办件编号、material 材料编号、filename 文件名、sha256 整个文件的 SHA-256（十六进制），四项必填", required: true}},
 		answers: []answer{{status: "201", about: "已创建", headers: []header{answered, {name: "Location", about: "这次上传的地址：查询、续传、取消都用它"}}}},
 		handler: s.tus((*tusd.UnroutedHandler).PostFile)})
 	s.handle(operation{method: "HEAD", path: uploadsPath + ":id", summary: "查询从哪里续传（仅创建者）", tag: "uploads",
-		auth: required, before: tusResumable, headers: []header{tusVersion},
+		auth: required, before: tusResumable, errors: []int{http.StatusPreconditionFailed}, headers: []header{tusVersion},
 		answers: []answer{{status: "200", about: "可从 Upload-Offset 续传", headers: []header{answered, offset, {name: "Upload-Length", about: "整个文件的字节数"}}}},
 		handler: s.tus((*tusd.UnroutedHandler).HeadFile)})
 	s.handle(operation{method: "PATCH", path: uploadsPath + ":id", summary: "续传一段（仅创建者）；最后一段在文件校验（类型、大小、SHA-256）并登记到办件材料后才应答", tag: "uploads",
-		auth: required, before: tusResumable, body: "application/offset+octet-stream", headers: []header{tusVersion,
+		auth: required, before: tusResumable, errors: []int{http.StatusPreconditionFailed, http.StatusLocked}, body: "application/offset+octet-stream", headers: []header{tusVersion,
 			{name: "Upload-Offset", about: "这一段从第几个字节开始，须等于服务器的 Upload-Offset", required: true}},
 		answers: []answer{{status: "204", about: "已收到；文件完整时已登记到办件", headers: []header{answered, offset}}},
 		handler: s.tus((*tusd.UnroutedHandler).PatchFile)})
 	s.handle(operation{method: "DELETE", path: uploadsPath + ":id", summary: "取消上传并删除已收到的部分（仅创建者）", tag: "uploads",
-		auth: required, before: tusResumable, headers: []header{tusVersion},
+		auth: required, before: tusResumable, errors: []int{http.StatusPreconditionFailed, http.StatusLocked}, headers: []header{tusVersion},
 		answers: []answer{{status: "204", about: "已取消", headers: []header{answered}}},
 		handler: s.tus((*tusd.UnroutedHandler).DelFile)})
 }

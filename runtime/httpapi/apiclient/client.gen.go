@@ -310,12 +310,12 @@ type DesignEventList struct {
 
 // DesignMatter defines model for DesignMatter.
 type DesignMatter struct {
-	Draft     DraftInfo `json:"draft"`
-	Name      string    `json:"name"`
-	OrgCode   string    `json:"orgCode"`
-	OrgName   string    `json:"orgName"`
-	Published int       `json:"published"`
-	Slug      string    `json:"slug"`
+	Draft     *DraftInfo `json:"draft"`
+	Name      string     `json:"name"`
+	OrgCode   string     `json:"orgCode"`
+	OrgName   string     `json:"orgName"`
+	Published int        `json:"published"`
+	Slug      string     `json:"slug"`
 }
 
 // DesignMatterList defines model for DesignMatterList.
@@ -8133,6 +8133,8 @@ type GetCasesNumberArchiveResponse struct {
 	JSON403 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 }
@@ -8155,6 +8157,11 @@ func (r GetCasesNumberArchiveResponse) GetJSON403() *Error {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetCasesNumberArchiveResponse) GetJSON404() *Error {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r GetCasesNumberArchiveResponse) GetJSON409() *Error {
+	return r.JSON409
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -8936,6 +8943,8 @@ type GetCasesNumberNoticesNameResponse struct {
 	JSON403 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 }
@@ -8958,6 +8967,11 @@ func (r GetCasesNumberNoticesNameResponse) GetJSON403() *Error {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetCasesNumberNoticesNameResponse) GetJSON404() *Error {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r GetCasesNumberNoticesNameResponse) GetJSON409() *Error {
+	return r.JSON409
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -10257,7 +10271,7 @@ type GetDesignMattersSlugDraftFilesNameResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *openapi_types.File
+	JSON200 *interface{}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -10271,7 +10285,7 @@ type GetDesignMattersSlugDraftFilesNameResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetDesignMattersSlugDraftFilesNameResponse) GetJSON200() *openapi_types.File {
+func (r GetDesignMattersSlugDraftFilesNameResponse) GetJSON200() *interface{} {
 	return r.JSON200
 }
 
@@ -12172,10 +12186,17 @@ func (r PostMessagesIdAnswerResponse) ContentType() string {
 type GetOpenapiJsonResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *map[string]interface{}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOpenapiJsonResponse) GetJSON200() *map[string]interface{} {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -12950,6 +12971,8 @@ type PostUploadsResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// Headers201 the parsed response headers for an HTTP 201 response
@@ -12979,6 +13002,11 @@ func (r PostUploadsResponse) GetJSON404() *Error {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r PostUploadsResponse) GetJSON409() *Error {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r PostUploadsResponse) GetJSON412() *Error {
+	return r.JSON412
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -13033,6 +13061,10 @@ type DeleteUploadsIdResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *Error
+	// JSON423 the response for an HTTP 423 `application/json` response
+	JSON423 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -13062,6 +13094,16 @@ func (r DeleteUploadsIdResponse) GetJSON404() *Error {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DeleteUploadsIdResponse) GetJSON409() *Error {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r DeleteUploadsIdResponse) GetJSON412() *Error {
+	return r.JSON412
+}
+
+// GetJSON423 returns the response for an HTTP 423 `application/json` response
+func (r DeleteUploadsIdResponse) GetJSON423() *Error {
+	return r.JSON423
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -13118,6 +13160,8 @@ type HeadUploadsIdResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// Headers200 the parsed response headers for an HTTP 200 response
@@ -13147,6 +13191,11 @@ func (r HeadUploadsIdResponse) GetJSON404() *Error {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r HeadUploadsIdResponse) GetJSON409() *Error {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r HeadUploadsIdResponse) GetJSON412() *Error {
+	return r.JSON412
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -13202,10 +13251,14 @@ type PatchUploadsIdResponse struct {
 	JSON404 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *Error
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *Error
+	// JSON423 the response for an HTTP 423 `application/json` response
+	JSON423 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Error
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -13237,6 +13290,11 @@ func (r PatchUploadsIdResponse) GetJSON409() *Error {
 	return r.JSON409
 }
 
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r PatchUploadsIdResponse) GetJSON412() *Error {
+	return r.JSON412
+}
+
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r PatchUploadsIdResponse) GetJSON413() *Error {
 	return r.JSON413
@@ -13245,6 +13303,11 @@ func (r PatchUploadsIdResponse) GetJSON413() *Error {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r PatchUploadsIdResponse) GetJSON415() *Error {
 	return r.JSON415
+}
+
+// GetJSON423 returns the response for an HTTP 423 `application/json` response
+func (r PatchUploadsIdResponse) GetJSON423() *Error {
+	return r.JSON423
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -15080,6 +15143,13 @@ func ParseGetCasesNumberArchiveResponse(rsp *http.Response) (*GetCasesNumberArch
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15747,6 +15817,13 @@ func ParseGetCasesNumberNoticesNameResponse(rsp *http.Response) (*GetCasesNumber
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
@@ -16812,7 +16889,7 @@ func ParseGetDesignMattersSlugDraftFilesNameResponse(rsp *http.Response) (*GetDe
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest openapi_types.File
+		var dest interface{}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -18382,8 +18459,12 @@ func ParseGetOpenapiJsonResponse(rsp *http.Response) (*GetOpenapiJsonResponse, e
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest map[string]interface{}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -19056,6 +19137,13 @@ func ParsePostUploadsResponse(rsp *http.Response) (*PostUploadsResponse, error) 
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19140,6 +19228,20 @@ func ParseDeleteUploadsIdResponse(rsp *http.Response) (*DeleteUploadsIdResponse,
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 423:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON423 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19216,6 +19318,13 @@ func ParseHeadUploadsIdResponse(rsp *http.Response) (*HeadUploadsIdResponse, err
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
@@ -19308,6 +19417,13 @@ func ParsePatchUploadsIdResponse(rsp *http.Response) (*PatchUploadsIdResponse, e
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19321,6 +19437,13 @@ func ParsePatchUploadsIdResponse(rsp *http.Response) (*PatchUploadsIdResponse, e
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 423:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON423 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
