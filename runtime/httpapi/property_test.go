@@ -163,7 +163,6 @@ func newAnswerSchemas(t *testing.T, doc map[string]any) map[string]map[string]*j
 	return out
 }
 
-
 // generator makes requests from an operation's schemas.
 type generator struct {
 	rng     *rand.Rand
