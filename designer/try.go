@@ -99,7 +99,8 @@ func (s *Service) Preview(ctx context.Context, u *runtime.User, slug string, req
 func (s *Service) Try(ctx context.Context, u *runtime.User, slug string, req runtime.TryRequest) (*runtime.TryResult, error) {
 	mp, c, err := s.checked(ctx, u, slug)
 	if runtime.ErrorCode(err) == runtime.EINVALID && c.bundle != nil {
-		return &runtime.TryResult{Errors: []runtime.FieldError{}, Problems: c.problems}, nil
+		return &runtime.TryResult{Errors: []runtime.FieldError{}, Materials: []runtime.TryMaterial{}, Fees: []runtime.FeeLine{},
+			Rules: []runtime.TryRule{}, Steps: []runtime.TryStep{}, Problems: c.problems}, nil
 	}
 	if err != nil {
 		return nil, err

@@ -56,7 +56,7 @@ type DesignMatter struct {
 	OrgCode   string     `json:"orgCode"`
 	OrgName   string     `json:"orgName"`
 	Published int        `json:"published"`
-	Draft     *DraftInfo `json:"draft"`
+	Draft     *DraftInfo `json:"draft" jsonschema:"nullable"`
 }
 
 // DraftView is a draft with its files: each file of the matter folder by its name there

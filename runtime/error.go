@@ -22,6 +22,14 @@ const (
 	ETOOMANY = "too_many"
 )
 
+// Error codes of requests refused for their form rather than their content.
+const (
+	// EUNSUPPORTED is a request body of a media type the operation does not take.
+	EUNSUPPORTED = "unsupported_media_type"
+	// EKEYREUSED is an idempotency key sent again with a different request.
+	EKEYREUSED = "idempotency_key_reused"
+)
+
 // FieldError is one problem with the caller's input: the JSON pointer and a Chinese message.
 type FieldError struct {
 	Pointer string `json:"pointer"`
@@ -82,6 +90,10 @@ func HTTPStatus(code string) int {
 		return http.StatusBadRequest
 	case ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
+	case EUNSUPPORTED:
+		return http.StatusUnsupportedMediaType
+	case EKEYREUSED:
+		return http.StatusUnprocessableEntity
 	case ENOTFOUND:
 		return http.StatusNotFound
 	case ECONFLICT:

@@ -59,6 +59,9 @@ type NewCase struct {
 	// IdempotencyKey, if set, makes the creation happen at most once per applicant and key: a
 	// retry with the same key returns the case the first attempt created.
 	IdempotencyKey string
+	// RequestHash identifies the request the key is sent with: a key used again with another
+	// hash is refused (EKEYREUSED) rather than answered with the first request's case.
+	RequestHash string
 	// Start, if set, is called with the case numbered but not yet written (its ID is 0), and
 	// may change it: a submission starts its workflow here, so that the case is written once,
 	// in the state the workflow leaves it. It must not write rows that refer to the case.
@@ -112,8 +115,9 @@ type CaseTx interface {
 	// CreateCase creates nc's case with its events, tasks and outbox messages, and returns it
 	// with created true. With an idempotency key already used by the same applicant it creates
 	// nothing and returns the case the key made, with created false. It returns EINVALID for a
-	// malformed case, ENOTFOUND when the case names a matter version that does not exist, and
-	// ECONFLICT when the key was used for another matter.
+	// malformed case, ENOTFOUND when the case names a matter version that does not exist,
+	// ECONFLICT when the key was used for another matter and EKEYREUSED when it was used with
+	// another request hash.
 	CreateCase(nc NewCase) (c *Case, created bool, err error)
 	// UpdateCase stores c's changeable fields — status, form, workflow state, org and division,
 	// fee total and the dates — if c.Revision is still the stored revision, then increments

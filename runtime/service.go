@@ -56,25 +56,27 @@ type MatterService interface {
 }
 
 // SubmitCase is an application: the form, and the materials provided or deferred (容缺).
+//
+// The jsonschema tags say, for the API's document, what the service requires.
 type SubmitCase struct {
-	Matter  string          `json:"matter"`
-	Form    json.RawMessage `json:"form"`
-	Channel string          `json:"channel,omitempty"`
+	Matter  string          `json:"matter" jsonschema:"required,minLength=1,description=事项编号（slug）"`
+	Form    json.RawMessage `json:"form" jsonschema:"type=object,description=申请表数据（JSON 对象，按事项的 form.schema.json；草稿可不完整）"`
+	Channel string          `json:"channel,omitempty" jsonschema:"enum=online,enum=window,description=渠道：online 网上申报（默认）或 window 窗口"`
 	// Deferred lists deferrable materials the applicant will supply later.
-	Deferred []string `json:"deferred,omitempty"`
+	Deferred []string `json:"deferred,omitempty" jsonschema:"description=容缺：以后补交的材料编号"`
 	// Draft saves without submitting: no validation beyond well-formed JSON.
-	Draft bool `json:"draft,omitempty"`
+	Draft bool `json:"draft,omitempty" jsonschema:"description=只保存草稿，不提交"`
 	// Materials attach files uploaded beforehand (POST /api/v1/files), so that a whole
 	// application is one request and one write.
-	Materials []MaterialFiles `json:"materials,omitempty"`
+	Materials []MaterialFiles `json:"materials,omitempty" jsonschema:"description=先上传的材料文件（POST /api/v1/files 返回的 ref）"`
 	// IdempotencyKey makes a retried request return the case the first one created.
 	IdempotencyKey string `json:"-"`
 }
 
 // MaterialFiles are the files of one material, by the signed references the upload returned.
 type MaterialFiles struct {
-	ID    string   `json:"id"`
-	Files []string `json:"files"`
+	ID    string   `json:"id" jsonschema:"required,minLength=1,description=材料编号"`
+	Files []string `json:"files" jsonschema:"required,description=上传时返回的 ref"`
 }
 
 // UploadedFile is a file kept before its case exists. Ref is what a submission names it by: it
@@ -280,8 +282,8 @@ type CaseService interface {
 type SpecialProcedure struct {
 	// Kind is hearing (听证), expert-review (专家评审), inspection (现场勘验), testing (检验检测),
 	// or "" to end the running procedure.
-	Kind   string `json:"kind"`
-	Reason string `json:"reason"`
+	Kind   string `json:"kind" jsonschema:"enum=,enum=hearing,enum=expert-review,enum=inspection,enum=testing,enum=appraisal,description=hearing 听证、expert-review 专家评审、inspection 现场勘验、testing 检验检测、appraisal 鉴定；空为结束正在进行的特别程序"`
+	Reason string `json:"reason" jsonschema:"description=理由（启动时必填）"`
 }
 
 // Message is a consultation (咨询) or complaint (投诉) from the public about a matter, and

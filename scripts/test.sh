@@ -23,6 +23,15 @@ if [ -n "$(git status --porcelain definitions/schema 2>/dev/null)" ]; then
   echo "definitions/schema is stale: run go generate ./definitions/... and commit"; exit 1
 fi
 
+echo "== the API's generated client is that of its document (go generate ./runtime/httpapi/apiclient)"
+go generate ./runtime/httpapi/apiclient
+if [ -n "$(git status --porcelain runtime/httpapi/apiclient 2>/dev/null)" ]; then
+  echo "runtime/httpapi/apiclient is stale: run go generate ./runtime/httpapi/apiclient and commit"; git status --porcelain runtime/httpapi/apiclient; exit 1
+fi
+
+echo "== the API's OpenAPI document passes Redocly's recommended rules (pinned in scripts/openapi-lint)"
+(cd scripts/openapi-lint && npm ci --no-audit --no-fund && npx redocly lint --config redocly.yaml ../../runtime/httpapi/apiclient/openapi.json)
+
 echo "== designer studio: npm ci, build (the committed dist must be the fresh build), vitest"
 (cd designer/web && npm ci --no-audit --no-fund && npm run build && npm test)
 if [ -n "$(git status --porcelain designer/web/dist 2>/dev/null)" ]; then

@@ -40,7 +40,7 @@ func TestCallbacksReachTheirConnector(t *testing.T) {
 		{"the same message again", "POST", "/api/v1/callbacks/housing-approval-system", secret, 200, `"duplicate":true`},
 		{"a wrong key", "POST", "/api/v1/callbacks/housing-approval-system", "another", 401, `"reason":"bad_signature"`},
 		{"a connector without callbacks", "POST", "/api/v1/callbacks/population-db", secret, 404, `"code":"not_found"`},
-		{"not a POST", "GET", "/api/v1/callbacks/housing-approval-system", secret, 400, `"code":"invalid"`},
+		{"not a POST", "GET", "/api/v1/callbacks/housing-approval-system", secret, 405, `"code":"method_not_allowed"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			req, _ := http.NewRequest(c.method, srv.URL+c.path, strings.NewReader(body))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -28,6 +29,9 @@ func (s *Server) decodeWithin(c *gin.Context, v any, limit int64) error {
 		}
 		return runtime.Errorf(runtime.EINVALID, "无法读取请求内容")
 	}
+	if err := jsonMediaType(c.GetHeader("Content-Type"), len(raw)); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -35,6 +39,21 @@ func (s *Server) decodeWithin(c *gin.Context, v any, limit int64) error {
 	}
 	if dec.More() {
 		return runtime.Invalid("请求内容在 JSON 之后还有多余的内容")
+	}
+	return nil
+}
+
+// jsonMediaType refuses a body that is not declared JSON (application/json, or a type with the
+// +json suffix): a client that sends JSON as text/plain or as a form has it wrong somewhere,
+// and a browser sends a cross-site form without preflight only as those. An empty body without
+// a type is left to the decoder, which says it is empty.
+func jsonMediaType(contentType string, size int) error {
+	if contentType == "" && size == 0 {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+		return runtime.Errorf(runtime.EUNSUPPORTED, "请求内容须为 JSON，并以 Content-Type: application/json 发送（收到的是 %q）", contentType)
 	}
 	return nil
 }

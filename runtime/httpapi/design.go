@@ -196,7 +196,7 @@ func (s *Server) designRoutes() {
 			s.respond(c, http.StatusOK, listAnswer[runtime.VersionInfo]{Items: items, Total: len(items)}, err)
 		}})
 	s.handle(operation{method: "GET", path: matter + "/diff", summary: "设计器：两个版本的语义差异（from、to 为版本号或 draft）", tag: tag,
-		auth: required, query: []string{"from", "to"}, response: runtime.MatterDiff{}, handler: func(c *gin.Context) {
+		auth: required, query: []param{text("from", "起始版本：版本号或 draft"), text("to", "目标版本：版本号或 draft")}, response: runtime.MatterDiff{}, handler: func(c *gin.Context) {
 			v, err := d.Diff(c.Request.Context(), user(c), slug(c), c.Query("from"), c.Query("to"))
 			s.respond(c, http.StatusOK, v, err)
 		}})
@@ -211,7 +211,7 @@ func (s *Server) designRoutes() {
 			s.respond(c, http.StatusOK, listAnswer[runtime.DesignEvent]{Items: items, Total: len(items)}, err)
 		}})
 	s.handle(operation{method: "GET", path: matter + "/export", summary: "设计器：导出一个事项目录（zip；version 为版本号、draft 或空即最新发布版）", tag: tag,
-		auth: required, query: []string{"version"}, download: "application/zip", handler: func(c *gin.Context) {
+		auth: required, query: []param{text("version", "版本号、draft，或省略即最新发布版")}, download: "application/zip", handler: func(c *gin.Context) {
 			var buf strings.Builder
 			if err := d.ExportMatter(c.Request.Context(), user(c), slug(c), c.Query("version"), &buf); err != nil {
 				s.fail(c, err)

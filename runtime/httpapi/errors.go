@@ -22,6 +22,10 @@ type errorPayload struct {
 	Problems []runtime.DesignProblem `json:"problems,omitempty"`
 }
 
+// codeMethodNotAllowed is the error code of a method a path does not have: an HTTP matter,
+// which no service returns.
+const codeMethodNotAllowed = "method_not_allowed"
+
 // bearerChallenge is the WWW-Authenticate header of every 401 answer.
 const bearerChallenge = `Bearer realm="tongban"`
 

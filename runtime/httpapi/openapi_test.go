@@ -2,8 +2,10 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -88,3 +90,119 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentServesGenerators checks what client generators and linters need of the document:
+// named components with plain names, no boolean schemas (but additionalProperties false), an
+// id, a description, security and a declared tag for every operation, a licence, and the
+// contracts integrators met wrong before — typed paging, the wrapped lookup result, requests
+// requiring only what the server needs and refusing unknown fields.
+func TestDocumentServesGenerators(t *testing.T) {
+	e := sqliteEnv(t)
+	var doc map[string]any
+	if err := json.Unmarshal(e.document(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	components := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	for name := range components {
+		if !plainName.MatchString(name) {
+			t.Errorf("component %q has no plain name", name)
+		}
+	}
+	for _, want := range []string{"CaseView", "TaskView", "Error", "CaseViewList", "Message", "Question"} {
+		if components[want] == nil {
+			t.Errorf("no component %s", want)
+		}
+	}
+	var booleans func(v any, at string)
+	booleans = func(v any, at string) {
+		switch v := v.(type) {
+		case bool:
+			if !strings.HasSuffix(at, "/additionalProperties") || v {
+				t.Errorf("boolean schema %v at %s", v, at)
+			}
+		case map[string]any:
+			for k, x := range v {
+				if k != "required" && k != "enum" && k != "nullable" {
+					booleans(x, at+"/"+k)
+				}
+			}
+		case []any:
+			for i, x := range v {
+				booleans(x, fmt.Sprintf("%s/%d", at, i))
+			}
+		}
+	}
+	booleans(components, "#/components/schemas")
+	if lic, _ := doc["info"].(map[string]any)["license"].(map[string]any); lic["name"] == nil {
+		t.Error("no info.license")
+	}
+	declared := map[string]bool{}
+	for _, tag := range doc["tags"].([]any) {
+		declared[tag.(map[string]any)["name"].(string)] = true
+	}
+	ids := map[string]bool{}
+	for p, ops := range doc["paths"].(map[string]any) {
+		for method, op := range ops.(map[string]any) {
+			op := op.(map[string]any)
+			id, _ := op["operationId"].(string)
+			if !plainName.MatchString(id) || ids[id] {
+				t.Errorf("%s %s: operationId %q", method, p, id)
+			}
+			ids[id] = true
+			if op["description"] == "" || op["security"] == nil || !declared[op["tags"].([]any)[0].(string)] {
+				t.Errorf("%s %s: description %v, security %v, tags %v", method, p, op["description"], op["security"], op["tags"])
+			}
+			responses := op["responses"].(map[string]any)
+			if responses["4XX"] != nil || responses["5XX"] != nil {
+				t.Errorf("%s %s: error ranges instead of statuses", method, p)
+			}
+		}
+	}
+
+	op := func(method, p string) map[string]any {
+		return doc["paths"].(map[string]any)[p].(map[string]any)[method].(map[string]any)
+	}
+	body := func(method, p string) map[string]any {
+		ref := op(method, p)["requestBody"].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)["schema"].(map[string]any)["$ref"].(string)
+		return components[strings.TrimPrefix(ref, "#/components/schemas/")].(map[string]any)
+	}
+	required := func(s map[string]any) string {
+		var names []string
+		for _, n := range s["required"].([]any) {
+			names = append(names, n.(string))
+		}
+		return strings.Join(names, ",")
+	}
+	for _, c := range []struct{ method, path, required string }{
+		{"post", "/api/v1/messages", "kind,matter,body"},
+		{"post", "/api/v1/cases/{number}/not-accept", "opinion"},
+		{"post", "/api/v1/tasks/{id}/return", "to,opinion"},
+		{"post", "/api/v1/tasks/{id}/complete", "outcome"},
+		{"post", "/api/v1/cases/{number}/evaluation", "score"},
+		{"post", "/api/v1/cases", "matter"},
+	} {
+		s := body(c.method, c.path)
+		if got := required(s); got != c.required || s["additionalProperties"] != false {
+			t.Errorf("%s %s: requires %q (want %q), additionalProperties %v", c.method, c.path, got, c.required, s["additionalProperties"])
+		}
+	}
+	for _, p := range []string{"/api/v1/cases/{number}/accept", "/api/v1/cases/{number}/pre-review", "/api/v1/tasks/{id}/handover"} {
+		if s := body("post", p); s["required"] != nil {
+			t.Errorf("%s requires %v", p, s["required"])
+		}
+	}
+	if score := body("post", "/api/v1/cases/{number}/evaluation")["properties"].(map[string]any)["score"].(map[string]any); score["minimum"] != 1.0 || score["maximum"] != 5.0 {
+		t.Errorf("score %v", score)
+	}
+	for _, p := range op("get", "/api/v1/cases")["parameters"].([]any) {
+		if p := p.(map[string]any); (p["name"] == "offset" || p["name"] == "limit") && p["schema"].(map[string]any)["type"] != "integer" {
+			t.Errorf("%s is %v", p["name"], p["schema"])
+		}
+	}
+	lookup := op("get", "/api/v1/lookups/{connector}/{key}")["responses"].(map[string]any)["200"].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)["schema"].(map[string]any)["$ref"]
+	if result := components[strings.TrimPrefix(lookup.(string), "#/components/schemas/")].(map[string]any)["properties"].(map[string]any)["result"]; result == nil {
+		t.Errorf("the lookup answer is not wrapped in result: %v", lookup)
+	}
+}
+
+var plainName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*$`)

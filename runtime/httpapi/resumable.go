@@ -37,7 +37,8 @@ import (
 //     way the staged copy is deleted.
 //
 // Every request but OPTIONS carries the user's bearer token, read as every route reads it; an
-// upload is visible to its creator only. Errors have the API's one body.
+// upload is visible to its creator only. Errors have the API's one body, tusd's own protocol
+// errors too (tusAnswer).
 
 // uploadsPath is where resumable uploads are served.
 const uploadsPath = "/api/v1/uploads/"
@@ -288,7 +289,9 @@ func (s *Server) tus(serve func(*tusd.UnroutedHandler, http.ResponseWriter, *htt
 		// request's context: the user goes with it.
 		r := c.Request.WithContext(context.WithValue(ctx, uploaderKey{}, user(c)))
 		h := up.tus.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serve(up.tus, w, r) }))
-		http.StripPrefix(uploadsPath, h).ServeHTTP(c.Writer, r)
+		answer := &tusAnswer{ResponseWriter: c.Writer}
+		http.StripPrefix(uploadsPath, h).ServeHTTP(answer, r)
+		answer.finish()
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -20,11 +21,13 @@ import (
 type operation struct {
 	method, path string
 	summary, tag string
-	auth         authLevel
-	query        []string
-	request      any
-	response     any
-	upload       bool
+	// about says more than the summary, for the document's description.
+	about    string
+	auth     authLevel
+	query    []param
+	request  any
+	response any
+	upload   bool
 	// created marks an operation that creates a resource: it answers 201, as uploads do.
 	created bool
 	// download is the media type of a file answer.
@@ -33,12 +36,67 @@ type operation struct {
 	headers []header
 	// body is the media type of a request body of raw bytes (a piece of a file).
 	body string
-	// answers, when given, replace the default success answer; one for "4XX" or a status
-	// replaces the error answer there.
+	// errors are the error statuses the operation may answer besides those every operation
+	// of its kind may (errorStatuses).
+	errors []int
+	// answers, when given, replace the success answer; when they include errors, they are all
+	// the errors of the operation, in its own protocol's shape.
 	answers []answer
 	// before runs ahead of authentication: what every answer of the route carries.
 	before  gin.HandlerFunc
 	handler gin.HandlerFunc
+}
+
+// param is a query parameter with its schema.
+type param struct {
+	name, about string
+	required    bool
+	schema      map[string]any
+}
+
+// text is a query parameter of free text, or of one of values.
+func text(name, about string, values ...string) param {
+	schema := map[string]any{"type": "string"}
+	if len(values) > 0 {
+		schema["enum"] = values
+	}
+	return param{name: name, about: about, schema: schema}
+}
+
+// needed is a query parameter of text the operation cannot do without.
+func needed(name, about string) param {
+	p := text(name, about)
+	p.required, p.schema["minLength"] = true, 1
+	return p
+}
+
+// The paging parameters of a list, as page reads them.
+var (
+	offsetParam = param{name: "offset", about: "跳过前多少条（默认 0）", schema: map[string]any{"type": "integer", "minimum": 0}}
+	limitParam  = param{name: "limit", about: "至多返回多少条（1–500，默认 50）", schema: map[string]any{"type": "integer", "minimum": 1, "maximum": maxPage}}
+)
+
+const maxPage = 500
+
+// page reads the offset and limit of a list: integers in the ranges the document gives, 0 (the
+// store's default) when absent.
+func page(c *gin.Context) (offset, limit int, err error) {
+	read := func(name string, low, high int) (int, error) {
+		v, ok := c.GetQuery(name)
+		if !ok {
+			return 0, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < low || n > high {
+			return 0, runtime.Invalid("分页参数有误", runtime.FieldError{Pointer: "/" + name, Message: fmt.Sprintf("应为 %d 到 %d 的整数", low, high)})
+		}
+		return n, nil
+	}
+	if offset, err = read("offset", 0, 1<<31-1); err != nil {
+		return 0, 0, err
+	}
+	limit, err = read("limit", 1, maxPage)
+	return offset, limit, err
 }
 
 // header is a request or answer header with what it means.
@@ -73,6 +131,11 @@ func (s *Server) handle(op operation) {
 	}
 	handlers = append(handlers, op.handler)
 	s.engine.Handle(op.method, op.path, handlers...)
+	if op.method == http.MethodGet {
+		// HEAD is GET without the body, which net/http leaves out.
+		s.engine.Handle(http.MethodHead, op.path, handlers...)
+		s.heads[op.path] = true
+	}
 	s.ops = append(s.ops, op)
 }
 
@@ -111,22 +174,100 @@ func listOf[T any](items []T, total int) listAnswer[T] {
 	return listAnswer[T]{Items: items, Total: total}
 }
 
+// The request bodies the API's own types are for. Their jsonschema tags say, for the document,
+// what the service requires of them; the service checks it.
+
 type draftForm struct {
-	Form     json.RawMessage `json:"form"`
-	Deferred []string        `json:"deferred,omitempty"`
+	Form     json.RawMessage `json:"form" jsonschema:"type=object,description=申请表数据（JSON 对象，按事项的 form.schema.json）"`
+	Deferred []string        `json:"deferred,omitempty" jsonschema:"description=容缺：以后补交的材料编号（仅提交时）"`
 }
 
 type correctionRequest struct {
-	Opinion   string   `json:"opinion"`
-	Materials []string `json:"materials"`
+	Opinion   string   `json:"opinion" jsonschema:"required,minLength=1,maxLength=2000,description=需要补正的内容（必填，至多 2000 字）"`
+	Materials []string `json:"materials" jsonschema:"description=需要补正的材料编号"`
 }
 
 type messageAnswer struct {
-	Answer string `json:"answer"`
+	Answer string `json:"answer" jsonschema:"required,minLength=1,maxLength=1000,description=答复（必填，至多 1000 字）"`
 }
 
 type revocation struct {
-	Reason string `json:"reason"`
+	Reason string `json:"reason" jsonschema:"required,minLength=1,description=注销理由（必填）"`
+}
+
+// question is a consultation or complaint as the public sends it; the server sets the rest of
+// the message.
+type question struct {
+	Kind       string `json:"kind" jsonschema:"required,enum=consultation,enum=complaint,description=consultation 咨询或 complaint 投诉"`
+	Matter     string `json:"matter" jsonschema:"required,minLength=1,description=所问事项的编号（slug），由其实施机关答复"`
+	CaseNumber string `json:"caseNumber,omitempty" jsonschema:"description=投诉所涉的本人该事项的办件编号（可选）"`
+	Body       string `json:"body" jsonschema:"required,minLength=1,maxLength=1000,description=留言内容（必填，至多 1000 字）"`
+}
+
+// rating is the applicant's evaluation as sent; the server records when.
+type rating struct {
+	Score   int    `json:"score" jsonschema:"required,minimum=1,maximum=5,description=1–5 分"`
+	Comment string `json:"comment,omitempty" jsonschema:"maxLength=500,description=评价内容（至多 500 字）"`
+}
+
+// The bodies of the decisions on a case or task, each with only what its route reads.
+type (
+	opinionOnly struct {
+		Opinion string `json:"opinion,omitempty" jsonschema:"maxLength=2000,description=意见（至多 2000 字）"`
+	}
+	reasoned struct {
+		Opinion string `json:"opinion" jsonschema:"required,minLength=1,maxLength=2000,description=理由（必填，至多 2000 字）"`
+	}
+	decision struct {
+		Outcome string `json:"outcome" jsonschema:"required,minLength=1,description=节点的结果之一：accept、not-accept、approve、deny 等"`
+		Opinion string `json:"opinion,omitempty" jsonschema:"maxLength=2000,description=意见；deny、not-accept 时必填（至多 2000 字）"`
+		// Data is free-form here: the node's own form (its JSON Schema) decides its shape.
+		Data json.RawMessage `json:"data,omitempty" jsonschema:"description=环节自己的办理表单（节点定义了表单时必填，按其 JSON Schema 校验）"`
+	}
+	sendBack struct {
+		To      string `json:"to" jsonschema:"required,minLength=1,description=退回到的之前的环节（节点编号）"`
+		Opinion string `json:"opinion" jsonschema:"required,minLength=1,maxLength=2000,description=退回理由（必填，至多 2000 字）"`
+	}
+	handOver struct {
+		User    int64  `json:"user,omitempty" jsonschema:"minimum=0,description=接手的同岗位同事的账号编号；0 或省略时退回待认领"`
+		Opinion string `json:"opinion,omitempty" jsonschema:"maxLength=2000,description=说明（至多 2000 字）"`
+	}
+)
+
+// taskRequest is a decision's body as the service takes it.
+type taskRequest interface{ action() runtime.TaskAction }
+
+func (r opinionOnly) action() runtime.TaskAction { return runtime.TaskAction{Opinion: r.Opinion} }
+func (r reasoned) action() runtime.TaskAction    { return runtime.TaskAction{Opinion: r.Opinion} }
+func (r decision) action() runtime.TaskAction {
+	return runtime.TaskAction{Outcome: r.Outcome, Opinion: r.Opinion, Data: r.Data}
+}
+func (r sendBack) action() runtime.TaskAction {
+	return runtime.TaskAction{To: r.To, Opinion: r.Opinion}
+}
+func (r handOver) action() runtime.TaskAction {
+	return runtime.TaskAction{User: r.User, Opinion: r.Opinion}
+}
+
+// withAction is withBody for a decision's body of type T.
+func withAction[T taskRequest](s *Server, do func(c *gin.Context, a runtime.TaskAction) (any, error)) gin.HandlerFunc {
+	return withBody(s, http.StatusOK, func(c *gin.Context, req T) (any, error) { return do(c, req.action()) })
+}
+
+// onTask is a decision on the task of the path's id.
+func onTask[T taskRequest](s *Server, do func(c *gin.Context, id int64, a runtime.TaskAction) (any, error)) gin.HandlerFunc {
+	return withAction[T](s, func(c *gin.Context, a runtime.TaskAction) (any, error) {
+		id, err := taskID(c)
+		if err != nil {
+			return nil, err
+		}
+		return do(c, id, a)
+	})
+}
+
+// lookupAnswer is what a register answered a lookup.
+type lookupAnswer struct {
+	Result any `json:"result" jsonschema:"description=登记库返回的记录（JSON，按连接器的配置）"`
 }
 
 type ok struct {
@@ -135,10 +276,11 @@ type ok struct {
 
 func (s *Server) routes() {
 	s.handle(operation{method: "GET", path: "/api/v1/openapi.json", summary: "本接口的 OpenAPI 3.1 文档", tag: "meta",
-		handler: func(c *gin.Context) { c.JSON(http.StatusOK, s.OpenAPI()) }})
+		response: map[string]any{}, handler: func(c *gin.Context) { c.JSON(http.StatusOK, s.OpenAPI()) }})
 
 	s.handle(operation{method: "GET", path: "/api/v1/matters", summary: "事项列表与搜索", tag: "matters",
-		query: []string{"q", "serviceObject", "org"}, response: listAnswer[runtime.MatterSummary]{},
+		query: []param{text("q", "按名称和关键词模糊查找"), text("serviceObject", "服务对象", "person", "enterprise"),
+			text("org", "实施机构代码")}, response: listAnswer[runtime.MatterSummary]{},
 		handler: func(c *gin.Context) {
 			items, err := s.Matters.ListMatters(c.Request.Context(), runtime.MatterFilter{
 				Query: c.Query("q"), ServiceObject: c.Query("serviceObject"), OrgCode: c.Query("org")})
@@ -164,24 +306,27 @@ func (s *Server) routes() {
 		}})
 
 	s.handle(operation{method: "POST", path: "/api/v1/cases", summary: "申报（或保存草稿）；Idempotency-Key 请求头使重试不会重复申报", tag: "cases",
-		auth: required, created: true, headers: []header{{name: "Idempotency-Key", about: "同一键的重试返回第一次申报的办件"}},
-		request: runtime.SubmitCase{}, response: runtime.CaseView{}, handler: withBody(s, http.StatusCreated, func(c *gin.Context, req runtime.SubmitCase) (any, error) {
+		auth: required, created: true, headers: []header{{name: "Idempotency-Key", about: "同一键、同一内容的重试返回第一次申报的办件；同一键用于不同内容时答 422（至多 128 个字符）"}},
+		errors: []int{http.StatusUnprocessableEntity}, request: runtime.SubmitCase{}, response: runtime.CaseView{}, handler: withBody(s, http.StatusCreated, func(c *gin.Context, req runtime.SubmitCase) (any, error) {
 			req.IdempotencyKey = c.GetHeader("Idempotency-Key")
 			return s.Cases.SubmitCase(c.Request.Context(), user(c), req)
 		})})
 	if s.Files != nil {
 		s.handle(operation{method: "POST", path: "/api/v1/files", summary: "先上传材料文件（multipart，字段名 file），申报时在 materials 中引用返回的 ref，一次请求完成申报", tag: "cases",
-			auth: required, upload: true, response: runtime.UploadedFile{}, handler: func(c *gin.Context) {
+			auth: required, upload: true, errors: []int{http.StatusTooManyRequests}, response: runtime.UploadedFile{}, handler: func(c *gin.Context) {
 				s.receiveFile(c, func(name string, r io.Reader) (any, error) {
 					return s.Files.UploadFile(c.Request.Context(), user(c), name, r)
 				})
 			}})
 	}
 	s.handle(operation{method: "GET", path: "/api/v1/cases", summary: "我的办件（申请人）或本机构办件（工作人员）", tag: "cases",
-		auth: required, query: []string{"status", "matter", "offset", "limit"}, response: listAnswer[runtime.CaseView]{},
+		auth: required, query: []param{text("status", "办件状态"), text("matter", "事项编号"), offsetParam, limitParam}, response: listAnswer[runtime.CaseView]{},
 		handler: func(c *gin.Context) {
-			offset, _ := strconv.Atoi(c.Query("offset"))
-			limit, _ := strconv.Atoi(c.Query("limit"))
+			offset, limit, err := page(c)
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
 			items, total, err := s.Cases.ListCases(c.Request.Context(), user(c), runtime.CaseFilter{
 				Status: runtime.Status(c.Query("status")), Matter: c.Query("matter"), Offset: offset, Limit: limit})
 			s.respond(c, http.StatusOK, listOf(items, total), err)
@@ -205,13 +350,13 @@ func (s *Server) routes() {
 			s.respond(c, http.StatusOK, v, err)
 		}})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/materials/:material", summary: "上传材料（multipart，字段名 file）", tag: "cases",
-		auth: required, upload: true, response: runtime.MaterialFile{}, handler: s.uploadMaterial})
+		auth: required, upload: true, errors: []int{http.StatusTooManyRequests}, response: runtime.MaterialFile{}, handler: s.uploadMaterial})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/accept", summary: "受理（窗口人员）", tag: "acceptance",
-		auth: required, request: runtime.TaskAction{}, response: runtime.CaseView{}, handler: s.acceptance("accept")})
+		auth: required, request: opinionOnly{}, response: runtime.CaseView{}, handler: withAction[opinionOnly](s, s.acceptance("accept"))})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/not-accept", summary: "不予受理（窗口人员，写明理由）", tag: "acceptance",
-		auth: required, request: runtime.TaskAction{}, response: runtime.CaseView{}, handler: s.acceptance("not-accept")})
+		auth: required, request: reasoned{}, response: runtime.CaseView{}, handler: withAction[reasoned](s, s.acceptance("not-accept"))})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/pre-review", summary: "预审（网上申报的初步审查）", tag: "acceptance",
-		auth: required, request: runtime.TaskAction{}, response: runtime.CaseView{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, a runtime.TaskAction) (any, error) {
+		auth: required, request: opinionOnly{}, response: runtime.CaseView{}, handler: withAction[opinionOnly](s, func(c *gin.Context, a runtime.TaskAction) (any, error) {
 			return s.Cases.PreReview(c.Request.Context(), user(c), c.Param("number"), a)
 		})})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/archive", summary: "归档（已办结的办件）", tag: "acceptance",
@@ -232,11 +377,11 @@ func (s *Server) routes() {
 			return s.Cases.ResumeCorrection(c.Request.Context(), user(c), c.Param("number"), req.Form)
 		})})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/evaluation", summary: "好差评（1–5 分，每个账号每件一次）", tag: "cases",
-		auth: required, request: runtime.Evaluation{}, response: ok{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, req runtime.Evaluation) (any, error) {
-			return ok{OK: true}, s.Cases.Evaluate(c.Request.Context(), user(c), c.Param("number"), req)
+		auth: required, request: rating{}, response: ok{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, req rating) (any, error) {
+			return ok{OK: true}, s.Cases.Evaluate(c.Request.Context(), user(c), c.Param("number"), runtime.Evaluation{Score: req.Score, Comment: req.Comment})
 		})})
 	s.handle(operation{method: "GET", path: "/api/v1/progress", summary: "凭办件编号和查询码查询进度（无需登录）", tag: "cases",
-		query: []string{"number", "queryCode"}, response: runtime.Progress{}, handler: func(c *gin.Context) {
+		errors: []int{http.StatusNotFound}, query: []param{needed("number", "办件编号"), needed("queryCode", "查询码")}, response: runtime.Progress{}, handler: func(c *gin.Context) {
 			v, err := s.Cases.Progress(c.Request.Context(), c.Query("number"), c.Query("queryCode"))
 			s.respond(c, http.StatusOK, v, err)
 		}})
@@ -260,21 +405,24 @@ func (s *Server) routes() {
 
 	if s.Lookups != nil {
 		s.handle(operation{method: "POST", path: "/api/v1/matters/:slug/prefill", summary: "表单预填：按 form.ui.json 从账号和人口库、法人库等带出空白字段", tag: "matters",
-			auth: required, request: draftForm{}, response: runtime.Prefilled{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, req draftForm) (any, error) {
+			auth: required, errors: []int{http.StatusServiceUnavailable}, request: draftForm{}, response: runtime.Prefilled{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, req draftForm) (any, error) {
 				return s.Lookups.Prefill(c.Request.Context(), user(c), c.Param("slug"), req.Form)
 			})})
 		s.handle(operation{method: "GET", path: "/api/v1/lookups/:connector/:key", summary: "受理智能感知：按身份证号或统一社会信用代码查询人口库、法人库、电子证照库（工作人员）", tag: "matters",
-			auth: required, response: map[string]any{}, handler: func(c *gin.Context) {
+			auth: required, errors: []int{http.StatusServiceUnavailable}, response: lookupAnswer{}, handler: func(c *gin.Context) {
 				v, err := s.Lookups.LookupFor(c.Request.Context(), user(c), c.Param("connector"), c.Param("key"))
-				s.respond(c, http.StatusOK, map[string]any{"result": v}, err)
+				s.respond(c, http.StatusOK, lookupAnswer{Result: v}, err)
 			}})
 	}
 
 	if s.Outbox != nil {
 		s.handle(operation{method: "GET", path: "/api/v1/outbox/dead-letters", summary: "投递失败的消息（管理员）", tag: "admin",
-			auth: required, query: []string{"offset", "limit"}, response: listAnswer[runtime.DeadLetter]{}, handler: func(c *gin.Context) {
-				offset, _ := strconv.Atoi(c.Query("offset"))
-				limit, _ := strconv.Atoi(c.Query("limit"))
+			auth: required, query: []param{offsetParam, limitParam}, response: listAnswer[runtime.DeadLetter]{}, handler: func(c *gin.Context) {
+				offset, limit, err := page(c)
+				if err != nil {
+					s.fail(c, err)
+					return
+				}
 				items, err := s.Outbox.ListDeadLetters(c.Request.Context(), user(c), offset, limit)
 				s.respond(c, http.StatusOK, listOf(items, len(items)), err)
 			}})
@@ -292,7 +440,7 @@ func (s *Server) routes() {
 
 	if s.Documents != nil {
 		s.handle(operation{method: "GET", path: "/api/v1/cases/:number/notices/:name", summary: "打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单", tag: "documents",
-			auth: required, download: "application/pdf", handler: func(c *gin.Context) {
+			auth: required, errors: []int{http.StatusConflict}, download: "application/pdf", handler: func(c *gin.Context) {
 				var buf bytes.Buffer
 				if err := s.Documents.RenderNotice(c.Request.Context(), user(c), c.Param("number"), c.Param("name"), &buf); err != nil {
 					s.fail(c, err)
@@ -302,7 +450,7 @@ func (s *Server) routes() {
 				c.Data(http.StatusOK, "application/pdf", buf.Bytes())
 			}})
 		s.handle(operation{method: "GET", path: "/api/v1/cases/:number/archive", summary: "下载归档包（zip，含清单和 SHA-256）", tag: "documents",
-			auth: required, download: "application/zip", handler: func(c *gin.Context) {
+			auth: required, errors: []int{http.StatusConflict}, download: "application/zip", handler: func(c *gin.Context) {
 				pkg, err := s.Documents.ArchivePackage(c.Request.Context(), user(c), c.Param("number"))
 				s.sendFile(c, pkg, err, c.Param("number")+"-归档.zip", "application/zip")
 			}})
@@ -310,7 +458,7 @@ func (s *Server) routes() {
 
 	if s.Exports != nil {
 		s.handle(operation{method: "GET", path: "/api/v1/exports/cases.xlsx", summary: "导出办件清单（Excel，按状态、事项筛选）", tag: "exports",
-			auth: required, query: []string{"status", "matter"}, download: xlsxType, handler: func(c *gin.Context) {
+			auth: required, query: []param{text("status", "办件状态"), text("matter", "事项编号")}, download: xlsxType, handler: func(c *gin.Context) {
 				f := runtime.CaseFilter{Status: runtime.Status(c.Query("status")), Matter: c.Query("matter")}
 				_, err := s.Exports.ExportCases(c.Request.Context(), user(c), f, download(c, "办件清单.xlsx"))
 				s.finishDownload(c, err)
@@ -324,11 +472,11 @@ func (s *Server) routes() {
 
 	if s.Messages != nil {
 		s.handle(operation{method: "POST", path: "/api/v1/messages", summary: "留言咨询或投诉（kind 为 consultation 或 complaint），由事项的实施机关答复", tag: "messages",
-			auth: required, created: true, request: runtime.Message{}, response: runtime.Message{}, handler: withBody(s, http.StatusCreated, func(c *gin.Context, req runtime.Message) (any, error) {
-				return s.Messages.Ask(c.Request.Context(), user(c), req)
+			auth: required, created: true, request: question{}, response: runtime.Message{}, handler: withBody(s, http.StatusCreated, func(c *gin.Context, q question) (any, error) {
+				return s.Messages.Ask(c.Request.Context(), user(c), runtime.Message{Kind: q.Kind, Matter: q.Matter, CaseNumber: q.CaseNumber, Body: q.Body})
 			})})
 		s.handle(operation{method: "GET", path: "/api/v1/messages", summary: "我的咨询投诉及答复（scope=org：本单位收到的，工作人员）", tag: "messages",
-			auth: required, query: []string{"scope"}, response: listAnswer[runtime.Message]{}, handler: func(c *gin.Context) {
+			auth: required, query: []param{text("scope", "org：本单位收到的（工作人员）；省略时为我的", "org")}, response: listAnswer[runtime.Message]{}, handler: func(c *gin.Context) {
 				list := s.Messages.MyMessages
 				if c.Query("scope") == "org" {
 					list = s.Messages.OrgMessages
@@ -347,7 +495,7 @@ func (s *Server) routes() {
 	}
 
 	s.handle(operation{method: "GET", path: "/api/v1/tasks", summary: "待办（mine=1 只看我已认领的）", tag: "tasks",
-		auth: required, query: []string{"mine"}, response: listAnswer[runtime.TaskView]{}, handler: func(c *gin.Context) {
+		auth: required, query: []param{text("mine", "1：只看我已认领的", "0", "1")}, response: listAnswer[runtime.TaskView]{}, handler: func(c *gin.Context) {
 			items, err := s.Tasks.ListTasks(c.Request.Context(), user(c), c.Query("mine") == "1")
 			s.respond(c, http.StatusOK, listOf(items, len(items)), err)
 		}})
@@ -362,24 +510,17 @@ func (s *Server) routes() {
 			s.respond(c, http.StatusOK, v, err)
 		}})
 	s.handle(operation{method: "POST", path: "/api/v1/tasks/:id/complete", summary: "办理：受理/不予受理、准予/不予，附意见", tag: "tasks",
-		auth: required, request: runtime.TaskAction{}, response: runtime.CaseView{}, handler: s.taskAction(s.completeTask)})
+		auth: required, request: decision{}, response: runtime.CaseView{}, handler: onTask[decision](s, func(c *gin.Context, id int64, a runtime.TaskAction) (any, error) {
+			return s.Tasks.CompleteTask(c.Request.Context(), user(c), id, a)
+		})})
 	s.handle(operation{method: "POST", path: "/api/v1/tasks/:id/return", summary: "退回到之前的环节", tag: "tasks",
-		auth: required, request: runtime.TaskAction{}, response: runtime.CaseView{}, handler: s.taskAction(s.returnTask)})
+		auth: required, request: sendBack{}, response: runtime.CaseView{}, handler: onTask[sendBack](s, func(c *gin.Context, id int64, a runtime.TaskAction) (any, error) {
+			return s.Tasks.ReturnTask(c.Request.Context(), user(c), id, a)
+		})})
 	s.handle(operation{method: "POST", path: "/api/v1/tasks/:id/handover", summary: "转办给同岗位同事（user 为 0 时退回待认领）", tag: "tasks",
-		auth: required, request: runtime.TaskAction{}, response: runtime.TaskView{}, handler: func(c *gin.Context) {
-			id, err := taskID(c)
-			if err != nil {
-				s.fail(c, err)
-				return
-			}
-			var a runtime.TaskAction
-			if err := s.decode(c, &a); err != nil {
-				s.fail(c, err)
-				return
-			}
-			v, err := s.Tasks.HandOverTask(c.Request.Context(), user(c), id, a)
-			s.respond(c, http.StatusOK, v, err)
-		}})
+		auth: required, request: handOver{}, response: runtime.TaskView{}, handler: onTask[handOver](s, func(c *gin.Context, id int64, a runtime.TaskAction) (any, error) {
+			return s.Tasks.HandOverTask(c.Request.Context(), user(c), id, a)
+		})})
 
 	if s.Resumable != nil {
 		s.uploadRoutes()
@@ -391,9 +532,11 @@ func (s *Server) routes() {
 		s.handle(operation{method: "POST", path: CallbacksPath + ":connector", summary: "外部系统（推送类连接器）的签名回调：校验签名、时间戳和一次性随机数后按 messageId 只处理一次", tag: "callbacks",
 			headers: callbackHeaders, request: callbackMessage{}, answers: []answer{
 				{status: "200", about: "已处理（duplicate 为 true 时此前已处理过）", body: callbackAnswer{}},
+				{status: "400", about: "缺少签名请求头、内容不是 JSON 或缺少消息标识", body: callbackRefusal{}},
+				{status: "401", about: "签名、时间戳或随机数未通过校验", body: callbackRefusal{}},
 				{status: "404", about: "没有这个连接器的回调接口", body: errorBody{}},
-				{status: "4XX", about: "缺少签名请求头、内容不是 JSON 或缺少消息标识（400），签名、时间戳或随机数未通过校验（401），内容过大（413）", body: callbackRefusal{}},
-				{status: "5XX", about: "处理失败，请稍后重发", body: callbackRefusal{}},
+				{status: "413", about: "内容过大", body: callbackRefusal{}},
+				{status: "500", about: "处理失败，请稍后重发", body: callbackRefusal{}},
 			}, handler: s.callback})
 	}
 }
@@ -410,22 +553,22 @@ func (s *Server) uploadRoutes() {
 			{name: "Tus-Version", about: "1.0.0"}, {name: "Tus-Extension", about: "creation,creation-with-upload,termination"}}}},
 		handler: s.tus(nil)})
 	s.handle(operation{method: "POST", path: uploadsPath, summary: "创建断点续传（大文件材料）：开始前即检查办件、材料和文件大小", tag: "uploads",
-		auth: required, before: tusResumable, headers: []header{tusVersion,
+		auth: required, before: tusResumable, errors: []int{http.StatusPreconditionFailed, http.StatusTooManyRequests}, headers: []header{tusVersion,
 			{name: "Upload-Length", about: "整个文件的字节数，须在材料的大小上限之内", required: true},
 			{name: "Upload-Metadata", about: "逗号分隔的“键 base64(值)”：case 办件编号、material 材料编号、filename 文件名、sha256 整个文件的 SHA-256（十六进制），四项必填", required: true}},
 		answers: []answer{{status: "201", about: "已创建", headers: []header{answered, {name: "Location", about: "这次上传的地址：查询、续传、取消都用它"}}}},
 		handler: s.tus((*tusd.UnroutedHandler).PostFile)})
 	s.handle(operation{method: "HEAD", path: uploadsPath + ":id", summary: "查询从哪里续传（仅创建者）", tag: "uploads",
-		auth: required, before: tusResumable, headers: []header{tusVersion},
+		auth: required, before: tusResumable, errors: []int{http.StatusPreconditionFailed}, headers: []header{tusVersion},
 		answers: []answer{{status: "200", about: "可从 Upload-Offset 续传", headers: []header{answered, offset, {name: "Upload-Length", about: "整个文件的字节数"}}}},
 		handler: s.tus((*tusd.UnroutedHandler).HeadFile)})
 	s.handle(operation{method: "PATCH", path: uploadsPath + ":id", summary: "续传一段（仅创建者）；最后一段在文件校验（类型、大小、SHA-256）并登记到办件材料后才应答", tag: "uploads",
-		auth: required, before: tusResumable, body: "application/offset+octet-stream", headers: []header{tusVersion,
+		auth: required, before: tusResumable, errors: []int{http.StatusPreconditionFailed, http.StatusLocked}, body: "application/offset+octet-stream", headers: []header{tusVersion,
 			{name: "Upload-Offset", about: "这一段从第几个字节开始，须等于服务器的 Upload-Offset", required: true}},
 		answers: []answer{{status: "204", about: "已收到；文件完整时已登记到办件", headers: []header{answered, offset}}},
 		handler: s.tus((*tusd.UnroutedHandler).PatchFile)})
 	s.handle(operation{method: "DELETE", path: uploadsPath + ":id", summary: "取消上传并删除已收到的部分（仅创建者）", tag: "uploads",
-		auth: required, before: tusResumable, headers: []header{tusVersion},
+		auth: required, before: tusResumable, errors: []int{http.StatusPreconditionFailed, http.StatusLocked}, headers: []header{tusVersion},
 		answers: []answer{{status: "204", about: "已取消", headers: []header{answered}}},
 		handler: s.tus((*tusd.UnroutedHandler).DelFile)})
 }
@@ -472,17 +615,11 @@ func (s *Server) finishDownload(c *gin.Context, err error) {
 	}
 }
 
-// acceptance is the handler of an acceptance decision: the outcome is fixed by the route.
-func (s *Server) acceptance(outcome string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var a runtime.TaskAction
-		if err := s.decode(c, &a); err != nil {
-			s.fail(c, err)
-			return
-		}
+// acceptance is the acceptance decision: the outcome is fixed by the route.
+func (s *Server) acceptance(outcome string) func(c *gin.Context, a runtime.TaskAction) (any, error) {
+	return func(c *gin.Context, a runtime.TaskAction) (any, error) {
 		a.Outcome = outcome
-		v, err := s.Cases.Accept(c.Request.Context(), user(c), c.Param("number"), a)
-		s.respond(c, http.StatusOK, v, err)
+		return s.Cases.Accept(c.Request.Context(), user(c), c.Param("number"), a)
 	}
 }
 
@@ -492,31 +629,6 @@ func taskID(c *gin.Context) (int64, error) {
 		return 0, runtime.Errorf(runtime.ENOTFOUND, "待办 %s 不存在", c.Param("id"))
 	}
 	return id, nil
-}
-
-func (s *Server) completeTask(c *gin.Context, id int64, a runtime.TaskAction) (*runtime.CaseView, error) {
-	return s.Tasks.CompleteTask(c.Request.Context(), user(c), id, a)
-}
-
-func (s *Server) returnTask(c *gin.Context, id int64, a runtime.TaskAction) (*runtime.CaseView, error) {
-	return s.Tasks.ReturnTask(c.Request.Context(), user(c), id, a)
-}
-
-func (s *Server) taskAction(do func(*gin.Context, int64, runtime.TaskAction) (*runtime.CaseView, error)) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, err := taskID(c)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		var a runtime.TaskAction
-		if err := s.decode(c, &a); err != nil {
-			s.fail(c, err)
-			return
-		}
-		v, err := do(c, id, a)
-		s.respond(c, http.StatusOK, v, err)
-	}
 }
 
 func (s *Server) uploadMaterial(c *gin.Context) {

@@ -52,6 +52,8 @@ type Server struct {
 
 	engine *gin.Engine
 	ops    []operation
+	// heads are the paths of GET operations, each also served for HEAD.
+	heads map[string]bool
 	// uploads serve the resumable uploads; nil when their folder could not be prepared.
 	uploads *uploads
 	// guides holds each guide encoded, by the *runtime.Guide the service returns: it builds a
@@ -74,6 +76,7 @@ func New(s Server) *Server {
 		srv.MaxUploadBytes = 50 << 20
 	}
 	srv.guides = &sync.Map{}
+	srv.heads = map[string]bool{}
 	srv.engine = gin.New()
 	srv.engine.Use(srv.recoverer())
 	srv.engine.HandleMethodNotAllowed = true
@@ -81,7 +84,9 @@ func New(s Server) *Server {
 		srv.fail(c, runtime.Errorf(runtime.ENOTFOUND, "没有这个接口：%s %s", c.Request.Method, c.Request.URL.Path))
 	})
 	srv.engine.NoMethod(func(c *gin.Context) {
-		srv.fail(c, &runtime.Error{Code: runtime.EINVALID, Message: "此接口不支持 " + c.Request.Method + " 方法"})
+		// gin has set the Allow header to the methods the path has.
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorPayload{Code: codeMethodNotAllowed,
+			Message: "此接口不支持 " + c.Request.Method + " 方法，支持的方法见 Allow 响应头"}})
 	})
 	if srv.Resumable != nil {
 		up, err := srv.openUploads()
@@ -98,10 +103,14 @@ func New(s Server) *Server {
 // ServeHTTP makes the server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
 
-// Routes lists the registered routes as "METHOD /path" with gin's :param syntax.
+// Routes lists the registered routes as "METHOD /path" with gin's :param syntax, but for the
+// HEAD twin of each GET route.
 func (s *Server) Routes() []string {
 	var out []string
 	for _, r := range s.engine.Routes() {
+		if r.Method == http.MethodHead && s.heads[r.Path] {
+			continue
+		}
 		out = append(out, r.Method+" "+r.Path)
 	}
 	return out

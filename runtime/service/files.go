@@ -48,6 +48,9 @@ func (s *Service) UploadFile(ctx context.Context, u *runtime.User, filename stri
 	defer done()
 	br := bufio.NewReaderSize(r, 4096)
 	head, _ := br.Peek(512)
+	if len(head) == 0 {
+		return nil, emptyFile(filename)
+	}
 	mediaType := blob.SniffType(head)
 	ref, err := s.blobs.Put(br, maxFileMB<<20)
 	if errors.Is(err, blob.ErrTooLarge) {

@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -79,7 +81,7 @@ func (s *Service) submitCase(ctx context.Context, u, actor *runtime.User, req ru
 		}
 		m.actor = actorOf(actor)
 	}
-	nc := runtime.NewCase{Case: c, IdempotencyKey: req.IdempotencyKey}
+	nc := runtime.NewCase{Case: c, IdempotencyKey: req.IdempotencyKey, RequestHash: requestHash(req, received)}
 	created := event("created", actorOf(actor), now, map[string]any{"matter": req.Matter, "version": v, "channel": channel, "received": received})
 	if m == nil {
 		nc.Events = []runtime.Event{created}
@@ -363,4 +365,15 @@ func (s *Service) writeMove(tx runtime.Tx, m *move) error {
 		return err
 	}
 	return s.notifyMove(tx, m.plan, m.mp, m.c, m.applicant, m.from, m.reason())
+}
+
+// requestHash identifies a submission by everything it asks for, so that a retry under its
+// idempotency key can be told from another application sent under the same key.
+func requestHash(req runtime.SubmitCase, received []string) string {
+	raw, _ := json.Marshal(struct {
+		Req      runtime.SubmitCase `json:"req"`
+		Received []string           `json:"received"`
+	}{req, received})
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
 }

@@ -27,6 +27,9 @@ func (s *Service) UploadMaterial(ctx context.Context, u *runtime.User, number, m
 	defer done()
 	br := bufio.NewReaderSize(r, 4096)
 	head, _ := br.Peek(512)
+	if len(head) == 0 {
+		return nil, emptyFile(filename)
+	}
 	mediaType := blob.SniffType(head)
 	ext, ok := blob.TypeAllowed(mediaType, m.FileTypes)
 	if !ok {
@@ -81,6 +84,13 @@ func (s *Service) UploadMaterial(ctx context.Context, u *runtime.User, number, m
 		return nil, err
 	}
 	return &file, nil
+}
+
+// emptyFile is the refusal of a file of no bytes: never a material, and most often a file
+// the applicant's device failed to read.
+func emptyFile(filename string) error {
+	return runtime.Invalid("文件「"+blob.SafeName(filename)+"」是空的（0 字节），请重新选择文件",
+		runtime.FieldError{Pointer: "/file", Message: "文件是空的"})
 }
 
 // Evaluate records the applicant's rating (好差评), once per case.

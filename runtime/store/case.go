@@ -61,7 +61,8 @@ func (r *caseRow) domain() *runtime.Case {
 // created true. With an idempotency key already used by the same applicant it creates nothing
 // and returns the case the key made, with created false — also when the two attempts run at
 // the same time. It returns invalid for a malformed case, not_found when the case names a matter
-// version that does not exist, and conflict when the key was used for another matter.
+// version that does not exist, conflict when the key was used for another matter and
+// idempotency_key_reused when it was used with another request hash.
 func (db *DB) CreateCase(ctx context.Context, nc runtime.NewCase) (c *runtime.Case, created bool, err error) {
 	err = db.Write(ctx, func(tx *Tx) (err error) {
 		c, created, err = tx.CreateCase(nc)
@@ -79,24 +80,31 @@ func (tx *Tx) CreateCase(nc runtime.NewCase) (*runtime.Case, bool, error) {
 	if nc.IdempotencyKey != "" {
 		// Claim the key first. On PostgreSQL a concurrent attempt with the same key waits here
 		// until this transaction ends, then finds the key taken and returns this case.
-		res := tx.g.Exec(`INSERT INTO idempotency_keys (applicant_id, idempotency_key, created_at)
-			VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, in.ApplicantID, nc.IdempotencyKey, tx.now)
+		res := tx.g.Exec(`INSERT INTO idempotency_keys (applicant_id, idempotency_key, request_hash, created_at)
+			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, in.ApplicantID, nc.IdempotencyKey, nc.RequestHash, tx.now)
 		if res.Error != nil {
 			return nil, false, wrap(res.Error, "claim idempotency key")
 		}
 		if res.RowsAffected == 0 {
-			var caseID *int64
-			err := tx.g.Raw(`SELECT case_id FROM idempotency_keys WHERE applicant_id = ? AND idempotency_key = ?`,
-				in.ApplicantID, nc.IdempotencyKey).Scan(&caseID).Error
-			if err != nil || caseID == nil {
+			var key struct {
+				CaseID      *int64
+				RequestHash string
+			}
+			err := tx.g.Raw(`SELECT case_id, request_hash FROM idempotency_keys WHERE applicant_id = ? AND idempotency_key = ?`,
+				in.ApplicantID, nc.IdempotencyKey).Scan(&key).Error
+			if err != nil || key.CaseID == nil {
 				return nil, false, wrap(fmt.Errorf("idempotency key without a case: %v", err), "idempotency key")
 			}
-			existing, err := tx.GetCase(*caseID)
+			existing, err := tx.GetCase(*key.CaseID)
 			if err != nil {
 				return nil, false, err
 			}
 			if existing.Matter != in.Matter {
 				return nil, false, conflict("幂等键 %q 已用于其他事项的申请", nc.IdempotencyKey)
+			}
+			// A key recorded before hashes were kept has none: its retries are taken as before.
+			if key.RequestHash != "" && key.RequestHash != nc.RequestHash {
+				return nil, false, runtime.Errorf(runtime.EKEYREUSED, "幂等键 %q 已用于内容不同的另一次申报；新的申报请换一个键", nc.IdempotencyKey)
 			}
 			return existing, false, nil
 		}

@@ -201,6 +201,9 @@ var migrations = []migration{
 				 FOR EACH ROW EXECUTE FUNCTION tongban_refuse_change('design events are append-only')`,
 			})(tx)
 	}},
+	{11, "the request an idempotency key was first used for", execSQL(
+		`ALTER TABLE idempotency_keys ADD COLUMN request_hash TEXT NOT NULL DEFAULT ''`,
+	)},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.

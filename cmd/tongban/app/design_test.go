@@ -32,6 +32,10 @@ func (c designClient) do(method, path string, body []byte, headers ...string) (i
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
+	if len(body) > 0 {
+		// The API takes a JSON body only when it is declared JSON (415 otherwise).
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
