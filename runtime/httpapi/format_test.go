@@ -136,7 +136,7 @@ func TestRealEstateCertificateReissueWaitsForPayment(t *testing.T) {
 	if err := e.Service.ApplyCallback(ctx, "payment-platform", "order-"+n+"-paid", "paid", paid); err != nil {
 		t.Fatal(err)
 	}
-	c = e.expect(200)(e.call(e.Token("张伟"), "GET", "/api/v1/cases/"+n, nil))
+	c = e.expect(200)(e.call(e.staff("xc-realestate", "clerk"), "GET", "/api/v1/cases/"+n, nil))
 	if status(c) != "certificate-issued" || c["deadline"].(map[string]any)["stopped"] == true {
 		t.Fatalf("after payment: status %v, deadline %v", status(c), c["deadline"])
 	}
