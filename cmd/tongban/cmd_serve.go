@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/xuchang-gov/tongban/cmd/tongban/app"
@@ -106,6 +107,12 @@ func printDemo(cli *CLI, a *app.App) {
 			if c.Kind == "staff" {
 				shown++
 			}
+		}
+	}
+	// The designer's analyst and publisher sign in to the studio by mobile: name them always.
+	for _, c := range a.Credentials {
+		if slices.Contains(c.Roles, string(runtime.RoleAnalyst)) || slices.Contains(c.Roles, string(runtime.RolePublisher)) {
+			fmt.Fprintf(cli.Stdout, "  事项设计器 /designer/：%s，工作人员登录手机号 %s\n", c.Name, c.Mobile)
 		}
 	}
 }
