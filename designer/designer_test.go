@@ -104,6 +104,12 @@ func TestService(t *testing.T) {
 		if err != nil || c.Errors == 0 {
 			t.Fatalf("a matter from scratch checks with %+v, %v", c, err)
 		}
+		// What is left to do is the catalog and the form: the rest of the skeleton is sound.
+		for _, p := range c.Problems {
+			if p.File != "matter.json" && p.File != "form.ui.json" {
+				t.Errorf("a matter from scratch has a problem in %s: %s %s", p.File, p.Pointer, p.Message)
+			}
+		}
 		if _, err := d.Publish(ctx, publisher, "new-permit", runtime.PublishRequest{Acknowledge: true}); runtime.ErrorCode(err) != runtime.EINVALID {
 			t.Fatalf("publishing a matter with errors: %v", err)
 		}

@@ -400,14 +400,16 @@ func scratch(req runtime.NewMatter, u *runtime.User, shared map[string][]byte) m
 			map[string]any{"id": "start", "type": "start", "name": "申请"},
 			map[string]any{"id": "accept", "type": "acceptance", "name": "受理", "assignee": map[string]any{"role": "clerk"}},
 			map[string]any{"id": "decide", "type": "task", "name": "决定", "assignee": map[string]any{"role": "decider"}},
-			map[string]any{"id": "end", "type": "end", "name": "办结"},
+			map[string]any{"id": "approved", "type": "end", "name": "办结（准予）", "result": "approved"},
+			map[string]any{"id": "denied", "type": "end", "name": "办结（不予）", "result": "denied"},
+			map[string]any{"id": "notAccepted", "type": "end", "name": "不予受理", "result": "not-accepted"},
 		},
 		"edges": []any{
 			map[string]any{"from": "start", "to": "accept"},
 			map[string]any{"from": "accept", "to": "decide", "on": "accept"},
-			map[string]any{"from": "accept", "to": "end", "on": "not-accept"},
-			map[string]any{"from": "decide", "to": "end", "on": "approve"},
-			map[string]any{"from": "decide", "to": "end", "on": "deny"},
+			map[string]any{"from": "accept", "to": "notAccepted", "on": "not-accept"},
+			map[string]any{"from": "decide", "to": "approved", "on": "approve"},
+			map[string]any{"from": "decide", "to": "denied", "on": "deny"},
 		},
 	})
 	return files
