@@ -55,8 +55,8 @@ func (s *browserSuite) in(t *testing.T) *browserSuite {
 
 // demoUser is one entry of the demo-credentials.json that serve --demo writes.
 type demoUser struct {
-	Name, Kind, Org, IDNumber, USCC, Mobile string
-	Roles                                   []string
+	Name, Kind, Org, IDNumber, USCC, Mobile, Token string
+	Roles                                          []string
 }
 
 // demoUser finds a demo user by name, or the staff member of org in role when name is "".
