@@ -25,20 +25,11 @@ func TestStudio(t *testing.T) {
 	began := time.Now()
 	s := newBrowserSuite(t)
 	t.Logf("server and browser up in %.1f s", time.Since(began).Seconds())
-	for _, flow := range []struct {
-		name string
-		run  func(*browserSuite)
-	}{
+	s.runFlows([]browserFlow{
 		{"SessionCSRF", flowStudioCSRF},
 		{"NewMatterToCase", flowStudioNewMatter},
 		{"Conflict", flowStudioConflict},
-	} {
-		t.Run(flow.name, func(t *testing.T) {
-			began := time.Now()
-			flow.run(s.in(t))
-			t.Logf("%s in %.1f s", flow.name, time.Since(began).Seconds())
-		})
-	}
+	})
 }
 
 // The studio's demo staff: the analyst and publisher of 魏都区市场监督管理局 (serve --demo gives
@@ -95,12 +86,11 @@ func (tb *tab) choose(id, value string) {
 // chooseIn picks the option of the antd select whose input matches the CSS selector sel.
 func (tb *tab) chooseIn(sel, value string) {
 	tb.s.t.Helper()
-	// One list open at a time: the last one's may still be closing, with the same options.
-	open := `[...document.querySelectorAll('.ant-select-dropdown')].filter(d => !d.classList.contains('ant-select-dropdown-hidden') && d.getBoundingClientRect().height > 0)`
-	tb.waitFor(open + `.length === 0`)
+	// The select's own list (rc-select names it after the input's id): the last select's may
+	// still be closing, with the same options.
+	list := fmt.Sprintf(`(() => { const l = document.getElementById(document.querySelector(%q).id + '_list'); const d = l && l.closest('.ant-select-dropdown'); return d && !d.classList.contains('ant-select-dropdown-hidden') ? d : null })()`, sel)
 	tb.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`.ant-select:has(%s)`, sel)), chromedp.NodeVisible))
-	tb.waitFor(open + `.length === 1`)
-	evalIn[bool](tb, fmt.Sprintf(`(%s[0].querySelector('.ant-select-item-option[title=%q]').click(), true)`, open, value))
+	tb.waitFor(fmt.Sprintf(`(() => { const d = %s; const o = d && d.querySelector('.ant-select-item-option[title=%q]'); if (o) o.click(); return !!o })()`, list, value))
 	tb.waitFor(fmt.Sprintf(`!!document.querySelector('.ant-select:has(%s) [title=%q]')`, sel, value))
 }
 
