@@ -95,14 +95,20 @@ func (s *Service) CheckExpression(ctx context.Context, u *runtime.User, req runt
 	if err != nil {
 		return nil, err
 	}
-	name := matterDir(req.Slug) + req.File
-	patched, err := setAt(files[name], req.Pointer, req.Source)
-	if err != nil {
-		return nil, runtime.Invalid("表达式的位置无效", runtime.FieldError{Pointer: "/pointer", Message: err.Error()})
-	}
-	trial := make(map[string][]byte, len(files))
+	trial := make(map[string][]byte, len(files)+len(req.Files))
 	for k, v := range files {
 		trial[k] = v
+	}
+	for n, text := range req.Files {
+		if err := checkFileName(n); err != nil {
+			return nil, err
+		}
+		trial[matterDir(req.Slug)+n] = []byte(text)
+	}
+	name := matterDir(req.Slug) + req.File
+	patched, err := setAt(trial[name], req.Pointer, req.Source)
+	if err != nil {
+		return nil, runtime.Invalid("表达式的位置无效", runtime.FieldError{Pointer: "/pointer", Message: err.Error()})
 	}
 	trial[name] = patched
 	b, _ := definitions.LoadFiles(trial)

@@ -104,6 +104,12 @@ func TestService(t *testing.T) {
 		if err != nil || c.Errors == 0 {
 			t.Fatalf("a matter from scratch checks with %+v, %v", c, err)
 		}
+		// What is left to do is the catalog and the form: the rest of the skeleton is sound.
+		for _, p := range c.Problems {
+			if p.File != "matter.json" && p.File != "form.ui.json" {
+				t.Errorf("a matter from scratch has a problem in %s: %s %s", p.File, p.Pointer, p.Message)
+			}
+		}
 		if _, err := d.Publish(ctx, publisher, "new-permit", runtime.PublishRequest{Acknowledge: true}); runtime.ErrorCode(err) != runtime.EINVALID {
 			t.Fatalf("publishing a matter with errors: %v", err)
 		}
@@ -113,6 +119,33 @@ func TestService(t *testing.T) {
 		copied, err := d.NewMatter(ctx, analyst, runtime.NewMatter{Slug: "food-copy", From: slug})
 		if err != nil || copied.Files["fees.json"] != fees {
 			t.Fatalf("copy = %v", err)
+		}
+
+		// The studio checks an expression against its unsaved files: a field added since the
+		// last save is known, and a place added since is an expression's place.
+		schema := strings.Replace(draft.Files["form.schema.json"], `"properties": {`, `"properties": {"area": {"type": "number", "title": "面积"},`, 1)
+		withItem := strings.Replace(fees, `"items": [`, `"items": [{"id": "new", "name": "新收费", "kind": "service", "amount": "1"},`, 1)
+		exprs := []struct {
+			name string
+			req  runtime.ExpressionCheck
+			ok   bool
+			code string
+		}{
+			{"a field not saved yet, against the saved draft", runtime.ExpressionCheck{Slug: slug, File: "fees.json", Pointer: "/items/0/amount", Source: "form.area * 2"}, false, ""},
+			{"a field not saved yet, with the unsaved schema", runtime.ExpressionCheck{Slug: slug, File: "fees.json", Pointer: "/items/0/amount", Source: "form.area * 2",
+				Files: map[string]string{"form.schema.json": schema}}, true, ""},
+			{"a place not saved yet", runtime.ExpressionCheck{Slug: slug, File: "fees.json", Pointer: "/items/0/condition", Source: "form.area > 10",
+				Files: map[string]string{"form.schema.json": schema, "fees.json": withItem}}, true, ""},
+			{"an unsaved file outside the format", runtime.ExpressionCheck{Slug: slug, File: "fees.json", Pointer: "/items/0/amount", Source: "1",
+				Files: map[string]string{"../orgs.json": "{}"}}, false, runtime.EINVALID},
+		}
+		for _, tc := range exprs {
+			t.Run(tc.name, func(t *testing.T) {
+				r, err := d.CheckExpression(ctx, analyst, tc.req)
+				if runtime.ErrorCode(err) != tc.code || (err == nil && r.OK != tc.ok) {
+					t.Fatalf("CheckExpression = %+v, %v; want ok %v, code %q", r, err, tc.ok, tc.code)
+				}
+			})
 		}
 	})
 }

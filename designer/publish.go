@@ -355,20 +355,21 @@ func (s *Service) sharedFiles(ctx context.Context) (map[string][]byte, error) {
 	return out, nil
 }
 
-// scratch is the smallest matter the analyst starts from: a catalog entry in their org with the
-// entries of 4.3.1 still to fill in (the check lists them), an empty form with one section, no
-// materials or fees, and a workflow of acceptance and decision.
+// scratch is the smallest matter the analyst starts from: a catalog entry in their org (its name
+// and division from the org tree) with the entries of 4.3.1 still to fill in (the check lists
+// them), an empty form with one section, no materials or fees, and a workflow of acceptance and
+// decision.
 func scratch(req runtime.NewMatter, u *runtime.User, shared map[string][]byte) map[string][]byte {
 	org := req.OrgCode
 	if org == "" {
 		org = u.OrgCode
 	}
-	orgName := org
+	orgName, division := org, ""
 	var orgs definitions.Orgs
 	_ = json.Unmarshal(shared[definitions.OrgsFile], &orgs)
 	for _, o := range orgs.Orgs {
 		if o.Code == org {
-			orgName = o.Name
+			orgName, division = o.Name, o.DivisionCode
 		}
 	}
 	name := req.Name
@@ -385,7 +386,7 @@ func scratch(req runtime.NewMatter, u *runtime.User, shared map[string][]byte) m
 		files[k] = v
 	}
 	files[dir+definitions.MatterFile] = enc(map[string]any{
-		"name": name, "type": "行政许可", "org": map[string]any{"code": org, "name": orgName},
+		"name": name, "type": "行政许可", "org": map[string]any{"code": org, "name": orgName, "divisionCode": division},
 		"legalLimitDays": 20, "promisedLimitDays": 10, "approvalMode": "manual", "serviceObjects": []string{"自然人"},
 	})
 	files[dir+definitions.FormSchemaFile] = enc(map[string]any{
@@ -399,14 +400,16 @@ func scratch(req runtime.NewMatter, u *runtime.User, shared map[string][]byte) m
 			map[string]any{"id": "start", "type": "start", "name": "申请"},
 			map[string]any{"id": "accept", "type": "acceptance", "name": "受理", "assignee": map[string]any{"role": "clerk"}},
 			map[string]any{"id": "decide", "type": "task", "name": "决定", "assignee": map[string]any{"role": "decider"}},
-			map[string]any{"id": "end", "type": "end", "name": "办结"},
+			map[string]any{"id": "approved", "type": "end", "name": "办结（准予）", "result": "approved"},
+			map[string]any{"id": "denied", "type": "end", "name": "办结（不予）", "result": "denied"},
+			map[string]any{"id": "notAccepted", "type": "end", "name": "不予受理", "result": "not-accepted"},
 		},
 		"edges": []any{
 			map[string]any{"from": "start", "to": "accept"},
 			map[string]any{"from": "accept", "to": "decide", "on": "accept"},
-			map[string]any{"from": "accept", "to": "end", "on": "not-accept"},
-			map[string]any{"from": "decide", "to": "end", "on": "approve"},
-			map[string]any{"from": "decide", "to": "end", "on": "deny"},
+			map[string]any{"from": "accept", "to": "notAccepted", "on": "not-accept"},
+			map[string]any{"from": "decide", "to": "approved", "on": "approve"},
+			map[string]any{"from": "decide", "to": "denied", "on": "deny"},
 		},
 	})
 	return files

@@ -112,6 +112,10 @@ type ExpressionCheck struct {
 	File    string `json:"file"`
 	Pointer string `json:"pointer"`
 	Source  string `json:"source"`
+	// Files are the studio's unsaved files, by name as in the draft view: they stand in for the
+	// saved ones for this check, so that an expression naming a field added since the last save
+	// (or standing in a place added since) is checked as the analyst sees the draft.
+	Files map[string]string `json:"files,omitempty"`
 }
 
 // ExpressionResult is an expression's type, or its error at line:col.

@@ -26,10 +26,7 @@ func TestBrowserFlows(t *testing.T) {
 	began := time.Now()
 	s := newBrowserSuite(t)
 	t.Logf("server and browser up in %.1f s", time.Since(began).Seconds())
-	for _, flow := range []struct {
-		name string
-		run  func(*browserSuite)
-	}{
+	s.runFlows([]browserFlow{
 		{"ParallelApproval", flowParallelApproval},
 		{"Correction", flowCorrection},
 		{"WindowByIDNumber", flowWindowByIDNumber},
@@ -37,8 +34,19 @@ func TestBrowserFlows(t *testing.T) {
 		// Last: the failures lock out the client address too, and every tab signs in from
 		// 127.0.0.1, so no flow after it could sign in for the lockout period.
 		{"Lockout", flowLockout},
-	} {
-		t.Run(flow.name, func(t *testing.T) {
+	})
+}
+
+// browserFlow is one flow of a browser test, run as a subtest on the suite's server and browser.
+type browserFlow struct {
+	name string
+	run  func(*browserSuite)
+}
+
+// runFlows runs flows in order, each as a subtest timed in the log.
+func (s *browserSuite) runFlows(flows []browserFlow) {
+	for _, flow := range flows {
+		s.t.Run(flow.name, func(t *testing.T) {
 			began := time.Now()
 			flow.run(s.in(t))
 			t.Logf("%s in %.1f s", flow.name, time.Since(began).Seconds())
@@ -55,8 +63,8 @@ func (s *browserSuite) in(t *testing.T) *browserSuite {
 
 // demoUser is one entry of the demo-credentials.json that serve --demo writes.
 type demoUser struct {
-	Name, Kind, Org, IDNumber, USCC, Mobile string
-	Roles                                   []string
+	Name, Kind, Org, IDNumber, USCC, Mobile, Token string
+	Roles                                          []string
 }
 
 // demoUser finds a demo user by name, or the staff member of org in role when name is "".

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -133,6 +134,12 @@ func printDemo(cli *CLI, a *app.App) {
 			if c.Kind == "staff" {
 				shown++
 			}
+		}
+	}
+	// The designer's analyst and publisher sign in to the studio by mobile: name them always.
+	for _, c := range a.Credentials {
+		if slices.Contains(c.Roles, string(runtime.RoleAnalyst)) || slices.Contains(c.Roles, string(runtime.RolePublisher)) {
+			fmt.Fprintf(cli.Stdout, "  事项设计器 /designer/：%s，工作人员登录手机号 %s\n", c.Name, c.Mobile)
 		}
 	}
 }

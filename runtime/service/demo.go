@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/cn"
 	"github.com/xuchang-gov/tongban/runtime"
 )
@@ -39,6 +40,7 @@ func (s *Service) SeedDemo(ctx context.Context) ([]Credential, error) {
 		{Name: "王桂英", Kind: "person", IDNumber: cn.MakeIDNumber("411002", birth(1941, 3, 15), 12), Mobile: "13903745678", DivisionCode: "411002"},
 		{Name: "许昌瑞祥置业有限公司", Kind: "enterprise", USCC: cn.MakeUSCC("91411003MA9KXY7Q8"), Mobile: "18637401234", DivisionCode: "411003"},
 	}
+	matters := s.newestMatters(ctx)
 	s.mu.RLock()
 	for _, o := range s.orgs {
 		for _, role := range o.Roles {
@@ -48,15 +50,9 @@ func (s *Service) SeedDemo(ctx context.Context) ([]Credential, error) {
 		}
 	}
 	// One department gets the designer's two roles: an analyst who prepares its matters and a
-	// publisher who publishes them.
-	if len(s.orgs) > 0 {
-		o := s.orgs[0]
-		for _, o2 := range s.orgs {
-			if o2.Parent != "" {
-				o = o2
-				break
-			}
-		}
+	// publisher who publishes them. It is the department that implements the most example
+	// matters, so that the demo's analyst finds matters to edit.
+	if o, ok := designOrg(s.orgs, matters); ok {
 		for _, role := range []runtime.Role{runtime.RoleAnalyst, runtime.RolePublisher} {
 			users = append(users, runtime.User{Name: o.Name + "·" + runtime.RoleNames[role], Kind: "staff", OrgCode: o.Code,
 				Roles: []runtime.Role{role}, DivisionCode: o.DivisionCode, Mobile: fmt.Sprintf("1390374%04d", len(users))})
@@ -95,6 +91,35 @@ func (s *Service) SeedDemo(ctx context.Context) ([]Credential, error) {
 			Mobile: u.Mobile, Password: map[bool]string{true: DemoPassword}[passwords], Token: token})
 	}
 	return out, nil
+}
+
+// newestMatters are the matters of the newest published bundle (none before an import).
+func (s *Service) newestMatters(ctx context.Context) []*definitions.MatterDef {
+	b, err := s.NewestBundle(ctx)
+	if err != nil || b == nil {
+		return nil
+	}
+	return b.Matters
+}
+
+// designOrg is the department (an org with a parent) that implements the most of matters, the
+// first in the org tree's order on a tie or when none implements any.
+func designOrg(orgs []definitions.OrgUnit, matters []*definitions.MatterDef) (definitions.OrgUnit, bool) {
+	count := map[string]int{}
+	for _, m := range matters {
+		count[m.Matter.Org.Code]++
+	}
+	var best definitions.OrgUnit
+	found := false
+	for _, o := range orgs {
+		if o.Parent != "" && (!found || count[o.Code] > count[best.Code]) {
+			best, found = o, true
+		}
+	}
+	if !found && len(orgs) > 0 {
+		return orgs[0], true
+	}
+	return best, found
 }
 
 // staffRole maps a workflow role to the platform role that governs what a user may do.

@@ -151,8 +151,12 @@ export function Editor({ slug, session }: { slug: string; session: Session }) {
   const exprCtx = useMemo(() => {
     const ms = get(trees['materials.json'], 'materials');
     const ids = Array.isArray(ms) ? ms.map((m) => str(get(m, 'id'))).filter(Boolean) : [];
-    return { slug, names: names(trees[SCHEMA], ids) };
-  }, [trees, slug]);
+    const unsaved = () => {
+      const s = store.getState();
+      return Object.fromEntries(s.changed().map((n) => [n, s.text(n)]));
+    };
+    return { slug, names: names(trees[SCHEMA], ids), unsaved };
+  }, [trees, slug, store]);
 
   if (error) return <Alert type="error" showIcon title={error} action={<Button href="#/">返回列表</Button>} />;
   if (!draft) return <Spin description="正在打开草稿…" />;

@@ -131,7 +131,10 @@ export default function FormDesigner({ focus }: { focus: string | null }) {
       const taken = (k: string) => JSON.stringify(files[SCHEMA]).includes(`"${k}"`);
       path = addField(files, { widget, key: newKey(widget, taken), title: widgetNames[widget] ?? widget, into: at.into, index: at.index });
     });
-    if (path) setSelected(path);
+    if (!path) return;
+    setSelected(path);
+    // The next field added to the same place goes after this one.
+    setTarget((t) => (t && t.container === at.container ? { ...t, index: at.index + 1 } : t));
   };
   const move = (path: string, into: Container, index: number) => run('移动字段', (files) => moveField(files, path, into, index));
   const remove = (path: string) => {

@@ -1,6 +1,6 @@
 // The raw JSON tab: one file's text in CodeMirror, in step with the model both ways. Text that
 // parses becomes an undoable step; text that does not is kept as typed, with the error shown.
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Select, Space } from 'antd';
 import { json } from '@codemirror/lang-json';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
@@ -11,7 +11,9 @@ import { nonce } from './nonce';
 
 export default function RawJson({ initial }: { initial?: string }) {
   const store = useDraftApi();
-  const names = useDraft((s) => Object.keys(s.originals).sort());
+  // The selector returns the store's own object: a fresh array each call would re-render forever.
+  const originals = useDraft((s) => s.originals);
+  const names = useMemo(() => Object.keys(originals).sort(), [originals]);
   const [name, setName] = useState(initial ?? names[0] ?? '');
   const text = useDraft((s) => (name ? s.text(name) : ''));
   const [error, setError] = useState<string | null>(null);

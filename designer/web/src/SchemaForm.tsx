@@ -25,7 +25,7 @@ export interface Schema {
 }
 
 /** The editing context of expressions: which draft, and what they may name. */
-export const ExprContext = createContext<{ slug: string; names: Name[] }>({ slug: '', names: [] });
+export const ExprContext = createContext<{ slug: string; names: Name[]; unsaved(): Record<string, string> }>({ slug: '', names: [], unsaved: () => ({}) });
 
 /** isExpression tells a string property that holds an expression, by the format's own title. */
 export function isExpression(key: string, s: Schema): boolean {
@@ -79,7 +79,7 @@ function Control({ file, pointer, name, schema }: { file: string; pointer: strin
   }
   const text = typeof value === 'string' ? value : '';
   if (isExpression(name, schema))
-    return <div id={id}><ExprInput label={label} value={text} onChange={(v) => put(v || undefined)} slug={expr.slug} file={file} pointer={pointer} names={expr.names} /></div>;
+    return <div id={id}><ExprInput label={label} value={text} onChange={(v) => put(v || undefined)} slug={expr.slug} file={file} pointer={pointer} names={expr.names} unsaved={expr.unsaved} /></div>;
   return <Input id={id} aria-label={label} value={text} pattern={schema.pattern} onChange={(e) => put(e.target.value === '' ? undefined : e.target.value)} />;
 }
 

@@ -157,7 +157,7 @@ export const api = {
       'If-Match': String(revision),
     }),
   check: (slug: string) => call<CheckResult>('POST', m(slug) + '/draft/check'),
-  checkExpression: (body: { slug: string; file: string; pointer: string; source: string }) => call<ExprResult>('POST', '/expressions/check', body),
+  checkExpression: (body: { slug: string; file: string; pointer: string; source: string; files?: Record<string, string> }) => call<ExprResult>('POST', '/expressions/check', body),
   preview: (slug: string, look: string, sample: boolean) => call<string>('POST', m(slug) + '/draft/preview', { look, sample }),
   try: (slug: string, form?: unknown) => call<TryResult>('POST', m(slug) + '/draft/try', form === undefined ? {} : { form }),
   request: (slug: string, comment: string) => call<DraftView>('POST', m(slug) + '/draft/request', { comment }),

@@ -19,6 +19,8 @@ export interface ExprEditorProps {
   pointer: string;
   names: Name[];
   label: string;
+  /** unsaved gives the draft's files changed since the last save, which the check must see. */
+  unsaved(): Record<string, string>;
 }
 
 /** offsetOf turns a 1-based line and column into an offset of the text. */
@@ -44,9 +46,9 @@ export default function ExprEditor(p: ExprEditorProps) {
       timer = window.setTimeout(async () => {
         const my = ++seq;
         const source = v.state.doc.toString();
-        const { slug, file, pointer } = props.current;
+        const { slug, file, pointer, unsaved } = props.current;
         try {
-          const r = await api.checkExpression({ slug, file, pointer, source });
+          const r = await api.checkExpression({ slug, file, pointer, source, files: unsaved() });
           if (my !== seq || view.current !== v) return;
           const diags: Diagnostic[] = [];
           if (!r.ok) {
