@@ -35,6 +35,7 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 	connectorsBase := fs.String("connectors-base", "", "把所有连接器的地址改指向这里（如测试环境）；--demo 时默认启动内置模拟器")
 	demo := fs.Bool("demo", false, "空数据目录时导入示例事项并创建演示账号，令牌写入数据目录的 "+app.DemoCredentialsFile)
 	zone := fs.String("zone", "Asia/Shanghai", "平台时区：日期、期限、通知和办件编号按此时区计算")
+	idle := fs.Duration("session-idle", service.SessionIdle, "登录多久无操作即过期（页面在过期前提示延长）")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		fs.Usage()
 		return 2
@@ -52,6 +53,7 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 	defer ln.Close()
 	cfg := sf.config(cli)
 	cfg.PublicURL, cfg.ConnectorsBase, cfg.Demo = cmp.Or(*publicURL, "http://"+displayAddr(ln.Addr())), *connectorsBase, *demo
+	cfg.SessionIdle = *idle
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(cli.Stderr, "tongban serve:", err)

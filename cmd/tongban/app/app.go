@@ -55,6 +55,8 @@ type Config struct {
 	Clock func() time.Time
 	// MaxUploadBytes bounds a pre-upload (POST /api/v1/files); 0 takes the API's default.
 	MaxUploadBytes int64
+	// SessionIdle is how long a session lives without a request; 0 takes the accounts' default.
+	SessionIdle time.Duration
 }
 
 // App is a built tongban. Its fields are what the commands and tests reach into; Handler is
@@ -123,7 +125,7 @@ func Open(ctx context.Context, cfg Config, opts ...service.Option) (*App, error)
 	if err := a.Service.LoadOrgs(ctx); err != nil {
 		return nil, a.fail(err)
 	}
-	a.Accounts = accountService(a.Lookups, db, cfg.Clock, cfg.Logger)
+	a.Accounts = accountService(a.Lookups, db, cfg)
 	return a, nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/service"
@@ -145,6 +146,10 @@ func (a *Accounts) User(r *http.Request) *runtime.User {
 	}
 	return nil
 }
+
+// IdleTimeout is how long a session surely lives after a request (service.Accounts.IdleTimeout):
+// the pages warn before it runs out and offer to extend it.
+func (a *Accounts) IdleTimeout() time.Duration { return a.svc.IdleTimeout() }
 
 // RequireUser serves next to signed-in users and sends everyone else to the sign-in page,
 // which brings them back afterwards.

@@ -59,7 +59,7 @@ type portal struct {
 // mount it at the root, beside /api/ and /account/.
 func New(d Deps) http.Handler {
 	d.Site = d.Site.WithDefaults()
-	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "portal", Brand: "许昌市政务服务网", HTMX: true, Notices: notices,
+	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "portal", Brand: "许昌市政务服务网", Notices: notices,
 		Menu: []site.Link{{Href: "/", Label: "首页"}, {Href: "/cases", Label: "我的办件"}, {Href: "/progress", Label: "进度查询"}, {Href: "/messages", Label: "咨询投诉"}}})
 	p := &portal{Deps: d, pages: pages}
 	mux := http.NewServeMux()

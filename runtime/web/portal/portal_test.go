@@ -49,10 +49,12 @@ func TestHome(t *testing.T) {
 			t.Errorf("CSP %q", csp)
 		}
 	})
-	t.Run("静态文件与 htmx 许可", func(t *testing.T) {
+	t.Run("静态文件", func(t *testing.T) {
 		e.Get("", "/static/tongban.css").Expect(t, 200).Contains(t, "body.kiosk")
-		e.Get("", "/static/htmx.LICENSE").Expect(t, 200).Contains(t, "Zero-Clause BSD")
-		e.Get("", "/static/htmx.min.js").Expect(t, 200)
+		e.Get("", "/static/site.js").Expect(t, 200).Contains(t, "data-error-summary")
+		e.Get("", "/static/form.js").Expect(t, 200)
+		// No page uses htmx any more (form.js merges the live refresh itself): it is gone.
+		e.Get("", "/static/htmx.min.js").Expect(t, 404)
 		e.Get("", "/nowhere").Expect(t, 404).Contains(t, "页面不存在")
 	})
 }

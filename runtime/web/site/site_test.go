@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/web/site"
@@ -27,6 +28,7 @@ func (auth) User(r *http.Request) *runtime.User {
 }
 func (auth) CSRFToken(*http.Request) string { return "token" }
 func (auth) CheckCSRF(*http.Request) error  { return nil }
+func (auth) IdleTimeout() time.Duration     { return 29 * time.Minute }
 
 func newSet(t *testing.T) *site.Set {
 	pages := fstest.MapFS{"home.html": {Data: []byte(`{{define "content"}}<p>{{.Data}}</p>{{end}}`)}}
