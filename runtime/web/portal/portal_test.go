@@ -212,6 +212,25 @@ func TestDraftSavedAndResumed(t *testing.T) {
 	}
 }
 
+// TestAutosave: form.js's autosave posts the form as it stands, problems and all; the first
+// creates the draft and the answer carries its number, the next ones save onto it, and the
+// page answers as a refresh does (200, the live part), never as a refused submission.
+func TestAutosave(t *testing.T) {
+	e := newPortal(t)
+	path := "/matters/" + sole + "/apply"
+	values := e.Get(webtest.Citizen, path).Expect(t, 200).Contains(t, `data-autosave="autosave-status"`, `id="autosave-status"`).FormValues(t, "apply-form")
+	for i, name := range []string{"许昌市魏都", "许昌市魏都区老街胡辣汤店"} {
+		values = webtest.Merge(values, url.Values{"businessName": {name}, "capital": {"三万"}, "_action": {"autosave"}})
+		p := e.Post(webtest.Citizen, path, values).Expect(t, 200).Contains(t, `id="apply-live"`).Lacks(t, "error-summary")
+		number := p.FormValues(t, "apply-form").Get("_draft")
+		if number == "" || i > 0 && number != values.Get("_draft") {
+			t.Fatalf("autosave %d: draft %q, before %q", i, number, values.Get("_draft"))
+		}
+		values.Set("_draft", number)
+		e.Get(webtest.Citizen, path+"?draft="+number).Expect(t, 200).Contains(t, `value="`+name+`"`)
+	}
+}
+
 // submit files the sample application of the sole proprietor matter through the pages.
 func submit(t *testing.T, e *webtest.Env) string {
 	t.Helper()
