@@ -213,7 +213,10 @@
       pending = new Map();
       for (const [name, value] of saved.values) pending.set(name, [...(pending.get(name) || []), value]);
       putBack();
-      say("已恢复登录过期前填写的内容，请核对后提交。", true);
+      // A notice of its own, not the live region, which the refreshes that follow reuse.
+      const notice = Object.assign(document.createElement("p"), { className: "notice", textContent: "已恢复登录过期前填写的内容，请核对后提交。" });
+      notice.setAttribute("role", "status");
+      form.before(notice);
       schedule(0);
     }
 
