@@ -173,8 +173,8 @@ func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }
 // focused is what the test knows of the element that has the focus.
 type focused struct {
 	ID, Name, Tag, Type, Value, Href string
-	Checked, ReadOnly, Needless     bool
-	Files, Index                    int
+	Checked, ReadOnly, Needless      bool
+	Files, Index                     int
 }
 
 const focusedJS = `(() => { const e = document.activeElement || document.body;

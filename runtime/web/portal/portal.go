@@ -1,8 +1,8 @@
 // Package portal is the citizens' website (互联网政务服务门户), server-rendered with
 // html/template: finding a matter, reading its guide, applying with the generated form (without
 // JavaScript; static/form.js makes the visibility rules live and saves drafts as the applicant
-// types), drafts, uploads, my cases with their
-// timeline, corrections answered in place, documents, evaluation, and the public progress lookup.
+// types), drafts, uploads, my cases with their timeline, corrections answered in place,
+// documents, evaluation, and the public progress lookup.
 package portal
 
 import (
