@@ -47,7 +47,8 @@
     form.prepend(status);
     const autosave = "autosave" in form.dataset;
     const saved = autosave ? document.getElementById(form.dataset.autosave) : null;
-    let timer = 0, busy = false, again = false, expired = false, dirty = false, pending = null, rounds = 0;
+    // stopped: the session expired or the page is being posted; nothing more is sent.
+    let timer = 0, busy = false, again = false, stopped = false, dirty = false, pending = null, rounds = 0;
 
     restore();
     form.addEventListener("change", (e) => {
@@ -65,8 +66,13 @@
         if (document.visibilityState === "hidden") beacon();
       });
       window.addEventListener("pagehide", beacon);
-      form.addEventListener("submit", () => { dirty = false; });
     }
+    // The page is being posted: no refresh or autosave may race the post (a second draft).
+    form.addEventListener("submit", () => {
+      clearTimeout(timer);
+      dirty = false;
+      stopped = true;
+    });
     form.addEventListener("change", stash);
     form.addEventListener("submit", stash);
     form.addEventListener("keydown", (e) => {
@@ -82,7 +88,7 @@
     }
 
     async function send() {
-      if (expired) return;
+      if (stopped) return;
       if (busy) {
         again = true;
         return;
@@ -144,7 +150,7 @@
     // beacon saves what was typed since the last autosave when the tab goes away; the answer
     // is never read.
     function beacon() {
-      if (!dirty || expired) return;
+      if (!dirty || stopped) return;
       dirty = false;
       stash();
       navigator.sendBeacon(form.action, posted());
@@ -182,7 +188,7 @@
     }
 
     function sessionExpired(loginURL) {
-      expired = true;
+      stopped = true;
       stash();
       const login = new URL(loginURL);
       login.search = "?next=" + encodeURIComponent(location.pathname + location.search);
