@@ -2,10 +2,11 @@
 # axe.sh fetches axe-core (the accessibility engine, MPL-2.0) from the npm registry with npm's
 # own client into a cache, once, and prints the path of axe.min.js on stdout:
 #
-#   TONGBAN_AXE=$(scripts/axe.sh) TONGBAN_CHROMIUM=$(scripts/chromium.sh) go test -run TestBrowserTypingSurvivesLiveRefresh ./cmd/tongban
+#   TONGBAN_AXE=$(scripts/axe.sh) TONGBAN_CHROMIUM=$(scripts/chromium.sh) go test -run 'TestBrowser(Accessibility|TypingSurvivesLiveRefresh|SessionTimeout)' ./cmd/tongban
 #
-# The browser tests inject it into the pages of the generated form and fail on any violation
-# of the WCAG 2.1 A/AA rules. Without TONGBAN_AXE they skip that check.
+# The browser tests inject it into the pages of the portal, the workbench, the administration
+# and the accounts, and fail on any violation of the WCAG 2.1 A/AA rules. scripts/test.sh (CI)
+# sets it; without TONGBAN_AXE the tests skip that check.
 set -euo pipefail
 version=4.14.1
 dir="${XDG_CACHE_HOME:-$HOME/.cache}/tongban/axe-core-$version"

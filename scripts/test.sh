@@ -48,6 +48,10 @@ echo "== Chromium for the browser tests (scripts/chromium.sh)"
 TONGBAN_CHROMIUM=$(bash scripts/chromium.sh | tail -n 1)
 export TONGBAN_CHROMIUM
 
+echo "== axe-core for the browser tests' accessibility checks (scripts/axe.sh, from npm)"
+TONGBAN_AXE=$(bash scripts/axe.sh | tail -n 1)
+export TONGBAN_AXE
+
 if [ -z "${TONGBAN_TEST_POSTGRES:-}" ] && [ "${TONGBAN_SKIP_POSTGRES:-}" != 1 ]; then
   echo "== PostgreSQL for the tests (scripts/postgres.sh)"
   eval "$(scripts/postgres.sh)"

@@ -61,13 +61,13 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// newBrowserSuite builds and starts tongban serve --demo and a headless Chromium.
-func newBrowserSuite(t *testing.T) *browserSuite {
+// newBrowserSuite builds and starts tongban serve --demo, with serveArgs, and a headless Chromium.
+func newBrowserSuite(t *testing.T, serveArgs ...string) *browserSuite {
 	t.Helper()
 	chromium := chromiumPath(t)
 	bin := buildTongban(t)
 	data := t.TempDir()
-	srv := spawnServer(t, bin, data, nil, "--demo")
+	srv := spawnServer(t, bin, data, nil, append([]string{"--demo"}, serveArgs...)...)
 	s := &browserSuite{t: t, data: data, shots: os.Getenv("TONGBAN_SHOTS")}
 	if s.shots == "" {
 		s.shots = "/tmp/shots"

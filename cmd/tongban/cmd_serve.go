@@ -50,6 +50,7 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 		return nil
 	})
 	secureCookies := fs.Bool("secure-cookies", false, "Cookie 加 Secure 和 __Host- 前缀（经 HTTPS 访问时；--public-url 为 https 时自动开启）")
+	idle := fs.Duration("session-idle", service.SessionIdle, "登录多久无操作即过期（页面在过期前提示延长）")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		fs.Usage()
 		return 2
@@ -68,6 +69,7 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 	cfg := sf.config(cli)
 	cfg.PublicURL, cfg.ConnectorsBase, cfg.Demo = cmp.Or(*publicURL, "http://"+displayAddr(ln.Addr())), *connectorsBase, *demo
 	cfg.TrustedProxies, cfg.SecureCookies = proxies, *secureCookies
+	cfg.SessionIdle = *idle
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(cli.Stderr, "tongban serve:", err)

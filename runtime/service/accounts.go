@@ -31,6 +31,8 @@ type Accounts struct {
 	enqueue Enqueue
 	verify  IdentityCheck
 	orgs    func() []definitions.OrgUnit
+	idle    time.Duration
+	touch   time.Duration
 }
 
 // Enqueue puts a message for a connector on the outbox.
@@ -52,6 +54,8 @@ type AccountOptions struct {
 	// Orgs lists the orgs and their workflow roles, which role changes are checked against;
 	// nil accepts any well-formed org code and role names.
 	Orgs func() []definitions.OrgUnit
+	// SessionIdle is how long a session lives without a request; 0 is SessionIdle.
+	SessionIdle time.Duration
 }
 
 // NewAccounts returns the account service on a store.
@@ -62,8 +66,17 @@ func NewAccounts(store runtime.AccountStore, o AccountOptions) *Accounts {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Accounts{store: store, now: o.Now, logger: o.Logger, enqueue: o.Enqueue, verify: o.Verify, orgs: o.Orgs}
+	if o.SessionIdle <= 0 {
+		o.SessionIdle = SessionIdle
+	}
+	return &Accounts{store: store, now: o.Now, logger: o.Logger, enqueue: o.Enqueue, verify: o.Verify, orgs: o.Orgs,
+		idle: o.SessionIdle, touch: min(sessionTouch, o.SessionIdle/10)}
 }
+
+// IdleTimeout is how long a session surely lives after a request: its idle timeout less the
+// slack of the last-seen time, which is written at most once a minute. The pages warn before
+// it runs out and offer to extend the session.
+func (a *Accounts) IdleTimeout() time.Duration { return a.idle - a.touch }
 
 // Now is the time by the account service's clock, which the pages tell time left by.
 func (a *Accounts) Now() time.Time { return a.now() }
@@ -94,10 +107,10 @@ const (
 	EventRolesChanged         = "roles-changed"
 )
 
-// Session lifetimes. A session ends after SessionIdle without a request or SessionLifetime
-// after sign-in, whichever comes first. The last-seen time is written at most once every
-// sessionTouch, so that browsing does not cost a write per request; the idle timeout is
-// therefore exact to within that minute.
+// Session lifetimes. A session ends after SessionIdle (AccountOptions.SessionIdle) without a
+// request or SessionLifetime after sign-in, whichever comes first. The last-seen time is
+// written at most once every sessionTouch (a tenth of a shorter idle timeout), so that browsing
+// does not cost a write per request; the idle timeout is therefore exact to within that minute.
 const (
 	SessionIdle     = 30 * time.Minute
 	SessionLifetime = 12 * time.Hour
@@ -433,14 +446,14 @@ func (a *Accounts) SessionUser(ctx context.Context, id string) (*runtime.User, e
 	}
 	now := a.now()
 	switch {
-	case !now.Before(s.ExpiresAt) || !now.Before(s.LastSeenAt.Add(SessionIdle)):
+	case !now.Before(s.ExpiresAt) || !now.Before(s.LastSeenAt.Add(a.idle)):
 		if err := a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error { return tx.DeleteSession(id) }); err != nil {
 			return nil, err
 		}
 		return nil, denied
 	case u.Disabled:
 		return nil, denied
-	case now.Sub(s.LastSeenAt) >= sessionTouch:
+	case now.Sub(s.LastSeenAt) >= a.touch:
 		if err := a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error { return tx.TouchSession(id, now) }); err != nil {
 			return nil, err
 		}
@@ -464,7 +477,7 @@ func (a *Accounts) SignOut(ctx context.Context, sessionID string, userID int64, 
 // every hour or so. It returns how many rows it deleted.
 func (a *Accounts) Sweep(ctx context.Context) (int64, error) {
 	now := a.now()
-	return a.store.SweepAccounts(ctx, runtime.AccountSweep{Now: now, IdleSince: now.Add(-SessionIdle),
+	return a.store.SweepAccounts(ctx, runtime.AccountSweep{Now: now, IdleSince: now.Add(-a.idle),
 		WindowsBefore: now.Add(-LockoutPeriod)})
 }
 

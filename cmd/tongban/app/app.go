@@ -66,6 +66,8 @@ type Config struct {
 	// SecureCookies marks the pages' cookies Secure with the __Host- prefix; an https PublicURL
 	// does too.
 	SecureCookies bool
+	// SessionIdle is how long a session lives without a request; 0 takes the accounts' default.
+	SessionIdle time.Duration
 }
 
 // App is a built tongban. Its fields are what the commands and tests reach into; Handler is
@@ -134,7 +136,7 @@ func Open(ctx context.Context, cfg Config, opts ...service.Option) (*App, error)
 	if err := a.Service.LoadOrgs(ctx); err != nil {
 		return nil, a.fail(err)
 	}
-	a.Accounts = accountService(a.Lookups, db, cfg.Clock, a.Service.Orgs, cfg.Logger)
+	a.Accounts = accountService(a.Lookups, db, a.Service.Orgs, cfg)
 	return a, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/service"
@@ -136,6 +137,10 @@ func (a *Accounts) User(r *http.Request) *runtime.User {
 	}
 	return nil
 }
+
+// IdleTimeout is how long a session surely lives after a request (service.Accounts.IdleTimeout):
+// the pages warn before it runs out and offer to extend it.
+func (a *Accounts) IdleTimeout() time.Duration { return a.svc.IdleTimeout() }
 
 // RequireUser serves next to signed-in users and sends everyone else to the sign-in page,
 // which brings them back afterwards.

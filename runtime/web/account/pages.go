@@ -24,6 +24,7 @@ func (a *Accounts) routes() {
 	m.HandleFunc("GET /account/login", a.loginForm)
 	m.HandleFunc("POST /account/login", a.posted(a.login))
 	m.HandleFunc("POST /account/logout", a.posted(a.logout))
+	m.HandleFunc("POST /account/session", a.posted(a.extend))
 	m.HandleFunc("GET /account/reset", a.resetForm)
 	m.HandleFunc("POST /account/reset", a.posted(a.reset))
 	m.HandleFunc("GET /account/password", a.signedIn(a.passwordForm))
@@ -295,6 +296,18 @@ func (a *Accounts) login(w http.ResponseWriter, r *http.Request) {
 // setSession gives the browser its new session's cookie.
 func (a *Accounts) setSession(w http.ResponseWriter, s *runtime.Session) {
 	http.SetCookie(w, a.cookie(a.sessionCookie, s.ID))
+}
+
+// extend keeps a signed-in session alive: the page's 延长登录 (static/site.js) posts here, and
+// Middleware has noted the request as the session's last use. A session already expired gets
+// 401, so that the page can say so instead of following a redirect to the sign-in form.
+func (a *Accounts) extend(w http.ResponseWriter, r *http.Request) {
+	if a.User(r) == nil {
+		http.Error(w, "登录已过期，请重新登录", http.StatusUnauthorized)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (a *Accounts) logout(w http.ResponseWriter, r *http.Request) {

@@ -31,6 +31,16 @@ var funcs = template.FuncMap{
 	"roleName":  func(r runtime.Role) string { return nameOr(roleNames[r], string(r)) },
 	"eventName": func(t string) string { return nameOr(eventNames[t], t) },
 	"isAdmin":   func(u *runtime.User) bool { return u != nil && hasRole(u, runtime.RoleAdmin) },
+	// withErrors are the fields with a problem, for the error summary a refused form opens with.
+	"withErrors": func(fs []fieldView) []fieldView {
+		var out []fieldView
+		for _, f := range fs {
+			if f.Error != "" {
+				out = append(out, f)
+			}
+		}
+		return out
+	},
 	// The audit log tells events apart by the second.
 	"datetime": func(t time.Time) string { return site.Format(t, "2006-01-02 15:04:05") },
 	"roles": func(rs []runtime.Role) string {

@@ -25,7 +25,7 @@ import (
 // The hidden fields and buttons of the apply page. Names start with "_" so that they can never
 // be a form field (schema property names are identifiers).
 const (
-	fieldAction = "_action" // save, submit, refresh, or a row action (add:list, remove:list.N)
+	fieldAction = "_action" // save, submit, refresh, autosave (a refresh that saves the draft), or a row action (add:list, remove:list.N)
 	fieldDraft  = "_draft"  // the number of the draft being edited
 	fieldKey    = "_key"    // the idempotency key of this application
 	fieldDefer  = "_defer"  // materials deferred (容缺)
@@ -192,6 +192,14 @@ func (p *portal) apply(w http.ResponseWriter, r *http.Request, u *runtime.User) 
 	}
 	switch {
 	case form.ApplyRowAction(a.data, action), action == "refresh":
+		p.renderApply(w, r, a, http.StatusOK)
+	case action == "autosave":
+		// form.js saves while the applicant types: the draft as it stands, problems and all,
+		// and the page as a refresh shows it, with the draft's number.
+		if err := p.keepDraft(ctx, a); err != nil {
+			p.answer(w, r, a, err)
+			return
+		}
 		p.renderApply(w, r, a, http.StatusOK)
 	case action == "save":
 		if err := p.keepDraft(ctx, a); err != nil {

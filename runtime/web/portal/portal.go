@@ -1,7 +1,8 @@
 // Package portal is the citizens' website (互联网政务服务门户), server-rendered with
 // html/template: finding a matter, reading its guide, applying with the generated form (without
-// JavaScript; static/form.js only makes visibility rules live), drafts, uploads, my cases with their
-// timeline, corrections answered in place, documents, evaluation, and the public progress lookup.
+// JavaScript; static/form.js makes the visibility rules live and saves drafts as the applicant
+// types), drafts, uploads, my cases with their timeline, corrections answered in place,
+// documents, evaluation, and the public progress lookup.
 package portal
 
 import (
@@ -59,7 +60,7 @@ type portal struct {
 // mount it at the root, beside /api/ and /account/.
 func New(d Deps) http.Handler {
 	d.Site = d.Site.WithDefaults()
-	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "portal", Brand: "许昌市政务服务网", HTMX: true, Notices: notices,
+	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "portal", Brand: "许昌市政务服务网", Notices: notices,
 		Menu: []site.Link{{Href: "/", Label: "首页"}, {Href: "/cases", Label: "我的办件"}, {Href: "/progress", Label: "进度查询"}, {Href: "/messages", Label: "咨询投诉"}}})
 	p := &portal{Deps: d, pages: pages}
 	mux := http.NewServeMux()

@@ -49,10 +49,12 @@ func TestHome(t *testing.T) {
 			t.Errorf("CSP %q", csp)
 		}
 	})
-	t.Run("静态文件与 htmx 许可", func(t *testing.T) {
+	t.Run("静态文件", func(t *testing.T) {
 		e.Get("", "/static/tongban.css").Expect(t, 200).Contains(t, "body.kiosk")
-		e.Get("", "/static/htmx.LICENSE").Expect(t, 200).Contains(t, "Zero-Clause BSD")
-		e.Get("", "/static/htmx.min.js").Expect(t, 200)
+		e.Get("", "/static/site.js").Expect(t, 200).Contains(t, "data-error-summary")
+		e.Get("", "/static/form.js").Expect(t, 200)
+		// No page uses htmx any more (form.js merges the live refresh itself): it is gone.
+		e.Get("", "/static/htmx.min.js").Expect(t, 404)
 		e.Get("", "/nowhere").Expect(t, 404).Contains(t, "页面不存在")
 	})
 }
@@ -207,6 +209,25 @@ func TestDraftSavedAndResumed(t *testing.T) {
 		Expect(t, http.StatusSeeOther)
 	if n, _ := webtest.CaseNumber(done.Location); n != number {
 		t.Fatalf("submitted %s, want the draft %s", done.Location, number)
+	}
+}
+
+// TestAutosave: form.js's autosave posts the form as it stands, problems and all; the first
+// creates the draft and the answer carries its number, the next ones save onto it, and the
+// page answers as a refresh does (200, the live part), never as a refused submission.
+func TestAutosave(t *testing.T) {
+	e := newPortal(t)
+	path := "/matters/" + sole + "/apply"
+	values := e.Get(webtest.Citizen, path).Expect(t, 200).Contains(t, `data-autosave="autosave-status"`, `id="autosave-status"`).FormValues(t, "apply-form")
+	for i, name := range []string{"许昌市魏都", "许昌市魏都区老街胡辣汤店"} {
+		values = webtest.Merge(values, url.Values{"businessName": {name}, "capital": {"三万"}, "_action": {"autosave"}})
+		p := e.Post(webtest.Citizen, path, values).Expect(t, 200).Contains(t, `id="apply-live"`).Lacks(t, "error-summary")
+		number := p.FormValues(t, "apply-form").Get("_draft")
+		if number == "" || i > 0 && number != values.Get("_draft") {
+			t.Fatalf("autosave %d: draft %q, before %q", i, number, values.Get("_draft"))
+		}
+		values.Set("_draft", number)
+		e.Get(webtest.Citizen, path+"?draft="+number).Expect(t, 200).Contains(t, `value="`+name+`"`)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 )
 
@@ -46,16 +45,12 @@ func PreviewHeaders(w http.ResponseWriter) {
 	h.Set("X-Frame-Options", "SAMEORIGIN")
 }
 
-// Static serves the stylesheet, htmx and its licence under /static/. htmx.min.js is htmx 2.0.11
-// as published in the npm package htmx.org (SHA-256 d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717),
-// under the Zero-Clause BSD licence in htmx.LICENSE; no build step touches it.
+// Static serves the stylesheet and the scripts under /static/: site.js on every page, form.js
+// on the generated forms; both are written here, no build step touches them.
 func Static() http.Handler {
 	sub, _ := fs.Sub(files, "static")
 	fileServer := http.StripPrefix("/static/", http.FileServerFS(sub))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if path.Ext(r.URL.Path) == ".LICENSE" {
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		fileServer.ServeHTTP(w, r)

@@ -9,17 +9,49 @@ import (
 	"github.com/xuchang-gov/tongban/runtime"
 )
 
+// preferences are the display choices a visitor switches with ?name=1 and ?name=0, which a
+// cookie of the same name keeps: the kiosk's touch layout and large text.
+var preferences = []string{"kiosk", "large"}
+
 // Kiosk tells whether the request comes from a self-service kiosk: ?kiosk=1 turns the large
 // touch layout on (and a cookie keeps it on), ?kiosk=0 turns it off.
-func Kiosk(r *http.Request) bool {
-	switch r.URL.Query().Get("kiosk") {
+func Kiosk(r *http.Request) bool { return preference(r, "kiosk") }
+
+// Large tells whether the visitor chose large text (大字版): ?large=1, or the header's switch,
+// which sets the cookie without reloading the page (static/site.js).
+func Large(r *http.Request) bool { return preference(r, "large") }
+
+func preference(r *http.Request, name string) bool {
+	switch r.URL.Query().Get(name) {
 	case "1":
 		return true
 	case "0":
 		return false
 	}
-	c, err := r.Cookie("kiosk")
+	c, err := r.Cookie(name)
 	return err == nil && c.Value == "1"
+}
+
+// keepPreferences stores the preferences the request switched. The cookies hold no secret, and
+// the page's script sets the large-text one itself, so they are not HttpOnly.
+func keepPreferences(w http.ResponseWriter, r *http.Request) {
+	for _, name := range preferences {
+		switch r.URL.Query().Get(name) {
+		case "1":
+			http.SetCookie(w, &http.Cookie{Name: name, Value: "1", Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
+		case "0":
+			http.SetCookie(w, &http.Cookie{Name: name, Path: "/", MaxAge: -1, SameSite: http.SameSiteLaxMode})
+		}
+	}
+}
+
+// switchURL is the page of the request with the preference name switched on or off, keeping
+// its other parameters (an applicant's key) but not a notice already shown.
+func switchURL(r *http.Request, name string, on bool) string {
+	q := r.URL.Query()
+	q.Del("msg")
+	q.Set(name, map[bool]string{true: "1", false: "0"}[on])
+	return r.URL.Path + "?" + q.Encode()
 }
 
 // ParseForm reads a posted form, multipart or not, within limit bytes, and checks its CSRF

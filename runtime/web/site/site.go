@@ -1,8 +1,9 @@
 // Package site is the one frame of tongban's server-rendered pages — the portal, the
 // workbench, the accounts and administration, and the public certificate verification page:
 // the layout around every page, the security headers and content security policy, the one
-// error page, the stylesheet and htmx, and the plumbing every page shares (reading a posted
-// form with its CSRF token, redirecting with a notice, the kiosk layout). Each site says only
+// error page, the stylesheet and the scripts, and the plumbing every page shares (reading a
+// posted form with its CSRF token, redirecting with a notice, the kiosk layout and large text,
+// the warning before a session's idle timeout). Each site says only
 // its name, brand and menu; how pages look, are protected and fail is decided here, once.
 package site
 
@@ -17,20 +18,24 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
 )
 
 // CSRFField is the name of the hidden field every form posts its CSRF token in. The accounts'
-// CheckCSRF reads it (or the X-CSRF-Token header htmx sends) from the already parsed form.
+// CheckCSRF reads it (or the X-CSRF-Token header scripts send) from the already parsed form.
 const CSRFField = "_csrf"
 
 // Auth is what the pages need of the accounts: who is signed in, and the CSRF token of the
 // session. User returns nil for a visitor. CheckCSRF is called after the form is parsed.
+// IdleTimeout is how long a session surely lives after a request: the pages warn before it
+// runs out (static/site.js).
 type Auth interface {
 	User(r *http.Request) *runtime.User
 	CSRFToken(r *http.Request) string
 	CheckCSRF(r *http.Request) error
+	IdleTimeout() time.Duration
 }
 
 //go:embed layout.html error.html static
@@ -59,13 +64,18 @@ type Frame struct {
 	// Home is where the brand and the error page's way back lead.
 	Home string
 	Menu []MenuEntry
-	// HTMX loads htmx.
-	HTMX bool
 	// SignIn shows who is signed in, or the ways to sign in; a site without accounts has none.
 	SignIn bool
 	User   *runtime.User
 	CSRF   string
-	Kiosk  bool
+	// SessionIdle is, for a signed-in user, the seconds their session surely lives without a
+	// request; the page warns before they run out and offers to extend them.
+	SessionIdle int
+	Kiosk       bool
+	// Large is the large text (大字版, for older people) the header's switch turns on.
+	Large bool
+	// KioskURL and LargeURL are this page with the kiosk layout and large text switched.
+	KioskURL, LargeURL string
 	// Path is the request path.
 	Path string
 	// Notice is a message after a redirect (保存成功, 已提交…), chosen by the msg parameter.
@@ -86,9 +96,6 @@ type Options struct {
 	// Home is the site's first page; "/" unless given.
 	Home string
 	Menu []Link
-	// HTMX loads htmx on every page, for the live parts of the portal's and the workbench's
-	// forms; pages that work without any script are better off without it.
-	HTMX bool
 	// Auth is the accounts; nil for a public site that nobody signs in to.
 	Auth   Auth
 	Logger *slog.Logger
@@ -179,11 +186,15 @@ func parseAll(t *template.Template, fsys fs.FS, pattern string) (*template.Templ
 
 // Frame starts the frame of a page for the request.
 func (s *Set) Frame(r *http.Request, title string, data any) *Frame {
-	f := &Frame{Title: title, Site: s.o.Name, Brand: s.o.Brand, Home: s.o.Home, HTMX: s.o.HTMX, Kiosk: Kiosk(r),
+	f := &Frame{Title: title, Site: s.o.Name, Brand: s.o.Brand, Home: s.o.Home, Kiosk: Kiosk(r), Large: Large(r),
 		Path: r.URL.Path, Data: data, LoginURL: s.LoginURL(r), SignIn: s.o.Auth != nil}
+	f.KioskURL, f.LargeURL = switchURL(r, "kiosk", !f.Kiosk), switchURL(r, "large", !f.Large)
 	if s.o.Auth != nil {
 		f.User = s.o.Auth.User(r)
 		f.CSRF = s.o.Auth.CSRFToken(r)
+		if f.User != nil {
+			f.SessionIdle = int(s.o.Auth.IdleTimeout() / time.Second)
+		}
 	}
 	for _, l := range s.o.Menu {
 		if len(l.Roles) > 0 && (f.User == nil || !slices.ContainsFunc(l.Roles, func(role runtime.Role) bool { return slices.Contains(f.User.Roles, role) })) {
@@ -218,12 +229,7 @@ func (s *Set) Render(w http.ResponseWriter, r *http.Request, name string, status
 		http.Error(w, "系统内部错误", http.StatusInternalServerError)
 		return
 	}
-	switch r.URL.Query().Get("kiosk") {
-	case "1":
-		http.SetCookie(w, &http.Cookie{Name: "kiosk", Value: "1", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	case "0":
-		http.SetCookie(w, &http.Cookie{Name: "kiosk", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	}
+	keepPreferences(w, r)
 	SecurityHeaders(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/web/site"
@@ -27,6 +28,7 @@ func (auth) User(r *http.Request) *runtime.User {
 }
 func (auth) CSRFToken(*http.Request) string { return "token" }
 func (auth) CheckCSRF(*http.Request) error  { return nil }
+func (auth) IdleTimeout() time.Duration     { return 29 * time.Minute }
 
 func newSet(t *testing.T) *site.Set {
 	pages := fstest.MapFS{"home.html": {Data: []byte(`{{define "content"}}<p>{{.Data}}</p>{{end}}`)}}
@@ -102,6 +104,51 @@ func TestMenu(t *testing.T) {
 			}
 			if strings.Join(got, "|") != c.want {
 				t.Fatalf("menu %v, want %s", got, c.want)
+			}
+		})
+	}
+}
+
+// TestFrame: every page has the skip link to its main content, the 大字版 switch that keeps
+// the page's address (an applicant's key), large text from the cookie the switch sets, and,
+// for a signed-in user only, the session's idle time for the timeout warning.
+func TestFrame(t *testing.T) {
+	set := newSet(t)
+	for _, c := range []struct {
+		name, who, target string
+		cookie            string
+		has, lacks        []string
+	}{
+		{"visitor", "", "/t/?key=411002&msg=saved", "",
+			[]string{`<a class="skip-link" href="#main">跳到主要内容</a>`, `<main id="main" class="wrap" tabindex="-1">`,
+				`href="/t/?key=411002&amp;large=1" class="large-switch" data-large-switch>大字版</a>`, `<script src="/static/site.js" defer>`},
+			[]string{"data-session-idle", "session-dialog", "htmx"}},
+		{"large text", "", "/t/", "large=1",
+			[]string{`<html lang="zh-CN" class="large">`, `href="/t/?large=0"`, "标准字号"}, nil},
+		{"signed in", "张伟", "/t/", "",
+			[]string{`data-session-idle="1740"`, `<dialog class="session-dialog" id="session-dialog" role="alertdialog"`, "延长登录"}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", c.target, nil)
+			r.Header.Set("X-User", c.who)
+			if c.cookie != "" {
+				r.Header.Set("Cookie", c.cookie)
+			}
+			w := httptest.NewRecorder()
+			set.Render(w, r, "home", 200, set.Frame(r, "首页", nil))
+			body := w.Body.String()
+			for _, s := range c.has {
+				if !strings.Contains(body, s) {
+					t.Errorf("page lacks %s", s)
+				}
+			}
+			for _, s := range c.lacks {
+				if strings.Contains(body, s) {
+					t.Errorf("page has %s", s)
+				}
+			}
+			if t.Failed() {
+				t.Log(body)
 			}
 		})
 	}

@@ -333,7 +333,9 @@ func (b *workbench) renderWindow(w http.ResponseWriter, r *http.Request, st *win
 	f := form.Build(mp, st.data, st.problems, vars)
 	f.Refused = status >= http.StatusBadRequest
 	d := windowApplyPage{Slug: mp.Def.Slug, Name: mp.Def.Matter.Name, Key: st.key, Applicant: st.applicant,
-		Action: "/work/window/apply/" + url.PathEscape(mp.Def.Slug), Received: st.received,
+		// The key in the address too: a post whose session has expired is sent to sign in and
+		// back to this address, which shows the form only for a key (form.js restores the typing).
+		Action: "/work/window/apply/" + url.PathEscape(mp.Def.Slug) + "?key=" + url.QueryEscape(st.key), Received: st.received,
 		Problems: st.general, Notes: st.notes, Owner: st.clerk}
 	for _, m := range mp.Def.Materials.Materials {
 		row := page.MaterialRow(mp, m, vars)

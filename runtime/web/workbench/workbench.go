@@ -82,7 +82,7 @@ type workbench struct {
 // stylesheet at /static/, which the portal serves.
 func New(d Deps) http.Handler {
 	d.Site = d.Site.WithDefaults()
-	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "workbench", Brand: "许昌市政务服务 · 工作台", Home: "/work/", HTMX: true, Notices: notices,
+	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "workbench", Brand: "许昌市政务服务 · 工作台", Home: "/work/", Notices: notices,
 		Menu: []site.Link{{Href: "/work/", Label: "待办"}, {Href: "/work/window", Label: "窗口受理"}, {Href: "/work/monitor", Label: "调度监控"}, {Href: "/work/messages", Label: "留言答复"}}})
 	b := &workbench{Deps: d, pages: pages}
 	mux := http.NewServeMux()

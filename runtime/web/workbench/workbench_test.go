@@ -187,6 +187,18 @@ func TestWindow(t *testing.T) {
 	sample["operator"] = map[string]any{"name": "张伟", "idNumber": zhang.IDNumber, "mobile": zhang.Mobile, "politicalStatus": "群众", "residence": "河南省许昌市魏都区七一路街道七一东路168号"}
 	filled := webtest.Merge(values, e.FormFor(sole, sample))
 
+	t.Run("登录过期后回到本表单", func(t *testing.T) {
+		// The form posts to its own address, key and all: a post whose session has expired
+		// signs in and comes back to the form of this applicant (form.js restores the typing).
+		action := path + "?key=" + zhang.IDNumber
+		start.Contains(t, `action="`+action+`"`)
+		values := webtest.Merge(filled, url.Values{"_action": {"submit"}, "_csrf": {e.CSRF("")}})
+		p := e.Post("", action, values).Expect(t, http.StatusSeeOther)
+		if want := "/account/login?next=" + url.QueryEscape(action); p.Location != want {
+			t.Fatalf("sent to %s, want %s", p.Location, want)
+		}
+		e.Get(clerk, action).Expect(t, 200).Contains(t, "申请人：<strong>张伟</strong>")
+	})
 	t.Run("行的增删", func(t *testing.T) {
 		p := e.Post(clerk, path, webtest.Merge(filled, url.Values{"_action": {"add:familyMembers"}})).Expect(t, 200)
 		// The page posted back still names the applicant the registers know.

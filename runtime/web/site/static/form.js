@@ -12,10 +12,19 @@
 //   answer is dropped.
 // - Enter in a text box refreshes instead of posting the page.
 // - One polite live region says which fields appeared or went away and which messages came.
-// - A refused submission focuses its error summary; its links focus their controls.
+// - A form marked data-autosave saves itself as a draft on the server while the person types:
+//   its refresh posts _action=autosave, which also saves, a second and a half after the last
+//   key or at once after a change; the draft's number comes back into _draft and the page
+//   shows 已自动保存 with the time. When the tab is hidden or closed, what was typed since goes
+//   out with sendBeacon.
 // - What is typed is kept in the tab's sessionStorage; when a refresh finds the session expired
-//   the page says so, and after signing in again the form comes back as it was typed.
+//   the page says so, and after signing in again the form comes back as it was typed, the
+//   lists that depend on a choice (a division's townships and villages) included: a value the
+//   page cannot take yet is put back once the refresh has brought its options.
 //   data-owner names the account, so that no one else signing in in the same tab sees it.
+// - A refused submission's error summary is site.js's.
+// - Each answer the server gave counts as use of the session (the "tongban:session" event for
+//   site.js's timeout warning).
 (() => {
   "use strict";
   const stashPrefix = "tongban-form:";
@@ -25,18 +34,6 @@
       for (const k of Object.keys(sessionStorage)) if (k.startsWith(stashPrefix)) sessionStorage.removeItem(k);
     }
   });
-  const summary = document.querySelector("[data-error-summary]");
-  if (summary) {
-    summary.focus();
-    summary.addEventListener("click", (e) => {
-      const a = e.target.closest("a[href^='#']");
-      const target = a && document.getElementById(decodeURIComponent(a.hash.slice(1)));
-      if (!target) return;
-      e.preventDefault();
-      (target.closest(".field, fieldset") || target).scrollIntoView({ block: "start" });
-      target.focus({ preventScroll: true });
-    });
-  }
   for (const form of document.querySelectorAll("form[data-live]")) live(form);
 
   function live(form) {
@@ -48,13 +45,34 @@
     status.setAttribute("role", "status");
     status.setAttribute("aria-live", "polite");
     form.prepend(status);
-    let timer = 0, busy = false, again = false, expired = false;
+    const autosave = "autosave" in form.dataset;
+    const saved = autosave ? document.getElementById(form.dataset.autosave) : null;
+    // stopped: the session expired or the page is being posted; nothing more is sent.
+    let timer = 0, busy = false, again = false, stopped = false, dirty = false, pending = null, rounds = 0;
 
     restore();
     form.addEventListener("change", (e) => {
       if (e.target.type !== "file") schedule(250);
     });
-    form.addEventListener("input", stash);
+    form.addEventListener("input", (e) => {
+      stash();
+      if (autosave && e.target.type !== "file") {
+        dirty = true;
+        schedule(1500);
+      }
+    });
+    if (autosave) {
+      document.addEventListener("visibilitychange", () => {
+        if (document.visibilityState === "hidden") beacon();
+      });
+      window.addEventListener("pagehide", beacon);
+    }
+    // The page is being posted: no refresh or autosave may race the post (a second draft).
+    form.addEventListener("submit", () => {
+      clearTimeout(timer);
+      dirty = false;
+      stopped = true;
+    });
     form.addEventListener("change", stash);
     form.addEventListener("submit", stash);
     form.addEventListener("keydown", (e) => {
@@ -70,16 +88,15 @@
     }
 
     async function send() {
-      if (expired) return;
+      if (stopped) return;
       if (busy) {
         again = true;
         return;
       }
       busy = true;
       form.dataset.busy = "";
-      const body = new FormData(form);
-      for (const name of skip) body.delete(name);
-      body.set("_action", "refresh");
+      const body = posted();
+      dirty = false;
       try {
         const res = await fetch(form.action, {
           method: "POST", credentials: "same-origin",
@@ -91,8 +108,16 @@
           sessionExpired(res.url);
         } else if (!next) {
           say("页面未能更新（" + res.status + "），您填写的内容仍在本页，可继续填写或稍后再试。", true);
-        } else if (!again) {
-          apply(document.getElementById(liveID), next);
+        } else {
+          document.dispatchEvent(new CustomEvent("tongban:session"));
+          if (autosave) savedAs(doc);
+          if (!again) {
+            apply(document.getElementById(liveID), next);
+            if (pending) {
+              if (putBack() && ++rounds < 5) again = true;
+              else pending = null;
+            }
+          }
         }
       } catch {
         say("网络连接异常，页面未能更新；您填写的内容仍在本页。", true);
@@ -104,6 +129,31 @@
           send();
         }
       }
+    }
+
+    // posted is what a refresh or an autosave sends: the form without its files.
+    function posted() {
+      const body = new FormData(form);
+      for (const name of skip) body.delete(name);
+      body.set("_action", autosave ? "autosave" : "refresh");
+      return body;
+    }
+
+    // savedAs takes the draft number of an autosave's answer and says when it was saved.
+    function savedAs(doc) {
+      const number = doc.querySelector("input[name=_draft]");
+      if (!number || !number.value) return;
+      form.elements._draft.value = number.value;
+      if (saved) saved.textContent = "已自动保存（" + new Date().toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" }) + "，草稿编号 " + number.value + "）";
+    }
+
+    // beacon saves what was typed since the last autosave when the tab goes away; the answer
+    // is never read.
+    function beacon() {
+      if (!dirty || stopped) return;
+      dirty = false;
+      stash();
+      navigator.sendBeacon(form.action, posted());
     }
 
     // apply merges the answer into the page and says what changed.
@@ -138,7 +188,7 @@
     }
 
     function sessionExpired(loginURL) {
-      expired = true;
+      stopped = true;
       stash();
       const login = new URL(loginURL);
       login.search = "?next=" + encodeURIComponent(location.pathname + location.search);
@@ -166,18 +216,42 @@
       if (!raw || !document.referrer.includes("/account/")) return;
       const saved = JSON.parse(raw);
       if (saved.owner !== (form.dataset.owner || "")) return;
-      const byName = new Map();
-      for (const [name, value] of saved.values) byName.set(name, [...(byName.get(name) || []), value]);
-      for (const [name, values] of byName) {
-        const controls = [...form.elements].filter((c) => c.name === name && c.type !== "file");
-        let i = 0;
-        for (const c of controls) {
-          if (c.type === "radio" || c.type === "checkbox") c.checked = values.includes(c.value);
-          else if (i < values.length) c.value = values[i++];
-        }
-      }
-      say("已恢复登录过期前填写的内容，请核对后提交。", true);
+      pending = new Map();
+      for (const [name, value] of saved.values) pending.set(name, [...(pending.get(name) || []), value]);
+      putBack();
+      // A notice of its own, not the live region, which the refreshes that follow reuse.
+      const notice = Object.assign(document.createElement("p"), { className: "notice", textContent: "已恢复登录过期前填写的内容，请核对后提交。" });
+      notice.setAttribute("role", "status");
+      form.before(notice);
       schedule(0);
+    }
+
+    // putBack sets the controls to the values still pending, by name and in order, and keeps
+    // pending what the page cannot take yet: a select without the option, a control that a
+    // choice brings. It reports whether a control changed: what depends on it (the villages of
+    // a township, the fields a yes shows) then comes with the next refresh.
+    function putBack() {
+      let changed = false;
+      for (const [name, values] of pending) {
+        const controls = [...form.elements].filter((c) => c.name === name && c.type !== "file");
+        let i = 0, done = controls.length > 0;
+        for (const c of controls) {
+          if (c.type === "radio" || c.type === "checkbox") {
+            const want = values.includes(c.value);
+            if (c.checked !== want) [c.checked, changed] = [want, true];
+          } else if (i < values.length) {
+            const v = values[i++];
+            if (c.value === v) continue;
+            c.value = v;
+            if (c.value === v) changed = true;
+            else done = false;
+          }
+        }
+        if (i < values.length) done = false;
+        if (done) pending.delete(name);
+      }
+      if (!pending.size) pending = null;
+      return changed;
     }
   }
 
