@@ -278,7 +278,7 @@ func (cl *cluster) prepare(t *testing.T) {
 			cl.outcomes[node] = "approve"
 		}
 	}
-	cl.sent["probe-draft"] = sentKey{matter: foodMatter}
+	cl.sent["probe-draft"] = sentKey{matter: foodMatter, body: draftBody(foodMatter, cl.food)}
 	uploads, deferred, number, err := probeMaterials(do, a.token[enterpriseName], foodMatter, cl.food, "probe-draft")
 	if err != nil {
 		t.Fatal(err)
@@ -375,14 +375,14 @@ func (cl *cluster) submitter(t *testing.T, i int) {
 	for seq := 0; !cl.stop.Load() && !t.Failed(); seq++ {
 		n := cl.live(home)
 		key := fmt.Sprintf("c%d-%d", i, seq)
-		cl.mu.Lock()
-		cl.sent[key] = sentKey{matter: matter}
-		cl.mu.Unlock()
-		body, _ := json.Marshal(map[string]any{"matter": matter, "form": form, "draft": true})
+		body := draftBody(matter, form)
 		oneRequest := matter == foodMatter && seq%3 != 0
 		if oneRequest {
 			body = cl.foodOneRequest
 		}
+		cl.mu.Lock()
+		cl.sent[key] = sentKey{matter: matter, body: body}
+		cl.mu.Unlock()
 		create := func(n *clusterNode) (clusterAnswer, bool) {
 			return cl.send(t, n, user, "POST", "/api/v1/cases", "application/json", body, "Idempotency-Key", key)
 		}
@@ -629,12 +629,11 @@ func (cl *cluster) resendKeys(t *testing.T, n *clusterNode) {
 	for range 8 {
 		wg.Go(func() {
 			for key := range keys {
-				user, form := enterpriseName, cl.food
+				user := enterpriseName
 				if cl.sent[key].matter == seniorMatter {
-					user, form = "王桂英", cl.senior
+					user = "王桂英"
 				}
-				body, _ := json.Marshal(map[string]any{"matter": cl.sent[key].matter, "form": form, "draft": true})
-				a, ok := cl.send(t, n, user, "POST", "/api/v1/cases", "application/json", body, "Idempotency-Key", key)
+				a, ok := cl.send(t, n, user, "POST", "/api/v1/cases", "application/json", cl.sent[key].body, "Idempotency-Key", key)
 				if !wantStatus(t, "resend "+key, a, ok, http.StatusCreated) {
 					continue
 				}

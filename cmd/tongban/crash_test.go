@@ -154,9 +154,11 @@ type ackedCase struct {
 	oneRequest          bool // filed in its creation, naming files uploaded beforehand
 }
 
-// sentKey is an Idempotency-Key that was sent, whatever became of the request.
+// sentKey is an Idempotency-Key that was sent, whatever became of the request, with the body
+// it was sent with: a retry sends the same body, or the server refuses the key (422).
 type sentKey struct {
 	matter string
+	body   []byte
 }
 
 // load is the portal's side of the test: what it sent and what the server acknowledged.
@@ -232,14 +234,13 @@ func readDemoTokens(t *testing.T, data string) map[string]string {
 // case like the others, under its own key.
 func (ld *load) probeFood(t *testing.T) {
 	t.Helper()
-	ld.sent["probe-draft"] = sentKey{matter: foodMatter}
+	ld.sent["probe-draft"] = sentKey{matter: foodMatter, body: draftBody(foodMatter, ld.food)}
 	uploads, deferred, number, err := probeMaterials(ld.do, ld.enterprise, foodMatter, ld.food, "probe-draft")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ld.acked["probe-draft"] = &ackedCase{key: "probe-draft", matter: foodMatter, number: number}
 	ld.foodUploads, ld.foodDeferred = uploads, deferred
-	ld.sent["probe-food"] = sentKey{matter: foodMatter}
 	if !ld.file(t, "probe-food", foodMatter, false) {
 		t.Fatal("the probe 食品经营许可 application did not go through")
 	}
@@ -271,6 +272,12 @@ type doFunc func(token, method, path, contentType string, body []byte, headers .
 // without materials is refused with one field error per material missing; those the guide
 // marks deferrable are deferred instead. The draft, created under key, stays a draft; its
 // number is returned.
+// draftBody is the request that saves form as a draft of matter.
+func draftBody(matter string, form json.RawMessage) []byte {
+	body, _ := json.Marshal(map[string]any{"matter": matter, "form": form, "draft": true})
+	return body
+}
+
 func probeMaterials(do doFunc, token, matter string, form json.RawMessage, key string) (uploads, deferred []string, number string, err error) {
 	status, guide, err := do("", "GET", "/api/v1/matters/"+matter, "", nil)
 	if err != nil || status != http.StatusOK {
@@ -283,8 +290,7 @@ func probeMaterials(do doFunc, token, matter string, form json.RawMessage, key s
 			deferrable[fmt.Sprint(m["id"])] = true
 		}
 	}
-	body, _ := json.Marshal(map[string]any{"matter": matter, "form": form, "draft": true})
-	status, out, err := do(token, "POST", "/api/v1/cases", "application/json", body, "Idempotency-Key", key)
+	status, out, err := do(token, "POST", "/api/v1/cases", "application/json", draftBody(matter, form), "Idempotency-Key", key)
 	if err != nil || status != http.StatusCreated {
 		return nil, nil, "", fmt.Errorf("probe draft of %s: %d %v %v", matter, status, out, err)
 	}
@@ -321,9 +327,6 @@ func (ld *load) run(t *testing.T, round, client int) {
 	matter := [4]string{soleProprietor, seniorMatter, foodMatter, seniorMatter}[client%4]
 	for seq := 0; ; seq++ {
 		key := fmt.Sprintf("r%d-c%d-%d", round, client, seq)
-		ld.mu.Lock()
-		ld.sent[key] = sentKey{matter: matter}
-		ld.mu.Unlock()
 		if !ld.file(t, key, matter, matter == foodMatter && seq%2 == 0) {
 			return
 		}
@@ -356,10 +359,13 @@ func samplePDF() (contentType string, body []byte) {
 // each acknowledgement and returns false when the server is gone (or answered wrongly).
 func (ld *load) file(t *testing.T, key, matter string, oneRequest bool) bool {
 	token, form := ld.applicant(matter)
-	body, _ := json.Marshal(map[string]any{"matter": matter, "form": form, "draft": true})
+	body := draftBody(matter, form)
 	if oneRequest {
 		body = ld.foodOneRequest
 	}
+	ld.mu.Lock()
+	ld.sent[key] = sentKey{matter: matter, body: body}
+	ld.mu.Unlock()
 	status, out, err := ld.do(token, "POST", "/api/v1/cases", "application/json", body, "Idempotency-Key", key)
 	if !ld.answered(t, "create "+key, status, out, err, http.StatusCreated) {
 		return false
@@ -384,6 +390,11 @@ func (ld *load) file(t *testing.T, key, matter string, oneRequest bool) bool {
 	for _, m := range uploads {
 		contentType, file := samplePDF()
 		status, out, err := ld.do(token, "POST", "/api/v1/cases/"+number+"/materials/"+m, contentType, file)
+		// An account has a few uploads under way at most: a client told so tries again shortly.
+		for tries := 0; status == http.StatusTooManyRequests && tries < 100; tries++ {
+			time.Sleep(20 * time.Millisecond)
+			status, out, err = ld.do(token, "POST", "/api/v1/cases/"+number+"/materials/"+m, contentType, file)
+		}
 		if !ld.answered(t, "upload "+m+" to "+number, status, out, err, http.StatusCreated) {
 			return false
 		}
@@ -488,10 +499,9 @@ func (ld *load) verify(t *testing.T) {
 	for range 16 {
 		wg.Go(func() {
 			for key := range keys {
-				matter := ld.sent[key].matter
-				token, form := ld.applicant(matter)
-				body, _ := json.Marshal(map[string]any{"matter": matter, "form": form, "draft": true})
-				status, out, err := ld.do(token, "POST", "/api/v1/cases", "application/json", body, "Idempotency-Key", key)
+				sent := ld.sent[key]
+				token, _ := ld.applicant(sent.matter)
+				status, out, err := ld.do(token, "POST", "/api/v1/cases", "application/json", sent.body, "Idempotency-Key", key)
 				if err != nil || status != http.StatusCreated {
 					t.Errorf("resending key %s: %d %v %v", key, status, out, err)
 					continue
