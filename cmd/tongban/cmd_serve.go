@@ -62,7 +62,15 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 	if *demo {
 		printDemo(cli, a)
 	}
-	go a.Run(ctx)
+	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	ran := make(chan struct{})
+	go func() { a.Run(background); close(ran) }()
+	// The background work stops after the last request, and the store closes after both.
+	defer func() {
+		stopBackground()
+		<-ran
+		a.Logger.Info("服务已停止：后台任务（消息投递、定时任务）已结束")
+	}()
 	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(cli.Stdout, "tongban 已启动：http://%s/api/v1/openapi.json\n", displayAddr(ln.Addr()))
 	errc := make(chan error, 1)
@@ -73,11 +81,26 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 		return 1
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	return shutdown(cli, a, srv)
+}
+
+// shutdownGrace bounds how long requests in flight may take to finish once serve is told to
+// stop; a rolling restart waits at most this long for a server.
+const shutdownGrace = 20 * time.Second
+
+// shutdown stops a server on SIGTERM: /readyz turns unready, the listener closes so that new
+// connections go to the other servers, and the requests in flight finish (within
+// shutdownGrace). It answers serve's exit code: 0 when every request finished.
+func shutdown(cli *CLI, a *app.App, srv *http.Server) int {
+	a.Drain()
+	a.Logger.Info("停止服务：不再接受新请求，等待处理中的请求完成")
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
+	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintln(cli.Stderr, "tongban serve: 处理中的请求未能在时限内完成：", err)
+		return 1
 	}
+	a.Logger.Info("处理中的请求已全部完成")
 	return 0
 }
 

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xuchang-gov/tongban/connectors/outbox"
@@ -80,6 +81,7 @@ type App struct {
 	Handler http.Handler
 
 	closers []func() error
+	health  health
 }
 
 // DemoCredentialsFile is where Demo keeps the demo users' tokens in the data folder, for
@@ -129,11 +131,15 @@ func Open(ctx context.Context, cfg Config, opts ...service.Option) (*App, error)
 
 // OpenStore opens the store alone: PostgreSQL when cfg.DB is set, else SQLite in cfg.Data.
 func OpenStore(ctx context.Context, cfg Config) (*store.DB, error) {
-	dsn := cfg.DB
+	dsn, where := cfg.DB, "PostgreSQL"
 	if dsn == "" {
-		dsn = cfg.Data
+		dsn, where = cfg.Data, "数据目录 "+cfg.Data+" 中的 SQLite"
 	}
-	return store.Open(ctx, dsn)
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("无法打开数据库（%s）：%w", where, err)
+	}
+	return db, nil
 }
 
 // New builds the whole program on cfg: Open, then with Demo the example matters and demo users
@@ -174,12 +180,21 @@ func New(ctx context.Context, cfg Config, opts ...service.Option) (*App, error) 
 }
 
 // Run does the background work until ctx ends: outbox delivery to the connectors and the
-// timers (deadlines, escalations, certificates left without their document).
+// timers (deadlines, escalations, certificates left without their document). It returns once
+// both have stopped, so that the store can then be closed under nothing.
 func (a *App) Run(ctx context.Context) {
+	var wg sync.WaitGroup
 	if a.Deliverer != nil {
-		go a.Deliverer.Run(ctx)
+		wg.Go(func() {
+			a.health.deliverer.Store(true)
+			defer a.health.deliverer.Store(false)
+			a.Deliverer.Run(ctx)
+		})
 	}
+	a.health.timers.Store(true)
+	defer a.health.timers.Store(false)
 	a.Service.RunTimers(ctx, 30*time.Second)
+	wg.Wait()
 }
 
 // Close releases what Open and New opened, newest first.

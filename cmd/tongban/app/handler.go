@@ -25,6 +25,9 @@ func (a *App) handler(inbound map[string]http.Handler) http.Handler {
 		Documents: svc, Lookups: svc, Outbox: svc, Files: svc, Messages: svc, Resumable: svc, Callbacks: inbound, Logger: logger,
 		MaxUploadBytes: a.MaxUploadBytes, Design: designer.New(a.Store, a.Clock), Sessions: acc})
 	mux := http.NewServeMux()
+	// The probes are cheap and must answer while every turn is taken.
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", a.readyz)
 	// A resumable upload may stream for minutes, and an outside system calling back must not
 	// wait behind the pages: neither waits for, or holds, a turn.
 	mux.Handle("/api/v1/uploads/", api)

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestServeRefusesAnUnusableStore: serve exits 1 with a Chinese message naming the store when
+// it cannot open it, before listening.
+func TestServeRefusesAnUnusableStore(t *testing.T) {
+	notAFolder := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notAFolder, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, flag, value string }{
+		{"data folder is a file", "--data", notAFolder},
+		{"PostgreSQL unreachable", "--db", "postgres://tongban@127.0.0.1:1/tongban?connect_timeout=2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := run(t, t.TempDir(), "serve", "--addr", "127.0.0.1:0", tc.flag, tc.value)
+			if code != 1 || !strings.Contains(errOut, "无法打开数据库") {
+				t.Fatalf("exit %d, stderr %q: want 1 and 无法打开数据库", code, errOut)
+			}
+		})
+	}
+}
+
+// TestSIGTERMFinishesRequestsInFlight: on SIGTERM the server stops accepting connections,
+// finishes the request it is reading, stops its background work and exits 0.
+func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
+	bin := buildTongban(t)
+	data := t.TempDir()
+	srv := startServer(t, bin, data)
+	token := readDemoTokens(t, data)["张伟"]
+	body, _ := json.Marshal(map[string]any{"matter": soleProprietor, "form": readSample(t, soleProprietor), "draft": true})
+	half := len(body) / 2
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("POST", srv.url+"/api/v1/cases", pr)
+	req.ContentLength = int64(len(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Idempotency-Key", "in-flight")
+	answered := make(chan *http.Response, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+		}
+		answered <- resp
+	}()
+	if _, err := pw.Write(body[:half]); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // the server has the headers and half the body
+	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(srv.url)
+	refused := false
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		c, err := net.DialTimeout("tcp", u.Host, time.Second)
+		if err != nil {
+			refused = true
+			break
+		}
+		c.Close()
+	}
+	if !refused {
+		t.Fatal("the server still accepts connections 5 s after SIGTERM")
+	}
+	if _, err := pw.Write(body[half:]); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	resp := <-answered
+	if resp == nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("the request in flight at SIGTERM: %v, want 201", resp)
+	}
+	resp.Body.Close()
+	select {
+	case <-srv.done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve did not exit after SIGTERM:\n%s", srv.log())
+	}
+	if code := srv.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("serve exited %d after SIGTERM:\n%s", code, srv.log())
+	}
+	if log := srv.log(); !strings.Contains(log, "服务已停止") {
+		t.Fatalf("serve's log does not say it stopped:\n%s", log)
+	}
+}
