@@ -35,6 +35,8 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 	connectorsBase := fs.String("connectors-base", "", "把所有连接器的地址改指向这里（如测试环境）；--demo 时默认启动内置模拟器")
 	demo := fs.Bool("demo", false, "空数据目录时导入示例事项并创建演示账号，令牌写入数据目录的 "+app.DemoCredentialsFile)
 	zone := fs.String("zone", "Asia/Shanghai", "平台时区：日期、期限、通知和办件编号按此时区计算")
+	metricsAddr := fs.String("metrics-addr", "", "监控指标（Prometheus，/metrics）的单独监听地址，如 127.0.0.1:9090；默认不开放")
+	metricsToken := fs.String("metrics-token", "", "在主地址上开放 /metrics，须带此令牌（Authorization: Bearer …）访问")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		fs.Usage()
 		return 2
@@ -52,6 +54,7 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 	defer ln.Close()
 	cfg := sf.config(cli)
 	cfg.PublicURL, cfg.ConnectorsBase, cfg.Demo = cmp.Or(*publicURL, "http://"+displayAddr(ln.Addr())), *connectorsBase, *demo
+	cfg.MetricsToken = *metricsToken
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
@@ -71,6 +74,14 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 		<-ran
 		a.Logger.Info("服务已停止：后台任务（消息投递、定时任务）已结束")
 	}()
+	if *metricsAddr != "" {
+		stop, err := serveMetrics(cli, *metricsAddr, a.Metrics)
+		if err != nil {
+			fmt.Fprintln(cli.Stderr, "tongban serve: 监控指标地址：", err)
+			return 1
+		}
+		defer stop()
+	}
 	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(cli.Stdout, "tongban 已启动：http://%s/api/v1/openapi.json\n", displayAddr(ln.Addr()))
 	errc := make(chan error, 1)
@@ -131,4 +142,19 @@ func printDemo(cli *CLI, a *app.App) {
 			}
 		}
 	}
+}
+
+// serveMetrics serves the metrics on an address of their own, for the monitoring network, and
+// returns the function that stops it.
+func serveMetrics(cli *CLI, addr string, h http.Handler) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	fmt.Fprintf(cli.Stdout, "监控指标：http://%s/metrics\n", displayAddr(ln.Addr()))
+	return func() { srv.Close() }, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/observe"
 )
 
 // Server serves the API.
@@ -75,7 +76,12 @@ func New(s Server) *Server {
 	}
 	srv.guides = &sync.Map{}
 	srv.engine = gin.New()
-	srv.engine.Use(srv.recoverer())
+	srv.engine.Use(srv.recoverer(), func(c *gin.Context) {
+		c.Next()
+		if route := c.FullPath(); route != "" {
+			observe.SetRoute(c.Request.Context(), c.Request.Method+" "+route)
+		}
+	})
 	srv.engine.HandleMethodNotAllowed = true
 	srv.engine.NoRoute(func(c *gin.Context) {
 		srv.fail(c, runtime.Errorf(runtime.ENOTFOUND, "没有这个接口：%s %s", c.Request.Method, c.Request.URL.Path))

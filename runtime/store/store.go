@@ -54,6 +54,40 @@ type config struct {
 	outboxMaxTries  int
 	logger          *slog.Logger
 	postgresMaxConn int
+	hooks           Hooks
+}
+
+// Hooks are told what the store does, for whoever watches it: the composition root turns them
+// into metrics and trace spans, so that the store depends on no metrics or tracing library.
+// Each may be nil.
+type Hooks struct {
+	// Commit is told of every commit of writes: how many units of work it held (on SQLite,
+	// those group commit joined; else one) and how long it took from BEGIN to a durable COMMIT.
+	Commit func(units int, took time.Duration)
+	// Event is told the type of every audit event, once the unit of work that appended it is
+	// committed.
+	Event func(typ string)
+	// Unit starts watching a unit of work (what is "write" or "read") and returns the context
+	// it runs in and the function that ends it with its outcome.
+	Unit func(ctx context.Context, what string) (context.Context, func(error))
+}
+
+// WithHooks sets who is told what the store does.
+func WithHooks(h Hooks) Option { return func(c *config) { c.hooks = h } }
+
+// unit starts watching a unit of work through Hooks.Unit.
+func (db *DB) unit(ctx context.Context, what string) (context.Context, func(error)) {
+	if db.cfg.hooks.Unit == nil {
+		return ctx, func(error) {}
+	}
+	return db.cfg.hooks.Unit(ctx, what)
+}
+
+// committed tells Hooks.Commit of a commit of units units that began at start.
+func (db *DB) committed(units int, start time.Time) {
+	if db.cfg.hooks.Commit != nil {
+		db.cfg.hooks.Commit(units, time.Since(start))
+	}
 }
 
 // Option changes how Open sets up the store.
@@ -192,15 +226,18 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx runtime.Tx) error) error {
 // rolled back alone, and returns to each caller only after the shared COMMIT is durable. Without
 // group commit (WithoutGroupCommit), and on PostgreSQL, fn runs in a transaction of its own;
 // PostgreSQL transactions that hit a serialization failure or deadlock are retried.
-func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
+func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	ctx, end := db.unit(ctx, "write")
+	defer func() { end(err) }()
 	if db.writer != nil {
 		return db.writer.do(ctx, fn)
 	}
 	for attempt := 0; ; attempt++ {
 		var after []func()
+		start := time.Now()
 		err := db.gdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 			return runFn(fn, &Tx{db: db, g: g, now: db.now(), after: &after})
 		})
@@ -208,6 +245,7 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 			continue
 		}
 		if err == nil {
+			db.committed(1, start)
 			runAfter(after)
 		}
 		return err
@@ -215,7 +253,9 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 // read runs fn on a consistent snapshot: a transaction on a read-only connection.
-func (db *DB) read(ctx context.Context, fn func(tx *Tx) error) error {
+func (db *DB) read(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	ctx, end := db.unit(ctx, "read")
+	defer func() { end(err) }()
 	if db.readers == nil {
 		return db.rdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 			return fn(&Tx{db: db, g: g, now: db.now()})

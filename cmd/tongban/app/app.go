@@ -19,10 +19,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/xuchang-gov/tongban/connectors/httpconn"
 	"github.com/xuchang-gov/tongban/connectors/outbox"
 	"github.com/xuchang-gov/tongban/connectors/registry"
 	"github.com/xuchang-gov/tongban/connectors/simulate"
 	"github.com/xuchang-gov/tongban/examples"
+	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/blob"
 	"github.com/xuchang-gov/tongban/runtime/service"
 	"github.com/xuchang-gov/tongban/runtime/store"
@@ -56,6 +58,9 @@ type Config struct {
 	Clock func() time.Time
 	// MaxUploadBytes bounds a pre-upload (POST /api/v1/files); 0 takes the API's default.
 	MaxUploadBytes int64
+	// MetricsToken, when set, opens /metrics on Handler to callers bearing it; without it
+	// Handler does not serve the metrics, and Metrics is for a listener of its own.
+	MetricsToken string
 }
 
 // App is a built tongban. Its fields are what the commands and tests reach into; Handler is
@@ -79,9 +84,12 @@ type App struct {
 	Published []service.ImportResult
 	// Handler serves the JSON API, the uploads and callbacks, and every page.
 	Handler http.Handler
+	// Metrics serves the Prometheus metrics, for an address of its own (serve --metrics-addr).
+	Metrics http.Handler
 
 	closers []func() error
 	health  health
+	metrics *metrics
 }
 
 // DemoCredentialsFile is where Demo keeps the demo users' tokens in the data folder, for
@@ -101,12 +109,13 @@ func Open(ctx context.Context, cfg Config, opts ...service.Option) (*App, error)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	db, err := OpenStore(ctx, cfg)
+	m := newMetrics()
+	db, err := OpenStore(ctx, cfg, store.WithHooks(m.storeHooks()))
 	if err != nil {
 		return nil, err
 	}
 	db.Now = cfg.Clock
-	a := &App{Config: cfg, Store: db, Lookups: new(service.Lookups)}
+	a := &App{Config: cfg, Store: db, Lookups: new(service.Lookups), metrics: m}
 	a.closers = append(a.closers, db.Close)
 	blobs, err := blob.NewDir(filepath.Join(cfg.Data, "blobs"))
 	if err != nil {
@@ -130,12 +139,12 @@ func Open(ctx context.Context, cfg Config, opts ...service.Option) (*App, error)
 }
 
 // OpenStore opens the store alone: PostgreSQL when cfg.DB is set, else SQLite in cfg.Data.
-func OpenStore(ctx context.Context, cfg Config) (*store.DB, error) {
+func OpenStore(ctx context.Context, cfg Config, opts ...store.Option) (*store.DB, error) {
 	dsn, where := cfg.DB, "PostgreSQL"
 	if dsn == "" {
 		dsn, where = cfg.Data, "数据目录 "+cfg.Data+" 中的 SQLite"
 	}
-	db, err := store.Open(ctx, dsn)
+	db, err := store.Open(ctx, dsn, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("无法打开数据库（%s）：%w", where, err)
 	}
@@ -165,7 +174,7 @@ func New(ctx context.Context, cfg Config, opts ...service.Option) (*App, error) 
 		a.closers = append(a.closers, sims.Close)
 		base, getenv = sims.URL, sims.Getenv(getenv)
 	}
-	reg, bundle, err := wireConnectors(ctx, a.Service, a.Lookups, base, getenv)
+	reg, bundle, err := wireConnectors(ctx, a.Service, a.Lookups, base, httpconn.Options{Getenv: getenv, Call: a.connectorCall})
 	if err != nil {
 		return nil, a.fail(fmt.Errorf("连接器配置有误：%w", err))
 	}
@@ -173,8 +182,11 @@ func New(ctx context.Context, cfg Config, opts ...service.Option) (*App, error) 
 	var inbound map[string]http.Handler
 	if reg != nil {
 		a.Deliverer = deliverer(a.Store, reg, a.PublicURL, a.Logger)
+		a.Deliverer.Deliver = a.delivery
 		inbound = callbacks(a.Service, bundle, getenv, a.Logger)
 	}
+	a.metrics.collectState(a.Store, reg, a.Clock)
+	a.Metrics = a.metrics.handler("")
 	a.Handler = a.handler(inbound)
 	return a, nil
 }
@@ -243,4 +255,14 @@ func (a *App) prepareDemo(ctx context.Context) error {
 		return err
 	}
 	return WriteFileAtomic(path, out, 0o600)
+}
+
+// connectorCall is told of every call to an outside system: it is measured.
+func (a *App) connectorCall(ctx context.Context, connector string) (context.Context, func(error)) {
+	return ctx, a.metrics.connectorCall(connector)
+}
+
+// delivery is told of every outbox delivery: it is counted.
+func (a *App) delivery(ctx context.Context, m *runtime.OutboxMessage) (context.Context, func(error)) {
+	return ctx, a.metrics.delivery(m)
 }

@@ -28,12 +28,15 @@ func (a *App) handler(inbound map[string]http.Handler) http.Handler {
 	// The probes are cheap and must answer while every turn is taken.
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", a.readyz)
+	if a.MetricsToken != "" {
+		mux.Handle("GET /metrics", a.metrics.handler(a.MetricsToken))
+	}
 	// A resumable upload may stream for minutes, and an outside system calling back must not
 	// wait behind the pages: neither waits for, or holds, a turn.
 	mux.Handle("/api/v1/uploads/", api)
 	mux.Handle(httpapi.CallbacksPath, api)
 	limited := http.NewServeMux()
-	mux.Handle("/", limitInFlight(limited, maxInFlight()))
+	mux.Handle("/", limitInFlight(a.metrics.waited(routed(limited)), maxInFlight()))
 	limited.Handle("/api/", api)
 	// The studio calls the design API with the pages' sign-in session.
 	limited.Handle("/api/v1/design/", acc.Middleware(api))
@@ -46,5 +49,5 @@ func (a *App) handler(inbound map[string]http.Handler) http.Handler {
 		Exports: svc, Documents: svc, Messages: svc, Window: windowDesk{svc}, Site: site})))
 	limited.Handle("/", acc.Middleware(portal.New(portal.Deps{Matters: svc, Cases: svc, Documents: svc, Certificates: svc,
 		Lookups: svc, Messages: svc, Site: site})))
-	return mux
+	return a.metrics.instrument(routed(mux))
 }
