@@ -22,7 +22,7 @@ func init() {
 }
 
 func (cli *CLI) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(cli.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	return app.NewLogger(cli.Stderr, slog.LevelInfo)
 }
 
 func runServe(ctx context.Context, cli *CLI, args []string) int {

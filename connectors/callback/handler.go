@@ -49,11 +49,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var ve *Error
 		if errors.As(err, &ve) {
-			h.log().Warn("callback refused", "path", r.URL.Path, "reason", string(ve.Reason), "remote", r.RemoteAddr)
+			h.log().WarnContext(r.Context(), "callback refused", "path", r.URL.Path, "reason", string(ve.Reason), "remote", r.RemoteAddr)
 			writeJSON(w, ve.Status(), map[string]any{"error": ve.Message, "reason": ve.Reason})
 			return
 		}
-		h.log().Error("callback verification", "path", r.URL.Path, "error", err)
+		h.log().ErrorContext(r.Context(), "callback verification", "path", r.URL.Path, "error", err)
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "无法校验回调"})
 		return
 	}
@@ -77,7 +77,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &se) {
 			status = se.Status()
 		}
-		h.log().Error("callback apply", "path", r.URL.Path, "message", m.ID, "error", err)
+		h.log().ErrorContext(r.Context(), "callback apply", "path", r.URL.Path, "message", m.ID, "error", err)
 		msg := "处理回调失败，请稍后重试"
 		if status < 500 {
 			msg = err.Error()

@@ -117,7 +117,7 @@ func (s *Server) recoverer() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		defer func() {
 			if p := recover(); p != nil {
-				s.Logger.Error("panic serving request", "path", c.Request.URL.Path, "panic", p)
+				s.Logger.ErrorContext(c.Request.Context(), "panic serving request", "path", c.Request.URL.Path, "panic", p)
 				s.fail(c, runtime.Errorf(runtime.EINTERNAL, "panic"))
 			}
 		}()

@@ -49,5 +49,5 @@ func (a *App) handler(inbound map[string]http.Handler) http.Handler {
 		Exports: svc, Documents: svc, Messages: svc, Window: windowDesk{svc}, Site: site})))
 	limited.Handle("/", acc.Middleware(portal.New(portal.Deps{Matters: svc, Cases: svc, Documents: svc, Certificates: svc,
 		Lookups: svc, Messages: svc, Site: site})))
-	return a.metrics.instrument(routed(mux))
+	return a.observed(routed(mux))
 }

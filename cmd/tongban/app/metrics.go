@@ -37,8 +37,8 @@ func newMetrics() *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "tongban_http_request_duration_seconds",
-			Help: "HTTP requests by route template, method and status, and how long they took.", Buckets: prometheus.DefBuckets},
-			[]string{"route", "method", "code"}),
+			Help: "HTTP requests by route template (with its method) and status, and how long they took.", Buckets: prometheus.DefBuckets},
+			[]string{"route", "code"}),
 		waits: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tongban_inflight_wait_seconds",
 			Help: "How long requests waited for an in-flight turn (with the body read ahead).", Buckets: prometheus.DefBuckets}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tongban_case_events_total",
@@ -94,28 +94,6 @@ func topicConnector(topic string) string {
 	}
 	return topic
 }
-
-type startKey struct{}
-
-// instrument measures every request h serves by its route template: the innermost layer that
-// knows the template names it (observe.SetRoute), else the pattern of the mux that served it.
-func (m *metrics) instrument(h http.Handler) http.Handler {
-	measured := promhttp.InstrumentHandlerDuration(m.requests, h, promhttp.WithLabelFromCtx("route", func(ctx context.Context) string {
-		return ctx.Value(routeReader{}).(func() string)()
-	}))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, route := observe.WithRoute(r.Context())
-		ctx = context.WithValue(context.WithValue(ctx, routeReader{}, func() string {
-			if name := route(); name != "" {
-				return name
-			}
-			return "other"
-		}), startKey{}, time.Now())
-		measured.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
-type routeReader struct{}
 
 // routed names the route of the requests h, a ServeMux, serves by the pattern it matched,
 // where no inner layer named a more precise one.
