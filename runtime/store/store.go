@@ -40,6 +40,7 @@ type DB struct {
 	seq     *gorm.DB        // PostgreSQL: the case-number counter's own pool
 	writer  *groupCommitter
 	cfg     config
+	file    string // SQLite: the database file
 }
 
 const (
