@@ -28,33 +28,26 @@ func (cli *CLI) logger() *slog.Logger {
 func runServe(ctx context.Context, cli *CLI, args []string) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(cli.Stderr)
-	var sf storeFlags
-	sf.register(fs)
-	addr := fs.String("addr", ":8080", "监听地址")
-	publicURL := fs.String("public-url", "", "对外访问地址，证照二维码据此生成核验链接（默认 http://监听地址）")
-	connectorsBase := fs.String("connectors-base", "", "把所有连接器的地址改指向这里（如测试环境）；--demo 时默认启动内置模拟器")
-	demo := fs.Bool("demo", false, "空数据目录时导入示例事项并创建演示账号，令牌写入数据目录的 "+app.DemoCredentialsFile)
-	zone := fs.String("zone", "Asia/Shanghai", "平台时区：日期、期限、通知和办件编号按此时区计算")
-	metricsAddr := fs.String("metrics-addr", "", "监控指标（Prometheus，/metrics）的单独监听地址，如 127.0.0.1:9090；默认不开放")
-	metricsToken := fs.String("metrics-token", "", "在主地址上开放 /metrics，须带此令牌（Authorization: Bearer …）访问")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+	var f serveFlags
+	f.register(fs)
+	if _, err := f.parse(fs, args); err != nil {
+		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
 		fs.Usage()
 		return 2
 	}
-	if err := runtime.SetZone(*zone); err != nil {
+	if err := runtime.SetZone(f.zone); err != nil {
 		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
 		return 2
 	}
 	// The address is taken first: certificates' QR codes point at it.
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
 		return 1
 	}
 	defer ln.Close()
-	cfg := sf.config(cli)
-	cfg.PublicURL, cfg.ConnectorsBase, cfg.Demo = cmp.Or(*publicURL, "http://"+displayAddr(ln.Addr())), *connectorsBase, *demo
-	cfg.MetricsToken = *metricsToken
+	cfg := f.config(cli)
+	cfg.PublicURL = cmp.Or(f.publicURL, "http://"+displayAddr(ln.Addr()))
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
@@ -62,7 +55,7 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 	}
 	defer a.Close()
 	tuneGarbageCollector()
-	if *demo {
+	if f.demo {
 		printDemo(cli, a)
 	}
 	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
@@ -74,8 +67,8 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 		<-ran
 		a.Logger.Info("服务已停止：后台任务（消息投递、定时任务）已结束")
 	}()
-	if *metricsAddr != "" {
-		stop, err := serveMetrics(cli, *metricsAddr, a.Metrics)
+	if f.metricsAddr != "" {
+		stop, err := serveMetrics(cli, f.metricsAddr, a.Metrics)
 		if err != nil {
 			fmt.Fprintln(cli.Stderr, "tongban serve: 监控指标地址：", err)
 			return 1

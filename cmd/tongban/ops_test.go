@@ -98,3 +98,42 @@ func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 		t.Fatalf("serve's log does not say it stopped:\n%s", log)
 	}
 }
+
+// TestConfigCheck: every serve setting comes from its flag, else its environment variable,
+// else its default; config check prints each with its source, secrets masked, and refuses a
+// setting that cannot work.
+func TestConfigCheck(t *testing.T) {
+	t.Setenv("TONGBAN_ADDR", ":9999")
+	t.Setenv("TONGBAN_DB", "postgres://tongban:pg-password-42@db.internal:5432/tongban")
+	t.Setenv("TONGBAN_METRICS_TOKEN", "metrics-token-value-42")
+	t.Setenv("TONGBAN_TRACE_SAMPLE", "0.25")
+	t.Setenv("TONGBAN_SECRET", "a-shared-secret-of-32-characters")
+	code, out, errOut := run(t, t.TempDir(), "config", "check", "--addr", "127.0.0.1:7777")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"--addr             TONGBAN_ADDR             命令行      127.0.0.1:7777",
+		"TONGBAN_DB               环境变量     postgres://tongban:xxxxx@db.internal:5432/tongban",
+		"TONGBAN_METRICS_TOKEN    环境变量     ***（已设置）",
+		"TONGBAN_TRACE_SAMPLE     环境变量     0.25",
+		"TONGBAN_ZONE             默认       Asia/Shanghai",
+		"已设置（32 个字符）",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("config check does not show %q:\n%s", want, out)
+		}
+	}
+	for _, secret := range []string{"pg-password-42", "metrics-token-value-42", "a-shared-secret"} {
+		if strings.Contains(out+errOut, secret) {
+			t.Errorf("config check shows the secret %q", secret)
+		}
+	}
+	t.Setenv("TONGBAN_ZONE", "Mars/Olympus")
+	if code, _, errOut := run(t, t.TempDir(), "config", "check"); code != 1 || !strings.Contains(errOut, "时区") {
+		t.Errorf("a bad zone from the environment: exit %d %q, want 1 naming the zone", code, errOut)
+	}
+	if code, _, errOut := run(t, t.TempDir(), "serve"); code != 2 || !strings.Contains(errOut, "时区") {
+		t.Errorf("serve with a bad zone from the environment: exit %d %q, want 2 naming the zone", code, errOut)
+	}
+}

@@ -61,6 +61,11 @@ type Config struct {
 	// MetricsToken, when set, opens /metrics on Handler to callers bearing it; without it
 	// Handler does not serve the metrics, and Metrics is for a listener of its own.
 	MetricsToken string
+	// OTLPEndpoint, when set, is where traces are sent (OTLP over HTTP, such as
+	// http://collector:4318); empty traces nothing.
+	OTLPEndpoint string
+	// TraceSample is the share of requests traced (0–1) when no caller decided.
+	TraceSample float64
 }
 
 // App is a built tongban. Its fields are what the commands and tests reach into; Handler is
