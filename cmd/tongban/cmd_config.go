@@ -41,7 +41,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.zone, "zone", "Asia/Shanghai", "平台时区：日期、期限、通知和办件编号按此时区计算")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "监控指标（Prometheus，/metrics）的单独监听地址，如 127.0.0.1:9090；默认不开放")
 	fs.StringVar(&f.metricsToken, "metrics-token", "", "在主地址上开放 /metrics，须带此令牌（Authorization: Bearer …）访问")
-	fs.StringVar(&f.otlpEndpoint, "otlp-endpoint", "", "调用链（OpenTelemetry）OTLP/HTTP 接收地址，如 http://otel-collector:4318；默认不采集")
+	fs.StringVar(&f.otlpEndpoint, "otlp-endpoint", "", "调用链（OpenTelemetry）OTLP/HTTP 接收地址，如 http://otel-collector:4318/v1/traces；默认不采集")
 	fs.Float64Var(&f.traceSample, "trace-sample", 0.1, "调用链采样比例（0–1），上游已采样的请求总是采集")
 }
 

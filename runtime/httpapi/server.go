@@ -78,9 +78,11 @@ func New(s Server) *Server {
 	srv.engine = gin.New()
 	srv.engine.Use(srv.recoverer(), func(c *gin.Context) {
 		c.Next()
+		ctx := c.Request.Context()
 		if route := c.FullPath(); route != "" {
-			observe.SetRoute(c.Request.Context(), c.Request.Method+" "+route)
+			observe.SetRoute(ctx, c.Request.Method+" "+route)
 		}
+		observe.SetCase(ctx, c.Param("number"))
 	})
 	srv.engine.HandleMethodNotAllowed = true
 	srv.engine.NoRoute(func(c *gin.Context) {

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/observe"
 	"gorm.io/gorm"
 )
 
@@ -59,7 +60,8 @@ type config struct {
 }
 
 // Hooks are told what the store does, for whoever watches it: the composition root turns them
-// into metrics and trace spans, so that the store depends on no metrics or tracing library.
+// into metrics, so that the store depends on no metrics library. (Units of work are traced
+// through observe.Trace, in the tracer of their context.)
 // Each may be nil.
 type Hooks struct {
 	// Commit is told of every commit of writes: how many units of work it held (on SQLite,
@@ -68,21 +70,10 @@ type Hooks struct {
 	// Event is told the type of every audit event, once the unit of work that appended it is
 	// committed.
 	Event func(typ string)
-	// Unit starts watching a unit of work (what is "write" or "read") and returns the context
-	// it runs in and the function that ends it with its outcome.
-	Unit func(ctx context.Context, what string) (context.Context, func(error))
 }
 
 // WithHooks sets who is told what the store does.
 func WithHooks(h Hooks) Option { return func(c *config) { c.hooks = h } }
-
-// unit starts watching a unit of work through Hooks.Unit.
-func (db *DB) unit(ctx context.Context, what string) (context.Context, func(error)) {
-	if db.cfg.hooks.Unit == nil {
-		return ctx, func(error) {}
-	}
-	return db.cfg.hooks.Unit(ctx, what)
-}
 
 // committed tells Hooks.Commit of a commit of units units that began at start.
 func (db *DB) committed(units int, start time.Time) {
@@ -231,7 +222,7 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	ctx, end := db.unit(ctx, "write")
+	ctx, end := observe.Trace(ctx, "store.write")
 	defer func() { end(err) }()
 	if db.writer != nil {
 		return db.writer.do(ctx, fn)
@@ -255,7 +246,7 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) (err error) {
 
 // read runs fn on a consistent snapshot: a transaction on a read-only connection.
 func (db *DB) read(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	ctx, end := db.unit(ctx, "read")
+	ctx, end := observe.Trace(ctx, "store.read")
 	defer func() { end(err) }()
 	if db.readers == nil {
 		return db.rdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {

@@ -26,8 +26,12 @@ import (
 	"github.com/xuchang-gov/tongban/examples"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/blob"
+	"github.com/xuchang-gov/tongban/runtime/observe"
 	"github.com/xuchang-gov/tongban/runtime/service"
 	"github.com/xuchang-gov/tongban/runtime/store"
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Config is what a tongban is built from. Only Data is required.
@@ -66,6 +70,9 @@ type Config struct {
 	OTLPEndpoint string
 	// TraceSample is the share of requests traced (0–1) when no caller decided.
 	TraceSample float64
+	// SpanExporter, when set, receives every span as it ends (tests); it takes precedence over
+	// OTLPEndpoint.
+	SpanExporter sdktrace.SpanExporter
 }
 
 // App is a built tongban. Its fields are what the commands and tests reach into; Handler is
@@ -95,6 +102,7 @@ type App struct {
 	closers []func() error
 	health  health
 	metrics *metrics
+	tracing *tracing // nil: not traced
 }
 
 // DemoCredentialsFile is where Demo keeps the demo users' tokens in the data folder, for
@@ -114,14 +122,18 @@ func Open(ctx context.Context, cfg Config, opts ...service.Option) (*App, error)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
+	tr, err := newTracing(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("调用链导出配置有误：%w", err)
+	}
 	m := newMetrics()
 	db, err := OpenStore(ctx, cfg, store.WithHooks(m.storeHooks()))
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, tr.shutdown())
 	}
 	db.Now = cfg.Clock
-	a := &App{Config: cfg, Store: db, Lookups: new(service.Lookups), metrics: m}
-	a.closers = append(a.closers, db.Close)
+	a := &App{Config: cfg, Store: db, Lookups: new(service.Lookups), metrics: m, tracing: tr}
+	a.closers = append(a.closers, tr.shutdown, db.Close)
 	blobs, err := blob.NewDir(filepath.Join(cfg.Data, "blobs"))
 	if err != nil {
 		return nil, a.fail(err)
@@ -179,7 +191,11 @@ func New(ctx context.Context, cfg Config, opts ...service.Option) (*App, error) 
 		a.closers = append(a.closers, sims.Close)
 		base, getenv = sims.URL, sims.Getenv(getenv)
 	}
-	reg, bundle, err := wireConnectors(ctx, a.Service, a.Lookups, base, httpconn.Options{Getenv: getenv, Call: a.connectorCall})
+	conns := httpconn.Options{Getenv: getenv, Call: a.connectorCall}
+	if a.tracing != nil {
+		conns.HTTPClient = httpClient()
+	}
+	reg, bundle, err := wireConnectors(ctx, a.Service, a.Lookups, base, conns)
 	if err != nil {
 		return nil, a.fail(fmt.Errorf("连接器配置有误：%w", err))
 	}
@@ -262,12 +278,25 @@ func (a *App) prepareDemo(ctx context.Context) error {
 	return WriteFileAtomic(path, out, 0o600)
 }
 
-// connectorCall is told of every call to an outside system: it is measured.
+// connectorCall is told of every call to an outside system: it is measured and, inside a
+// traced request or delivery, traced.
 func (a *App) connectorCall(ctx context.Context, connector string) (context.Context, func(error)) {
-	return ctx, a.metrics.connectorCall(connector)
+	measured := a.metrics.connectorCall(connector)
+	if a.tracing == nil || !trace.SpanFromContext(ctx).SpanContext().IsSampled() {
+		return ctx, measured
+	}
+	ctx, traced := a.tracing.client(ctx, "connector "+connector, attribute.String("tongban.connector", connector))
+	return ctx, func(err error) { traced(err); measured(err) }
 }
 
-// delivery is told of every outbox delivery: it is counted.
+// delivery is told of every outbox delivery: it is counted and traced, as a trace of its own
+// (the delivery happens apart from the request that enqueued the message).
 func (a *App) delivery(ctx context.Context, m *runtime.OutboxMessage) (context.Context, func(error)) {
-	return ctx, a.metrics.delivery(m)
+	counted := a.metrics.delivery(m)
+	if a.tracing == nil {
+		return ctx, counted
+	}
+	ctx, traced := a.tracing.client(observe.WithTracer(ctx, a.tracing.trace), "outbox deliver "+topicConnector(m.Topic),
+		attribute.String("tongban.topic", m.Topic), attribute.Int64("tongban.outbox.id", m.ID))
+	return ctx, func(err error) { traced(err); counted(err) }
 }

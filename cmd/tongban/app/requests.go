@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/felixge/httpsnoop"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/xuchang-gov/tongban/runtime/observe"
 )
@@ -22,13 +25,28 @@ func (a *App) observed(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ctx, id := withRequestID(r.Context(), r.Header.Get("X-Request-ID"))
-		ctx, route := observe.WithRoute(context.WithValue(ctx, startKey{}, start))
+		ctx, req := observe.WithRequest(context.WithValue(ctx, startKey{}, start))
 		w.Header().Set("X-Request-ID", id)
+		var span trace.Span
+		if a.tracing != nil {
+			ctx, span = a.tracing.request(r.WithContext(ctx))
+		}
 		r = r.WithContext(ctx)
 		got := httpsnoop.CaptureMetrics(h, w, r)
-		name := route()
+		name := req.Route
 		if name == "" {
 			name = "other"
+		}
+		if span != nil {
+			span.SetName(name)
+			span.SetAttributes(attribute.String("http.route", name), attribute.Int("http.response.status_code", got.Code))
+			if req.Case != "" {
+				span.SetAttributes(attribute.String("tongban.case", req.Case))
+			}
+			if got.Code >= 500 {
+				span.SetStatus(codes.Error, http.StatusText(got.Code))
+			}
+			span.End()
 		}
 		a.metrics.requests.WithLabelValues(name, strconv.Itoa(got.Code)).Observe(got.Duration.Seconds())
 		a.Logger.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("route", name),

@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/observe"
 )
 
 // CSRFField is the name of the hidden field every form posts its CSRF token in. The accounts'
@@ -213,7 +214,10 @@ func (s *Set) Render(w http.ResponseWriter, r *http.Request, name string, status
 		return
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", f); err != nil {
+	_, end := observe.Trace(r.Context(), "render page "+name)
+	err := t.ExecuteTemplate(&buf, "layout.html", f)
+	end(err)
+	if err != nil {
 		s.o.Logger.ErrorContext(r.Context(), "render page", "site", s.o.Name, "page", name, "path", r.URL.Path, "err", err)
 		http.Error(w, "系统内部错误", http.StatusInternalServerError)
 		return
