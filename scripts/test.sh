@@ -39,6 +39,9 @@ echo "== Chromium for the browser tests (scripts/chromium.sh)"
 TONGBAN_CHROMIUM=$(bash scripts/chromium.sh | tail -n 1)
 export TONGBAN_CHROMIUM
 
+echo "== nginx for the rolling-restart test (Debian's nginx-light; the test starts its own)"
+command -v nginx >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; } >/dev/null
+
 if [ -z "${TONGBAN_TEST_POSTGRES:-}" ] && [ "${TONGBAN_SKIP_POSTGRES:-}" != 1 ]; then
   echo "== PostgreSQL for the tests (scripts/postgres.sh)"
   eval "$(scripts/postgres.sh)"

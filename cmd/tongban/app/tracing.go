@@ -93,6 +93,9 @@ func (t *tracing) shutdown() error {
 type transport struct{ next http.RoundTripper }
 
 func (t transport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if !trace.SpanContextFromContext(r.Context()).IsValid() {
+		return t.next.RoundTrip(r)
+	}
 	r = r.Clone(r.Context())
 	propagator.Inject(r.Context(), propagation.HeaderCarrier(r.Header))
 	return t.next.RoundTrip(r)
