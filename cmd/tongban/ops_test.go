@@ -86,14 +86,7 @@ func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 		t.Fatalf("the request in flight at SIGTERM: %v, want 201", resp)
 	}
 	resp.Body.Close()
-	select {
-	case <-srv.done:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve did not exit after SIGTERM:\n%s", srv.log())
-	}
-	if code := srv.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Fatalf("serve exited %d after SIGTERM:\n%s", code, srv.log())
-	}
+	srv.awaitExit(t)
 	if log := srv.log(); !strings.Contains(log, "服务已停止") {
 		t.Fatalf("serve's log does not say it stopped:\n%s", log)
 	}

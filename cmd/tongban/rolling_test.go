@@ -126,10 +126,7 @@ http {
 		if err := servers[i].cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
-		<-servers[i].done
-		if code := servers[i].cmd.ProcessState.ExitCode(); code != 0 {
-			t.Fatalf("server %d exited %d on SIGTERM:\n%s", i, code, servers[i].log())
-		}
+		servers[i].awaitExit(t)
 		servers[i] = start(i)
 		time.Sleep(3 * time.Second)
 	}
