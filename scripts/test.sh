@@ -51,6 +51,8 @@ export TONGBAN_CHROMIUM
 echo "== axe-core for the browser tests' accessibility checks (scripts/axe.sh, from npm)"
 TONGBAN_AXE=$(bash scripts/axe.sh | tail -n 1)
 export TONGBAN_AXE
+echo "== nginx for the rolling-restart test (Debian's nginx-light; the test starts its own)"
+command -v nginx >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; } >/dev/null
 
 if [ -z "${TONGBAN_TEST_POSTGRES:-}" ] && [ "${TONGBAN_SKIP_POSTGRES:-}" != 1 ]; then
   echo "== PostgreSQL for the tests (scripts/postgres.sh)"

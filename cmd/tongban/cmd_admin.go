@@ -41,7 +41,7 @@ func runImport(ctx context.Context, cli *CLI, args []string) int {
 	}
 	a, err := sf.open(ctx, cli)
 	if err != nil {
-		fmt.Fprintln(cli.Stderr, "tongban import: 无法打开数据库：", err)
+		fmt.Fprintln(cli.Stderr, "tongban import:", err)
 		return 1
 	}
 	defer a.Close()
@@ -85,7 +85,7 @@ func runExport(ctx context.Context, cli *CLI, args []string) int {
 	}
 	a, err := sf.open(ctx, cli)
 	if err != nil {
-		fmt.Fprintln(cli.Stderr, "tongban export: 无法打开数据库：", err)
+		fmt.Fprintln(cli.Stderr, "tongban export:", err)
 		return 1
 	}
 	defer a.Close()
@@ -128,7 +128,7 @@ func runUser(ctx context.Context, cli *CLI, args []string) int {
 	}
 	a, err := sf.open(ctx, cli)
 	if err != nil {
-		fmt.Fprintln(cli.Stderr, "tongban user add: 无法打开数据库：", err)
+		fmt.Fprintln(cli.Stderr, "tongban user add:", err)
 		return 1
 	}
 	defer a.Close()
@@ -166,7 +166,7 @@ func runUserPasswd(ctx context.Context, cli *CLI, args []string) int {
 	}
 	a, err := sf.open(ctx, cli)
 	if err != nil {
-		fmt.Fprintln(cli.Stderr, "tongban user passwd: 无法打开数据库：", err)
+		fmt.Fprintln(cli.Stderr, "tongban user passwd:", err)
 		return 1
 	}
 	defer a.Close()
@@ -220,7 +220,7 @@ func runAudit(ctx context.Context, cli *CLI, args []string) int {
 	}
 	db, err := sf.openDB(ctx, cli)
 	if err != nil {
-		fmt.Fprintln(cli.Stderr, "tongban audit verify: 无法打开数据库：", err)
+		fmt.Fprintln(cli.Stderr, "tongban audit verify:", err)
 		return 1
 	}
 	defer db.Close()

@@ -97,7 +97,7 @@ func runExchangePush(ctx context.Context, cli *CLI, args []string) int {
 	}
 	db, err := sf.openDB(ctx, cli)
 	if err != nil {
-		fmt.Fprintln(cli.Stderr, "tongban exchange push: 无法打开数据库：", err)
+		fmt.Fprintln(cli.Stderr, "tongban exchange push:", err)
 		return 1
 	}
 	defer db.Close()

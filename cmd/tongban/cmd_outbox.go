@@ -60,7 +60,7 @@ func runOutboxListDead(ctx context.Context, cli *CLI, args []string) int {
 	}
 	db, err := sf.openDB(ctx, cli)
 	if err != nil {
-		fmt.Fprintln(cli.Stderr, "tongban outbox list-dead: 无法打开数据库：", err)
+		fmt.Fprintln(cli.Stderr, "tongban outbox list-dead:", err)
 		return 1
 	}
 	defer db.Close()
@@ -139,7 +139,7 @@ func runOutboxReplay(ctx context.Context, cli *CLI, args []string) int {
 	}
 	db, err := sf.openDB(ctx, cli)
 	if err != nil {
-		fmt.Fprintln(cli.Stderr, "tongban outbox replay: 无法打开数据库：", err)
+		fmt.Fprintln(cli.Stderr, "tongban outbox replay:", err)
 		return 1
 	}
 	defer db.Close()
@@ -175,7 +175,7 @@ func runOutboxDeliver(ctx context.Context, cli *CLI, args []string) int {
 	}
 	db, err := sf.openDB(ctx, cli)
 	if err != nil {
-		fmt.Fprintln(cli.Stderr, "tongban outbox deliver: 无法打开数据库：", err)
+		fmt.Fprintln(cli.Stderr, "tongban outbox deliver:", err)
 		return 1
 	}
 	defer db.Close()

@@ -25,51 +25,32 @@ func init() {
 }
 
 func (cli *CLI) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(cli.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	return app.NewLogger(cli.Stderr, slog.LevelInfo)
 }
 
 func runServe(ctx context.Context, cli *CLI, args []string) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(cli.Stderr)
-	var sf storeFlags
-	sf.register(fs)
-	addr := fs.String("addr", ":8080", "监听地址")
-	publicURL := fs.String("public-url", "", "对外访问地址，证照二维码据此生成核验链接（默认 http://监听地址）")
-	connectorsBase := fs.String("connectors-base", "", "把所有连接器的地址改指向这里（如测试环境）；--demo 时默认启动内置模拟器")
-	demo := fs.Bool("demo", false, "空数据目录时导入示例事项并创建演示账号，令牌写入数据目录的 "+app.DemoCredentialsFile)
-	zone := fs.String("zone", "Asia/Shanghai", "平台时区：日期、期限、通知和办件编号按此时区计算")
-	var proxies []netip.Prefix
-	fs.Func("trusted-proxy", "可信的反向代理地址或网段（可重复或逗号分隔，如 10.0.0.0/8）：只有来自它们的 X-Forwarded-For 才用作客户端地址", func(v string) error {
-		for _, p := range strings.Split(v, ",") {
-			prefix, err := parsePrefix(strings.TrimSpace(p))
-			if err != nil {
-				return err
-			}
-			proxies = append(proxies, prefix)
-		}
-		return nil
-	})
-	secureCookies := fs.Bool("secure-cookies", false, "Cookie 加 Secure 和 __Host- 前缀（经 HTTPS 访问时；--public-url 为 https 时自动开启）")
-	idle := fs.Duration("session-idle", service.SessionIdle, "登录多久无操作即过期（页面在过期前提示延长）")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+	var f serveFlags
+	f.register(fs)
+	if _, err := f.parse(fs, args); err != nil {
+		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
 		fs.Usage()
 		return 2
 	}
-	if err := runtime.SetZone(*zone); err != nil {
+	if err := runtime.SetZone(f.zone); err != nil {
 		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
 		return 2
 	}
 	// The address is taken first: certificates' QR codes point at it.
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
 		return 1
 	}
 	defer ln.Close()
-	cfg := sf.config(cli)
-	cfg.PublicURL, cfg.ConnectorsBase, cfg.Demo = cmp.Or(*publicURL, "http://"+displayAddr(ln.Addr())), *connectorsBase, *demo
-	cfg.TrustedProxies, cfg.SecureCookies = proxies, *secureCookies
-	cfg.SessionIdle = *idle
+	cfg := f.config(cli)
+	cfg.PublicURL = cmp.Or(f.publicURL, "http://"+displayAddr(ln.Addr()))
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
@@ -77,10 +58,26 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 	}
 	defer a.Close()
 	tuneGarbageCollector()
-	if *demo {
+	if f.demo {
 		printDemo(cli, a)
 	}
-	go a.Run(ctx)
+	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	ran := make(chan struct{})
+	go func() { a.Run(background); close(ran) }()
+	// The background work stops after the last request, and the store closes after both.
+	defer func() {
+		stopBackground()
+		<-ran
+		a.Logger.Info("服务已停止：后台任务（消息投递、定时任务）已结束")
+	}()
+	if f.metricsAddr != "" {
+		stop, err := serveMetrics(cli, f.metricsAddr, a.Metrics)
+		if err != nil {
+			fmt.Fprintln(cli.Stderr, "tongban serve: 监控指标地址：", err)
+			return 1
+		}
+		defer stop()
+	}
 	srv := a.Server()
 	fmt.Fprintf(cli.Stdout, "tongban 已启动：http://%s/api/v1/openapi.json\n", displayAddr(ln.Addr()))
 	errc := make(chan error, 1)
@@ -91,11 +88,26 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 		return 1
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	return shutdown(cli, a, srv)
+}
+
+// shutdownGrace bounds how long requests in flight may take to finish once serve is told to
+// stop; a rolling restart waits at most this long for a server.
+const shutdownGrace = 20 * time.Second
+
+// shutdown stops a server on SIGTERM: /readyz turns unready, the listener closes so that new
+// connections go to the other servers, and the requests in flight finish (within
+// shutdownGrace). It answers serve's exit code: 0 when every request finished.
+func shutdown(cli *CLI, a *app.App, srv *http.Server) int {
+	a.Drain()
+	a.Logger.Info("停止服务：不再接受新请求，等待处理中的请求完成")
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
+	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintln(cli.Stderr, "tongban serve: 处理中的请求未能在时限内完成：", err)
+		return 1
 	}
+	a.Logger.Info("处理中的请求已全部完成")
 	return 0
 }
 
@@ -144,4 +156,19 @@ func printDemo(cli *CLI, a *app.App) {
 			fmt.Fprintf(cli.Stdout, "  事项设计器 /designer/：%s，工作人员登录手机号 %s\n", c.Name, c.Mobile)
 		}
 	}
+}
+
+// serveMetrics serves the metrics on an address of their own, for the monitoring network, and
+// returns the function that stops it.
+func serveMetrics(cli *CLI, addr string, h http.Handler) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	fmt.Fprintf(cli.Stdout, "监控指标：http://%s/metrics\n", displayAddr(ln.Addr()))
+	return func() { srv.Close() }, nil
 }

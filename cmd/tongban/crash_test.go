@@ -992,10 +992,16 @@ func (s *server) stop(t *testing.T) {
 	if err := s.cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
+	s.awaitExit(t)
+}
+
+// awaitExit waits for the server to exit after it was told to stop, and checks that it exited 0.
+func (s *server) awaitExit(t *testing.T) {
+	t.Helper()
 	select {
 	case <-s.done:
-	case <-time.After(15 * time.Second):
-		t.Fatalf("tongban serve did not stop within 15 s:\n%s", s.log())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("tongban serve did not stop within 30 s:\n%s", s.log())
 	}
 	if code := s.cmd.ProcessState.ExitCode(); code != 0 {
 		t.Fatalf("tongban serve exited %d:\n%s", code, s.log())

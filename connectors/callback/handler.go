@@ -99,7 +99,7 @@ func (h *Handler) serveSigned(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &se) {
 			status = se.Status()
 		}
-		h.log().Error("callback apply", "path", r.URL.Path, "message", m.ID, "error", err)
+		h.log().ErrorContext(r.Context(), "callback apply", "path", r.URL.Path, "message", m.ID, "error", err)
 		msg := "处理回调失败，请稍后重试"
 		if status < 500 {
 			msg = err.Error()

@@ -60,6 +60,10 @@ type Options struct {
 	OnStateChange func(connector string, from, to string)
 	// Logger records retries and breaker changes (default: discard).
 	Logger *slog.Logger
+	// Call, when set, is told of every call (all its retries) as it starts, and returns the
+	// context the call runs in and the function told its outcome: the composition root
+	// measures calls and traces them with it.
+	Call func(ctx context.Context, connector string) (context.Context, func(error))
 }
 
 // Client calls one outside system as its connector config says.
@@ -80,6 +84,7 @@ type Client struct {
 	response   *rules.Program
 	breaker    *gobreaker.CircuitBreaker[*Response]
 	logger     *slog.Logger
+	call       func(context.Context, string) (context.Context, func(error))
 }
 
 // Request is one call. Input fills the URL placeholders and is `input` in the mappings.
@@ -136,6 +141,7 @@ func New(conn *definitions.Connector, opts Options) (*Client, error) {
 		maxBackoff: millis(conn.MaxBackoffMS, DefaultMaxBackoff),
 		retries:    conn.Retries,
 		logger:     opts.Logger,
+		call:       opts.Call,
 	}
 	if c.title == "" {
 		c.title = conn.Name
@@ -245,7 +251,16 @@ func (c *Client) Push(ctx context.Context, input map[string]any, idempotencyKey 
 }
 
 // Do makes one call, retrying what is worth retrying. Its errors are *Error.
-func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
+func (c *Client) Do(ctx context.Context, r Request) (res *Response, err error) {
+	if c.call != nil {
+		var end func(error)
+		ctx, end = c.call(ctx, c.conn.Name)
+		defer func() { end(err) }()
+	}
+	return c.do(ctx, r)
+}
+
+func (c *Client) do(ctx context.Context, r Request) (*Response, error) {
 	target, missing := c.url.fill(r.Input)
 	if missing != "" {
 		e := c.newError(InvalidInput, 0, "缺少地址参数 "+missing, nil)

@@ -92,6 +92,10 @@ type Deliverer struct {
 	// (default DefaultBackoff).
 	Backoff func(attempts int) time.Duration
 	Logger  *slog.Logger
+	// Deliver, when set, is told of every delivery as it starts, and returns the context the
+	// send runs in and the function told its outcome: the composition root counts deliveries
+	// by connector and traces them with it.
+	Deliver func(ctx context.Context, m *runtime.OutboxMessage) (context.Context, func(error))
 
 	wakeOnce sync.Once
 	wake     chan struct{}
@@ -203,7 +207,12 @@ func (d *Deliverer) DeliverBatch(ctx context.Context) (int, error) {
 
 // deliver sends one message and records the outcome.
 func (d *Deliverer) deliver(ctx context.Context, m *runtime.OutboxMessage) {
+	end := func(error) {}
+	if d.Deliver != nil {
+		ctx, end = d.Deliver(ctx, m)
+	}
 	err := d.send(ctx, m)
+	end(err)
 	if err != nil && ctx.Err() != nil {
 		// Shutting down mid-send: whether it arrived is unknown; the lease hands it out again.
 		return

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -31,7 +32,7 @@ const bearerChallenge = `Bearer realm="tongban"`
 
 // fail writes err as the error answer.
 func (s *Server) fail(c *gin.Context, err error) {
-	status, body := s.errorAnswer(c.Request.Method, c.Request.URL.Path, err)
+	status, body := s.errorAnswer(c.Request.Context(), c.Request.Method, c.Request.URL.Path, err)
 	if status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", bearerChallenge)
 	}
@@ -41,7 +42,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 // errorAnswer is the status and body of err, for the request method path, wherever it is
 // written: by a route, or by tusd for a resumable upload. Internal errors are logged and shown
 // only as a generic message.
-func (s *Server) errorAnswer(method, path string, err error) (int, errorBody) {
+func (s *Server) errorAnswer(ctx context.Context, method, path string, err error) (int, errorBody) {
 	code := runtime.ErrorCode(err)
 	body := errorBody{Error: errorPayload{Code: code, Message: runtime.ErrorMessage(err)}}
 	var e *runtime.Error
@@ -49,7 +50,7 @@ func (s *Server) errorAnswer(method, path string, err error) (int, errorBody) {
 		body.Error.Fields, body.Error.Problems = e.Fields, e.Problems
 	}
 	if code == runtime.EINTERNAL {
-		s.Logger.Error("internal error", "method", method, "path", path, "err", err)
+		s.Logger.ErrorContext(ctx, "internal error", "method", method, "path", path, "err", err)
 	}
 	return runtime.HTTPStatus(code), body
 }

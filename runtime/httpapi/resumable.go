@@ -367,7 +367,7 @@ func (s *Server) finishUpload(hook tusd.HookEvent) (tusd.HTTPResponse, error) {
 
 // tusError is err as tusd answers it from a hook: the API's error status and body.
 func (s *Server) tusError(hook tusd.HookEvent, err error) error {
-	status, body := s.errorAnswer(hook.HTTPRequest.Method, hook.HTTPRequest.URI, err)
+	status, body := s.errorAnswer(hook.Context, hook.HTTPRequest.Method, hook.HTTPRequest.URI, err)
 	raw, _ := json.Marshal(body)
 	header := tusd.HTTPHeader{"Content-Type": "application/json; charset=utf-8"}
 	if status == http.StatusUnauthorized {

@@ -611,7 +611,7 @@ func (s *Server) finishDownload(c *gin.Context, err error) {
 	if err != nil && !c.Writer.Written() {
 		s.fail(c, err)
 	} else if err != nil {
-		s.Logger.Error("download failed after it started", "path", c.Request.URL.Path, "err", err)
+		s.Logger.ErrorContext(c.Request.Context(), "download failed after it started", "path", c.Request.URL.Path, "err", err)
 	}
 }
 

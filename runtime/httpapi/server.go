@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/observe"
 )
 
 // Server serves the API.
@@ -78,7 +79,14 @@ func New(s Server) *Server {
 	srv.guides = &sync.Map{}
 	srv.heads = map[string]bool{}
 	srv.engine = gin.New()
-	srv.engine.Use(srv.recoverer())
+	srv.engine.Use(srv.recoverer(), func(c *gin.Context) {
+		c.Next()
+		ctx := c.Request.Context()
+		if route := c.FullPath(); route != "" {
+			observe.SetRoute(ctx, c.Request.Method+" "+route)
+		}
+		observe.SetCase(ctx, c.Param("number"))
+	})
 	srv.engine.HandleMethodNotAllowed = true
 	srv.engine.NoRoute(func(c *gin.Context) {
 		srv.fail(c, runtime.Errorf(runtime.ENOTFOUND, "没有这个接口：%s %s", c.Request.Method, c.Request.URL.Path))
@@ -120,7 +128,7 @@ func (s *Server) recoverer() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		defer func() {
 			if p := recover(); p != nil {
-				s.Logger.Error("panic serving request", "path", c.Request.URL.Path, "panic", p)
+				s.Logger.ErrorContext(c.Request.Context(), "panic serving request", "path", c.Request.URL.Path, "panic", p)
 				s.fail(c, runtime.Errorf(runtime.EINTERNAL, "panic"))
 			}
 		}()

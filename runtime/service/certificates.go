@@ -13,6 +13,7 @@ import (
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/observe"
 )
 
 var _ runtime.CertificateService = (*Service)(nil)
@@ -199,7 +200,9 @@ func (s *Service) pushCertificate(tx runtime.Tx, plan *definitions.Plan, caseID 
 // has recorded the document first, it does nothing more.
 func (s *Service) renderCertificate(ctx context.Context, plan *definitions.Plan, mp *definitions.MatterPlan, caseID int64,
 	cert Certificate, vars rules.Vars, fields json.RawMessage) error {
+	_, end := observe.Trace(ctx, "render certificate")
 	doc, err := s.renderToBlob(mp.Prints[cert.Template], vars, cert.IssuedAt)
+	end(err)
 	if err != nil {
 		return fmt.Errorf("render certificate %s: %w", cert.Template, err)
 	}

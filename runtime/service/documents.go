@@ -10,6 +10,7 @@ import (
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/observe"
 )
 
 // Notices are the documents a case's people may print, by template name, and the statuses in
@@ -60,7 +61,10 @@ func (s *Service) renderNotice(ctx context.Context, c *runtime.Case, name string
 		return err
 	}
 	vars["notice"] = notice
-	return s.render(w, t, vars, s.now().In(runtime.Zone))
+	_, end := observe.Trace(ctx, "render notice")
+	err = s.render(w, t, vars, s.now().In(runtime.Zone))
+	end(err)
+	return err
 }
 
 // documentVars is what every document of a case sees: the case's own variables, the matter's

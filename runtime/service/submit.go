@@ -13,6 +13,7 @@ import (
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/engine"
+	"github.com/xuchang-gov/tongban/runtime/observe"
 )
 
 // SubmitCase creates a case: a draft, or a submitted application that starts its workflow.
@@ -109,6 +110,7 @@ func (s *Service) submitCase(ctx context.Context, u, actor *runtime.User, req ru
 	if err != nil {
 		return nil, err
 	}
+	observe.SetCase(ctx, out.Number)
 	if m != nil && m.c == out { // a new submission: its tasks are the ones just written
 		return s.viewWith(ctx, u, out, m.created)
 	}

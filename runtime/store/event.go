@@ -108,6 +108,13 @@ func (tx *Tx) AppendEvents(caseID int64, events []runtime.Event) ([]runtime.Even
 		}
 		return nil, wrap(err, "insert events")
 	}
+	if hook := tx.db.cfg.hooks.Event; hook != nil {
+		tx.AfterCommit(func() {
+			for _, e := range out {
+				hook(e.Type)
+			}
+		})
+	}
 	return out, nil
 }
 

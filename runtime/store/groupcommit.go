@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // groupCommitter is the one writer of a SQLite database. A durable SQLite commit costs an
@@ -111,6 +112,7 @@ func (w *groupCommitter) run(batch []*writeReq) {
 			r.res <- results[i]
 		}
 	}()
+	start := time.Now()
 	if err := w.conn.begin(context.Background(), "BEGIN IMMEDIATE"); err != nil {
 		for i := range results {
 			results[i] = fmt.Errorf("store: begin: %w", err)
@@ -169,5 +171,7 @@ func (w *groupCommitter) run(batch []*writeReq) {
 				results[i] = err
 			}
 		}
+		return
 	}
+	w.db.committed(ran, start)
 }

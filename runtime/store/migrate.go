@@ -433,3 +433,18 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	})
 	return v, wrap(err, "schema version")
 }
+
+// Ready reports whether the store answers and its schema is the one this program was built
+// for: a reader that cannot reach the database, or a schema older or newer than the program's
+// migrations (another instance upgraded it, or a migration failed), is an error. It is what a
+// readiness probe asks, so it reads one row.
+func (db *DB) Ready(ctx context.Context) error {
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if v != len(migrations) {
+		return fmt.Errorf("store: schema at version %d, this program expects %d", v, len(migrations))
+	}
+	return nil
+}

@@ -209,3 +209,66 @@ func (db *DB) Replay(ctx context.Context, id int64) error {
 		return conflict("只有死信可以重放")
 	})
 }
+
+// OutboxBacklog is what waits in the outbox for one topic: messages still to deliver, since
+// when the oldest of them waits, and dead letters.
+type OutboxBacklog struct {
+	Topic   string
+	Pending int
+	Oldest  time.Time // zero when nothing is pending
+	Dead    int
+}
+
+// OutboxBacklogs returns the backlog of every topic that has pending messages or dead letters,
+// by topic. It reads the pending and dead messages only, through their partial indexes, so a
+// metrics scrape does not walk the delivered history.
+func (db *DB) OutboxBacklogs(ctx context.Context) ([]OutboxBacklog, error) {
+	var counts []struct {
+		Topic, Status string
+		N             int
+		First         int64 // the oldest message: IDs grow with time
+	}
+	var firsts []outboxRow
+	err := db.read(ctx, func(tx *Tx) error {
+		err := tx.g.Raw(`SELECT topic, status, COUNT(*) AS n, MIN(id) AS first FROM outbox
+			WHERE status = 'pending' GROUP BY topic, status
+			UNION ALL SELECT topic, status, COUNT(*) AS n, MIN(id) AS first FROM outbox
+			WHERE status = 'dead' GROUP BY topic, status`).Scan(&counts).Error
+		if err != nil || len(counts) == 0 {
+			return err
+		}
+		var ids []int64
+		for _, c := range counts {
+			if c.Status == runtime.OutboxPending {
+				ids = append(ids, c.First)
+			}
+		}
+		return tx.g.Select("id, topic, created_at").Where("id IN ?", ids).Find(&firsts).Error
+	})
+	if err != nil {
+		return nil, wrap(err, "outbox backlog")
+	}
+	oldest := map[string]time.Time{}
+	for _, r := range firsts {
+		oldest[r.Topic] = r.CreatedAt.UTC()
+	}
+	byTopic := map[string]*OutboxBacklog{}
+	for _, c := range counts {
+		b := byTopic[c.Topic]
+		if b == nil {
+			b = &OutboxBacklog{Topic: c.Topic, Oldest: oldest[c.Topic]}
+			byTopic[c.Topic] = b
+		}
+		if c.Status == runtime.OutboxDead {
+			b.Dead = c.N
+		} else {
+			b.Pending = c.N
+		}
+	}
+	out := make([]OutboxBacklog, 0, len(byTopic))
+	for _, b := range byTopic {
+		out = append(out, *b)
+	}
+	slices.SortFunc(out, func(a, b OutboxBacklog) int { return cmp.Compare(a.Topic, b.Topic) })
+	return out, nil
+}

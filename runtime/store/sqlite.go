@@ -27,6 +27,7 @@ import (
 	"strings"
 
 	"github.com/libtnb/sqlite"
+	"github.com/xuchang-gov/tongban/runtime"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 	moderncsqlite "modernc.org/sqlite"
@@ -63,6 +64,7 @@ func (db *DB) openSQLite(ctx context.Context, dsn string) error {
 	if err != nil {
 		return err
 	}
+	db.file = path
 	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 	gcfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, PrepareStmt: true, NowFunc: db.now}
 
@@ -140,4 +142,24 @@ func isSQLiteUnique(err error) bool {
 // isSQLiteFK reports a FOREIGN KEY violation.
 func isSQLiteFK(err error) bool {
 	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
+// SnapshotTo writes a consistent copy of the SQLite database to the new file path while the
+// store keeps serving: VACUUM INTO reads one snapshot in a read transaction, so writers — of this
+// process or of a server running on the same file — go on meanwhile, and the copy holds exactly
+// the units of work committed before it began. On PostgreSQL it is refused: pg_dump or
+// pg_basebackup copy a server.
+func (db *DB) SnapshotTo(ctx context.Context, path string) error {
+	if db.dialect != dialectSQLite {
+		return runtime.Errorf(runtime.EINVALID, "PostgreSQL 的数据库请用 pg_dump 或 pg_basebackup 备份")
+	}
+	// A connection of its own: the readers are query-only, which VACUUM INTO is not, and the
+	// writer belongs to group commit.
+	g, err := gorm.Open(sqlite.Open(db.file+"?_pragma=busy_timeout(10000)"), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		return fmt.Errorf("store: snapshot: %w", err)
+	}
+	conn, _ := g.DB()
+	defer conn.Close()
+	return wrap(g.WithContext(ctx).Exec("VACUUM INTO ?", path).Error, "snapshot")
 }

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/observe"
 	"gorm.io/gorm"
 )
 
@@ -40,6 +41,7 @@ type DB struct {
 	seq     *gorm.DB        // PostgreSQL: the case-number counter's own pool
 	writer  *groupCommitter
 	cfg     config
+	file    string // SQLite: the database file
 }
 
 const (
@@ -54,6 +56,30 @@ type config struct {
 	outboxMaxTries  int
 	logger          *slog.Logger
 	postgresMaxConn int
+	hooks           Hooks
+}
+
+// Hooks are told what the store does, for whoever watches it: the composition root turns them
+// into metrics, so that the store depends on no metrics library. (Units of work are traced
+// through observe.Trace, in the tracer of their context.)
+// Each may be nil.
+type Hooks struct {
+	// Commit is told of every commit of writes: how many units of work it held (on SQLite,
+	// those group commit joined; else one) and how long it took from BEGIN to a durable COMMIT.
+	Commit func(units int, took time.Duration)
+	// Event is told the type of every audit event, once the unit of work that appended it is
+	// committed.
+	Event func(typ string)
+}
+
+// WithHooks sets who is told what the store does.
+func WithHooks(h Hooks) Option { return func(c *config) { c.hooks = h } }
+
+// committed tells Hooks.Commit of a commit of units units that began at start.
+func (db *DB) committed(units int, start time.Time) {
+	if db.cfg.hooks.Commit != nil {
+		db.cfg.hooks.Commit(units, time.Since(start))
+	}
 }
 
 // Option changes how Open sets up the store.
@@ -192,15 +218,18 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx runtime.Tx) error) error {
 // rolled back alone, and returns to each caller only after the shared COMMIT is durable. Without
 // group commit (WithoutGroupCommit), and on PostgreSQL, fn runs in a transaction of its own;
 // PostgreSQL transactions that hit a serialization failure or deadlock are retried.
-func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
+func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	ctx, end := observe.Trace(ctx, "store.write")
+	defer func() { end(err) }()
 	if db.writer != nil {
 		return db.writer.do(ctx, fn)
 	}
 	for attempt := 0; ; attempt++ {
 		var after []func()
+		start := time.Now()
 		err := db.gdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 			return runFn(fn, &Tx{db: db, g: g, now: db.now(), after: &after})
 		})
@@ -208,6 +237,7 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 			continue
 		}
 		if err == nil {
+			db.committed(1, start)
 			runAfter(after)
 		}
 		return err
@@ -215,7 +245,9 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 // read runs fn on a consistent snapshot: a transaction on a read-only connection.
-func (db *DB) read(ctx context.Context, fn func(tx *Tx) error) error {
+func (db *DB) read(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	ctx, end := observe.Trace(ctx, "store.read")
+	defer func() { end(err) }()
 	if db.readers == nil {
 		return db.rdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 			return fn(&Tx{db: db, g: g, now: db.now()})

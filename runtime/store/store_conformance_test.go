@@ -38,6 +38,7 @@ func RunConformance(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"TaskLifecycle", testTaskLifecycle},
 		{"OutboxConcurrentClaimers", testOutboxConcurrentClaimers},
 		{"OutboxRetryAndDeadLetters", testOutboxRetry},
+		{"OutboxBacklogs", testOutboxBacklogs},
 		{"CaseNumbersUniqueConcurrent", testCaseNumbersConcurrent},
 		{"UsersAndTokens", testUsersAndTokens},
 		{"Blobs", testBlobs},
@@ -956,4 +957,48 @@ func testBlobs(t *testing.T, db *store.DB) {
 	}
 	_, err = db.GetBlob(ctx, "0000")
 	wantCode(t, err, runtime.ENOTFOUND)
+}
+
+// testOutboxBacklogs: the backlog by topic counts what is pending with the age of the oldest,
+// and the dead letters; delivered messages are not in it.
+func testOutboxBacklogs(t *testing.T, db *store.DB) {
+	now := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return now }
+	if b := must[[]store.OutboxBacklog](t)(db.OutboxBacklogs(ctx)); len(b) != 0 {
+		t.Fatalf("backlog of an empty outbox: %+v", b)
+	}
+	enqueue := func(topic string) int64 {
+		return must[int64](t)(db.Enqueue(ctx, runtime.OutboxMessage{Topic: topic, Payload: json.RawMessage(`{}`)}))
+	}
+	enqueue("sms")
+	now = now.Add(time.Minute)
+	enqueue("sms")
+	delivered, dead := enqueue("push.a"), enqueue("push.b")
+	msgs := must[[]*runtime.OutboxMessage](t)(db.ClaimOutbox(ctx, 10, time.Minute))
+	if len(msgs) != 4 {
+		t.Fatalf("claimed %d, want 4", len(msgs))
+	}
+	if err := db.MarkDelivered(ctx, delivered); err != nil {
+		t.Fatal(err)
+	}
+	for attempt := 1; attempt <= 10; attempt++ {
+		if attempt > 1 {
+			now = now.Add(time.Hour)
+			db.ClaimOutbox(ctx, 10, time.Minute)
+		}
+		if err := db.MarkFailed(ctx, dead, "HTTP 500", 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := must[[]store.OutboxBacklog](t)(db.OutboxBacklogs(ctx))
+	want := []store.OutboxBacklog{{Topic: "push.b", Dead: 1},
+		{Topic: "sms", Pending: 2, Oldest: time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)}}
+	if len(got) != len(want) {
+		t.Fatalf("backlogs %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i].Topic != want[i].Topic || got[i].Pending != want[i].Pending || got[i].Dead != want[i].Dead || !got[i].Oldest.Equal(want[i].Oldest) {
+			t.Errorf("backlog %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
 }

@@ -18,13 +18,21 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/xuchang-gov/tongban/connectors/httpconn"
 	"github.com/xuchang-gov/tongban/connectors/outbox"
 	"github.com/xuchang-gov/tongban/connectors/registry"
 	"github.com/xuchang-gov/tongban/connectors/simulate"
 	"github.com/xuchang-gov/tongban/examples"
+	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/blob"
+	"github.com/xuchang-gov/tongban/runtime/observe"
 	"github.com/xuchang-gov/tongban/runtime/service"
 	"github.com/xuchang-gov/tongban/runtime/store"
 )
@@ -68,6 +76,17 @@ type Config struct {
 	SecureCookies bool
 	// SessionIdle is how long a session lives without a request; 0 takes the accounts' default.
 	SessionIdle time.Duration
+	// MetricsToken, when set, opens /metrics on Handler to callers bearing it; without it
+	// Handler does not serve the metrics, and Metrics is for a listener of its own.
+	MetricsToken string
+	// OTLPEndpoint, when set, is where traces are sent (OTLP over HTTP, such as
+	// http://collector:4318); empty traces nothing.
+	OTLPEndpoint string
+	// TraceSample is the share of requests traced (0–1) when no caller decided.
+	TraceSample float64
+	// SpanExporter, when set, receives every span as it ends (tests); it takes precedence over
+	// OTLPEndpoint.
+	SpanExporter sdktrace.SpanExporter
 }
 
 // App is a built tongban. Its fields are what the commands and tests reach into; Handler is
@@ -91,8 +110,13 @@ type App struct {
 	Published []service.ImportResult
 	// Handler serves the JSON API, the uploads and callbacks, and every page.
 	Handler http.Handler
+	// Metrics serves the Prometheus metrics, for an address of its own (serve --metrics-addr).
+	Metrics http.Handler
 
 	closers []func() error
+	health  health
+	metrics *metrics
+	tracing *tracing // nil: not traced
 }
 
 // DemoCredentialsFile is where Demo keeps the demo users' tokens in the data folder, for
@@ -112,13 +136,18 @@ func Open(ctx context.Context, cfg Config, opts ...service.Option) (*App, error)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	db, err := OpenStore(ctx, cfg)
+	tr, err := newTracing(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("调用链导出配置有误：%w", err)
+	}
+	m := newMetrics()
+	db, err := OpenStore(ctx, cfg, store.WithHooks(m.storeHooks()))
+	if err != nil {
+		return nil, errors.Join(err, tr.shutdown())
 	}
 	db.Now = cfg.Clock
-	a := &App{Config: cfg, Store: db, Lookups: new(service.Lookups)}
-	a.closers = append(a.closers, db.Close)
+	a := &App{Config: cfg, Store: db, Lookups: new(service.Lookups), metrics: m, tracing: tr}
+	a.closers = append(a.closers, tr.shutdown, db.Close)
 	blobs, err := blob.NewDir(filepath.Join(cfg.Data, "blobs"))
 	if err != nil {
 		return nil, a.fail(err)
@@ -141,12 +170,16 @@ func Open(ctx context.Context, cfg Config, opts ...service.Option) (*App, error)
 }
 
 // OpenStore opens the store alone: PostgreSQL when cfg.DB is set, else SQLite in cfg.Data.
-func OpenStore(ctx context.Context, cfg Config) (*store.DB, error) {
-	dsn := cfg.DB
+func OpenStore(ctx context.Context, cfg Config, opts ...store.Option) (*store.DB, error) {
+	dsn, where := cfg.DB, "PostgreSQL"
 	if dsn == "" {
-		dsn = cfg.Data
+		dsn, where = cfg.Data, "数据目录 "+cfg.Data+" 中的 SQLite"
 	}
-	return store.Open(ctx, dsn)
+	db, err := store.Open(ctx, dsn, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("无法打开数据库（%s）：%w", where, err)
+	}
+	return db, nil
 }
 
 // New builds the whole program on cfg: Open, then with Demo the example matters and demo users
@@ -172,7 +205,11 @@ func New(ctx context.Context, cfg Config, opts ...service.Option) (*App, error) 
 		a.closers = append(a.closers, sims.Close)
 		base, getenv = sims.URL, sims.Getenv(getenv)
 	}
-	reg, bundle, err := wireConnectors(ctx, a.Service, a.Lookups, base, getenv)
+	conns := httpconn.Options{Getenv: getenv, Call: a.connectorCall}
+	if a.tracing != nil {
+		conns.HTTPClient = httpClient()
+	}
+	reg, bundle, err := wireConnectors(ctx, a.Service, a.Lookups, base, conns)
 	if err != nil {
 		return nil, a.fail(fmt.Errorf("连接器配置有误：%w", err))
 	}
@@ -185,8 +222,11 @@ func New(ctx context.Context, cfg Config, opts ...service.Option) (*App, error) 
 	var inbound map[string]http.Handler
 	if reg != nil {
 		a.Deliverer = deliverer(a.Store, reg, a.PublicURL, a.Logger)
+		a.Deliverer.Deliver = a.delivery
 		inbound = callbacks(a.Service, bundle, getenv, turns, a.Logger)
 	}
+	a.metrics.collectState(a.Store, reg, a.Clock)
+	a.Metrics = a.metrics.handler("")
 	a.Handler = a.handler(inbound, turns)
 	return a, nil
 }
@@ -211,12 +251,21 @@ func spoolFolder(data string) (string, error) {
 }
 
 // Run does the background work until ctx ends: outbox delivery to the connectors and the
-// timers (deadlines, escalations, certificates left without their document).
+// timers (deadlines, escalations, certificates left without their document). It returns once
+// both have stopped, so that the store can then be closed under nothing.
 func (a *App) Run(ctx context.Context) {
+	var wg sync.WaitGroup
 	if a.Deliverer != nil {
-		go a.Deliverer.Run(ctx)
+		wg.Go(func() {
+			a.health.deliverer.Store(true)
+			defer a.health.deliverer.Store(false)
+			a.Deliverer.Run(ctx)
+		})
 	}
+	a.health.timers.Store(true)
+	defer a.health.timers.Store(false)
 	a.Service.RunTimers(ctx, 30*time.Second)
+	wg.Wait()
 }
 
 // Close releases what Open and New opened, newest first.
@@ -265,4 +314,27 @@ func (a *App) prepareDemo(ctx context.Context) error {
 		return err
 	}
 	return WriteFileAtomic(path, out, 0o600)
+}
+
+// connectorCall is told of every call to an outside system: it is measured and, inside a
+// traced request or delivery, traced.
+func (a *App) connectorCall(ctx context.Context, connector string) (context.Context, func(error)) {
+	measured := a.metrics.connectorCall(connector)
+	if a.tracing == nil || !trace.SpanFromContext(ctx).SpanContext().IsSampled() {
+		return ctx, measured
+	}
+	ctx, traced := a.tracing.client(ctx, "connector "+connector, attribute.String("tongban.connector", connector))
+	return ctx, func(err error) { traced(err); measured(err) }
+}
+
+// delivery is told of every outbox delivery: it is counted and traced, as a trace of its own
+// (the delivery happens apart from the request that enqueued the message).
+func (a *App) delivery(ctx context.Context, m *runtime.OutboxMessage) (context.Context, func(error)) {
+	counted := a.metrics.delivery(m)
+	if a.tracing == nil {
+		return ctx, counted
+	}
+	ctx, traced := a.tracing.client(observe.WithTracer(ctx, a.tracing.trace), "outbox deliver "+topicConnector(m.Topic),
+		attribute.String("tongban.topic", m.Topic), attribute.Int64("tongban.outbox.id", m.ID))
+	return ctx, func(err error) { traced(err); counted(err) }
 }

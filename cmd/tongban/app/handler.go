@@ -30,6 +30,12 @@ func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Han
 		MaxUploadBytes: a.MaxUploadBytes, Design: designer.New(a.Store, a.Clock), Sessions: acc})
 	pages := page.Site{Plans: svc, Auth: acc, Logger: logger}.WithDefaults()
 	mux := http.NewServeMux()
+	// The probes are cheap and must answer while every turn is taken.
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", a.readyz)
+	if a.MetricsToken != "" {
+		mux.Handle("GET /metrics", a.metrics.handler(a.MetricsToken))
+	}
 	// A resumable upload may stream for minutes, in pieces tus bounds itself, and a pre-upload
 	// streams to the file store, bounded per account (service.UploadFile): neither touches the
 	// database while it streams, and neither waits for, nor holds, a turn. A callback takes its
@@ -40,7 +46,7 @@ func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Han
 	limited := http.NewServeMux()
 	// The largest body any surface takes is a form with its files, plus multipart framing.
 	maxBody := max(pages.MaxUploadBytes, api.MaxUploadBytes) + 1<<20
-	mux.Handle("/", turns.limit(limited, maxBody))
+	mux.Handle("/", turns.limit(a.metrics.waited(routed(limited)), maxBody))
 	limited.Handle("/api/", api)
 	// The studio calls the design API with the pages' sign-in session.
 	limited.Handle("/api/v1/design/", acc.Middleware(api))
@@ -52,5 +58,5 @@ func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Han
 		Exports: svc, Documents: svc, Messages: svc, Window: windowDesk{svc}, Site: pages})))
 	limited.Handle("/", acc.Middleware(portal.New(portal.Deps{Matters: svc, Cases: svc, Documents: svc, Certificates: svc,
 		Lookups: svc, Messages: svc, Site: pages})))
-	return mux
+	return a.observed(routed(mux))
 }

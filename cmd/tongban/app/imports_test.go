@@ -49,6 +49,8 @@ func TestImportsPointOneWay(t *testing.T) {
 		{"the service, the API and the pages depend on ports, not the store", either(under("runtime/service"), under("runtime/httpapi"), under("runtime/web"), under("designer")), isAny(module + "runtime/store")},
 		{"only the store imports gorm", func(p string) bool { return !under("runtime/store")(p) }, prefixed("gorm.io/")},
 		{"only the API imports gin", func(p string) bool { return !under("runtime/httpapi")(p) }, prefixed("github.com/gin-gonic/")},
+		{"only the composition root imports the metrics and tracing libraries", func(p string) bool { return !under("cmd")(p) },
+			either(prefixed("github.com/prometheus/"), prefixed("go.opentelemetry.io/"))},
 		{"nothing imports cmd", func(p string) bool { return !under("cmd")(p) }, func(imp string) bool { return under("cmd")(imp) }},
 	}
 	for _, r := range rules {

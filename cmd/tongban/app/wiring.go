@@ -44,14 +44,14 @@ func writeCaseArchive(w io.Writer, p service.ArchivePackage) error {
 
 // wireConnectors connects lookups, the service's, to the lookup connectors of the newest
 // published bundle and returns the registry of all its connectors (nil before anything is
-// published). baseURL, when set, points them all at one place (the simulators); getenv reads
-// secrets.
-func wireConnectors(ctx context.Context, svc *service.Service, lookups *service.Lookups, baseURL string, getenv func(string) string) (*registry.Registry, *definitions.Bundle, error) {
+// published). baseURL, when set, points them all at one place (the simulators); opts are the
+// connectors' (how secrets are read, who watches the calls).
+func wireConnectors(ctx context.Context, svc *service.Service, lookups *service.Lookups, baseURL string, opts httpconn.Options) (*registry.Registry, *definitions.Bundle, error) {
 	b, err := svc.NewestBundle(ctx)
 	if err != nil || b == nil {
 		return nil, nil, err
 	}
-	reg, err := registry.New(b.Connectors, httpconn.Options{Getenv: getenv}, baseURL)
+	reg, err := registry.New(b.Connectors, opts, baseURL)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -445,10 +445,11 @@ type Event struct {
 
 // ExpressionCheck defines model for ExpressionCheck.
 type ExpressionCheck struct {
-	File    *string `json:"file,omitempty"`
-	Pointer *string `json:"pointer,omitempty"`
-	Slug    *string `json:"slug,omitempty"`
-	Source  *string `json:"source,omitempty"`
+	File    *string            `json:"file,omitempty"`
+	Files   *map[string]string `json:"files,omitempty"`
+	Pointer *string            `json:"pointer,omitempty"`
+	Slug    *string            `json:"slug,omitempty"`
+	Source  *string            `json:"source,omitempty"`
 }
 
 // ExpressionResult defines model for ExpressionResult.

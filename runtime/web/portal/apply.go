@@ -282,7 +282,7 @@ func (p *portal) upload(ctx context.Context, a *application, files []upload) {
 	for _, f := range files {
 		if err := p.uploadOne(ctx, a.user, a.draft, f); err != nil {
 			if runtime.ErrorCode(err) == runtime.EINTERNAL {
-				p.Logger.Error("upload material", "case", a.draft, "material", f.material, "err", err)
+				p.Logger.ErrorContext(ctx, "upload material", "case", a.draft, "material", f.material, "err", err)
 			}
 			a.materialProblems[f.material] = f.file.Filename + "：" + runtime.ErrorMessage(err)
 		}

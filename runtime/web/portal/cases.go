@@ -152,7 +152,7 @@ func (p *portal) showCase(w http.ResponseWriter, r *http.Request, u *runtime.Use
 			d.Correction = c
 		}
 	} else {
-		p.Logger.Warn("case page without the matter's plan", "matter", v.Matter, "err", err)
+		p.Logger.WarnContext(ctx, "case page without the matter's plan", "matter", v.Matter, "err", err)
 	}
 	p.pages.Render(w, r, "case", status, p.pages.Frame(r, "办件 "+v.Number, d))
 }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/observe"
 )
 
 // CSRFField is the name of the hidden field every form posts its CSRF token in. The accounts'
@@ -219,13 +220,16 @@ func (s *Set) LoginURL(r *http.Request) string {
 func (s *Set) Render(w http.ResponseWriter, r *http.Request, name string, status int, f *Frame) {
 	t := s.pages[name]
 	if t == nil {
-		s.o.Logger.Error("no such page template", "site", s.o.Name, "page", name)
+		s.o.Logger.ErrorContext(r.Context(), "no such page template", "site", s.o.Name, "page", name)
 		http.Error(w, "系统内部错误", http.StatusInternalServerError)
 		return
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", f); err != nil {
-		s.o.Logger.Error("render page", "site", s.o.Name, "page", name, "path", r.URL.Path, "err", err)
+	_, end := observe.Trace(r.Context(), "render page "+name)
+	err := t.ExecuteTemplate(&buf, "layout.html", f)
+	end(err)
+	if err != nil {
+		s.o.Logger.ErrorContext(r.Context(), "render page", "site", s.o.Name, "page", name, "path", r.URL.Path, "err", err)
 		http.Error(w, "系统内部错误", http.StatusInternalServerError)
 		return
 	}
@@ -249,7 +253,7 @@ type ErrorPage struct {
 func (s *Set) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := runtime.ErrorCode(err)
 	if code == runtime.EINTERNAL {
-		s.o.Logger.Error("internal error", "site", s.o.Name, "method", r.Method, "path", r.URL.Path, "err", err)
+		s.o.Logger.ErrorContext(r.Context(), "internal error", "site", s.o.Name, "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	if code == runtime.EUNAUTHORIZED && s.o.Auth != nil {
 		http.Redirect(w, r, s.LoginURL(r), http.StatusSeeOther)

@@ -100,7 +100,7 @@ func (b *workbench) showCase(w http.ResponseWriter, r *http.Request, u *runtime.
 	}
 	mp, _, err := b.Plans.MatterPlan(ctx, v.Matter, v.MatterVersion)
 	if err != nil {
-		b.Logger.Warn("case page without the matter's plan", "matter", v.Matter, "err", err)
+		b.Logger.WarnContext(ctx, "case page without the matter's plan", "matter", v.Matter, "err", err)
 	}
 	if mp != nil {
 		var data map[string]any
