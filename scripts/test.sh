@@ -60,7 +60,7 @@ if [ -z "${TONGBAN_TEST_POSTGRES:-}" ] && [ "${TONGBAN_SKIP_POSTGRES:-}" != 1 ];
 fi
 
 echo "== go test (SQLite always; PostgreSQL: ${TONGBAN_TEST_POSTGRES:-skipped})"
-go test -count=1 ./...
+go test -count=1 -timeout 40m ./...
 
 if [ "${FUZZTIME:-0}" != "0" ]; then
   echo "== fuzz (${FUZZTIME} each)"

@@ -5,7 +5,9 @@ package apptest
 
 import (
 	"context"
+	"log/slog"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -22,13 +24,18 @@ type Server struct {
 }
 
 // Start builds the program on cfg and serves it until the test ends. An empty cfg.Data is a
-// new temporary folder; Demo is always on, so that the examples and demo users are there.
+// new temporary folder; Demo is always on, so that the examples and demo users are there; a nil
+// cfg.Logger logs warnings and errors only.
 func Start(t testing.TB, cfg app.Config, opts ...service.Option) *Server {
 	t.Helper()
 	if cfg.Data == "" {
 		cfg.Data = t.TempDir()
 	}
 	cfg.Demo = true
+	if cfg.Logger == nil {
+		// A test's log says what went wrong, not every request the test made.
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	srv := httptest.NewUnstartedServer(nil)
 	cfg.PublicURL = "http://" + srv.Listener.Addr().String()
 	a, err := app.New(context.Background(), cfg, opts...)
