@@ -189,6 +189,9 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 		if n.AfterPayment && n.Type != "certificate" {
 			c.r.add(at+"/afterPayment", "只有制证节点可以要求缴费后制证 afterPayment")
 		}
+		if n.IssueWithDeferred && n.Type != "certificate" {
+			c.r.add(at+"/issueWithDeferred", "只有制证节点有 issueWithDeferred")
+		}
 		if n.Mode != "" && n.Type != "auto" {
 			c.r.add(at+"/mode", "只有规则节点（auto）有方式 mode")
 		}
