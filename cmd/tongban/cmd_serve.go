@@ -17,6 +17,7 @@ import (
 	"github.com/xuchang-gov/tongban/cmd/tongban/app"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/service"
+	"github.com/xuchang-gov/tongban/runtime/trial"
 )
 
 func init() {
@@ -48,6 +49,7 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 		}
 		return nil
 	})
+	clock := fs.String("clock", "", "试运行：平台时间从此刻起算（如 2026-09-30T09:00，平台时区），管理员可经 /api/v1/admin/clock 调整、tongban timers fire 立即运行到期定时；只能与 --demo 同用")
 	secureCookies := fs.Bool("secure-cookies", false, "Cookie 加 Secure 和 __Host- 前缀（经 HTTPS 访问时；--public-url 为 https 时自动开启）")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		fs.Usage()
@@ -56,6 +58,18 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 	if err := runtime.SetZone(*zone); err != nil {
 		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
 		return 2
+	}
+	var trialClock *trial.Clock
+	if *clock != "" {
+		at, err := parseClock(*clock)
+		if err == nil && !*demo {
+			err = errors.New("--clock 只能用于演示或测试模式（与 --demo 同用）")
+		}
+		if err != nil {
+			fmt.Fprintln(cli.Stderr, "tongban serve:", err)
+			return 2
+		}
+		trialClock = trial.New(time.Now, at)
 	}
 	// The address is taken first: certificates' QR codes point at it.
 	ln, err := net.Listen("tcp", *addr)
@@ -66,7 +80,7 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 	defer ln.Close()
 	cfg := sf.config(cli)
 	cfg.PublicURL, cfg.ConnectorsBase, cfg.Demo = cmp.Or(*publicURL, "http://"+displayAddr(ln.Addr())), *connectorsBase, *demo
-	cfg.TrustedProxies, cfg.SecureCookies = proxies, *secureCookies
+	cfg.TrustedProxies, cfg.SecureCookies, cfg.Trial = proxies, *secureCookies, trialClock
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
@@ -135,4 +149,18 @@ func printDemo(cli *CLI, a *app.App) {
 			}
 		}
 	}
+}
+
+// parseClock reads a --clock instant: a minute or a second in the platform zone, or RFC 3339.
+func parseClock(v string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, v, runtime.Zone); err == nil {
+			return t, nil
+		}
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--clock %q 不是时间，应形如 2026-09-30T09:00", v)
+	}
+	return t, nil
 }
