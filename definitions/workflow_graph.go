@@ -224,6 +224,9 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 				c.r.add(at+"/when", "只有条件分支（exclusive）节点的连线可以有条件 when")
 			} else {
 				ce.When = c.compile(at+"/when", e.When, rules.Bool)
+				if alwaysFalse(ce.When) {
+					c.r.add(at+"/when", "条件恒不成立（不取决于办件的任何数据），这条连线永远走不到")
+				}
 			}
 		}
 		kind := kindOf(from)
@@ -253,6 +256,8 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 	}
 	checkReachability(g, index, c.r)
 	w.checkPaymentBeforeCertificates(index)
+	w.checkDeferredBeforeCertificates(index)
+	w.checkOutcomes()
 	return g
 }
 
