@@ -47,3 +47,17 @@ func TestDesignCheckFindsSemanticProblems(t *testing.T) {
 		})
 	}
 }
+
+// TestSingleQuotedTextInExpressions: text in single quotes, as the README's table documents,
+// is checked and typed like text in double quotes by the design API's expression check.
+func TestSingleQuotedTextInExpressions(t *testing.T) {
+	s := apptest.Start(t, app.Config{})
+	analyst := staff(t, s, "梳理甲", "wd-amr", runtime.RoleAnalyst)
+	for _, source := range []string{`form.deliveryMethod == '邮政快递'`, `form.deliveryMethod == "邮政快递"`} {
+		var got runtime.ExpressionResult
+		analyst.json("POST", "expressions/check", runtime.ExpressionCheck{Slug: "food-business-license", File: "fees.json", Pointer: "/items/0/condition", Source: source}, 200, &got)
+		if !got.OK || got.Type != "bool" {
+			t.Errorf("%s: %+v", source, got)
+		}
+	}
+}
