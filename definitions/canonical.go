@@ -4,10 +4,37 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"reflect"
 	"strings"
 
 	"github.com/xuchang-gov/tongban/definitions/calendar"
 )
+
+// SchemaBaseURL is where the format's schemas are published: each one's $id is this followed
+// by <kind>.schema.json, and a canonical definition file names its schema by that $id.
+const SchemaBaseURL = "https://tongban.xuchang.gov.cn/schema/"
+
+// SchemaID is the stable $id of the format schema of a kind of definition file.
+func SchemaID(kind string) string { return SchemaBaseURL + kind + ".schema.json" }
+
+// stableSchema rewrites the $schema of v, a definition of kind, from a path to its format
+// schema (the first edition's "../../../definitions/schema/matter.schema.json") to the
+// schema's stable $id, which holds wherever the bundle is copied. Any other reference, and a
+// file naming none, is left as written. Only fmt migrates: a stored version's files, and so its
+// hash, stay as they were published.
+func stableSchema(v any, kind string) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer {
+		return
+	}
+	f := rv.Elem().FieldByName("Schema")
+	if !f.IsValid() || f.Kind() != reflect.String {
+		return
+	}
+	if ref := f.String(); ref != "" && !strings.Contains(ref, "://") && path.Base(ref) == kind+".schema.json" {
+		f.SetString(SchemaID(kind))
+	}
+}
 
 // encodeCanonical writes v as the canonical file form: keys in the order of the Go types (map
 // keys sorted), no HTML escaping so that expressions stay readable, laid out by pretty.
@@ -123,6 +150,7 @@ func Canonical(name string, raw []byte) ([]byte, error) {
 	if err := json.Unmarshal(raw, v); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	stableSchema(v, kind)
 	return encodeCanonical(v)
 }
 

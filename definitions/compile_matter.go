@@ -311,6 +311,7 @@ func compileMaterials(b *Bundle, m *MatterDef, mp *MatterPlan, c compiler) {
 		if mat.Deferrable && mat.DeferDays.IsZero() {
 			c.r.add(at+"/deferDays", "允许容缺的材料必须写明补交时限 deferDays")
 		}
+		checkFollowUp(b, m, c, at, &mat)
 		if mat.Source == "upload" && len(mat.FileTypes) == 0 {
 			c.r.add(at+"/fileTypes", "需要上传的材料必须写明允许的文件类型")
 		}

@@ -34,8 +34,11 @@ type Material struct {
 	// Deferrable marks 容缺: the case may be accepted without it, to be supplied within DeferDays.
 	Deferrable bool     `json:"deferrable,omitempty" jsonschema:"title=允许容缺"`
 	DeferDays  Duration `json:"deferDays,omitzero" jsonschema:"title=容缺补交时限,description=写天数即按工作日计；写 {days: 7; count: natural} 按自然日计"`
-	Sample     string   `json:"sample,omitempty" jsonschema:"title=样表（文件名）"`
-	Basis      string   `json:"basis,omitempty" jsonschema:"title=材料依据"`
+	// FollowUp chases a deferred material: from when DeferDays count, the reminder, and what
+	// happens when they pass.
+	FollowUp *FollowUp `json:"followUp,omitempty" jsonschema:"title=容缺跟进"`
+	Sample   string    `json:"sample,omitempty" jsonschema:"title=样表（文件名）"`
+	Basis    string    `json:"basis,omitempty" jsonschema:"title=材料依据"`
 }
 
 // SizeLimitMB is the largest file, in MB, the material accepts: its own limit or the default.

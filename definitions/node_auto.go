@@ -53,7 +53,11 @@ func (w *workflowCheck) checkRules(at string, n *Node) {
 			w.c.r.add(rat+"/id", "规则标识 %s 重复", rule.ID)
 		}
 		seen[rule.ID] = true
-		w.graph.Rules[n.ID] = append(w.graph.Rules[n.ID], w.c.compile(rat+"/condition", rule.Condition, rules.Bool))
+		p := w.c.compile(rat+"/condition", rule.Condition, rules.Bool)
+		if alwaysFalse(p) {
+			w.c.r.add(rat+"/condition", "规则「%s」恒不成立（不取决于办件的任何数据），这个规则节点永远不能通过", rule.Name)
+		}
+		w.graph.Rules[n.ID] = append(w.graph.Rules[n.ID], p)
 		w.graph.Messages[n.ID] = append(w.graph.Messages[n.ID], w.c.template(rat+"/message", rule.Message))
 	}
 }

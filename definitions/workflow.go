@@ -40,6 +40,9 @@ type Node struct {
 	// AfterPayment says the certificate may only be issued once the case's fees are paid: every
 	// way to the node must pass a payment node.
 	AfterPayment bool `json:"afterPayment,omitempty" jsonschema:"title=缴费后方可制证,description=勾选后，流程中到达本制证节点的每条路径都必须经过缴费节点，未缴费不制证"`
+	// IssueWithDeferred lets a certificate node issue while a required deferred (容缺) material
+	// is still outstanding; by default it does not.
+	IssueWithDeferred bool `json:"issueWithDeferred,omitempty" jsonschema:"title=容缺材料未补交也可制证,description=默认有必需的容缺材料未补交时不制证；勾选后照常制证"`
 	// Clock says whether the promised limit's clock stops while a payment node waits.
 	Clock string `json:"clock,omitempty" jsonschema:"title=等待缴费期间的计时,enum=runs,enum=stops,description=runs 照常计时（默认）；stops 等待缴费期间停止计时，缴费后顺延"`
 	// ValidYears is how long an issued certificate is valid; 0 means no expiry.

@@ -189,6 +189,9 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 		if n.AfterPayment && n.Type != "certificate" {
 			c.r.add(at+"/afterPayment", "只有制证节点可以要求缴费后制证 afterPayment")
 		}
+		if n.IssueWithDeferred && n.Type != "certificate" {
+			c.r.add(at+"/issueWithDeferred", "只有制证节点有 issueWithDeferred")
+		}
 		if n.Mode != "" && n.Type != "auto" {
 			c.r.add(at+"/mode", "只有规则节点（auto）有方式 mode")
 		}
@@ -221,6 +224,9 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 				c.r.add(at+"/when", "只有条件分支（exclusive）节点的连线可以有条件 when")
 			} else {
 				ce.When = c.compile(at+"/when", e.When, rules.Bool)
+				if alwaysFalse(ce.When) {
+					c.r.add(at+"/when", "条件恒不成立（不取决于办件的任何数据），这条连线永远走不到")
+				}
 			}
 		}
 		kind := kindOf(from)
@@ -250,6 +256,8 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 	}
 	checkReachability(g, index, c.r)
 	w.checkPaymentBeforeCertificates(index)
+	w.checkDeferredBeforeCertificates(index)
+	w.checkOutcomes()
 	return g
 }
 

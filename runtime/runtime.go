@@ -108,6 +108,10 @@ const (
 	// TaskEscalation watches a person's task: if it is still open at DueAt, the supervisor
 	// named by OrgCode and Role is warned (超时督办).
 	TaskEscalation TaskKind = "escalation"
+	// TaskDeferReminder and TaskDeferDeadline follow a deferred (容缺) material, named by Node:
+	// at DueAt the applicant is reminded, or the material's declared overdue rule applies.
+	TaskDeferReminder TaskKind = "defer-reminder"
+	TaskDeferDeadline TaskKind = "defer-deadline"
 )
 
 // Task is work a case waits for at one workflow token: a person's acceptance, review or

@@ -411,6 +411,34 @@ type DeadLetter struct {
 	Payload   json.RawMessage `json:"payload"`
 }
 
+// TrialTime is the platform's time in a trial, and whether the clock may be moved (demo and
+// test mode only).
+type TrialTime struct {
+	Now   time.Time `json:"now"`
+	Trial bool      `json:"trial"`
+}
+
+// TrialClockChange sets the trial clock to At, or moves it on by AdvanceDays and AdvanceHours.
+type TrialClockChange struct {
+	At           *time.Time `json:"at,omitempty" jsonschema:"description=把平台时间设为此刻"`
+	AdvanceDays  int        `json:"advanceDays,omitempty" jsonschema:"description=把平台时间向后拨若干天,minimum=0"`
+	AdvanceHours int        `json:"advanceHours,omitempty" jsonschema:"description=把平台时间向后拨若干小时,minimum=0"`
+}
+
+// FiredTimers says how many due timers, escalations and 容缺 follow-ups a run handled.
+type FiredTimers struct {
+	Fired int       `json:"fired"`
+	Now   time.Time `json:"now"`
+}
+
+// TrialService lets administrators move the platform's time and run due timers at once, for
+// trying a matter end to end; refused unless the program runs in demo or test mode.
+type TrialService interface {
+	TrialTime(ctx context.Context, u *User) (TrialTime, error)
+	MoveTrialClock(ctx context.Context, u *User, change TrialClockChange) (TrialTime, error)
+	FireTimers(ctx context.Context, u *User) (FiredTimers, error)
+}
+
 // OutboxService lets administrators see and replay messages that could not be delivered.
 type OutboxService interface {
 	ListDeadLetters(ctx context.Context, u *User, offset, limit int) ([]DeadLetter, error)

@@ -150,7 +150,7 @@ func TestCatalogImportWritesTheEdit(t *testing.T) {
 	if m.PromisedLimitDays != 2 || len(m.FAQs) != 1 || m.FAQs[0].Answer != "第一行\n第二行" {
 		t.Errorf("not imported: promised %d, faqs %+v", m.PromisedLimitDays, m.FAQs)
 	}
-	if m.Schema != "../../../definitions/schema/matter.schema.json" {
+	if m.Schema != definitions.SchemaID("matter") {
 		t.Errorf("$schema %q not kept", m.Schema)
 	}
 	if canon, err := definitions.Canonical("matter.json", raw); err != nil || !bytes.Equal(canon, raw) {

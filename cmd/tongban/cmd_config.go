@@ -26,6 +26,7 @@ func init() {
 type serveFlags struct {
 	store                                 storeFlags
 	addr, publicURL, connectorsBase, zone string
+	clock                                 string
 	metricsAddr, metricsToken             string
 	otlpEndpoint                          string
 	traceSample                           float64
@@ -44,6 +45,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.connectorsBase, "connectors-base", "", "把所有连接器的地址改指向这里（如测试环境）；--demo 时默认启动内置模拟器")
 	fs.BoolVar(&f.demo, "demo", false, "空数据目录时导入示例事项并创建演示账号，令牌写入数据目录的 "+app.DemoCredentialsFile)
 	fs.StringVar(&f.zone, "zone", "Asia/Shanghai", "平台时区：日期、期限、通知和办件编号按此时区计算")
+	fs.StringVar(&f.clock, "clock", "", "试运行：平台时间从此刻起算（如 2026-09-30T09:00，平台时区），管理员可经 /api/v1/admin/clock 调整、tongban timers fire 立即运行到期定时；只能与 --demo 同用")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "监控指标（Prometheus，/metrics）的单独监听地址，如 127.0.0.1:9090；默认不开放")
 	fs.StringVar(&f.metricsToken, "metrics-token", "", "在主地址上开放 /metrics，须带此令牌（Authorization: Bearer …）访问")
 	fs.StringVar(&f.otlpEndpoint, "otlp-endpoint", "", "调用链（OpenTelemetry）OTLP/HTTP 接收地址，如 http://otel-collector:4318/v1/traces；默认不采集")

@@ -18,6 +18,7 @@ import (
 	"github.com/xuchang-gov/tongban/cmd/tongban/app"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/service"
+	"github.com/xuchang-gov/tongban/runtime/trial"
 )
 
 func init() {
@@ -42,6 +43,18 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
 		return 2
 	}
+	var trialClock *trial.Clock
+	if f.clock != "" {
+		at, err := parseClock(f.clock)
+		if err == nil && !f.demo {
+			err = errors.New("--clock 只能用于演示或测试模式（与 --demo 同用）")
+		}
+		if err != nil {
+			fmt.Fprintln(cli.Stderr, "tongban serve:", err)
+			return 2
+		}
+		trialClock = trial.New(time.Now, at)
+	}
 	// The address is taken first: certificates' QR codes point at it.
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
@@ -51,6 +64,7 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 	defer ln.Close()
 	cfg := f.config(cli)
 	cfg.PublicURL = cmp.Or(f.publicURL, "http://"+displayAddr(ln.Addr()))
+	cfg.Trial = trialClock
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(cli.Stderr, "tongban serve:", err)
@@ -171,4 +185,18 @@ func serveMetrics(cli *CLI, addr string, h http.Handler) (func(), error) {
 	go srv.Serve(ln)
 	fmt.Fprintf(cli.Stdout, "监控指标：http://%s/metrics\n", displayAddr(ln.Addr()))
 	return func() { srv.Close() }, nil
+}
+
+// parseClock reads a --clock instant: a minute or a second in the platform zone, or RFC 3339.
+func parseClock(v string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, v, runtime.Zone); err == nil {
+			return t, nil
+		}
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--clock %q 不是时间，应形如 2026-09-30T09:00", v)
+	}
+	return t, nil
 }

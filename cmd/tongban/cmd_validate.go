@@ -45,6 +45,9 @@ func runValidate(_ context.Context, cli *CLI, args []string) int {
 		}
 		matters += len(plan.Matters())
 		today := cli.now().In(runtime.Zone)
+		for _, w := range plan.Warnings(today) {
+			fmt.Fprintln(cli.Stderr, w.String())
+		}
 		if y := plan.Calendar.UncoveredWithin(today, calendarNotice); y != 0 {
 			fmt.Fprintf(cli.Stderr, "警告：工作日历没有 %d 年的放假安排（%d 天内用到），请导入 calendar/%d.json；在此之前，跨入该年的期限标为暂定，只按法定节日计算\n", y, calendarNotice, y)
 		}

@@ -26,14 +26,15 @@ type SMSMessage struct {
 
 // smsTemplates are the templates the gateway has approved, as real gateways require.
 var smsTemplates = map[string]string{
-	"case-accepted":    "您申请的${matter}已受理，办件编号${case}，可凭查询码${code}查询办理进度。",
-	"case-correction":  "您申请的${matter}（${case}）需要补齐补正材料：${reason}。请于${deadline}前提交。",
-	"case-approved":    "您申请的${matter}（${case}）已办结，结果：准予许可。",
-	"case-denied":      "您申请的${matter}（${case}）已办结，结果：不予许可。理由：${reason}。",
-	"fee-due":          "您申请的${matter}（${case}）需缴费${amount}元，请在${deadline}前完成缴费。",
-	"delivery":         "您申请的${matter}（${case}）办理结果已寄出，运单号${waybill}。",
-	"escalation":       "办件${case}的“${task}”已超期，请及时处理。",
-	"message-answered": "您关于${matter}的${kind}已有答复，请登录许昌市政务服务网“咨询投诉”查看。",
+	"case-accepted":         "您申请的${matter}已受理，办件编号${case}，可凭查询码${code}查询办理进度。",
+	"case-correction":       "您申请的${matter}（${case}）需要补齐补正材料：${reason}。请于${deadline}前提交。",
+	"case-approved":         "您申请的${matter}（${case}）已办结，结果：准予许可。",
+	"case-denied":           "您申请的${matter}（${case}）已办结，结果：不予许可。理由：${reason}。",
+	"fee-due":               "您申请的${matter}（${case}）需缴费${amount}元，请在${deadline}前完成缴费。",
+	"delivery":              "您申请的${matter}（${case}）办理结果已寄出，运单号${waybill}。",
+	"deferred-material-due": "您申请的${matter}（${case}）容缺受理的「${material}」请于${deadline}前补交。",
+	"escalation":            "办件${case}的“${task}”已超期，请及时处理。",
+	"message-answered":      "您关于${matter}的${kind}已有答复，请登录许昌市政务服务网“咨询投诉”查看。",
 }
 
 var smsParam = regexp.MustCompile(`\$\{(\w+)\}`)

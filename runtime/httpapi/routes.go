@@ -438,6 +438,23 @@ func (s *Server) routes() {
 			}})
 	}
 
+	if s.Trial != nil {
+		s.handle(operation{method: "GET", path: "/api/v1/admin/clock", summary: "平台时间（管理员）；trial 表示是否为可调整的试运行时钟", tag: "admin",
+			auth: required, response: runtime.TrialTime{}, handler: func(c *gin.Context) {
+				v, err := s.Trial.TrialTime(c.Request.Context(), user(c))
+				s.respond(c, http.StatusOK, v, err)
+			}})
+		s.handle(operation{method: "POST", path: "/api/v1/admin/clock", summary: "设置或向后拨平台时间（管理员，仅演示或测试模式）", tag: "admin",
+			auth: required, request: runtime.TrialClockChange{}, response: runtime.TrialTime{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, req runtime.TrialClockChange) (any, error) {
+				return s.Trial.MoveTrialClock(c.Request.Context(), user(c), req)
+			})})
+		s.handle(operation{method: "POST", path: "/api/v1/admin/timers/fire", summary: "立即运行按平台时间已到期的定时、督办和容缺跟进（管理员，仅演示或测试模式）", tag: "admin",
+			auth: required, response: runtime.FiredTimers{}, handler: func(c *gin.Context) {
+				v, err := s.Trial.FireTimers(c.Request.Context(), user(c))
+				s.respond(c, http.StatusOK, v, err)
+			}})
+	}
+
 	if s.Documents != nil {
 		s.handle(operation{method: "GET", path: "/api/v1/cases/:number/notices/:name", summary: "打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单", tag: "documents",
 			auth: required, errors: []int{http.StatusConflict}, download: "application/pdf", handler: func(c *gin.Context) {

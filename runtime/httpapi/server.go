@@ -31,6 +31,9 @@ type Server struct {
 	Lookups runtime.LookupService
 	// Outbox may be nil when the server delivers no messages.
 	Outbox runtime.OutboxService
+	// Trial may be nil when the platform's clock cannot be moved (it answers 403 outside demo
+	// and test mode anyway).
+	Trial runtime.TrialService
 	// Messages may be nil when the server takes no consultations or complaints.
 	Messages runtime.MessageService
 	// Files may be nil when files can only be uploaded to an existing case.

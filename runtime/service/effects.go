@@ -177,7 +177,9 @@ func (m *move) apply(effects []engine.Effect) error {
 			m.record("condition-error", e)
 		case engine.Moved:
 			m.record("moved", e)
-			m.onMoved(e)
+			if err := m.onMoved(e); err != nil {
+				return err
+			}
 		case engine.Conclude:
 			m.conclude(e.Result)
 		}
@@ -205,7 +207,7 @@ func (m *move) assigneeOrg(node string, orgFrom *rules.Program, role string, rec
 }
 
 // onMoved keeps the case's status in step with where the workflow is.
-func (m *move) onMoved(e engine.Moved) {
+func (m *move) onMoved(e engine.Moved) error {
 	if e.Outcome == "accept" {
 		at := m.at
 		m.c.AcceptedAt = &at
@@ -213,6 +215,9 @@ func (m *move) onMoved(e engine.Moved) {
 		m.c.DueAt = &due
 		m.c.Status = runtime.StatusInApproval
 		m.record("accepted", map[string]any{"dueAt": due})
+		if err := m.followDeferred(true); err != nil {
+			return err
+		}
 	}
 	from := m.mp.Workflow.Nodes[e.From]
 	if from != nil && from.Type == "delivery" {
@@ -222,6 +227,7 @@ func (m *move) onMoved(e engine.Moved) {
 		days := restartClock(m.c, m.plan.Calendar, m.at)
 		m.record("clock-resumed", map[string]any{"node": from.ID, "reason": "fee-paid", "stoppedDays": days, "dueAt": m.c.DueAt})
 	}
+	return nil
 }
 
 func (m *move) conclude(result string) {
@@ -308,6 +314,15 @@ func (s *Service) renderToBlob(t *definitions.CompiledPrint, vars rules.Vars, at
 func (m *move) issueCertificate(e engine.IssueCertificate) ([]engine.Effect, error) {
 	if m.mp.Workflow.Nodes[e.Node].AfterPayment && m.c.FeeTotal > 0 && m.c.FeePaidAt == nil {
 		return nil, runtime.Errorf(runtime.ECONFLICT, "办件 %s 尚未缴费，按事项规定缴费后方可制证", m.c.Number)
+	}
+	if !m.mp.Workflow.Nodes[e.Node].IssueWithDeferred {
+		name, err := m.outstandingDeferred()
+		if err != nil {
+			return nil, err
+		}
+		if name != "" {
+			return nil, runtime.Errorf(runtime.ECONFLICT, "容缺材料「%s」尚未补交，按事项规定补交后方可制证", name)
+		}
 	}
 	matter := m.mp.Def.Matter
 	pattern, err := definitions.ParseLicenseNumberPattern(matter.LicenseNumberPattern)

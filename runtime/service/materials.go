@@ -22,6 +22,9 @@ type materialRecord struct {
 	License *licenseRecord `json:"license,omitempty"`
 	// Received marks a material handed in on paper at the window and checked by the clerk.
 	Received bool `json:"received,omitempty"`
+	// StoppedClock marks a deferred material whose deadline passed and stopped the clock, which
+	// runs again when it is supplied.
+	StoppedClock bool `json:"stoppedClock,omitempty"`
 }
 
 // applies tells whether a material applies to this application and whether it is required
@@ -56,8 +59,11 @@ func checkMaterials(mp *definitions.MatterPlan, vars rules.Vars, have map[string
 		}
 		if required && m.Source == "upload" && len(rec.Files) == 0 && !rec.Received {
 			if m.Deferrable && slices.Contains(deferred, m.ID) {
-				due := dueAfter(cal, now, m.DeferDays)
-				rec.Deferred, rec.DueAt = true, &due
+				rec.Deferred, rec.DueAt = true, nil
+				if !m.FollowsFromAcceptance() {
+					due := dueAfter(cal, now, m.DeferDays)
+					rec.DueAt = &due
+				}
 			} else {
 				hint := ""
 				if m.Deferrable {

@@ -7,6 +7,7 @@ import (
 	"hash"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/xuchang-gov/tongban/definitions"
@@ -68,7 +69,16 @@ func (s *Service) uploadTarget(ctx context.Context, u *runtime.User, number, mat
 		return nil, nil, 0, caseNotFound(number)
 	}
 	if c.Status != runtime.StatusDraft && c.Status != runtime.StatusCorrection {
-		return nil, nil, 0, runtime.Errorf(runtime.ECONFLICT, "只有草稿或补正中的办件可以上传材料")
+		// A deferred (容缺) material is handed in while the case goes on, without a
+		// correction round; nothing else changes on a submitted case.
+		recs, err := decodeMaterials(c.Materials)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		deferred := slices.ContainsFunc(recs, func(r materialRecord) bool { return r.ID == material && r.Deferred })
+		if !deferred || c.ConcludedAt != nil {
+			return nil, nil, 0, runtime.Errorf(runtime.ECONFLICT, "只有草稿或补正中的办件可以上传材料（办理中只能补交容缺材料）")
+		}
 	}
 	_, mp, err := s.matterOf(ctx, c)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/blob"
+	"github.com/xuchang-gov/tongban/runtime/trial"
 )
 
 // Service implements the runtime's service interfaces on a store.
@@ -25,6 +26,8 @@ type Service struct {
 	logger *slog.Logger
 	// clock is the time; WithClock replaces it.
 	clock func() time.Time
+	// trial is the clock administrators may move, in demo and test mode only; nil otherwise.
+	trial *trial.Clock
 	// render draws certificates and notices; nil records certificates without a document.
 	render Render
 	// tables writes spreadsheets (exports); nil refuses exports.

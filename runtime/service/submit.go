@@ -319,6 +319,9 @@ func (s *Service) start(tx runtime.Tx, m *move) error {
 	m.c.Status = runtime.StatusSubmitted
 	m.c.SubmittedAt = &m.at
 	m.record("submitted", map[string]any{"feeTotal": m.c.FeeTotal})
+	if err := m.followDeferred(false); err != nil {
+		return err
+	}
 	state, effects, err := engine.Start(m.mp.Workflow, m.vars, m.at)
 	if err != nil {
 		return err

@@ -242,11 +242,9 @@ func (s *Service) loadMove(ctx context.Context, tx runtime.Tx, caseID int64, u *
 	if err != nil {
 		return nil, err
 	}
-	var recs []materialRecord
-	if len(c.Materials) > 0 {
-		if err := json.Unmarshal(c.Materials, &recs); err != nil {
-			return nil, err
-		}
+	recs, err := decodeMaterials(c.Materials)
+	if err != nil {
+		return nil, err
 	}
 	now := s.now()
 	m := &move{svc: s, tx: tx, c: c, from: c.Status, plan: plan, mp: mp, state: state, at: now, actor: actorOf(u)}

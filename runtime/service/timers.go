@@ -36,9 +36,12 @@ func (s *Service) FireDueTimers(ctx context.Context) (int, error) {
 	}
 	handled := 0
 	for _, t := range due {
-		if t.Kind == runtime.TaskEscalation {
+		switch t.Kind {
+		case runtime.TaskEscalation:
 			err = s.escalate(ctx, t)
-		} else {
+		case runtime.TaskDeferReminder, runtime.TaskDeferDeadline:
+			err = s.followUpDue(ctx, t)
+		default:
 			err = s.CompleteWaiting(ctx, t.CaseID, t.Token, "", "system:timer")
 		}
 		switch runtime.ErrorCode(err) {

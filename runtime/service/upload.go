@@ -53,19 +53,31 @@ func (s *Service) UploadMaterial(ctx context.Context, u *runtime.User, number, m
 		if err != nil {
 			return err
 		}
-		var recs []materialRecord
-		if len(c.Materials) > 0 {
-			if err := json.Unmarshal(c.Materials, &recs); err != nil {
-				return err
-			}
+		recs, err := decodeMaterials(c.Materials)
+		if err != nil {
+			return err
 		}
+		events := []runtime.Event{event("material-uploaded", actorOf(u), file.At,
+			map[string]any{"material": material, "name": file.Name, "sha256": file.SHA256, "size": file.Size})}
 		found := false
 		for i := range recs {
-			if recs[i].ID == material {
-				recs[i].Files = append(recs[i].Files, file)
-				recs[i].Deferred, recs[i].DueAt = false, nil
-				found = true
+			if recs[i].ID != material {
+				continue
 			}
+			recs[i].Files = append(recs[i].Files, file)
+			found = true
+			if !recs[i].Deferred {
+				continue
+			}
+			if c.Status == runtime.StatusDraft || c.Status == runtime.StatusCorrection {
+				recs[i].Deferred, recs[i].DueAt = false, nil
+				continue
+			}
+			more, err := s.deferredSupplied(ctx, tx, c, &recs[i], actorOf(u))
+			if err != nil {
+				return err
+			}
+			events = append(events, more...)
 		}
 		if !found {
 			recs = append(recs, materialRecord{ID: material, Files: []runtime.MaterialFile{file}})
@@ -76,8 +88,7 @@ func (s *Service) UploadMaterial(ctx context.Context, u *runtime.User, number, m
 		if err := tx.UpdateCase(c); err != nil {
 			return err
 		}
-		_, err = tx.AppendEvents(c.ID, []runtime.Event{event("material-uploaded", actorOf(u), file.At,
-			map[string]any{"material": material, "name": file.Name, "sha256": file.SHA256, "size": file.Size})})
+		_, err = tx.AppendEvents(c.ID, events)
 		return err
 	})
 	if err != nil {

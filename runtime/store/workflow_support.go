@@ -76,7 +76,7 @@ func (tx *Tx) CloseTask(id int64, outcome string) error {
 func (db *DB) DueTimers(ctx context.Context, now time.Time, n int) (tasks []*runtime.Task, err error) {
 	err = db.read(ctx, func(tx *Tx) error {
 		var rows []taskRow
-		err := tx.g.Where("kind IN ? AND status = 'open' AND due_at <= ?", []string{string(runtime.TaskTimer), string(runtime.TaskEscalation)}, now.UTC()).
+		err := tx.g.Where("kind IN ? AND status = 'open' AND due_at <= ?", []string{string(runtime.TaskTimer), string(runtime.TaskEscalation), string(runtime.TaskDeferReminder), string(runtime.TaskDeferDeadline)}, now.UTC()).
 			Order("due_at, id").Limit(n).Find(&rows).Error
 		if err != nil {
 			return wrap(err, "due timers")

@@ -35,6 +35,7 @@ import (
 	"github.com/xuchang-gov/tongban/runtime/observe"
 	"github.com/xuchang-gov/tongban/runtime/service"
 	"github.com/xuchang-gov/tongban/runtime/store"
+	"github.com/xuchang-gov/tongban/runtime/trial"
 )
 
 // Config is what a tongban is built from. Only Data is required.
@@ -63,6 +64,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Clock is the time; nil means time.Now. Tests pass their own.
 	Clock func() time.Time
+	// Trial, in demo mode only, is a clock administrators may set and advance through the API
+	// (serve --clock); it replaces Clock.
+	Trial *trial.Clock
 	// MaxUploadBytes bounds a pre-upload (POST /api/v1/files); 0 takes the API's default.
 	MaxUploadBytes int64
 	// MaxInFlight is how many reads, and as many writes, are worked on at once; 0 takes a
@@ -135,6 +139,13 @@ func Open(ctx context.Context, cfg Config, opts ...service.Option) (*App, error)
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
+	}
+	if cfg.Trial != nil {
+		if !cfg.Demo {
+			return nil, errors.New("可调整的平台时间（--clock）只能用于演示或测试模式（--demo）")
+		}
+		cfg.Clock = cfg.Trial.Now
+		opts = append(opts, service.WithTrialClock(cfg.Trial))
 	}
 	tr, err := newTracing(ctx, cfg)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 )
 
 // BaseURL is where the schemas are published; each schema's $id is under it.
-const BaseURL = "https://tongban.xuchang.gov.cn/schema/"
+const BaseURL = definitions.SchemaBaseURL
 
 var kinds = []struct {
 	name  string

@@ -476,6 +476,12 @@ type FieldError struct {
 	Pointer string `json:"pointer"`
 }
 
+// FiredTimers defines model for FiredTimers.
+type FiredTimers struct {
+	Fired int       `json:"fired"`
+	Now   time.Time `json:"now"`
+}
+
 // Guide defines model for Guide.
 type Guide struct {
 	ApprovalMode string `json:"approvalMode"`
@@ -811,6 +817,24 @@ type TaskViewList struct {
 	Total int        `json:"total"`
 }
 
+// TrialClockChange defines model for TrialClockChange.
+type TrialClockChange struct {
+	// AdvanceDays 把平台时间向后拨若干天
+	AdvanceDays *int `json:"advanceDays,omitempty"`
+
+	// AdvanceHours 把平台时间向后拨若干小时
+	AdvanceHours *int `json:"advanceHours,omitempty"`
+
+	// At 把平台时间设为此刻
+	At *time.Time `json:"at,omitempty"`
+}
+
+// TrialTime defines model for TrialTime.
+type TrialTime struct {
+	Now   time.Time `json:"now"`
+	Trial bool      `json:"trial"`
+}
+
 // TryApplicant defines model for TryApplicant.
 type TryApplicant struct {
 	DivisionCode *string `json:"divisionCode,omitempty"`
@@ -1101,6 +1125,9 @@ type PatchUploadsIdParams struct {
 	UploadOffset string `json:"Upload-Offset"`
 }
 
+// PostAdminClockJSONRequestBody defines body for PostAdminClock for application/json ContentType.
+type PostAdminClockJSONRequestBody = TrialClockChange
+
 // PostCallbacksConnectorJSONRequestBody defines body for PostCallbacksConnector for application/json ContentType.
 type PostCallbacksConnectorJSONRequestBody = CallbackMessage
 
@@ -1261,6 +1288,38 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 
 // The interface specification for the client above.
 type ClientInterface interface {
+
+	// GetAdminClock 平台时间（管理员）；trial 表示是否为可调整的试运行时钟
+	//
+	// 平台时间（管理员）；trial 表示是否为可调整的试运行时钟。需要登录（Bearer 访问令牌）。.
+	//
+	// Corresponds with GET /api/v1/admin/clock (the `GetAdminClock` operationId).
+	GetAdminClock(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostAdminClockWithBody 设置或向后拨平台时间（管理员，仅演示或测试模式）
+	//
+	// 设置或向后拨平台时间（管理员，仅演示或测试模式）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/admin/clock (the `PostAdminClock` operationId).
+	PostAdminClockWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostAdminClock 设置或向后拨平台时间（管理员，仅演示或测试模式）
+	//
+	// 设置或向后拨平台时间（管理员，仅演示或测试模式）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/admin/clock (the `PostAdminClock` operationId).
+	PostAdminClock(ctx context.Context, body PostAdminClockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostAdminTimersFire 立即运行按平台时间已到期的定时、督办和容缺跟进（管理员，仅演示或测试模式）
+	//
+	// 立即运行按平台时间已到期的定时、督办和容缺跟进（管理员，仅演示或测试模式）。需要登录（Bearer 访问令牌）。.
+	//
+	// Corresponds with POST /api/v1/admin/timers/fire (the `PostAdminTimersFire` operationId).
+	PostAdminTimersFire(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostCallbacksConnectorWithBody 外部系统（推送类连接器）的签名回调：校验签名、时间戳和一次性随机数后按 messageId 只处理一次
 	//
@@ -2035,6 +2094,78 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/uploads/{id} (the `PatchUploadsId` operationId).
 	PatchUploadsIdWithBody(ctx context.Context, id int64, params *PatchUploadsIdParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// GetAdminClock 平台时间（管理员）；trial 表示是否为可调整的试运行时钟
+//
+// 平台时间（管理员）；trial 表示是否为可调整的试运行时钟。需要登录（Bearer 访问令牌）。.
+//
+// Corresponds with GET /api/v1/admin/clock (the `GetAdminClock` operationId).
+func (c *Client) GetAdminClock(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAdminClockRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostAdminClockWithBody 设置或向后拨平台时间（管理员，仅演示或测试模式）
+//
+// 设置或向后拨平台时间（管理员，仅演示或测试模式）。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/admin/clock (the `PostAdminClock` operationId).
+func (c *Client) PostAdminClockWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostAdminClockRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostAdminClock 设置或向后拨平台时间（管理员，仅演示或测试模式）
+//
+// 设置或向后拨平台时间（管理员，仅演示或测试模式）。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/admin/clock (the `PostAdminClock` operationId).
+func (c *Client) PostAdminClock(ctx context.Context, body PostAdminClockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostAdminClockRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostAdminTimersFire 立即运行按平台时间已到期的定时、督办和容缺跟进（管理员，仅演示或测试模式）
+//
+// 立即运行按平台时间已到期的定时、督办和容缺跟进（管理员，仅演示或测试模式）。需要登录（Bearer 访问令牌）。.
+//
+// Corresponds with POST /api/v1/admin/timers/fire (the `PostAdminTimersFire` operationId).
+func (c *Client) PostAdminTimersFire(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostAdminTimersFireRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // PostCallbacksConnectorWithBody 外部系统（推送类连接器）的签名回调：校验签名、时间戳和一次性随机数后按 messageId 只处理一次
@@ -3749,6 +3880,100 @@ func (c *Client) PatchUploadsIdWithBody(ctx context.Context, id int64, params *P
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewGetAdminClockRequest constructs an http.Request for the GetAdminClock method
+func NewGetAdminClockRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/admin/clock")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostAdminClockRequest calls the generic PostAdminClock builder with application/json body
+func NewPostAdminClockRequest(server string, body PostAdminClockJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostAdminClockRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostAdminClockRequestWithBody constructs an http.Request for the PostAdminClock method, with any body, and a specified content type
+func NewPostAdminClockRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/admin/clock")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostAdminTimersFireRequest constructs an http.Request for the PostAdminTimersFire method
+func NewPostAdminTimersFireRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/admin/timers/fire")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewPostCallbacksConnectorRequest calls the generic PostCallbacksConnector builder with application/json body
@@ -6864,6 +7089,42 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// GetAdminClockWithResponse 平台时间（管理员）；trial 表示是否为可调整的试运行时钟
+	//
+	// 平台时间（管理员）；trial 表示是否为可调整的试运行时钟。需要登录（Bearer 访问令牌）。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/admin/clock (the `GetAdminClock` operationId).
+	GetAdminClockWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAdminClockResponse, error)
+
+	// PostAdminClockWithBodyWithResponse 设置或向后拨平台时间（管理员，仅演示或测试模式）
+	//
+	// 设置或向后拨平台时间（管理员，仅演示或测试模式）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/admin/clock (the `PostAdminClock` operationId).
+	PostAdminClockWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostAdminClockResponse, error)
+
+	// PostAdminClockWithResponse 设置或向后拨平台时间（管理员，仅演示或测试模式）
+	//
+	// 设置或向后拨平台时间（管理员，仅演示或测试模式）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/admin/clock (the `PostAdminClock` operationId).
+	PostAdminClockWithResponse(ctx context.Context, body PostAdminClockJSONRequestBody, reqEditors ...RequestEditorFn) (*PostAdminClockResponse, error)
+
+	// PostAdminTimersFireWithResponse 立即运行按平台时间已到期的定时、督办和容缺跟进（管理员，仅演示或测试模式）
+	//
+	// 立即运行按平台时间已到期的定时、督办和容缺跟进（管理员，仅演示或测试模式）。需要登录（Bearer 访问令牌）。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/admin/timers/fire (the `PostAdminTimersFire` operationId).
+	PostAdminTimersFireWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PostAdminTimersFireResponse, error)
+
 	// PostCallbacksConnectorWithBodyWithResponse 外部系统（推送类连接器）的签名回调：校验签名、时间戳和一次性随机数后按 messageId 只处理一次
 	//
 	// 外部系统（推送类连接器）的签名回调：校验签名、时间戳和一次性随机数后按 messageId 只处理一次。无需登录。.
@@ -7709,6 +7970,255 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/uploads/{id} (the `PatchUploadsId` operationId).
 	PatchUploadsIdWithBodyWithResponse(ctx context.Context, id int64, params *PatchUploadsIdParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchUploadsIdResponse, error)
+}
+
+type GetAdminClockResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TrialTime
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAdminClockResponse) GetJSON200() *TrialTime {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetAdminClockResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetAdminClockResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetAdminClockResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetAdminClockResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAdminClockResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAdminClockResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAdminClockResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAdminClockResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostAdminClockResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TrialTime
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostAdminClockResponse) GetJSON200() *TrialTime {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostAdminClockResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostAdminClockResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostAdminClockResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostAdminClockResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostAdminClockResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostAdminClockResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostAdminClockResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostAdminClockResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostAdminClockResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostAdminClockResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostAdminClockResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostAdminClockResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostAdminTimersFireResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FiredTimers
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostAdminTimersFireResponse) GetJSON200() *FiredTimers {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostAdminTimersFireResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostAdminTimersFireResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostAdminTimersFireResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostAdminTimersFireResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostAdminTimersFireResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostAdminTimersFireResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostAdminTimersFireResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostAdminTimersFireResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostAdminTimersFireResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostAdminTimersFireResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type PostCallbacksConnectorResponse struct {
@@ -13376,6 +13886,66 @@ func (r PatchUploadsIdResponse) ContentType() string {
 	return ""
 }
 
+// GetAdminClockWithResponse 平台时间（管理员）；trial 表示是否为可调整的试运行时钟
+//
+// 平台时间（管理员）；trial 表示是否为可调整的试运行时钟。需要登录（Bearer 访问令牌）。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/admin/clock (the `GetAdminClock` operationId).
+func (c *ClientWithResponses) GetAdminClockWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAdminClockResponse, error) {
+	rsp, err := c.GetAdminClock(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAdminClockResponse(rsp)
+}
+
+// PostAdminClockWithBodyWithResponse 设置或向后拨平台时间（管理员，仅演示或测试模式）
+//
+// 设置或向后拨平台时间（管理员，仅演示或测试模式）。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/admin/clock (the `PostAdminClock` operationId).
+func (c *ClientWithResponses) PostAdminClockWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostAdminClockResponse, error) {
+	rsp, err := c.PostAdminClockWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostAdminClockResponse(rsp)
+}
+
+// PostAdminClockWithResponse 设置或向后拨平台时间（管理员，仅演示或测试模式）
+//
+// 设置或向后拨平台时间（管理员，仅演示或测试模式）。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/admin/clock (the `PostAdminClock` operationId).
+func (c *ClientWithResponses) PostAdminClockWithResponse(ctx context.Context, body PostAdminClockJSONRequestBody, reqEditors ...RequestEditorFn) (*PostAdminClockResponse, error) {
+	rsp, err := c.PostAdminClock(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostAdminClockResponse(rsp)
+}
+
+// PostAdminTimersFireWithResponse 立即运行按平台时间已到期的定时、督办和容缺跟进（管理员，仅演示或测试模式）
+//
+// 立即运行按平台时间已到期的定时、督办和容缺跟进（管理员，仅演示或测试模式）。需要登录（Bearer 访问令牌）。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/admin/timers/fire (the `PostAdminTimersFire` operationId).
+func (c *ClientWithResponses) PostAdminTimersFireWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PostAdminTimersFireResponse, error) {
+	rsp, err := c.PostAdminTimersFire(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostAdminTimersFireResponse(rsp)
+}
+
 // PostCallbacksConnectorWithBodyWithResponse 外部系统（推送类连接器）的签名回调：校验签名、时间戳和一次性随机数后按 messageId 只处理一次
 //
 // 外部系统（推送类连接器）的签名回调：校验签名、时间戳和一次性随机数后按 messageId 只处理一次。无需登录。.
@@ -14784,6 +15354,210 @@ func (c *ClientWithResponses) PatchUploadsIdWithBodyWithResponse(ctx context.Con
 		return nil, err
 	}
 	return ParsePatchUploadsIdResponse(rsp)
+}
+
+// ParseGetAdminClockResponse parses an HTTP response from a GetAdminClockWithResponse call
+func ParseGetAdminClockResponse(rsp *http.Response) (*GetAdminClockResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAdminClockResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TrialTime
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostAdminClockResponse parses an HTTP response from a PostAdminClockWithResponse call
+func ParsePostAdminClockResponse(rsp *http.Response) (*PostAdminClockResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostAdminClockResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TrialTime
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostAdminTimersFireResponse parses an HTTP response from a PostAdminTimersFireWithResponse call
+func ParsePostAdminTimersFireResponse(rsp *http.Response) (*PostAdminTimersFireResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostAdminTimersFireResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FiredTimers
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
 }
 
 // ParsePostCallbacksConnectorResponse parses an HTTP response from a PostCallbacksConnectorWithResponse call
