@@ -30,6 +30,22 @@ func TestBrowserAccessibility(t *testing.T) {
 	s := newBrowserSuite(t)
 	t.Run("KeyboardFoodLicence", func(t *testing.T) { keyboardFoodLicence(s.in(t)) })
 	t.Run("Pages", func(t *testing.T) { pagesAccessible(s.in(t)) })
+	t.Run("Studio", func(t *testing.T) { studioAccessible(s.in(t)) })
+}
+
+// studioAccessible runs axe-core over the studio as the demo analyst sees it: the matter list
+// and a matter's editor on each of its tabs.
+func studioAccessible(s *browserSuite) {
+	analyst := s.staffTab(studioOrg, "analyst")
+	analyst.open("/designer/")
+	analyst.waitFor(`(() => {` + studioHelpers + ` return !!button("新建事项") })()`)
+	analyst.axe("the studio's matter list")
+	analyst.openStudio("food-business-license")
+	for _, label := range []string{"事项目录", "申请表", "申请材料", "收费", "原文JSON", "检查与发布"} {
+		analyst.press(label)
+		analyst.settle()
+		analyst.axe("the studio's tab " + label)
+	}
 }
 
 // keyboardFoodLicence: 张伟 searches for the matter, opens its guide and the form, fills every
