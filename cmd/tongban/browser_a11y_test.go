@@ -30,6 +30,74 @@ func TestBrowserAccessibility(t *testing.T) {
 	s := newBrowserSuite(t)
 	t.Run("KeyboardFoodLicence", func(t *testing.T) { keyboardFoodLicence(s.in(t)) })
 	t.Run("Pages", func(t *testing.T) { pagesAccessible(s.in(t)) })
+	t.Run("Studio", func(t *testing.T) { studioAccessible(s.in(t)) })
+	t.Run("KeyboardWorkbench", func(t *testing.T) { keyboardWorkbench(s.in(t)) })
+}
+
+// keyboardWorkbench: 张伟 applies for 个体工商户设立登记; the clerk of 魏都区市场监督管理局 signs in,
+// opens the to-do list and the case, pre-reviews and accepts it with an opinion, with Tab,
+// Enter and Space only, and every control reached shows where the focus is.
+func keyboardWorkbench(s *browserSuite) {
+	t := s.t
+	citizen, _ := s.personTab("张伟")
+	number, _ := citizen.apply(soleProprietor, soleProprietorForm(t, nil))
+	clerk := s.newTab("wd-amr clerk by keyboard")
+	staff := s.demoUser("", "wd-amr", "clerk")
+	// Where the workbench sends a signed-out clerk, with 工作人员 chosen.
+	clerk.open("/account/login?kind=staff&next=%2Fwork%2F")
+	clerk.keyTo(`e.id === "f-login"`)
+	clerk.typeKeys(staff.Mobile)
+	clerk.keyTo(`e.id === "f-password"`)
+	clerk.typeKeys(demoPassword)
+	clerk.awaitLoad(clerk.pressLoading(kb.Enter))
+	if strings.Contains(clerk.location(), "/account/login") {
+		t.Fatalf("the clerk could not sign in by keyboard:\n%s", clerk.pageText())
+	}
+	if !strings.HasSuffix(clerk.location(), "/work/") {
+		t.Fatalf("the clerk's sign-in ended on %s, not the to-do list", clerk.location())
+	}
+	clerk.keyTo(fmt.Sprintf(`e.getAttribute("href") === "/work/cases/%s"`, number))
+	clerk.awaitLoad(clerk.pressLoading(kb.Enter))
+	if evalIn[bool](clerk, `!!document.getElementById("pre-opinion")`) {
+		clerk.keyTo(`e.id === "pre-opinion"`)
+		clerk.typeKeys("材料齐全，预审通过")
+		clerk.keyTo(`e.closest('form[action$="/pre-review"]') && e.type === "submit"`)
+		clerk.awaitLoad(clerk.pressLoading(" "))
+	}
+	const opinion = "材料齐全，符合法定形式，予以受理"
+	clerk.keyTo(`e.id === "acc-opinion"`)
+	clerk.typeKeys(opinion)
+	clerk.keyTo(`e.name === "decision" && e.value === "accept"`)
+	clerk.awaitLoad(clerk.pressLoading(" "))
+	clerk.open("/work/cases/" + number)
+	if evalIn[bool](clerk, `!!document.getElementById("acceptance")`) {
+		t.Fatalf("case %s still waits for acceptance after the keyboard acceptance:\n%s", number, clerk.pageText())
+	}
+	clerk.mustSee(opinion)
+}
+
+// keyTo is tabTo that also checks the control reached shows the focus: an outline.
+func (tb *tab) keyTo(cond string) {
+	tb.s.t.Helper()
+	tb.tabTo(cond)
+	if got := evalIn[[]string](tb, `[document.activeElement.outerHTML.slice(0, 80), getComputedStyle(document.activeElement).outlineStyle, getComputedStyle(document.activeElement).outlineWidth]`); got[1] == "none" || got[2] == "0px" {
+		tb.s.t.Errorf("%s on %s: the focused %s shows no focus (outline %s %s)", tb.who, tb.location(), got[0], got[1], got[2])
+	}
+}
+
+// studioAccessible runs axe-core over the studio as the demo analyst sees it: the matter list
+// and a matter's editor on each of its tabs.
+func studioAccessible(s *browserSuite) {
+	analyst := s.staffTab(studioOrg, "analyst")
+	analyst.open("/designer/")
+	analyst.waitFor(`(() => {` + studioHelpers + ` return !!button("新建事项") })()`)
+	analyst.axe("the studio's matter list")
+	analyst.openStudio("food-business-license")
+	for _, label := range []string{"事项目录", "申请表", "申请材料", "收费", "原文JSON", "检查与发布"} {
+		analyst.press(label)
+		analyst.settle()
+		analyst.axe("the studio's tab " + label)
+	}
 }
 
 // keyboardFoodLicence: 张伟 searches for the matter, opens its guide and the form, fills every

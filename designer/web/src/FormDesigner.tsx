@@ -59,7 +59,7 @@ function Palette({ onAdd }: { onAdd(widget: string): void }) {
 function PaletteItem({ widget, onAdd }: { widget: string; onAdd(widget: string): void }) {
   const { attributes, listeners, setNodeRef } = useDraggable({ id: `new:${widget}` });
   return (
-    <Button ref={setNodeRef} {...listeners} {...attributes} onClick={() => onAdd(widget)} aria-label={`添加${widgetNames[widget] ?? widget}`}>
+    <Button ref={setNodeRef} {...listeners} {...attributes} onClick={() => onAdd(widget)} autoInsertSpace={false} aria-label={`添加${widgetNames[widget] ?? widget}`}>
       {widgetNames[widget] ?? widget}
     </Button>
   );
@@ -68,12 +68,13 @@ function PaletteItem({ widget, onAdd }: { widget: string; onAdd(widget: string):
 function FieldRow({ node, into, index, selected, onSelect, onKey }: { node: FieldNode; into: Container; index: number; selected: string; onSelect(p: string): void; onKey(e: KeyboardEvent, node: FieldNode, into: Container, index: number): void }) {
   const { attributes, listeners, setNodeRef, transform, transition } = useSortable({ id: `f:${node.path}`, data: { into, index } });
   const style = { transform: CSS.Transform.toString(transform), transition };
+  const kind = widgetNames[node.widget] ?? (node.widget || '自动');
   return (
     <div>
       <div ref={setNodeRef} style={style} {...attributes} {...listeners} className={'field-row' + (selected === node.path ? ' selected' : '')} role="button"
-        aria-label={`${node.title}（${widgetNames[node.widget] ?? node.widget}）`} onClick={() => onSelect(node.path)} onKeyDown={(e) => onKey(e, node, into, index)}>
+        aria-label={`${node.title} ${kind} ${node.key}`} onClick={() => onSelect(node.path)} onKeyDown={(e) => onKey(e, node, into, index)}>
         <span className="title">{node.title}</span>
-        <Tag>{widgetNames[node.widget] ?? (node.widget || '自动')}</Tag>
+        <Tag>{kind}</Tag>
         <Typography.Text type="secondary">{node.key}</Typography.Text>
       </div>
       {node.kind !== 'field' && (

@@ -31,7 +31,7 @@ export default function RawJson({ initial }: { initial?: string }) {
           history(),
           keymap.of([...defaultKeymap, ...historyKeymap]),
           json(),
-          EditorView.contentAttributes.of({ 'aria-label': `${name} 原文` }),
+          EditorView.contentAttributes.of({ 'aria-label': `${name} 原文`, tabindex: '0' }), // a focusable content keeps its scroller reachable by keyboard (axe)
           EditorView.updateListener.of((u) => {
             if (u.docChanged) setError(store.getState().setText(name, u.state.doc.toString()));
           }),
