@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -256,8 +258,20 @@ func (e *env) checkVerification(number string) {
 		e.T.Fatalf("verification %v", v)
 	}
 	page := fmt.Sprint(v["fields"])
-	if !strings.Contains(page, "经营者名称") || strings.Contains(page, "19780611") {
+	if !strings.Contains(page, "经营者名称") || !strings.Contains(page, "许可证编号") || strings.Contains(page, "19780611") {
 		e.T.Fatalf("fields are missing or not masked: %s", page)
+	}
+	// Only what the template marks public: not the legal representative, nor the addresses.
+	resp, err := http.Get(e.URL + "/verify/" + cert)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	html, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, private := range []string{"法定代表人", "李建伟", "住所", "七一路东段186号"} {
+		if strings.Contains(page, private) || strings.Contains(string(html), private) {
+			e.T.Fatalf("the verification shows %s, which the template does not mark public: %s", private, page)
+		}
 	}
 	e.expect(403)(e.call(e.staff("wd-amr", "clerk"), "POST", "/api/v1/certificates/"+cert+"/revocation", map[string]any{"reason": "x"}))
 	// The city's administrator answers for the city's departments, not for a district's.

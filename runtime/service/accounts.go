@@ -140,20 +140,6 @@ func resetCodeHash(userID int64, code string) string {
 // check letter X of an ID number and the letters of a credit code in upper case.
 func NormalizeLogin(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
 
-// MaskIdentifier hides the middle of an ID number, credit code or mobile number.
-func MaskIdentifier(s string) string {
-	r := []rune(s)
-	switch {
-	case len(r) >= 15:
-		return string(r[:4]) + strings.Repeat("*", len(r)-8) + string(r[len(r)-4:])
-	case len(r) >= 7:
-		return string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])
-	case len(r) > 2:
-		return string(r[:1]) + strings.Repeat("*", len(r)-1)
-	}
-	return strings.Repeat("*", len(r))
-}
-
 // LockedOut is the error of a sign-in, a password change or a reset refused because too many
 // attempts failed: until when, and whether it is the client's address that is locked out
 // rather than the account. Each page words it in its own way.

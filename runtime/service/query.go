@@ -138,15 +138,6 @@ func (s *Service) Progress(ctx context.Context, number, queryCode string) (*runt
 	return p, nil
 }
 
-// maskName hides all but the first character of a name: 张三 → 张*.
-func maskName(name string) string {
-	r := []rune(name)
-	if len(r) <= 1 {
-		return name
-	}
-	return string(r[0]) + string(slices.Repeat([]rune{'*'}, len(r)-1))
-}
-
 // caseWork is the work a case view lists: everything but the escalation watches.
 var caseWork = []runtime.TaskKind{runtime.TaskPerson, runtime.TaskDelivery, runtime.TaskTimer, runtime.TaskConnector}
 
