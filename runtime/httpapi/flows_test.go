@@ -307,3 +307,31 @@ func TestConsultationThroughTheAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestSupervisorsReturnAClaimedTask: a task a reviewer has claimed is returned by a colleague
+// only if they supervise the org — its 督办 or the administrator of its government — not by
+// another government's administrator.
+func TestSupervisorsReturnAClaimedTask(t *testing.T) {
+	e := newEnv(t, "", nil)
+	for _, tc := range []struct {
+		who    string
+		status int
+	}{
+		{"xc-gov/admin", 403},
+		{"wd-gov/admin", 200},
+		{"wd-amr/supervisor", 200},
+	} {
+		t.Run(tc.who, func(t *testing.T) {
+			n := e.apply(e.Token(enterprise), "food-business-license", sample(t, "food-business-license"), true)["number"].(string)
+			e.act(n, "wd-amr", "clerk", "accept", "accept")
+			reviewer := e.staff("wd-amr", "reviewer")
+			id := e.taskID(reviewer, n, "review")
+			e.expect(200)(e.call(reviewer, "POST", fmt.Sprintf("/api/v1/tasks/%d/claim", id), nil))
+			e.expect(tc.status)(e.call(e.Token(tc.who), "POST", fmt.Sprintf("/api/v1/tasks/%d/return", id),
+				map[string]any{"to": "accept", "opinion": "场所证明不清晰，退回受理环节核实"}))
+			if returned := len(e.events(n)["task-returned"]); returned != map[int]int{200: 1, 403: 0}[tc.status] {
+				t.Fatalf("task-returned recorded %d times", returned)
+			}
+		})
+	}
+}

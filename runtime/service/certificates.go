@@ -94,7 +94,7 @@ func (s *Service) RevokeCertificate(ctx context.Context, u *runtime.User, number
 	}
 	// The issuing org's deciders, and the administrators of the government it belongs to.
 	decider := u.OrgCode == caseRow.OrgCode && slices.Contains(u.OrgRoles, "decider")
-	admin := slices.Contains(u.Roles, runtime.RoleAdmin) && u.OrgCode != "" && u.OrgCode == administeringOrg(s.Orgs(), caseRow.OrgCode)
+	admin := slices.Contains(u.Roles, runtime.RoleAdmin) && s.supervises(u, caseRow.OrgCode)
 	if !decider && !admin {
 		return nil, runtime.Errorf(runtime.EFORBIDDEN, "只有发证机关的决定岗位或其所属政府的系统管理员可以注销证照")
 	}
