@@ -83,6 +83,16 @@ func TestUserAdd(t *testing.T) {
 	if code, _, errOut = run(t, ".", "user", "add", "-data", data, "-name", "赵敏", "-id-number", "411002198503140214"); code != 1 || !strings.Contains(errOut, "身份证号") {
 		t.Fatalf("an invalid ID number: exit %d %s", code, errOut)
 	}
+	if code, _, _ := run(t, ".", "import", "-data", data, "../../examples"); code != 0 {
+		t.Fatalf("import: exit %d", code)
+	}
+	// Staff go only into an org and roles the imported tree has.
+	for _, bad := range [][]string{{"-org", "no-such-org", "-roles", "reviewer", "没有编码为 no-such-org 的机构"},
+		{"-org", "wd-amr", "-roles", "reviewer,admin", "没有岗位 “admin”"}} {
+		if code, _, errOut = run(t, ".", append([]string{"user", "add", "-data", data, "-name", "审核员", "-kind", "staff"}, bad[:4]...)...); code != 1 || !strings.Contains(errOut, bad[4]) {
+			t.Fatalf("staff in %v: exit %d %s", bad, code, errOut)
+		}
+	}
 	code, out, _ = run(t, ".", "user", "add", "-data", data, "-name", "审核员", "-kind", "staff", "-org", "wd-amr", "-roles", "reviewer,decider")
 	if code != 0 {
 		t.Fatalf("staff: exit %d", code)

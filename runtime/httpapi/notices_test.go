@@ -56,3 +56,17 @@ func TestNoticesSayWhatHappened(t *testing.T) {
 		t.Errorf("the fee notice does not give the items' basis: %s", items)
 	}
 }
+
+// TestGuideListsEveryStep: the matter guide's steps include waits such as the 公示 of 低保.
+func TestGuideListsEveryStep(t *testing.T) {
+	e := newEnv(t, "", nil)
+	g := e.expect(200)(e.call(e.Token(citizen), "GET", "/api/v1/matters/minimum-living-allowance", nil))
+	found := false
+	for _, s := range g["steps"].([]any) {
+		s := s.(map[string]any)
+		found = found || (s["node"] == "publicity" && s["type"] == "timer" && s["limitDays"] == 7.0 && s["limitCount"] == "natural")
+	}
+	if !found {
+		t.Fatalf("the guide leaves the 公示 out: %v", g["steps"])
+	}
+}

@@ -524,6 +524,14 @@ type NewUser struct {
 // must match (invalid). conflict, with the field, when the ID number or credit code already
 // has an account, or the mobile number belongs to another account of the same kind.
 func (a *Accounts) CreateUser(ctx context.Context, nu NewUser) (*runtime.User, error) {
+	if nu.Kind == "staff" {
+		// A staff member goes into an org and roles the tree has, as a role change does.
+		errs := map[string]string{}
+		a.checkPlacement(errs, nu.OrgCode, nu.OrgRoles)
+		if err := invalidFields("", errs, "orgCode", "orgRoles"); err != nil {
+			return nil, err
+		}
+	}
 	hash := nu.hash
 	if hash == "" && nu.Password != "" {
 		var err error
