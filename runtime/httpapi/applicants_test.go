@@ -70,3 +70,19 @@ func TestFormWithInvalidUTF8IsRefused(t *testing.T) {
 		t.Errorf("the draft's form changed to %v", form)
 	}
 }
+
+// TestStaffDoNotReadDrafts: an applicant's unsubmitted draft is theirs alone; staff of the
+// matter's org, even its clerk, are answered as if it did not exist.
+func TestStaffDoNotReadDrafts(t *testing.T) {
+	e := newEnv(t, "", nil)
+	n := e.expect(201)(e.call(e.Token(enterprise), "POST", "/api/v1/cases",
+		map[string]any{"matter": "food-business-license", "form": sample(t, "food-business-license"), "draft": true}))["number"].(string)
+	e.expect(200)(e.call(e.Token(enterprise), "GET", "/api/v1/cases/"+n, nil))
+	for _, staff := range []string{"wd-amr/clerk", "wd-gov/admin"} {
+		e.expect(404)(e.call(e.Token(staff), "GET", "/api/v1/cases/"+n, nil))
+		e.expect(404)(e.call(e.Token(staff), "GET", "/api/v1/cases/"+n+"/events", nil))
+		if list := e.expect(200)(e.call(e.Token(staff), "GET", "/api/v1/cases", nil)); strings.Contains(jsonText(list), n) {
+			t.Fatalf("%s lists the draft %s", staff, n)
+		}
+	}
+}
