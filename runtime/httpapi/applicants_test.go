@@ -86,3 +86,15 @@ func TestStaffDoNotReadDrafts(t *testing.T) {
 		}
 	}
 }
+
+// TestUnrelatedStaffLearnNothingOfACase: staff of an org with no part in a case are answered
+// 404 whatever its status, so they cannot tell which numbers exist; the case's own clerk is
+// told why the action does not fit (409).
+func TestUnrelatedStaffLearnNothingOfACase(t *testing.T) {
+	e := newEnv(t, "", nil)
+	n := e.expect(201)(e.call(e.Token(enterprise), "POST", "/api/v1/cases",
+		map[string]any{"matter": "food-business-license", "form": sample(t, "food-business-license"), "draft": true}))["number"].(string)
+	body := map[string]any{"opinion": "申请书未签字，请补正", "materials": []string{"application"}}
+	e.expect(404)(e.call(e.staff("xc-health", "clerk"), "POST", "/api/v1/cases/"+n+"/correction", body))
+	e.expect(409)(e.call(e.staff("wd-amr", "clerk"), "POST", "/api/v1/cases/"+n+"/correction", body))
+}
