@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -35,7 +36,16 @@ type Connector struct {
 	// Request maps the case into the request body; Response maps the answer for its users.
 	Request  string `json:"request,omitempty" jsonschema:"title=请求映射（表达式）"`
 	Response string `json:"response,omitempty" jsonschema:"title=响应映射（表达式，可用 response）"`
+	// Callbacks are the message types a push connector's system may call back with, signed
+	// with its key: a key that leaks or is shared carries only what its own system owns (the
+	// SMS gateway's key cannot mark fees paid). A connector without them has no callback
+	// endpoint.
+	Callbacks []string `json:"callbacks,omitempty" jsonschema:"title=可回调的消息类型,description=step 办理环节、result 办理结果、paid 已缴费、tracking 物流轨迹；不列出的类型一律拒收,enum=step,enum=result,enum=paid,enum=tracking"`
 }
+
+// CallbackTypes are the message types a callback may carry: a department's process step and
+// result, a payment and a delivery's tracking.
+var CallbackTypes = []string{"step", "result", "paid", "tracking"}
 
 // ConnectorBreaker configures a connector's circuit breaker. Zero values take the defaults.
 type ConnectorBreaker struct {
@@ -145,6 +155,14 @@ func (c *Connector) Problems() []ConnectorProblem {
 	}
 	if c.MaxBackoffMS != 0 && c.BackoffMS > c.MaxBackoffMS {
 		add("/maxBackoffMs", "最长重试等待 %d 毫秒小于首次重试等待 %d 毫秒", c.MaxBackoffMS, c.BackoffMS)
+	}
+	for i, typ := range c.Callbacks {
+		if !slices.Contains(CallbackTypes, typ) {
+			add(fmt.Sprintf("/callbacks/%d", i), "不认识的回调类型 %q，可用 %s", typ, strings.Join(CallbackTypes, "、"))
+		}
+	}
+	if len(c.Callbacks) > 0 && (c.Kind != "push" || c.Auth.Type != "hmac") {
+		add("/callbacks", "只有以 hmac 签名的推送连接器（kind 为 push）可以接收回调")
 	}
 	for status := range c.Errors {
 		if n, err := strconv.Atoi(status); err != nil || n < 100 || n > 599 {

@@ -18,3 +18,15 @@ type FeeItem struct {
 	Condition string `json:"condition,omitempty" jsonschema:"title=收费条件（表达式）"`
 	Basis     string `json:"basis,omitempty" jsonschema:"title=收费依据"`
 }
+
+// Note is what a fee notice's 收费依据 column says of the item: its basis, or else what kind of
+// charge it is. The server's notices and `tongban print` both print it.
+func (f *FeeItem) Note() string {
+	switch {
+	case f.Basis != "":
+		return f.Basis
+	case f.Kind == "service":
+		return "代收服务费（非行政事业性收费）"
+	}
+	return "行政事业性收费"
+}

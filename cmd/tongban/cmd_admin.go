@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
+	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/cn"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/service"
@@ -45,6 +47,7 @@ func runImport(ctx context.Context, cli *CLI, args []string) int {
 		return 1
 	}
 	defer a.Close()
+	before := a.Service.Orgs()
 	for _, sel := range sels {
 		results, problems, err := a.Service.Import(ctx, os.DirFS(sel.root), !*draft, sel.matterDirs...)
 		for _, p := range problems {
@@ -70,7 +73,41 @@ func runImport(ctx context.Context, cli *CLI, args []string) int {
 			}
 		}
 	}
+	if added, removed := orgChanges(before, a.Service.Orgs()); len(before) > 0 && len(added)+len(removed) > 0 {
+		fmt.Fprintf(cli.Stdout, "机构树已替换为导入的 %s：新增 %s；删除 %s\n", definitions.OrgsFile, codeList(added), codeList(removed))
+	}
 	return 0
+}
+
+// orgChanges lists the codes of the orgs after has that before had not, and those it lost.
+func orgChanges(before, after []definitions.OrgUnit) (added, removed []string) {
+	codes := func(orgs []definitions.OrgUnit) []string {
+		var out []string
+		for _, o := range orgs {
+			out = append(out, o.Code)
+		}
+		return out
+	}
+	was, is := codes(before), codes(after)
+	for _, c := range is {
+		if !slices.Contains(was, c) {
+			added = append(added, c)
+		}
+	}
+	for _, c := range was {
+		if !slices.Contains(is, c) {
+			removed = append(removed, c)
+		}
+	}
+	return added, removed
+}
+
+// codeList joins codes for a message, 无 when there are none.
+func codeList(codes []string) string {
+	if len(codes) == 0 {
+		return "无"
+	}
+	return strings.Join(codes, "、")
 }
 
 func runExport(ctx context.Context, cli *CLI, args []string) int {

@@ -83,6 +83,16 @@ func TestUserAdd(t *testing.T) {
 	if code, _, errOut = run(t, ".", "user", "add", "-data", data, "-name", "赵敏", "-id-number", "411002198503140214"); code != 1 || !strings.Contains(errOut, "身份证号") {
 		t.Fatalf("an invalid ID number: exit %d %s", code, errOut)
 	}
+	if code, _, _ := run(t, ".", "import", "-data", data, "../../examples"); code != 0 {
+		t.Fatalf("import: exit %d", code)
+	}
+	// Staff go only into an org and roles the imported tree has.
+	for _, bad := range [][]string{{"-org", "no-such-org", "-roles", "reviewer", "没有编码为 no-such-org 的机构"},
+		{"-org", "wd-amr", "-roles", "reviewer,admin", "没有岗位 “admin”"}} {
+		if code, _, errOut = run(t, ".", append([]string{"user", "add", "-data", data, "-name", "审核员", "-kind", "staff"}, bad[:4]...)...); code != 1 || !strings.Contains(errOut, bad[4]) {
+			t.Fatalf("staff in %v: exit %d %s", bad, code, errOut)
+		}
+	}
 	code, out, _ = run(t, ".", "user", "add", "-data", data, "-name", "审核员", "-kind", "staff", "-org", "wd-amr", "-roles", "reviewer,decider")
 	if code != 0 {
 		t.Fatalf("staff: exit %d", code)
@@ -132,5 +142,32 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 	code, out, _ := run(t, ".", "audit", "verify", "-data", data, "-case", c.Number)
 	if code != 1 || !strings.Contains(out, c.Number+": 留痕被篡改") {
 		t.Fatalf("tampered chain: exit %d %s", code, out)
+	}
+}
+
+// TestImportSaysWhenTheOrgTreeChanges: importing a bundle whose orgs.json differs says the tree
+// is replaced and how; one that would drop an org a staff member belongs to is refused, and
+// nothing is stored.
+func TestImportSaysWhenTheOrgTreeChanges(t *testing.T) {
+	data := t.TempDir()
+	if code, _, errOut := run(t, ".", "import", "-data", data, "../../examples"); code != 0 {
+		t.Fatalf("import: exit %d %s", code, errOut)
+	}
+	wider := copyExamples(t)
+	replaceInFile(t, filepath.Join(wider, "orgs.json"), `"orgs": [`,
+		`"orgs": [{"code": "wd-test", "name": "魏都区测试中心", "parent": "wd-gov", "divisionCode": "411002", "level": "县区", "roles": ["clerk"]},`)
+	code, out, errOut := run(t, ".", "import", "-data", data, wider)
+	if code != 0 || !strings.Contains(out, "机构树已替换为导入的 orgs.json：新增 wd-test；删除 无") {
+		t.Fatalf("import of a wider tree: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := run(t, ".", "user", "add", "-data", data, "-name", "测试员", "-kind", "staff", "-org", "wd-test", "-roles", "clerk"); code != 0 {
+		t.Fatalf("user add: exit %d %s", code, errOut)
+	}
+	code, out, errOut = run(t, ".", "import", "-data", data, "../../examples")
+	if code != 1 || !strings.Contains(out, "不能删除机构 wd-test：仍有 1 名工作人员") {
+		t.Fatalf("import dropping a staffed org: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := run(t, ".", "user", "add", "-data", data, "-name", "测试员二", "-kind", "staff", "-org", "wd-test", "-roles", "clerk"); code != 0 {
+		t.Fatalf("the refused import changed the tree: exit %d %s", code, errOut)
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/xuchang-gov/tongban/definitions"
 )
@@ -42,6 +44,9 @@ type Handler struct {
 	// headers have passed, so that the server counts callbacks in its in-flight limit without
 	// a turn being taken by a request that is not even signed; nil runs next at once.
 	Admit func(w http.ResponseWriter, r *http.Request, next http.HandlerFunc)
+	// Types are the message types this endpoint's system owns; any other is refused (403)
+	// before it is applied. Nil accepts every type.
+	Types []string
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -92,6 +97,11 @@ func (h *Handler) serveSigned(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "回调缺少消息标识 messageId"})
 		return
 	}
+	if h.Types != nil && !slices.Contains(h.Types, m.Type) {
+		h.log().Warn("callback refused", "path", r.URL.Path, "reason", "type", "type", m.Type, "remote", r.RemoteAddr)
+		writeJSON(w, http.StatusForbidden, map[string]any{"error": fmt.Sprintf("该系统不能回调 %q 类消息", m.Type), "reason": "type"})
+		return
+	}
 	dup, err := h.Dedup.Once(r.Context(), m.ID, func(ctx context.Context) error { return h.Apply(ctx, m) })
 	if err != nil {
 		status := http.StatusInternalServerError
@@ -123,8 +133,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// Endpoints returns the endpoint of each push connector in conns that signs with HMAC, by
-// connector name, sharing one nonce store: verified against the connector's key (read through
+// Endpoints returns the endpoint of each push connector in conns that signs with HMAC and
+// declares callbacks, by connector name, taking only the message types it declares, sharing one nonce store: verified against the connector's key (read through
 // getenv) and header names, admitted by admit (see Handler.Admit), de-duplicated by dedup,
 // carried out by apply with the connector's name. A connector whose verifier cannot be made
 // has no endpoint.
@@ -134,7 +144,7 @@ func Endpoints(conns []*definitions.Connector, getenv func(string) string, dedup
 	endpoints := map[string]http.Handler{}
 	nonces := NewMemoryNonces()
 	for _, c := range conns {
-		if c.Kind != "push" || c.Auth.Type != "hmac" {
+		if c.Kind != "push" || c.Auth.Type != "hmac" || len(c.Callbacks) == 0 {
 			continue
 		}
 		v, err := ForConnector(c, nonces, getenv)
@@ -142,7 +152,7 @@ func Endpoints(conns []*definitions.Connector, getenv func(string) string, dedup
 			continue
 		}
 		name := c.Name
-		endpoints[name] = &Handler{Verifier: v, Dedup: dedup, Logger: logger, Admit: admit,
+		endpoints[name] = &Handler{Verifier: v, Dedup: dedup, Logger: logger, Admit: admit, Types: c.Callbacks,
 			Apply: func(ctx context.Context, m Message) error { return apply(ctx, name, m) }}
 	}
 	return endpoints

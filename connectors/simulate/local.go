@@ -1,6 +1,9 @@
 package simulate
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"net"
 	"net/http"
 	"strings"
@@ -23,7 +26,8 @@ func SecretEnv(service string) string {
 	return "TONGBAN_" + strings.ToUpper(strings.ReplaceAll(service, "-", "_")) + "_SECRET"
 }
 
-// StartLocal starts the simulators on a free loopback port.
+// StartLocal starts the simulators on a free loopback port, with secrets derived from
+// cfg.SecretKey, or else fixed ones.
 func StartLocal(cfg Config) (*Local, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -38,6 +42,11 @@ func StartLocal(cfg Config) (*Local, error) {
 			continue
 		}
 		secret := "demo-" + svc + "-secret"
+		if cfg.SecretKey != nil {
+			mac := hmac.New(sha256.New, cfg.SecretKey)
+			mac.Write([]byte("tongban simulator secret\x00" + svc))
+			secret = hex.EncodeToString(mac.Sum(nil))
+		}
 		cfg.Auth[svc] = Auth{HMACSecret: secret}
 		l.Secrets[SecretEnv(svc)] = secret
 	}

@@ -84,6 +84,9 @@ func (a Auth) open() bool {
 type Config struct {
 	// Auth holds the credentials of each service by name; services not listed accept anyone.
 	Auth map[string]Auth
+	// SecretKey, when set, is what StartLocal derives each service's HMAC secret from, so that
+	// every data folder has secrets of its own that nobody can read off the source.
+	SecretKey []byte
 	// OAuthClients are the client ids and secrets the token service accepts.
 	OAuthClients map[string]string
 	// TokenTTL is the lifetime of issued tokens (default one hour).

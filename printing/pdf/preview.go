@@ -68,7 +68,7 @@ func PreviewVars(mp *definitions.MatterPlan, cp *definitions.CompiledPrint, form
 	items := []any{}
 	if listsAmounts(cp) {
 		for _, a := range applied {
-			items = append(items, map[string]any{"name": a.Name, "note": feeNote(a.CompiledFee), "amount": a.Amount})
+			items = append(items, map[string]any{"name": a.Name, "note": a.Note(), "amount": a.Amount})
 		}
 	} else {
 		for _, mat := range mp.Def.Materials.Materials {
@@ -160,15 +160,4 @@ func feesVar(applied []definitions.AppliedFee, total float64) map[string]any {
 		items = append(items, map[string]any{"name": a.Name, "amount": a.Amount})
 	}
 	return map[string]any{"total": total, "items": items}
-}
-
-// feeNote is what a fee notice says of a fee item: its basis, else its kind.
-func feeNote(f *definitions.CompiledFee) string {
-	switch {
-	case f.Basis != "":
-		return f.Basis
-	case f.Kind == "service":
-		return "代收服务费（非行政事业性收费）"
-	}
-	return "行政事业性收费"
 }

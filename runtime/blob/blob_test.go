@@ -73,6 +73,11 @@ func TestSafeName(t *testing.T) {
 		"a\x00b.pdf":                      "a_b.pdf",
 		"<img src=x onerror=alert(1)>":    "_img src=x onerror=alert(1)_",
 		"":                                "file",
+		"营业\u200b执照\ufeff.pdf":            "营业执照.pdf",
+		"CON.pdf":                         "_CON.pdf",
+		"lpt1":                            "_lpt1",
+		"console.pdf":                     "console.pdf",
+		"报告.pdf. ":                        "报告.pdf",
 		"/":                               "file",
 		strings.Repeat("长", 200) + ".pdf": strings.Repeat("长", 96) + ".pdf",
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"path"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -59,9 +60,15 @@ func TypeAllowed(mediaType string, allowed []string) (string, bool) {
 	return "", false
 }
 
+// windowsDevice is a name Windows keeps for a device whatever its extension (CON.pdf is the
+// console): such a file cannot be saved under its name.
+var windowsDevice = regexp.MustCompile(`(?i)^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\.|$)`)
+
 // SafeName neutralises an uploaded file name: only the last path element, no control or
-// bidirectional characters, none of the characters Windows forbids, no leading dots, at most
-// 100 characters; an empty result becomes "file".
+// bidirectional characters, no invisible ones (zero-width spaces and joiners, byte-order
+// marks), none of the characters Windows forbids, no leading dots, no trailing dots or
+// spaces, no Windows device name (CON.pdf becomes _CON.pdf), at most 100 characters; an
+// empty result becomes "file".
 func SafeName(name string) string {
 	name = strings.ReplaceAll(name, "\\", "/")
 	if name = path.Base(name); name == "/" || name == "." {
@@ -70,6 +77,8 @@ func SafeName(name string) string {
 	var b strings.Builder
 	for _, r := range name {
 		switch {
+		case unicode.Is(unicode.Cf, r) && !unicode.Is(unicode.Bidi_Control, r):
+			// Invisible format characters would make two names that look the same differ.
 		case r == utf8.RuneError, unicode.IsControl(r), unicode.Is(unicode.Bidi_Control, r),
 			strings.ContainsRune(`<>:"/\|?*`, r):
 			b.WriteRune('_')
@@ -77,7 +86,10 @@ func SafeName(name string) string {
 			b.WriteRune(r)
 		}
 	}
-	safe := strings.TrimLeft(strings.TrimSpace(b.String()), ".")
+	safe := strings.TrimLeft(strings.TrimRight(strings.TrimSpace(b.String()), ". "), ".")
+	if windowsDevice.MatchString(safe) {
+		safe = "_" + safe
+	}
 	if utf8.RuneCountInString(safe) > 100 {
 		ext := path.Ext(safe)
 		if utf8.RuneCountInString(ext) > 10 {

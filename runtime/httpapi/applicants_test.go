@@ -70,3 +70,31 @@ func TestFormWithInvalidUTF8IsRefused(t *testing.T) {
 		t.Errorf("the draft's form changed to %v", form)
 	}
 }
+
+// TestStaffDoNotReadDrafts: an applicant's unsubmitted draft is theirs alone; staff of the
+// matter's org, even its clerk, are answered as if it did not exist.
+func TestStaffDoNotReadDrafts(t *testing.T) {
+	e := newEnv(t, "", nil)
+	n := e.expect(201)(e.call(e.Token(enterprise), "POST", "/api/v1/cases",
+		map[string]any{"matter": "food-business-license", "form": sample(t, "food-business-license"), "draft": true}))["number"].(string)
+	e.expect(200)(e.call(e.Token(enterprise), "GET", "/api/v1/cases/"+n, nil))
+	for _, staff := range []string{"wd-amr/clerk", "wd-gov/admin"} {
+		e.expect(404)(e.call(e.Token(staff), "GET", "/api/v1/cases/"+n, nil))
+		e.expect(404)(e.call(e.Token(staff), "GET", "/api/v1/cases/"+n+"/events", nil))
+		if list := e.expect(200)(e.call(e.Token(staff), "GET", "/api/v1/cases", nil)); strings.Contains(jsonText(list), n) {
+			t.Fatalf("%s lists the draft %s", staff, n)
+		}
+	}
+}
+
+// TestUnrelatedStaffLearnNothingOfACase: staff of an org with no part in a case are answered
+// 404 whatever its status, so they cannot tell which numbers exist; the case's own clerk is
+// told why the action does not fit (409).
+func TestUnrelatedStaffLearnNothingOfACase(t *testing.T) {
+	e := newEnv(t, "", nil)
+	n := e.expect(201)(e.call(e.Token(enterprise), "POST", "/api/v1/cases",
+		map[string]any{"matter": "food-business-license", "form": sample(t, "food-business-license"), "draft": true}))["number"].(string)
+	body := map[string]any{"opinion": "申请书未签字，请补正", "materials": []string{"application"}}
+	e.expect(404)(e.call(e.staff("xc-health", "clerk"), "POST", "/api/v1/cases/"+n+"/correction", body))
+	e.expect(409)(e.call(e.staff("wd-amr", "clerk"), "POST", "/api/v1/cases/"+n+"/correction", body))
+}

@@ -42,7 +42,7 @@ type callbackAnswer struct {
 // callbackRefusal is the answer to a callback refused or not applied.
 type callbackRefusal struct {
 	Error  string `json:"error"`
-	Reason string `json:"reason,omitempty" jsonschema:"description=未通过校验的原因：missing、bad_signature、stale、replayed、too_large、unreadable"`
+	Reason string `json:"reason,omitempty" jsonschema:"description=未通过校验的原因：missing、bad_signature、stale、replayed、too_large、unreadable；type 为该连接器未声明的消息类型"`
 }
 
 // callbackHeaders are the request headers of a signed callback, by their default names.

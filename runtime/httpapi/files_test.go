@@ -67,3 +67,26 @@ func TestOneRequestApplication(t *testing.T) {
 		})
 	}
 }
+
+// TestUploadedNamesAndAnswerHeaders: an uploaded file's name loses invisible characters and
+// a Windows device name, and every API answer declares nosniff and refuses to be framed.
+func TestUploadedNamesAndAnswerHeaders(t *testing.T) {
+	e := sqliteEnv(t)
+	owner := e.Token(enterprise)
+	for in, want := range map[string]string{"营业\u200b执照\u200d.pdf": "营业执照.pdf", "CON.pdf": "_CON.pdf"} {
+		if f := e.expect(201)(e.uploadFile(owner, in, []byte("%PDF-1.4\n%%EOF\n"))); f["name"] != want {
+			t.Errorf("%q stored as %v, want %q", in, f["name"], want)
+		}
+	}
+	for _, path := range []string{"/api/v1/matters", "/api/v1/certificates/JY41100299999999/verification", "/api/v1/nothing"} {
+		resp, err := http.Get(e.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if h := resp.Header; h.Get("X-Content-Type-Options") != "nosniff" || h.Get("X-Frame-Options") != "DENY" ||
+			!strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+			t.Errorf("%s answered with headers %v", path, h)
+		}
+	}
+}

@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -256,8 +258,20 @@ func (e *env) checkVerification(number string) {
 		e.T.Fatalf("verification %v", v)
 	}
 	page := fmt.Sprint(v["fields"])
-	if !strings.Contains(page, "经营者名称") || strings.Contains(page, "19780611") {
+	if !strings.Contains(page, "经营者名称") || !strings.Contains(page, "许可证编号") || strings.Contains(page, "19780611") {
 		e.T.Fatalf("fields are missing or not masked: %s", page)
+	}
+	// Only what the template marks public: not the legal representative, nor the addresses.
+	resp, err := http.Get(e.URL + "/verify/" + cert)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	html, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, private := range []string{"法定代表人", "李建伟", "住所", "七一路东段186号"} {
+		if strings.Contains(page, private) || strings.Contains(string(html), private) {
+			e.T.Fatalf("the verification shows %s, which the template does not mark public: %s", private, page)
+		}
 	}
 	e.expect(403)(e.call(e.staff("wd-amr", "clerk"), "POST", "/api/v1/certificates/"+cert+"/revocation", map[string]any{"reason": "x"}))
 	// The city's administrator answers for the city's departments, not for a district's.
@@ -292,4 +306,32 @@ func TestConsultationThroughTheAPI(t *testing.T) {
 			t.Fatalf("the asker's messages: %v", mine)
 		}
 	})
+}
+
+// TestSupervisorsReturnAClaimedTask: a task a reviewer has claimed is returned by a colleague
+// only if they supervise the org — its 督办 or the administrator of its government — not by
+// another government's administrator.
+func TestSupervisorsReturnAClaimedTask(t *testing.T) {
+	e := newEnv(t, "", nil)
+	for _, tc := range []struct {
+		who    string
+		status int
+	}{
+		{"xc-gov/admin", 403},
+		{"wd-gov/admin", 200},
+		{"wd-amr/supervisor", 200},
+	} {
+		t.Run(tc.who, func(t *testing.T) {
+			n := e.apply(e.Token(enterprise), "food-business-license", sample(t, "food-business-license"), true)["number"].(string)
+			e.act(n, "wd-amr", "clerk", "accept", "accept")
+			reviewer := e.staff("wd-amr", "reviewer")
+			id := e.taskID(reviewer, n, "review")
+			e.expect(200)(e.call(reviewer, "POST", fmt.Sprintf("/api/v1/tasks/%d/claim", id), nil))
+			e.expect(tc.status)(e.call(e.Token(tc.who), "POST", fmt.Sprintf("/api/v1/tasks/%d/return", id),
+				map[string]any{"to": "accept", "opinion": "场所证明不清晰，退回受理环节核实"}))
+			if returned := len(e.events(n)["task-returned"]); returned != map[int]int{200: 1, 403: 0}[tc.status] {
+				t.Fatalf("task-returned recorded %d times", returned)
+			}
+		})
+	}
 }

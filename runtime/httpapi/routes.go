@@ -551,6 +551,7 @@ func (s *Server) routes() {
 				{status: "200", about: "已处理（duplicate 为 true 时此前已处理过）", body: callbackAnswer{}},
 				{status: "400", about: "缺少签名请求头、内容不是 JSON 或缺少消息标识", body: callbackRefusal{}},
 				{status: "401", about: "签名、时间戳或随机数未通过校验", body: callbackRefusal{}},
+				{status: "403", about: "该连接器未声明可回调此类消息（callbacks）", body: callbackRefusal{}},
 				{status: "404", about: "没有这个连接器的回调接口", body: errorBody{}},
 				{status: "413", about: "内容过大", body: callbackRefusal{}},
 				{status: "500", about: "处理失败，请稍后重发", body: callbackRefusal{}},

@@ -111,8 +111,16 @@ func New(s Server) *Server {
 	return srv
 }
 
-// ServeHTTP makes the server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+// ServeHTTP makes the server an http.Handler. Every answer — JSON, PDF or a file — is to be
+// taken as the type it declares and never shown in another site's frame; a route that serves
+// a page of its own may set a fuller policy over these.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", "frame-ancestors 'none'")
+	s.engine.ServeHTTP(w, r)
+}
 
 // Routes lists the registered routes as "METHOD /path" with gin's :param syntax, but for the
 // HEAD twin of each GET route.

@@ -153,20 +153,6 @@ func resetCodeHash(userID int64, code string) string {
 // check letter X of an ID number and the letters of a credit code in upper case.
 func NormalizeLogin(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
 
-// MaskIdentifier hides the middle of an ID number, credit code or mobile number.
-func MaskIdentifier(s string) string {
-	r := []rune(s)
-	switch {
-	case len(r) >= 15:
-		return string(r[:4]) + strings.Repeat("*", len(r)-8) + string(r[len(r)-4:])
-	case len(r) >= 7:
-		return string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])
-	case len(r) > 2:
-		return string(r[:1]) + strings.Repeat("*", len(r)-1)
-	}
-	return strings.Repeat("*", len(r))
-}
-
 // LockedOut is the error of a sign-in, a password change or a reset refused because too many
 // attempts failed: until when, and whether it is the client's address that is locked out
 // rather than the account. Each page words it in its own way.
@@ -551,6 +537,14 @@ type NewUser struct {
 // must match (invalid). conflict, with the field, when the ID number or credit code already
 // has an account, or the mobile number belongs to another account of the same kind.
 func (a *Accounts) CreateUser(ctx context.Context, nu NewUser) (*runtime.User, error) {
+	if nu.Kind == "staff" {
+		// A staff member goes into an org and roles the tree has, as a role change does.
+		errs := map[string]string{}
+		a.checkPlacement(errs, nu.OrgCode, nu.OrgRoles)
+		if err := invalidFields("", errs, "orgCode", "orgRoles"); err != nil {
+			return nil, err
+		}
+	}
 	hash := nu.hash
 	if hash == "" && nu.Password != "" {
 		var err error

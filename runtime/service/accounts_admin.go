@@ -116,31 +116,29 @@ func (a *Accounts) SetRoles(ctx context.Context, admin *runtime.User, userID int
 	})
 }
 
-// checkRoles says what is wrong with a change of roles, one message per field.
-func (a *Accounts) checkRoles(admin *runtime.User, userID int64, c RoleChange) error {
-	errs := map[string]string{}
-	if userID == admin.ID && !slices.Contains(c.Roles, runtime.RoleAdmin) {
-		errs["roles"] = "不能取消自己的系统管理员角色"
-	}
-	if c.OrgCode != "" && !orgCodePattern.MatchString(c.OrgCode) {
+// checkPlacement adds to errs, under orgCode and orgRoles, what is wrong with putting a user in
+// org with roles: a malformed code or role, roles without an org, an org the tree does not
+// have, a role the org does not have.
+func (a *Accounts) checkPlacement(errs map[string]string, org string, roles []string) {
+	if org != "" && !orgCodePattern.MatchString(org) {
 		errs["orgCode"] = "机构编码只能由小写字母、数字和“-”组成"
 	}
-	for _, role := range c.OrgRoles {
+	for _, role := range roles {
 		if !roleNamePattern.MatchString(role) {
 			errs["orgRoles"] = "岗位 “" + role + "” 不是有效的岗位名称"
 			break
 		}
 	}
-	if len(c.OrgRoles) > 0 && c.OrgCode == "" {
+	if len(roles) > 0 && org == "" {
 		errs["orgCode"] = "有岗位的用户必须属于一个机构"
 	}
-	if orgs := a.Orgs(); orgs != nil && c.OrgCode != "" && errs["orgCode"] == "" {
-		i := slices.IndexFunc(orgs, func(o definitions.OrgUnit) bool { return o.Code == c.OrgCode })
+	if orgs := a.Orgs(); orgs != nil && org != "" && errs["orgCode"] == "" {
+		i := slices.IndexFunc(orgs, func(o definitions.OrgUnit) bool { return o.Code == org })
 		if i < 0 {
-			errs["orgCode"] = "没有编码为 " + c.OrgCode + " 的机构"
+			errs["orgCode"] = "没有编码为 " + org + " 的机构"
 		} else if errs["orgRoles"] == "" {
 			org := orgs[i]
-			for _, role := range c.OrgRoles {
+			for _, role := range roles {
 				if !slices.Contains(org.Roles, role) {
 					errs["orgRoles"] = fmt.Sprintf("%s没有岗位 “%s”，可选：%s", org.Name, role, strings.Join(org.Roles, "、"))
 					break
@@ -148,8 +146,23 @@ func (a *Accounts) checkRoles(admin *runtime.User, userID int64, c RoleChange) e
 			}
 		}
 	}
+}
+
+// checkRoles says what is wrong with a change of roles, one message per field.
+func (a *Accounts) checkRoles(admin *runtime.User, userID int64, c RoleChange) error {
+	errs := map[string]string{}
+	if userID == admin.ID && !slices.Contains(c.Roles, runtime.RoleAdmin) {
+		errs["roles"] = "不能取消自己的系统管理员角色"
+	}
+	a.checkPlacement(errs, c.OrgCode, c.OrgRoles)
+	return invalidFields("请修改标出的问题后再保存", errs, "roles", "orgCode", "orgRoles")
+}
+
+// invalidFields is the invalid error of the messages in errs, one per field in the order of
+// names, under message; nil when there are none.
+func invalidFields(message string, errs map[string]string, names ...string) error {
 	var fields []runtime.FieldError
-	for _, name := range []string{"roles", "orgCode", "orgRoles"} {
+	for _, name := range names {
 		if msg := errs[name]; msg != "" {
 			fields = append(fields, runtime.FieldError{Pointer: "/" + name, Message: msg})
 		}
@@ -157,5 +170,8 @@ func (a *Accounts) checkRoles(admin *runtime.User, userID int64, c RoleChange) e
 	if fields == nil {
 		return nil
 	}
-	return runtime.Invalid("请修改标出的问题后再保存", fields...)
+	if message == "" {
+		message = fields[0].Message
+	}
+	return runtime.Invalid(message, fields...)
 }

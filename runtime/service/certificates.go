@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -36,17 +35,6 @@ func printedFields(t *definitions.CompiledPrint, vars rules.Vars) []runtime.Veri
 	return out
 }
 
-var (
-	idNumberLike = regexp.MustCompile(`\d{6}(\d{8})\d{3}[\dXx]`)
-	mobileLike   = regexp.MustCompile(`1[3-9]\d(\d{4})\d{4}`)
-)
-
-// mask hides the middle of ID numbers (birth date) and mobile numbers in public text.
-func mask(s string) string {
-	s = idNumberLike.ReplaceAllStringFunc(s, func(m string) string { return m[:6] + "********" + m[14:] })
-	return mobileLike.ReplaceAllStringFunc(s, func(m string) string { return m[:3] + "****" + m[7:] })
-}
-
 // VerifyCertificate tells the public whether a certificate is valid, revoked or expired.
 func (s *Service) VerifyCertificate(ctx context.Context, number string) (*runtime.Verification, error) {
 	c, err := s.db.GetCertificate(ctx, number)
@@ -62,18 +50,34 @@ func (s *Service) VerifyCertificate(ctx context.Context, number string) (*runtim
 		v.Status = "expired"
 	}
 	v.StatusName = map[string]string{"valid": "有效", "revoked": "已注销", "expired": "已过期"}[v.Status]
-	var fields []runtime.VerificationField
-	if err := json.Unmarshal(c.Fields, &fields); err == nil {
-		for _, f := range fields {
-			v.Fields = append(v.Fields, runtime.VerificationField{Label: f.Label, Value: mask(f.Value)})
-		}
-	}
 	if caseRow, err := s.db.GetCase(ctx, c.CaseID); err == nil {
 		if _, mp, err := s.matterOf(ctx, caseRow); err == nil {
 			v.Title = mp.Def.Matter.Result.Name
+			v.Fields = publicFields(mp.Prints[c.Template], c.Fields)
 		}
 	}
 	return v, nil
+}
+
+// publicFields is what the verification page shows of a certificate's recorded fields: those
+// the template marks public, each masked; a field the template does not mark, or a certificate
+// whose template is gone, shows nothing.
+func publicFields(t *definitions.CompiledPrint, recorded []byte) []runtime.VerificationField {
+	var fields []runtime.VerificationField
+	if t == nil || json.Unmarshal(recorded, &fields) != nil {
+		return nil
+	}
+	public := map[string]bool{}
+	for _, i := range t.Public {
+		public[t.Template.Elements[i].Label] = true
+	}
+	var out []runtime.VerificationField
+	for _, f := range fields {
+		if public[f.Label] {
+			out = append(out, runtime.VerificationField{Label: f.Label, Value: mask(f.Value)})
+		}
+	}
+	return out
 }
 
 // RevokeCertificate revokes a certificate (注销) with the reason.
@@ -91,7 +95,7 @@ func (s *Service) RevokeCertificate(ctx context.Context, u *runtime.User, number
 	}
 	// The issuing org's deciders, and the administrators of the government it belongs to.
 	decider := u.OrgCode == caseRow.OrgCode && slices.Contains(u.OrgRoles, "decider")
-	admin := slices.Contains(u.Roles, runtime.RoleAdmin) && u.OrgCode != "" && u.OrgCode == administeringOrg(s.Orgs(), caseRow.OrgCode)
+	admin := slices.Contains(u.Roles, runtime.RoleAdmin) && s.supervises(u, caseRow.OrgCode)
 	if !decider && !admin {
 		return nil, runtime.Errorf(runtime.EFORBIDDEN, "只有发证机关的决定岗位或其所属政府的系统管理员可以注销证照")
 	}

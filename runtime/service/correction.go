@@ -29,14 +29,18 @@ func (s *Service) RequestCorrection(ctx context.Context, u *runtime.User, number
 		if err != nil {
 			return caseNotFound(number)
 		}
+		tasks, err := tx.OpenTasks(c.ID)
+		if err != nil {
+			return err
+		}
+		// Staff of an org with no part in the case learn nothing of it, not even its status.
+		if !slices.Contains(s.subtree(u.OrgCode), c.OrgCode) && !slices.ContainsFunc(tasks, func(t *runtime.Task) bool { return t.OrgCode == u.OrgCode }) {
+			return caseNotFound(number)
+		}
 		switch c.Status {
 		case runtime.StatusSubmitted, runtime.StatusPreReviewed, runtime.StatusInApproval:
 		default:
 			return runtime.Errorf(runtime.ECONFLICT, "只有受理或审查中的办件可以要求补齐补正（当前：%s）", runtime.StatusNames[c.Status])
-		}
-		tasks, err := tx.OpenTasks(c.ID)
-		if err != nil {
-			return err
 		}
 		var step *runtime.Task
 		for _, t := range tasks {

@@ -145,8 +145,14 @@ func (s *Service) noticeFor(ctx context.Context, c *runtime.Case, mp *definition
 			switch {
 			case r.Deferred && r.DueAt != nil:
 				note = fmt.Sprintf("容缺受理，%s前补交", rules.Display(r.DueAt.In(runtime.Zone)))
-			case m.Source == "e-license":
+			case m.Source == "e-license" && r.License != nil && r.License.Problem == "":
 				note = "电子证照库自动获取"
+			case m.Source == "e-license" && len(r.Files) == 0:
+				problem := "未取得证照"
+				if r.License != nil {
+					problem = r.License.Problem
+				}
+				note = "电子证照库未能获取（" + problem + "），请核验原件"
 			case m.Source == "generated":
 				note = "系统生成"
 			}
@@ -173,7 +179,11 @@ func (s *Service) noticeFor(ctx context.Context, c *runtime.Case, mp *definition
 		var fees []runtime.FeeLine
 		json.Unmarshal(c.Fees, &fees)
 		for _, f := range fees {
-			items = append(items, item(f.Name, map[string]string{"administrative": "行政事业性收费", "service": "代收服务费"}[f.Kind], f.Amount))
+			fee := definitions.FeeItem{Kind: f.Kind}
+			if i := slices.IndexFunc(mp.Def.Fees.Items, func(it definitions.FeeItem) bool { return it.ID == f.ID }); i >= 0 {
+				fee = mp.Def.Fees.Items[i]
+			}
+			items = append(items, item(f.Name, fee.Note(), f.Amount))
 		}
 		notice["dueAt"] = dueAfter(plan.Calendar, s.now(), feePaymentDays)
 	case "acceptance-notice":

@@ -8,8 +8,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 
 	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/runtime"
 )
 
 // ImportResult says what an import did with one matter.
@@ -23,11 +25,17 @@ type ImportResult struct {
 
 // Import checks a bundle and stores each of its matters as a new version (published, or a
 // draft), unless the newest version has the same content. Nothing is stored when any matter has
-// a problem.
+// a problem, or when the bundle's org tree leaves out an org that staff or cases belong to.
 func (s *Service) Import(ctx context.Context, fsys fs.FS, publish bool, matterDirs ...string) ([]ImportResult, definitions.Problems, error) {
 	b, problems := definitions.Load(fsys, matterDirs...)
 	if len(problems) == 0 {
 		_, problems = definitions.Compile(b)
+	}
+	if len(problems) == 0 {
+		problems, err := s.orgsStillUsed(ctx, b.Orgs.Orgs)
+		if err != nil || len(problems) > 0 {
+			return nil, problems, err
+		}
 	}
 	if len(problems) > 0 {
 		return nil, problems, nil
@@ -54,6 +62,45 @@ func (s *Service) Import(ctx context.Context, fsys fs.FS, publish bool, matterDi
 		out = append(out, ImportResult{Slug: m.Slug, Version: v.Version, Hash: v.ContentHash})
 	}
 	return out, nil, s.LoadOrgs(ctx)
+}
+
+// orgsStillUsed is what is wrong with replacing the org tree in force by next: an org it leaves
+// out that staff members or cases still belong to.
+func (s *Service) orgsStillUsed(ctx context.Context, next []definitions.OrgUnit) (definitions.Problems, error) {
+	var removed []string
+	for _, o := range s.Orgs() {
+		if !slices.ContainsFunc(next, func(n definitions.OrgUnit) bool { return n.Code == o.Code }) {
+			removed = append(removed, o.Code)
+		}
+	}
+	if len(removed) == 0 {
+		return nil, nil
+	}
+	staff := map[string]int{}
+	for offset := 0; ; offset += 500 {
+		users, total, err := s.db.ListUsers(ctx, runtime.UserFilter{Kind: "staff", Offset: offset, Limit: 500})
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			staff[u.OrgCode]++
+		}
+		if offset+len(users) >= total || len(users) == 0 {
+			break
+		}
+	}
+	var problems definitions.Problems
+	for _, code := range removed {
+		_, cases, err := s.db.ListCases(ctx, runtime.CaseQuery{OrgCodes: []string{code}, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if staff[code] > 0 || cases > 0 {
+			problems = append(problems, definitions.Problem{File: definitions.OrgsFile, Pointer: "/orgs",
+				Message: fmt.Sprintf("不能删除机构 %s：仍有 %d 名工作人员、%d 件办件属于它", code, staff[code], cases)})
+		}
+	}
+	return problems, nil
 }
 
 func sameFiles(a, b map[string][]byte) bool {

@@ -98,8 +98,11 @@ func guideOf(v int, mp *definitions.MatterPlan) (g *runtime.Guide, err error) {
 	}
 	for _, n := range mp.Def.Workflow.Nodes {
 		switch n.Type {
-		case "acceptance", "task", "auto", "connector", "certificate", "delivery":
+		case "acceptance", "task", "auto", "connector", "payment", "certificate", "delivery":
 			g.Steps = append(g.Steps, runtime.GuideStep{Node: n.ID, Name: n.Name, Type: n.Type, LimitDays: n.LimitDays.Days, LimitCount: n.LimitDays.Count})
+		case "timer":
+			// A wait such as 公示 is a step the applicant sees pass, its length its limit.
+			g.Steps = append(g.Steps, runtime.GuideStep{Node: n.ID, Name: n.Name, Type: n.Type, LimitDays: n.WaitDays.Days, LimitCount: n.WaitDays.Count})
 		}
 	}
 	return g, nil

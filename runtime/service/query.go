@@ -18,6 +18,10 @@ func (s *Service) canSee(ctx context.Context, u *runtime.User, c *runtime.Case) 
 	case "person", "enterprise":
 		return c.ApplicantID == u.ID, nil
 	case "staff":
+		// A draft is the applicant's own until they submit it.
+		if c.Status == runtime.StatusDraft {
+			return false, nil
+		}
 		orgs := s.subtree(u.OrgCode)
 		if slices.Contains(orgs, c.OrgCode) {
 			return true, nil
@@ -66,6 +70,18 @@ func (s *Service) ListCases(ctx context.Context, u *runtime.User, f runtime.Case
 	switch u.Kind {
 	case "staff":
 		sf.OrgCodes = s.subtree(u.OrgCode)
+		// Drafts are not the org's (canSee): staff list every other status.
+		if f.Status == runtime.StatusDraft {
+			return []runtime.CaseView{}, 0, nil
+		}
+		if sf.Status == nil {
+			for st := range runtime.StatusNames {
+				if st != runtime.StatusDraft {
+					sf.Status = append(sf.Status, st)
+				}
+			}
+			slices.Sort(sf.Status)
+		}
 	default:
 		sf.ApplicantID = u.ID
 	}
@@ -136,15 +152,6 @@ func (s *Service) Progress(ctx context.Context, number, queryCode string) (*runt
 		p.Applicant = maskName(applicant)
 	}
 	return p, nil
-}
-
-// maskName hides all but the first character of a name: 张三 → 张*.
-func maskName(name string) string {
-	r := []rune(name)
-	if len(r) <= 1 {
-		return name
-	}
-	return string(r[0]) + string(slices.Repeat([]rune{'*'}, len(r)-1))
 }
 
 // caseWork is the work a case view lists: everything but the escalation watches.

@@ -54,7 +54,7 @@ func (s *Service) ClaimTask(ctx context.Context, u *runtime.User, id int64) (*ru
 	}
 	var view runtime.TaskView
 	err := s.db.WithTx(ctx, func(tx runtime.Tx) error {
-		t, err := s.actionableTask(tx, u, id)
+		t, err := s.actionableTask(tx, u, id, holders)
 		if err != nil {
 			return err
 		}
@@ -75,9 +75,27 @@ func (s *Service) ClaimTask(ctx context.Context, u *runtime.User, id int64) (*ru
 	return &view, nil
 }
 
+// taskAccess is who may act on a task: the staff holding its role in its org, and for some
+// actions also those who supervise that org.
+type taskAccess int
+
+const (
+	holders taskAccess = iota
+	supervisable
+)
+
+// supervises tells whether u oversees the work of org: its own supervisors (督办), or the
+// administrators of the government it belongs to.
+func (s *Service) supervises(u *runtime.User, org string) bool {
+	if u.OrgCode == org && slices.Contains(u.OrgRoles, "supervisor") {
+		return true
+	}
+	return slices.Contains(u.Roles, runtime.RoleAdmin) && u.OrgCode != "" && u.OrgCode == administeringOrg(s.Orgs(), org)
+}
+
 // actionableTask returns a task the user may act on: a person's or delivery task of one of
 // their roles in their own org. Others are reported as not found, so that task ids reveal nothing.
-func (s *Service) actionableTask(tx runtime.Tx, u *runtime.User, id int64) (*runtime.Task, error) {
+func (s *Service) actionableTask(tx runtime.Tx, u *runtime.User, id int64, access taskAccess) (*runtime.Task, error) {
 	t, err := tx.GetTask(id)
 	if err != nil {
 		return nil, runtime.Errorf(runtime.ENOTFOUND, "待办 %d 不存在", id)
@@ -85,7 +103,7 @@ func (s *Service) actionableTask(tx runtime.Tx, u *runtime.User, id int64) (*run
 	if t.Kind != runtime.TaskPerson && t.Kind != runtime.TaskDelivery {
 		return nil, runtime.Errorf(runtime.ENOTFOUND, "待办 %d 不存在", id)
 	}
-	if t.OrgCode != u.OrgCode || !slices.Contains(u.OrgRoles, t.Role) {
+	if (t.OrgCode != u.OrgCode || !slices.Contains(u.OrgRoles, t.Role)) && !(access == supervisable && s.supervises(u, t.OrgCode)) {
 		return nil, runtime.Errorf(runtime.EFORBIDDEN, "此待办属于 %s 的 %s 岗位，您无权办理", t.OrgCode, t.Role)
 	}
 	return t, nil
@@ -101,7 +119,7 @@ func (s *Service) CompleteTask(ctx context.Context, u *runtime.User, id int64, a
 	if a.Opinion, err = checkOpinion(a.Opinion, a.Outcome); err != nil {
 		return nil, err
 	}
-	return s.stepTask(ctx, u, id, true, func(tx runtime.Tx, m *move, t *runtime.Task) (engine.State, []engine.Effect, error) {
+	return s.stepTask(ctx, u, id, holders, func(tx runtime.Tx, m *move, t *runtime.Task) (engine.State, []engine.Effect, error) {
 		if m.c.Status == runtime.StatusCorrection {
 			return m.state, nil, runtime.Errorf(runtime.ECONFLICT, "办件正在补齐补正，等申请人补正后再办理")
 		}
@@ -126,7 +144,7 @@ func (s *Service) CompleteTask(ctx context.Context, u *runtime.User, id int64, a
 }
 
 // ReturnTask sends the case back to an earlier step (退回) with the reason in the opinion. A
-// claimed task is returned only by whoever claimed it.
+// claimed task is returned only by whoever claimed it, or by those who supervise its org.
 func (s *Service) ReturnTask(ctx context.Context, u *runtime.User, id int64, a runtime.TaskAction) (*runtime.CaseView, error) {
 	if err := mustBeStaff(u); err != nil {
 		return nil, err
@@ -138,9 +156,9 @@ func (s *Service) ReturnTask(ctx context.Context, u *runtime.User, id int64, a r
 	if a.Opinion, err = checkOpinion(a.Opinion, "return"); err != nil {
 		return nil, err
 	}
-	return s.stepTask(ctx, u, id, false, func(_ runtime.Tx, m *move, t *runtime.Task) (engine.State, []engine.Effect, error) {
-		if t.Status == runtime.TaskClaimed && t.ClaimedBy != u.ID {
-			return m.state, nil, runtime.Errorf(runtime.ECONFLICT, "此待办已由他人认领，只有认领人可以退回")
+	return s.stepTask(ctx, u, id, supervisable, func(_ runtime.Tx, m *move, t *runtime.Task) (engine.State, []engine.Effect, error) {
+		if t.Status == runtime.TaskClaimed && t.ClaimedBy != u.ID && !s.supervises(u, t.OrgCode) {
+			return m.state, nil, runtime.Errorf(runtime.ECONFLICT, "此待办已由他人认领，只有认领人或本机关的督办、管理员可以退回")
 		}
 		state, effects, err := engine.Return(m.mp.Workflow, m.state, t.Token, a.To, m.at)
 		if err == nil {
@@ -151,17 +169,17 @@ func (s *Service) ReturnTask(ctx context.Context, u *runtime.User, id int64, a r
 }
 
 // stepTask is a person's action on a task in one unit of work: the task the user may act on
-// (claimed on the way when claim is set), the case's workflow stepped by step, the effects
+// (claimed on the way when access is holders), the case's workflow stepped by step, the effects
 // applied and everything written together.
-func (s *Service) stepTask(ctx context.Context, u *runtime.User, id int64, claim bool,
+func (s *Service) stepTask(ctx context.Context, u *runtime.User, id int64, access taskAccess,
 	step func(tx runtime.Tx, m *move, t *runtime.Task) (engine.State, []engine.Effect, error)) (*runtime.CaseView, error) {
 	var out *runtime.Case
 	err := s.db.WithTx(ctx, func(tx runtime.Tx) error {
-		t, err := s.actionableTask(tx, u, id)
+		t, err := s.actionableTask(tx, u, id, access)
 		if err != nil {
 			return err
 		}
-		if claim && t.Status == runtime.TaskOpen {
+		if access == holders && t.Status == runtime.TaskOpen {
 			if t, err = tx.ClaimTask(id, u.ID); err != nil {
 				return err
 			}
@@ -264,7 +282,7 @@ func (s *Service) HandOverTask(ctx context.Context, u *runtime.User, id int64, a
 	}
 	var view runtime.TaskView
 	err = s.db.WithTx(ctx, func(tx runtime.Tx) error {
-		if _, err := s.actionableTask(tx, u, id); err != nil {
+		if _, err := s.actionableTask(tx, u, id, holders); err != nil {
 			return err
 		}
 		t, err := tx.HandOverTask(id, u.ID, a.User)

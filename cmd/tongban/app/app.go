@@ -121,6 +121,9 @@ type App struct {
 	health  health
 	metrics *metrics
 	tracing *tracing // nil: not traced
+	// secret is the data folder's key (fileSecret), which the demo simulators' secrets are
+	// derived from.
+	secret []byte
 }
 
 // DemoCredentialsFile is where Demo keeps the demo users' tokens in the data folder, for
@@ -172,6 +175,7 @@ func Open(ctx context.Context, cfg Config, opts ...service.Option) (*App, error)
 	if cfg.Demo {
 		opts = append(opts, service.WithDemoPasswords())
 	}
+	a.secret = secret
 	a.Service = service.New(db, blobs, cfg.Logger, opts...)
 	if err := a.Service.LoadOrgs(ctx); err != nil {
 		return nil, a.fail(err)
@@ -208,7 +212,9 @@ func New(ctx context.Context, cfg Config, opts ...service.Option) (*App, error) 
 	}
 	base, getenv := a.ConnectorsBase, a.Getenv
 	if a.Demo && base == "" {
-		sims, err := simulate.StartLocal(a.Config.Simulators)
+		simCfg := a.Config.Simulators
+		simCfg.SecretKey = a.secret
+		sims, err := simulate.StartLocal(simCfg)
 		if err != nil {
 			return nil, a.fail(fmt.Errorf("无法启动模拟器：%w", err))
 		}

@@ -82,3 +82,21 @@ func TestCallbackBodies(t *testing.T) {
 		}
 	})
 }
+
+// TestDemoCallbackSecretsAreThisFolders: the demo simulators' callback secrets come from the
+// data folder's own key, so they differ between folders, and the constants anyone can read in
+// the source sign nothing.
+func TestDemoCallbackSecretsAreThisFolders(t *testing.T) {
+	one, two := apptest.Start(t, app.Config{}), apptest.Start(t, app.Config{})
+	env := simulate.SecretEnv(simulate.Payment)
+	if a, b := one.Simulators.Secrets[env], two.Simulators.Secrets[env]; a == b || a == "demo-payment-platform-secret" || len(a) < 32 {
+		t.Fatalf("payment secrets %q and %q", a, b)
+	}
+	body := `{"messageId":"m-1","type":"paid","case":"XC1"}`
+	req, _ := http.NewRequest(http.MethodPost, one.URL+"/api/v1/callbacks/"+simulate.Payment, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	hmacsig.SignRequest(req, []byte("demo-payment-platform-secret"), "", hmacsig.DefaultHeaders, []byte(body), time.Now())
+	if status, answer := send(t, req); status != http.StatusUnauthorized {
+		t.Fatalf("a callback signed with the old constant: %d %v", status, answer)
+	}
+}

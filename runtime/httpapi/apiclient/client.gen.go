@@ -204,7 +204,7 @@ type CallbackMessage struct {
 type CallbackRefusal struct {
 	Error string `json:"error"`
 
-	// Reason 未通过校验的原因：missing、bad_signature、stale、replayed、too_large、unreadable
+	// Reason 未通过校验的原因：missing、bad_signature、stale、replayed、too_large、unreadable；type 为该连接器未声明的消息类型
 	Reason *string `json:"reason,omitempty"`
 }
 
@@ -8230,6 +8230,8 @@ type PostCallbacksConnectorResponse struct {
 	JSON400 *CallbackRefusal
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *CallbackRefusal
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *CallbackRefusal
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *Error
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -8251,6 +8253,11 @@ func (r PostCallbacksConnectorResponse) GetJSON400() *CallbackRefusal {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r PostCallbacksConnectorResponse) GetJSON401() *CallbackRefusal {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostCallbacksConnectorResponse) GetJSON403() *CallbackRefusal {
+	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -15594,6 +15601,13 @@ func ParsePostCallbacksConnectorResponse(rsp *http.Response) (*PostCallbacksConn
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest CallbackRefusal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest Error
