@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/xuchang-gov/tongban/runtime/observe"
 )
@@ -28,10 +31,15 @@ func BenchmarkObservedRequest(b *testing.B) {
 		w.Write([]byte(`{"status":"accepted"}`))
 	})
 	a := &App{Config: Config{Logger: NewLogger(log, slog.LevelInfo)}, metrics: newMetrics()}
+	traced := &App{Config: a.Config, metrics: newMetrics()}
+	traced.tracing, err = newTracing(context.Background(), Config{SpanExporter: discardSpans{}, TraceSample: 0.1})
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, c := range []struct {
 		name string
 		h    http.Handler
-	}{{"bare", bare}, {"observed", a.observed(bare)}} {
+	}{{"bare", bare}, {"observed", a.observed(bare)}, {"traced-10%", traced.observed(bare)}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			r := httptest.NewRequest("GET", "/api/v1/progress/ABC123", nil)
@@ -43,6 +51,12 @@ func BenchmarkObservedRequest(b *testing.B) {
 		})
 	}
 }
+
+// discardSpans is an exporter that drops what it is given: the cost measured is the SDK's.
+type discardSpans struct{}
+
+func (discardSpans) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discardSpans) Shutdown(context.Context) error                             { return nil }
 
 // cpuTime is the CPU time this process has used, in user and system mode.
 func cpuTime() time.Duration {
