@@ -333,50 +333,6 @@ func Certificates(events []runtime.Event) []string {
 	return out
 }
 
-// Notice is a printable document of a case.
-type Notice struct{ Name, Title string }
-
-// notices are the documents a case may have, and the statuses in which each exists (the same
-// table the service checks; it answers "conflict" for any other).
-var notices = []struct {
-	Notice
-	statuses []runtime.Status
-}{
-	{Notice{"acceptance-notice", "受理通知书"}, []runtime.Status{runtime.StatusInApproval, runtime.StatusApproved, runtime.StatusCertificated, runtime.StatusDelivered, runtime.StatusDenied, runtime.StatusArchived}},
-	{Notice{"material-handover-list", "材料交接清单"}, []runtime.Status{runtime.StatusSubmitted, runtime.StatusPreReviewed, runtime.StatusCorrection, runtime.StatusInApproval, runtime.StatusApproved, runtime.StatusCertificated, runtime.StatusDelivered, runtime.StatusDenied, runtime.StatusArchived}},
-	{Notice{"correction-notice", "补齐补正告知书"}, []runtime.Status{runtime.StatusCorrection}},
-	{Notice{"not-accepted-notice", "不予受理通知书"}, []runtime.Status{runtime.StatusNotAccepted}},
-	{Notice{"fee-payment-notice", "缴费通知单"}, []runtime.Status{runtime.StatusSubmitted, runtime.StatusPreReviewed, runtime.StatusInApproval, runtime.StatusApproved, runtime.StatusCertificated, runtime.StatusDelivered}},
-}
-
-// Notices are the documents a case in this status may print; the fee notice only when fees are
-// charged.
-func Notices(v *runtime.CaseView) []Notice {
-	var out []Notice
-	for _, n := range notices {
-		if n.Name == "fee-payment-notice" && v.FeeTotal <= 0 {
-			continue
-		}
-		for _, s := range n.statuses {
-			if s == v.Status {
-				out = append(out, n.Notice)
-				break
-			}
-		}
-	}
-	return out
-}
-
-// NoticeTitle is the Chinese title of a notice, or "" for a name that is none.
-func NoticeTitle(name string) string {
-	for _, n := range notices {
-		if n.Name == name {
-			return n.Title
-		}
-	}
-	return ""
-}
-
 // roValue is a field's value as a read-only page shows it: choices joined, yes/no in words,
 // division codes by name.
 func roValue(f *form.Field) string {
