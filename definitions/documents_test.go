@@ -2,8 +2,8 @@ package definitions_test
 
 import (
 	"testing"
-	"time"
 	"testing/fstest"
+	"time"
 
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/rules"

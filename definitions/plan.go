@@ -165,8 +165,8 @@ var MatterInfoType = types.Map{
 
 // NoticeType is the shape of `notice` in print templates: what a notice is about — the
 // opinion written, the listed items (materials, fees), a deadline and the document's number;
-// for a matter document declared at nodes, since and dueAt are when the case's wait there
-// began and ends (a 公示's period).
+// since is when the case was submitted and, for a matter document declared at nodes, since and
+// dueAt are when the case's wait there began and ends (a 公示's period).
 var NoticeType = types.Map{
 	"number":  types.String,
 	"opinion": types.String,

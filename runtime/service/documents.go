@@ -265,6 +265,9 @@ func (s *Service) noticeFor(ctx context.Context, c *runtime.Case, mp *definition
 			}
 		}
 	}
+	if _, ok := notice["since"]; !ok && c.SubmittedAt != nil {
+		notice["since"] = c.SubmittedAt.In(runtime.Zone)
+	}
 	if _, ok := notice["dueAt"]; !ok && c.DueAt != nil {
 		notice["dueAt"] = c.DueAt.In(runtime.Zone)
 	}
