@@ -3,6 +3,7 @@ package definitions
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/xuchang-gov/tongban/definitions/rules"
 )
@@ -11,6 +12,9 @@ import (
 // them (a draft has no documents); the format schema lists them as the enum of a document's
 // statuses.
 var CaseStatuses = []string{"submitted", "pre-reviewed", "accepted", "not-accepted", "correction", "in-approval", "approved", "denied", "certificate-issued", "delivered", "archived"}
+
+// concludedStatuses are the statuses of a case that waits at no node any more.
+var concludedStatuses = []string{"not-accepted", "denied", "archived"}
 
 // SharedNotice is one of the notices every matter has (the shared templates of print/), and the
 // statuses of a case in which it exists.
@@ -103,6 +107,9 @@ func compileDocuments(b *Bundle, m *MatterDef, mp *MatterPlan, c compiler) {
 			case !NodeWaits(n):
 				c.r.add(fmt.Sprintf("%s/atNodes/%d", at, j), "办件不会停留在 %s 节点 %s", n.Type, id)
 			}
+		}
+		if len(d.AtNodes) > 0 && !slices.ContainsFunc(d.Statuses, func(s string) bool { return !slices.Contains(concludedStatuses, s) }) {
+			c.r.add(at+"/atNodes", "办件已办结（%s）时不会停留在流程节点，这份文书永远不会出现", strings.Join(d.Statuses, "、"))
 		}
 		if d.Condition != "" {
 			cd.Condition = c.compile(at+"/condition", d.Condition, rules.Bool)
