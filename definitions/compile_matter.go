@@ -125,6 +125,7 @@ func compileMatterNoting(b *Bundle, m *MatterDef, cal *calendar.Calendar, r repo
 	for name, t := range m.Prints {
 		mp.Prints[name] = compilePrint(t, c.in(m.file(PrintDir+"/"+name+".json")).with(printEnv))
 	}
+	compileDocuments(b, m, mp, c.in(m.file(MatterFile)))
 	if m.Sample != nil {
 		for _, e := range form.ValidateJSON(m.Sample) {
 			r.in(m.file(SampleFile)).add(e.Pointer, "%s", e.Message)
@@ -312,7 +313,12 @@ func compileMaterials(b *Bundle, m *MatterDef, mp *MatterPlan, c compiler) {
 			c.r.add(at+"/deferDays", "允许容缺的材料必须写明补交时限 deferDays")
 		}
 		checkFollowUp(b, m, c, at, &mat)
-		if mat.Source == "upload" && len(mat.FileTypes) == 0 {
+		switch {
+		case mat.Fallback != "" && mat.Source != "e-license":
+			c.r.add(at+"/fallback", "只有来源为电子证照（e-license）的材料才有未能获取时的替代方式 fallback")
+		case mat.Fallback == "upload" && len(mat.FileTypes) == 0:
+			c.r.add(at+"/fileTypes", "电子证照库未能获取时接受上传（fallback: upload），必须写明允许的文件类型")
+		case mat.Source == "upload" && len(mat.FileTypes) == 0:
 			c.r.add(at+"/fileTypes", "需要上传的材料必须写明允许的文件类型")
 		}
 	}

@@ -26,7 +26,12 @@ type Material struct {
 	// LicenseHolder is the expression naming whose license to fetch (an ID number or USCC).
 	LicenseHolder string `json:"licenseHolder,omitempty" jsonschema:"title=证照持有人（表达式）"`
 	// Connector is the lookup connector of the e-license library the license is fetched from.
-	Connector string   `json:"connector,omitempty" jsonschema:"title=电子证照库连接器"`
+	Connector string `json:"connector,omitempty" jsonschema:"title=电子证照库连接器"`
+	// Fallback is what stands in for an e-license the library does not give (it holds none, or
+	// cannot be asked): "upload" takes the document uploaded instead, of FileTypes, which a
+	// required material then needs. Without it an e-license not fetched is left to the clerk
+	// to check on paper, as in the first edition.
+	Fallback  string   `json:"fallback,omitempty" jsonschema:"title=电子证照库未能获取时,enum=upload,description=upload 电子证照库中没有（或查询失败）时接受申请人上传（须写 fileTypes），必需的材料此时必须上传；不写则由窗口人员核验原件"`
 	Form      string   `json:"form,omitempty" jsonschema:"title=材料形式,enum=原件,enum=复印件,enum=原件和复印件,enum=电子件"`
 	Copies    int      `json:"copies,omitempty" jsonschema:"title=份数,minimum=0"`
 	FileTypes []string `json:"fileTypes,omitempty" jsonschema:"title=允许的文件类型"`
@@ -39,6 +44,12 @@ type Material struct {
 	FollowUp *FollowUp `json:"followUp,omitempty" jsonschema:"title=容缺跟进"`
 	Sample   string    `json:"sample,omitempty" jsonschema:"title=样表（文件名）"`
 	Basis    string    `json:"basis,omitempty" jsonschema:"title=材料依据"`
+}
+
+// Uploadable tells whether files may be uploaded for the material: an upload, or an e-license
+// that accepts an upload when the library does not give it.
+func (m *Material) Uploadable() bool {
+	return m.Source == "upload" || m.Source == "e-license" && m.Fallback == "upload"
 }
 
 // SizeLimitMB is the largest file, in MB, the material accepts: its own limit or the default.

@@ -67,6 +67,9 @@ type Matter struct {
 	// Values are named expressions over the case, usable by name in every expression of the
 	// matter (conditions, fees, rules, messages, print templates).
 	Values []NamedValue `json:"values,omitempty" catalog:"-" jsonschema:"title=计算值,description=按办件数据计算的命名表达式（如人均月收入），在本事项的任何表达式中按标识直接使用；可引用参数和其他计算值，不能循环引用"`
+	// Documents are the matter's own documents beyond the five shared notices (a 公示表, a
+	// 不予确认通知书), each shown and printable where its statuses, nodes and condition allow.
+	Documents []MatterDocument `json:"documents,omitempty" catalog:"-" jsonschema:"title=本事项的文书,description=共用的五种通知书之外本事项自己的文书（如公示表、不予确认通知书）：模板放在本事项 print/ 下，在声明的办件状态（和环节、条件）下可在工作台和申请人的办件页打印"`
 }
 
 // The types a parameter may have.

@@ -59,6 +59,8 @@ type MatterPlan struct {
 	Values     []CompiledValue
 	// TaskForms holds the form of each workflow node that has one, by node id.
 	TaskForms map[string]*formschema.Schema
+	// Documents are the matter's own documents, in matter.json's order.
+	Documents []CompiledDocument
 }
 
 // CompiledPrefill is a prefill rule ready to run.
@@ -162,10 +164,13 @@ var MatterInfoType = types.Map{
 }
 
 // NoticeType is the shape of `notice` in print templates: what a notice is about — the
-// opinion written, the listed items (materials, fees), a deadline and the document's number.
+// opinion written, the listed items (materials, fees), a deadline and the document's number;
+// since is when the case was submitted and, for a matter document declared at nodes, since and
+// dueAt are when the case's wait there began and ends (a 公示's period).
 var NoticeType = types.Map{
 	"number":  types.String,
 	"opinion": types.String,
+	"since":   types.TypeOf(timeZero),
 	"dueAt":   types.TypeOf(timeZero),
 	"items":   types.Array(types.Map{"name": types.String, "note": types.String, "amount": types.Float64}),
 }

@@ -118,6 +118,11 @@ type MaterialStatus struct {
 	Files    []MaterialFile `json:"files"`
 	// License is the e-license that satisfied the material, or why none could be fetched.
 	License *MaterialLicense `json:"license,omitempty"`
+	// Via says how an e-license material was provided: "e-license" fetched from the library,
+	// "fallback-upload" uploaded instead because the library did not give it (the material
+	// declares that fallback), "received" checked on paper at the window, "deferred" to come
+	// later (容缺); absent otherwise.
+	Via string `json:"via,omitempty"`
 }
 
 // MaterialLicense records which e-license satisfied a material: number, version and hash.
@@ -178,6 +183,15 @@ type CaseView struct {
 	SubmittedAt   *time.Time       `json:"submittedAt,omitempty"`
 	ConcludedAt   *time.Time       `json:"concludedAt,omitempty"`
 	Evaluation    *Evaluation      `json:"evaluation,omitempty"`
+	// Documents are what the case may print now (GET …/notices/{name}): the shared notices of
+	// its status and the matter's own documents its status, step and conditions allow.
+	Documents []Document `json:"documents"`
+}
+
+// Document is a document a case may print: its template name and title.
+type Document struct {
+	Name  string `json:"name"`
+	Title string `json:"title"`
 }
 
 // TaskView is a task as a worklist shows it.
@@ -378,9 +392,12 @@ type ExportService interface {
 
 // DocumentService prints a case's documents.
 type DocumentService interface {
-	// RenderNotice writes one of the case's notices as PDF: acceptance-notice,
-	// material-handover-list, correction-notice, not-accepted-notice, fee-payment-notice.
-	RenderNotice(ctx context.Context, u *User, number, name string, w io.Writer) error
+	// RenderNotice writes one of the case's documents as PDF and returns its title: a shared
+	// notice (acceptance-notice, material-handover-list, correction-notice,
+	// not-accepted-notice, fee-payment-notice) or one of the matter's own, by template name.
+	// ENOTFOUND for a name that is none of them, ECONFLICT when the case has it not now
+	// (CaseView.Documents lists what it has).
+	RenderNotice(ctx context.Context, u *User, number, name string, w io.Writer) (string, error)
 	// ArchivePackage opens the archive package (zip) of an archived case, for staff.
 	ArchivePackage(ctx context.Context, u *User, number string) (io.ReadCloser, error)
 }

@@ -255,7 +255,7 @@ func (u *matterUpdate) prepare(shown string) (bool, error) {
 	var head definitions.Matter
 	_ = json.Unmarshal(old, &head) // a broken file is replaced whole
 	m := u.row.Matter
-	m.Schema, m.Parameters, m.Values = head.Schema, head.Parameters, head.Values
+	m.Schema, m.Parameters, m.Values, m.Documents = head.Schema, head.Parameters, head.Values, head.Documents
 	raw, err := json.Marshal(m)
 	if err != nil {
 		return false, err

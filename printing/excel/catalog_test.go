@@ -95,9 +95,10 @@ func TestCatalogRoundTrip(t *testing.T) {
 			if got[i].Slug != want.Slug {
 				t.Errorf("slug %q, want %q", got[i].Slug, want.Slug)
 			}
-			// Parameters and values are rules, not catalog data: the catalog leaves them out.
+			// Parameters, values and documents are rules, not catalog data: the catalog leaves
+			// them out.
 			catalog := want.Matter
-			catalog.Parameters, catalog.Values = nil, nil
+			catalog.Parameters, catalog.Values, catalog.Documents = nil, nil, nil
 			if g, w := matterJSON(t, got[i].Matter), matterJSON(t, catalog); g != w {
 				t.Errorf("matter changed:\n got %s\nwant %s", g, w)
 			}

@@ -28,7 +28,7 @@ const (
 // case, every material provided, the fees the matter's rules give for form, a sample license
 // (number 示例-0001, issued on now's day, valid five years, issued by the matter's org), the
 // matter's catalog facts (MatterPlan.MatterInfo) and a sample notice: number 示例-通知-0001, a sample
-// opinion, due five working days (Monday to Friday) after now, and as its items the matter's
+// opinion, since now's day, due five working days (Monday to Friday) after now, and as its items the matter's
 // materials with what the window notes of each (MaterialNote, amount 0) — or, when cp
 // tabulates the amounts of notice.items (a fee notice), the fee items that apply, noted with
 // their basis. cp may be nil: the items are then the materials. now is the preview's time;
@@ -78,6 +78,7 @@ func PreviewVars(mp *definitions.MatterPlan, cp *definitions.CompiledPrint, form
 	vars["notice"] = map[string]any{
 		"number":  SampleNoticeNumber,
 		"opinion": SampleOpinion,
+		"since":   day,
 		"dueAt":   addWeekdays(day, SampleDueWorkingDays).Add(17 * time.Hour),
 		"items":   items,
 	}
@@ -92,6 +93,9 @@ func MaterialNote(mat *definitions.Material) string {
 	switch mat.Source {
 	case "e-license":
 		parts = append(parts, "电子证照共享获取，免交纸质材料")
+		if mat.Fallback == "upload" {
+			parts = append(parts, "证照库中没有的上传代替")
+		}
 	case "generated":
 		parts = append(parts, "系统生成，申请人签字确认")
 	case "case":

@@ -231,6 +231,19 @@ func TaskData(workflow json.RawMessage) map[string]any {
 	return out
 }
 
+// Decision is the `case.decision` of expressions: "approve" or "deny" once the case concluded
+// approved or denied, "" before and otherwise.
+func Decision(workflow json.RawMessage) string {
+	var s struct {
+		Concluded bool   `json:"concluded"`
+		Result    string `json:"result"`
+	}
+	if json.Unmarshal(workflow, &s) != nil || !s.Concluded {
+		return ""
+	}
+	return map[string]string{"approved": "approve", "denied": "deny"}[s.Result]
+}
+
 // clone copies s deeply enough that a step may change the copy freely.
 func (s State) clone() State {
 	c := s

@@ -369,3 +369,23 @@ func TestReturnWithinBranch(t *testing.T) {
 		t.Fatalf("not concluded: %+v", s)
 	}
 }
+
+// TestDecision: case.decision is the end a concluded case reached, and nothing before.
+func TestDecision(t *testing.T) {
+	cases := []struct {
+		name, state, want string
+	}{
+		{"approved", `{"concluded":true,"result":"approved","lastToken":3}`, "approve"},
+		{"denied", `{"concluded":true,"result":"denied","lastToken":3}`, "deny"},
+		{"not accepted", `{"concluded":true,"result":"not-accepted","lastToken":1}`, ""},
+		{"under way", `{"tokens":[{"id":2,"node":"review","since":"2026-09-30T01:00:00Z"}],"lastToken":2}`, ""},
+		{"unreadable", `[`, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := engine.Decision(json.RawMessage(tc.state)); got != tc.want {
+				t.Errorf("Decision = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

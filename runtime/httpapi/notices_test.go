@@ -1,46 +1,24 @@
 package httpapi_test
 
 import (
-	"io"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/xuchang-gov/tongban/cmd/tongban/app"
-	"github.com/xuchang-gov/tongban/cmd/tongban/app/apptest"
 	"github.com/xuchang-gov/tongban/connectors/simulate"
-	"github.com/xuchang-gov/tongban/definitions"
-	"github.com/xuchang-gov/tongban/definitions/rules"
-	"github.com/xuchang-gov/tongban/runtime/service"
 )
 
 // TestNoticesSayWhatHappened prints notices through the API and reads what they were filled
 // with: a handover list does not claim the e-license library supplied a material it failed to
 // fetch, and a fee notice's 收费依据 is the item's basis, as `tongban print` shows it.
 func TestNoticesSayWhatHappened(t *testing.T) {
-	var mu sync.Mutex
-	var notice map[string]any
-	render := func(w io.Writer, _ *definitions.CompiledPrint, vars rules.Vars, _ time.Time) error {
-		mu.Lock()
-		notice = vars["notice"].(map[string]any)
-		mu.Unlock()
-		_, err := io.WriteString(w, "%PDF-1.4\n%%EOF\n")
-		return err
-	}
-	e := &env{apptest.Start(t, app.Config{}, service.WithRender(render))}
+	e := newNoticeEnv(t, app.Config{})
 	print := func(token, number, name string) string {
 		t.Helper()
-		req, _ := http.NewRequest("GET", e.URL+"/api/v1/cases/"+number+"/notices/"+name, nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil || resp.StatusCode != 200 {
-			t.Fatalf("%s: %v %v", name, resp, err)
+		status, notice := e.print(token, number, name)
+		if status != 200 {
+			t.Fatalf("%s: %d", name, status)
 		}
-		resp.Body.Close()
-		mu.Lock()
-		defer mu.Unlock()
 		return jsonText(notice["items"])
 	}
 

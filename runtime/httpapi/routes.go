@@ -456,10 +456,10 @@ func (s *Server) routes() {
 	}
 
 	if s.Documents != nil {
-		s.handle(operation{method: "GET", path: "/api/v1/cases/:number/notices/:name", summary: "打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单", tag: "documents",
+		s.handle(operation{method: "GET", path: "/api/v1/cases/:number/notices/:name", summary: "打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单，以及事项自己的文书（如公示表），按模板名；办件当前有哪些见办件的 documents，其他状态下返回 409", tag: "documents",
 			auth: required, errors: []int{http.StatusConflict}, download: "application/pdf", handler: func(c *gin.Context) {
 				var buf bytes.Buffer
-				if err := s.Documents.RenderNotice(c.Request.Context(), user(c), c.Param("number"), c.Param("name"), &buf); err != nil {
+				if _, err := s.Documents.RenderNotice(c.Request.Context(), user(c), c.Param("number"), c.Param("name"), &buf); err != nil {
 					s.fail(c, err)
 					return
 				}

@@ -93,15 +93,16 @@ func (s *Service) writeArchive(ctx context.Context, c *runtime.Case) (ref blob.R
 		pkg.Documents[cert.Number+".pdf"] = r
 	}
 	if s.render != nil {
-		for name, statuses := range notices {
-			if _, ok := mp.Prints[name]; !ok || !slices.Contains(statuses, c.Status) {
-				continue
-			}
+		docs, err := s.documents(ctx, c, mp, nil)
+		if err != nil {
+			return ref, err
+		}
+		for _, d := range docs {
 			var buf bytes.Buffer
-			if err := s.renderNotice(ctx, c, name, &buf); err != nil {
-				return ref, fmt.Errorf("archive %s: %w", name, err)
+			if _, err := s.renderNotice(ctx, c, d.Name, &buf); err != nil {
+				return ref, fmt.Errorf("archive %s: %w", d.Name, err)
 			}
-			pkg.Documents[name+".pdf"] = &buf
+			pkg.Documents[d.Name+".pdf"] = &buf
 		}
 	}
 	recs, err := materialRecords(c)

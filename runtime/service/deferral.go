@@ -19,6 +19,32 @@ func decodeMaterials(raw []byte) ([]materialRecord, error) {
 	return recs, json.Unmarshal(raw, &recs)
 }
 
+// EventLicenseFallback is the audit event, at submission, of an e-license material that declares
+// an upload fallback: whether the library gave it or what stood in for it, and why.
+const EventLicenseFallback = "e-license-fallback"
+
+// recordFallbacks records how each e-license material with a declared fallback was provided.
+func (m *move) recordFallbacks() error {
+	recs, err := decodeMaterials(m.c.Materials)
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		mat := materialByID(m.mp, r.ID)
+		if mat == nil || mat.Source != "e-license" || mat.Fallback == "" {
+			continue
+		}
+		data := map[string]any{"material": r.ID, "via": licenseVia(mat, r), "files": len(r.Files)}
+		if via := data["via"]; via == viaLibrary {
+			data["number"] = r.License.Number
+		} else {
+			data["problem"] = r.licenseProblem()
+		}
+		m.record(EventLicenseFallback, data)
+	}
+	return nil
+}
+
 // followDeferred starts the follow-up of the case's deferred (容缺) materials whose deadline
 // counts from this moment — submission, or acceptance where the material says so: the deadline
 // itself, and for materials with a declared follow-up the reminder and the overdue watch.

@@ -119,7 +119,7 @@ func (s *Service) attachFiles(mp *definitions.MatterPlan, u *runtime.User, refs 
 	for i, mf := range refs {
 		at := fmt.Sprintf("/materials/%d", i)
 		m := materialByID(mp, mf.ID)
-		if m == nil || m.Source != "upload" {
+		if m == nil || !m.Uploadable() {
 			problems = append(problems, runtime.FieldError{Pointer: at + "/id", Message: "此事项没有需要上传的材料 " + mf.ID})
 			continue
 		}

@@ -27,6 +27,14 @@ type materialRecord struct {
 	StoppedClock bool `json:"stoppedClock,omitempty"`
 }
 
+// licenseProblem says why no e-license satisfied the material.
+func (r materialRecord) licenseProblem() string {
+	if r.License == nil || r.License.Problem == "" {
+		return "未取得证照"
+	}
+	return r.License.Problem
+}
+
 // applies tells whether a material applies to this application and whether it is required
 // (definitions.MatterPlan.MaterialApplies).
 func applies(mp *definitions.MatterPlan, m definitions.Material, vars rules.Vars) (apply, required bool) {
@@ -57,7 +65,9 @@ func checkMaterials(mp *definitions.MatterPlan, vars rules.Vars, have map[string
 		if l, ok := licenses[m.ID]; ok {
 			rec.License = &l
 		}
-		if required && m.Source == "upload" && len(rec.Files) == 0 && !rec.Received {
+		fetched := rec.License != nil && rec.License.Number != ""
+		needsUpload := m.Source == "upload" || m.Fallback == "upload" && !fetched
+		if required && needsUpload && len(rec.Files) == 0 && !rec.Received {
 			if m.Deferrable && slices.Contains(deferred, m.ID) {
 				rec.Deferred, rec.DueAt = true, nil
 				if !m.FollowsFromAcceptance() {
@@ -69,7 +79,11 @@ func checkMaterials(mp *definitions.MatterPlan, vars rules.Vars, have map[string
 				if m.Deferrable {
 					hint = "（可申请容缺，在 deferred 中列出）"
 				}
-				problems = append(problems, runtime.FieldError{Pointer: "/materials/" + m.ID, Message: "请上传「" + m.Name + "」" + hint})
+				ask := "请上传「" + m.Name + "」"
+				if m.Source == "e-license" {
+					ask = "电子证照库未能获取「" + m.Name + "」（" + rec.licenseProblem() + "），请上传"
+				}
+				problems = append(problems, runtime.FieldError{Pointer: "/materials/" + m.ID, Message: ask + hint})
 			}
 		}
 		out = append(out, rec)
@@ -86,6 +100,33 @@ func materialByID(mp *definitions.MatterPlan, id string) *definitions.Material {
 	return nil
 }
 
+// How an e-license material came to the case (licenseVia).
+const (
+	viaLibrary  = "e-license"       // fetched from the e-license library
+	viaFallback = "fallback-upload" // uploaded instead, as the material's declared fallback
+	viaReceived = "received"        // handed in on paper at the window and checked by the clerk
+	viaDeferred = "deferred"        // to be supplied later (容缺)
+)
+
+// licenseVia says how an e-license material was provided: fetched from the library, uploaded
+// as its fallback when the library did not give it, received at the window or deferred; "" for
+// none of these and for other materials. The library wins over an upload made beforehand.
+func licenseVia(m *definitions.Material, r materialRecord) string {
+	switch {
+	case m.Source != "e-license":
+		return ""
+	case r.License != nil && r.License.Number != "":
+		return viaLibrary
+	case m.Fallback == "upload" && len(r.Files) > 0:
+		return viaFallback
+	case r.Received:
+		return viaReceived
+	case r.Deferred:
+		return viaDeferred
+	}
+	return ""
+}
+
 // materialStates is what expressions see of the case's materials. An e-license material is
 // provided, with source "e-license", only when its license was fetched; uploaded instead it is
 // "upload"; otherwise its source is "unavailable", so rules can hand the case to a person.
@@ -100,10 +141,10 @@ func materialStates(mp *definitions.MatterPlan, recs []materialRecord) map[strin
 			st.Files, st.Deferred = len(r.Files), r.Deferred
 			st.Provided = len(r.Files) > 0 || r.Received
 			if m.Source == "e-license" {
-				switch {
-				case r.License != nil && r.License.Number != "":
+				switch licenseVia(&m, r) {
+				case viaLibrary:
 					st.Provided = true
-				case st.Files > 0:
+				case viaFallback:
 					st.Source = "upload"
 				default:
 					st.Source = "unavailable"

@@ -197,15 +197,15 @@ func (s *Service) viewWith(ctx context.Context, u *runtime.User, c *runtime.Case
 		}
 	}
 	for _, r := range recs {
-		name := r.ID
+		name, via := r.ID, ""
 		if m := materialByID(mp, r.ID); m != nil {
-			name = m.Name
+			name, via = m.Name, licenseVia(m, r)
 		}
 		files := r.Files
 		if files == nil {
 			files = []runtime.MaterialFile{}
 		}
-		st := runtime.MaterialStatus{ID: r.ID, Name: name, Required: r.Required, Deferred: r.Deferred, DueAt: r.DueAt, Files: files}
+		st := runtime.MaterialStatus{ID: r.ID, Name: name, Required: r.Required, Deferred: r.Deferred, DueAt: r.DueAt, Files: files, Via: via}
 		if l := r.License; l != nil {
 			st.License = &runtime.MaterialLicense{Number: l.Number, Type: l.Type, Version: l.Version, Hash: l.Hash, Problem: l.Problem}
 		}
@@ -219,6 +219,9 @@ func (s *Service) viewWith(ctx context.Context, u *runtime.User, c *runtime.Case
 		}
 	}
 	if err := s.attachReviews(ctx, mp, c, v.Tasks, tokens); err != nil {
+		return nil, err
+	}
+	if v.Documents, err = s.documents(ctx, c, mp, tasks); err != nil {
 		return nil, err
 	}
 	if c.ConcludedAt != nil { // only a concluded case is rated

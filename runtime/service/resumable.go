@@ -85,7 +85,7 @@ func (s *Service) uploadTarget(ctx context.Context, u *runtime.User, number, mat
 		return nil, nil, 0, err
 	}
 	m := materialByID(mp, material)
-	if m == nil || m.Source != "upload" {
+	if m == nil || !m.Uploadable() {
 		return nil, nil, 0, runtime.Invalid("此事项没有需要上传的材料 "+material, runtime.FieldError{Pointer: "/material", Message: "没有这项材料"})
 	}
 	return c, m, m.SizeLimitMB(), nil

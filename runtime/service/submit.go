@@ -319,6 +319,9 @@ func (s *Service) start(tx runtime.Tx, m *move) error {
 	m.c.Status = runtime.StatusSubmitted
 	m.c.SubmittedAt = &m.at
 	m.record("submitted", map[string]any{"feeTotal": m.c.FeeTotal})
+	if err := m.recordFallbacks(); err != nil {
+		return err
+	}
 	if err := m.followDeferred(false); err != nil {
 		return err
 	}

@@ -10,10 +10,13 @@ import (
 	"github.com/xuchang-gov/tongban/runtime/engine"
 )
 
-// varsFor builds what expressions of the matter run over for a case: the case's variables, its
-// times in the platform's zone, with the matter's parameters and computed values.
+// varsFor builds what expressions of the matter run over for a case: the case's variables (its
+// decision from the workflow's end), its times in the platform's zone, with the matter's
+// parameters and computed values.
 func varsFor(mp *definitions.MatterPlan, c *runtime.Case, form any, applicant *runtime.User, materials map[string]rules.Material, now time.Time) rules.Vars {
-	vars := rules.CaseVars(form, applicant.Applicant(), c.Facts(), materials, now.In(runtime.Zone))
+	facts := c.Facts()
+	facts.Decision = engine.Decision(c.Workflow)
+	vars := rules.CaseVars(form, applicant.Applicant(), facts, materials, now.In(runtime.Zone))
 	vars["tasks"] = engine.TaskData(c.Workflow)
 	vars, _ = mp.Evaluate(vars)
 	return vars

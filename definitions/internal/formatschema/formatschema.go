@@ -63,6 +63,10 @@ func Generate() (map[string][]byte, error) {
 					items.Enum = append(items.Enum, v)
 				}
 			}
+			statuses := s.Properties.Value("documents").Items.Properties.Value("statuses").Items
+			for _, v := range definitions.CaseStatuses {
+				statuses.Enum = append(statuses.Enum, v)
+			}
 		}
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)

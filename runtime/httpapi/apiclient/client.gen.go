@@ -213,6 +213,7 @@ type CaseView struct {
 	Channel     string      `json:"channel"`
 	ConcludedAt *time.Time  `json:"concludedAt,omitempty"`
 	Deadline    Deadline    `json:"deadline"`
+	Documents   []Document  `json:"documents"`
 	Evaluation  *Evaluation `json:"evaluation,omitempty"`
 	FeePaidAt   *time.Time  `json:"feePaidAt,omitempty"`
 	FeeTotal    float64     `json:"feeTotal"`
@@ -362,6 +363,12 @@ type DiffChange struct {
 	File   string      `json:"file"`
 	Id     string      `json:"id"`
 	Kind   string      `json:"kind"`
+}
+
+// Document defines model for Document.
+type Document struct {
+	Name  string `json:"name"`
+	Title string `json:"title"`
 }
 
 // DraftAction defines model for DraftAction.
@@ -571,6 +578,7 @@ type MaterialStatus struct {
 	License  *MaterialLicense `json:"license,omitempty"`
 	Name     string           `json:"name"`
 	Required bool             `json:"required"`
+	Via      *string          `json:"via,omitempty"`
 }
 
 // MatterDiff defines model for MatterDiff.
@@ -1509,9 +1517,9 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/cases/{number}/not-accept (the `PostCasesNumberNotAccept` operationId).
 	PostCasesNumberNotAccept(ctx context.Context, number string, body PostCasesNumberNotAcceptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetCasesNumberNoticesName 打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单
+	// GetCasesNumberNoticesName 打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单，以及事项自己的文书（如公示表），按模板名；办件当前有哪些见办件的 documents，其他状态下返回 409
 	//
-	// 打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单。需要登录（Bearer 访问令牌）。.
+	// 打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单，以及事项自己的文书（如公示表），按模板名；办件当前有哪些见办件的 documents，其他状态下返回 409。需要登录（Bearer 访问令牌）。.
 	//
 	// Corresponds with GET /api/v1/cases/{number}/notices/{name} (the `GetCasesNumberNoticesName` operationId).
 	GetCasesNumberNoticesName(ctx context.Context, number string, name string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2576,9 +2584,9 @@ func (c *Client) PostCasesNumberNotAccept(ctx context.Context, number string, bo
 	return c.Client.Do(req)
 }
 
-// GetCasesNumberNoticesName 打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单
+// GetCasesNumberNoticesName 打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单，以及事项自己的文书（如公示表），按模板名；办件当前有哪些见办件的 documents，其他状态下返回 409
 //
-// 打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单。需要登录（Bearer 访问令牌）。.
+// 打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单，以及事项自己的文书（如公示表），按模板名；办件当前有哪些见办件的 documents，其他状态下返回 409。需要登录（Bearer 访问令牌）。.
 //
 // Corresponds with GET /api/v1/cases/{number}/notices/{name} (the `GetCasesNumberNoticesName` operationId).
 func (c *Client) GetCasesNumberNoticesName(ctx context.Context, number string, name string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7323,9 +7331,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/cases/{number}/not-accept (the `PostCasesNumberNotAccept` operationId).
 	PostCasesNumberNotAcceptWithResponse(ctx context.Context, number string, body PostCasesNumberNotAcceptJSONRequestBody, reqEditors ...RequestEditorFn) (*PostCasesNumberNotAcceptResponse, error)
 
-	// GetCasesNumberNoticesNameWithResponse 打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单
+	// GetCasesNumberNoticesNameWithResponse 打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单，以及事项自己的文书（如公示表），按模板名；办件当前有哪些见办件的 documents，其他状态下返回 409
 	//
-	// 打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单。需要登录（Bearer 访问令牌）。.
+	// 打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单，以及事项自己的文书（如公示表），按模板名；办件当前有哪些见办件的 documents，其他状态下返回 409。需要登录（Bearer 访问令牌）。.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14283,9 +14291,9 @@ func (c *ClientWithResponses) PostCasesNumberNotAcceptWithResponse(ctx context.C
 	return ParsePostCasesNumberNotAcceptResponse(rsp)
 }
 
-// GetCasesNumberNoticesNameWithResponse 打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单
+// GetCasesNumberNoticesNameWithResponse 打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单，以及事项自己的文书（如公示表），按模板名；办件当前有哪些见办件的 documents，其他状态下返回 409
 //
-// 打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单。需要登录（Bearer 访问令牌）。.
+// 打印文书（PDF）：acceptance-notice 受理通知书、material-handover-list 材料交接清单、correction-notice 补正告知书、not-accepted-notice 不予受理通知书、fee-payment-notice 缴费通知单，以及事项自己的文书（如公示表），按模板名；办件当前有哪些见办件的 documents，其他状态下返回 409。需要登录（Bearer 访问令牌）。.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -44,7 +44,7 @@ func Vars(mp *definitions.MatterPlan, data map[string]any, u *runtime.User, chan
 // so far, and how it is provided.
 func MaterialRow(mp *definitions.MatterPlan, m definitions.Material, vars rules.Vars) Material {
 	row := Material{ID: m.ID, Name: m.Name, Description: m.Description, Requirement: RequirementText(m),
-		Upload: m.Source == "upload", Auto: m.Source == "e-license", Generated: m.Source == "generated" || m.Source == "case",
+		Upload: m.Uploadable(), Auto: m.Source == "e-license", Generated: m.Source == "generated" || m.Source == "case",
 		MaxMB: m.SizeLimitMB(), Deferrable: m.Deferrable, DeferDays: m.DeferDays, Form: m.Form, Copies: m.Copies, FileTypes: m.FileTypes}
 	var accept []string
 	for _, t := range m.FileTypes {
@@ -93,6 +93,9 @@ func RequirementText(m definitions.Material) string {
 func SourceText(m definitions.Material) string {
 	switch m.Source {
 	case "e-license":
+		if m.Fallback == "upload" {
+			return "电子证照库自动获取（" + m.LicenseType + "）；库中没有的，申请人上传"
+		}
 		return "电子证照库自动获取（" + m.LicenseType + "），无需提交"
 	case "generated":
 		return "系统根据申请表生成"

@@ -221,6 +221,7 @@ var eventNames = map[string]struct {
 	"draft-saved":               {"保存草稿", false},
 	"submitted":                 {"提交申请", true},
 	"material-uploaded":         {"上传材料", true},
+	"e-license-fallback":        {"获取电子证照", true},
 	"pre-reviewed":              {"预审", true},
 	"accepted":                  {"已受理", true},
 	"task-created":              {"进入办理环节", true},
@@ -251,6 +252,12 @@ var eventNames = map[string]struct {
 	"evaluated":                 {"已评价", true},
 	"archived":                  {"已归档", false},
 	"escalated":                 {"超时督办", false},
+}
+
+// viaNames say how an e-license material with an upload fallback was provided.
+var viaNames = map[string]string{
+	"e-license": "电子证照库已获取", "fallback-upload": "电子证照库未能获取，已上传材料代替",
+	"received": "电子证照库未能获取，窗口已核验原件", "deferred": "电子证照库未能获取，容缺后补", "": "电子证照库未能获取",
 }
 
 var results = map[string]string{"approved": "准予许可", "denied": "不予许可", "not-accepted": "不予受理"}
@@ -296,6 +303,11 @@ func Timeline(events []runtime.Event, staff bool) []Step {
 			s.Detail, s.Kind = str("opinion"), "problem"
 		case "material-uploaded":
 			s.Detail = str("name")
+		case "e-license-fallback":
+			s.Detail = viaNames[str("via")]
+			if p := str("problem"); p != "" && str("via") != "e-license" {
+				s.Detail += "（" + p + "）"
+			}
 		case "concluded":
 			s.Detail = results[str("result")]
 			if str("result") != "approved" {
@@ -331,50 +343,6 @@ func Certificates(events []runtime.Event) []string {
 		}
 	}
 	return out
-}
-
-// Notice is a printable document of a case.
-type Notice struct{ Name, Title string }
-
-// notices are the documents a case may have, and the statuses in which each exists (the same
-// table the service checks; it answers "conflict" for any other).
-var notices = []struct {
-	Notice
-	statuses []runtime.Status
-}{
-	{Notice{"acceptance-notice", "受理通知书"}, []runtime.Status{runtime.StatusInApproval, runtime.StatusApproved, runtime.StatusCertificated, runtime.StatusDelivered, runtime.StatusDenied, runtime.StatusArchived}},
-	{Notice{"material-handover-list", "材料交接清单"}, []runtime.Status{runtime.StatusSubmitted, runtime.StatusPreReviewed, runtime.StatusCorrection, runtime.StatusInApproval, runtime.StatusApproved, runtime.StatusCertificated, runtime.StatusDelivered, runtime.StatusDenied, runtime.StatusArchived}},
-	{Notice{"correction-notice", "补齐补正告知书"}, []runtime.Status{runtime.StatusCorrection}},
-	{Notice{"not-accepted-notice", "不予受理通知书"}, []runtime.Status{runtime.StatusNotAccepted}},
-	{Notice{"fee-payment-notice", "缴费通知单"}, []runtime.Status{runtime.StatusSubmitted, runtime.StatusPreReviewed, runtime.StatusInApproval, runtime.StatusApproved, runtime.StatusCertificated, runtime.StatusDelivered}},
-}
-
-// Notices are the documents a case in this status may print; the fee notice only when fees are
-// charged.
-func Notices(v *runtime.CaseView) []Notice {
-	var out []Notice
-	for _, n := range notices {
-		if n.Name == "fee-payment-notice" && v.FeeTotal <= 0 {
-			continue
-		}
-		for _, s := range n.statuses {
-			if s == v.Status {
-				out = append(out, n.Notice)
-				break
-			}
-		}
-	}
-	return out
-}
-
-// NoticeTitle is the Chinese title of a notice, or "" for a name that is none.
-func NoticeTitle(name string) string {
-	for _, n := range notices {
-		if n.Name == name {
-			return n.Title
-		}
-	}
-	return ""
 }
 
 // roValue is a field's value as a read-only page shows it: choices joined, yes/no in words,

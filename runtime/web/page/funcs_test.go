@@ -69,3 +69,25 @@ func TestTimeline(t *testing.T) {
 		t.Fatalf("certificates %v", c)
 	}
 }
+
+// TestTimelineLicenseFallback: the timeline says how an e-license with an upload fallback came.
+func TestTimelineLicenseFallback(t *testing.T) {
+	cases := []struct {
+		name string
+		data map[string]any
+		want string
+	}{
+		{"fetched", map[string]any{"via": "e-license", "number": "91411002MA9L3KQ5X2"}, "电子证照库已获取"},
+		{"uploaded", map[string]any{"via": "fallback-upload", "problem": "电子证照库查询失败"}, "电子证照库未能获取，已上传材料代替（电子证照库查询失败）"},
+		{"received", map[string]any{"via": "received", "problem": "未配置电子证照库"}, "电子证照库未能获取，窗口已核验原件（未配置电子证照库）"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			raw, _ := json.Marshal(tc.data)
+			steps := page.Timeline([]runtime.Event{{Type: "e-license-fallback", Data: raw}}, false)
+			if len(steps) != 1 || steps[0].Name != "获取电子证照" || steps[0].Detail != tc.want {
+				t.Errorf("timeline %+v", steps)
+			}
+		})
+	}
+}

@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"bytes"
 	"encoding/json"
 	"html/template"
 	"io"
@@ -48,7 +47,7 @@ type casePage struct {
 	Case         *runtime.CaseView
 	Steps        []page.Step
 	Certificates []string
-	Notices      []page.Notice
+	Notices      []runtime.Document
 	// Form is the application, read only; nil when the matter's plan is not to be had.
 	Form *form.Form
 	// Correction is the correction request to answer, while the case waits for it.
@@ -94,7 +93,7 @@ func (p *portal) showCase(w http.ResponseWriter, r *http.Request, u *runtime.Use
 	d := casePage{Case: v, Steps: page.Timeline(events, false), Certificates: page.Certificates(events),
 		CanRate: v.ConcludedAt != nil && v.Evaluation == nil}
 	if p.Documents != nil {
-		d.Notices = page.Notices(v)
+		d.Notices = v.Documents
 	}
 	if p.Certificates == nil {
 		d.Certificates = nil
@@ -237,17 +236,7 @@ func (p *portal) evaluate(w http.ResponseWriter, r *http.Request, u *runtime.Use
 
 // notice sends one of the case's notices as PDF.
 func (p *portal) notice(w http.ResponseWriter, r *http.Request, u *runtime.User) {
-	name := r.PathValue("name")
-	if p.Documents == nil || page.NoticeTitle(name) == "" {
-		p.pages.NotFound(w, r)
-		return
-	}
-	var buf bytes.Buffer
-	if err := p.Documents.RenderNotice(r.Context(), u, r.PathValue("number"), name, &buf); err != nil {
-		p.pages.Fail(w, r, err)
-		return
-	}
-	site.SendPDF(w, r.PathValue("number")+"-"+page.NoticeTitle(name)+".pdf", "inline", buf.Bytes())
+	page.SendNotice(w, r, p.pages, p.Documents, u)
 }
 
 // certificate sends a certificate of the case, for its holder.

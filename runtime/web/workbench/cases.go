@@ -1,7 +1,6 @@
 package workbench
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -22,7 +21,7 @@ type casePage struct {
 	Case         *runtime.CaseView
 	Steps        []page.Step
 	Form         *form.Form
-	Notices      []page.Notice
+	Notices      []runtime.Document
 	Certificates []string
 	// Work is the case's open steps the user may act on; Waiting the others.
 	Work    []work
@@ -83,7 +82,7 @@ func (b *workbench) showCase(w http.ResponseWriter, r *http.Request, u *runtime.
 	d := casePage{Case: v, Steps: page.Timeline(events, true), Certificates: page.Certificates(events), Opinion: opinion,
 		DocumentsOn: b.Documents != nil}
 	if b.Documents != nil {
-		d.Notices = page.Notices(v)
+		d.Notices = v.Documents
 	}
 	if problem != nil {
 		d.Problems = []string{runtime.ErrorMessage(problem)}
@@ -242,17 +241,7 @@ func (b *workbench) refused(w http.ResponseWriter, r *http.Request, u *runtime.U
 
 // notice sends one of the case's notices as PDF, to print.
 func (b *workbench) notice(w http.ResponseWriter, r *http.Request, u *runtime.User) {
-	name := r.PathValue("name")
-	if b.Documents == nil || page.NoticeTitle(name) == "" {
-		b.pages.NotFound(w, r)
-		return
-	}
-	var buf bytes.Buffer
-	if err := b.Documents.RenderNotice(r.Context(), u, r.PathValue("number"), name, &buf); err != nil {
-		b.pages.Fail(w, r, err)
-		return
-	}
-	site.SendPDF(w, r.PathValue("number")+"-"+page.NoticeTitle(name)+".pdf", "inline", buf.Bytes())
+	page.SendNotice(w, r, b.pages, b.Documents, u)
 }
 
 func taskID(r *http.Request) (int64, error) {
