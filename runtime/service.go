@@ -260,6 +260,9 @@ type CaseService interface {
 	ListCases(ctx context.Context, u *User, f CaseFilter) ([]CaseView, int, error)
 	CaseEvents(ctx context.Context, u *User, number string) ([]Event, error)
 	UploadMaterial(ctx context.Context, u *User, number, material, filename string, r io.Reader) (*MaterialFile, error)
+	// OpenMaterialFile opens the index-th file of a material of a case the user may see, and
+	// records that they opened it; ENOTFOUND otherwise.
+	OpenMaterialFile(ctx context.Context, u *User, number, material string, index int) (*MaterialFile, io.ReadCloser, error)
 	Progress(ctx context.Context, number, queryCode string) (*Progress, error)
 	Evaluate(ctx context.Context, u *User, number string, e Evaluation) error
 	// RequestCorrection stops the clock and asks the applicant for the listed materials.

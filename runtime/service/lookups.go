@@ -188,7 +188,7 @@ func (s *Service) Prefill(ctx context.Context, u *runtime.User, slug string, for
 			out.Notes = append(out.Notes, runtime.FieldError{Pointer: fieldPointer(p.Field), Message: "与登记信息不一致，请核对"})
 		}
 	}
-	if err := s.recordLookups(ctx, asked...); err != nil {
+	if err := s.recordAccountEvents(ctx, asked...); err != nil {
 		return nil, err
 	}
 	out.Form, err = json.Marshal(data)
@@ -218,7 +218,7 @@ func (s *Service) LookupFor(ctx context.Context, u *runtime.User, connector, key
 		return nil, runtime.Invalid("请输入有效的身份证号或统一社会信用代码",
 			runtime.FieldError{Pointer: "/key", Message: "不是有效的身份证号或统一社会信用代码"})
 	}
-	if err := s.recordLookups(ctx, lookupEvent(u, connector, key, "受理智能感知")); err != nil {
+	if err := s.recordAccountEvents(ctx, lookupEvent(u, connector, key, "受理智能感知")); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
@@ -234,8 +234,8 @@ func lookupEvent(u *runtime.User, connector, key, why string) runtime.AccountEve
 	return runtime.AccountEvent{Type: EventLookup, UserID: u.ID, Detail: fmt.Sprintf("查询 %s：%s（%s）", connector, MaskIdentifier(key), why)}
 }
 
-// recordLookups appends lookups' entries to the account audit log, in one write.
-func (s *Service) recordLookups(ctx context.Context, events ...runtime.AccountEvent) error {
+// recordAccountEvents appends entries (lookups, materials opened) to the account audit log, in one write.
+func (s *Service) recordAccountEvents(ctx context.Context, events ...runtime.AccountEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
