@@ -168,6 +168,8 @@ var NoticeType = types.Map{
 	"opinion": types.String,
 	"dueAt":   types.TypeOf(timeZero),
 	"items":   types.Array(types.Map{"name": types.String, "note": types.String, "amount": types.Float64}),
+	// paymentStatus is the fee notice's 已缴纳 or 未缴纳.
+	"paymentStatus": types.String,
 }
 
 // FeesType is the shape of `fees` in print templates.

@@ -173,11 +173,13 @@ type CaseView struct {
 	Fees          []FeeLine        `json:"fees"`
 	FeeTotal      float64          `json:"feeTotal"`
 	FeePaidAt     *time.Time       `json:"feePaidAt,omitempty"`
-	Tasks         []TaskView       `json:"tasks"`
-	Deadline      Deadline         `json:"deadline"`
-	SubmittedAt   *time.Time       `json:"submittedAt,omitempty"`
-	ConcludedAt   *time.Time       `json:"concludedAt,omitempty"`
-	Evaluation    *Evaluation      `json:"evaluation,omitempty"`
+	// FeeDue tells that the fees are to be paid now: accepted, with a total, not yet paid.
+	FeeDue      bool        `json:"feeDue,omitempty"`
+	Tasks       []TaskView  `json:"tasks"`
+	Deadline    Deadline    `json:"deadline"`
+	SubmittedAt *time.Time  `json:"submittedAt,omitempty"`
+	ConcludedAt *time.Time  `json:"concludedAt,omitempty"`
+	Evaluation  *Evaluation `json:"evaluation,omitempty"`
 }
 
 // TaskView is a task as a worklist shows it.
@@ -274,6 +276,11 @@ type CaseService interface {
 	Accept(ctx context.Context, u *User, number string, a TaskAction) (*CaseView, error)
 	// PreReview records the first check of an online submission (预审) before acceptance.
 	PreReview(ctx context.Context, u *User, number string, a TaskAction) (*CaseView, error)
+	// PayOnline returns the payment platform's page where the applicant pays the case's fees
+	// (去缴费); ECONFLICT when nothing is due, EUNAVAILABLE without a payment platform.
+	PayOnline(ctx context.Context, u *User, number string) (string, error)
+	// ConfirmPayment records the fees paid in person at the window, with the receipt number.
+	ConfirmPayment(ctx context.Context, u *User, number, receipt string) (*CaseView, error)
 	// Archive closes a concluded case for the records (归档).
 	Archive(ctx context.Context, u *User, number string) (*CaseView, error)
 	// SpecialProcedure starts (特别程序: hearing, expert review, site inspection…) or, with an

@@ -26,10 +26,34 @@ type Lookup func(ctx context.Context, connector, key string) (any, error)
 // New an unconnected Lookups (WithLookups) and connects it once it has built the connectors
 // from that bundle. Until then, and without one, the service acts as if no register were
 // configured. It is safe for concurrent use.
-type Lookups struct{ fn atomic.Pointer[Lookup] }
+//
+// It also carries the pushes whose answer a waiting request needs (Push: the payment order a
+// citizen is sent to pay at), connected the same way from the same bundle.
+type Lookups struct {
+	fn   atomic.Pointer[Lookup]
+	push atomic.Pointer[Push]
+}
+
+// Push sends input to the named push connector with the idempotency key and returns its mapped
+// answer; errors carry a Chinese message people can read.
+type Push func(ctx context.Context, connector string, input map[string]any, idempotencyKey string) (any, error)
 
 // Connect has every lookup from now on go through fn.
 func (l *Lookups) Connect(fn Lookup) { l.fn.Store(&fn) }
+
+// ConnectPush has every push a request waits for from now on go through fn.
+func (l *Lookups) ConnectPush(fn Push) { l.push.Store(&fn) }
+
+// Push returns what ConnectPush was given: nil before, and for a nil Lookups.
+func (l *Lookups) Push() Push {
+	if l == nil {
+		return nil
+	}
+	if fn := l.push.Load(); fn != nil {
+		return *fn
+	}
+	return nil
+}
 
 // Lookup returns what Connect was given: nil before Connect, and for a nil Lookups.
 func (l *Lookups) Lookup() Lookup {

@@ -214,6 +214,7 @@ type CaseView struct {
 	ConcludedAt *time.Time  `json:"concludedAt,omitempty"`
 	Deadline    Deadline    `json:"deadline"`
 	Evaluation  *Evaluation `json:"evaluation,omitempty"`
+	FeeDue      *bool       `json:"feeDue,omitempty"`
 	FeePaidAt   *time.Time  `json:"feePaidAt,omitempty"`
 	FeeTotal    float64     `json:"feeTotal"`
 	Fees        []FeeLine   `json:"fees"`
