@@ -156,6 +156,8 @@ type Deadline struct {
 	// Provisional is set when the count reaches a year the holiday calendar has no schedule
 	// for (only the holidays fixed by law are known there): staff see the deadline as 暂定.
 	Provisional bool `json:"provisional"`
+	// Concluded is set once the case is concluded: the limit no longer runs.
+	Concluded bool `json:"concluded,omitempty"`
 }
 
 // CaseView is a case with what its viewer needs to see of it.

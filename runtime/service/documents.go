@@ -194,6 +194,7 @@ func (s *Service) noticeFor(ctx context.Context, c *runtime.Case, mp *definition
 		if d := last("task-completed"); d != nil {
 			notice["opinion"] = d["opinion"]
 		}
+		notice["queryCode"] = c.QueryCode
 	}
 	if _, ok := notice["dueAt"]; !ok && c.DueAt != nil {
 		notice["dueAt"] = c.DueAt.In(runtime.Zone)

@@ -277,6 +277,7 @@ type DeadLetterList struct {
 
 // Deadline defines model for Deadline.
 type Deadline struct {
+	Concluded     *bool      `json:"concluded,omitempty"`
 	DueAt         *time.Time `json:"dueAt,omitempty"`
 	Provisional   bool       `json:"provisional"`
 	RemainingDays int        `json:"remainingDays"`
