@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/web/page"
 	"github.com/xuchang-gov/tongban/runtime/web/webtest"
 )
 
@@ -82,5 +83,24 @@ func TestDeadlinesInBeijingTime(t *testing.T) {
 	}
 	due := v.Deadline.DueAt.In(runtime.Zone)
 	e.Get(decider, "/work/cases/"+number).Expect(t, 200).Contains(t, due.Format("2006-01-02")+" 23:59 到期").Lacks(t, "15:59")
-	e.Get(webtest.Citizen, "/cases/"+number).Expect(t, 200).Contains(t, due.Format("2006年01月02日")+" 前办结")
+	e.Get(webtest.Citizen, "/cases/"+number).Expect(t, 200).Contains(t, due.Format("2006年1月2日")+" 前办结")
+}
+
+// TestVerifyMasksConsistently: the public verification page masks a person holder's name
+// wherever it shows it, and writes dates one way.
+func TestVerifyMasksConsistently(t *testing.T) {
+	e := newWorkbench(t)
+	v := concluded(t, e)
+	events, err := e.Service.CaseEvents(ctx, e.User(decider), v.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := page.Certificates(events)[0]
+	answer, err := e.Service.VerifyCertificate(ctx, cert)
+	if err != nil || !strings.HasSuffix(answer.Holder, "*") {
+		t.Fatalf("holder %+v %v", answer, err)
+	}
+	name := e.User(webtest.Citizen).Name
+	issued := answer.IssuedAt.In(runtime.Zone)
+	e.Get("", "/verify/"+cert).Expect(t, 200).Contains(t, answer.Holder, issued.Format("2006年1月2日")).Lacks(t, name, issued.Format("2006年01月02日"))
 }
