@@ -27,3 +27,12 @@ func TestAdminPicksOrgAndRoles(t *testing.T) {
 	}
 	e.Get(admin, path).Expect(t, 200).Contains(t, `value="reviewer" checked`)
 }
+
+// TestStaffSignInStartsOnStaff: sent to sign in from the workbench, the sign-in page has
+// 工作人员 chosen; from the portal, 个人.
+func TestStaffSignInStartsOnStaff(t *testing.T) {
+	e := webtest.New(t)
+	e.Get("", "/work/").Expect(t, http.StatusSeeOther)
+	e.Get("", "/account/login?next=%2Fwork%2F").Expect(t, 200).Contains(t, `value="staff" checked`)
+	e.Get("", "/account/login?next=%2Fcases").Expect(t, 200).Contains(t, `value="person" checked`).Lacks(t, `value="staff" checked`)
+}
