@@ -173,6 +173,10 @@ var NoticeType = types.Map{
 	"since":   types.TypeOf(timeZero),
 	"dueAt":   types.TypeOf(timeZero),
 	"items":   types.Array(types.Map{"name": types.String, "note": types.String, "amount": types.Float64}),
+	// paymentStatus is the fee notice's 已缴纳 or 未缴纳.
+	"paymentStatus": types.String,
+	// queryCode is what the applicant checks the progress with, beside the case number.
+	"queryCode": types.String,
 }
 
 // FeesType is the shape of `fees` in print templates.

@@ -161,6 +161,8 @@ type Deadline struct {
 	// Provisional is set when the count reaches a year the holiday calendar has no schedule
 	// for (only the holidays fixed by law are known there): staff see the deadline as 暂定.
 	Provisional bool `json:"provisional"`
+	// Concluded is set once the case is concluded: the limit no longer runs.
+	Concluded bool `json:"concluded,omitempty"`
 }
 
 // CaseView is a case with what its viewer needs to see of it.
@@ -178,11 +180,13 @@ type CaseView struct {
 	Fees          []FeeLine        `json:"fees"`
 	FeeTotal      float64          `json:"feeTotal"`
 	FeePaidAt     *time.Time       `json:"feePaidAt,omitempty"`
-	Tasks         []TaskView       `json:"tasks"`
-	Deadline      Deadline         `json:"deadline"`
-	SubmittedAt   *time.Time       `json:"submittedAt,omitempty"`
-	ConcludedAt   *time.Time       `json:"concludedAt,omitempty"`
-	Evaluation    *Evaluation      `json:"evaluation,omitempty"`
+	// FeeDue tells that the fees are to be paid now: accepted, with a total, not yet paid.
+	FeeDue      bool        `json:"feeDue,omitempty"`
+	Tasks       []TaskView  `json:"tasks"`
+	Deadline    Deadline    `json:"deadline"`
+	SubmittedAt *time.Time  `json:"submittedAt,omitempty"`
+	ConcludedAt *time.Time  `json:"concludedAt,omitempty"`
+	Evaluation  *Evaluation `json:"evaluation,omitempty"`
 	// Documents are what the case may print now (GET …/notices/{name}): the shared notices of
 	// its status and the matter's own documents its status, step and conditions allow.
 	Documents []Document `json:"documents"`
@@ -274,6 +278,9 @@ type CaseService interface {
 	ListCases(ctx context.Context, u *User, f CaseFilter) ([]CaseView, int, error)
 	CaseEvents(ctx context.Context, u *User, number string) ([]Event, error)
 	UploadMaterial(ctx context.Context, u *User, number, material, filename string, r io.Reader) (*MaterialFile, error)
+	// OpenMaterialFile opens the index-th file of a material of a case the user may see, and
+	// records that they opened it; ENOTFOUND otherwise.
+	OpenMaterialFile(ctx context.Context, u *User, number, material string, index int) (*MaterialFile, io.ReadCloser, error)
 	Progress(ctx context.Context, number, queryCode string) (*Progress, error)
 	Evaluate(ctx context.Context, u *User, number string, e Evaluation) error
 	// RequestCorrection stops the clock and asks the applicant for the listed materials.
@@ -285,6 +292,11 @@ type CaseService interface {
 	Accept(ctx context.Context, u *User, number string, a TaskAction) (*CaseView, error)
 	// PreReview records the first check of an online submission (预审) before acceptance.
 	PreReview(ctx context.Context, u *User, number string, a TaskAction) (*CaseView, error)
+	// PayOnline returns the payment platform's page where the applicant pays the case's fees
+	// (去缴费); ECONFLICT when nothing is due, EUNAVAILABLE without a payment platform.
+	PayOnline(ctx context.Context, u *User, number string) (string, error)
+	// ConfirmPayment records the fees paid in person at the window, with the receipt number.
+	ConfirmPayment(ctx context.Context, u *User, number, receipt string) (*CaseView, error)
 	// Archive closes a concluded case for the records (归档).
 	Archive(ctx context.Context, u *User, number string) (*CaseView, error)
 	// SpecialProcedure starts (特别程序: hearing, expert review, site inspection…) or, with an

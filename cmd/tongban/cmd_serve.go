@@ -93,7 +93,9 @@ func runServe(ctx context.Context, cli *CLI, args []string) int {
 		defer stop()
 	}
 	srv := a.Server()
-	fmt.Fprintf(cli.Stdout, "tongban 已启动：http://%s/api/v1/openapi.json\n", displayAddr(ln.Addr()))
+	base := "http://" + displayAddr(ln.Addr())
+	fmt.Fprintf(cli.Stdout, "tongban 已启动：%s/api/v1/openapi.json\n  群众和企业（政务服务网）：%s/\n  工作人员（工作台）：%s/work/\n  事项设计器：%s/designer/\n",
+		base, base, base, base)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -162,6 +164,13 @@ func printDemo(cli *CLI, a *app.App) {
 			if c.Kind == "staff" {
 				shown++
 			}
+		}
+	}
+	fmt.Fprintln(cli.Stdout, "示例事项由谁申请、谁办理（工作人员用手机号登录工作台，登录页选“工作人员”）：")
+	for _, m := range a.Service.DemoRoster(context.Background(), a.Credentials) {
+		fmt.Fprintf(cli.Stdout, "  %s（%s）申请人：%s\n", m.Name, m.Slug, strings.Join(m.Applicants, "、"))
+		for _, st := range m.Steps {
+			fmt.Fprintf(cli.Stdout, "    %s：%s %s %s\n", st.Step, st.Org, st.Role, cmp.Or(st.Mobile, "（无演示账号）"))
 		}
 	}
 	// The designer's analyst and publisher sign in to the studio by mobile: name them always.

@@ -240,6 +240,9 @@ func (s *Server) routes() {
 	s.handle(Payment, "POST /payment/v1/orders", true, s.createOrder)
 	s.handle(Payment, "GET /payment/v1/orders/{id}", false, s.getOrder)
 	s.handle(Payment, "POST /payment/v1/orders/{id}/pay", true, s.payOrder)
+	// The cashier is the applicant's browser page: no credentials, as on a real platform.
+	s.mux.Handle("GET /payment/v1/orders/{id}/cashier", s.faulty(Payment, http.HandlerFunc(s.cashier)))
+	s.mux.Handle("POST /payment/v1/orders/{id}/cashier", s.faulty(Payment, http.HandlerFunc(s.checkout)))
 	s.handle(Logistics, "POST /logistics/v1/orders", true, s.createWaybill)
 	s.handle(Logistics, "GET /logistics/v1/orders/{waybillNo}", false, s.getWaybill)
 	s.mux.Handle("POST /oauth/token", s.faulty(OAuth, http.HandlerFunc(s.token)))
@@ -475,7 +478,7 @@ func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
 			ELicense:    "GET /e-license/v1/licenses?holder=&type=，GET /e-license/v1/licenses/{number}",
 			Department:  "POST /housing/v1/applications，GET /housing/v1/applications/{id}",
 			SMS:         "POST /sms/v1/messages，GET /sms/v1/messages",
-			Payment:     "POST /payment/v1/orders，GET /payment/v1/orders/{id}，POST /payment/v1/orders/{id}/pay",
+			Payment:     "POST /payment/v1/orders，GET /payment/v1/orders/{id}，POST /payment/v1/orders/{id}/pay，GET/POST /payment/v1/orders/{id}/cashier（申请人的缴费页面）",
 			Logistics:   "POST /logistics/v1/orders，GET /logistics/v1/orders/{waybillNo}",
 			OAuth:       "POST /oauth/token",
 		},

@@ -64,7 +64,7 @@ func TestSharedNoticesPrintTheMattersFacts(t *testing.T) {
 		{"food-business-license", "acceptance-notice", []string{
 			"许昌市魏都区市场监督管理局", "受理通知书", "编号：" + pdf.SampleNoticeNumber, pdf.SampleApplicantName + "：",
 			"2026年11月22日提出的食品经营许可证核发申请", "第三十二条第一款第五项", "决定予以受理",
-			"自受理之日起5个工作日内办结（法定办结时限为10个工作日）", "可凭办件编号在许昌市政务服务网查询办理进度",
+			"自受理之日起5个工作日内办结（法定办结时限为10个工作日）", "可凭办件编号和查询码（" + pdf.SampleQueryCode + "）在许昌市政务服务网“进度查询”中查询办理进度",
 			"咨询电话：0374-5129315", "监督投诉电话：12345", "2026年11月29日",
 		}},
 		{"sole-proprietor-registration", "acceptance-notice", []string{"本事项为即办件，本机关将当场办结"}},

@@ -18,6 +18,7 @@ const (
 	SampleCaseNumber    = "示例办件-0001"
 	SampleApplicantName = "示例申请人"
 	SampleNoticeNumber  = "示例-通知-0001"
+	SampleQueryCode     = "示例查询码"
 	SampleOpinion       = "经审查，申请材料不齐全或者不符合法定形式（示例意见，实际由窗口人员填写）。"
 	// SampleDueWorkingDays is how many working days after the preview's day notice.dueAt falls.
 	SampleDueWorkingDays = 5
@@ -81,6 +82,9 @@ func PreviewVars(mp *definitions.MatterPlan, cp *definitions.CompiledPrint, form
 		"since":   day,
 		"dueAt":   addWeekdays(day, SampleDueWorkingDays).Add(17 * time.Hour),
 		"items":   items,
+		// What the service fills for the acceptance notice and the fee notice.
+		"queryCode":     SampleQueryCode,
+		"paymentStatus": "未缴纳",
 	}
 	return vars, nil
 }

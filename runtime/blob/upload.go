@@ -47,6 +47,22 @@ func SniffType(head []byte) string {
 	return http.DetectContentType(head)
 }
 
+// typeNames say what sniffed content is, as a person reads it.
+var typeNames = map[string]string{
+	"application/pdf": "PDF 文件", "image/jpeg": "JPG 图片", "image/png": "PNG 图片", "image/gif": "GIF 图片",
+	"image/bmp": "BMP 图片", "image/webp": "WebP 图片", "image/tiff": "TIFF 图片",
+	"application/zip": "压缩包或 Office 文档", "application/x-ole-storage": "旧版 Word/Excel 文档",
+	"text/plain; charset=utf-8": "文本文件", "text/html; charset=utf-8": "网页文件",
+}
+
+// Describe says in Chinese what content sniffed as mediaType is, for a refusal to name it.
+func Describe(mediaType string) string {
+	if n, ok := typeNames[mediaType]; ok {
+		return n
+	}
+	return "程序或其他格式的文件（" + mediaType + "）"
+}
+
 // TypeAllowed reports whether content sniffed as mediaType may be stored as one of the allowed
 // file types, and which one it is.
 func TypeAllowed(mediaType string, allowed []string) (string, bool) {

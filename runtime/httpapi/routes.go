@@ -351,6 +351,8 @@ func (s *Server) routes() {
 		}})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/materials/:material", summary: "上传材料（multipart，字段名 file）", tag: "cases",
 		auth: required, upload: true, errors: []int{http.StatusTooManyRequests}, response: runtime.MaterialFile{}, handler: s.uploadMaterial})
+	s.handle(operation{method: "GET", path: "/api/v1/cases/:number/materials/:material/files/:index", summary: "打开材料文件（申请人或可查看该办件的工作人员；index 从 0 起；inline=1 在浏览器中查看 PDF 和图片），每次打开记入账号审计日志", tag: "cases",
+		auth: required, query: []param{text("inline", "为 1 时在浏览器中直接查看（仅 PDF、PNG、JPEG），否则下载")}, download: "application/octet-stream", handler: s.openMaterialFile})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/accept", summary: "受理（窗口人员）", tag: "acceptance",
 		auth: required, request: opinionOnly{}, response: runtime.CaseView{}, handler: withAction[opinionOnly](s, s.acceptance("accept"))})
 	s.handle(operation{method: "POST", path: "/api/v1/cases/:number/not-accept", summary: "不予受理（窗口人员，写明理由）", tag: "acceptance",
@@ -648,6 +650,30 @@ func taskID(c *gin.Context) (int64, error) {
 	}
 	return id, nil
 }
+
+// openMaterialFile sends a material's file, inline only for the types a browser shows without
+// running anything in it.
+func (s *Server) openMaterialFile(c *gin.Context) {
+	index, err := strconv.Atoi(c.Param("index"))
+	if err != nil {
+		index = -1
+	}
+	f, rc, err := s.Cases.OpenMaterialFile(c.Request.Context(), user(c), c.Param("number"), c.Param("material"), index)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	defer rc.Close()
+	disposition := "attachment"
+	if c.Query("inline") == "1" && viewable[f.MediaType] {
+		disposition = "inline"
+	}
+	c.Header("Content-Disposition", disposition+"; filename*=UTF-8''"+url.PathEscape(f.Name))
+	c.DataFromReader(http.StatusOK, f.Size, f.MediaType, rc, nil)
+}
+
+// viewable are the media types a material is shown as in the browser.
+var viewable = map[string]bool{"application/pdf": true, "image/png": true, "image/jpeg": true}
 
 func (s *Server) uploadMaterial(c *gin.Context) {
 	s.receiveFile(c, func(name string, r io.Reader) (any, error) {

@@ -61,7 +61,7 @@ func TestDaysAreBeijingDays(t *testing.T) {
 				t.Fatalf("容缺 material due %s (%s in Beijing), want %s", due, due.In(beijing), want)
 			}
 			day, _ := time.Parse(time.DateOnly, tc.due)
-			if shown, want := site.Funcs()["date"].(func(any) string)(due), day.Format("2006年01月02日"); shown != want {
+			if shown, want := site.Funcs()["date"].(func(any) string)(due), day.Format("2006年1月2日"); shown != want {
 				t.Errorf("the workbench shows the material due %s, want %s", shown, want)
 			}
 			req, _ := http.NewRequest("GET", srv.URL+"/api/v1/cases/"+n+"/notices/material-handover-list", nil)

@@ -44,16 +44,30 @@ func (s *Service) VerifyCertificate(ctx context.Context, number string) (*runtim
 		}
 		return nil, err
 	}
-	v := &runtime.Verification{Number: c.Number, Status: c.Status, Holder: maskName(c.Holder), Issuer: c.Issuer,
+	v := &runtime.Verification{Number: c.Number, Status: c.Status, Holder: c.Holder, Issuer: c.Issuer,
 		IssuedAt: c.IssuedAt, ValidUntil: c.ValidUntil, RevokedAt: c.RevokedAt}
 	if c.Status == "valid" && c.ValidUntil != nil && s.now().After(*c.ValidUntil) {
 		v.Status = "expired"
 	}
 	v.StatusName = map[string]string{"valid": "有效", "revoked": "已注销", "expired": "已过期"}[v.Status]
+	// A person's name is masked wherever the page shows it; an enterprise's is public, as in
+	// its registration. Without the case to tell, the holder is taken for a person.
+	person := true
 	if caseRow, err := s.db.GetCase(ctx, c.CaseID); err == nil {
+		if applicant, err := s.db.GetUser(ctx, caseRow.ApplicantID); err == nil {
+			person = applicant.Kind != "enterprise"
+		}
 		if _, mp, err := s.matterOf(ctx, caseRow); err == nil {
 			v.Title = mp.Def.Matter.Result.Name
 			v.Fields = publicFields(mp.Prints[c.Template], c.Fields)
+		}
+	}
+	if person {
+		v.Holder = maskName(c.Holder)
+		for i, f := range v.Fields {
+			if c.Holder != "" {
+				v.Fields[i].Value = strings.ReplaceAll(f.Value, c.Holder, v.Holder)
+			}
 		}
 	}
 	return v, nil

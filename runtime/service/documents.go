@@ -246,10 +246,15 @@ func (s *Service) noticeFor(ctx context.Context, c *runtime.Case, mp *definition
 			items = append(items, item(f.Name, fee.Note(), f.Amount))
 		}
 		notice["dueAt"] = dueAfter(plan.Calendar, s.now(), feePaymentDays)
+		notice["paymentStatus"] = "未缴纳"
+		if c.FeePaidAt != nil {
+			notice["paymentStatus"] = "已缴纳 " + rules.Display(c.FeePaidAt.In(runtime.Zone))
+		}
 	case "acceptance-notice":
 		if d := last("task-completed"); d != nil {
 			notice["opinion"] = d["opinion"]
 		}
+		notice["queryCode"] = c.QueryCode
 	default:
 		doc := mp.Document(name)
 		if doc.Code != "" {

@@ -26,10 +26,34 @@ type Lookup func(ctx context.Context, connector, key string) (any, error)
 // New an unconnected Lookups (WithLookups) and connects it once it has built the connectors
 // from that bundle. Until then, and without one, the service acts as if no register were
 // configured. It is safe for concurrent use.
-type Lookups struct{ fn atomic.Pointer[Lookup] }
+//
+// It also carries the pushes whose answer a waiting request needs (Push: the payment order a
+// citizen is sent to pay at), connected the same way from the same bundle.
+type Lookups struct {
+	fn   atomic.Pointer[Lookup]
+	push atomic.Pointer[Push]
+}
+
+// Push sends input to the named push connector with the idempotency key and returns its mapped
+// answer; errors carry a Chinese message people can read.
+type Push func(ctx context.Context, connector string, input map[string]any, idempotencyKey string) (any, error)
 
 // Connect has every lookup from now on go through fn.
 func (l *Lookups) Connect(fn Lookup) { l.fn.Store(&fn) }
+
+// ConnectPush has every push a request waits for from now on go through fn.
+func (l *Lookups) ConnectPush(fn Push) { l.push.Store(&fn) }
+
+// Push returns what ConnectPush was given: nil before, and for a nil Lookups.
+func (l *Lookups) Push() Push {
+	if l == nil {
+		return nil
+	}
+	if fn := l.push.Load(); fn != nil {
+		return *fn
+	}
+	return nil
+}
 
 // Lookup returns what Connect was given: nil before Connect, and for a nil Lookups.
 func (l *Lookups) Lookup() Lookup {
@@ -188,7 +212,7 @@ func (s *Service) Prefill(ctx context.Context, u *runtime.User, slug string, for
 			out.Notes = append(out.Notes, runtime.FieldError{Pointer: fieldPointer(p.Field), Message: "与登记信息不一致，请核对"})
 		}
 	}
-	if err := s.recordLookups(ctx, asked...); err != nil {
+	if err := s.recordAccountEvents(ctx, asked...); err != nil {
 		return nil, err
 	}
 	out.Form, err = json.Marshal(data)
@@ -218,7 +242,7 @@ func (s *Service) LookupFor(ctx context.Context, u *runtime.User, connector, key
 		return nil, runtime.Invalid("请输入有效的身份证号或统一社会信用代码",
 			runtime.FieldError{Pointer: "/key", Message: "不是有效的身份证号或统一社会信用代码"})
 	}
-	if err := s.recordLookups(ctx, lookupEvent(u, connector, key, "受理智能感知")); err != nil {
+	if err := s.recordAccountEvents(ctx, lookupEvent(u, connector, key, "受理智能感知")); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
@@ -234,8 +258,8 @@ func lookupEvent(u *runtime.User, connector, key, why string) runtime.AccountEve
 	return runtime.AccountEvent{Type: EventLookup, UserID: u.ID, Detail: fmt.Sprintf("查询 %s：%s（%s）", connector, MaskIdentifier(key), why)}
 }
 
-// recordLookups appends lookups' entries to the account audit log, in one write.
-func (s *Service) recordLookups(ctx context.Context, events ...runtime.AccountEvent) error {
+// recordAccountEvents appends entries (lookups, materials opened) to the account audit log, in one write.
+func (s *Service) recordAccountEvents(ctx context.Context, events ...runtime.AccountEvent) error {
 	if len(events) == 0 {
 		return nil
 	}

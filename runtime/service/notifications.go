@@ -59,9 +59,9 @@ func (s *Service) notifyMove(tx runtime.Tx, plan *definitions.Plan, mp *definiti
 	}
 	if c.Status == runtime.StatusInApproval && c.FeeTotal > 0 && c.FeePaidAt == nil && pushes(plan, PaymentConnector) {
 		deadline := dueAfter(plan.Calendar, s.now(), feePaymentDays)
-		order, _ := json.Marshal(map[string]any{"orderNo": c.Number, "case": c.Number, "subject": mp.Def.Matter.Name, "amount": c.FeeTotal})
+		order, _ := json.Marshal(paymentOrder(mp, c))
 		if _, err := tx.Enqueue(runtime.OutboxMessage{Topic: runtime.PushTopic(PaymentConnector), Payload: order, CaseID: c.ID,
-			IdempotencyKey: "payment:" + c.Number}); err != nil {
+			IdempotencyKey: paymentKey(c)}); err != nil {
 			return err
 		}
 		params["amount"], params["deadline"] = strconv.FormatFloat(c.FeeTotal, 'f', 2, 64), rules.Display(deadline)

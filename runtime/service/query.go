@@ -175,7 +175,7 @@ func (s *Service) viewWith(ctx context.Context, u *runtime.User, c *runtime.Case
 	v := &runtime.CaseView{
 		Number: c.Number, Matter: c.Matter, MatterName: mp.Def.Matter.Name, MatterVersion: c.MatterVersion,
 		Status: c.Status, StatusName: runtime.StatusNames[c.Status], Channel: c.Channel, Form: c.Form,
-		FeeTotal: c.FeeTotal, FeePaidAt: c.FeePaidAt, SubmittedAt: c.SubmittedAt, ConcludedAt: c.ConcludedAt,
+		FeeTotal: c.FeeTotal, FeePaidAt: c.FeePaidAt, FeeDue: payable(c) == nil, SubmittedAt: c.SubmittedAt, ConcludedAt: c.ConcludedAt,
 		Deadline: deadlineOf(c, plan.Calendar, s.now()), Tasks: []runtime.TaskView{},
 		Materials: []runtime.MaterialStatus{},
 	}

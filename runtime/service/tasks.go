@@ -134,7 +134,7 @@ func (s *Service) CompleteTask(ctx context.Context, u *runtime.User, id int64, a
 		if _, err := tx.CompleteTask(id, u.ID, a.Outcome, a.Opinion); err != nil {
 			return state, nil, err
 		}
-		done := map[string]any{"task": id, "node": t.Node, "outcome": a.Outcome, "opinion": a.Opinion}
+		done := map[string]any{"task": id, "node": t.Node, "name": t.Name, "outcome": a.Outcome, "opinion": a.Opinion}
 		if data != nil {
 			done["data"] = data
 		}

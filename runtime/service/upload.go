@@ -33,8 +33,9 @@ func (s *Service) UploadMaterial(ctx context.Context, u *runtime.User, number, m
 	mediaType := blob.SniffType(head)
 	ext, ok := blob.TypeAllowed(mediaType, m.FileTypes)
 	if !ok {
-		return nil, runtime.Invalid("「"+m.Name+"」只接受 "+strings.Join(m.FileTypes, "、")+" 文件，上传的内容不是",
-			runtime.FieldError{Pointer: "/file", Message: "文件类型不符（实际内容为 " + mediaType + "）"})
+		allowed := strings.Join(m.FileTypes, "、")
+		return nil, runtime.Invalid("「"+m.Name+"」只接受 "+allowed+" 文件，上传的「"+blob.SafeName(filename)+"」实际是"+blob.Describe(mediaType)+"，请换成 "+allowed+" 文件后重新上传",
+			runtime.FieldError{Pointer: "/file", Message: "文件类型不符：实际是" + blob.Describe(mediaType) + "，应为 " + allowed})
 	}
 	ref, err := s.blobs.Put(br, int64(limitMB)<<20)
 	if errors.Is(err, blob.ErrTooLarge) {

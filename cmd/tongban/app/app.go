@@ -239,6 +239,7 @@ func New(ctx context.Context, cfg Config, opts ...service.Option) (*App, error) 
 	var inbound map[string]http.Handler
 	if reg != nil {
 		a.Deliverer = deliverer(a.Store, reg, a.PublicURL, a.Logger)
+		connectPushes(a.Lookups, reg, a.PublicURL)
 		a.Deliverer.Deliver = a.delivery
 		inbound = callbacks(a.Service, bundle, getenv, turns, a.Logger)
 	}

@@ -15,8 +15,8 @@ import (
 	"github.com/xuchang-gov/tongban/runtime/web/workbench"
 )
 
-// handler is everything the server answers: the JSON API (bearer tokens; the design API also
-// takes the pages' session) with the callbacks of outside systems (inbound, by connector) and
+// handler is everything the server answers: the JSON API (bearer tokens; the design API and
+// the material files also take the pages' session) with the callbacks of outside systems (inbound, by connector) and
 // resumable uploads, the pages people use in a browser (portal, workbench, accounts; sessions
 // and CSRF) with the public verification page, and the designer studio, whose API calls carry
 // the staff session. Bodies waiting for their turn that are too large for memory are spooled
@@ -50,6 +50,8 @@ func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Han
 	limited.Handle("/api/", api)
 	// The studio calls the design API with the pages' sign-in session.
 	limited.Handle("/api/v1/design/", acc.Middleware(api))
+	// The workbench's case page links the materials to this route, opened with its session.
+	limited.Handle("GET /api/v1/cases/{number}/materials/{material}/files/{index}", acc.Middleware(api))
 	limited.Handle("/verify/", web.VerifyHandler(svc))
 	limited.Handle("/account/", acc)
 	limited.Handle("/admin/", acc)

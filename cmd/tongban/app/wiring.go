@@ -91,7 +91,7 @@ func deliverer(db *store.DB, reg *registry.Registry, publicURL string, logger *s
 			return nil, err
 		}
 		if name, ok := runtime.PushConnector(m.Topic); ok {
-			in["callbackUrl"] = strings.TrimSuffix(publicURL, "/") + httpapi.CallbacksPath + name
+			in["callbackUrl"] = callbackURL(publicURL, name)
 		}
 		return in, nil
 	}
@@ -99,6 +99,31 @@ func deliverer(db *store.DB, reg *registry.Registry, publicURL string, logger *s
 	// deliverer died is handed to another after half a minute, not the default two.
 	return &outbox.Deliverer{Queue: db, Logger: logger, Lease: 30 * time.Second,
 		Senders: outbox.Router{runtime.PushTopic("*"): &outbox.Connectors{Clients: reg.Clients(), Input: input}}}
+}
+
+// callbackURL is where the outside system behind a push connector calls back.
+func callbackURL(publicURL, connector string) string {
+	return strings.TrimSuffix(publicURL, "/") + httpapi.CallbacksPath + connector
+}
+
+// connectPushes lets requests that wait for a push's answer (the payment order of 去缴费) send
+// it through the push connectors of reg, with the address to call back at, as the outbox does.
+func connectPushes(lookups *service.Lookups, reg *registry.Registry, publicURL string) {
+	lookups.ConnectPush(func(ctx context.Context, connector string, input map[string]any, key string) (any, error) {
+		client := reg.Client(connector)
+		if client == nil || client.Connector().Kind != "push" {
+			return nil, runtime.Errorf(runtime.ENOTFOUND, "没有推送连接器 %s", connector)
+		}
+		in := map[string]any{"callbackUrl": callbackURL(publicURL, connector)}
+		for k, v := range input {
+			in[k] = v
+		}
+		res, err := client.Push(ctx, in, key)
+		if err != nil {
+			return nil, runtime.Errorf(runtime.EUNAVAILABLE, "%s", httpconn.Message(err))
+		}
+		return res.Value, nil
+	})
 }
 
 // callbacks are the endpoints of the push connectors' signed callbacks, by connector name,

@@ -215,6 +215,7 @@ type CaseView struct {
 	Deadline    Deadline    `json:"deadline"`
 	Documents   []Document  `json:"documents"`
 	Evaluation  *Evaluation `json:"evaluation,omitempty"`
+	FeeDue      *bool       `json:"feeDue,omitempty"`
 	FeePaidAt   *time.Time  `json:"feePaidAt,omitempty"`
 	FeeTotal    float64     `json:"feeTotal"`
 	Fees        []FeeLine   `json:"fees"`
@@ -277,6 +278,7 @@ type DeadLetterList struct {
 
 // Deadline defines model for Deadline.
 type Deadline struct {
+	Concluded     *bool      `json:"concluded,omitempty"`
 	DueAt         *time.Time `json:"dueAt,omitempty"`
 	Provisional   bool       `json:"provisional"`
 	RemainingDays int        `json:"remainingDays"`
@@ -1004,6 +1006,12 @@ type PostCasesNumberMaterialsMaterialMultipartBody struct {
 	File openapi_types.File `json:"file"`
 }
 
+// GetCasesNumberMaterialsMaterialFilesIndexParams defines parameters for GetCasesNumberMaterialsMaterialFilesIndex.
+type GetCasesNumberMaterialsMaterialFilesIndexParams struct {
+	// Inline 为 1 时在浏览器中直接查看（仅 PDF、PNG、JPEG），否则下载
+	Inline *string `form:"inline,omitempty" json:"inline,omitempty"`
+}
+
 // GetDesignMattersSlugDiffParams defines parameters for GetDesignMattersSlugDiff.
 type GetDesignMattersSlugDiffParams struct {
 	// From 起始版本：版本号或 draft
@@ -1498,6 +1506,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/cases/{number}/materials/{material} (the `PostCasesNumberMaterialsMaterial` operationId).
 	PostCasesNumberMaterialsMaterialWithBody(ctx context.Context, number string, material string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCasesNumberMaterialsMaterialFilesIndex 打开材料文件（申请人或可查看该办件的工作人员；index 从 0 起；inline=1 在浏览器中查看 PDF 和图片），每次打开记入账号审计日志
+	//
+	// 打开材料文件（申请人或可查看该办件的工作人员；index 从 0 起；inline=1 在浏览器中查看 PDF 和图片），每次打开记入账号审计日志。需要登录（Bearer 访问令牌）。.
+	//
+	// Corresponds with GET /api/v1/cases/{number}/materials/{material}/files/{index} (the `GetCasesNumberMaterialsMaterialFilesIndex` operationId).
+	GetCasesNumberMaterialsMaterialFilesIndex(ctx context.Context, number string, material string, index string, params *GetCasesNumberMaterialsMaterialFilesIndexParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostCasesNumberNotAcceptWithBody 不予受理（窗口人员，写明理由）
 	//
@@ -2536,6 +2551,23 @@ func (c *Client) PutCasesNumberForm(ctx context.Context, number string, body Put
 // Corresponds with POST /api/v1/cases/{number}/materials/{material} (the `PostCasesNumberMaterialsMaterial` operationId).
 func (c *Client) PostCasesNumberMaterialsMaterialWithBody(ctx context.Context, number string, material string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostCasesNumberMaterialsMaterialRequestWithBody(c.Server, number, material, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCasesNumberMaterialsMaterialFilesIndex 打开材料文件（申请人或可查看该办件的工作人员；index 从 0 起；inline=1 在浏览器中查看 PDF 和图片），每次打开记入账号审计日志
+//
+// 打开材料文件（申请人或可查看该办件的工作人员；index 从 0 起；inline=1 在浏览器中查看 PDF 和图片），每次打开记入账号审计日志。需要登录（Bearer 访问令牌）。.
+//
+// Corresponds with GET /api/v1/cases/{number}/materials/{material}/files/{index} (the `GetCasesNumberMaterialsMaterialFilesIndex` operationId).
+func (c *Client) GetCasesNumberMaterialsMaterialFilesIndex(ctx context.Context, number string, material string, index string, params *GetCasesNumberMaterialsMaterialFilesIndexParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCasesNumberMaterialsMaterialFilesIndexRequest(c.Server, number, material, index, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4639,6 +4671,81 @@ func NewPostCasesNumberMaterialsMaterialRequestWithBody(server string, number st
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetCasesNumberMaterialsMaterialFilesIndexRequest constructs an http.Request for the GetCasesNumberMaterialsMaterialFilesIndex method
+func NewGetCasesNumberMaterialsMaterialFilesIndexRequest(server string, number string, material string, index string, params *GetCasesNumberMaterialsMaterialFilesIndexParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "material", material, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "index", index, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/cases/%s/materials/%s/files/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Inline != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "inline", *params.Inline, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -7313,6 +7420,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/cases/{number}/materials/{material} (the `PostCasesNumberMaterialsMaterial` operationId).
 	PostCasesNumberMaterialsMaterialWithBodyWithResponse(ctx context.Context, number string, material string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostCasesNumberMaterialsMaterialResponse, error)
 
+	// GetCasesNumberMaterialsMaterialFilesIndexWithResponse 打开材料文件（申请人或可查看该办件的工作人员；index 从 0 起；inline=1 在浏览器中查看 PDF 和图片），每次打开记入账号审计日志
+	//
+	// 打开材料文件（申请人或可查看该办件的工作人员；index 从 0 起；inline=1 在浏览器中查看 PDF 和图片），每次打开记入账号审计日志。需要登录（Bearer 访问令牌）。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/cases/{number}/materials/{material}/files/{index} (the `GetCasesNumberMaterialsMaterialFilesIndex` operationId).
+	GetCasesNumberMaterialsMaterialFilesIndexWithResponse(ctx context.Context, number string, material string, index string, params *GetCasesNumberMaterialsMaterialFilesIndexParams, reqEditors ...RequestEditorFn) (*GetCasesNumberMaterialsMaterialFilesIndexResponse, error)
+
 	// PostCasesNumberNotAcceptWithBodyWithResponse 不予受理（窗口人员，写明理由）
 	//
 	// 不予受理（窗口人员，写明理由）。需要登录（Bearer 访问令牌）。.
@@ -9372,6 +9488,75 @@ func (r PostCasesNumberMaterialsMaterialResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostCasesNumberMaterialsMaterialResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetCasesNumberMaterialsMaterialFilesIndexResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCasesNumberMaterialsMaterialFilesIndexResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCasesNumberMaterialsMaterialFilesIndexResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCasesNumberMaterialsMaterialFilesIndexResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCasesNumberMaterialsMaterialFilesIndexResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetCasesNumberMaterialsMaterialFilesIndexResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCasesNumberMaterialsMaterialFilesIndexResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCasesNumberMaterialsMaterialFilesIndexResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCasesNumberMaterialsMaterialFilesIndexResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCasesNumberMaterialsMaterialFilesIndexResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14261,6 +14446,21 @@ func (c *ClientWithResponses) PostCasesNumberMaterialsMaterialWithBodyWithRespon
 	return ParsePostCasesNumberMaterialsMaterialResponse(rsp)
 }
 
+// GetCasesNumberMaterialsMaterialFilesIndexWithResponse 打开材料文件（申请人或可查看该办件的工作人员；index 从 0 起；inline=1 在浏览器中查看 PDF 和图片），每次打开记入账号审计日志
+//
+// 打开材料文件（申请人或可查看该办件的工作人员；index 从 0 起；inline=1 在浏览器中查看 PDF 和图片），每次打开记入账号审计日志。需要登录（Bearer 访问令牌）。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/cases/{number}/materials/{material}/files/{index} (the `GetCasesNumberMaterialsMaterialFilesIndex` operationId).
+func (c *ClientWithResponses) GetCasesNumberMaterialsMaterialFilesIndexWithResponse(ctx context.Context, number string, material string, index string, params *GetCasesNumberMaterialsMaterialFilesIndexParams, reqEditors ...RequestEditorFn) (*GetCasesNumberMaterialsMaterialFilesIndexResponse, error) {
+	rsp, err := c.GetCasesNumberMaterialsMaterialFilesIndex(ctx, number, material, index, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCasesNumberMaterialsMaterialFilesIndexResponse(rsp)
+}
+
 // PostCasesNumberNotAcceptWithBodyWithResponse 不予受理（窗口人员，写明理由）
 //
 // 不予受理（窗口人员，写明理由）。需要登录（Bearer 访问令牌）。.
@@ -16516,6 +16716,60 @@ func ParsePostCasesNumberMaterialsMaterialResponse(rsp *http.Response) (*PostCas
 			return nil, err
 		}
 		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetCasesNumberMaterialsMaterialFilesIndexResponse parses an HTTP response from a GetCasesNumberMaterialsMaterialFilesIndexWithResponse call
+func ParseGetCasesNumberMaterialsMaterialFilesIndexResponse(rsp *http.Response) (*GetCasesNumberMaterialsMaterialFilesIndexResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCasesNumberMaterialsMaterialFilesIndexResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error

@@ -91,15 +91,21 @@ type roleOption struct {
 	Checked bool
 }
 
+// orgRoleName is the Chinese name of a workflow role, which administrators pick it by.
+func orgRoleName(role string) string { return nameOr(runtime.OrgRoleNames[role], role) }
+
 type userData struct {
 	U        *runtime.User
 	Self     bool
 	Roles    []roleOption
 	OrgCode  string
 	OrgRoles string
-	Orgs     []definitions.OrgUnit
-	Errors   map[string]string
-	Events   []runtime.AccountEvent
+	// OrgRoleChoices are the workflow roles the org tree has, to pick from (without a tree
+	// the roles are typed).
+	OrgRoleChoices []roleOption
+	Orgs           []definitions.OrgUnit
+	Errors         map[string]string
+	Events         []runtime.AccountEvent
 }
 
 // target reads the user the path names.
@@ -117,21 +123,30 @@ func (a *Accounts) userPage(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	a.showUser(w, r, http.StatusOK, u, u.Roles, u.OrgCode, strings.Join(u.OrgRoles, ", "), nil, "")
+	a.showUser(w, r, http.StatusOK, u, u.Roles, u.OrgCode, u.OrgRoles, nil, "")
 }
 
 func (a *Accounts) showUser(w http.ResponseWriter, r *http.Request, status int, u *runtime.User, roles []runtime.Role,
-	orgCode, orgRoles string, errs map[string]string, problem string) {
+	orgCode string, orgRoles []string, errs map[string]string, problem string) {
 	events, _, err := a.svc.ListAccountEvents(r.Context(), runtime.AccountEventFilter{UserID: u.ID, Limit: 20})
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	d := userData{U: u, Self: a.User(r).ID == u.ID, OrgCode: orgCode, OrgRoles: orgRoles, Errors: errs, Events: events}
+	d := userData{U: u, Self: a.User(r).ID == u.ID, OrgCode: orgCode, OrgRoles: strings.Join(orgRoles, ", "), Errors: errs, Events: events}
 	for _, role := range allRoles {
 		d.Roles = append(d.Roles, roleOption{Value: role, Label: roleNames[role], Checked: slices.Contains(roles, role)})
 	}
 	d.Orgs = a.svc.Orgs()
+	seen := map[string]bool{}
+	for _, o := range d.Orgs {
+		for _, role := range o.Roles {
+			if !seen[role] {
+				seen[role] = true
+				d.OrgRoleChoices = append(d.OrgRoleChoices, roleOption{Value: runtime.Role(role), Label: orgRoleName(role), Checked: slices.Contains(orgRoles, role)})
+			}
+		}
+	}
 	a.render(w, r, status, "admin_user", view{Title: "用户：" + u.Name, Notice: notice(r), Problem: problem, Data: d})
 }
 
@@ -172,11 +187,13 @@ func (a *Accounts) setRoles(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	orgCode := strings.TrimSpace(r.PostFormValue("orgCode"))
-	orgRolesText := strings.TrimSpace(r.PostFormValue("orgRoles"))
+	// Picked, each box is a role; typed (no org tree), one value lists them.
 	var orgRoles []string
-	for _, role := range strings.FieldsFunc(orgRolesText, roleSeparators) {
-		if !slices.Contains(orgRoles, role) {
-			orgRoles = append(orgRoles, role)
+	for _, v := range r.PostForm["orgRoles"] {
+		for _, role := range strings.FieldsFunc(v, roleSeparators) {
+			if !slices.Contains(orgRoles, role) {
+				orgRoles = append(orgRoles, role)
+			}
 		}
 	}
 	err = a.svc.SetRoles(r.Context(), a.User(r), u.ID, service.RoleChange{Roles: roles, OrgCode: orgCode, OrgRoles: orgRoles},
@@ -187,7 +204,7 @@ func (a *Accounts) setRoles(w http.ResponseWriter, r *http.Request) {
 		for _, f := range e.Fields {
 			errs[strings.TrimPrefix(f.Pointer, "/")] = f.Message
 		}
-		a.showUser(w, r, http.StatusBadRequest, u, roles, orgCode, orgRolesText, errs, e.Message)
+		a.showUser(w, r, http.StatusBadRequest, u, roles, orgCode, orgRoles, errs, e.Message)
 		return
 	}
 	if err != nil {

@@ -242,7 +242,23 @@ func (a *Accounts) showLogin(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (a *Accounts) loginForm(w http.ResponseWriter, r *http.Request) {
-	a.showLogin(w, r, http.StatusOK, accountKind(r.URL.Query().Get("kind")), localPath(r.URL.Query().Get("next")), newForm(), "")
+	q := r.URL.Query()
+	next, kind := localPath(q.Get("next")), q.Get("kind")
+	if kind == "" && staffPages(next) {
+		kind = "staff"
+	}
+	a.showLogin(w, r, http.StatusOK, accountKind(kind), next, newForm(), "")
+}
+
+// staffPages tells whether a path is one of the pages only staff use (workbench, admin,
+// studio), whose sign-in therefore starts on 工作人员.
+func staffPages(path string) bool {
+	for _, p := range []string{"/work/", "/admin/", "/designer/"} {
+		if strings.HasPrefix(path, p) || path == strings.TrimSuffix(p, "/") {
+			return true
+		}
+	}
+	return false
 }
 
 // loginProblem says what is wrong with a sign-in name, or "": no account has one longer than

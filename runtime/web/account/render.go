@@ -29,6 +29,7 @@ var funcs = template.FuncMap{
 	"mask":      service.MaskIdentifier,
 	"kindName":  func(k string) string { return nameOr(kindNames[k], k) },
 	"roleName":  func(r runtime.Role) string { return nameOr(roleNames[r], string(r)) },
+	"orgRole":   orgRoleName,
 	"eventName": func(t string) string { return nameOr(eventNames[t], t) },
 	"isAdmin":   func(u *runtime.User) bool { return u != nil && hasRole(u, runtime.RoleAdmin) },
 	// withErrors are the fields with a problem, for the error summary a refused form opens with.

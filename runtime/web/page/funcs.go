@@ -124,6 +124,8 @@ func Size(n int64) string {
 // Remaining says how a case stands against its promised limit, in words.
 func Remaining(d runtime.Deadline) string {
 	switch {
+	case d.Concluded:
+		return "已办结"
 	case d.Stopped:
 		return "计时暂停"
 	case d.DueAt == nil:
@@ -142,6 +144,8 @@ func DueClass(v any) string {
 	switch v := v.(type) {
 	case runtime.Deadline:
 		switch {
+		case v.Concluded:
+			return "due-none"
 		case v.Stopped:
 			return "due-stopped"
 		case v.DueAt == nil:
@@ -260,6 +264,9 @@ var viaNames = map[string]string{
 	"received": "电子证照库未能获取，窗口已核验原件", "deferred": "电子证照库未能获取，容缺后补", "": "电子证照库未能获取",
 }
 
+// trackingNames are the logistics platform's shipment states.
+var trackingNames = map[string]string{"created": "已下单", "collected": "已揽收", "in_transit": "运输中", "out_for_delivery": "派送中", "delivered": "已签收"}
+
 var results = map[string]string{"approved": "准予许可", "denied": "不予许可", "not-accepted": "不予受理"}
 
 // Timeline turns a case's audit trail into the steps people read. Applicants (staff false) see
@@ -290,6 +297,9 @@ func Timeline(events []runtime.Event, staff bool) []Step {
 		case "task-created":
 			s.Name, s.Kind = "进入「"+str("name")+"」环节", "wait"
 		case "task-completed":
+			if name := str("name"); name != "" {
+				s.Name = "「" + name + "」办理完成"
+			}
 			s.Detail = OutcomeName(str("outcome"))
 			if op := str("opinion"); op != "" {
 				s.Detail += "：" + op
@@ -307,6 +317,14 @@ func Timeline(events []runtime.Event, staff bool) []Step {
 			s.Detail = viaNames[str("via")]
 			if p := str("problem"); p != "" && str("via") != "e-license" {
 				s.Detail += "（" + p + "）"
+			}
+		case "delivery-tracking":
+			s.Detail = str("description")
+			if no := str("waybillNo"); no != "" {
+				s.Detail = strings.TrimPrefix(s.Detail+" · 运单号 "+no, " · ")
+			}
+			if st := trackingNames[str("status")]; st != "" {
+				s.Name = "物流进度：" + st
 			}
 		case "concluded":
 			s.Detail = results[str("result")]

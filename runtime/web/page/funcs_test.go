@@ -25,6 +25,7 @@ func TestDeadlineColours(t *testing.T) {
 		{"红灯", runtime.Deadline{DueAt: &past, RemainingDays: -2, Warning: "red"}, "due-late", "已超期 2 个工作日"},
 		{"暂停", runtime.Deadline{DueAt: &due, Stopped: true}, "due-stopped", "计时暂停"},
 		{"未受理", runtime.Deadline{}, "due-none", "受理后开始计时"},
+		{"已办结", runtime.Deadline{DueAt: &due, Warning: "normal", Concluded: true}, "due-none", "已办结"},
 		{"待办正常", &due, "due-ok", ""},
 		{"待办将到期", &soon, "due-warn", ""},
 		{"待办超时", &past, "due-late", ""},
@@ -89,5 +90,21 @@ func TestTimelineLicenseFallback(t *testing.T) {
 				t.Errorf("timeline %+v", steps)
 			}
 		})
+	}
+}
+
+// TestTimelineNamesSteps: a completed step is named, and logistics entries say the state and
+// the waybill.
+func TestTimelineNamesSteps(t *testing.T) {
+	ev := func(typ string, data any) runtime.Event {
+		raw, _ := json.Marshal(data)
+		return runtime.Event{Type: typ, Actor: "system", Data: raw, At: time.Now()}
+	}
+	steps := page.Timeline([]runtime.Event{
+		ev("task-completed", map[string]any{"node": "review", "name": "审核", "outcome": "approve"}),
+		ev("delivery-tracking", map[string]any{"status": "collected", "waybillNo": "1180000000007", "description": "【许昌市政务服务中心】已揽收"}),
+	}, false)
+	if steps[0].Name != "「审核」办理完成" || steps[1].Name != "物流进度：已揽收" || steps[1].Detail != "【许昌市政务服务中心】已揽收 · 运单号 1180000000007" {
+		t.Fatalf("timeline %+v", steps)
 	}
 }

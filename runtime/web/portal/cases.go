@@ -234,6 +234,31 @@ func (p *portal) evaluate(w http.ResponseWriter, r *http.Request, u *runtime.Use
 	site.SeeOther(w, r, "/cases/"+url.PathEscape(number)+"#evaluation", "evaluated")
 }
 
+// pay is 去缴费: off to the payment platform's page, which comes back to the case page.
+func (p *portal) pay(w http.ResponseWriter, r *http.Request, u *runtime.User) {
+	if err := site.ParseForm(w, r, p.Auth, 64<<10); err != nil {
+		p.pages.Fail(w, r, err)
+		return
+	}
+	number := r.PathValue("number")
+	cashier, err := p.Cases.PayOnline(r.Context(), u, number)
+	switch runtime.ErrorCode(err) {
+	case "":
+	case runtime.ECONFLICT, runtime.EUNAVAILABLE:
+		p.showCase(w, r, u, site.Status(err), &refusal{general: []string{runtime.ErrorMessage(err)}}, nil)
+		return
+	default:
+		p.pages.Fail(w, r, err)
+		return
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	back := scheme + "://" + r.Host + "/cases/" + url.PathEscape(number) + "?msg=paid#fees"
+	http.Redirect(w, r, cashier+"?return="+url.QueryEscape(back), http.StatusSeeOther)
+}
+
 // notice sends one of the case's notices as PDF.
 func (p *portal) notice(w http.ResponseWriter, r *http.Request, u *runtime.User) {
 	page.SendNotice(w, r, p.pages, p.Documents, u)

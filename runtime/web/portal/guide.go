@@ -65,9 +65,9 @@ var catalogLayout = []struct {
 	{"process", "办理流程", []string{"processDescription"}},
 }
 
-// catalogOmitted are fields not for citizens: the schema reference, the analysts' own note, and
-// the FAQs, which have their own section.
-var catalogOmitted = []string{"$schema", "description", "faqs"}
+// catalogOmitted are fields not for citizens: the schema reference, the analysts' own note, the
+// FAQs, which have their own section, and the pattern certificate numbers are made by.
+var catalogOmitted = []string{"$schema", "description", "faqs", "licenseNumberPattern"}
 
 var approvalModes = map[string]string{"auto": "智能秒批（系统按规则即时审批）", "assisted": "系统辅助人工审批", "manual": "人工审批"}
 
@@ -204,6 +204,11 @@ func entryOf(name, label string, v reflect.Value) (entry, bool) {
 			}
 		}
 	case reflect.Struct:
+		// An org is named; its codes are the platform's own.
+		if org, ok := v.Interface().(definitions.Org); ok {
+			e.Text = org.Name
+			return e, org.Name != ""
+		}
 		for i := range v.NumField() {
 			f := v.Type().Field(i)
 			sub, _, _ := strings.Cut(f.Tag.Get("json"), ",")

@@ -46,6 +46,7 @@ var notices = map[string]string{
 	"submitted":  "申请已提交。请记下办件编号和查询码，可凭它们随时查询进度。",
 	"corrected":  "补正材料已提交，办理时限恢复计时。",
 	"evaluated":  "感谢您的评价！",
+	"paid":       "缴费已完成。支付平台确认到账后，本页显示“已缴纳”。",
 	"asked":      "留言已提交，实施机关答复后会显示在下方。",
 	"uploaded":   "材料已上传。",
 	"signed-out": "您已退出登录。",
@@ -73,6 +74,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /cases/{number}", p.signedIn(p.caseView))
 	mux.HandleFunc("POST /cases/{number}/correction", p.signedIn(p.correct))
 	mux.HandleFunc("POST /cases/{number}/evaluation", p.signedIn(p.evaluate))
+	mux.HandleFunc("POST /cases/{number}/payment", p.signedIn(p.pay))
 	mux.HandleFunc("GET /cases/{number}/notices/{name}", p.signedIn(p.notice))
 	mux.HandleFunc("GET /cases/{number}/certificates/{cert}", p.signedIn(p.certificate))
 	if d.Messages != nil {

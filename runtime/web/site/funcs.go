@@ -9,11 +9,12 @@ import (
 )
 
 // Funcs are the template helpers of every page of every site: the CSRF field's name, and dates
-// and times in the platform's zone (runtime.Zone). A site's own Options.Funcs add to them.
+// and times in the platform's zone (runtime.Zone), dates written as the printed documents
+// write them (2026年3月2日). A site's own Options.Funcs add to them.
 func Funcs() template.FuncMap {
 	return template.FuncMap{
 		"csrfField": func() string { return CSRFField },
-		"date":      func(t any) string { return Format(t, "2006年01月02日") },
+		"date":      func(t any) string { return Format(t, "2006年1月2日") },
 		"datetime":  func(t any) string { return Format(t, "2006-01-02 15:04") },
 		"hasPrefix": strings.HasPrefix,
 		"join":      strings.Join,

@@ -76,14 +76,21 @@ func ParseForm(w http.ResponseWriter, r *http.Request, auth Auth, limit int64) e
 	return auth.CheckCSRF(r)
 }
 
-// SeeOther redirects after a successful post, with a notice chosen by msg.
+// SeeOther redirects after a successful post, with a notice chosen by msg; the notice goes in
+// the query, before any #fragment, so that the page shows it.
 func SeeOther(w http.ResponseWriter, r *http.Request, to, msg string) {
 	if msg != "" {
+		to, fragment, cut := strings.Cut(to, "#")
 		sep := "?"
 		if strings.Contains(to, "?") {
 			sep = "&"
 		}
 		to += sep + "msg=" + url.QueryEscape(msg)
+		if cut {
+			to += "#" + fragment
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
+		return
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }

@@ -8,6 +8,7 @@ import (
 	"path"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
@@ -35,6 +36,8 @@ type casePage struct {
 	// opinionProblem is what the service said of the opinion of the refused form.
 	opinionProblem *boxProblem
 	DocumentsOn    bool
+	// Clerk is set for window staff, who may confirm fees paid in person.
+	Clerk bool
 }
 
 // boxProblem is a problem shown beside the input box with that id.
@@ -80,7 +83,7 @@ func (b *workbench) showCase(w http.ResponseWriter, r *http.Request, u *runtime.
 		return
 	}
 	d := casePage{Case: v, Steps: page.Timeline(events, true), Certificates: page.Certificates(events), Opinion: opinion,
-		DocumentsOn: b.Documents != nil}
+		DocumentsOn: b.Documents != nil, Clerk: isClerk(u)}
 	if b.Documents != nil {
 		d.Notices = v.Documents
 	}
@@ -226,6 +229,20 @@ func (b *workbench) correction(w http.ResponseWriter, r *http.Request, u *runtim
 		return
 	}
 	site.SeeOther(w, r, "/work/cases/"+url.PathEscape(number), "corrected")
+}
+
+// payment records fees paid in person at the window, with the receipt's number.
+func (b *workbench) payment(w http.ResponseWriter, r *http.Request, u *runtime.User) {
+	if err := site.ParseForm(w, r, b.Auth, 64<<10); err != nil {
+		b.pages.Fail(w, r, err)
+		return
+	}
+	number := r.PathValue("number")
+	if _, err := b.Cases.ConfirmPayment(r.Context(), u, number, strings.TrimSpace(r.PostFormValue("receipt"))); err != nil {
+		b.refused(w, r, u, err, "")
+		return
+	}
+	site.SeeOther(w, r, "/work/cases/"+url.PathEscape(number), "paid")
 }
 
 // refused shows the case again with what the service refused, or the error page when the case

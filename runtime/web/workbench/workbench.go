@@ -71,6 +71,7 @@ var notices = map[string]string{
 	"pre-reviewed": "预审已完成。",
 	"started":      "窗口办件已创建。",
 	"answered":     "已答复，留言人可在“咨询投诉”中查看。",
+	"paid":         "已确认现场缴费。",
 }
 
 type workbench struct {
@@ -94,6 +95,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("POST /work/cases/{number}/acceptance", b.staff(b.acceptance))
 	mux.HandleFunc("POST /work/cases/{number}/pre-review", b.staff(b.preReview))
 	mux.HandleFunc("POST /work/cases/{number}/correction", b.staff(b.correction))
+	mux.HandleFunc("POST /work/cases/{number}/payment", b.staff(b.payment))
 	mux.HandleFunc("GET /work/cases/{number}/notices/{name}", b.staff(b.notice))
 	mux.HandleFunc("GET /work/window", b.staff(b.window))
 	mux.HandleFunc("GET /work/window/apply/{slug}", b.staff(b.windowForm))
