@@ -9,8 +9,8 @@ import matterSchema from '../../../definitions/schema/matter.schema.json';
 import materialsSchema from '../../../definitions/schema/materials.schema.json';
 import feesSchema from '../../../definitions/schema/fees.schema.json';
 import { api, ApiError, type DraftView, type Problem, type Session } from './api';
-import { DraftContext } from './draft';
-import { names } from './expr/vocab';
+import { DraftContext, useChanged } from './draft';
+import { loadVocabulary, names } from './expr/vocab';
 import { at, get, str } from './json/tree';
 import { pathOfPointer, SCHEMA } from './model/form';
 import { createDraftStore } from './model/store';
@@ -19,7 +19,11 @@ import { Preview } from './Preview';
 import { Publish } from './Publish';
 import { TryPanel } from './TryPanel';
 
-const FormDesigner = lazy(() => import('./FormDesigner'));
+const loadFormDesigner = () => import('./FormDesigner');
+const FormDesigner = lazy(loadFormDesigner);
+// A matter's address opened directly loads the form designer's code beside the session and the
+// draft, not after them.
+if (/^#\/m\//.test(window.location.hash)) void loadFormDesigner();
 const RawJson = lazy(() => import('./RawJson'));
 
 /** catalogGroups splits matter.json's properties into tabs: the plain ones, the lists, then each object. */
@@ -49,8 +53,8 @@ export function Editor({ slug, session }: { slug: string; session: Session }) {
   const [saving, setSaving] = useState(false);
   const canUndo = useStore(store, (s) => s.past.length > 0);
   const canRedo = useStore(store, (s) => s.future.length > 0);
-  const trees = useStore(store, (s) => s.trees);
-  const changed = useMemo(() => store.getState().changed(), [trees, store, draft]); // eslint-disable-line react-hooks/exhaustive-deps
+  const title = useStore(store, (s) => str(at(s.trees['matter.json'], '/name')));
+  const changed = useChanged(store);
 
   const load = useCallback((d: DraftView) => {
     setDraft(d);
@@ -148,15 +152,22 @@ export function Editor({ slug, session }: { slug: string; session: Session }) {
     }, 50);
   };
 
+  // What expressions may name is read from the draft when the editor asks (on completion),
+  // so that the context stays one value and no keystroke re-renders its users.
   const exprCtx = useMemo(() => {
-    const ms = get(trees['materials.json'], 'materials');
-    const ids = Array.isArray(ms) ? ms.map((m) => str(get(m, 'id'))).filter(Boolean) : [];
     const unsaved = () => {
       const s = store.getState();
       return Object.fromEntries(s.changed().map((n) => [n, s.text(n)]));
     };
-    return { slug, names: names(trees[SCHEMA], ids), unsaved };
-  }, [trees, slug, store]);
+    loadVocabulary();
+    const draftNames = () => {
+      const { trees } = store.getState();
+      const ms = get(trees['materials.json'], 'materials');
+      const ids = Array.isArray(ms) ? ms.map((m) => str(get(m, 'id'))).filter(Boolean) : [];
+      return names(trees[SCHEMA], trees['matter.json'], ids);
+    };
+    return { slug, names: draftNames, unsaved };
+  }, [slug, store]);
 
   if (error) return <Alert type="error" showIcon title={error} action={<Button href="#/">返回列表</Button>} />;
   if (!draft) return <Spin description="正在打开草稿…" />;
@@ -166,7 +177,7 @@ export function Editor({ slug, session }: { slug: string; session: Session }) {
     <DraftContext.Provider value={store}>
       <ExprContext.Provider value={exprCtx}>
         <Space style={{ marginBottom: 12 }} wrap>
-          <Typography.Title level={4} style={{ margin: 0 }}>{str(at(trees['matter.json'], '/name')) || slug}</Typography.Title>
+          <Typography.Title level={4} style={{ margin: 0 }}>{title || slug}</Typography.Title>
           <Typography.Text type="secondary">草稿修订 {draft.revision}</Typography.Text>
           <Button onClick={() => store.getState().undo()} disabled={!canUndo} aria-keyshortcuts="Control+Z">撤销</Button>
           <Button onClick={() => store.getState().redo()} disabled={!canRedo} aria-keyshortcuts="Control+Y">重做</Button>

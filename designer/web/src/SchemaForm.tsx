@@ -25,7 +25,7 @@ export interface Schema {
 }
 
 /** The editing context of expressions: which draft, and what they may name. */
-export const ExprContext = createContext<{ slug: string; names: Name[]; unsaved(): Record<string, string> }>({ slug: '', names: [], unsaved: () => ({}) });
+export const ExprContext = createContext<{ slug: string; names(): Name[]; unsaved(): Record<string, string> }>({ slug: '', names: () => [], unsaved: () => ({}) });
 
 /** isExpression tells a string property that holds an expression, by the format's own title. */
 export function isExpression(key: string, s: Schema): boolean {
