@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -159,23 +157,54 @@ func (tb *tab) openStudio(slug string) {
 	tb.do(chromedp.WaitVisible(chromedp.CSS(".palette")))
 }
 
-// catalogFor is a complete catalog entry (matter.json) for a new matter of studioOrg, from the
-// example food licence's with the name changed.
-func catalogFor(t *testing.T, name string) string {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "examples", "matters", "food-business-license", "matter.json"))
-	if err != nil {
-		t.Fatal(err)
+// typeCatalog types what a new matter's catalog (matter.json) still lacks, field by field in
+// the catalog's panels, each control found by its pointer: texts, choices, tags and switches.
+func (tb *tab) typeCatalog() {
+	tb.s.t.Helper()
+	at := func(p string) string { return pointerID("matter.json", p) }
+	tb.press("事项目录")
+	tb.innerTab("基本信息")
+	for _, f := range [][2]string{{"/basicCode", "000173006099"}, {"/implementationCode", "11411002MB1C3N5P9L000173006099"},
+		{"/place", "魏都区政务服务中心"}, {"/hours", "工作日 9:00-17:00"}, {"/consultationPhone", "0374-5129315"},
+		{"/supervisionPhone", "12345"}, {"/version", "1.0"}, {"/effectiveFrom", "2026-01-01"}} {
+		tb.setField(at(f[0]), f[1])
 	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
+	for _, f := range [][2]string{{"/subjectNature", "法定机关"}, {"/caseType", "承诺件"}, {"/status", "在用"}} {
+		tb.choose(at(f[0]), f[1])
 	}
-	m["name"] = name
-	m["serviceObjects"] = []string{"自然人"}
-	m["fee"] = map[string]any{"charged": true, "standard": "工本费按经营面积每平方米 2 元"}
-	out, _ := json.MarshalIndent(m, "", "  ")
-	return string(out) + "\n"
+	tb.innerTab("依据与条件")
+	for _, f := range [][2]string{{"/basis", "《中华人民共和国食品安全法》第三十五条"}, {"/level", "县级"},
+		{"/acceptanceConditions", "已取得营业执照"}, {"/handlingForms", "窗口办理"}} {
+		tb.addTag(at(f[0]), f[1])
+	}
+	tb.innerTab("审批结果")
+	tb.setField(at("/result/name"), "设计器测试许可证")
+	tb.choose(at("/result/type"), "证照")
+	tb.innerTab("收费")
+	tb.toggle(at("/fee/charged"), true)
+	tb.setField(at("/fee/standard"), "工本费按经营面积每平方米 2 元")
+	tb.innerTab("支持的服务")
+	tb.toggle(at("/supports/appointment"), true)
+	tb.toggle(at("/supports/onlinePayment"), false)
+	tb.toggle(at("/supports/delivery"), false)
+}
+
+// innerTab opens the tab labelled text of the editor's inner (left) tab list.
+func (tb *tab) innerTab(text string) {
+	tb.s.t.Helper()
+	tb.waitFor(fmt.Sprintf(`(() => {%s const b = [...document.querySelectorAll('.ant-tabs-left [role=tab]')].find(b => norm(b.textContent) === %q); if (b) b.click(); return !!b })()`, studioHelpers, text))
+}
+
+// toggle sets the switch with id on or off; a switch not set yet is written when it is first
+// switched, so off is on and then off.
+func (tb *tab) toggle(id string, on bool) {
+	tb.s.t.Helper()
+	tb.do(chromedp.Click(chromedp.ID(id), chromedp.NodeVisible))
+	if !on {
+		tb.waitFor(fmt.Sprintf(`document.getElementById(%q).getAttribute('aria-checked') === 'true'`, id))
+		tb.do(chromedp.Click(chromedp.ID(id), chromedp.NodeVisible))
+	}
+	tb.waitFor(fmt.Sprintf(`document.getElementById(%q).getAttribute('aria-checked') === %q`, id, fmt.Sprint(on)))
 }
 
 // noErrors holds when the studio's problems list has no error (a warning, such as no sample,
@@ -201,14 +230,9 @@ func flowStudioNewMatter(s *browserSuite) {
 	analyst.press("创建")
 	analyst.waitFor(fmt.Sprintf(`location.hash === "#/m/%s" && !!document.querySelector(".palette")`, slug))
 
-	// The catalog first: a matter whose catalog is incomplete does not load, so its
-	// expressions cannot be checked yet. Pasted into the raw JSON tab of matter.json.
-	analyst.press("原文JSON")
-	analyst.chooseIn(`input[aria-label="文件"]`, "matter.json")
-	analyst.do(chromedp.Click(chromedp.CSS(".cm-content"), chromedp.NodeVisible),
-		chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)), chromedp.KeyEvent(kb.Delete))
-	insertText(analyst, catalogFor(t, name))
-	analyst.waitFor(`document.querySelector('.cm-content').textContent.includes('"basicCode"')`)
+	// The catalog first, typed in its panels: a matter whose catalog is incomplete does not
+	// load, so its expressions cannot be checked yet.
+	analyst.typeCatalog()
 
 	// The form: five fields in the first section.
 	analyst.press("申请表")

@@ -26,9 +26,12 @@ const FormDesigner = lazy(loadFormDesigner);
 if (/^#\/m\//.test(window.location.hash)) void loadFormDesigner();
 const RawJson = lazy(() => import('./RawJson'));
 
+/** ownTab are the properties of matter.json outside the catalog (4.3.1), with a tab of their own. */
+const ownTab = ['parameters', 'values'];
+
 /** catalogGroups splits matter.json's properties into tabs: the plain ones, the lists, then each object. */
 function catalogGroups(schema: Schema): { key: string; label: string; only: string[] }[] {
-  const props = Object.entries(schema.properties ?? {}).filter(([k]) => k !== '$schema');
+  const props = Object.entries(schema.properties ?? {}).filter(([k]) => k !== '$schema' && !ownTab.includes(k));
   const plain = props.filter(([, s]) => s.type !== 'object' && !(s.type === 'array' && s.items?.type === 'object') && s.type !== 'array').map(([k]) => k);
   const lists = props.filter(([, s]) => s.type === 'array' && s.items?.type !== 'object').map(([k]) => k);
   const groups = props.filter(([, s]) => s.type === 'object' || (s.type === 'array' && s.items?.type === 'object'));
@@ -128,7 +131,7 @@ export function Editor({ slug, session }: { slug: string; session: Session }) {
   }, [save, store]);
 
   const locate = (p: Problem) => {
-    const t = tabOfFile[p.file];
+    const t = p.file === 'matter.json' && ownTab.some((k) => p.pointer.startsWith(`/${k}/`)) ? 'params' : tabOfFile[p.file];
     if (t === 'form') {
       setFocusField(pathOfPointer(p.file, p.pointer));
       setTab('form');
@@ -190,6 +193,7 @@ export function Editor({ slug, session }: { slug: string; session: Session }) {
         <div className="editor">
           <Tabs activeKey={tab} onChange={setTab} items={[
             { key: 'catalog', label: '事项目录', children: <Tabs tabPosition="left" items={catalogGroups(matterSchema as Schema).map((g) => ({ key: g.key, label: g.label, children: <SchemaForm file="matter.json" pointer="" schema={matterSchema as Schema} only={g.only} /> }))} /> },
+            { key: 'params', label: '参数与计算值', children: <SchemaForm file="matter.json" pointer="" schema={matterSchema as Schema} only={ownTab} /> },
             { key: 'form', label: '申请表', children: <Suspense fallback={loading}><FormDesigner focus={focusField} /></Suspense> },
             { key: 'materials', label: '申请材料', children: <><SchemaForm file="materials.json" pointer="" schema={materialsSchema as Schema} /><TryPanel slug={slug} show={['materials']} /></> },
             { key: 'fees', label: '收费', children: <><SchemaForm file="fees.json" pointer="" schema={feesSchema as Schema} /><TryPanel slug={slug} show={['fees']} /></> },

@@ -10,6 +10,7 @@ import uiSchema from '../../../definitions/schema/form.ui.schema.json';
 import { useDraft, useDraftApi } from './draft';
 import { pointerOf } from './json/tree';
 import { addField, isRequired, layout, moveField, planRename, removeField, renameField, reuseLayout, schemaPointer, setRequired, splitPath, SCHEMA, UI, type Container, type FieldNode, type RenamePlan, type Section } from './model/form';
+import { PrefillRules } from './Prefill';
 import { SchemaForm, type Schema } from './SchemaForm';
 
 const widgetNames: Record<string, string> = {
@@ -288,6 +289,7 @@ const FieldPanel = memo(function FieldPanel({ path, onRemove, onRenamed }: { pat
       <SchemaForm file={SCHEMA} pointer={schemaPointer(path)} schema={fieldSchema} />
       <Typography.Title level={5}>界面</Typography.Title>
       <SchemaForm file={UI} pointer={pointerOf(['fields', path])} schema={uiFieldSchema} />
+      <PrefillRules path={path} />
       <Button danger onClick={() => onRemove(path)}>删除字段</Button>
       <Modal open={!!plan} title={`重命名 ${path} → ${name}`} okText={plan?.breaks.length ? '仍然重命名' : '重命名'} cancelText="取消" onCancel={() => setPlan(null)} onOk={() => rename(!!plan?.breaks.length)}>
         <Typography.Paragraph>将更新 {plan?.changes.length ?? 0} 处引用。</Typography.Paragraph>
