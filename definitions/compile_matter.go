@@ -62,13 +62,18 @@ func (c compiler) with(extra map[string]types.Type) compiler {
 }
 
 func compileMatter(b *Bundle, m *MatterDef, cal *calendar.Calendar, r reporter) *MatterPlan {
-	return compileMatterNoting(b, m, cal, r, nil)
+	before := len(*r.problems)
+	mp := compileMatterNoting(b, m, cal, r, nil)
+	if len(*r.problems) > before {
+		return nil
+	}
+	return mp
 }
 
 // compileMatterNoting compiles a matter, noting in sites (when not nil) where each of its
-// expressions stands.
+// expressions stands. The plan it returns is complete only when it reported no problem; with
+// problems it holds what did compile (nil when the form schema does not).
 func compileMatterNoting(b *Bundle, m *MatterDef, cal *calendar.Calendar, r reporter, sites map[string]ExpressionSite) *MatterPlan {
-	before := len(*r.problems)
 	form, err := formschema.Compile(m.Slug+"/"+FormSchemaFile, m.FormSchema)
 	if err != nil {
 		var se *formschema.SchemaError
@@ -130,9 +135,6 @@ func compileMatterNoting(b *Bundle, m *MatterDef, cal *calendar.Calendar, r repo
 		for _, e := range form.ValidateJSON(m.Sample) {
 			r.in(m.file(SampleFile)).add(e.Pointer, "%s", e.Message)
 		}
-	}
-	if len(*r.problems) > before {
-		return nil
 	}
 	return mp
 }

@@ -39,6 +39,25 @@ func ExpressionAt(b *Bundle, slug, file, pointer string) (ExpressionSite, bool) 
 	return site, ok
 }
 
+// PartialPlan compiles what of a matter compiles while the bundle has problems, for a
+// designer's preview of a draft with errors: the form schema, and the rules (visibility,
+// conditions, fees) that compile; a rule with an error is left out (nil). It is nil when the
+// matter is not in the bundle or its form schema does not compile. Never run cases on it.
+func PartialPlan(b *Bundle, slug string) *MatterPlan {
+	for _, m := range b.Matters {
+		if m.Slug != slug {
+			continue
+		}
+		cal, err := calendar.New(b.Calendar...)
+		if err != nil {
+			cal, _ = calendar.New()
+		}
+		var problems Problems
+		return compileMatterNoting(b, m, cal, reporter{problems: &problems}, nil)
+	}
+	return nil
+}
+
 // IsMatterFile reports whether name (relative to a matter folder) is a file of the format: the
 // files the loader reads, and print templates print/<name>.json.
 func IsMatterFile(name string) bool {

@@ -82,3 +82,18 @@ func (p *Plan) Warnings(today time.Time) Problems {
 	slices.SortStableFunc(out, func(a, b Problem) int { return strings.Compare(a.File+a.Pointer, b.File+b.Pointer) })
 	return out
 }
+
+// CalendarNotice is how many days ahead of today the holiday calendar should reach.
+const CalendarNotice = 60
+
+// CalendarWarning is, as of today, the warning that the holiday calendar lacks the holidays of
+// a year that deadlines within CalendarNotice days run into, at the calendar file to import;
+// ok is false when the calendar reaches far enough.
+func (p *Plan) CalendarWarning(today time.Time) (w Problem, ok bool) {
+	y := p.Calendar.UncoveredWithin(today, CalendarNotice)
+	if y == 0 {
+		return Problem{}, false
+	}
+	return Problem{File: fmt.Sprintf("%s/%d.json", CalendarDir, y),
+		Message: fmt.Sprintf("警告：工作日历没有 %d 年的放假安排（%d 天内用到），请导入 %s/%d.json；在此之前，跨入该年的期限标为暂定，只按法定节日计算", y, CalendarNotice, CalendarDir, y)}, true
+}

@@ -15,7 +15,7 @@ import (
 )
 
 // compiled is a draft's files loaded and checked as `tongban validate` does: the bundle, the
-// plan (nil when there is an error) and the problems.
+// plan (nil when there is an error) and the problems, errors first, then the warnings.
 type compiled struct {
 	bundle   *definitions.Bundle
 	plan     *definitions.Plan
@@ -23,7 +23,10 @@ type compiled struct {
 	errors   int
 }
 
-func compile(slug string, files map[string][]byte) compiled {
+// compile loads and checks a matter's files; a bundle without error gets the warnings validate
+// gives as of today (the calendar running out, a 自然日 title counting working days) and the
+// designer's own.
+func (s *Service) compile(slug string, files map[string][]byte) compiled {
 	b, problems := definitions.LoadFiles(files)
 	var plan *definitions.Plan
 	if len(problems) == 0 {
@@ -35,6 +38,15 @@ func compile(slug string, files map[string][]byte) compiled {
 	}
 	c.errors = len(c.problems)
 	if plan != nil {
+		today := s.now().In(runtime.Zone)
+		for _, w := range plan.Warnings(today) {
+			if strings.HasPrefix(w.File, matterDir(slug)) {
+				c.problems = append(c.problems, problem(slug, w, runtime.SeverityWarning))
+			}
+		}
+		if w, ok := plan.CalendarWarning(today); ok {
+			c.problems = append(c.problems, problem(slug, w, runtime.SeverityWarning))
+		}
 		c.problems = append(c.problems, warnings(plan.Matter(slug))...)
 	}
 	sortProblems(c.problems)
@@ -69,7 +81,7 @@ func (s *Service) CheckDraft(ctx context.Context, u *runtime.User, slug string) 
 	if err != nil {
 		return nil, err
 	}
-	c := compile(slug, d.Files)
+	c := s.compile(slug, d.Files)
 	return &runtime.CheckResult{Revision: d.Revision, Errors: c.errors, Warnings: len(c.problems) - c.errors,
 		Problems: nonNil(c.problems)}, nil
 }

@@ -131,7 +131,7 @@ func (s *Service) Publish(ctx context.Context, u *runtime.User, slug string, req
 
 // publish checks files and stores them as the newest version, closing the open draft.
 func (s *Service) publish(ctx context.Context, u *runtime.User, slug string, files, base map[string][]byte, acknowledge bool, event, comment string, from int) (*runtime.Published, error) {
-	c := compile(slug, files)
+	c := s.compile(slug, files)
 	if c.errors > 0 || (len(c.problems) > 0 && !acknowledge) {
 		msg := fmt.Sprintf("草稿有 %d 个错误，不能发布", c.errors)
 		if c.errors == 0 {

@@ -20,7 +20,7 @@ func (s *Service) checked(ctx context.Context, u *runtime.User, slug string) (*d
 	if err != nil {
 		return nil, compiled{}, err
 	}
-	c := compile(slug, d.Files)
+	c := s.compile(slug, d.Files)
 	if c.plan == nil {
 		e := runtime.Invalid("草稿有错误，请先修正")
 		e.Problems = c.problems
@@ -55,6 +55,10 @@ var previewPage = template.Must(template.New("preview").Parse(`<!doctype html>
 <body class="site-{{.Site}}{{if .Kiosk}} kiosk{{end}} preview">
 <main id="main" class="wrap">
 <h1>{{.Name}}</h1>
+{{with .Problems}}<section class="error-summary" role="alert" aria-label="草稿的问题">
+<p>草稿有 {{len .}} 个错误：下面只显示能编译的部分（有错误的显示规则不起作用），修正后预览完整的表单。</p>
+<ul>{{range .}}<li>{{.File}}{{.Pointer}}{{if .Line}}（{{.Line}}:{{.Column}}）{{end}}：{{.Message}}</li>{{end}}</ul>
+</section>{{end}}
 <form class="apply" method="post" action="#" novalidate>
 {{.Form}}
 </form>
@@ -72,7 +76,14 @@ func (s *Service) Preview(ctx context.Context, u *runtime.User, slug string, req
 	if !slices.Contains([]string{runtime.LookPortal, runtime.LookWorkbench, runtime.LookKiosk}, look) {
 		return nil, runtime.Invalid("预览样式应为 portal、workbench 或 kiosk", runtime.FieldError{Pointer: "/look", Message: look})
 	}
-	mp, _, err := s.checked(ctx, u, slug)
+	mp, c, err := s.checked(ctx, u, slug)
+	var problems []runtime.DesignProblem
+	if runtime.ErrorCode(err) == runtime.EINVALID && c.bundle != nil {
+		// A draft with errors shows what of its form compiles, with the errors above it.
+		if mp = definitions.PartialPlan(c.bundle, slug); mp != nil {
+			err, problems = nil, c.problems[:c.errors]
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +101,7 @@ func (s *Service) Preview(ctx context.Context, u *runtime.User, slug string, req
 		site = "work"
 	}
 	var b bytes.Buffer
-	err = previewPage.Execute(&b, map[string]any{"Name": mp.Def.Matter.Name, "Site": site, "Kiosk": look == runtime.LookKiosk, "Form": html})
+	err = previewPage.Execute(&b, map[string]any{"Name": mp.Def.Matter.Name, "Site": site, "Kiosk": look == runtime.LookKiosk, "Form": html, "Problems": problems})
 	return b.Bytes(), err
 }
 

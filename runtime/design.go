@@ -129,6 +129,40 @@ type ExpressionResult struct {
 	Snippet string `json:"snippet,omitempty"`
 }
 
+// CatalogImported is what an import of the Excel catalog changed: the matters whose draft got
+// the row's matter.json (a draft opened where none was), and how many rows said what their
+// matter already says.
+type CatalogImported struct {
+	Updated   []string `json:"updated"`
+	Unchanged int      `json:"unchanged"`
+}
+
+// ExpressionVocabulary is what an expression may name besides the draft's own form fields,
+// parameters and values, for the studio's completion and help: the domain helpers and the
+// built-ins (the same table as the README's) and the fields of applicant, case and a material.
+type ExpressionVocabulary struct {
+	Helpers   []ExpressionHelper `json:"helpers"`
+	Builtins  []ExpressionHelper `json:"builtins"`
+	Variables []ExpressionName   `json:"variables"`
+}
+
+// ExpressionHelper documents one function or operator: how it is called, what it does, and an
+// example with its result.
+type ExpressionHelper struct {
+	Name        string `json:"name"`
+	Signature   string `json:"signature"`
+	Description string `json:"description"`
+	Example     string `json:"example"`
+	Result      string `json:"result"`
+}
+
+// ExpressionName is one name an expression may use ("applicant.idNumber", "now") and its type.
+type ExpressionName struct {
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	Description string `json:"description"`
+}
+
 // Preview looks: the citizen portal, the clerk's workbench, the hall's kiosk.
 const (
 	LookPortal    = "portal"
@@ -339,6 +373,8 @@ type DesignService interface {
 	DiscardDraft(ctx context.Context, u *User, slug string) error
 	CheckDraft(ctx context.Context, u *User, slug string) (*CheckResult, error)
 	CheckExpression(ctx context.Context, u *User, req ExpressionCheck) (*ExpressionResult, error)
+	// Vocabulary lists the helpers, built-ins and context names expressions may use.
+	Vocabulary(ctx context.Context, u *User) (*ExpressionVocabulary, error)
 	// Preview returns the draft's application form as an HTML page.
 	Preview(ctx context.Context, u *User, slug string, req PreviewRequest) ([]byte, error)
 	Try(ctx context.Context, u *User, slug string, req TryRequest) (*TryResult, error)
@@ -357,4 +393,11 @@ type DesignService interface {
 	ExportMatter(ctx context.Context, u *User, slug, version string, w io.Writer) error
 	// ImportMatter makes a zip of one matter folder the draft of slug (opening one if need be).
 	ImportMatter(ctx context.Context, u *User, slug string, zip []byte) (*DraftView, error)
+	// ExportCatalog writes the catalog (4.3.1) of the matters the user may work on as an Excel
+	// workbook, the one `tongban catalog export` writes.
+	ExportCatalog(ctx context.Context, u *User, w io.Writer) error
+	// ImportCatalog writes each row of a catalog workbook into its matter's draft (opening one
+	// if need be). A bad cell, a matter outside the user's reach or a problem a row brings in
+	// answers EINVALID with a field per cell (pointer "事项目录!F3"), and nothing is written.
+	ImportCatalog(ctx context.Context, u *User, workbook []byte) (*CatalogImported, error)
 }

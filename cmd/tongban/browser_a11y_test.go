@@ -93,11 +93,15 @@ func studioAccessible(s *browserSuite) {
 	analyst.waitFor(`(() => {` + studioHelpers + ` return !!button("新建事项") })()`)
 	analyst.axe("the studio's matter list")
 	analyst.openStudio("food-business-license")
-	for _, label := range []string{"事项目录", "申请表", "申请材料", "收费", "原文JSON", "检查与发布"} {
+	for _, label := range []string{"事项目录", "参数与计算值", "申请表", "申请材料", "收费", "原文JSON", "检查与发布"} {
 		analyst.press(label)
 		analyst.settle()
 		analyst.axe("the studio's tab " + label)
 	}
+	analyst.press("申请表")
+	analyst.do(chromedp.Click(chromedp.CSS(`.field-row[aria-label$=" uscc"]`), chromedp.NodeVisible))
+	analyst.waitFor(`!!document.querySelector('[aria-label="预填规则"] .cm-content')`)
+	analyst.axe("the field panel with its prefill rules")
 }
 
 // keyboardFoodLicence: 张伟 searches for the matter, opens its guide and the form, fills every

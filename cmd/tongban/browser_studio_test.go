@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +16,9 @@ import (
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/xuchang-gov/tongban/printing/excel"
 )
 
 // TestStudio drives the designer studio (/designer/) in Chromium through the real server, each
@@ -29,6 +32,7 @@ func TestStudio(t *testing.T) {
 		{"SessionCSRF", flowStudioCSRF},
 		{"NewMatterToCase", flowStudioNewMatter},
 		{"Conflict", flowStudioConflict},
+		{"CatalogAndPanels", flowStudioCatalogAndPanels},
 	})
 }
 
@@ -159,23 +163,54 @@ func (tb *tab) openStudio(slug string) {
 	tb.do(chromedp.WaitVisible(chromedp.CSS(".palette")))
 }
 
-// catalogFor is a complete catalog entry (matter.json) for a new matter of studioOrg, from the
-// example food licence's with the name changed.
-func catalogFor(t *testing.T, name string) string {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "examples", "matters", "food-business-license", "matter.json"))
-	if err != nil {
-		t.Fatal(err)
+// typeCatalog types what a new matter's catalog (matter.json) still lacks, field by field in
+// the catalog's panels, each control found by its pointer: texts, choices, tags and switches.
+func (tb *tab) typeCatalog() {
+	tb.s.t.Helper()
+	at := func(p string) string { return pointerID("matter.json", p) }
+	tb.press("事项目录")
+	tb.innerTab("基本信息")
+	for _, f := range [][2]string{{"/basicCode", "000173006099"}, {"/implementationCode", "11411002MB1C3N5P9L000173006099"},
+		{"/place", "魏都区政务服务中心"}, {"/hours", "工作日 9:00-17:00"}, {"/consultationPhone", "0374-5129315"},
+		{"/supervisionPhone", "12345"}, {"/version", "1.0"}, {"/effectiveFrom", "2026-01-01"}} {
+		tb.setField(at(f[0]), f[1])
 	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
+	for _, f := range [][2]string{{"/subjectNature", "法定机关"}, {"/caseType", "承诺件"}, {"/status", "在用"}} {
+		tb.choose(at(f[0]), f[1])
 	}
-	m["name"] = name
-	m["serviceObjects"] = []string{"自然人"}
-	m["fee"] = map[string]any{"charged": true, "standard": "工本费按经营面积每平方米 2 元"}
-	out, _ := json.MarshalIndent(m, "", "  ")
-	return string(out) + "\n"
+	tb.innerTab("依据与条件")
+	for _, f := range [][2]string{{"/basis", "《中华人民共和国食品安全法》第三十五条"}, {"/level", "县级"},
+		{"/acceptanceConditions", "已取得营业执照"}, {"/handlingForms", "窗口办理"}} {
+		tb.addTag(at(f[0]), f[1])
+	}
+	tb.innerTab("审批结果")
+	tb.setField(at("/result/name"), "设计器测试许可证")
+	tb.choose(at("/result/type"), "证照")
+	tb.innerTab("收费")
+	tb.toggle(at("/fee/charged"), true)
+	tb.setField(at("/fee/standard"), "工本费按经营面积每平方米 2 元")
+	tb.innerTab("支持的服务")
+	tb.toggle(at("/supports/appointment"), true)
+	tb.toggle(at("/supports/onlinePayment"), false)
+	tb.toggle(at("/supports/delivery"), false)
+}
+
+// innerTab opens the tab labelled text of the editor's inner (left) tab list.
+func (tb *tab) innerTab(text string) {
+	tb.s.t.Helper()
+	tb.waitFor(fmt.Sprintf(`(() => {%s const b = [...document.querySelectorAll('.ant-tabs-left [role=tab]')].find(b => norm(b.textContent) === %q); if (b) b.click(); return !!b })()`, studioHelpers, text))
+}
+
+// toggle sets the switch with id on or off; a switch not set yet is written when it is first
+// switched, so off is on and then off.
+func (tb *tab) toggle(id string, on bool) {
+	tb.s.t.Helper()
+	tb.do(chromedp.Click(chromedp.ID(id), chromedp.NodeVisible))
+	if !on {
+		tb.waitFor(fmt.Sprintf(`document.getElementById(%q).getAttribute('aria-checked') === 'true'`, id))
+		tb.do(chromedp.Click(chromedp.ID(id), chromedp.NodeVisible))
+	}
+	tb.waitFor(fmt.Sprintf(`document.getElementById(%q).getAttribute('aria-checked') === %q`, id, fmt.Sprint(on)))
 }
 
 // noErrors holds when the studio's problems list has no error (a warning, such as no sample,
@@ -201,14 +236,9 @@ func flowStudioNewMatter(s *browserSuite) {
 	analyst.press("创建")
 	analyst.waitFor(fmt.Sprintf(`location.hash === "#/m/%s" && !!document.querySelector(".palette")`, slug))
 
-	// The catalog first: a matter whose catalog is incomplete does not load, so its
-	// expressions cannot be checked yet. Pasted into the raw JSON tab of matter.json.
-	analyst.press("原文JSON")
-	analyst.chooseIn(`input[aria-label="文件"]`, "matter.json")
-	analyst.do(chromedp.Click(chromedp.CSS(".cm-content"), chromedp.NodeVisible),
-		chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)), chromedp.KeyEvent(kb.Delete))
-	insertText(analyst, catalogFor(t, name))
-	analyst.waitFor(`document.querySelector('.cm-content').textContent.includes('"basicCode"')`)
+	// The catalog first, typed in its panels: a matter whose catalog is incomplete does not
+	// load, so its expressions cannot be checked yet.
+	analyst.typeCatalog()
 
 	// The form: five fields in the first section.
 	analyst.press("申请表")
@@ -352,6 +382,86 @@ func flowStudioConflict(s *browserSuite) {
 	_, body := designCall(t, s.url, "GET", "/matters/"+slug+"/draft", "", "Authorization", "Bearer "+token)
 	if !strings.Contains(body, "第二位梳理人员的说明") {
 		t.Errorf("the draft after the reapplied save lacks the second change:\n%.400s", body)
+	}
+}
+
+// flowStudioCatalogAndPanels: the admin exports the Excel catalog, edits a name and imports it
+// from the matter list (the draft gets it); a bad cell is refused naming the cell. A parameter's
+// value is a number control and a computed value's expression is checked; a field's prefill
+// rule has the expression editor; a broken fee still previews the form with the error above
+// it; the check lists the validate-time warnings apart from the errors.
+func flowStudioCatalogAndPanels(s *browserSuite) {
+	t := s.t
+	admin := s.staffTab("xc-gov", "admin")
+	status, workbook := designCall(t, s.url, "GET", "/catalog", "", "Cookie", admin.cookieHeader())
+	if status != 200 {
+		t.Fatalf("GET catalog with the session: %d %.300s", status, workbook)
+	}
+	edited := func(header, value string) string {
+		f, err := excelize.OpenReader(strings.NewReader(workbook))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := f.GetRows(excel.SheetName)
+		row := slices.IndexFunc(rows, func(r []string) bool { return len(r) > 0 && r[0] == "food-business-license" })
+		col, _ := excelize.ColumnNumberToName(slices.Index(rows[0], header) + 1)
+		if row < 0 || col == "" {
+			t.Fatalf("no row of food-business-license or column %s in the export", header)
+		}
+		if err := f.SetCellValue(excel.SheetName, fmt.Sprint(col, row+1), value); err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Join(t.TempDir(), "catalog.xlsx")
+		if err := f.SaveAs(name); err != nil {
+			t.Fatal(err)
+		}
+		return name
+	}
+	const upload = `input[aria-label="选择事项目录 Excel 文件"]`
+	admin.open("/designer/")
+	admin.do(chromedp.SetUploadFiles(chromedp.CSS(upload), []string{edited("法定办结时限（工作日）", "十")}))
+	admin.waitFor(`document.body.innerText.includes('未写入任何事项') && document.body.innerText.includes('事项目录!')`)
+	admin.do(chromedp.SetUploadFiles(chromedp.CSS(upload), []string{edited("事项名称", "食品经营许可证核发（目录导入）")}))
+	admin.waitFor(`document.body.innerText.includes('已写入 1 个事项的草稿')`)
+	token := s.demoToken("xc-gov", "admin")
+	_, body := designCall(t, s.url, "GET", "/matters/food-business-license/draft", "", "Authorization", "Bearer "+token)
+	if !strings.Contains(body, "食品经营许可证核发（目录导入）") {
+		t.Errorf("the draft after the catalog import lacks the new name:\n%.300s", body)
+	}
+	// Without its sample the draft has a warning whatever the date.
+	var draft struct{ Revision int }
+	_ = json.Unmarshal([]byte(body), &draft)
+	if status, body := designCall(t, s.url, "DELETE", "/matters/food-business-license/draft/files/sample.json", "", "Authorization", "Bearer "+token, "If-Match", fmt.Sprint(draft.Revision)); status != 200 {
+		t.Fatalf("deleting sample.json: %d %s", status, body)
+	}
+
+	admin.openStudio("minimum-living-allowance")
+	admin.press("参数与计算值")
+	value := pointerID("matter.json", "/parameters/0/value")
+	admin.waitFor(fmt.Sprintf(`(() => { const e = document.getElementById(%q); return !!e && e.classList.contains('ant-input-number-input') && e.value === '620' })()`, value))
+	admin.exprStatus("matter.json", "/values/0/expression", `类型：`)
+
+	admin.openStudio("food-business-license")
+	admin.do(chromedp.Click(chromedp.CSS(`.field-row[aria-label$=" uscc"]`), chromedp.NodeVisible))
+	admin.exprStatus("form.ui.json", "/prefill/0/value", `类型：string`)
+
+	admin.press("收费")
+	admin.typeExpr("fees.json", "/items/0/amount", "form.noSuchField * 2")
+	admin.exprStatus("fees.json", "/items/0/amount", `第 1 行第 \d+ 列`)
+	admin.save()
+	admin.waitFor(`(() => { const f = document.querySelector('iframe.preview-frame'); return !!f && f.srcdoc.includes('草稿有 1 个错误') && f.srcdoc.includes('name="premisesArea"') })()`)
+	admin.press("检查与发布")
+	admin.press("检查")
+	admin.waitFor(`document.body.innerText.includes('错误 1 个（须修正后才能发布）') && document.body.innerText.includes('fees.json/items/0/amount')`)
+	// Fixed, the check lists the warnings apart from the errors.
+	admin.press("收费")
+	admin.typeExpr("fees.json", "/items/0/amount", "12")
+	admin.save()
+	admin.press("检查与发布")
+	admin.press("检查")
+	admin.waitFor(`document.body.innerText.includes('（不妨碍发布，发布即表示已确认）') && document.body.innerText.includes('没有示例数据') && document.body.innerText.includes('（错误 0 个）')`)
+	if status, body := designCall(t, s.url, "DELETE", "/matters/food-business-license/draft", "", "Authorization", "Bearer "+token); status != 204 {
+		t.Errorf("discarding the draft: %d %s", status, body)
 	}
 }
 

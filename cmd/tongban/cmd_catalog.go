@@ -157,7 +157,7 @@ func runCatalogImport(cli *CLI, args []string) int {
 	badRows := map[string]bool{} // by row number, as text
 	for _, e := range cellErrs {
 		problems = append(problems, e.String())
-		badRows[sheetRow(e.Cell)] = true
+		badRows[e.Row()] = true
 	}
 	report := func(r excel.CatalogRow, pointer, msg string) {
 		problems = append(problems, excel.CellError{Sheet: excel.SheetName, Cell: r.Cell(pointer), Message: msg}.String())
@@ -194,7 +194,7 @@ func runCatalogImport(cli *CLI, args []string) int {
 			report(r, "", fmt.Sprintf("事项目录名 %s 对应多个目录：%s", r.Slug, strings.Join(dirs, "、")))
 			continue
 		}
-		if badRows["1"] || badRows["1:1"] || badRows[sheetRow(r.Cell(""))] {
+		if badRows["1"] || badRows["1:1"] || badRows[(excel.CellError{Cell: r.Cell("")}).Row()] {
 			continue // the row is incomplete: its matter cannot be checked as a whole
 		}
 		u := &matterUpdate{row: r, sel: targets[0].sel, dir: targets[0].dir}
@@ -234,14 +234,8 @@ func runCatalogImport(cli *CLI, args []string) int {
 	return 0
 }
 
-// sheetRow is the row part of a cell reference: "12" of "AB12", "1:1" of "1:1".
-func sheetRow(cell string) string {
-	return strings.TrimLeftFunc(cell, func(r rune) bool { return r >= 'A' && r <= 'Z' })
-}
-
-// prepare works out the new matter.json: every field from the row, "$schema" and the fields the
-// catalog does not hold (parameters, values) kept from the file, in canonical form. It reports false when the file already says the same, so that an
-// import of an unedited export leaves every file as it is, canonical or not.
+// prepare works out the new matter.json (excel.CatalogRow.MatterJSON) and reports whether it
+// differs from the file.
 func (u *matterUpdate) prepare(shown string) (bool, error) {
 	old, err := os.ReadFile(u.file)
 	if err != nil {
@@ -252,21 +246,9 @@ func (u *matterUpdate) prepare(shown string) (bool, error) {
 		return false, err
 	}
 	u.mode = info.Mode().Perm()
-	var head definitions.Matter
-	_ = json.Unmarshal(old, &head) // a broken file is replaced whole
-	m := u.row.Matter
-	m.Schema, m.Parameters, m.Values, m.Documents = head.Schema, head.Parameters, head.Values, head.Documents
-	raw, err := json.Marshal(m)
-	if err != nil {
-		return false, err
-	}
-	if u.data, err = definitions.Canonical(shown, raw); err != nil {
-		return false, err
-	}
-	if before, err := definitions.Canonical(shown, old); err == nil && bytes.Equal(before, u.data) {
-		return false, nil
-	}
-	return true, nil
+	var changed bool
+	u.data, changed, err = u.row.MatterJSON(shown, old)
+	return changed, err
 }
 
 // checkUpdates checks the changed matters with the rest of their bundle as they will be

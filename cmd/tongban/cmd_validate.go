@@ -8,9 +8,6 @@ import (
 	"github.com/xuchang-gov/tongban/runtime"
 )
 
-// calendarNotice is how many days ahead validate wants the holiday calendar to reach.
-const calendarNotice = 60
-
 func init() {
 	commands["validate"] = command{
 		summary: "检查事项定义，逐行列出全部问题（文件:JSON指针: 说明）",
@@ -48,8 +45,8 @@ func runValidate(_ context.Context, cli *CLI, args []string) int {
 		for _, w := range plan.Warnings(today) {
 			fmt.Fprintln(cli.Stderr, w.String())
 		}
-		if y := plan.Calendar.UncoveredWithin(today, calendarNotice); y != 0 {
-			fmt.Fprintf(cli.Stderr, "警告：工作日历没有 %d 年的放假安排（%d 天内用到），请导入 calendar/%d.json；在此之前，跨入该年的期限标为暂定，只按法定节日计算\n", y, calendarNotice, y)
+		if w, ok := plan.CalendarWarning(today); ok {
+			fmt.Fprintln(cli.Stderr, w.Message)
 		}
 	}
 	if failed {

@@ -1,6 +1,7 @@
 package excel
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,6 +46,29 @@ func (r CatalogRow) Cell(pointer string) string {
 		return ""
 	}
 	return r.layout.cell(pointer, r.row)
+}
+
+// MatterJSON is the matter.json the row makes of old, the file as it stands (nil or broken:
+// replaced whole): every catalog field from the row, and "$schema" and the fields the catalog
+// does not hold (parameters, values) kept from old, in canonical form. changed is false when
+// old already says the same, so that importing an unedited export leaves every file as it is,
+// canonical or not. name is the file's name in messages.
+func (r CatalogRow) MatterJSON(name string, old []byte) (data []byte, changed bool, err error) {
+	var head definitions.Matter
+	_ = json.Unmarshal(old, &head)
+	m := r.Matter
+	m.Schema, m.Parameters, m.Values, m.Documents = head.Schema, head.Parameters, head.Values, head.Documents
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return nil, false, err
+	}
+	if data, err = definitions.Canonical(name, raw); err != nil {
+		return nil, false, err
+	}
+	if before, err := definitions.Canonical(name, old); err == nil && bytes.Equal(before, data) {
+		return data, false, nil
+	}
+	return data, true, nil
 }
 
 // sheetLayout is where ReadCatalog found each column.

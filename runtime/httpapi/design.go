@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net/http"
@@ -154,6 +155,11 @@ func (s *Server) designRoutes() {
 		handler: designBody(s, func(c *gin.Context, req runtime.ExpressionCheck) (any, error) {
 			return d.CheckExpression(c.Request.Context(), user(c), req)
 		})})
+	s.handle(operation{method: "GET", path: designPrefix + "expressions/vocabulary", summary: "设计器：表达式可用的函数、内置写法以及 applicant、case、材料的字段（与 README 的表达式表同源）", tag: tag,
+		auth: required, response: runtime.ExpressionVocabulary{}, handler: func(c *gin.Context) {
+			v, err := d.Vocabulary(c.Request.Context(), user(c))
+			s.respond(c, http.StatusOK, v, err)
+		}})
 	s.handle(operation{method: "POST", path: draft + "/preview", summary: "设计器：用表单渲染器预览申请表（HTML，供 iframe）", tag: tag,
 		auth: required, request: runtime.PreviewRequest{}, download: "text/html", handler: func(c *gin.Context) {
 			var req runtime.PreviewRequest
@@ -189,6 +195,26 @@ func (s *Server) designRoutes() {
 		handler: designBody(s, func(c *gin.Context, req runtime.PublishRequest) (any, error) {
 			return d.Publish(c.Request.Context(), user(c), slug(c), req)
 		})})
+	s.handle(operation{method: "GET", path: designPrefix + "catalog", summary: "设计器：导出可编辑事项的事项目录（Excel，4.3.1 各列；有草稿的取草稿）", tag: tag,
+		auth: required, download: xlsxType, handler: func(c *gin.Context) {
+			var buf bytes.Buffer
+			if err := d.ExportCatalog(c.Request.Context(), user(c), &buf); err != nil {
+				s.fail(c, err)
+				return
+			}
+			c.Header("Content-Disposition", "attachment; filename=catalog.xlsx")
+			c.Data(http.StatusOK, xlsxType, buf.Bytes())
+		}})
+	s.handle(operation{method: "POST", path: designPrefix + "catalog", summary: "设计器：导入事项目录（Excel）：各行写入对应事项的草稿；有任何单元格不合格时逐格列出，不写入任何事项", tag: tag,
+		auth: required, body: xlsxType, response: runtime.CatalogImported{}, handler: func(c *gin.Context) {
+			data, err := readBody(c, maxDesignZip, "事项目录")
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			v, err := d.ImportCatalog(c.Request.Context(), user(c), data)
+			s.respond(c, http.StatusOK, v, err)
+		}})
 	matter := designPrefix + "matters/:slug"
 	s.handle(operation{method: "GET", path: matter + "/versions", summary: "设计器：事项的全部版本", tag: tag,
 		auth: required, response: listAnswer[runtime.VersionInfo]{}, handler: func(c *gin.Context) {

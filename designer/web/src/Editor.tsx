@@ -9,8 +9,8 @@ import matterSchema from '../../../definitions/schema/matter.schema.json';
 import materialsSchema from '../../../definitions/schema/materials.schema.json';
 import feesSchema from '../../../definitions/schema/fees.schema.json';
 import { api, ApiError, type DraftView, type Problem, type Session } from './api';
-import { DraftContext } from './draft';
-import { names } from './expr/vocab';
+import { DraftContext, useChanged } from './draft';
+import { loadVocabulary, names } from './expr/vocab';
 import { at, get, str } from './json/tree';
 import { pathOfPointer, SCHEMA } from './model/form';
 import { createDraftStore } from './model/store';
@@ -19,12 +19,19 @@ import { Preview } from './Preview';
 import { Publish } from './Publish';
 import { TryPanel } from './TryPanel';
 
-const FormDesigner = lazy(() => import('./FormDesigner'));
+const loadFormDesigner = () => import('./FormDesigner');
+const FormDesigner = lazy(loadFormDesigner);
+// A matter's address opened directly loads the form designer's code beside the session and the
+// draft, not after them.
+if (/^#\/m\//.test(window.location.hash)) void loadFormDesigner();
 const RawJson = lazy(() => import('./RawJson'));
+
+/** ownTab are the properties of matter.json outside the catalog (4.3.1), with a tab of their own. */
+const ownTab = ['parameters', 'values'];
 
 /** catalogGroups splits matter.json's properties into tabs: the plain ones, the lists, then each object. */
 function catalogGroups(schema: Schema): { key: string; label: string; only: string[] }[] {
-  const props = Object.entries(schema.properties ?? {}).filter(([k]) => k !== '$schema');
+  const props = Object.entries(schema.properties ?? {}).filter(([k]) => k !== '$schema' && !ownTab.includes(k));
   const plain = props.filter(([, s]) => s.type !== 'object' && !(s.type === 'array' && s.items?.type === 'object') && s.type !== 'array').map(([k]) => k);
   const lists = props.filter(([, s]) => s.type === 'array' && s.items?.type !== 'object').map(([k]) => k);
   const groups = props.filter(([, s]) => s.type === 'object' || (s.type === 'array' && s.items?.type === 'object'));
@@ -49,8 +56,8 @@ export function Editor({ slug, session }: { slug: string; session: Session }) {
   const [saving, setSaving] = useState(false);
   const canUndo = useStore(store, (s) => s.past.length > 0);
   const canRedo = useStore(store, (s) => s.future.length > 0);
-  const trees = useStore(store, (s) => s.trees);
-  const changed = useMemo(() => store.getState().changed(), [trees, store, draft]); // eslint-disable-line react-hooks/exhaustive-deps
+  const title = useStore(store, (s) => str(at(s.trees['matter.json'], '/name')));
+  const changed = useChanged(store);
 
   const load = useCallback((d: DraftView) => {
     setDraft(d);
@@ -124,7 +131,7 @@ export function Editor({ slug, session }: { slug: string; session: Session }) {
   }, [save, store]);
 
   const locate = (p: Problem) => {
-    const t = tabOfFile[p.file];
+    const t = p.file === 'matter.json' && ownTab.some((k) => p.pointer.startsWith(`/${k}/`)) ? 'params' : tabOfFile[p.file];
     if (t === 'form') {
       setFocusField(pathOfPointer(p.file, p.pointer));
       setTab('form');
@@ -148,15 +155,22 @@ export function Editor({ slug, session }: { slug: string; session: Session }) {
     }, 50);
   };
 
+  // What expressions may name is read from the draft when the editor asks (on completion),
+  // so that the context stays one value and no keystroke re-renders its users.
   const exprCtx = useMemo(() => {
-    const ms = get(trees['materials.json'], 'materials');
-    const ids = Array.isArray(ms) ? ms.map((m) => str(get(m, 'id'))).filter(Boolean) : [];
     const unsaved = () => {
       const s = store.getState();
       return Object.fromEntries(s.changed().map((n) => [n, s.text(n)]));
     };
-    return { slug, names: names(trees[SCHEMA], ids), unsaved };
-  }, [trees, slug, store]);
+    loadVocabulary();
+    const draftNames = () => {
+      const { trees } = store.getState();
+      const ms = get(trees['materials.json'], 'materials');
+      const ids = Array.isArray(ms) ? ms.map((m) => str(get(m, 'id'))).filter(Boolean) : [];
+      return names(trees[SCHEMA], trees['matter.json'], ids);
+    };
+    return { slug, names: draftNames, unsaved };
+  }, [slug, store]);
 
   if (error) return <Alert type="error" showIcon title={error} action={<Button href="#/">返回列表</Button>} />;
   if (!draft) return <Spin description="正在打开草稿…" />;
@@ -166,7 +180,7 @@ export function Editor({ slug, session }: { slug: string; session: Session }) {
     <DraftContext.Provider value={store}>
       <ExprContext.Provider value={exprCtx}>
         <Space style={{ marginBottom: 12 }} wrap>
-          <Typography.Title level={4} style={{ margin: 0 }}>{str(at(trees['matter.json'], '/name')) || slug}</Typography.Title>
+          <Typography.Title level={4} style={{ margin: 0 }}>{title || slug}</Typography.Title>
           <Typography.Text type="secondary">草稿修订 {draft.revision}</Typography.Text>
           <Button onClick={() => store.getState().undo()} disabled={!canUndo} aria-keyshortcuts="Control+Z">撤销</Button>
           <Button onClick={() => store.getState().redo()} disabled={!canRedo} aria-keyshortcuts="Control+Y">重做</Button>
@@ -179,6 +193,7 @@ export function Editor({ slug, session }: { slug: string; session: Session }) {
         <div className="editor">
           <Tabs activeKey={tab} onChange={setTab} items={[
             { key: 'catalog', label: '事项目录', children: <Tabs tabPosition="left" items={catalogGroups(matterSchema as Schema).map((g) => ({ key: g.key, label: g.label, children: <SchemaForm file="matter.json" pointer="" schema={matterSchema as Schema} only={g.only} /> }))} /> },
+            { key: 'params', label: '参数与计算值', children: <SchemaForm file="matter.json" pointer="" schema={matterSchema as Schema} only={ownTab} /> },
             { key: 'form', label: '申请表', children: <Suspense fallback={loading}><FormDesigner focus={focusField} /></Suspense> },
             { key: 'materials', label: '申请材料', children: <><SchemaForm file="materials.json" pointer="" schema={materialsSchema as Schema} /><TryPanel slug={slug} show={['materials']} /></> },
             { key: 'fees', label: '收费', children: <><SchemaForm file="fees.json" pointer="" schema={feesSchema as Schema} /><TryPanel slug={slug} show={['fees']} /></> },

@@ -1,15 +1,16 @@
 // The form designer: a palette of every widget the format allows, the form's sections with
 // their fields (drag to place and reorder, or the keyboard: Alt+↑/↓ moves, Delete removes),
 // and the property panel of the selected field, generated from the schemas.
-import { useEffect, useMemo, useState, type KeyboardEvent } from 'react';
-import { App, Button, Empty, Form, Input, List, Modal, Space, Switch, Tag, Typography } from 'antd';
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { App, Button, Empty, Form, Input, List, Modal, Space, Switch, Typography } from 'antd';
 import { closestCenter, DndContext, KeyboardSensor, PointerSensor, useDraggable, useDroppable, useSensor, useSensors, type DragEndEvent } from '@dnd-kit/core';
 import { SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
 import uiSchema from '../../../definitions/schema/form.ui.schema.json';
 import { useDraft, useDraftApi } from './draft';
 import { pointerOf } from './json/tree';
-import { addField, isRequired, layout, moveField, planRename, removeField, renameField, schemaPointer, setRequired, splitPath, SCHEMA, UI, type Container, type FieldNode, type RenamePlan } from './model/form';
+import { addField, isRequired, layout, moveField, planRename, removeField, renameField, reuseLayout, schemaPointer, setRequired, splitPath, SCHEMA, UI, type Container, type FieldNode, type RenamePlan, type Section } from './model/form';
+import { PrefillRules } from './Prefill';
 import { SchemaForm, type Schema } from './SchemaForm';
 
 const widgetNames: Record<string, string> = {
@@ -39,13 +40,18 @@ const fieldSchema: Schema = {
 
 const uiFieldSchema = uiSchema.properties.fields.additionalProperties as Schema;
 
+// The sensors' options are constants: options made anew at each render make new sensors, and
+// new sensors a new drag context, which renders every row again.
+const pointerOptions = { activationConstraint: { distance: 5 } };
+const keyboardOptions = { coordinateGetter: sortableKeyboardCoordinates };
+
 type Where = { container: string; into: Container; index: number };
 
 function containerKey(into: Container): string {
   return 'section' in into ? `s:${into.section}` : `p:${into.parent}`;
 }
 
-function Palette({ onAdd }: { onAdd(widget: string): void }) {
+const Palette = memo(function Palette({ onAdd }: { onAdd(widget: string): void }) {
   return (
     <nav className="palette" aria-label="控件">
       <Typography.Title level={5}>控件</Typography.Title>
@@ -54,7 +60,7 @@ function Palette({ onAdd }: { onAdd(widget: string): void }) {
       ))}
     </nav>
   );
-}
+});
 
 function PaletteItem({ widget, onAdd }: { widget: string; onAdd(widget: string): void }) {
   const { attributes, listeners, setNodeRef } = useDraggable({ id: `new:${widget}` });
@@ -65,7 +71,29 @@ function PaletteItem({ widget, onAdd }: { widget: string; onAdd(widget: string):
   );
 }
 
-function FieldRow({ node, into, index, selected, onSelect, onKey }: { node: FieldNode; into: Container; index: number; selected: string; onSelect(p: string): void; onKey(e: KeyboardEvent, node: FieldNode, into: Container, index: number): void }) {
+/** containerOf is the container a containerKey names. */
+function containerOf(key: string): Container {
+  return key.startsWith('s:') ? { section: key.slice(2) } : { parent: key.slice(2) };
+}
+
+/** selectedWithin passes the selection down to a row only when it is that row or below it, so that selecting re-renders two rows. */
+function selectedWithin(selected: string, path: string): string {
+  return selected === path || selected.startsWith(path + '.') || selected.startsWith(path + '[].') ? selected : '';
+}
+
+interface RowProps {
+  node: FieldNode;
+  container: string;
+  index: number;
+  selected: string;
+  onSelect(p: string): void;
+  onKey(e: KeyboardEvent, node: FieldNode, into: Container, index: number): void;
+}
+
+// Rows are memoised: their props are the field's node (kept while the field is unchanged),
+// strings and stable callbacks, so a keystroke in one field's panel renders one row.
+const FieldRow = memo(function FieldRow({ node, container, index, selected, onSelect, onKey }: RowProps) {
+  const into = useMemo(() => containerOf(container), [container]);
   const { attributes, listeners, setNodeRef, transform, transition } = useSortable({ id: `f:${node.path}`, data: { into, index } });
   const style = { transform: CSS.Transform.toString(transform), transition };
   const kind = widgetNames[node.widget] ?? (node.widget || '自动');
@@ -73,26 +101,38 @@ function FieldRow({ node, into, index, selected, onSelect, onKey }: { node: Fiel
     <div>
       <div ref={setNodeRef} style={style} {...attributes} {...listeners} className={'field-row' + (selected === node.path ? ' selected' : '')} role="button"
         aria-label={`${node.title} ${kind} ${node.key}`} onClick={() => onSelect(node.path)} onKeyDown={(e) => onKey(e, node, into, index)}>
-        <span className="title">{node.title}</span>
-        <Tag>{kind}</Tag>
-        <Typography.Text type="secondary">{node.key}</Typography.Text>
+        <RowLabel title={node.title} kind={kind} fieldKey={node.key} />
       </div>
       {node.kind !== 'field' && (
         <div className="field-children">
-          <Fields nodes={node.children} into={{ parent: node.path }} selected={selected} onSelect={onSelect} onKey={onKey} />
+          <Fields nodes={node.children} container={containerKey({ parent: node.path })} selected={selected} onSelect={onSelect} onKey={onKey} />
         </div>
       )}
     </div>
   );
-}
+});
 
-function Fields({ nodes, into, selected, onSelect, onKey }: { nodes: FieldNode[]; into: Container; selected: string; onSelect(p: string): void; onKey(e: KeyboardEvent, node: FieldNode, into: Container, index: number): void }) {
-  const { setNodeRef } = useDroppable({ id: `c:${containerKey(into)}`, data: { into, index: nodes.length } });
+/** RowLabel is what a row shows, in plain elements: hundreds of rows render it, and the sortable's re-renders skip it. */
+const RowLabel = memo(function RowLabel({ title, kind, fieldKey }: { title: string; kind: string; fieldKey: string }) {
   return (
-    <SortableContext items={nodes.map((n) => `f:${n.path}`)} strategy={verticalListSortingStrategy}>
+    <>
+      <span className="title">{title}</span>
+      <span className="kind">{kind}</span>
+      <span className="key">{fieldKey}</span>
+    </>
+  );
+});
+
+function Fields({ nodes, container, selected, onSelect, onKey }: Omit<RowProps, 'node' | 'index'> & { nodes: FieldNode[] }) {
+  const { setNodeRef } = useDroppable({ id: `c:${container}`, data: { into: containerOf(container), index: nodes.length } });
+  // The sortable context's items by value: a new array of the same ids would re-render every row.
+  const joined = nodes.map((n) => `f:${n.path}`).join('\n');
+  const items = useMemo(() => (joined ? joined.split('\n') : []), [joined]);
+  return (
+    <SortableContext items={items} strategy={verticalListSortingStrategy}>
       <div ref={setNodeRef} style={{ minHeight: 24 }}>
         {nodes.map((n, i) => (
-          <FieldRow key={n.path} node={n} into={into} index={i} selected={selected} onSelect={onSelect} onKey={onKey} />
+          <FieldRow key={n.path} node={n} container={container} index={i} selected={selectedWithin(selected, n.path)} onSelect={onSelect} onKey={onKey} />
         ))}
         {nodes.length === 0 && <Typography.Text type="secondary">拖入或点击左侧控件添加字段</Typography.Text>}
       </div>
@@ -108,14 +148,19 @@ function newKey(widget: string, taken: (k: string) => boolean): string {
 export default function FormDesigner({ focus }: { focus: string | null }) {
   const { message } = App.useApp();
   const store = useDraftApi();
-  const trees = useDraft((s) => s.trees);
-  const sections = useMemo(() => (trees[SCHEMA] && trees[UI] ? layout(trees) : []), [trees]);
+  const schemaTree = useDraft((s) => s.trees[SCHEMA]);
+  const uiTree = useDraft((s) => s.trees[UI]);
+  const shown = useRef<Section[]>([]);
+  const sections = useMemo(() => {
+    const next = schemaTree && uiTree ? layout({ [SCHEMA]: schemaTree, [UI]: uiTree }) : [];
+    return (shown.current = reuseLayout(shown.current, next));
+  }, [schemaTree, uiTree]);
   const [selected, setSelected] = useState('');
   const [target, setTarget] = useState<Where | null>(null);
   useEffect(() => {
     if (focus) setSelected(focus);
   }, [focus]);
-  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 5 } }), useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }));
+  const sensors = useSensors(useSensor(PointerSensor, pointerOptions), useSensor(KeyboardSensor, keyboardOptions));
 
   const run = (label: string, f: Parameters<ReturnType<typeof store.getState>['edit']>[1]) => {
     try {
@@ -163,6 +208,12 @@ export default function FormDesigner({ focus }: { focus: string | null }) {
       if (node.kind !== 'field') setTarget({ container: containerKey({ parent: node.path }), into: { parent: node.path }, index: node.children.length });
     }
   };
+  // The rows and the panel get callbacks that never change and call the latest handlers.
+  const latest = useRef({ add, onKey, remove });
+  latest.current = { add, onKey, remove };
+  const stableRemove = useCallback((p: string) => latest.current.remove(p), []);
+  const stableKey = useCallback((e: KeyboardEvent, node: FieldNode, into: Container, index: number) => latest.current.onKey(e, node, into, index), []);
+  const stableAdd = useCallback((w: string) => void latest.current.add(w), []);
   const onDragEnd = (e: DragEndEvent) => {
     if (!e.over) return;
     const over = e.over.data.current as { into: Container; index: number } | undefined;
@@ -176,7 +227,7 @@ export default function FormDesigner({ focus }: { focus: string | null }) {
   };
   return (
     <div className="designer">
-      <Palette onAdd={(w) => add(w)} />
+      <Palette onAdd={stableAdd} />
       <DndContext sensors={sensors} collisionDetection={closestCenter} onDragEnd={onDragEnd}>
         <div aria-label="表单结构">
           <Typography.Paragraph type="secondary">
@@ -190,17 +241,19 @@ export default function FormDesigner({ focus }: { focus: string | null }) {
                   新字段加到这里
                 </Button>
               </Space>
-              <Fields nodes={s.fields} into={{ section: s.id }} selected={selected} onSelect={setSelected} onKey={onKey} />
+              <Fields nodes={s.fields} container={`s:${s.id}`} selected={selected} onSelect={setSelected} onKey={stableKey} />
             </section>
           ))}
         </div>
       </DndContext>
-      <aside aria-label="字段属性">{selected ? <FieldPanel key={selected} path={selected} onRemove={remove} onRenamed={setSelected} /> : <Empty description="选择一个字段查看属性" />}</aside>
+      <aside aria-label="字段属性">{selected ? <FieldPanel key={selected} path={selected} onRemove={stableRemove} onRenamed={setSelected} /> : <Empty description="选择一个字段查看属性" />}</aside>
     </div>
   );
 }
 
-function FieldPanel({ path, onRemove, onRenamed }: { path: string; onRemove(p: string): void; onRenamed(p: string): void }) {
+// The panel is memoised: it renders from the store itself, so the designer's re-render at each
+// keystroke does not render its dozens of controls again.
+const FieldPanel = memo(function FieldPanel({ path, onRemove, onRenamed }: { path: string; onRemove(p: string): void; onRenamed(p: string): void }) {
   const { message } = App.useApp();
   const store = useDraftApi();
   const required = useDraft((s) => (s.trees[SCHEMA] ? isRequired(s.trees, path) : false));
@@ -236,6 +289,7 @@ function FieldPanel({ path, onRemove, onRenamed }: { path: string; onRemove(p: s
       <SchemaForm file={SCHEMA} pointer={schemaPointer(path)} schema={fieldSchema} />
       <Typography.Title level={5}>界面</Typography.Title>
       <SchemaForm file={UI} pointer={pointerOf(['fields', path])} schema={uiFieldSchema} />
+      <PrefillRules path={path} />
       <Button danger onClick={() => onRemove(path)}>删除字段</Button>
       <Modal open={!!plan} title={`重命名 ${path} → ${name}`} okText={plan?.breaks.length ? '仍然重命名' : '重命名'} cancelText="取消" onCancel={() => setPlan(null)} onOk={() => rename(!!plan?.breaks.length)}>
         <Typography.Paragraph>将更新 {plan?.changes.length ?? 0} 处引用。</Typography.Paragraph>
@@ -249,4 +303,4 @@ function FieldPanel({ path, onRemove, onRenamed }: { path: string; onRemove(p: s
       </Modal>
     </Space>
   );
-}
+});

@@ -1,6 +1,7 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { App, Button, Form, Input, Modal, Select, Space, Table, Tag } from 'antd';
 import { api, type MatterItem, type Session } from './api';
+import { CatalogExcel } from './CatalogExcel';
 
 type Status = 'published' | 'editing' | 'requested' | 'returned';
 
@@ -25,9 +26,10 @@ export function MatterList({ session }: { session: Session }) {
   const [status, setStatus] = useState<Status>();
   const [creating, setCreating] = useState<{ from?: string } | null>(null);
   const [form] = Form.useForm();
-  useEffect(() => {
+  const reload = useCallback(() => {
     api.matters().then((r) => setItems(r.items), (e: Error) => message.error(e.message)).finally(() => setLoading(false));
   }, [message]);
+  useEffect(reload, [reload]);
   const orgs = useMemo(() => [...new Map(items.map((m) => [m.orgCode, m.orgName])).entries()], [items]);
   const shown = items.filter(
     (m) => (!q || m.name.includes(q) || m.slug.includes(q)) && (!org || m.orgCode === org) && (!status || statusOf(m) === status),
@@ -60,6 +62,7 @@ export function MatterList({ session }: { session: Session }) {
             新建事项
           </Button>
         )}
+        <CatalogExcel canEdit={session.canEdit} onImported={reload} />
       </Space>
       <Table<MatterItem>
         rowKey="slug"

@@ -10,10 +10,18 @@ export function Preview({ slug, revision }: { slug: string; revision: number }) 
   const [html, setHtml] = useState('');
   const [error, setError] = useState('');
   const [tick, setTick] = useState(0);
+  // The first preview waits until the page is idle: rendering the server's form in the frame is
+  // work of the same thread, and the designer beside it comes first.
+  const [ready, setReady] = useState(false);
   useEffect(() => {
+    const id = requestIdleCallback(() => setReady(true), { timeout: 2000 });
+    return () => cancelIdleCallback(id);
+  }, []);
+  useEffect(() => {
+    if (!ready) return;
     const server = look === 'kiosk' ? 'kiosk' : 'portal';
     api.preview(slug, server, sample).then((h) => (setHtml(h), setError('')), (e: Error) => setError(e.message));
-  }, [slug, revision, look, sample, tick]);
+  }, [slug, revision, look, sample, tick, ready]);
   return (
     <section aria-label="预览">
       <Space wrap style={{ marginBottom: 8 }}>

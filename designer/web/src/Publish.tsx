@@ -32,17 +32,14 @@ export function Publish({ slug, session, draft, problems, onCheck, onLocate, onS
         <Button onClick={onCheck}>检查</Button>
         <Button onClick={() => api.diff(slug).then((d) => setDiff(d.changes), (e: Error) => message.error(e.message))}>查看与已发布版本的差异</Button>
       </Space>
-      {problems && (problems.length === 0 ? <Alert type="success" showIcon title="没有发现问题" /> : (
-        <List size="small" header={`共 ${problems.length} 个问题（错误 ${errors} 个）`} dataSource={problems}
-          renderItem={(p) => (
-            <List.Item>
-              <Button type="link" onClick={() => onLocate(p)} style={{ whiteSpace: 'normal', textAlign: 'left', height: 'auto' }}>
-                <Tag color={p.severity === 'error' ? 'red' : 'orange'}>{p.severity === 'error' ? '错误' : '警告'}</Tag>
-                {p.file}{p.pointer}{p.line ? `（${p.line}:${p.column}）` : ''}：{p.message}
-              </Button>
-            </List.Item>
-          )} />
-      ))}
+      {problems && problems.length === 0 && <Alert type="success" showIcon title="没有发现问题" />}
+      {problems && problems.length > 0 && (
+        <>
+          <ProblemList title={`错误 ${errors} 个（须修正后才能发布）`} problems={problems.filter((p) => p.severity === 'error')} onLocate={onLocate} />
+          <ProblemList title={`警告 ${problems.length - errors} 个（不妨碍发布，发布即表示已确认）`} problems={problems.filter((p) => p.severity !== 'error')} onLocate={onLocate} />
+          <Typography.Text type="secondary">{`共 ${problems.length} 个问题（错误 ${errors} 个）`}</Typography.Text>
+        </>
+      )}
       {diff && (
         <Table<Change> size="small" rowKey={(c) => c.kind + c.id + c.file} dataSource={diff} pagination={false} locale={{ emptyText: '与已发布版本相同' }}
           columns={[
@@ -66,5 +63,21 @@ export function Publish({ slug, session, draft, problems, onCheck, onLocate, onS
       </Space>
       {errors > 0 && <Typography.Text type="danger">有错误时不能发布：点击上面的问题定位修改。</Typography.Text>}
     </Space>
+  );
+}
+
+/** ProblemList is one kind of problem, each a button that opens its place; none, nothing. */
+function ProblemList({ title, problems, onLocate }: { title: string; problems: Problem[]; onLocate(p: Problem): void }) {
+  if (problems.length === 0) return null;
+  return (
+    <List size="small" header={title} dataSource={problems}
+      renderItem={(p) => (
+        <List.Item>
+          <Button type="link" onClick={() => onLocate(p)} style={{ whiteSpace: 'normal', textAlign: 'left', height: 'auto' }}>
+            <Tag color={p.severity === 'error' ? 'red' : 'orange'}>{p.severity === 'error' ? '错误' : '警告'}</Tag>
+            {p.file}{p.pointer}{p.line ? `（${p.line}:${p.column}）` : ''}：{p.message}
+          </Button>
+        </List.Item>
+      )} />
   );
 }

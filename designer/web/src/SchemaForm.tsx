@@ -25,12 +25,15 @@ export interface Schema {
 }
 
 /** The editing context of expressions: which draft, and what they may name. */
-export const ExprContext = createContext<{ slug: string; names: Name[]; unsaved(): Record<string, string> }>({ slug: '', names: [], unsaved: () => ({}) });
+export const ExprContext = createContext<{ slug: string; names(): Name[]; unsaved(): Record<string, string> }>({ slug: '', names: () => [], unsaved: () => ({}) });
 
 /** isExpression tells a string property that holds an expression, by the format's own title. */
 export function isExpression(key: string, s: Schema): boolean {
   return /表达式/.test(s.title ?? '') || /表达式/.test(s.description ?? '') || (key === 'condition' && s.type === 'string');
 }
+
+/** valueTypes are the types a sibling "type" may give an untyped value. */
+const valueTypes = ['number', 'integer', 'string', 'boolean'];
 
 /** pointerId is the element id of the control at a file's pointer, for click-to-locate. */
 export function pointerId(file: string, pointer: string): string {
@@ -50,8 +53,10 @@ function Control({ file, pointer, name, schema }: { file: string; pointer: strin
   const expr = useContext(ExprContext);
   const id = pointerId(file, pointer);
   const put = (v: J | undefined) => store.getState().edit(`修改“${schema.title ?? name}”`, (files) => setAt(files[file], pointer, v));
+  // A value with no type of its own (a parameter's value) takes the one its object's "type" names.
+  const sibling = useDraft((s) => (schema.type === undefined ? at(s.trees[file], pointer.slice(0, pointer.lastIndexOf('/')) + '/type') : undefined));
   const label = schema.title ?? name;
-  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  const type = Array.isArray(schema.type) ? schema.type[0] : (schema.type ?? (typeof sibling === 'string' && valueTypes.includes(sibling) ? sibling : undefined));
   if (schema.enum) {
     return (
       <Select id={id} aria-label={label} allowClear value={value === undefined ? undefined : (toPlain(value) as string)} onChange={(v) => put(v === undefined ? undefined : fromPlain(v))}

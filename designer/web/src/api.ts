@@ -95,6 +95,17 @@ export interface Version {
   publishedBy?: Person;
 }
 
+export interface Vocabulary {
+  helpers: { name: string; signature: string; description: string; example: string; result: string }[];
+  builtins: { name: string; signature: string; description: string; example: string; result: string }[];
+  variables: { name: string; type: string; description: string }[];
+}
+
+export interface CatalogImported {
+  updated: string[];
+  unchanged: number;
+}
+
 /** ApiError is an answer other than 2xx, with the API's one error shape. */
 export class ApiError extends Error {
   constructor(
@@ -114,16 +125,19 @@ let csrf = '';
 export const loginURL = '/account/login?next=' + encodeURIComponent('/designer/');
 
 async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-  const h: Record<string, string> = { Accept: 'application/json', ...headers };
+  const h: Record<string, string> = { Accept: 'application/json' };
   if (method !== 'GET') h['X-CSRF-Token'] = csrf;
   let payload: BodyInit | undefined;
-  if (typeof body === 'string') {
+  if (body instanceof Blob) {
+    payload = body;
+  } else if (typeof body === 'string') {
     payload = body;
     h['Content-Type'] = 'application/json';
   } else if (body !== undefined) {
     payload = JSON.stringify(body);
     h['Content-Type'] = 'application/json';
   }
+  Object.assign(h, headers);
   const res = await fetch(base + path, { method, headers: h, body: payload, credentials: 'same-origin' });
   if (res.status === 401) {
     window.location.assign(loginURL);
@@ -157,6 +171,9 @@ export const api = {
       'If-Match': String(revision),
     }),
   check: (slug: string) => call<CheckResult>('POST', m(slug) + '/draft/check'),
+  vocabulary: () => call<Vocabulary>('GET', '/expressions/vocabulary'),
+  catalogURL: base + '/catalog',
+  importCatalog: (workbook: Blob) => call<CatalogImported>('POST', '/catalog', workbook, { 'Content-Type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }),
   checkExpression: (body: { slug: string; file: string; pointer: string; source: string; files?: Record<string, string> }) => call<ExprResult>('POST', '/expressions/check', body),
   preview: (slug: string, look: string, sample: boolean) => call<string>('POST', m(slug) + '/draft/preview', { look, sample }),
   try: (slug: string, form?: unknown) => call<TryResult>('POST', m(slug) + '/draft/try', form === undefined ? {} : { form }),

@@ -240,6 +240,12 @@ type CaseViewList struct {
 	Total int        `json:"total"`
 }
 
+// CatalogImported defines model for CatalogImported.
+type CatalogImported struct {
+	Unchanged int      `json:"unchanged"`
+	Updated   []string `json:"updated"`
+}
+
 // CheckResult defines model for CheckResult.
 type CheckResult struct {
 	Errors   int             `json:"errors"`
@@ -461,6 +467,22 @@ type ExpressionCheck struct {
 	Source  *string            `json:"source,omitempty"`
 }
 
+// ExpressionHelper defines model for ExpressionHelper.
+type ExpressionHelper struct {
+	Description string `json:"description"`
+	Example     string `json:"example"`
+	Name        string `json:"name"`
+	Result      string `json:"result"`
+	Signature   string `json:"signature"`
+}
+
+// ExpressionName defines model for ExpressionName.
+type ExpressionName struct {
+	Description string `json:"description"`
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+}
+
 // ExpressionResult defines model for ExpressionResult.
 type ExpressionResult struct {
 	Column  *int    `json:"column,omitempty"`
@@ -469,6 +491,13 @@ type ExpressionResult struct {
 	Ok      bool    `json:"ok"`
 	Snippet *string `json:"snippet,omitempty"`
 	Type    *string `json:"type,omitempty"`
+}
+
+// ExpressionVocabulary defines model for ExpressionVocabulary.
+type ExpressionVocabulary struct {
+	Builtins  []ExpressionHelper `json:"builtins"`
+	Helpers   []ExpressionHelper `json:"helpers"`
+	Variables []ExpressionName   `json:"variables"`
 }
 
 // FeeLine defines model for FeeLine.
@@ -1625,6 +1654,22 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/certificates/{number}/verification (the `GetCertificatesNumberVerification` operationId).
 	GetCertificatesNumberVerification(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetDesignCatalog 设计器：导出可编辑事项的事项目录（Excel，4.3.1 各列；有草稿的取草稿）
+	//
+	// 设计器：导出可编辑事项的事项目录（Excel，4.3.1 各列；有草稿的取草稿）。需要登录（Bearer 访问令牌）。
+	//
+	// Corresponds with GET /api/v1/design/catalog (the `GetDesignCatalog` operationId).
+	GetDesignCatalog(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignCatalogWithBody 设计器：导入事项目录（Excel）：各行写入对应事项的草稿；有任何单元格不合格时逐格列出，不写入任何事项
+	//
+	// 设计器：导入事项目录（Excel）：各行写入对应事项的草稿；有任何单元格不合格时逐格列出，不写入任何事项。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/design/catalog (the `PostDesignCatalog` operationId).
+	PostDesignCatalogWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PostDesignExpressionsCheckWithBody 设计器：在草稿中某处检查一个表达式：类型，或错误及行列
 	//
 	// 设计器：在草稿中某处检查一个表达式：类型，或错误及行列。需要登录（Bearer 访问令牌）。.
@@ -1642,6 +1687,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/design/expressions/check (the `PostDesignExpressionsCheck` operationId).
 	PostDesignExpressionsCheck(ctx context.Context, body PostDesignExpressionsCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDesignExpressionsVocabulary 设计器：表达式可用的函数、内置写法以及 applicant、case、材料的字段（与 README 的表达式表同源）
+	//
+	// 设计器：表达式可用的函数、内置写法以及 applicant、case、材料的字段（与 README 的表达式表同源）。需要登录（Bearer 访问令牌）。.
+	//
+	// Corresponds with GET /api/v1/design/expressions/vocabulary (the `GetDesignExpressionsVocabulary` operationId).
+	GetDesignExpressionsVocabulary(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDesignMatters 设计器：可编辑的事项及其草稿状态（谁在编辑、自何时、修订号）
 	//
@@ -2819,6 +2871,42 @@ func (c *Client) GetCertificatesNumberVerification(ctx context.Context, number s
 	return c.Client.Do(req)
 }
 
+// GetDesignCatalog 设计器：导出可编辑事项的事项目录（Excel，4.3.1 各列；有草稿的取草稿）
+//
+// 设计器：导出可编辑事项的事项目录（Excel，4.3.1 各列；有草稿的取草稿）。需要登录（Bearer 访问令牌）。
+//
+// Corresponds with GET /api/v1/design/catalog (the `GetDesignCatalog` operationId).
+func (c *Client) GetDesignCatalog(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDesignCatalogRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignCatalogWithBody 设计器：导入事项目录（Excel）：各行写入对应事项的草稿；有任何单元格不合格时逐格列出，不写入任何事项
+//
+// 设计器：导入事项目录（Excel）：各行写入对应事项的草稿；有任何单元格不合格时逐格列出，不写入任何事项。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/design/catalog (the `PostDesignCatalog` operationId).
+func (c *Client) PostDesignCatalogWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignCatalogRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // PostDesignExpressionsCheckWithBody 设计器：在草稿中某处检查一个表达式：类型，或错误及行列
 //
 // 设计器：在草稿中某处检查一个表达式：类型，或错误及行列。需要登录（Bearer 访问令牌）。.
@@ -2847,6 +2935,23 @@ func (c *Client) PostDesignExpressionsCheckWithBody(ctx context.Context, content
 // Corresponds with POST /api/v1/design/expressions/check (the `PostDesignExpressionsCheck` operationId).
 func (c *Client) PostDesignExpressionsCheck(ctx context.Context, body PostDesignExpressionsCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostDesignExpressionsCheckRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDesignExpressionsVocabulary 设计器：表达式可用的函数、内置写法以及 applicant、case、材料的字段（与 README 的表达式表同源）
+//
+// 设计器：表达式可用的函数、内置写法以及 applicant、case、材料的字段（与 README 的表达式表同源）。需要登录（Bearer 访问令牌）。.
+//
+// Corresponds with GET /api/v1/design/expressions/vocabulary (the `GetDesignExpressionsVocabulary` operationId).
+func (c *Client) GetDesignExpressionsVocabulary(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDesignExpressionsVocabularyRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -5094,6 +5199,62 @@ func NewGetCertificatesNumberVerificationRequest(server string, number string) (
 	return req, nil
 }
 
+// NewGetDesignCatalogRequest constructs an http.Request for the GetDesignCatalog method
+func NewGetDesignCatalogRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/design/catalog")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostDesignCatalogRequestWithBody constructs an http.Request for the PostDesignCatalog method, with any body, and a specified content type
+func NewPostDesignCatalogRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/design/catalog")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewPostDesignExpressionsCheckRequest calls the generic PostDesignExpressionsCheck builder with application/json body
 func NewPostDesignExpressionsCheckRequest(server string, body PostDesignExpressionsCheckJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5130,6 +5291,33 @@ func NewPostDesignExpressionsCheckRequestWithBody(server string, contentType str
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetDesignExpressionsVocabularyRequest constructs an http.Request for the GetDesignExpressionsVocabulary method
+func NewGetDesignExpressionsVocabularyRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/design/expressions/vocabulary")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -7546,6 +7734,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/certificates/{number}/verification (the `GetCertificatesNumberVerification` operationId).
 	GetCertificatesNumberVerificationWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetCertificatesNumberVerificationResponse, error)
 
+	// GetDesignCatalogWithResponse 设计器：导出可编辑事项的事项目录（Excel，4.3.1 各列；有草稿的取草稿）
+	//
+	// 设计器：导出可编辑事项的事项目录（Excel，4.3.1 各列；有草稿的取草稿）。需要登录（Bearer 访问令牌）。
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/design/catalog (the `GetDesignCatalog` operationId).
+	GetDesignCatalogWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDesignCatalogResponse, error)
+
+	// PostDesignCatalogWithBodyWithResponse 设计器：导入事项目录（Excel）：各行写入对应事项的草稿；有任何单元格不合格时逐格列出，不写入任何事项
+	//
+	// 设计器：导入事项目录（Excel）：各行写入对应事项的草稿；有任何单元格不合格时逐格列出，不写入任何事项。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/catalog (the `PostDesignCatalog` operationId).
+	PostDesignCatalogWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignCatalogResponse, error)
+
 	// PostDesignExpressionsCheckWithBodyWithResponse 设计器：在草稿中某处检查一个表达式：类型，或错误及行列
 	//
 	// 设计器：在草稿中某处检查一个表达式：类型，或错误及行列。需要登录（Bearer 访问令牌）。.
@@ -7563,6 +7769,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/design/expressions/check (the `PostDesignExpressionsCheck` operationId).
 	PostDesignExpressionsCheckWithResponse(ctx context.Context, body PostDesignExpressionsCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignExpressionsCheckResponse, error)
+
+	// GetDesignExpressionsVocabularyWithResponse 设计器：表达式可用的函数、内置写法以及 applicant、case、材料的字段（与 README 的表达式表同源）
+	//
+	// 设计器：表达式可用的函数、内置写法以及 applicant、case、材料的字段（与 README 的表达式表同源）。需要登录（Bearer 访问令牌）。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/design/expressions/vocabulary (the `GetDesignExpressionsVocabulary` operationId).
+	GetDesignExpressionsVocabularyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDesignExpressionsVocabularyResponse, error)
 
 	// GetDesignMattersWithResponse 设计器：可编辑的事项及其草稿状态（谁在编辑、自何时、修订号）
 	//
@@ -10255,6 +10470,165 @@ func (r GetCertificatesNumberVerificationResponse) ContentType() string {
 	return ""
 }
 
+type GetDesignCatalogResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDesignCatalogResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDesignCatalogResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetDesignCatalogResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDesignCatalogResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDesignCatalogResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDesignCatalogResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDesignCatalogResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDesignCatalogResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostDesignCatalogResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CatalogImported
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostDesignCatalogResponse) GetJSON200() *CatalogImported {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostDesignCatalogResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostDesignCatalogResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostDesignCatalogResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostDesignCatalogResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostDesignCatalogResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostDesignCatalogResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostDesignCatalogResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostDesignCatalogResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostDesignCatalogResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostDesignCatalogResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostDesignCatalogResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostDesignCatalogResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type PostDesignExpressionsCheckResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10346,6 +10720,75 @@ func (r PostDesignExpressionsCheckResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostDesignExpressionsCheckResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDesignExpressionsVocabularyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ExpressionVocabulary
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDesignExpressionsVocabularyResponse) GetJSON200() *ExpressionVocabulary {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDesignExpressionsVocabularyResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDesignExpressionsVocabularyResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetDesignExpressionsVocabularyResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDesignExpressionsVocabularyResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDesignExpressionsVocabularyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDesignExpressionsVocabularyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDesignExpressionsVocabularyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDesignExpressionsVocabularyResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14656,6 +15099,36 @@ func (c *ClientWithResponses) GetCertificatesNumberVerificationWithResponse(ctx 
 	return ParseGetCertificatesNumberVerificationResponse(rsp)
 }
 
+// GetDesignCatalogWithResponse 设计器：导出可编辑事项的事项目录（Excel，4.3.1 各列；有草稿的取草稿）
+//
+// 设计器：导出可编辑事项的事项目录（Excel，4.3.1 各列；有草稿的取草稿）。需要登录（Bearer 访问令牌）。
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/design/catalog (the `GetDesignCatalog` operationId).
+func (c *ClientWithResponses) GetDesignCatalogWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDesignCatalogResponse, error) {
+	rsp, err := c.GetDesignCatalog(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDesignCatalogResponse(rsp)
+}
+
+// PostDesignCatalogWithBodyWithResponse 设计器：导入事项目录（Excel）：各行写入对应事项的草稿；有任何单元格不合格时逐格列出，不写入任何事项
+//
+// 设计器：导入事项目录（Excel）：各行写入对应事项的草稿；有任何单元格不合格时逐格列出，不写入任何事项。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/catalog (the `PostDesignCatalog` operationId).
+func (c *ClientWithResponses) PostDesignCatalogWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignCatalogResponse, error) {
+	rsp, err := c.PostDesignCatalogWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignCatalogResponse(rsp)
+}
+
 // PostDesignExpressionsCheckWithBodyWithResponse 设计器：在草稿中某处检查一个表达式：类型，或错误及行列
 //
 // 设计器：在草稿中某处检查一个表达式：类型，或错误及行列。需要登录（Bearer 访问令牌）。.
@@ -14684,6 +15157,21 @@ func (c *ClientWithResponses) PostDesignExpressionsCheckWithResponse(ctx context
 		return nil, err
 	}
 	return ParsePostDesignExpressionsCheckResponse(rsp)
+}
+
+// GetDesignExpressionsVocabularyWithResponse 设计器：表达式可用的函数、内置写法以及 applicant、case、材料的字段（与 README 的表达式表同源）
+//
+// 设计器：表达式可用的函数、内置写法以及 applicant、case、材料的字段（与 README 的表达式表同源）。需要登录（Bearer 访问令牌）。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/design/expressions/vocabulary (the `GetDesignExpressionsVocabulary` operationId).
+func (c *ClientWithResponses) GetDesignExpressionsVocabularyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDesignExpressionsVocabularyResponse, error) {
+	rsp, err := c.GetDesignExpressionsVocabulary(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDesignExpressionsVocabularyResponse(rsp)
 }
 
 // GetDesignMattersWithResponse 设计器：可编辑的事项及其草稿状态（谁在编辑、自何时、修订号）
@@ -17355,6 +17843,135 @@ func ParseGetCertificatesNumberVerificationResponse(rsp *http.Response) (*GetCer
 	return response, nil
 }
 
+// ParseGetDesignCatalogResponse parses an HTTP response from a GetDesignCatalogWithResponse call
+func ParseGetDesignCatalogResponse(rsp *http.Response) (*GetDesignCatalogResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDesignCatalogResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostDesignCatalogResponse parses an HTTP response from a PostDesignCatalogWithResponse call
+func ParsePostDesignCatalogResponse(rsp *http.Response) (*PostDesignCatalogResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostDesignCatalogResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CatalogImported
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParsePostDesignExpressionsCheckResponse parses an HTTP response from a PostDesignExpressionsCheckWithResponse call
 func ParsePostDesignExpressionsCheckResponse(rsp *http.Response) (*PostDesignExpressionsCheckResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -17424,6 +18041,60 @@ func ParsePostDesignExpressionsCheckResponse(rsp *http.Response) (*PostDesignExp
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDesignExpressionsVocabularyResponse parses an HTTP response from a GetDesignExpressionsVocabularyWithResponse call
+func ParseGetDesignExpressionsVocabularyResponse(rsp *http.Response) (*GetDesignExpressionsVocabularyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDesignExpressionsVocabularyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ExpressionVocabulary
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error

@@ -17,7 +17,8 @@ export interface ExprEditorProps {
   slug: string;
   file: string;
   pointer: string;
-  names: Name[];
+  /** names gives what the expression may name, asked at each completion. */
+  names(): Name[];
   label: string;
   /** unsaved gives the draft's files changed since the last save, which the check must see. */
   unsaved(): Record<string, string>;
@@ -67,7 +68,7 @@ export default function ExprEditor(p: ExprEditorProps) {
       if (!word || (word.from === word.to && !ctx.explicit)) return null;
       return {
         from: word.from,
-        options: props.current.names.map((n) => ({ label: n.label, detail: n.type, info: n.doc, type: n.type.startsWith('func') ? 'function' : 'variable' })),
+        options: props.current.names().map((n) => ({ label: n.label, detail: n.type, info: n.doc, type: n.type.startsWith('func') ? 'function' : 'variable' })),
         validFor: /^[\w.]*$/,
       };
     };

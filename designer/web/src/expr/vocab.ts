@@ -1,6 +1,9 @@
 // What an expression may name, for the editor's completion: the form's fields with their
-// types (from form.schema.json), applicant, case, materials and the domain helpers. The
-// server's check stays the judge of what is valid; this only offers names.
+// types (from form.schema.json), the matter's parameters and values (matter.json), materials,
+// and what the server's vocabulary lists — the helpers and built-ins of the rules' own table
+// (the README's expression table) and the fields of applicant and case. The server's check stays
+// the judge of what is valid; this only offers names.
+import { api, type Vocabulary } from '../api';
 import { get, isObject, keys, str, type J } from '../json/tree';
 
 export interface Name {
@@ -9,30 +12,17 @@ export interface Name {
   doc: string;
 }
 
-export const helpers: Name[] = [
-  { label: 'idAge', type: 'func(idNumber string, at time) int', doc: '身份证号所示的周岁年龄（到 at 那天）' },
-  { label: 'idSex', type: 'func(idNumber string) string', doc: '身份证号所示性别：“男”或“女”' },
-  { label: 'idBirth', type: 'func(idNumber string) time', doc: '身份证号所示出生日期' },
-  { label: 'idDivision', type: 'func(idNumber string) string', doc: '身份证号前六位的行政区划代码' },
-  { label: 'inDivision', type: 'func(code string, parent string) bool', doc: '区划代码是否在上级区划之内' },
-  { label: 'divisionName', type: 'func(code string) string', doc: '行政区划名称' },
-  { label: 'addWorkingDays', type: 'func(from time, days int) time', doc: '按办公日历加若干工作日' },
-  { label: 'workingDaysBetween', type: 'func(from time, to time) int', doc: '两日之间的工作日数' },
-  { label: 'amountInWords', type: 'func(amount float) string', doc: '金额的中文大写' },
-  { label: 'formatAmount', type: 'func(amount float) string', doc: '金额按两位小数显示' },
-  { label: 'formatDate', type: 'func(t time) string', doc: '日期按“2006年1月2日”显示' },
-];
+let loaded: Vocabulary | null = null;
+let loading: Promise<Vocabulary | null> | null = null;
 
-const applicant = ['kind', 'name', 'idNumber', 'uscc', 'mobile', 'divisionCode', 'address', 'legalPerson'];
-const caseFields = ['number', 'channel', 'status', 'matter', 'orgCode', 'divisionCode', 'submittedAt', 'acceptedAt', 'concludedAt', 'decision'];
-
-export const roots: Name[] = [
-  { label: 'form', type: 'map', doc: '申请表数据' },
-  { label: 'applicant', type: 'map', doc: '申请人（自然人或法人）' },
-  { label: 'case', type: 'map', doc: '办件' },
-  { label: 'materials', type: 'map', doc: '申请材料，按材料标识' },
-  { label: 'now', type: 'time', doc: '当前时间（北京时间）' },
-];
+/** loadVocabulary asks the server for its vocabulary once per page; names uses it when it has come. */
+export function loadVocabulary(): Promise<Vocabulary | null> {
+  loading ??= api.vocabulary().then(
+    (v) => (loaded = v),
+    () => ((loading = null), null),
+  );
+  return loading;
+}
 
 function typeOf(s: J | undefined): string {
   const t = str(get(s, 'type'));
@@ -57,14 +47,34 @@ export function formNames(schema: J | undefined): Name[] {
   return out;
 }
 
+/** ownNames lists the matter's parameters and computed values, which expressions name by id. */
+export function ownNames(matter: J | undefined): Name[] {
+  const list = (key: string, type: (v: J) => string, what: string) => {
+    const v = get(matter, key);
+    return Array.isArray(v) ? v.filter((p) => str(get(p, 'id'))).map((p) => ({ label: str(get(p, 'id')), type: type(p), doc: `${what}：${str(get(p, 'title'))}` })) : [];
+  };
+  return [...list('parameters', (p) => str(get(p, 'type')), '参数'), ...list('values', () => 'value', '计算值')];
+}
+
+/** vocabularyNames is the server's vocabulary as completions; a material's fields once per material. */
+export function vocabularyNames(v: Vocabulary, materialIDs: string[]): Name[] {
+  const vars = v.variables.flatMap((n) =>
+    n.name.includes('*') ? materialIDs.map((id) => ({ label: n.name.replace('*', id), type: n.type, doc: n.description })) : [{ label: n.name, type: n.type, doc: n.description }],
+  );
+  const fn = (h: Vocabulary['helpers'][number]) =>
+    h.name
+      .split(' / ')
+      .filter((w) => /^[A-Za-z_]\w*$/.test(w))
+      .map((w) => ({ label: w, type: 'func ' + h.signature, doc: `${h.description}；例：${h.example} → ${h.result}` }));
+  return [...vars, ...v.helpers.flatMap(fn), ...v.builtins.flatMap(fn)];
+}
+
 /** names is everything an expression of this draft may name. */
-export function names(schema: J | undefined, materialIDs: string[]): Name[] {
+export function names(schema: J | undefined, matter: J | undefined, materialIDs: string[]): Name[] {
   return [
-    ...roots,
     ...formNames(schema),
-    ...applicant.map((k) => ({ label: `applicant.${k}`, type: 'string', doc: '申请人' })),
-    ...caseFields.map((k) => ({ label: `case.${k}`, type: k.endsWith('At') ? 'time' : 'string', doc: '办件' })),
+    ...ownNames(matter),
     ...materialIDs.map((id) => ({ label: `materials.${id}`, type: 'material', doc: '申请材料' })),
-    ...helpers,
+    ...(loaded ? vocabularyNames(loaded, materialIDs) : []),
   ];
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from '../json/text';
-import { at, get, keys, toPlain } from '../json/tree';
-import { addField, layout, moveField, planRename, removeField, renameField, SCHEMA, UI } from './form';
+import { produce } from 'immer';
+import { at, get, keys, setAt, toPlain } from '../json/tree';
+import { addField, layout, reuseLayout, type Files, moveField, planRename, removeField, renameField, SCHEMA, UI } from './form';
 import { createDraftStore } from './store';
 
 function sample() {
@@ -144,5 +145,21 @@ describe('undo and redo', () => {
     expect(s.getState().text('fees.json')).toBe('{\n  "items": [],\n  "x": 1\n}\n');
     s.getState().undo();
     expect(s.getState().text('fees.json')).toBe('{"items": []}\n');
+  });
+});
+
+describe('reuseLayout', () => {
+  it('keeps the nodes of unchanged fields and replaces the changed one', () => {
+    const files: Files = {
+      [SCHEMA]: parse('{"type":"object","properties":{"a":{"type":"string","title":"甲"},"b":{"type":"string","title":"乙"}}}'),
+      [UI]: parse('{"sections":[{"id":"main","title":"申请信息","fields":["a","b"]}]}'),
+    };
+    const before = layout(files);
+    const changed = produce(files, (f) => setAt(f[SCHEMA], '/properties/b/title', '丙'));
+    const after = reuseLayout(before, layout(changed));
+    expect(after[0].fields[0]).toBe(before[0].fields[0]);
+    expect(after[0].fields[1]).not.toBe(before[0].fields[1]);
+    expect(after[0].fields[1].title).toBe('丙');
+    expect(reuseLayout(after, layout(changed))[0]).toBe(after[0]);
   });
 });

@@ -406,3 +406,35 @@ export function isRequired(files: Files, path: string): boolean {
 }
 
 export { splitPath };
+
+/** A top-level section of form.ui.json as the designer shows it. */
+export type Section = ReturnType<typeof layout>[number];
+
+/**
+ * reuseNode returns next, with every node that equals prev's node at the same place replaced
+ * by prev's own, so that a row whose field did not change keeps its identity and a memoised
+ * row skips its render: an edit of one field re-renders that field's row, not all of them.
+ */
+export function reuseNode(prev: FieldNode | undefined, next: FieldNode): FieldNode {
+  if (!prev) return next;
+  const children = reuseList(prev.children, next.children);
+  const same = prev.path === next.path && prev.key === next.key && prev.title === next.title && prev.widget === next.widget && prev.kind === next.kind && children === prev.children;
+  return same ? prev : { ...next, children };
+}
+
+function reuseList(prev: FieldNode[], next: FieldNode[]): FieldNode[] {
+  const byPath = new Map(prev.map((n) => [n.path, n]));
+  const out = next.map((n) => reuseNode(byPath.get(n.path), n));
+  return out.length === prev.length && out.every((n, i) => n === prev[i]) ? prev : out;
+}
+
+/** reuseLayout is reuseNode over a whole layout, section by section. */
+export function reuseLayout(prev: Section[], next: Section[]): Section[] {
+  const byId = new Map(prev.map((s) => [s.id, s]));
+  return next.map((s) => {
+    const p = byId.get(s.id);
+    if (!p) return s;
+    const fields = reuseList(p.fields, s.fields);
+    return p.title === s.title && fields === p.fields ? p : { ...s, fields };
+  });
+}

@@ -13,6 +13,25 @@ interface Original {
   text: string;
   /** canonical is print(parse(text)): a tree that prints to it is the unchanged file. */
   canonical: string;
+  /** tree is the tree the text was loaded or saved as: while a file's tree is still this one, it is unchanged. */
+  tree?: J;
+}
+
+/**
+ * printed caches the canonical text of each tree. An edit replaces only the trees on its path
+ * (immer shares the rest), so a keystroke reprints the one file it changed, and only when its
+ * text is asked for, never the files it did not touch.
+ */
+const printed = new WeakMap<object, string>();
+
+function printOf(tree: J): string {
+  if (tree === null || typeof tree !== 'object') return print(tree);
+  let out = printed.get(tree);
+  if (out === undefined) {
+    out = print(tree);
+    printed.set(tree, out);
+  }
+  return out;
 }
 
 interface Step {
@@ -60,7 +79,7 @@ export function createDraftStore() {
         try {
           const tree = parse(text);
           trees[name] = tree;
-          originals[name] = { text, canonical: print(tree) };
+          originals[name] = { text, canonical: printOf(tree), tree };
         } catch {
           broken[name] = text;
           originals[name] = { text, canonical: '' };
@@ -109,7 +128,8 @@ export function createDraftStore() {
       const tree = s.trees[name];
       const o = s.originals[name];
       if (tree === undefined) return o?.text ?? '';
-      const out = print(tree);
+      if (o && o.tree === tree) return o.text;
+      const out = printOf(tree);
       return o && out === o.canonical ? o.text : out;
     },
     changed() {
@@ -122,7 +142,7 @@ export function createDraftStore() {
         const originals = { ...s.originals };
         for (const n of names) {
           const text = s.text(n);
-          originals[n] = { text, canonical: text };
+          originals[n] = { text, canonical: text, tree: s.trees[n] };
         }
         return { revision, originals };
       });
