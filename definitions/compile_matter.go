@@ -403,6 +403,9 @@ func checkOrgs(b *Bundle, r reporter) {
 		if o.Parent != "" && !codes[o.Parent] {
 			r.add(fmt.Sprintf("/orgs/%d/parent", i), "上级机构 %s 不存在", o.Parent)
 		}
+		if o.Supervises != "" && !codes[o.Supervises] {
+			r.add(fmt.Sprintf("/orgs/%d/supervises", i), "督办范围机构 %s 不存在", o.Supervises)
+		}
 	}
 }
 

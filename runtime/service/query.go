@@ -22,7 +22,7 @@ func (s *Service) canSee(ctx context.Context, u *runtime.User, c *runtime.Case) 
 		if c.Status == runtime.StatusDraft {
 			return false, nil
 		}
-		orgs := s.subtree(u.OrgCode)
+		orgs := s.scope(u)
 		if slices.Contains(orgs, c.OrgCode) {
 			return true, nil
 		}
@@ -69,7 +69,7 @@ func (s *Service) ListCases(ctx context.Context, u *runtime.User, f runtime.Case
 	}
 	switch u.Kind {
 	case "staff":
-		sf.OrgCodes = s.subtree(u.OrgCode)
+		sf.OrgCodes = s.scope(u)
 		// Drafts are not the org's (canSee): staff list every other status.
 		if f.Status == runtime.StatusDraft {
 			return []runtime.CaseView{}, 0, nil

@@ -204,6 +204,12 @@ var migrations = []migration{
 	{11, "the request an idempotency key was first used for", execSQL(
 		`ALTER TABLE idempotency_keys ADD COLUMN request_hash TEXT NOT NULL DEFAULT ''`,
 	)},
+	{12, "indexes of the datasets' time ranges", execSQL(
+		`CREATE INDEX cases_by_submitted ON cases (submitted_at)`,
+		`CREATE INDEX case_events_by_type ON case_events (type, at)`,
+		`CREATE INDEX evaluations_by_time ON evaluations (created_at)`,
+		`CREATE INDEX tasks_by_created ON tasks (created_at)`,
+	)},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.

@@ -11,18 +11,18 @@ import (
 	"github.com/xuchang-gov/tongban/runtime/web/page"
 )
 
-// monitorLimit is how many of the newest cases the monitor counts; the service offers no
-// aggregate yet.
-const monitorLimit = 1000
+// monitorLimit is how many of the newest cases the monitor's list filters.
+const monitorLimit = 500
 
-// monitorPage is the dispatch monitor (智能调度监控): every case the user may list, counted by
-// state, channel, deadline and matter, and the cases of the chosen filter.
+// monitorPage is the dispatch monitor (智能调度监控): the cases of the user's scope counted by
+// time-limit state, status, channel and matter (by the cases dataset, so over every case), and
+// the newest cases of the chosen filter.
 type monitorPage struct {
 	Status, Channel, Warning, Matter string
 	ByStatus, ByChannel, ByWarning   []count
 	ByMatter                         []count
 	Cases                            []runtime.CaseView
-	Total, Counted                   int
+	Total                            int
 	Exports                          bool
 	Query                            string
 }
@@ -34,70 +34,106 @@ type count struct {
 	Class     string
 }
 
-var warnings = []struct{ key, name, class string }{
-	{"red", "已超期", "due-late"}, {"yellow", "即将到期", "due-warn"}, {"normal", "正常", "due-ok"},
-	{"stopped", "计时暂停", "due-stopped"}, {"none", "未计时", "due-none"},
+// warnings are the time-limit states in the order the monitor shows them, with their colours;
+// concluded cases count as 已办结 whatever their state.
+var warnings = []struct{ key, class string }{
+	{runtime.OnTimeOverdue, "due-late"}, {runtime.OnTimeDueSoon, "due-warn"}, {runtime.OnTimeRunning, "due-ok"},
+	{runtime.OnTimeStopped, "due-stopped"}, {runtime.OnTimeUntimed, "due-none"}, {"concluded", "due-none"},
 }
 
-// warningOf is the deadline state a case is counted under.
+// warningOf is the time-limit state a case is listed under, the same as the dataset counts it.
 func warningOf(v runtime.CaseView) string {
 	switch {
-	case v.ConcludedAt != nil || v.Deadline.DueAt == nil:
-		return "none"
+	case v.ConcludedAt != nil:
+		return "concluded"
 	case v.Deadline.Stopped:
-		return "stopped"
-	case v.Deadline.Warning == "red" || v.Deadline.Warning == "yellow":
-		return v.Deadline.Warning
+		return runtime.OnTimeStopped
+	case v.Deadline.DueAt == nil:
+		return runtime.OnTimeUntimed
+	case v.Deadline.Warning == "red":
+		return runtime.OnTimeOverdue
+	case v.Deadline.Warning == "yellow":
+		return runtime.OnTimeDueSoon
 	}
-	return "normal"
+	return runtime.OnTimeRunning
+}
+
+// concluded are the on-time states of concluded cases.
+var concluded = []string{runtime.OnTimeConcluded, runtime.OnTimeLate, runtime.OnTimeNoLimit}
+
+// counts asks the cases dataset for the count by one dimension.
+func (b *workbench) counts(r *http.Request, u *runtime.User, dim string) (map[string]int, error) {
+	res, err := b.Datasets.QueryDataset(r.Context(), u, runtime.DatasetQuery{Dataset: "cases", Dimensions: []string{dim}, Measures: []string{"count"}})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for _, row := range res.Rows {
+		out[row[0].(string)] += int(row[1].(float64))
+	}
+	return out, nil
 }
 
 func (b *workbench) monitor(w http.ResponseWriter, r *http.Request, u *runtime.User) {
 	q := r.URL.Query()
 	d := monitorPage{Status: q.Get("status"), Channel: q.Get("channel"), Warning: q.Get("warning"), Matter: q.Get("matter"), Exports: b.Exports != nil}
-	all, total, err := b.Cases.ListCases(r.Context(), u, runtime.CaseFilter{Limit: monitorLimit})
+	byDim := map[string]map[string]int{}
+	for _, dim := range []string{"onTime", "status", "channel", "matter"} {
+		m, err := b.counts(r, u, dim)
+		if err != nil {
+			b.pages.Fail(w, r, err)
+			return
+		}
+		byDim[dim] = m
+	}
+	for _, n := range byDim["status"] {
+		d.Total += n
+	}
+	for _, st := range concluded {
+		byDim["onTime"]["concluded"] += byDim["onTime"][st]
+	}
+	for _, wn := range warnings {
+		if n := byDim["onTime"][wn.key]; n > 0 {
+			name := runtime.OnTimeNames[wn.key]
+			if wn.key == "concluded" {
+				name = "已办结"
+			}
+			d.ByWarning = append(d.ByWarning, count{Key: wn.key, Name: name, N: n, Class: wn.class})
+		}
+	}
+	for _, s := range []runtime.Status{runtime.StatusSubmitted, runtime.StatusPreReviewed, runtime.StatusAccepted, runtime.StatusCorrection, runtime.StatusInApproval,
+		runtime.StatusApproved, runtime.StatusCertificated, runtime.StatusDelivered, runtime.StatusDenied, runtime.StatusNotAccepted, runtime.StatusArchived} {
+		if n := byDim["status"][string(s)]; n > 0 {
+			d.ByStatus = append(d.ByStatus, count{Key: string(s), Name: page.StatusName(s), N: n})
+		}
+	}
+	for ch, n := range byDim["channel"] {
+		d.ByChannel = append(d.ByChannel, count{Key: ch, Name: page.ChannelName(ch), N: n})
+	}
+	slices.SortFunc(d.ByChannel, func(a, c count) int { return c.N - a.N })
+	matters, err := b.Matters.ListMatters(r.Context(), runtime.MatterFilter{})
 	if err != nil {
 		b.pages.Fail(w, r, err)
 		return
 	}
-	d.Total, d.Counted = total, len(all)
-	statuses, channels, warns, matters := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
-	matterNames := map[string]string{}
-	for _, c := range all {
-		if c.Status == runtime.StatusDraft {
-			d.Counted--
-			continue // drafts are the applicants' own until submitted
+	for m, n := range byDim["matter"] {
+		name := m
+		if i := slices.IndexFunc(matters, func(s runtime.MatterSummary) bool { return s.Slug == m }); i >= 0 {
+			name = matters[i].Name
 		}
-		statuses[string(c.Status)]++
-		channels[c.Channel]++
-		warns[warningOf(c)]++
-		matters[c.Matter]++
-		matterNames[c.Matter] = c.MatterName
-		if (d.Status == "" || string(c.Status) == d.Status) && (d.Channel == "" || c.Channel == d.Channel) &&
-			(d.Warning == "" || warningOf(c) == d.Warning) && (d.Matter == "" || c.Matter == d.Matter) {
+		d.ByMatter = append(d.ByMatter, count{Key: m, Name: name, N: n})
+	}
+	slices.SortFunc(d.ByMatter, func(a, c count) int { return c.N - a.N })
+	list, _, err := b.Cases.ListCases(r.Context(), u, runtime.CaseFilter{Status: runtime.Status(d.Status), Matter: d.Matter, Limit: monitorLimit})
+	if err != nil {
+		b.pages.Fail(w, r, err)
+		return
+	}
+	for _, c := range list {
+		if (d.Channel == "" || c.Channel == d.Channel) && (d.Warning == "" || warningOf(c) == d.Warning) {
 			d.Cases = append(d.Cases, c)
 		}
 	}
-	for _, s := range []runtime.Status{runtime.StatusSubmitted, runtime.StatusPreReviewed, runtime.StatusCorrection, runtime.StatusInApproval,
-		runtime.StatusApproved, runtime.StatusCertificated, runtime.StatusDelivered, runtime.StatusDenied, runtime.StatusNotAccepted, runtime.StatusArchived} {
-		if n := statuses[string(s)]; n > 0 {
-			d.ByStatus = append(d.ByStatus, count{Key: string(s), Name: page.StatusName(s), N: n})
-		}
-	}
-	for _, ch := range []string{"online", "window", "cross-region"} {
-		if n := channels[ch]; n > 0 {
-			d.ByChannel = append(d.ByChannel, count{Key: ch, Name: page.ChannelName(ch), N: n})
-		}
-	}
-	for _, wn := range warnings {
-		if n := warns[wn.key]; n > 0 {
-			d.ByWarning = append(d.ByWarning, count{Key: wn.key, Name: wn.name, N: n, Class: wn.class})
-		}
-	}
-	for m, n := range matters {
-		d.ByMatter = append(d.ByMatter, count{Key: m, Name: matterNames[m], N: n})
-	}
-	slices.SortFunc(d.ByMatter, func(a, c count) int { return c.N - a.N })
 	// The export takes the filters the service supports: status and matter.
 	v := url.Values{}
 	if d.Status != "" {

@@ -49,6 +49,8 @@ type Deps struct {
 	Lookups runtime.LookupService
 	// Exports writes the monitor's spreadsheets; nil hides the export.
 	Exports runtime.ExportService
+	// Datasets counts the monitor's cases.
+	Datasets runtime.DatasetService
 	// Documents prints notices; nil hides them.
 	Documents runtime.DocumentService
 	// Messages answers consultations and complaints; nil hides them.
