@@ -494,7 +494,7 @@ func (s *Server) routes() {
 			}})
 		s.handle(operation{method: "POST", path: "/api/v1/datasets/query", summary: "按维度汇总数据集的度量（工作人员，限本机构及下级机构；督办岗按其督办范围）", tag: "datasets",
 			about: "只接受数据集、维度、度量和筛选的名称，不接受查询语句；不统计草稿",
-			auth: required, request: runtime.DatasetQuery{}, response: runtime.DatasetResult{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, q runtime.DatasetQuery) (any, error) {
+			auth:  required, request: runtime.DatasetQuery{}, response: runtime.DatasetResult{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, q runtime.DatasetQuery) (any, error) {
 				return s.Datasets.QueryDataset(c.Request.Context(), user(c), q)
 			})})
 	}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
-	"github.com/xuchang-gov/tongban/runtime"
 	"gorm.io/gorm"
+
+	"github.com/xuchang-gov/tongban/runtime"
 )
 
 // expr is a piece of SQL with the arguments of its placeholders.
@@ -48,8 +50,11 @@ func (d sqlDialect) hours(end, start string) string {
 // tables are the only place a dataset's names become query text.
 type datasetSQL struct {
 	from, where, time, org string
-	dims                   map[string]func(d sqlDialect, q runtime.AggregateQuery) expr
-	measures               map[string]func(d sqlDialect, q runtime.AggregateQuery) expr
+	// day, when set, is a column holding the local date of time, which the time range then
+	// selects on (dates in, not instants).
+	day      string
+	dims     map[string]func(d sqlDialect, q runtime.AggregateQuery) expr
+	measures map[string]func(d sqlDialect, q runtime.AggregateQuery) expr
 }
 
 func plain(s string) func(sqlDialect, runtime.AggregateQuery) expr {
@@ -83,16 +88,22 @@ func caseDims(timeCol string) map[string]func(sqlDialect, runtime.AggregateQuery
 	}
 }
 
-func with(m map[string]func(sqlDialect, runtime.AggregateQuery) expr, more map[string]func(sqlDialect, runtime.AggregateQuery) expr) map[string]func(sqlDialect, runtime.AggregateQuery) expr {
-	for k, v := range more {
-		m[k] = v
+// with is m with the entries of more added, later ones replacing earlier.
+func with(m map[string]func(sqlDialect, runtime.AggregateQuery) expr, more ...map[string]func(sqlDialect, runtime.AggregateQuery) expr) map[string]func(sqlDialect, runtime.AggregateQuery) expr {
+	for _, mm := range more {
+		maps.Copy(m, mm)
 	}
 	return m
 }
 
+// submittedDay reads a case's days and months from the day of submission the store keeps.
+var submittedDay = map[string]func(sqlDialect, runtime.AggregateQuery) expr{
+	"day": plain("c.submitted_day"), "month": plain("substr(c.submitted_day, 1, 7)"),
+}
+
 var datasetsSQL = map[string]datasetSQL{
-	"cases": {from: "cases c", where: "c.status <> 'draft'", time: "c.submitted_at", org: "c.org_code",
-		dims: with(caseDims("c.submitted_at"), map[string]func(sqlDialect, runtime.AggregateQuery) expr{
+	"cases": {from: "cases c", where: "c.status <> 'draft'", time: "c.submitted_at", day: "c.submitted_day", org: "c.org_code",
+		dims: with(caseDims("c.submitted_at"), submittedDay, map[string]func(sqlDialect, runtime.AggregateQuery) expr{
 			"status": plain("c.status"),
 			"onTime": func(_ sqlDialect, q runtime.AggregateQuery) expr {
 				return expr{sql: fmt.Sprintf(`CASE WHEN c.concluded_at IS NOT NULL THEN
@@ -117,7 +128,7 @@ var datasetsSQL = map[string]datasetSQL{
 				return expr{sql: "AVG(" + d.hours("c.concluded_at", "c.submitted_at") + ")"}
 			},
 			"immediate": func(d sqlDialect, _ runtime.AggregateQuery) expr {
-				return expr{sql: count1(caseConcluded + " AND " + d.local("c.concluded_at", "day") + " = " + d.local("c.submitted_at", "day"))}
+				return expr{sql: count1(caseConcluded + " AND " + d.local("c.concluded_at", "day") + " = c.submitted_day")}
 			},
 			"corrections": plain(count1("c.status = 'correction'")),
 		}},
@@ -151,8 +162,8 @@ var datasetsSQL = map[string]datasetSQL{
 			"count": plain("COUNT(*)"),
 			"cases": plain("COUNT(DISTINCT c.id)"),
 		}},
-	"fees": {from: "cases c", where: "c.status <> 'draft' AND c.fee_total > 0", time: "c.submitted_at", org: "c.org_code",
-		dims: with(caseDims("c.submitted_at"), map[string]func(sqlDialect, runtime.AggregateQuery) expr{
+	"fees": {from: "cases c", where: "c.status <> 'draft' AND c.fee_total > 0", time: "c.submitted_at", day: "c.submitted_day", org: "c.org_code",
+		dims: with(caseDims("c.submitted_at"), submittedDay, map[string]func(sqlDialect, runtime.AggregateQuery) expr{
 			"paid": plain("CASE WHEN c.fee_paid_at IS NOT NULL THEN 'paid' ELSE 'unpaid' END"),
 		}),
 		measures: map[string]func(sqlDialect, runtime.AggregateQuery) expr{
@@ -202,11 +213,17 @@ func (db *DB) Aggregate(ctx context.Context, q runtime.AggregateQuery) ([][]any,
 	if q.OrgCodes != nil {
 		where, whereArgs = append(where, ds.org+" IN ?"), append(whereArgs, q.OrgCodes)
 	}
-	if q.From != nil {
-		where, whereArgs = append(where, ds.time+" >= ?"), append(whereArgs, q.From.UTC())
-	}
-	if q.To != nil {
-		where, whereArgs = append(where, ds.time+" < ?"), append(whereArgs, q.To.UTC())
+	for _, bound := range []struct {
+		at *time.Time
+		op string
+	}{{q.From, " >= ?"}, {q.To, " < ?"}} {
+		switch {
+		case bound.at == nil:
+		case ds.day != "":
+			where, whereArgs = append(where, ds.day+bound.op), append(whereArgs, bound.at.In(zone).Format(time.DateOnly))
+		default:
+			where, whereArgs = append(where, ds.time+bound.op), append(whereArgs, bound.at.UTC())
+		}
 	}
 	for _, f := range q.Filters {
 		dim, ok := ds.dims[f.Dimension]

@@ -30,13 +30,16 @@ type caseRow struct {
 	FeeTotal      float64
 	FeePaidAt     *time.Time
 	SubmittedAt   *time.Time
-	AcceptedAt    *time.Time
-	ConcludedAt   *time.Time
-	DueAt         *time.Time
-	StoppedAt     *time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	Revision      int
+	// SubmittedDay is the date of SubmittedAt in the platform's zone (YYYY-MM-DD, "" before
+	// submission), so that the datasets count days and months from an index, not per row.
+	SubmittedDay string
+	AcceptedAt   *time.Time
+	ConcludedAt  *time.Time
+	DueAt        *time.Time
+	StoppedAt    *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	Revision     int
 }
 
 func (caseRow) TableName() string { return "cases" }
@@ -129,7 +132,7 @@ func (tx *Tx) CreateCase(nc runtime.NewCase) (*runtime.Case, bool, error) {
 	row := caseRow{
 		Number: number, QueryCode: in.QueryCode, Matter: in.Matter, MatterVersion: in.MatterVersion,
 		Channel: in.Channel, Status: string(in.Status), OrgCode: in.OrgCode, DivisionCode: in.DivisionCode,
-		FeeTotal: in.FeeTotal, SubmittedAt: storedTime(in.SubmittedAt), AcceptedAt: storedTime(in.AcceptedAt),
+		FeeTotal: in.FeeTotal, SubmittedAt: storedTime(in.SubmittedAt), SubmittedDay: localDay(in.SubmittedAt), AcceptedAt: storedTime(in.AcceptedAt),
 		ConcludedAt: storedTime(in.ConcludedAt), DueAt: storedTime(in.DueAt), StoppedAt: storedTime(in.StoppedAt),
 		CreatedAt: tx.now, UpdatedAt: tx.now, Revision: 1,
 	}
@@ -371,7 +374,7 @@ func (tx *Tx) UpdateCase(c *runtime.Case) error {
 		"status": string(c.Status), "form": form, "workflow": workflow, "org_code": c.OrgCode,
 		"materials": materials, "fees": fees,
 		"division_code": c.DivisionCode, "fee_total": c.FeeTotal, "fee_paid_at": storedTime(c.FeePaidAt),
-		"submitted_at": storedTime(c.SubmittedAt), "accepted_at": storedTime(c.AcceptedAt),
+		"submitted_at": storedTime(c.SubmittedAt), "submitted_day": localDay(c.SubmittedAt), "accepted_at": storedTime(c.AcceptedAt),
 		"concluded_at": storedTime(c.ConcludedAt), "due_at": storedTime(c.DueAt), "stopped_at": storedTime(c.StoppedAt),
 		"updated_at": tx.now, "revision": gorm.Expr("revision + 1"),
 	})
