@@ -79,7 +79,7 @@ const DatasetCatalog = "catalog"
 var Datasets = []Dataset{
 	{Name: "cases", Title: "办件", Time: "submittedAt",
 		Dimensions: []Field{dimDay, dimMonth, {"status", "状态", "string"}, dimChannel, dimMatter, dimOrg, dimDistrict,
-			{"onTime", "时限状态", "string"}},
+			{"onTime", "时限状态", "string"}, {"windowOrg", "受理窗口", "string"}},
 		Measures: []Field{{"count", "办件量", "integer"}, {"concluded", "办结量", "integer"},
 			{"onTimeConcluded", "按时办结量", "integer"}, {"overdue", "超期量", "integer"}, {"dueSoon", "即将到期", "integer"},
 			{"onTimeRate", "按时办结率", "ratio"}, {"avgHours", "平均办理时长（小时）", "hours"},

@@ -47,11 +47,14 @@ type Case struct {
 	Matter        string
 	MatterVersion int
 	ApplicantID   int64
-	Channel       string // "online" or "window"
-	Status        Status
-	Form          json.RawMessage
-	OrgCode       string
-	DivisionCode  string
+	Channel       string // "online", "window" or "cross-region" (跨域通办)
+	// WindowOrg is the org whose window accepted the case: the matter's own for a window case,
+	// another's for a cross-district one; "" online.
+	WindowOrg    string
+	Status       Status
+	Form         json.RawMessage
+	OrgCode      string
+	DivisionCode string
 	// Workflow is the engine's state, opaque to everyone else.
 	Workflow json.RawMessage
 	// Materials and Fees are the service's records of the case's materials and computed fees.

@@ -160,24 +160,28 @@ type Deadline struct {
 
 // CaseView is a case with what its viewer needs to see of it.
 type CaseView struct {
-	Number        string           `json:"number"`
-	QueryCode     string           `json:"queryCode,omitempty"`
-	Matter        string           `json:"matter"`
-	MatterName    string           `json:"matterName"`
-	MatterVersion int              `json:"matterVersion"`
-	Status        Status           `json:"status"`
-	StatusName    string           `json:"statusName"`
-	Channel       string           `json:"channel"`
-	Form          json.RawMessage  `json:"form"`
-	Materials     []MaterialStatus `json:"materials"`
-	Fees          []FeeLine        `json:"fees"`
-	FeeTotal      float64          `json:"feeTotal"`
-	FeePaidAt     *time.Time       `json:"feePaidAt,omitempty"`
-	Tasks         []TaskView       `json:"tasks"`
-	Deadline      Deadline         `json:"deadline"`
-	SubmittedAt   *time.Time       `json:"submittedAt,omitempty"`
-	ConcludedAt   *time.Time       `json:"concludedAt,omitempty"`
-	Evaluation    *Evaluation      `json:"evaluation,omitempty"`
+	Number        string `json:"number"`
+	QueryCode     string `json:"queryCode,omitempty"`
+	Matter        string `json:"matter"`
+	MatterName    string `json:"matterName"`
+	MatterVersion int    `json:"matterVersion"`
+	Status        Status `json:"status"`
+	StatusName    string `json:"statusName"`
+	Channel       string `json:"channel"`
+	// WindowOrg is the org whose window accepted the case (a cross-district case's is not
+	// the implementing org); OrgCode is the implementing org.
+	WindowOrg   string           `json:"windowOrg,omitempty"`
+	OrgCode     string           `json:"orgCode"`
+	Form        json.RawMessage  `json:"form"`
+	Materials   []MaterialStatus `json:"materials"`
+	Fees        []FeeLine        `json:"fees"`
+	FeeTotal    float64          `json:"feeTotal"`
+	FeePaidAt   *time.Time       `json:"feePaidAt,omitempty"`
+	Tasks       []TaskView       `json:"tasks"`
+	Deadline    Deadline         `json:"deadline"`
+	SubmittedAt *time.Time       `json:"submittedAt,omitempty"`
+	ConcludedAt *time.Time       `json:"concludedAt,omitempty"`
+	Evaluation  *Evaluation      `json:"evaluation,omitempty"`
 }
 
 // TaskView is a task as a worklist shows it.

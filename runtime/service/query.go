@@ -23,7 +23,8 @@ func (s *Service) canSee(ctx context.Context, u *runtime.User, c *runtime.Case) 
 			return false, nil
 		}
 		orgs := s.scope(u)
-		if slices.Contains(orgs, c.OrgCode) {
+		// The accepting window follows a cross-district case it passed on.
+		if slices.Contains(orgs, c.OrgCode) || slices.Contains(orgs, c.WindowOrg) {
 			return true, nil
 		}
 		tasks, _, err := s.db.ListTasks(ctx, runtime.TaskQuery{CaseID: c.ID, OrgCodes: orgs, Limit: 1})
@@ -174,7 +175,7 @@ func (s *Service) viewWith(ctx context.Context, u *runtime.User, c *runtime.Case
 	}
 	v := &runtime.CaseView{
 		Number: c.Number, Matter: c.Matter, MatterName: mp.Def.Matter.Name, MatterVersion: c.MatterVersion,
-		Status: c.Status, StatusName: runtime.StatusNames[c.Status], Channel: c.Channel, Form: c.Form,
+		Status: c.Status, StatusName: runtime.StatusNames[c.Status], Channel: c.Channel, WindowOrg: c.WindowOrg, OrgCode: c.OrgCode, Form: c.Form,
 		FeeTotal: c.FeeTotal, FeePaidAt: c.FeePaidAt, SubmittedAt: c.SubmittedAt, ConcludedAt: c.ConcludedAt,
 		Deadline: deadlineOf(c, plan.Calendar, s.now()), Tasks: []runtime.TaskView{},
 		Materials: []runtime.MaterialStatus{},

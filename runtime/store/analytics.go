@@ -104,7 +104,7 @@ var submittedDay = map[string]func(sqlDialect, runtime.AggregateQuery) expr{
 var datasetsSQL = map[string]datasetSQL{
 	"cases": {from: "cases c", where: "c.status <> 'draft'", time: "c.submitted_at", day: "c.submitted_day", org: "c.org_code",
 		dims: with(caseDims("c.submitted_at"), submittedDay, map[string]func(sqlDialect, runtime.AggregateQuery) expr{
-			"status": plain("c.status"),
+			"status": plain("c.status"), "windowOrg": plain("c.window_org"),
 			"onTime": func(_ sqlDialect, q runtime.AggregateQuery) expr {
 				return expr{sql: fmt.Sprintf(`CASE WHEN c.concluded_at IS NOT NULL THEN
 					(CASE WHEN c.due_at IS NULL THEN '%s' WHEN c.concluded_at <= c.due_at THEN '%s' ELSE '%s' END)

@@ -20,6 +20,7 @@ type caseRow struct {
 	MatterVersion int
 	ApplicantID   *int64
 	Channel       string
+	WindowOrg     string
 	Status        string
 	Form          *string
 	OrgCode       string
@@ -47,7 +48,7 @@ func (caseRow) TableName() string { return "cases" }
 func (r *caseRow) domain() *runtime.Case {
 	c := &runtime.Case{
 		ID: r.ID, Number: r.Number, QueryCode: r.QueryCode, Matter: r.Matter, MatterVersion: r.MatterVersion,
-		Channel: r.Channel, Status: runtime.Status(r.Status), Form: rawJSON(r.Form),
+		Channel: r.Channel, WindowOrg: r.WindowOrg, Status: runtime.Status(r.Status), Form: rawJSON(r.Form),
 		OrgCode: r.OrgCode, DivisionCode: r.DivisionCode, Workflow: rawJSON(r.Workflow), FeeTotal: r.FeeTotal,
 		Materials: rawJSON(r.Materials), Fees: rawJSON(r.Fees), FeePaidAt: utcPtr(r.FeePaidAt),
 		SubmittedAt: utcPtr(r.SubmittedAt), AcceptedAt: utcPtr(r.AcceptedAt), ConcludedAt: utcPtr(r.ConcludedAt),
@@ -131,7 +132,7 @@ func (tx *Tx) CreateCase(nc runtime.NewCase) (*runtime.Case, bool, error) {
 	}
 	row := caseRow{
 		Number: number, QueryCode: in.QueryCode, Matter: in.Matter, MatterVersion: in.MatterVersion,
-		Channel: in.Channel, Status: string(in.Status), OrgCode: in.OrgCode, DivisionCode: in.DivisionCode,
+		Channel: in.Channel, WindowOrg: in.WindowOrg, Status: string(in.Status), OrgCode: in.OrgCode, DivisionCode: in.DivisionCode,
 		FeeTotal: in.FeeTotal, SubmittedAt: storedTime(in.SubmittedAt), SubmittedDay: localDay(in.SubmittedAt), AcceptedAt: storedTime(in.AcceptedAt),
 		ConcludedAt: storedTime(in.ConcludedAt), DueAt: storedTime(in.DueAt), StoppedAt: storedTime(in.StoppedAt),
 		CreatedAt: tx.now, UpdatedAt: tx.now, Revision: 1,
@@ -304,7 +305,7 @@ func (db *DB) ListCases(ctx context.Context, f runtime.CaseQuery) (cases []*runt
 			q = q.Where("applicant_id = ?", f.ApplicantID)
 		}
 		if len(f.OrgCodes) > 0 {
-			q = q.Where("org_code IN ?", f.OrgCodes)
+			q = q.Where("(org_code IN ? OR window_org IN ?)", f.OrgCodes, f.OrgCodes)
 		}
 		if len(f.Status) > 0 {
 			q = q.Where("status IN ?", f.Status)

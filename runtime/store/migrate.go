@@ -225,6 +225,10 @@ var migrations = []migration{
 			`CREATE INDEX tasks_by_created ON tasks (created_at)`,
 		)(tx)
 	}},
+	{13, "the window that accepted a case", execSQL(
+		`ALTER TABLE cases ADD COLUMN window_org TEXT NOT NULL DEFAULT ''`,
+		`CREATE INDEX cases_by_window ON cases (window_org, id) WHERE window_org <> ''`,
+	)},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.

@@ -225,11 +225,13 @@ type CaseView struct {
 	MatterName    string           `json:"matterName"`
 	MatterVersion int              `json:"matterVersion"`
 	Number        string           `json:"number"`
+	OrgCode       string           `json:"orgCode"`
 	QueryCode     *string          `json:"queryCode,omitempty"`
 	Status        string           `json:"status"`
 	StatusName    string           `json:"statusName"`
 	SubmittedAt   *time.Time       `json:"submittedAt,omitempty"`
 	Tasks         []TaskView       `json:"tasks"`
+	WindowOrg     *string          `json:"windowOrg,omitempty"`
 }
 
 // CaseViewList defines model for CaseViewList.
