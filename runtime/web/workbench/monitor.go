@@ -1,11 +1,15 @@
 package workbench
 
 import (
+	"bytes"
+	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/web/page"
@@ -24,7 +28,8 @@ type monitorPage struct {
 	Cases                            []runtime.CaseView
 	Total                            int
 	Exports                          bool
-	Query                            string
+	// Query is the export's filters; Live the page's own, for its live stream.
+	Query, Live string
 }
 
 // count is one cell of the monitor: a value of a dimension, how many cases, and the filter link.
@@ -75,14 +80,90 @@ func (b *workbench) counts(r *http.Request, u *runtime.User, dim string) (map[st
 }
 
 func (b *workbench) monitor(w http.ResponseWriter, r *http.Request, u *runtime.User) {
+	d, err := b.monitorData(r, u)
+	if err != nil {
+		b.pages.Fail(w, r, err)
+		return
+	}
+	b.pages.Render(w, r, "monitor", http.StatusOK, b.pages.Frame(r, "调度监控", d))
+}
+
+const (
+	// liveRefresh is how often the live monitor renders again without a change it was told
+	// of: changes made by other instances show within it.
+	liveRefresh = 5 * time.Second
+	// liveSettle lets a burst of changes (one commit appends several events) settle first.
+	liveSettle = 150 * time.Millisecond
+	// liveFor ends a stream before the server's hold on a request does; the browser's
+	// EventSource connects again after liveRetry.
+	liveFor   = 25 * time.Second
+	liveRetry = 1000
+)
+
+// live streams the monitor's counts and list as server-sent events (event "update", the
+// block's HTML): rendered again at every change of a case and every liveRefresh, sent when it
+// differs from what was sent before.
+func (b *workbench) live(w http.ResponseWriter, r *http.Request, u *runtime.User) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		b.pages.NotFound(w, r)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), liveFor)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprintf(w, "retry: %d\n\n", liveRetry)
+	flusher.Flush()
+	var last []byte
+	for {
+		var changed <-chan struct{}
+		if b.Changes != nil {
+			changed = b.Changes.Changed()
+		}
+		d, err := b.monitorData(r, u)
+		var buf bytes.Buffer
+		if err == nil {
+			err = b.pages.Fragment(&buf, "monitor", "monitor-body", b.pages.Frame(r, "调度监控", d))
+		}
+		if err != nil {
+			b.Logger.ErrorContext(ctx, "live monitor", "err", err)
+			return
+		}
+		if !bytes.Equal(buf.Bytes(), last) {
+			last = buf.Bytes()
+			fmt.Fprint(w, "event: update\n")
+			for line := range strings.SplitSeq(buf.String(), "\n") {
+				fmt.Fprintf(w, "data: %s\n", line)
+			}
+			fmt.Fprint(w, "\n")
+			flusher.Flush()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(liveSettle):
+			}
+		case <-time.After(liveRefresh):
+		}
+	}
+}
+
+// monitorData counts and lists the cases of the user's scope with the request's filters.
+func (b *workbench) monitorData(r *http.Request, u *runtime.User) (monitorPage, error) {
 	q := r.URL.Query()
 	d := monitorPage{Status: q.Get("status"), Channel: q.Get("channel"), Warning: q.Get("warning"), Matter: q.Get("matter"), Exports: b.Exports != nil}
 	byDim := map[string]map[string]int{}
 	for _, dim := range []string{"onTime", "status", "channel", "matter"} {
 		m, err := b.counts(r, u, dim)
 		if err != nil {
-			b.pages.Fail(w, r, err)
-			return
+			return d, err
 		}
 		byDim[dim] = m
 	}
@@ -113,8 +194,7 @@ func (b *workbench) monitor(w http.ResponseWriter, r *http.Request, u *runtime.U
 	slices.SortFunc(d.ByChannel, func(a, c count) int { return c.N - a.N })
 	matters, err := b.Matters.ListMatters(r.Context(), runtime.MatterFilter{})
 	if err != nil {
-		b.pages.Fail(w, r, err)
-		return
+		return d, err
 	}
 	for m, n := range byDim["matter"] {
 		name := m
@@ -126,8 +206,7 @@ func (b *workbench) monitor(w http.ResponseWriter, r *http.Request, u *runtime.U
 	slices.SortFunc(d.ByMatter, func(a, c count) int { return c.N - a.N })
 	list, _, err := b.Cases.ListCases(r.Context(), u, runtime.CaseFilter{Status: runtime.Status(d.Status), Matter: d.Matter, Limit: monitorLimit})
 	if err != nil {
-		b.pages.Fail(w, r, err)
-		return
+		return d, err
 	}
 	for _, c := range list {
 		if (d.Channel == "" || c.Channel == d.Channel) && (d.Warning == "" || warningOf(c) == d.Warning) {
@@ -143,7 +222,8 @@ func (b *workbench) monitor(w http.ResponseWriter, r *http.Request, u *runtime.U
 		v.Set("matter", d.Matter)
 	}
 	d.Query = v.Encode()
-	b.pages.Render(w, r, "monitor", http.StatusOK, b.pages.Frame(r, "调度监控", d))
+	d.Live = r.URL.RawQuery
+	return d, nil
 }
 
 // export writes the monitor's spreadsheets: the case list (cases.xlsx) or the per-matter counts

@@ -40,6 +40,12 @@ type Window interface {
 	SubmitAtWindow(ctx context.Context, clerk *runtime.User, a Applicant, req runtime.SubmitCase, received []string) (*runtime.CaseView, error)
 }
 
+// Changes says when cases may have changed (observe.Signal).
+type Changes interface {
+	// Changed returns a channel closed at the next change.
+	Changed() <-chan struct{}
+}
+
 // Deps are the services the workbench calls.
 type Deps struct {
 	Matters runtime.MatterService
@@ -51,6 +57,8 @@ type Deps struct {
 	Exports runtime.ExportService
 	// Datasets counts the monitor's cases.
 	Datasets runtime.DatasetService
+	// Changes wakes the live monitor when cases change; nil, it refreshes on a timer only.
+	Changes Changes
 	// Documents prints notices; nil hides them.
 	Documents runtime.DocumentService
 	// Messages answers consultations and complaints; nil hides them.
@@ -101,6 +109,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /work/window/apply/{slug}", b.staff(b.windowForm))
 	mux.HandleFunc("POST /work/window/apply/{slug}", b.staff(b.windowApply))
 	mux.HandleFunc("GET /work/monitor", b.staff(b.monitor))
+	mux.HandleFunc("GET /work/monitor/live", b.staff(b.live))
 	mux.HandleFunc("GET /work/monitor/{file}", b.staff(b.export))
 	if d.Messages != nil {
 		mux.HandleFunc("GET /work/messages", b.staff(b.messages))

@@ -1,6 +1,7 @@
 package workbench_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -333,4 +334,60 @@ func TestProvisionalDeadline(t *testing.T) {
 			p.Lacks(t, "暂定")
 		}
 	}
+}
+
+// TestMonitorLiveUpdate follows the monitor's server-sent events: the first carries the cases
+// as they stand, and accepting one sends the block again with the case in approval.
+func TestMonitorLiveUpdate(t *testing.T) {
+	e := newWorkbench(t)
+	a := submit(t, e, nil)
+	stream, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	resp, err := http.DefaultClient.Do(e.Request(clerk, "GET", "/work/monitor/live", nil).WithContext(stream))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
+		t.Fatalf("content type %q", ct)
+	}
+	updates := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(nil, 1<<20)
+		var data []string
+		for sc.Scan() {
+			line := sc.Text()
+			if d, ok := strings.CutPrefix(line, "data: "); ok {
+				data = append(data, d)
+			} else if line == "" && data != nil {
+				updates <- strings.Join(data, "\n")
+				data = nil
+			}
+		}
+		close(updates)
+	}()
+	next := func() string {
+		select {
+		case u, ok := <-updates:
+			if !ok {
+				t.Fatal("the stream ended")
+			}
+			return u
+		case <-stream.Done():
+			t.Fatal("no update")
+		}
+		return ""
+	}
+	if first := next(); !strings.Contains(first, a) || !strings.Contains(first, "已提交") || strings.Contains(first, "审批中") {
+		t.Fatalf("first update: %s", first)
+	}
+	changed := time.Now()
+	if _, err := e.Service.Accept(ctx, e.User(clerk), a, runtime.TaskAction{Outcome: "accept"}); err != nil {
+		t.Fatal(err)
+	}
+	if u := next(); !strings.Contains(u, "审批中") {
+		t.Fatalf("after acceptance: %s", u)
+	}
+	t.Logf("the update arrived %s after the acceptance", time.Since(changed).Round(time.Millisecond))
 }
