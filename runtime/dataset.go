@@ -140,6 +140,9 @@ type DatasetResult struct {
 	Dataset string  `json:"dataset"`
 	Columns []Field `json:"columns"`
 	Rows    [][]any `json:"rows"`
+	// Labels names the values of the dimensions that have names (orgs, matters, districts,
+	// statuses, channels, on-time states): by dimension, then value.
+	Labels map[string]map[string]string `json:"labels,omitempty"`
 }
 
 // AggregateQuery is a dataset query as the store runs it: every name checked against the

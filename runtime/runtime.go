@@ -37,6 +37,9 @@ var StatusNames = map[Status]string{
 	StatusDelivered: "已送达", StatusArchived: "已归档",
 }
 
+// ChannelNames are the Chinese names of the channels a case comes in through.
+var ChannelNames = map[string]string{"online": "网上申报", "window": "窗口受理", "cross-region": "跨域通办", "kiosk": "自助终端"}
+
 // Case is one application and everything that happens to it (办件).
 type Case struct {
 	ID int64

@@ -275,6 +275,10 @@ type CaseService interface {
 	Accept(ctx context.Context, u *User, number string, a TaskAction) (*CaseView, error)
 	// PreReview records the first check of an online submission (预审) before acceptance.
 	PreReview(ctx context.Context, u *User, number string, a TaskAction) (*CaseView, error)
+	// Escalate is a supervisor's 督办 of a running case within their scope: recorded on its
+	// audit trail with the note. EFORBIDDEN for anyone but a supervisor, ECONFLICT for a
+	// concluded case, EINVALID without a note.
+	Escalate(ctx context.Context, u *User, number, note string) (*CaseView, error)
 	// Archive closes a concluded case for the records (归档).
 	Archive(ctx context.Context, u *User, number string) (*CaseView, error)
 	// SpecialProcedure starts (特别程序: hearing, expert review, site inspection…) or, with an

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xuchang-gov/tongban/definitions/cn"
 	"github.com/xuchang-gov/tongban/runtime"
 )
 
@@ -63,7 +64,59 @@ func (s *Service) aggregate(ctx context.Context, ds *runtime.Dataset, aq runtime
 	if rows != nil {
 		res.Rows = rows
 	}
+	s.label(ctx, res, aq.Dimensions)
 	return res, nil
+}
+
+// label names the values of the result's named dimensions.
+func (s *Service) label(ctx context.Context, res *runtime.DatasetResult, dims []string) {
+	var matters map[string]string
+	name := func(dim, v string) (string, bool) {
+		switch dim {
+		case "org", "windowOrg":
+			for _, o := range s.Orgs() {
+				if o.Code == v {
+					return o.Name, true
+				}
+			}
+		case "matter":
+			if matters == nil {
+				matters = map[string]string{}
+				list, _ := s.ListMatters(ctx, runtime.MatterFilter{})
+				for _, m := range list {
+					matters[m.Slug] = m.Name
+				}
+			}
+			n, ok := matters[v]
+			return n, ok
+		case "district":
+			return districtName(v)
+		case "status":
+			n, ok := runtime.StatusNames[runtime.Status(v)]
+			return n, ok
+		case "channel":
+			n, ok := runtime.ChannelNames[v]
+			return n, ok
+		case "onTime":
+			n, ok := runtime.OnTimeNames[v]
+			return n, ok
+		}
+		return "", false
+	}
+	for i, dim := range dims {
+		for _, row := range res.Rows {
+			v, _ := row[i].(string)
+			if n, ok := name(dim, v); ok {
+				if res.Labels == nil {
+					res.Labels = map[string]map[string]string{}
+				}
+				if res.Labels[dim] == nil {
+					res.Labels[dim] = map[string]string{}
+				}
+				res.Labels[dim][v] = n
+			}
+		}
+	}
 }
 
 // checkDatasetQuery checks every name of q against its dataset and resolves its dates to
@@ -187,6 +240,20 @@ func (s *Service) catalogRows(ctx context.Context, aq runtime.AggregateQuery) ([
 		return 0
 	})
 	return out, nil
+}
+
+// districtName is a county's name within its city (魏都区), or a city's own level (许昌市本级).
+func districtName(code string) (string, bool) {
+	full, ok := cn.DivisionName(code)
+	if !ok || len(code) != 6 {
+		return full, ok
+	}
+	if code[4:] == "00" {
+		province, _ := cn.DivisionName(code[:2] + "0000")
+		return strings.TrimPrefix(full, province) + "本级", true
+	}
+	city, _ := cn.DivisionName(code[:4] + "00")
+	return strings.TrimPrefix(full, city), true
 }
 
 func b2f(b bool) float64 {

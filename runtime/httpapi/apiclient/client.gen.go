@@ -304,9 +304,10 @@ type DatasetQuery struct {
 
 // DatasetResult defines model for DatasetResult.
 type DatasetResult struct {
-	Columns []Field         `json:"columns"`
-	Dataset string          `json:"dataset"`
-	Rows    [][]interface{} `json:"rows"`
+	Columns []Field                       `json:"columns"`
+	Dataset string                        `json:"dataset"`
+	Labels  *map[string]map[string]string `json:"labels,omitempty"`
+	Rows    [][]interface{}               `json:"rows"`
 }
 
 // DeadLetter defines model for DeadLetter.

@@ -59,13 +59,8 @@ func StatusName(s runtime.Status) string {
 
 // ChannelName is the Chinese name of a submission channel.
 func ChannelName(c string) string {
-	switch c {
-	case "online":
-		return "网上申报"
-	case "window":
-		return "窗口受理"
-	case "cross-region":
-		return "跨域通办"
+	if n, ok := runtime.ChannelNames[c]; ok {
+		return n
 	}
 	return c
 }
@@ -251,6 +246,7 @@ var eventNames = map[string]struct {
 	"evaluated":                 {"已评价", true},
 	"archived":                  {"已归档", false},
 	"escalated":                 {"超时督办", false},
+	"supervisor-escalated":      {"督办", false},
 }
 
 var results = map[string]string{"approved": "准予许可", "denied": "不予许可", "not-accepted": "不予受理"}
@@ -316,6 +312,8 @@ func Timeline(events []runtime.Event, staff bool) []Step {
 			}
 		case "escalated", "condition-error":
 			s.Kind = "problem"
+		case "supervisor-escalated":
+			s.Detail, s.Kind = str("by")+"："+str("note"), "problem"
 		}
 		out = append(out, s)
 	}

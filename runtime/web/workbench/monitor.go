@@ -2,6 +2,7 @@ package workbench
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/web/page"
+	"github.com/xuchang-gov/tongban/runtime/web/site"
 )
 
 // monitorLimit is how many of the newest cases the monitor's list filters.
@@ -22,14 +24,23 @@ const monitorLimit = 500
 // time-limit state, status, channel and matter (by the cases dataset, so over every case), and
 // the newest cases of the chosen filter.
 type monitorPage struct {
-	Status, Channel, Warning, Matter string
-	ByStatus, ByChannel, ByWarning   []count
-	ByMatter                         []count
-	Cases                            []runtime.CaseView
-	Total                            int
-	Exports                          bool
+	Status, Channel, Warning, Matter, Org string
+	ByStatus, ByChannel, ByWarning        []count
+	ByMatter, ByOrg, ByDistrict           []count
+	// DeptSystem counts the cases waiting in a department's own approval system.
+	DeptSystem float64
+	Cases      []monitorRow
+	Total      int
+	Exports    bool
 	// Query is the export's filters; Live the page's own, for its live stream.
 	Query, Live string
+}
+
+// monitorRow is a listed case; Escalate offers the supervisor 督办 on a case that is overdue or
+// due within a working day.
+type monitorRow struct {
+	runtime.CaseView
+	Escalate bool
 }
 
 // count is one cell of the monitor: a value of a dimension, how many cases, and the filter link.
@@ -66,17 +77,27 @@ func warningOf(v runtime.CaseView) string {
 // concluded are the on-time states of concluded cases.
 var concluded = []string{runtime.OnTimeConcluded, runtime.OnTimeLate, runtime.OnTimeNoLimit}
 
-// counts asks the cases dataset for the count by one dimension.
-func (b *workbench) counts(r *http.Request, u *runtime.User, dim string) (map[string]int, error) {
+// counts asks the cases dataset for the count by one dimension, with the values' names.
+func (b *workbench) counts(r *http.Request, u *runtime.User, dim string) (map[string]int, map[string]string, error) {
 	res, err := b.Datasets.QueryDataset(r.Context(), u, runtime.DatasetQuery{Dataset: "cases", Dimensions: []string{dim}, Measures: []string{"count"}})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := map[string]int{}
 	for _, row := range res.Rows {
 		out[row[0].(string)] += int(row[1].(float64))
 	}
-	return out, nil
+	return out, res.Labels[dim], nil
+}
+
+// named lists the counts of one dimension by their names, most first.
+func named(counts map[string]int, names map[string]string) []count {
+	out := make([]count, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, count{Key: k, Name: cmp.Or(names[k], k), N: n})
+	}
+	slices.SortFunc(out, func(a, c count) int { return cmp.Or(c.N-a.N, strings.Compare(a.Key, c.Key)) })
+	return out
 }
 
 func (b *workbench) monitor(w http.ResponseWriter, r *http.Request, u *runtime.User) {
@@ -158,14 +179,23 @@ func (b *workbench) live(w http.ResponseWriter, r *http.Request, u *runtime.User
 // monitorData counts and lists the cases of the user's scope with the request's filters.
 func (b *workbench) monitorData(r *http.Request, u *runtime.User) (monitorPage, error) {
 	q := r.URL.Query()
-	d := monitorPage{Status: q.Get("status"), Channel: q.Get("channel"), Warning: q.Get("warning"), Matter: q.Get("matter"), Exports: b.Exports != nil}
-	byDim := map[string]map[string]int{}
-	for _, dim := range []string{"onTime", "status", "channel", "matter"} {
-		m, err := b.counts(r, u, dim)
+	d := monitorPage{Status: q.Get("status"), Channel: q.Get("channel"), Warning: q.Get("warning"), Matter: q.Get("matter"), Org: q.Get("org"), Exports: b.Exports != nil}
+	byDim, names := map[string]map[string]int{}, map[string]map[string]string{}
+	for _, dim := range []string{"onTime", "status", "channel", "matter", "org", "district"} {
+		m, n, err := b.counts(r, u, dim)
 		if err != nil {
 			return d, err
 		}
-		byDim[dim] = m
+		byDim[dim], names[dim] = m, n
+	}
+	// Cases waiting in a department's own system wait at an open connector step.
+	res, err := b.Datasets.QueryDataset(r.Context(), u, runtime.DatasetQuery{Dataset: "tasks", Measures: []string{"open"},
+		Filters: []runtime.DatasetFilter{{Dimension: "kind", Values: []string{string(runtime.TaskConnector)}}}})
+	if err != nil {
+		return d, err
+	}
+	if len(res.Rows) == 1 {
+		d.DeptSystem, _ = res.Rows[0][0].(float64)
 	}
 	for _, n := range byDim["status"] {
 		d.Total += n
@@ -188,29 +218,17 @@ func (b *workbench) monitorData(r *http.Request, u *runtime.User) (monitorPage, 
 			d.ByStatus = append(d.ByStatus, count{Key: string(s), Name: page.StatusName(s), N: n})
 		}
 	}
-	for ch, n := range byDim["channel"] {
-		d.ByChannel = append(d.ByChannel, count{Key: ch, Name: page.ChannelName(ch), N: n})
-	}
-	slices.SortFunc(d.ByChannel, func(a, c count) int { return c.N - a.N })
-	matters, err := b.Matters.ListMatters(r.Context(), runtime.MatterFilter{})
-	if err != nil {
-		return d, err
-	}
-	for m, n := range byDim["matter"] {
-		name := m
-		if i := slices.IndexFunc(matters, func(s runtime.MatterSummary) bool { return s.Slug == m }); i >= 0 {
-			name = matters[i].Name
-		}
-		d.ByMatter = append(d.ByMatter, count{Key: m, Name: name, N: n})
-	}
-	slices.SortFunc(d.ByMatter, func(a, c count) int { return c.N - a.N })
+	d.ByChannel, d.ByMatter = named(byDim["channel"], names["channel"]), named(byDim["matter"], names["matter"])
+	d.ByOrg, d.ByDistrict = named(byDim["org"], names["org"]), named(byDim["district"], names["district"])
 	list, _, err := b.Cases.ListCases(r.Context(), u, runtime.CaseFilter{Status: runtime.Status(d.Status), Matter: d.Matter, Limit: monitorLimit})
 	if err != nil {
 		return d, err
 	}
+	supervisor := slices.Contains(u.OrgRoles, "supervisor")
 	for _, c := range list {
-		if (d.Channel == "" || c.Channel == d.Channel) && (d.Warning == "" || warningOf(c) == d.Warning) {
-			d.Cases = append(d.Cases, c)
+		if (d.Channel == "" || c.Channel == d.Channel) && (d.Warning == "" || warningOf(c) == d.Warning) && (d.Org == "" || c.OrgCode == d.Org) {
+			w := warningOf(c)
+			d.Cases = append(d.Cases, monitorRow{CaseView: c, Escalate: supervisor && (w == runtime.OnTimeOverdue || w == runtime.OnTimeDueSoon)})
 		}
 	}
 	// The export takes the filters the service supports: status and matter.
@@ -224,6 +242,19 @@ func (b *workbench) monitorData(r *http.Request, u *runtime.User) (monitorPage, 
 	d.Query = v.Encode()
 	d.Live = r.URL.RawQuery
 	return d, nil
+}
+
+// escalate is the supervisor's 督办 from the monitor; it comes back to the monitor.
+func (b *workbench) escalate(w http.ResponseWriter, r *http.Request, u *runtime.User) {
+	if err := site.ParseForm(w, r, b.Auth, 64<<10); err != nil {
+		b.pages.Fail(w, r, err)
+		return
+	}
+	if _, err := b.Cases.Escalate(r.Context(), u, r.PathValue("number"), r.PostFormValue("note")); err != nil {
+		b.pages.Fail(w, r, err)
+		return
+	}
+	site.SeeOther(w, r, "/work/monitor", "escalated")
 }
 
 // export writes the monitor's spreadsheets: the case list (cases.xlsx) or the per-matter counts

@@ -81,6 +81,7 @@ var notices = map[string]string{
 	"pre-reviewed": "预审已完成。",
 	"started":      "窗口办件已创建。",
 	"answered":     "已答复，留言人可在“咨询投诉”中查看。",
+	"escalated":    "已督办，办理人员可在办件记录中看到督办意见。",
 }
 
 type workbench struct {
@@ -110,6 +111,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("POST /work/window/apply/{slug}", b.staff(b.windowApply))
 	mux.HandleFunc("GET /work/monitor", b.staff(b.monitor))
 	mux.HandleFunc("GET /work/monitor/live", b.staff(b.live))
+	mux.HandleFunc("POST /work/cases/{number}/escalate", b.staff(b.escalate))
 	mux.HandleFunc("GET /work/monitor/{file}", b.staff(b.export))
 	if d.Messages != nil {
 		mux.HandleFunc("GET /work/messages", b.staff(b.messages))

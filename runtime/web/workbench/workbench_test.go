@@ -276,8 +276,15 @@ func TestMonitor(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Get(clerk, "/work/monitor").Expect(t, 200).Contains(t, "共 2 件")
-	e.Get("xc-service-center/supervisor", "/work/monitor").Expect(t, 200).Contains(t, "共 2 件", a, b, "未起算", "即将到期")
+	e.Get("xc-service-center/supervisor", "/work/monitor").Expect(t, 200).Contains(t, "共 2 件", a, b, "未起算", "即将到期",
+		"<b>2</b>许昌市魏都区市场监督管理局", "<b>2</b>魏都区")
 	e.Get("xc-health/clerk", "/work/monitor").Expect(t, 200).Contains(t, "共 0 件").Lacks(t, a)
+	// 督办: the supervisor escalates the case due today from the monitor; the department sees
+	// the note on the case's record. A clerk may not escalate.
+	e.Get("xc-service-center/supervisor", "/work/monitor").Contains(t, `action="/work/cases/`+b+`/escalate"`).Lacks(t, `action="/work/cases/`+a+`/escalate"`)
+	e.Post(clerk, "/work/cases/"+b+"/escalate", url.Values{"note": {"请今日办结"}}).Expect(t, http.StatusForbidden)
+	e.Post("xc-service-center/supervisor", "/work/cases/"+b+"/escalate", url.Values{"note": {"请今日办结"}}).Expect(t, http.StatusSeeOther)
+	e.Get(clerk, "/work/cases/"+b).Expect(t, 200).Contains(t, "督办", "请今日办结")
 	x := e.Get(clerk, "/work/monitor/cases.xlsx?status=submitted").Expect(t, 200)
 	if !strings.HasPrefix(x.Body, "PK") || !strings.Contains(x.Header.Get("Content-Type"), "spreadsheetml") {
 		t.Fatalf("export: %s", x.Header.Get("Content-Type"))
