@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"io"
 	"time"
 )
 
@@ -175,4 +176,50 @@ type DatasetService interface {
 	// QueryDataset answers q within the user's scope; EINVALID naming the field for an unknown
 	// dataset, dimension, measure or a malformed date, EFORBIDDEN for anyone but staff.
 	QueryDataset(ctx context.Context, u *User, q DatasetQuery) (*DatasetResult, error)
+}
+
+// ScoreRow is one unit's line of the scorecard (政务服务成绩单): an org or a county/district.
+// Rates are 0..1, nil where there is nothing to divide by.
+type ScoreRow struct {
+	Code            string   `json:"code"`
+	Name            string   `json:"name"`
+	Matters         int      `json:"matters"`
+	Online          int      `json:"online"`
+	OnlineRate      *float64 `json:"onlineRate"`
+	FullyOnline     int      `json:"fullyOnline"`
+	FullyOnlineRate *float64 `json:"fullyOnlineRate"`
+	Cases           int      `json:"cases"`
+	Concluded       int      `json:"concluded"`
+	OnTimeRate      *float64 `json:"onTimeRate"`
+	AvgHours        *float64 `json:"avgHours"`
+	ImmediateRate   *float64 `json:"immediateRate"`
+	Satisfaction    *float64 `json:"satisfaction"`
+	// Score is 100 × the mean of the rates the unit has (网上可办率, 一网通办实现率, 按时办结率,
+	// 满意度); Rank orders by it, and Change is the places gained since the period before
+	// (positive rising, negative falling, nil when it was not ranked then).
+	Score  float64 `json:"score"`
+	Rank   int     `json:"rank"`
+	Change *int    `json:"change"`
+}
+
+// Scorecard ranks the units of a period.
+type Scorecard struct {
+	// Period is 2026-11 (a month), 2026-Q4 (a quarter) or 2026 (a year); Title names it.
+	Period    string     `json:"period"`
+	Title     string     `json:"title"`
+	From      string     `json:"from"`
+	To        string     `json:"to"`
+	Orgs      []ScoreRow `json:"orgs"`
+	Districts []ScoreRow `json:"districts"`
+}
+
+// ScorecardService ranks orgs and counties/districts.
+type ScorecardService interface {
+	// Scorecard is the period's scorecard within the user's scope (staff only); EINVALID for a
+	// malformed period.
+	Scorecard(ctx context.Context, u *User, period string) (*Scorecard, error)
+	// PublicScorecard is the whole platform's, for the portal: figures only, no person in it.
+	PublicScorecard(ctx context.Context, period string) (*Scorecard, error)
+	// ExportScorecard writes the user's scorecard as a spreadsheet.
+	ExportScorecard(ctx context.Context, u *User, period string, w io.Writer) error
 }

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,5 +143,54 @@ func TestDatasetQueriesAreChecked(t *testing.T) {
 				t.Errorf("%#v, want the pointer %s", err, c.pointer)
 			}
 		})
+	}
+}
+
+// TestScorecardRanksTheKnownCases ranks the orgs and districts of the known cases for March.
+func TestScorecardRanksTheKnownCases(t *testing.T) {
+	f := newFixture(t, memBundle(t))
+	knownCases(t, f)
+	sc, err := f.svc.Scorecard(ctx, f.users["xc-service-center/supervisor"], "2026-03")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := func(r runtime.ScoreRow) string {
+		p := func(v *float64) string {
+			if v == nil {
+				return "-"
+			}
+			return fmt.Sprintf("%.2f", *v)
+		}
+		return fmt.Sprintf("%d %s %.2f matters %d/%d/%d cases %d/%d onTime %s satisfaction %s change %d",
+			r.Rank, r.Code, r.Score, r.Matters, r.Online, r.FullyOnline, r.Cases, r.Concluded, p(r.OnTimeRate), p(r.Satisfaction), *r.Change)
+	}
+	var got []string
+	for _, r := range append(sc.Orgs, sc.Districts...) {
+		got = append(got, line(r))
+	}
+	want := []string{
+		"1 wd-civil 100.00 matters 2/2/2 cases 1/1 onTime 1.00 satisfaction 1.00 change 0",
+		"2 wd-amr 75.00 matters 2/2/1 cases 2/0 onTime - satisfaction - change 0",
+		"3 xc-health 50.00 matters 1/1/0 cases 1/0 onTime - satisfaction - change 0",
+		"4 xc-housing 50.00 matters 1/1/0 cases 0/0 onTime - satisfaction - change 0",
+		"5 xc-realestate 50.00 matters 1/1/0 cases 0/0 onTime - satisfaction - change 0",
+		"1 411002 93.75 matters 4/4/3 cases 3/1 onTime 1.00 satisfaction 1.00 change 0",
+		"2 411000 50.00 matters 3/3/0 cases 1/0 onTime - satisfaction - change 0",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if sc.Districts[0].Name != "魏都区" || sc.Orgs[0].Name != "许昌市魏都区民政局" {
+		t.Errorf("names %s, %s", sc.Districts[0].Name, sc.Orgs[0].Name)
+	}
+	district, err := f.svc.Scorecard(ctx, f.users["wd-gov/admin"], "2026-Q1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(district.Orgs) != 2 || len(district.Districts) != 1 || district.Districts[0].Code != "411002" {
+		t.Errorf("a district's scorecard shows others: %+v", district)
+	}
+	if _, err := f.svc.Scorecard(ctx, f.users["wd-gov/admin"], "2026-13"); runtime.ErrorCode(err) != runtime.EINVALID {
+		t.Errorf("a malformed period: %v", err)
 	}
 }
