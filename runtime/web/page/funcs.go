@@ -34,10 +34,42 @@ func Funcs() template.FuncMap {
 		"serviceFor": ServiceObjectName,
 		"roValue":    roValue,
 		"list":       func(v ...string) []string { return v },
+		"pct":        Percent,
+		"decimal":    func(v *float64) string { return Optional(v, "%.1f") },
+		"change":     Change,
 		"messageKind": func(kind string) string {
 			return map[string]string{"consultation": "咨询", "complaint": "投诉"}[kind]
 		},
 	}
+}
+
+// Percent shows a rate (0..1) as a percentage, or — when there is none.
+func Percent(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f%%", *v*100)
+}
+
+// Optional formats a number that may be missing (—).
+func Optional(v *float64, format string) string {
+	if v == nil {
+		return "—"
+	}
+	return fmt.Sprintf(format, *v)
+}
+
+// Change marks places gained (↑) or lost (↓) in a ranking; — when it was not ranked before.
+func Change(v *int) string {
+	switch {
+	case v == nil:
+		return "—"
+	case *v > 0:
+		return fmt.Sprintf("↑%d", *v)
+	case *v < 0:
+		return fmt.Sprintf("↓%d", -*v)
+	}
+	return "持平"
 }
 
 func contains(list []string, s string) bool {

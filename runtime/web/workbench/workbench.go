@@ -57,6 +57,8 @@ type Deps struct {
 	Exports runtime.ExportService
 	// Datasets counts the monitor's cases.
 	Datasets runtime.DatasetService
+	// Scorecards ranks the units (成绩单); nil hides the scorecard.
+	Scorecards runtime.ScorecardService
 	// Changes wakes the live monitor when cases change; nil, it refreshes on a timer only.
 	Changes Changes
 	// Documents prints notices; nil hides them.
@@ -94,7 +96,7 @@ type workbench struct {
 func New(d Deps) http.Handler {
 	d.Site = d.Site.WithDefaults()
 	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "workbench", Brand: "许昌市政务服务 · 工作台", Home: "/work/", Notices: notices,
-		Menu: []site.Link{{Href: "/work/", Label: "待办"}, {Href: "/work/window", Label: "窗口受理"}, {Href: "/work/monitor", Label: "调度监控"}, {Href: "/work/messages", Label: "留言答复"}}})
+		Menu: []site.Link{{Href: "/work/", Label: "待办"}, {Href: "/work/window", Label: "窗口受理"}, {Href: "/work/monitor", Label: "调度监控"}, {Href: "/work/scorecard", Label: "成绩单"}, {Href: "/work/messages", Label: "留言答复"}}})
 	b := &workbench{Deps: d, pages: pages}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /work/{$}", b.staff(b.todo))
@@ -113,6 +115,10 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /work/monitor/live", b.staff(b.live))
 	mux.HandleFunc("POST /work/cases/{number}/escalate", b.staff(b.escalate))
 	mux.HandleFunc("GET /work/monitor/{file}", b.staff(b.export))
+	if d.Scorecards != nil {
+		mux.HandleFunc("GET /work/scorecard", b.staff(b.scorecard))
+		mux.HandleFunc("GET /work/scorecard.xlsx", b.staff(b.scorecardExport))
+	}
 	if d.Messages != nil {
 		mux.HandleFunc("GET /work/messages", b.staff(b.messages))
 		mux.HandleFunc("POST /work/messages/{id}/answer", b.staff(b.answer))

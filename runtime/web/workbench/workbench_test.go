@@ -398,3 +398,22 @@ func TestMonitorLiveUpdate(t *testing.T) {
 	}
 	t.Logf("the update arrived %s after the acceptance", time.Since(changed).Round(time.Millisecond))
 }
+
+// TestScorecardPages shows 政务服务成绩单 to the city's supervisor, with each org linked to the
+// monitor and an Excel export, and publishes it on the portal without personal data.
+func TestScorecardPages(t *testing.T) {
+	e := newWorkbench(t)
+	a := submit(t, e, nil)
+	month := time.Now().In(runtime.Zone).Format("2006-01")
+	p := e.Get("xc-service-center/supervisor", "/work/scorecard?period="+month).Expect(t, 200)
+	p.Contains(t, "政务服务成绩单", "各单位排名", "各县（市、区）排名", "网上可办率", "一网通办实现率", "按时办结率", "满意度",
+		`href="/work/monitor?org=wd-amr"`, "许昌市魏都区市场监督管理局", "魏都区", "导出 Excel")
+	x := e.Get("xc-service-center/supervisor", "/work/scorecard.xlsx?period="+month).Expect(t, 200)
+	if !strings.HasPrefix(x.Body, "PK") {
+		t.Fatal("the export is not a spreadsheet")
+	}
+	e.Get("xc-service-center/supervisor", "/work/scorecard?period=2026-13").Expect(t, 400)
+	e.Get(webtest.Citizen, "/work/scorecard").Expect(t, 403)
+	public := e.Get("", "/scorecard?period="+month).Expect(t, 200)
+	public.Contains(t, "政务服务成绩单", "许昌市魏都区市场监督管理局", "不含任何个人信息").Lacks(t, a, "张伟", `href="/work/`)
+}
