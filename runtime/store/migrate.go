@@ -217,8 +217,9 @@ var migrations = []migration{
 			`ALTER TABLE cases ADD COLUMN submitted_day TEXT NOT NULL DEFAULT ''`,
 			`UPDATE cases SET submitted_day = `+d.local("submitted_at", "day")+` WHERE submitted_at IS NOT NULL`,
 			// The cases dataset reads this index alone: every dimension and measure it has
-			// is a column of it, so no query reads the rows with their forms.
-			`CREATE INDEX cases_facts ON cases (submitted_day, org_code, status, channel, matter, division_code,
+			// is a column of it, so no query reads the rows with their forms. The org leads,
+			// as every staff member's query names their scope's orgs.
+			`CREATE INDEX cases_facts ON cases (org_code, submitted_day, status, channel, matter, division_code,
 				due_at, concluded_at, stopped_at, submitted_at, fee_total, fee_paid_at)`,
 			`CREATE INDEX case_events_by_type ON case_events (type, at)`,
 			`CREATE INDEX evaluations_by_time ON evaluations (created_at)`,
