@@ -3,6 +3,7 @@ package definitions
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -148,6 +149,16 @@ func checkMatterCatalog(b *Bundle, m *MatterDef, r reporter) {
 	}
 	if !cn.ValidDivisionCode(mt.Org.DivisionCode) {
 		r.add("/org/divisionCode", "不是有效的行政区划代码")
+	}
+	for i, code := range mt.CrossRegion {
+		switch org := b.Org(code); {
+		case org == nil:
+			r.add(fmt.Sprintf("/crossRegion/%d", i), "机构 %s 不在 %s 中", code, OrgsFile)
+		case code == mt.Org.Code:
+			r.add(fmt.Sprintf("/crossRegion/%d", i), "实施机构本身不必列为跨域受理窗口")
+		case !slices.Contains(org.Roles, "clerk"):
+			r.add(fmt.Sprintf("/crossRegion/%d", i), "机构 %s 没有窗口受理岗（clerk）", code)
+		}
 	}
 	if mt.LegalLimitDays > 0 && mt.PromisedLimitDays > mt.LegalLimitDays {
 		r.add("/promisedLimitDays", "承诺时限（%d 个工作日）不能超过法定时限（%d 个工作日）", mt.PromisedLimitDays, mt.LegalLimitDays)
@@ -410,6 +421,9 @@ func checkOrgs(b *Bundle, r reporter) {
 	for i, o := range b.Orgs.Orgs {
 		if o.Parent != "" && !codes[o.Parent] {
 			r.add(fmt.Sprintf("/orgs/%d/parent", i), "上级机构 %s 不存在", o.Parent)
+		}
+		if o.Supervises != "" && !codes[o.Supervises] {
+			r.add(fmt.Sprintf("/orgs/%d/supervises", i), "督办范围机构 %s 不存在", o.Supervises)
 		}
 	}
 }

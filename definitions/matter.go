@@ -34,16 +34,22 @@ type Matter struct {
 	LegalLimitDays     int      `json:"legalLimitDays" jsonschema:"title=法定办结时限（工作日）,minimum=0"`
 	PromisedLimitDays  int      `json:"promisedLimitDays" jsonschema:"title=承诺办结时限（工作日）,minimum=0"`
 	// LimitNote explains what the limits leave out, e.g. that on-site inspection is not counted.
-	LimitNote             string   `json:"limitNote,omitempty" jsonschema:"title=时限说明"`
-	AcceptanceConditions  []string `json:"acceptanceConditions" jsonschema:"title=受理条件,minItems=1"`
-	JointOrgs             []string `json:"jointOrgs,omitempty" jsonschema:"title=联办机构"`
-	IntermediaryServices  []string `json:"intermediaryServices,omitempty" jsonschema:"title=中介服务"`
-	QuantityLimit         string   `json:"quantityLimit,omitempty" jsonschema:"title=数量限制"`
-	Result                Result   `json:"result" jsonschema:"title=审批结果"`
-	Fee                   FeeInfo  `json:"fee" jsonschema:"title=收费"`
-	ServiceObjects        []string `json:"serviceObjects" jsonschema:"title=服务对象,minItems=1,uniqueItems=true"`
-	CaseType              string   `json:"caseType" jsonschema:"title=办件类型,enum=即办件,enum=承诺件"`
-	HandlingForms         []string `json:"handlingForms" jsonschema:"title=办理形式,minItems=1,uniqueItems=true"`
+	LimitNote            string   `json:"limitNote,omitempty" jsonschema:"title=时限说明"`
+	AcceptanceConditions []string `json:"acceptanceConditions" jsonschema:"title=受理条件,minItems=1"`
+	JointOrgs            []string `json:"jointOrgs,omitempty" jsonschema:"title=联办机构"`
+	IntermediaryServices []string `json:"intermediaryServices,omitempty" jsonschema:"title=中介服务"`
+	QuantityLimit        string   `json:"quantityLimit,omitempty" jsonschema:"title=数量限制"`
+	Result               Result   `json:"result" jsonschema:"title=审批结果"`
+	Fee                  FeeInfo  `json:"fee" jsonschema:"title=收费"`
+	ServiceObjects       []string `json:"serviceObjects" jsonschema:"title=服务对象,minItems=1,uniqueItems=true"`
+	CaseType             string   `json:"caseType" jsonschema:"title=办件类型,enum=即办件,enum=承诺件"`
+	HandlingForms        []string `json:"handlingForms" jsonschema:"title=办理形式,minItems=1,uniqueItems=true"`
+	// CrossRegion lists the other orgs whose windows may accept this matter for the implementing
+	// org (跨域通办): the case is routed to the implementing org with the accepting window kept.
+	CrossRegion []string `json:"crossRegion,omitempty" jsonschema:"title=跨域通办受理窗口,uniqueItems=true,description=可代为受理本事项的其他机构（其窗口受理后办件流转到实施机构办理）"`
+	// Visits is how many times at most the applicant must come in person (到办事现场次数); 0 is
+	// 零跑动, which with 网上办理 makes the matter fully online (一网通办). nil is undeclared.
+	Visits                *int     `json:"visits,omitempty" jsonschema:"title=到办事现场次数,minimum=0,description=申请人最多到现场几次；0 为零跑动（可网办时即全程网办）"`
 	Supports              Supports `json:"supports" jsonschema:"title=支持的服务"`
 	RunningSystem         string   `json:"runningSystem,omitempty" jsonschema:"title=运行系统"`
 	Place                 string   `json:"place" jsonschema:"title=办理地点"`

@@ -18,6 +18,9 @@ type OrgUnit struct {
 	DivisionCode string   `json:"divisionCode" jsonschema:"title=行政区划代码,pattern=^[1-9][0-9]{5}([0-9]{3})?$,description=县级及以上六位；乡镇街道九位（如西关街道 411002003）"`
 	Level        string   `json:"level" jsonschema:"title=层级,enum=市,enum=县区,enum=乡镇街道,enum=村社区"`
 	Roles        []string `json:"roles" jsonschema:"title=岗位角色"`
+	// Supervises widens what this org's supervisors (督办岗) watch to another org's subtree: the
+	// city's service bureau supervises the whole city, not only itself.
+	Supervises string `json:"supervises,omitempty" jsonschema:"title=督办范围,description=本机构督办岗可监控的机构（含其下级机构），如市政务服务和大数据管理局监控 xc-gov 全市"`
 }
 
 // ResolveOrg finds the org that handles a step for role, from what an assignee's orgFrom

@@ -28,6 +28,7 @@ type Store interface {
 	MessageStore
 	OutboxStore
 	DesignStore
+	AnalyticsStore
 }
 
 // Tx is one unit of work: everything done through it commits together or not at all. Its
@@ -74,11 +75,12 @@ type NewCase struct {
 // CaseQuery selects cases from the store. Empty fields select everything.
 type CaseQuery struct {
 	ApplicantID int64
-	OrgCodes    []string
-	Status      []Status
-	Matter      string
-	Offset      int
-	Limit       int // default 50, at most 500
+	// OrgCodes selects the cases of these orgs and the cases their windows accepted.
+	OrgCodes []string
+	Status   []Status
+	Matter   string
+	Offset   int
+	Limit    int // default 50, at most 500
 }
 
 // TaskQuery selects tasks from the store. Empty fields select everything; a person's to-do

@@ -37,6 +37,9 @@ var StatusNames = map[Status]string{
 	StatusDelivered: "已送达", StatusArchived: "已归档",
 }
 
+// ChannelNames are the Chinese names of the channels a case comes in through.
+var ChannelNames = map[string]string{"online": "网上申报", "window": "窗口受理", "cross-region": "跨域通办", "kiosk": "自助终端"}
+
 // Case is one application and everything that happens to it (办件).
 type Case struct {
 	ID int64
@@ -47,11 +50,14 @@ type Case struct {
 	Matter        string
 	MatterVersion int
 	ApplicantID   int64
-	Channel       string // "online" or "window"
-	Status        Status
-	Form          json.RawMessage
-	OrgCode       string
-	DivisionCode  string
+	Channel       string // "online", "window" or "cross-region" (跨域通办)
+	// WindowOrg is the org whose window accepted the case: the matter's own for a window case,
+	// another's for a cross-district one; "" online.
+	WindowOrg    string
+	Status       Status
+	Form         json.RawMessage
+	OrgCode      string
+	DivisionCode string
 	// Workflow is the engine's state, opaque to everyone else.
 	Workflow json.RawMessage
 	// Materials and Fees are the service's records of the case's materials and computed fees.

@@ -167,19 +167,23 @@ type Deadline struct {
 
 // CaseView is a case with what its viewer needs to see of it.
 type CaseView struct {
-	Number        string           `json:"number"`
-	QueryCode     string           `json:"queryCode,omitempty"`
-	Matter        string           `json:"matter"`
-	MatterName    string           `json:"matterName"`
-	MatterVersion int              `json:"matterVersion"`
-	Status        Status           `json:"status"`
-	StatusName    string           `json:"statusName"`
-	Channel       string           `json:"channel"`
-	Form          json.RawMessage  `json:"form"`
-	Materials     []MaterialStatus `json:"materials"`
-	Fees          []FeeLine        `json:"fees"`
-	FeeTotal      float64          `json:"feeTotal"`
-	FeePaidAt     *time.Time       `json:"feePaidAt,omitempty"`
+	Number        string `json:"number"`
+	QueryCode     string `json:"queryCode,omitempty"`
+	Matter        string `json:"matter"`
+	MatterName    string `json:"matterName"`
+	MatterVersion int    `json:"matterVersion"`
+	Status        Status `json:"status"`
+	StatusName    string `json:"statusName"`
+	Channel       string `json:"channel"`
+	// WindowOrg is the org whose window accepted the case (a cross-district case's is not
+	// the implementing org); OrgCode is the implementing org.
+	WindowOrg string           `json:"windowOrg,omitempty"`
+	OrgCode   string           `json:"orgCode"`
+	Form      json.RawMessage  `json:"form"`
+	Materials []MaterialStatus `json:"materials"`
+	Fees      []FeeLine        `json:"fees"`
+	FeeTotal  float64          `json:"feeTotal"`
+	FeePaidAt *time.Time       `json:"feePaidAt,omitempty"`
 	// FeeDue tells that the fees are to be paid now: accepted, with a total, not yet paid.
 	FeeDue      bool        `json:"feeDue,omitempty"`
 	Tasks       []TaskView  `json:"tasks"`
@@ -297,6 +301,10 @@ type CaseService interface {
 	PayOnline(ctx context.Context, u *User, number string) (string, error)
 	// ConfirmPayment records the fees paid in person at the window, with the receipt number.
 	ConfirmPayment(ctx context.Context, u *User, number, receipt string) (*CaseView, error)
+	// Escalate is a supervisor's 督办 of a running case within their scope: recorded on its
+	// audit trail with the note. EFORBIDDEN for anyone but a supervisor, ECONFLICT for a
+	// concluded case, EINVALID without a note.
+	Escalate(ctx context.Context, u *User, number, note string) (*CaseView, error)
 	// Archive closes a concluded case for the records (归档).
 	Archive(ctx context.Context, u *User, number string) (*CaseView, error)
 	// SpecialProcedure starts (特别程序: hearing, expert review, site inspection…) or, with an

@@ -38,6 +38,7 @@ var tags = []map[string]any{
 	{"name": "certificates", "description": "电子证照：核验、下载和注销"},
 	{"name": "documents", "description": "打印文书和归档包"},
 	{"name": "exports", "description": "Excel 导出"},
+	{"name": "datasets", "description": "统计数据集（调度监控、成绩单、数据看板的数据）"},
 	{"name": "messages", "description": "咨询和投诉"},
 	{"name": "admin", "description": "消息投递（管理员）"},
 	{"name": "uploads", "description": "断点续传（tus 1.0.0）"},

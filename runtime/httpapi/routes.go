@@ -489,6 +489,18 @@ func (s *Server) routes() {
 			}})
 	}
 
+	if s.Datasets != nil {
+		s.handle(operation{method: "GET", path: "/api/v1/datasets", summary: "统计数据集及其维度、度量", tag: "datasets",
+			auth: required, response: listAnswer[runtime.Dataset]{}, handler: func(c *gin.Context) {
+				s.respond(c, http.StatusOK, listAnswer[runtime.Dataset]{Items: runtime.Datasets, Total: len(runtime.Datasets)}, nil)
+			}})
+		s.handle(operation{method: "POST", path: "/api/v1/datasets/query", summary: "按维度汇总数据集的度量（工作人员，限本机构及下级机构；督办岗按其督办范围）", tag: "datasets",
+			about: "只接受数据集、维度、度量和筛选的名称，不接受查询语句；不统计草稿",
+			auth:  required, request: runtime.DatasetQuery{}, response: runtime.DatasetResult{}, handler: withBody(s, http.StatusOK, func(c *gin.Context, q runtime.DatasetQuery) (any, error) {
+				return s.Datasets.QueryDataset(c.Request.Context(), user(c), q)
+			})})
+	}
+
 	if s.Messages != nil {
 		s.handle(operation{method: "POST", path: "/api/v1/messages", summary: "留言咨询或投诉（kind 为 consultation 或 complaint），由事项的实施机关答复", tag: "messages",
 			auth: required, created: true, request: question{}, response: runtime.Message{}, handler: withBody(s, http.StatusCreated, func(c *gin.Context, q question) (any, error) {

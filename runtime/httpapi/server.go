@@ -27,6 +27,8 @@ type Server struct {
 	Exports runtime.ExportService
 	// Documents may be nil when the server prints nothing.
 	Documents runtime.DocumentService
+	// Datasets may be nil when the server offers no statistics.
+	Datasets runtime.DatasetService
 	// Lookups may be nil when no outside register is connected.
 	Lookups runtime.LookupService
 	// Outbox may be nil when the server delivers no messages.

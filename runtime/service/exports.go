@@ -46,7 +46,7 @@ func (s *Service) ExportCases(ctx context.Context, u *runtime.User, f runtime.Ca
 	if err != nil {
 		return 0, err
 	}
-	sf := runtime.CaseQuery{OrgCodes: s.subtree(u.OrgCode), Matter: f.Matter, Limit: 500}
+	sf := runtime.CaseQuery{OrgCodes: s.scope(u), Matter: f.Matter, Limit: 500}
 	if f.Status != "" {
 		sf.Status = []runtime.Status{f.Status}
 	}
@@ -101,7 +101,7 @@ func (s *Service) ExportStatistics(ctx context.Context, u *runtime.User, w io.Wr
 		return err
 	}
 	slices.SortFunc(matters, func(a, b runtime.MatterSummary) int { return strings.Compare(a.Name, b.Name) })
-	orgs := s.subtree(u.OrgCode)
+	orgs := s.scope(u)
 	for _, m := range matters {
 		row := []any{m.Name}
 		total := 0

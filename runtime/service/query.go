@@ -22,8 +22,9 @@ func (s *Service) canSee(ctx context.Context, u *runtime.User, c *runtime.Case) 
 		if c.Status == runtime.StatusDraft {
 			return false, nil
 		}
-		orgs := s.subtree(u.OrgCode)
-		if slices.Contains(orgs, c.OrgCode) {
+		orgs := s.scope(u)
+		// The accepting window follows a cross-district case it passed on.
+		if slices.Contains(orgs, c.OrgCode) || slices.Contains(orgs, c.WindowOrg) {
 			return true, nil
 		}
 		tasks, _, err := s.db.ListTasks(ctx, runtime.TaskQuery{CaseID: c.ID, OrgCodes: orgs, Limit: 1})
@@ -69,7 +70,7 @@ func (s *Service) ListCases(ctx context.Context, u *runtime.User, f runtime.Case
 	}
 	switch u.Kind {
 	case "staff":
-		sf.OrgCodes = s.subtree(u.OrgCode)
+		sf.OrgCodes = s.scope(u)
 		// Drafts are not the org's (canSee): staff list every other status.
 		if f.Status == runtime.StatusDraft {
 			return []runtime.CaseView{}, 0, nil
@@ -174,7 +175,7 @@ func (s *Service) viewWith(ctx context.Context, u *runtime.User, c *runtime.Case
 	}
 	v := &runtime.CaseView{
 		Number: c.Number, Matter: c.Matter, MatterName: mp.Def.Matter.Name, MatterVersion: c.MatterVersion,
-		Status: c.Status, StatusName: runtime.StatusNames[c.Status], Channel: c.Channel, Form: c.Form,
+		Status: c.Status, StatusName: runtime.StatusNames[c.Status], Channel: c.Channel, WindowOrg: c.WindowOrg, OrgCode: c.OrgCode, Form: c.Form,
 		FeeTotal: c.FeeTotal, FeePaidAt: c.FeePaidAt, FeeDue: payable(c) == nil, SubmittedAt: c.SubmittedAt, ConcludedAt: c.ConcludedAt,
 		Deadline: deadlineOf(c, plan.Calendar, s.now()), Tasks: []runtime.TaskView{},
 		Materials: []runtime.MaterialStatus{},

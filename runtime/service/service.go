@@ -126,6 +126,16 @@ func (s *Service) now() time.Time { return s.clock().UTC().Truncate(time.Microse
 // NewestBundle returns the bundle of the most recently published version: the org tree and
 // connectors in force. It is nil before anything is published.
 func (s *Service) NewestBundle(ctx context.Context) (*definitions.Bundle, error) {
+	plan, err := s.newestPlan(ctx)
+	if err != nil || plan == nil {
+		return nil, err
+	}
+	return plan.Bundle, nil
+}
+
+// newestPlan is the compiled plan of the most recently published version: its bundle and
+// calendar are those in force. It is nil before anything is published.
+func (s *Service) newestPlan(ctx context.Context) (*definitions.Plan, error) {
 	versions, err := s.db.LatestPublishedRefs(ctx)
 	if err != nil {
 		return nil, err
@@ -140,10 +150,7 @@ func (s *Service) NewestBundle(ctx context.Context) (*definitions.Bundle, error)
 		return nil, nil
 	}
 	plan, _, err := s.plans.get(ctx, newest.Slug, newest.Version)
-	if err != nil {
-		return nil, err
-	}
-	return plan.Bundle, nil
+	return plan, err
 }
 
 // LoadOrgs reads the org tree from the newest published versions; call it after an import.
@@ -163,6 +170,27 @@ func (s *Service) subtree(code string) []string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return orgSubtree(s.orgs, code)
+}
+
+// scope lists the orgs whose cases and figures a staff member sees: their org subtree, and for
+// a supervisor (督办) of an org that supervises another, that org's subtree too.
+func (s *Service) scope(u *runtime.User) []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	orgs := orgSubtree(s.orgs, u.OrgCode)
+	if !slices.Contains(u.OrgRoles, "supervisor") {
+		return orgs
+	}
+	for _, o := range s.orgs {
+		if o.Code == u.OrgCode && o.Supervises != "" {
+			for _, c := range orgSubtree(s.orgs, o.Supervises) {
+				if !slices.Contains(orgs, c) {
+					orgs = append(orgs, c)
+				}
+			}
+		}
+	}
+	return orgs
 }
 
 // Orgs lists the org tree in force.

@@ -32,7 +32,11 @@ type fixture struct {
 
 // newFixture imports bundle into a service with the fixture's clock and opts.
 func newFixture(t *testing.T, bundle fs.FS, opts ...service.Option) *fixture {
-	db := storetest.OpenSQLite(t)
+	return newFixtureOn(t, storetest.OpenSQLite(t), bundle, opts...)
+}
+
+// newFixtureOn is newFixture on a store of the caller's choice (storetest.Each).
+func newFixtureOn(t *testing.T, db *store.DB, bundle fs.FS, opts ...service.Option) *fixture {
 	blobs, err := blob.NewDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

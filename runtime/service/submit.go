@@ -58,6 +58,14 @@ func (s *Service) submitCase(ctx context.Context, u, actor *runtime.User, req ru
 		Status: runtime.StatusDraft, Form: form, OrgCode: mp.Def.Matter.Org.Code,
 		DivisionCode: mp.Def.Matter.Org.DivisionCode,
 	}
+	// A clerk filing for an applicant (SubmitAtWindow) is the accepting window; another org's
+	// window makes the case cross-district.
+	if actor != u && channel == "window" {
+		c.WindowOrg = actor.OrgCode
+		if actor.OrgCode != c.OrgCode {
+			c.Channel = "cross-region"
+		}
+	}
 	have, problems := s.attachFiles(mp, u, req.Materials)
 	for i, id := range received {
 		if m := materialByID(mp, id); m == nil {
@@ -83,7 +91,7 @@ func (s *Service) submitCase(ctx context.Context, u, actor *runtime.User, req ru
 		m.actor = actorOf(actor)
 	}
 	nc := runtime.NewCase{Case: c, IdempotencyKey: req.IdempotencyKey, RequestHash: requestHash(req, received)}
-	created := event("created", actorOf(actor), now, map[string]any{"matter": req.Matter, "version": v, "channel": channel, "received": received})
+	created := event("created", actorOf(actor), now, map[string]any{"matter": req.Matter, "version": v, "channel": c.Channel, "window": c.WindowOrg, "received": received})
 	if m == nil {
 		nc.Events = []runtime.Event{created}
 	}

@@ -8,8 +8,10 @@ import (
 	"github.com/xuchang-gov/tongban/runtime"
 )
 
-// SubmitAtWindow is 窗口受理: a clerk of the matter's org files a case for an applicant standing
-// at the window, identified by ID number or credit code, with the materials received on paper.
+// SubmitAtWindow is 窗口受理: a clerk of the matter's org — or of an org the matter lists for
+// cross-district acceptance (跨域通办) — files a case for an applicant standing at the window,
+// identified by ID number or credit code, with the materials received on paper. A case accepted
+// at another org's window is routed to the implementing org, the accepting window kept.
 // The applicant's account is found by that number, or made without a password (they may
 // register later and so claim it).
 func (s *Service) SubmitAtWindow(ctx context.Context, clerk *runtime.User, applicant runtime.User, req runtime.SubmitCase, received []string) (*runtime.CaseView, error) {
@@ -20,8 +22,9 @@ func (s *Service) SubmitAtWindow(ctx context.Context, clerk *runtime.User, appli
 	if err != nil {
 		return nil, err
 	}
-	if clerk.OrgCode != mp.Def.Matter.Org.Code || !slices.Contains(clerk.OrgRoles, "clerk") {
-		return nil, runtime.Errorf(runtime.EFORBIDDEN, "只有「%s」的窗口人员可以受理此事项", mp.Def.Matter.Org.Name)
+	m := mp.Def.Matter
+	if !slices.Contains(clerk.OrgRoles, "clerk") || clerk.OrgCode != m.Org.Code && !slices.Contains(m.CrossRegion, clerk.OrgCode) {
+		return nil, runtime.Errorf(runtime.EFORBIDDEN, "只有「%s」或其跨域通办受理窗口的窗口人员可以受理此事项", m.Org.Name)
 	}
 	var fields []runtime.FieldError
 	switch applicant.Kind {

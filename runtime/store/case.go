@@ -20,6 +20,7 @@ type caseRow struct {
 	MatterVersion int
 	ApplicantID   *int64
 	Channel       string
+	WindowOrg     string
 	Status        string
 	Form          *string
 	OrgCode       string
@@ -30,13 +31,16 @@ type caseRow struct {
 	FeeTotal      float64
 	FeePaidAt     *time.Time
 	SubmittedAt   *time.Time
-	AcceptedAt    *time.Time
-	ConcludedAt   *time.Time
-	DueAt         *time.Time
-	StoppedAt     *time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	Revision      int
+	// SubmittedDay is the date of SubmittedAt in the platform's zone (YYYY-MM-DD, "" before
+	// submission), so that the datasets count days and months from an index, not per row.
+	SubmittedDay string
+	AcceptedAt   *time.Time
+	ConcludedAt  *time.Time
+	DueAt        *time.Time
+	StoppedAt    *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	Revision     int
 }
 
 func (caseRow) TableName() string { return "cases" }
@@ -44,7 +48,7 @@ func (caseRow) TableName() string { return "cases" }
 func (r *caseRow) domain() *runtime.Case {
 	c := &runtime.Case{
 		ID: r.ID, Number: r.Number, QueryCode: r.QueryCode, Matter: r.Matter, MatterVersion: r.MatterVersion,
-		Channel: r.Channel, Status: runtime.Status(r.Status), Form: rawJSON(r.Form),
+		Channel: r.Channel, WindowOrg: r.WindowOrg, Status: runtime.Status(r.Status), Form: rawJSON(r.Form),
 		OrgCode: r.OrgCode, DivisionCode: r.DivisionCode, Workflow: rawJSON(r.Workflow), FeeTotal: r.FeeTotal,
 		Materials: rawJSON(r.Materials), Fees: rawJSON(r.Fees), FeePaidAt: utcPtr(r.FeePaidAt),
 		SubmittedAt: utcPtr(r.SubmittedAt), AcceptedAt: utcPtr(r.AcceptedAt), ConcludedAt: utcPtr(r.ConcludedAt),
@@ -128,8 +132,8 @@ func (tx *Tx) CreateCase(nc runtime.NewCase) (*runtime.Case, bool, error) {
 	}
 	row := caseRow{
 		Number: number, QueryCode: in.QueryCode, Matter: in.Matter, MatterVersion: in.MatterVersion,
-		Channel: in.Channel, Status: string(in.Status), OrgCode: in.OrgCode, DivisionCode: in.DivisionCode,
-		FeeTotal: in.FeeTotal, SubmittedAt: storedTime(in.SubmittedAt), AcceptedAt: storedTime(in.AcceptedAt),
+		Channel: in.Channel, WindowOrg: in.WindowOrg, Status: string(in.Status), OrgCode: in.OrgCode, DivisionCode: in.DivisionCode,
+		FeeTotal: in.FeeTotal, SubmittedAt: storedTime(in.SubmittedAt), SubmittedDay: localDay(in.SubmittedAt), AcceptedAt: storedTime(in.AcceptedAt),
 		ConcludedAt: storedTime(in.ConcludedAt), DueAt: storedTime(in.DueAt), StoppedAt: storedTime(in.StoppedAt),
 		CreatedAt: tx.now, UpdatedAt: tx.now, Revision: 1,
 	}
@@ -301,7 +305,7 @@ func (db *DB) ListCases(ctx context.Context, f runtime.CaseQuery) (cases []*runt
 			q = q.Where("applicant_id = ?", f.ApplicantID)
 		}
 		if len(f.OrgCodes) > 0 {
-			q = q.Where("org_code IN ?", f.OrgCodes)
+			q = q.Where("(org_code IN ? OR window_org IN ?)", f.OrgCodes, f.OrgCodes)
 		}
 		if len(f.Status) > 0 {
 			q = q.Where("status IN ?", f.Status)
@@ -371,7 +375,7 @@ func (tx *Tx) UpdateCase(c *runtime.Case) error {
 		"status": string(c.Status), "form": form, "workflow": workflow, "org_code": c.OrgCode,
 		"materials": materials, "fees": fees,
 		"division_code": c.DivisionCode, "fee_total": c.FeeTotal, "fee_paid_at": storedTime(c.FeePaidAt),
-		"submitted_at": storedTime(c.SubmittedAt), "accepted_at": storedTime(c.AcceptedAt),
+		"submitted_at": storedTime(c.SubmittedAt), "submitted_day": localDay(c.SubmittedAt), "accepted_at": storedTime(c.AcceptedAt),
 		"concluded_at": storedTime(c.ConcludedAt), "due_at": storedTime(c.DueAt), "stopped_at": storedTime(c.StoppedAt),
 		"updated_at": tx.now, "revision": gorm.Expr("revision + 1"),
 	})

@@ -193,6 +193,14 @@ func storedTime(t *time.Time) *time.Time {
 	return &u
 }
 
+// localDay is the date of t in the platform's zone, "" for none.
+func localDay(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.In(runtime.Zone).Format(time.DateOnly)
+}
+
 // LatestPublishedVersion returns only the number of a matter's newest published version, for
 // the hot path that needs no files; not_found if there is none.
 func (db *DB) LatestPublishedVersion(ctx context.Context, slug string) (int, error) {

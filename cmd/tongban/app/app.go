@@ -116,6 +116,9 @@ type App struct {
 	Handler http.Handler
 	// Metrics serves the Prometheus metrics, for an address of its own (serve --metrics-addr).
 	Metrics http.Handler
+	// Changes is notified whenever a case's audit trail grows (a case changed) on this
+	// instance; the live monitor waits on it.
+	Changes *observe.Signal
 
 	closers []func() error
 	health  health
@@ -155,12 +158,16 @@ func Open(ctx context.Context, cfg Config, opts ...service.Option) (*App, error)
 		return nil, fmt.Errorf("调用链导出配置有误：%w", err)
 	}
 	m := newMetrics()
-	db, err := OpenStore(ctx, cfg, store.WithHooks(m.storeHooks()))
+	changes := new(observe.Signal)
+	hooks := m.storeHooks()
+	count := hooks.Event
+	hooks.Event = func(typ string) { count(typ); changes.Notify() }
+	db, err := OpenStore(ctx, cfg, store.WithHooks(hooks))
 	if err != nil {
 		return nil, errors.Join(err, tr.shutdown())
 	}
 	db.Now = cfg.Clock
-	a := &App{Config: cfg, Store: db, Lookups: new(service.Lookups), metrics: m, tracing: tr}
+	a := &App{Config: cfg, Store: db, Lookups: new(service.Lookups), Changes: changes, metrics: m, tracing: tr}
 	a.closers = append(a.closers, tr.shutdown, db.Close)
 	blobs, err := blob.NewDir(filepath.Join(cfg.Data, "blobs"))
 	if err != nil {

@@ -227,11 +227,13 @@ type CaseView struct {
 	MatterName    string           `json:"matterName"`
 	MatterVersion int              `json:"matterVersion"`
 	Number        string           `json:"number"`
+	OrgCode       string           `json:"orgCode"`
 	QueryCode     *string          `json:"queryCode,omitempty"`
 	Status        string           `json:"status"`
 	StatusName    string           `json:"statusName"`
 	SubmittedAt   *time.Time       `json:"submittedAt,omitempty"`
 	Tasks         []TaskView       `json:"tasks"`
+	WindowOrg     *string          `json:"windowOrg,omitempty"`
 }
 
 // CaseViewList defines model for CaseViewList.
@@ -261,6 +263,59 @@ type CorrectionRequest struct {
 
 	// Opinion 需要补正的内容（必填，至多 2000 字）
 	Opinion string `json:"opinion"`
+}
+
+// Dataset defines model for Dataset.
+type Dataset struct {
+	Dimensions []Field `json:"dimensions"`
+	Measures   []Field `json:"measures"`
+	Name       string  `json:"name"`
+	Time       *string `json:"time,omitempty"`
+	Title      string  `json:"title"`
+}
+
+// DatasetFilter defines model for DatasetFilter.
+type DatasetFilter struct {
+	// Dimension 维度名
+	Dimension string `json:"dimension"`
+
+	// Values 保留的取值
+	Values []string `json:"values"`
+}
+
+// DatasetList defines model for DatasetList.
+type DatasetList struct {
+	Items []Dataset `json:"items"`
+	Total int       `json:"total"`
+}
+
+// DatasetQuery defines model for DatasetQuery.
+type DatasetQuery struct {
+	// Dataset 数据集名
+	Dataset string `json:"dataset"`
+
+	// Dimensions 分组维度
+	Dimensions *[]string `json:"dimensions,omitempty"`
+
+	// Filters 筛选
+	Filters *[]DatasetFilter `json:"filters,omitempty"`
+
+	// From 起始日期（含）
+	From *openapi_types.Date `json:"from,omitempty"`
+
+	// Measures 度量
+	Measures []string `json:"measures"`
+
+	// To 截止日期（不含）
+	To *openapi_types.Date `json:"to,omitempty"`
+}
+
+// DatasetResult defines model for DatasetResult.
+type DatasetResult struct {
+	Columns []Field                       `json:"columns"`
+	Dataset string                        `json:"dataset"`
+	Labels  *map[string]map[string]string `json:"labels,omitempty"`
+	Rows    [][]interface{}               `json:"rows"`
 }
 
 // DeadLetter defines model for DeadLetter.
@@ -506,6 +561,13 @@ type FeeLine struct {
 	Id     string  `json:"id"`
 	Kind   string  `json:"kind"`
 	Name   string  `json:"name"`
+}
+
+// Field defines model for Field.
+type Field struct {
+	Name  string `json:"name"`
+	Title string `json:"title"`
+	Type  string `json:"type"`
 }
 
 // FieldError defines model for FieldError.
@@ -1212,6 +1274,9 @@ type PostCasesNumberSubmitJSONRequestBody = DraftForm
 // PostCertificatesNumberRevocationJSONRequestBody defines body for PostCertificatesNumberRevocation for application/json ContentType.
 type PostCertificatesNumberRevocationJSONRequestBody = Revocation
 
+// PostDatasetsQueryJSONRequestBody defines body for PostDatasetsQuery for application/json ContentType.
+type PostDatasetsQueryJSONRequestBody = DatasetQuery
+
 // PostDesignExpressionsCheckJSONRequestBody defines body for PostDesignExpressionsCheck for application/json ContentType.
 type PostDesignExpressionsCheckJSONRequestBody = ExpressionCheck
 
@@ -1653,6 +1718,31 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/certificates/{number}/verification (the `GetCertificatesNumberVerification` operationId).
 	GetCertificatesNumberVerification(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDatasets 统计数据集及其维度、度量
+	//
+	// 统计数据集及其维度、度量。需要登录（Bearer 访问令牌）。.
+	//
+	// Corresponds with GET /api/v1/datasets (the `GetDatasets` operationId).
+	GetDatasets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDatasetsQueryWithBody 按维度汇总数据集的度量（工作人员，限本机构及下级机构；督办岗按其督办范围）
+	//
+	// 按维度汇总数据集的度量（工作人员，限本机构及下级机构；督办岗按其督办范围）。只接受数据集、维度、度量和筛选的名称，不接受查询语句；不统计草稿。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/datasets/query (the `PostDatasetsQuery` operationId).
+	PostDatasetsQueryWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDatasetsQuery 按维度汇总数据集的度量（工作人员，限本机构及下级机构；督办岗按其督办范围）
+	//
+	// 按维度汇总数据集的度量（工作人员，限本机构及下级机构；督办岗按其督办范围）。只接受数据集、维度、度量和筛选的名称，不接受查询语句；不统计草稿。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/datasets/query (the `PostDatasetsQuery` operationId).
+	PostDatasetsQuery(ctx context.Context, body PostDatasetsQueryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDesignCatalog 设计器：导出可编辑事项的事项目录（Excel，4.3.1 各列；有草稿的取草稿）
 	//
@@ -2861,6 +2951,61 @@ func (c *Client) PostCertificatesNumberRevocation(ctx context.Context, number st
 // Corresponds with GET /api/v1/certificates/{number}/verification (the `GetCertificatesNumberVerification` operationId).
 func (c *Client) GetCertificatesNumberVerification(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCertificatesNumberVerificationRequest(c.Server, number)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDatasets 统计数据集及其维度、度量
+//
+// 统计数据集及其维度、度量。需要登录（Bearer 访问令牌）。.
+//
+// Corresponds with GET /api/v1/datasets (the `GetDatasets` operationId).
+func (c *Client) GetDatasets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDatasetsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDatasetsQueryWithBody 按维度汇总数据集的度量（工作人员，限本机构及下级机构；督办岗按其督办范围）
+//
+// 按维度汇总数据集的度量（工作人员，限本机构及下级机构；督办岗按其督办范围）。只接受数据集、维度、度量和筛选的名称，不接受查询语句；不统计草稿。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/datasets/query (the `PostDatasetsQuery` operationId).
+func (c *Client) PostDatasetsQueryWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDatasetsQueryRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDatasetsQuery 按维度汇总数据集的度量（工作人员，限本机构及下级机构；督办岗按其督办范围）
+//
+// 按维度汇总数据集的度量（工作人员，限本机构及下级机构；督办岗按其督办范围）。只接受数据集、维度、度量和筛选的名称，不接受查询语句；不统计草稿。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/datasets/query (the `PostDatasetsQuery` operationId).
+func (c *Client) PostDatasetsQuery(ctx context.Context, body PostDatasetsQueryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDatasetsQueryRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5195,6 +5340,73 @@ func NewGetCertificatesNumberVerificationRequest(server string, number string) (
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewGetDatasetsRequest constructs an http.Request for the GetDatasets method
+func NewGetDatasetsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/datasets")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostDatasetsQueryRequest calls the generic PostDatasetsQuery builder with application/json body
+func NewPostDatasetsQueryRequest(server string, body PostDatasetsQueryJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostDatasetsQueryRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostDatasetsQueryRequestWithBody constructs an http.Request for the PostDatasetsQuery method, with any body, and a specified content type
+func NewPostDatasetsQueryRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/datasets/query")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -7733,6 +7945,33 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/certificates/{number}/verification (the `GetCertificatesNumberVerification` operationId).
 	GetCertificatesNumberVerificationWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetCertificatesNumberVerificationResponse, error)
+
+	// GetDatasetsWithResponse 统计数据集及其维度、度量
+	//
+	// 统计数据集及其维度、度量。需要登录（Bearer 访问令牌）。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/datasets (the `GetDatasets` operationId).
+	GetDatasetsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDatasetsResponse, error)
+
+	// PostDatasetsQueryWithBodyWithResponse 按维度汇总数据集的度量（工作人员，限本机构及下级机构；督办岗按其督办范围）
+	//
+	// 按维度汇总数据集的度量（工作人员，限本机构及下级机构；督办岗按其督办范围）。只接受数据集、维度、度量和筛选的名称，不接受查询语句；不统计草稿。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/datasets/query (the `PostDatasetsQuery` operationId).
+	PostDatasetsQueryWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDatasetsQueryResponse, error)
+
+	// PostDatasetsQueryWithResponse 按维度汇总数据集的度量（工作人员，限本机构及下级机构；督办岗按其督办范围）
+	//
+	// 按维度汇总数据集的度量（工作人员，限本机构及下级机构；督办岗按其督办范围）。只接受数据集、维度、度量和筛选的名称，不接受查询语句；不统计草稿。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/datasets/query (the `PostDatasetsQuery` operationId).
+	PostDatasetsQueryWithResponse(ctx context.Context, body PostDatasetsQueryJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDatasetsQueryResponse, error)
 
 	// GetDesignCatalogWithResponse 设计器：导出可编辑事项的事项目录（Excel，4.3.1 各列；有草稿的取草稿）
 	//
@@ -10464,6 +10703,172 @@ func (r GetCertificatesNumberVerificationResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetCertificatesNumberVerificationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDatasetsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DatasetList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDatasetsResponse) GetJSON200() *DatasetList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDatasetsResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDatasetsResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetDatasetsResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDatasetsResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDatasetsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDatasetsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDatasetsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDatasetsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostDatasetsQueryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DatasetResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostDatasetsQueryResponse) GetJSON200() *DatasetResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostDatasetsQueryResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostDatasetsQueryResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostDatasetsQueryResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostDatasetsQueryResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostDatasetsQueryResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostDatasetsQueryResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostDatasetsQueryResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostDatasetsQueryResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostDatasetsQueryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostDatasetsQueryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostDatasetsQueryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostDatasetsQueryResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15099,6 +15504,51 @@ func (c *ClientWithResponses) GetCertificatesNumberVerificationWithResponse(ctx 
 	return ParseGetCertificatesNumberVerificationResponse(rsp)
 }
 
+// GetDatasetsWithResponse 统计数据集及其维度、度量
+//
+// 统计数据集及其维度、度量。需要登录（Bearer 访问令牌）。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/datasets (the `GetDatasets` operationId).
+func (c *ClientWithResponses) GetDatasetsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDatasetsResponse, error) {
+	rsp, err := c.GetDatasets(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDatasetsResponse(rsp)
+}
+
+// PostDatasetsQueryWithBodyWithResponse 按维度汇总数据集的度量（工作人员，限本机构及下级机构；督办岗按其督办范围）
+//
+// 按维度汇总数据集的度量（工作人员，限本机构及下级机构；督办岗按其督办范围）。只接受数据集、维度、度量和筛选的名称，不接受查询语句；不统计草稿。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/datasets/query (the `PostDatasetsQuery` operationId).
+func (c *ClientWithResponses) PostDatasetsQueryWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDatasetsQueryResponse, error) {
+	rsp, err := c.PostDatasetsQueryWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDatasetsQueryResponse(rsp)
+}
+
+// PostDatasetsQueryWithResponse 按维度汇总数据集的度量（工作人员，限本机构及下级机构；督办岗按其督办范围）
+//
+// 按维度汇总数据集的度量（工作人员，限本机构及下级机构；督办岗按其督办范围）。只接受数据集、维度、度量和筛选的名称，不接受查询语句；不统计草稿。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/datasets/query (the `PostDatasetsQuery` operationId).
+func (c *ClientWithResponses) PostDatasetsQueryWithResponse(ctx context.Context, body PostDatasetsQueryJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDatasetsQueryResponse, error) {
+	rsp, err := c.PostDatasetsQuery(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDatasetsQueryResponse(rsp)
+}
+
 // GetDesignCatalogWithResponse 设计器：导出可编辑事项的事项目录（Excel，4.3.1 各列；有草稿的取草稿）
 //
 // 设计器：导出可编辑事项的事项目录（Excel，4.3.1 各列；有草稿的取草稿）。需要登录（Bearer 访问令牌）。
@@ -17830,6 +18280,142 @@ func ParseGetCertificatesNumberVerificationResponse(rsp *http.Response) (*GetCer
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDatasetsResponse parses an HTTP response from a GetDatasetsWithResponse call
+func ParseGetDatasetsResponse(rsp *http.Response) (*GetDatasetsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDatasetsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DatasetList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostDatasetsQueryResponse parses an HTTP response from a PostDatasetsQueryWithResponse call
+func ParsePostDatasetsQueryResponse(rsp *http.Response) (*PostDatasetsQueryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostDatasetsQueryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DatasetResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error

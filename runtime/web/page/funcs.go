@@ -34,10 +34,42 @@ func Funcs() template.FuncMap {
 		"serviceFor": ServiceObjectName,
 		"roValue":    roValue,
 		"list":       func(v ...string) []string { return v },
+		"pct":        Percent,
+		"decimal":    func(v *float64) string { return Optional(v, "%.1f") },
+		"change":     Change,
 		"messageKind": func(kind string) string {
 			return map[string]string{"consultation": "咨询", "complaint": "投诉"}[kind]
 		},
 	}
+}
+
+// Percent shows a rate (0..1) as a percentage, or — when there is none.
+func Percent(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f%%", *v*100)
+}
+
+// Optional formats a number that may be missing (—).
+func Optional(v *float64, format string) string {
+	if v == nil {
+		return "—"
+	}
+	return fmt.Sprintf(format, *v)
+}
+
+// Change marks places gained (↑) or lost (↓) in a ranking; — when it was not ranked before.
+func Change(v *int) string {
+	switch {
+	case v == nil:
+		return "—"
+	case *v > 0:
+		return fmt.Sprintf("↑%d", *v)
+	case *v < 0:
+		return fmt.Sprintf("↓%d", -*v)
+	}
+	return "持平"
 }
 
 func contains(list []string, s string) bool {
@@ -59,13 +91,8 @@ func StatusName(s runtime.Status) string {
 
 // ChannelName is the Chinese name of a submission channel.
 func ChannelName(c string) string {
-	switch c {
-	case "online":
-		return "网上申报"
-	case "window":
-		return "窗口受理"
-	case "cross-region":
-		return "跨域通办"
+	if n, ok := runtime.ChannelNames[c]; ok {
+		return n
 	}
 	return c
 }
@@ -256,6 +283,7 @@ var eventNames = map[string]struct {
 	"evaluated":                 {"已评价", true},
 	"archived":                  {"已归档", false},
 	"escalated":                 {"超时督办", false},
+	"supervisor-escalated":      {"督办", false},
 }
 
 // viaNames say how an e-license material with an upload fallback was provided.
@@ -346,6 +374,8 @@ func Timeline(events []runtime.Event, staff bool) []Step {
 			}
 		case "escalated", "condition-error":
 			s.Kind = "problem"
+		case "supervisor-escalated":
+			s.Detail, s.Kind = str("by")+"："+str("note"), "problem"
 		}
 		out = append(out, s)
 	}

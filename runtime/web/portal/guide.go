@@ -58,7 +58,7 @@ var catalogLayout = []struct {
 }{
 	{"basic", "基本信息", []string{"name", "shortName", "type", "basicCode", "implementationCode", "org", "subjectNature", "level", "jointOrgs", "content", "basis", "runningSystem", "lifeEvents", "keywords", "status", "version", "effectiveFrom", "updateType"}},
 	{"conditions", "申请条件", []string{"serviceObjects", "applicantRequirements", "acceptanceConditions", "quantityLimit", "intermediaryServices"}},
-	{"limits", "办理时限与方式", []string{"legalLimitDays", "promisedLimitDays", "limitNote", "caseType", "handlingForms", "approvalMode", "supports"}},
+	{"limits", "办理时限与方式", []string{"legalLimitDays", "promisedLimitDays", "limitNote", "caseType", "handlingForms", "visits", "crossRegion", "approvalMode", "supports"}},
 	{"fee", "收费标准", []string{"fee"}},
 	{"result", "办理结果与送达", []string{"result", "delivery", "licenseNumberPattern"}},
 	{"place", "办理地点、时间与咨询", []string{"place", "hours", "consultationPhone", "supervisionPhone"}},
@@ -166,6 +166,16 @@ func titleOf(f reflect.StructField) string {
 // entryOf turns one catalog value into an entry; empty values are left out, yes/no always shown.
 func entryOf(name, label string, v reflect.Value) (entry, bool) {
 	e := entry{Label: label}
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return e, false
+		}
+		v = v.Elem()
+	}
+	if name == "visits" && v.Int() == 0 {
+		e.Text = "0 次（零跑动）"
+		return e, true
+	}
 	switch v.Kind() {
 	case reflect.String:
 		s := v.String()

@@ -32,6 +32,8 @@ type Deps struct {
 	Lookups runtime.LookupService
 	// Messages takes consultations and complaints; nil hides them.
 	Messages runtime.MessageService
+	// Scorecards publishes the scorecard (/scorecard); nil hides it.
+	Scorecards runtime.ScorecardService
 	// Hot lists the slugs of the hot services (热门服务) in order; empty shows the first matters.
 	Hot []string
 	page.Site
@@ -62,7 +64,7 @@ type portal struct {
 func New(d Deps) http.Handler {
 	d.Site = d.Site.WithDefaults()
 	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "portal", Brand: "许昌市政务服务网", Notices: notices,
-		Menu: []site.Link{{Href: "/", Label: "首页"}, {Href: "/cases", Label: "我的办件"}, {Href: "/progress", Label: "进度查询"}, {Href: "/messages", Label: "咨询投诉"}}})
+		Menu: []site.Link{{Href: "/", Label: "首页"}, {Href: "/cases", Label: "我的办件"}, {Href: "/progress", Label: "进度查询"}, {Href: "/messages", Label: "咨询投诉"}, {Href: "/scorecard", Label: "成绩单"}}})
 	p := &portal{Deps: d, pages: pages}
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", site.Static())
@@ -82,6 +84,9 @@ func New(d Deps) http.Handler {
 		mux.HandleFunc("POST /messages", p.signedIn(p.ask))
 	}
 	mux.HandleFunc("GET /progress", p.progress)
+	if d.Scorecards != nil {
+		mux.HandleFunc("GET /scorecard", p.scorecard)
+	}
 	mux.HandleFunc("/", p.pages.NotFound)
 	return mux
 }

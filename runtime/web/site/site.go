@@ -11,7 +11,9 @@ import (
 	"bytes"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -238,6 +240,16 @@ func (s *Set) Render(w http.ResponseWriter, r *http.Request, name string, status
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// Fragment writes one block of a page (a template the page defines) with the frame, for a page
+// that renders part of itself again (the live monitor).
+func (s *Set) Fragment(w io.Writer, name, block string, f *Frame) error {
+	t := s.pages[name]
+	if t == nil {
+		return fmt.Errorf("site %s: no page %s", s.o.Name, name)
+	}
+	return t.ExecuteTemplate(w, block, f)
 }
 
 // ErrorPage is what the error page shows.

@@ -40,6 +40,12 @@ type Window interface {
 	SubmitAtWindow(ctx context.Context, clerk *runtime.User, a Applicant, req runtime.SubmitCase, received []string) (*runtime.CaseView, error)
 }
 
+// Changes says when cases may have changed (observe.Signal).
+type Changes interface {
+	// Changed returns a channel closed at the next change.
+	Changed() <-chan struct{}
+}
+
 // Deps are the services the workbench calls.
 type Deps struct {
 	Matters runtime.MatterService
@@ -49,6 +55,12 @@ type Deps struct {
 	Lookups runtime.LookupService
 	// Exports writes the monitor's spreadsheets; nil hides the export.
 	Exports runtime.ExportService
+	// Datasets counts the monitor's cases.
+	Datasets runtime.DatasetService
+	// Scorecards ranks the units (成绩单); nil hides the scorecard.
+	Scorecards runtime.ScorecardService
+	// Changes wakes the live monitor when cases change; nil, it refreshes on a timer only.
+	Changes Changes
 	// Documents prints notices; nil hides them.
 	Documents runtime.DocumentService
 	// Messages answers consultations and complaints; nil hides them.
@@ -72,6 +84,7 @@ var notices = map[string]string{
 	"started":      "窗口办件已创建。",
 	"answered":     "已答复，留言人可在“咨询投诉”中查看。",
 	"paid":         "已确认现场缴费。",
+	"escalated":    "已督办，办理人员可在办件记录中看到督办意见。",
 }
 
 type workbench struct {
@@ -84,7 +97,7 @@ type workbench struct {
 func New(d Deps) http.Handler {
 	d.Site = d.Site.WithDefaults()
 	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "workbench", Brand: "许昌市政务服务 · 工作台", Home: "/work/", Notices: notices,
-		Menu: []site.Link{{Href: "/work/", Label: "待办"}, {Href: "/work/window", Label: "窗口受理"}, {Href: "/work/monitor", Label: "调度监控"}, {Href: "/work/messages", Label: "留言答复"}}})
+		Menu: []site.Link{{Href: "/work/", Label: "待办"}, {Href: "/work/window", Label: "窗口受理"}, {Href: "/work/monitor", Label: "调度监控"}, {Href: "/work/scorecard", Label: "成绩单"}, {Href: "/work/messages", Label: "留言答复"}}})
 	b := &workbench{Deps: d, pages: pages}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /work/{$}", b.staff(b.todo))
@@ -101,7 +114,13 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /work/window/apply/{slug}", b.staff(b.windowForm))
 	mux.HandleFunc("POST /work/window/apply/{slug}", b.staff(b.windowApply))
 	mux.HandleFunc("GET /work/monitor", b.staff(b.monitor))
+	mux.HandleFunc("GET /work/monitor/live", b.staff(b.live))
+	mux.HandleFunc("POST /work/cases/{number}/escalate", b.staff(b.escalate))
 	mux.HandleFunc("GET /work/monitor/{file}", b.staff(b.export))
+	if d.Scorecards != nil {
+		mux.HandleFunc("GET /work/scorecard", b.staff(b.scorecard))
+		mux.HandleFunc("GET /work/scorecard.xlsx", b.staff(b.scorecardExport))
+	}
 	if d.Messages != nil {
 		mux.HandleFunc("GET /work/messages", b.staff(b.messages))
 		mux.HandleFunc("POST /work/messages/{id}/answer", b.staff(b.answer))

@@ -1,6 +1,7 @@
 package workbench_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -267,8 +268,23 @@ func TestMonitor(t *testing.T) {
 	if strings.Contains(p.Body, "草稿") {
 		t.Error("drafts are counted")
 	}
-	e.Get(clerk, "/work/monitor?status=in-approval").Expect(t, 200).Contains(t, b, "已筛选，1 件").Lacks(t, `href="/work/cases/`+a+`"`)
-	e.Get(clerk, "/work/monitor?channel=window").Expect(t, 200).Contains(t, "已筛选，0 件")
+	e.Get(clerk, "/work/monitor?status=in-approval").Expect(t, 200).Contains(t, b, "已筛选，最近 1 件").Lacks(t, `href="/work/cases/`+a+`"`)
+	e.Get(clerk, "/work/monitor?channel=window").Expect(t, 200).Contains(t, "已筛选，最近 0 件")
+	// A draft is the applicant's: never counted. The city's service bureau supervises the
+	// whole city; a department of the city sees none of a district's cases.
+	if _, err := e.Service.SubmitCase(ctx, e.User(webtest.Citizen), runtime.SubmitCase{Matter: sole, Form: json.RawMessage(`{}`), Draft: true}); err != nil {
+		t.Fatal(err)
+	}
+	e.Get(clerk, "/work/monitor").Expect(t, 200).Contains(t, "共 2 件")
+	e.Get("xc-service-center/supervisor", "/work/monitor").Expect(t, 200).Contains(t, "共 2 件", a, b, "未起算", "即将到期",
+		"<b>2</b>许昌市魏都区市场监督管理局", "<b>2</b>魏都区")
+	e.Get("xc-health/clerk", "/work/monitor").Expect(t, 200).Contains(t, "共 0 件").Lacks(t, a)
+	// 督办: the supervisor escalates the case due today from the monitor; the department sees
+	// the note on the case's record. A clerk may not escalate.
+	e.Get("xc-service-center/supervisor", "/work/monitor").Contains(t, `action="/work/cases/`+b+`/escalate"`).Lacks(t, `action="/work/cases/`+a+`/escalate"`)
+	e.Post(clerk, "/work/cases/"+b+"/escalate", url.Values{"note": {"请今日办结"}}).Expect(t, http.StatusForbidden)
+	e.Post("xc-service-center/supervisor", "/work/cases/"+b+"/escalate", url.Values{"note": {"请今日办结"}}).Expect(t, http.StatusSeeOther)
+	e.Get(clerk, "/work/cases/"+b).Expect(t, 200).Contains(t, "督办", "请今日办结")
 	x := e.Get(clerk, "/work/monitor/cases.xlsx?status=submitted").Expect(t, 200)
 	if !strings.HasPrefix(x.Body, "PK") || !strings.Contains(x.Header.Get("Content-Type"), "spreadsheetml") {
 		t.Fatalf("export: %s", x.Header.Get("Content-Type"))
@@ -325,4 +341,79 @@ func TestProvisionalDeadline(t *testing.T) {
 			p.Lacks(t, "暂定")
 		}
 	}
+}
+
+// TestMonitorLiveUpdate follows the monitor's server-sent events: the first carries the cases
+// as they stand, and accepting one sends the block again with the case in approval.
+func TestMonitorLiveUpdate(t *testing.T) {
+	e := newWorkbench(t)
+	a := submit(t, e, nil)
+	stream, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	resp, err := http.DefaultClient.Do(e.Request(clerk, "GET", "/work/monitor/live", nil).WithContext(stream))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
+		t.Fatalf("content type %q", ct)
+	}
+	updates := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(nil, 1<<20)
+		var data []string
+		for sc.Scan() {
+			line := sc.Text()
+			if d, ok := strings.CutPrefix(line, "data: "); ok {
+				data = append(data, d)
+			} else if line == "" && data != nil {
+				updates <- strings.Join(data, "\n")
+				data = nil
+			}
+		}
+		close(updates)
+	}()
+	next := func() string {
+		select {
+		case u, ok := <-updates:
+			if !ok {
+				t.Fatal("the stream ended")
+			}
+			return u
+		case <-stream.Done():
+			t.Fatal("no update")
+		}
+		return ""
+	}
+	if first := next(); !strings.Contains(first, a) || !strings.Contains(first, "已提交") || strings.Contains(first, "审批中") {
+		t.Fatalf("first update: %s", first)
+	}
+	changed := time.Now()
+	if _, err := e.Service.Accept(ctx, e.User(clerk), a, runtime.TaskAction{Outcome: "accept"}); err != nil {
+		t.Fatal(err)
+	}
+	if u := next(); !strings.Contains(u, "审批中") {
+		t.Fatalf("after acceptance: %s", u)
+	}
+	t.Logf("the update arrived %s after the acceptance", time.Since(changed).Round(time.Millisecond))
+}
+
+// TestScorecardPages shows 政务服务成绩单 to the city's supervisor, with each org linked to the
+// monitor and an Excel export, and publishes it on the portal without personal data.
+func TestScorecardPages(t *testing.T) {
+	e := newWorkbench(t)
+	a := submit(t, e, nil)
+	month := time.Now().In(runtime.Zone).Format("2006-01")
+	p := e.Get("xc-service-center/supervisor", "/work/scorecard?period="+month).Expect(t, 200)
+	p.Contains(t, "政务服务成绩单", "各单位排名", "各县（市、区）排名", "网上可办率", "一网通办实现率", "按时办结率", "满意度",
+		`href="/work/monitor?org=wd-amr"`, "许昌市魏都区市场监督管理局", "魏都区", "导出 Excel")
+	x := e.Get("xc-service-center/supervisor", "/work/scorecard.xlsx?period="+month).Expect(t, 200)
+	if !strings.HasPrefix(x.Body, "PK") {
+		t.Fatal("the export is not a spreadsheet")
+	}
+	e.Get("xc-service-center/supervisor", "/work/scorecard?period=2026-13").Expect(t, 400)
+	e.Get(webtest.Citizen, "/work/scorecard").Expect(t, 403)
+	public := e.Get("", "/scorecard?period="+month).Expect(t, 200)
+	public.Contains(t, "政务服务成绩单", "许昌市魏都区市场监督管理局", "不含任何个人信息").Lacks(t, a, "张伟", `href="/work/`)
 }

@@ -110,3 +110,12 @@
   document.addEventListener("tongban:session", used);
   used();
 })();
+
+// A live block ([data-live], the dispatch monitor) takes the HTML its server-sent events carry
+// (event "update"), so that it changes without a reload; the browser reconnects by itself.
+(() => {
+  const live = document.querySelector("[data-live]");
+  if (!live || !window.EventSource) return;
+  const source = new EventSource(live.dataset.live);
+  source.addEventListener("update", (e) => { live.innerHTML = e.data; });
+})();
