@@ -80,7 +80,7 @@ func columnsOf(t reflect.Type, index []int, headerPrefix, pointerPrefix string) 
 			c.kind = textCell
 		case ft.Kind() == reflect.Bool:
 			c.kind = boolCell
-		case ft.Kind() >= reflect.Int && ft.Kind() <= reflect.Int64:
+		case isInt(ft), ft.Kind() == reflect.Pointer && isInt(ft.Elem()):
 			c.kind = intCell
 		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.String:
 			c.kind = listCell
@@ -177,6 +177,10 @@ func hintOf(c *column, description []string) string {
 	return strings.Join(lines, "\n")
 }
 
+// isInt reports whether t is a signed integer type. A pointer to one is a field where 0 is a
+// value and an empty cell is none (visits: 0 is 零跑动).
+func isInt(t reflect.Type) bool { return t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64 }
+
 // blank reports whether a cell counts as empty.
 func blank(text string) bool { return strings.TrimSpace(text) == "" }
 
@@ -185,6 +189,12 @@ func blank(text string) bool { return strings.TrimSpace(text) == "" }
 func (c *column) format(v reflect.Value) any {
 	switch c.kind {
 	case intCell:
+		if v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				return ""
+			}
+			v = v.Elem()
+		}
 		return v.Int()
 	case boolCell:
 		if v.Bool() {
@@ -229,6 +239,10 @@ func (c *column) parse(text string, v reflect.Value) string {
 				return fmt.Sprintf("「%s」应为整数，实际为“%s”", c.header, s)
 			}
 			n = int64(f)
+		}
+		if v.Kind() == reflect.Pointer {
+			v.Set(reflect.New(v.Type().Elem()))
+			v = v.Elem()
 		}
 		if v.OverflowInt(n) {
 			return fmt.Sprintf("「%s」的数值过大", c.header)
