@@ -18,7 +18,7 @@ import type { JObject } from '../json/tree';
 import { kindKeys, kindLabels, kinds, OUT, outcomeLabels, validConnection } from './kinds';
 import { nodeTypes, type KindFlowNode } from './KindNode';
 import { autoLayout, sizeOf } from './layout';
-import { addNode, branches, clearLayout, connect, edgesOf, keepLayout, layoutOf, nodesOf, removeEdges, removeNodes, WORKFLOW, type Point } from './model';
+import { addNode, branches, clearLayout, connect, edgesOf, freeSpot, keepLayout, layoutOf, nodesOf, removeEdges, removeNodes, startOver, WORKFLOW, type Point } from './model';
 import { EdgePanel, NodePanel } from './panels';
 import './flow.css';
 
@@ -162,7 +162,10 @@ function Canvas({ slug }: { slug: string }) {
   }, [edit, kindById, used]);
 
   const drop = (kind: string, at?: Point) => {
-    const p = at ?? flow.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 });
+    const all = rfNodes.map((n) => n.position);
+    const anchor = rfNodes.find((n) => selection && 'node' in selection && n.id === selection.node)?.position
+      ?? all.reduce<Point | undefined>((m, q) => (!m || q.x > m.x ? q : m), undefined);
+    const p = at ?? (anchor ? freeSpot(anchor, all) : { x: 0, y: 0 });
     let id = '';
     edit(`添加${kindLabels[kind] ?? kind}`, (w) => {
       id = addNode(w, kind);
@@ -208,6 +211,7 @@ function Canvas({ slug }: { slug: string }) {
           </Tooltip>
         ))}
         <Button onClick={() => edit('自动排列', clearLayout)} disabled={!model.layout}>自动排列</Button>
+        <Button onClick={() => { edit('新建空白流程', startOver); setSelection({ node: 'start' }); }}>新建空白流程</Button>
         {laidOut > 0 && <Typography.Text type="secondary" className="flow-figure">布局 {laidOut.toFixed(0)} ms</Typography.Text>}
       </div>
       <div className="flow-center">
@@ -276,7 +280,7 @@ function Canvas({ slug }: { slug: string }) {
         </div>
       </div>
       <div className="flow-side">
-        {selectedNode ? <NodePanel key={selectedNode.id} index={selectedNode.index} options={options} onSelect={(id) => setSelection(id ? { node: id } : null)} />
+        {selectedNode ? <NodePanel key={selectedNode.id} index={selectedNode.index} options={options} onSelect={(id) => setSelection(id ? { node: id } : null)} onSelectEdge={(i) => setSelection({ edge: i })} />
           : selection && 'edge' in selection ? <EdgePanel key={selection.edge} index={selection.edge} onSelect={() => setSelection(null)} />
           : <Typography.Paragraph type="secondary">从左侧添加节点；从节点右侧的结果把手拖到另一个节点即连线（节点没有的结果不能连）。点选节点或连线编辑属性；拖动节点后位置保存在 workflow.json 的 layout 中。</Typography.Paragraph>}
       </div>

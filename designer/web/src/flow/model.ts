@@ -122,6 +122,20 @@ export function addNode(wf: JObject, kind: string): string {
   return id;
 }
 
+/** startOver empties the workflow to a lone start node, for drawing a new one. */
+export function startOver(wf: JObject): void {
+  set(wf, 'nodes', [obj([['id', 'start'], ['type', 'start'], ['name', kindLabels.start]])]);
+  set(wf, 'edges', []);
+  del(wf, 'layout');
+}
+
+/** freeSpot is where a node added beside anchor goes: to its right, below whatever is there. */
+export function freeSpot(anchor: Point, taken: Point[]): Point {
+  const p = { x: anchor.x + 220, y: anchor.y };
+  while (taken.some((q) => Math.abs(q.x - p.x) < 150 && Math.abs(q.y - p.y) < 70)) p.y += 90;
+  return p;
+}
+
 /** connect appends an edge from source by handle (an outcome, or OUT) to target. */
 export function connect(wf: JObject, source: string, handle: string, target: string): void {
   const e = obj([['from', source], ['to', target]]);

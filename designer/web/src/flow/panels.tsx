@@ -10,7 +10,7 @@ import { at, get, isNumber, isObject, num, obj, setAt, str, type J, type JObject
 import { pointerId, SchemaForm, type Schema } from '../SchemaForm';
 import { edgeSchema, fieldsOf, kindLabels, kinds, OUT, outcomeLabels, validConnection, nodeSchema } from './kinds';
 import { connect, edgesOf, nodesOf, removeEdges, removeNodes, renameNode, setDefault, WORKFLOW } from './model';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 
 /** Fields with a control of their own; the rest come from the schema as they are. */
 const special = new Set(['assignee', 'escalation', 'limitDays', 'waitDays', 'join', 'connector', 'template']);
@@ -81,10 +81,11 @@ function Pick({ pointer, schema, options }: { pointer: string; schema: Schema; o
 }
 
 /** NodePanel edits node index of workflow.json. */
-export function NodePanel({ index, options, onSelect }: { index: number; options: WorkflowOptions; onSelect(id: string | null): void }) {
+export function NodePanel({ index, options, onSelect, onSelectEdge }: { index: number; options: WorkflowOptions; onSelect(id: string | null): void; onSelectEdge(index: number): void }) {
   const edit = useEdit();
   const wf = useDraft((s) => s.trees[WORKFLOW]);
-  const printNames = useDraft((s) => Object.keys(s.trees).filter((n) => n.startsWith('print/')).map((n) => n.slice(6, -5)));
+  const trees = useDraft((s) => s.trees);
+  const printNames = useMemo(() => Object.keys(trees).filter((n) => n.startsWith('print/')).map((n) => n.slice(6, -5)), [trees]);
   const nodes = nodesOf(wf);
   const edges = edgesOf(wf);
   const n = nodes[index];
@@ -125,19 +126,19 @@ export function NodePanel({ index, options, onSelect }: { index: number; options
       </Form>
       <SchemaForm file={WORKFLOW} pointer={at0} schema={nodeSchema} only={generic} />
       {n.type === 'certificate' && <SchemaForm file="matter.json" pointer="" schema={matterSchema as Schema} only={['licenseNumberPattern']} />}
-      <Outgoing from={n.id} kind={n.kind} nodes={nodes} edges={edges} />
+      <Outgoing from={n.id} kind={n.kind} nodes={nodes} edges={edges} onSelectEdge={onSelectEdge} />
       <Button danger onClick={() => { edit(`删除节点 ${n.id}`, (w) => removeNodes(w, [n.id])); onSelect(null); }}>删除节点</Button>
     </div>
   );
 }
 
 /** Outgoing lists a node's edges and draws a new one without the mouse, refusing what the kind table refuses. */
-function Outgoing({ from, kind, nodes, edges }: { from: string; kind: string; nodes: ReturnType<typeof nodesOf>; edges: ReturnType<typeof edgesOf> }) {
+function Outgoing({ from, kind, nodes, edges, onSelectEdge }: { from: string; kind: string; nodes: ReturnType<typeof nodesOf>; edges: ReturnType<typeof edgesOf>; onSelectEdge(index: number): void }) {
   const edit = useEdit();
   const outcomes = kinds[kind]?.outcomes.length ? kinds[kind].outcomes : [OUT];
   const kindById = (id: string) => nodes.find((m) => m.id === id)?.kind;
   const used = (s: string, o: string) => edges.some((e) => e.from === s && e.on === o);
-  const free = outcomes.filter((o) => validConnection({ source: from, sourceHandle: o, target: nodes.find((m) => m.id !== from && m.kind !== 'start')?.id ?? null }, kindById, used));
+  const free = outcomes.filter((o) => o === OUT || !used(from, o));
   const [handle, setHandle] = useState<string>();
   const [target, setTarget] = useState<string>();
   const h = handle && free.includes(handle) ? handle : free[0];
@@ -148,7 +149,11 @@ function Outgoing({ from, kind, nodes, edges }: { from: string; kind: string; no
       <Typography.Text strong>出口连线</Typography.Text>
       <ul className="flow-out">
         {edges.filter((e) => e.from === from).map((e) => (
-          <li key={e.index}>{e.on ? (outcomeLabels[e.on] ?? e.on) + ' → ' : '→ '}{nodes.find((m) => m.id === e.to)?.name ?? e.to}</li>
+          <li key={e.index}>
+            <Button type="link" size="small" onClick={() => onSelectEdge(e.index)}>
+              {e.on ? (outcomeLabels[e.on] ?? e.on) + ' → ' : '→ '}{nodes.find((m) => m.id === e.to)?.name ?? e.to}（{e.to}）{e.isDefault ? '［默认］' : e.when ? '［' + e.when + '］' : ''}
+            </Button>
+          </li>
         ))}
       </ul>
       {free.length > 0 && (
