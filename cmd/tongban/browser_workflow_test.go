@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,6 +27,30 @@ func TestStudioWorkflow(t *testing.T) {
 		{"DrawStepPublishRun", flowWorkflowDesigner},
 		{"SixtyNodesFigure", flowWorkflowFigure},
 	})
+}
+
+// requestPublication saves the draft open in the studio, finds no error in its check and asks
+// for its publication.
+func (tb *tab) requestPublication() {
+	tb.s.t.Helper()
+	tb.save()
+	tb.press("检查与发布")
+	tb.press("检查")
+	tb.waitFor(noErrors)
+	tb.press("申请发布")
+	tb.waitFor(`document.body.innerText.includes('已提交发布申请')`)
+}
+
+// publishDraft opens the draft of slug as the publisher, checks it and publishes it as the
+// matter's first version.
+func (tb *tab) publishDraft(slug string) {
+	tb.s.t.Helper()
+	tb.openStudio(slug)
+	tb.press("检查与发布")
+	tb.press("检查")
+	tb.waitFor(noErrors)
+	tb.press("发布")
+	tb.waitFor(`location.hash === "#/" && document.body.innerText.includes('第 1 版')`)
 }
 
 // fitView fits the whole graph into the canvas, so that every node can be clicked.
@@ -235,19 +260,8 @@ func flowWorkflowDesigner(s *browserSuite) {
 	analyst.chooseIn(`input[aria-label="第 1 步「acceptance1」的办理结果"]`, "补齐补正")
 	analyst.waitFor(`!!document.querySelector('.flow-step.action-correction') && document.querySelector('.flow-step-end').innerText.includes('办结：准予')`)
 
-	analyst.save()
-	analyst.press("检查与发布")
-	analyst.press("检查")
-	analyst.waitFor(noErrors)
-	analyst.press("申请发布")
-	analyst.waitFor(`document.body.innerText.includes('已提交发布申请')`)
-	publisher := s.staffTab(studioOrg, "publisher")
-	publisher.openStudio(slug)
-	publisher.press("检查与发布")
-	publisher.press("检查")
-	publisher.waitFor(noErrors)
-	publisher.press("发布")
-	publisher.waitFor(`location.hash === "#/" && document.body.innerText.includes('第 1 版')`)
+	analyst.requestPublication()
+	s.staffTab(studioOrg, "publisher").publishDraft(slug)
 
 	// A case through the new flow: the two departments' reviewers each approve their branch.
 	api := func(token, method, path string, body any) map[string]any {
@@ -347,8 +361,8 @@ func sixtyNodes() string {
 }
 
 // flowWorkflowFigure measures how long the workflow page takes to lay out and draw a 60-node
-// workflow: from the tab's click until all 60 nodes are placed, cold (the page's and elkjs's
-// code loaded on the way) and warm.
+// workflow: from the tab's click until all 60 nodes are placed, with the page's and elkjs's code
+// loaded on the way, with elkjs preloaded while the editor was idle, and opened again.
 func flowWorkflowFigure(s *browserSuite) {
 	t := s.t
 	slug := fmt.Sprintf("flow60-%d", time.Now().UnixNano()%1e6)
@@ -362,8 +376,6 @@ func flowWorkflowFigure(s *browserSuite) {
 	if status, body := designCall(t, s.url, "PUT", "/matters/"+slug+"/draft/files/workflow.json", sixtyNodes(), "Authorization", "Bearer "+token, "If-Match", strconv.Itoa(d.Revision)); status != 200 {
 		t.Fatalf("put: %d %s", status, body)
 	}
-	analyst := s.staffTab(studioOrg, "analyst")
-	analyst.openStudio(slug)
 	// Placed: 60 nodes drawn, none left at the origin where they wait for the layout.
 	measure := `new Promise(done => {
 		const t0 = performance.now();
@@ -375,9 +387,21 @@ func flowWorkflowFigure(s *browserSuite) {
 		const tick = () => placed() ? requestAnimationFrame(() => done(performance.now() - t0)) : requestAnimationFrame(tick);
 		tick();
 	})`
-	cold := evalIn[float64](analyst, measure)
-	analyst.press("申请表")
-	warm := evalIn[float64](analyst, measure)
-	elk := studio[string](analyst, `(document.querySelector('.flow-figure') || {textContent: ''}).textContent`)
-	t.Logf("60-node workflow laid out and drawn: cold %.0f ms (code loaded on the way), warm %.0f ms; elkjs alone %s", cold, warm, elk)
+	// Each tab is a browser context of its own, with an empty cache.
+	first := s.staffTab(studioOrg, "analyst")
+	first.openStudio(slug)
+	cold := evalIn[float64](first, measure)
+	var again []float64
+	for range 5 {
+		first.press("申请表")
+		again = append(again, evalIn[float64](first, measure))
+	}
+	slices.Sort(again)
+	idle := s.staffTab(studioOrg, "analyst")
+	idle.openStudio(slug)
+	time.Sleep(3 * time.Second)
+	preloaded := evalIn[float64](idle, measure)
+	elk := studio[string](idle, `(document.querySelector('.flow-figure') || {textContent: ''}).textContent`)
+	t.Logf("60-node workflow laid out and drawn: %.0f ms opened at once (code loaded on the way), %.0f ms after 3 s in the editor (page and layout preloaded), opened again %.0f ms median of 5 (%.0f–%.0f); elkjs's own part %s",
+		cold, preloaded, again[2], again[0], again[4], elk)
 }

@@ -61,6 +61,17 @@ export function Editor({ slug, session }: { slug: string; session: Session }) {
     api.openDraft(slug).then(load, (e: Error) => setError(e.message));
   }, [slug, load]);
 
+  // The workflow page and its layout engine are large: fetched, and the workflow laid out, while the analyst reads.
+  const loaded = draft !== null;
+  useEffect(() => {
+    if (!loaded) return;
+    const idle = window.requestIdleCallback(() => {
+      void import('./flow/WorkflowDesigner');
+      void import('./flow/layout').then((m) => m.preload(store.getState().trees['workflow.json']));
+    });
+    return () => window.cancelIdleCallback(idle);
+  }, [loaded, store]);
+
   const check = useCallback(() => api.check(slug).then((r) => setProblems(r.problems), (e: Error) => message.error(e.message)), [slug, message]);
 
   /** save writes every changed file with the draft's revision; a 409 offers reload-and-reapply. */

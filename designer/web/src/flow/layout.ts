@@ -1,5 +1,6 @@
 // Automatic layout with elkjs (layered, left to right), loaded only when a picture needs it.
-import type { FlowEdge, FlowNode, Point } from './model';
+import type { J } from '../json/tree';
+import { edgesOf, nodesOf, type FlowEdge, type FlowNode, type Point } from './model';
 
 /** sizeOf is the box each kind is drawn in, the same the layout reserves. */
 export function sizeOf(kind: string): { width: number; height: number } {
@@ -10,11 +11,28 @@ export function sizeOf(kind: string): { width: number; height: number } {
 
 let elk: Promise<{ layout(g: unknown): Promise<{ children?: { id: string; x?: number; y?: number }[] }> }> | null = null;
 
+function engine() {
+  elk ??= import('elkjs/lib/elk.bundled.js').then((m) => new m.default());
+  return elk;
+}
+
+/** preload lays out a draft's workflow ahead of time (the editor calls it when idle): elkjs is
+ * loaded and compiled, and the picture waits in laidOut for the workflow page. */
+export function preload(wf: J | undefined): void {
+  void autoLayout(nodesOf(wf), edgesOf(wf));
+}
+
+/** laidOut keeps the last pictures by their graph, so that reopening the page or undoing a
+ * change does not lay the same graph out again. */
+const laidOut = new Map<string, Record<string, Point>>();
+
 /** autoLayout places every node; the positions are the boxes' top-left corners. */
 export async function autoLayout(nodes: FlowNode[], edges: FlowEdge[]): Promise<Record<string, Point>> {
-  elk ??= import('elkjs/lib/elk.bundled.js').then((m) => new m.default());
   const ids = new Set(nodes.map((n) => n.id));
-  const g = await (await elk).layout({
+  const key = JSON.stringify([nodes.map((n) => [n.id, n.kind]), edges.map((e) => [e.from, e.to])]);
+  const known = laidOut.get(key);
+  if (known) return known;
+  const g = await (await engine()).layout({
     id: 'root',
     layoutOptions: {
       'elk.algorithm': 'layered',
@@ -22,6 +40,10 @@ export async function autoLayout(nodes: FlowNode[], edges: FlowEdge[]): Promise<
       'elk.layered.spacing.nodeNodeBetweenLayers': '72',
       'elk.spacing.nodeNode': '36',
       'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
+      // The graph's edges are drawn by the editor, not along ELK's routes; fewer crossing
+      // minimisation passes than the default 7 keep a large workflow quick.
+      'elk.edgeRouting': 'POLYLINE',
+      'elk.layered.thoroughness': '3',
       'elk.layered.crossingMinimization.forceNodeModelOrder': 'true',
     },
     children: nodes.map((n) => ({ id: n.id, ...sizeOf(n.kind) })),
@@ -29,5 +51,7 @@ export async function autoLayout(nodes: FlowNode[], edges: FlowEdge[]): Promise<
   });
   const out: Record<string, Point> = {};
   for (const c of g.children ?? []) out[c.id] = { x: c.x ?? 0, y: c.y ?? 0 };
+  if (laidOut.size >= 16) laidOut.delete(laidOut.keys().next().value!);
+  laidOut.set(key, out);
   return out;
 }
