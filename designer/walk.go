@@ -3,6 +3,7 @@ package designer
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 
 	"github.com/xuchang-gov/tongban/definitions"
@@ -160,27 +161,10 @@ func (w *walk) add(step runtime.WalkStep, effects []engine.Effect) {
 	w.out.Steps = append(w.out.Steps, step)
 }
 
-// effectNode is the node an effect concerns, "" for moves and conclusions.
+// effectNode is the node an effect concerns (its Node field), "" for moves and conclusions.
 func effectNode(e engine.Effect) string {
-	switch e := e.(type) {
-	case engine.CreateTask:
-		return e.Node
-	case engine.CancelTask:
-		return e.Node
-	case engine.CallConnector:
-		return e.Node
-	case engine.StartTimer:
-		return e.Node
-	case engine.IssueCertificate:
-		return e.Node
-	case engine.AwaitDelivery:
-		return e.Node
-	case engine.AwaitPayment:
-		return e.Node
-	case engine.AutoDecision:
-		return e.Node
-	case engine.ConditionError:
-		return e.Node
+	if f := reflect.ValueOf(e).FieldByName("Node"); f.IsValid() && f.Kind() == reflect.String {
+		return f.String()
 	}
 	return ""
 }
