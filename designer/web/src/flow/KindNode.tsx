@@ -29,7 +29,7 @@ function KindNode({ data, selected }: NodeProps<KindFlowNode>) {
     <div className={cls} title={title} id={data.pointerId} tabIndex={-1} data-node={data.id} aria-label={title}>
       {data.kind !== 'start' && <Handle type="target" position={Position.Left} />}
       <div className="flow-node-body">
-        <span className="flow-node-kind">{kindLabels[data.kind] ?? data.kind}</span>
+        {data.name !== kindLabels[data.kind] && <span className="flow-node-kind">{kindLabels[data.kind] ?? data.kind}</span>}
         <span className="flow-node-name">{data.name || data.id}</span>
         {data.note && <span className="flow-node-note">{data.note}</span>}
       </div>

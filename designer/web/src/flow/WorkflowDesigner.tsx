@@ -134,8 +134,8 @@ function Canvas({ slug }: { slug: string }) {
       ].filter(Boolean).join(' ');
       return {
         id: 'e' + e.index, source: e.from, target: e.to, sourceHandle: e.handle, type: 'smoothstep', className: cls,
-        label: (step !== undefined ? `${step}. ` : '') + label + (branchNodes.has(e.from) && ends.has(e.to) ? '（终止办件）' : ''),
-        markerEnd: { type: MarkerType.ArrowClosed }, selected: selection !== null && 'edge' in selection && selection.edge === e.index,
+        label: [step !== undefined ? `第${step}步` : '', label, branchNodes.has(e.from) && ends.has(e.to) ? '（终止办件）' : ''].filter(Boolean).join(' '),
+        markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14, color: step !== undefined ? '#237804' : '#8c97a8' }, selected: selection !== null && 'edge' in selection && selection.edge === e.index,
         data: { index: e.index, problems: problems.edges.get(e.index) ?? [] },
         ariaLabel: `连线 ${e.from} → ${e.to}` + (problems.edges.get(e.index)?.length ? '：' + problems.edges.get(e.index)!.join('；') : ''),
       };
@@ -234,14 +234,14 @@ function Canvas({ slug }: { slug: string }) {
             <Typography.Text strong>检查</Typography.Text>{' '}
             {walk && wfProblems.length === 0 && <Tag color="green">流程没有问题</Tag>}
             {otherProblems > 0 && <Tag color="orange">其他文件还有 {otherProblems} 个错误（见“检查与发布”）</Tag>}
-            <List size="small" dataSource={wfProblems} renderItem={(p) => (
+            {wfProblems.length > 0 && <List size="small" dataSource={wfProblems} renderItem={(p) => (
               <List.Item className="flow-problem">
                 <a onClick={() => locate(p)} role="button" tabIndex={0} onKeyDown={(e) => e.key === 'Enter' && locate(p)}>
                   <Tag color={p.severity === 'error' ? 'red' : 'orange'}>{p.severity === 'error' ? '错误' : '警告'}</Tag>
                   {p.pointer} {p.message}
                 </a>
               </List.Item>
-            )} />
+            )} />}
           </div>
           <div className="flow-walk" aria-label="逐步走查">
             <Space>
@@ -258,7 +258,7 @@ function Canvas({ slug }: { slug: string }) {
                     <li key={i} className={'flow-step action-' + s.action}>
                       <span className="flow-step-no">{i}.</span>
                       {s.action === 'start' ? '开始' : <>
-                        {model.nodes.find((n) => n.id === s.node)?.name ?? s.node}：
+                        {model.nodes.find((n) => n.id === s.node)?.name ?? s.node}（{s.node}）：
                         <Select size="small" aria-label={`第 ${i} 步「${s.node}」的办理结果`} value={s.outcome === 'return' ? 'return:' + s.to : s.outcome} style={{ minWidth: 120 }}
                           onChange={(v: string) => choose(i, v.startsWith('return:') ? { node: s.node!, outcome: 'return', to: v.slice(7) } : { node: s.node!, outcome: v })}
                           options={(s.choices ?? []).flatMap((c) => c === 'return' ? (s.returnTo ?? []).map((t) => ({ value: 'return:' + t, label: `退回到 ${t}` })) : [{ value: c, label: outcomeLabels[c] ?? (c || '完成') }])} />

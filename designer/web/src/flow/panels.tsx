@@ -24,12 +24,16 @@ function put(edit: ReturnType<typeof useEdit>, label: string, pointer: string, v
   edit(label, (wf) => setAt(wf, pointer, v));
 }
 
-function Assignee({ pointer, label, options }: { pointer: string; label: string; options: WorkflowOptions }) {
+/** Assignee picks an org (empty: the implementing org) and one of its roles from orgs.json; a
+ * person's step may instead compute its org from the case (orgFrom) with a fallback org. */
+function Assignee({ pointer, label, options, computed }: { pointer: string; label: string; options: WorkflowOptions; computed?: boolean }) {
   const edit = useEdit();
   const value = useDraft((s) => at(s.trees[WORKFLOW], pointer));
   const org = str(get(value, 'org'));
   const role = str(get(value, 'role'));
-  const roles = options.orgs.find((o) => o.code === (org || options.implementingOrg))?.roles ?? [];
+  const fallback = str(get(value, 'fallback'));
+  const roles = options.orgs.find((o) => o.code === (org || fallback || options.implementingOrg))?.roles ?? [];
+  const orgOptions = options.orgs.map((o) => ({ value: o.code, label: `${o.name}（${o.code}）` }));
   const setKey = (key: string, v: string | undefined) =>
     edit(`修改${label}`, (wf) => {
       if (!isObject(at(wf, pointer))) setAt(wf, pointer, obj());
@@ -41,10 +45,18 @@ function Assignee({ pointer, label, options }: { pointer: string; label: string;
       <Space.Compact style={{ width: '100%' }} id={id}>
         <Select id={id + '-org'} aria-label={`${label}：机构`} style={{ width: '60%' }} showSearch optionFilterProp="label" allowClear
           placeholder={`实施机构（${options.implementingOrg}）`} value={org || undefined} onChange={(v) => setKey('org', v)}
-          options={options.orgs.map((o) => ({ value: o.code, label: `${o.name}（${o.code}）` }))} />
+          options={orgOptions} />
         <Select aria-label={`${label}：岗位`} style={{ width: '40%' }} placeholder="岗位" value={role || undefined}
           onChange={(v) => setKey('role', v)} options={roles.map((r) => ({ value: r, label: r }))} />
       </Space.Compact>
+      {computed && (
+        <details className="flow-computed" open={!!str(get(value, 'orgFrom'))}>
+          <summary>按办件确定机构（orgFrom）</summary>
+          <SchemaForm file={WORKFLOW} pointer={pointer} schema={nodeSchema.properties.assignee} only={['orgFrom']} />
+          <Select aria-label={`${label}：找不到时的机构`} style={{ width: '100%' }} showSearch optionFilterProp="label" allowClear placeholder="找不到时的机构（fallback）"
+            value={fallback || undefined} onChange={(v) => setKey('fallback', v)} options={orgOptions} />
+        </details>
+      )}
     </Form.Item>
   );
 }
@@ -111,7 +123,7 @@ export function NodePanel({ index, options, onSelect, onSelectEdge }: { index: n
           <input className="ant-input" id={pointerId(WORKFLOW, at0 + '/id')} value={rename ?? n.id} onChange={(e) => setRename(e.target.value)} onBlur={doRename}
             onKeyDown={(e) => e.key === 'Enter' && doRename()} />
         </Form.Item>
-        {fields.includes('assignee') && <Assignee pointer={at0 + '/assignee'} label="办理人（机构+岗位）" options={options} />}
+        {fields.includes('assignee') && <Assignee pointer={at0 + '/assignee'} label="办理人（机构+岗位）" options={options} computed />}
         {fields.includes('limitDays') && <Duration pointer={at0 + '/limitDays'} schema={props.limitDays} />}
         {fields.includes('waitDays') && <Duration pointer={at0 + '/waitDays'} schema={props.waitDays} />}
         {fields.includes('join') && <Pick pointer={at0 + '/join'} schema={props.join} options={nodes.filter((m) => m.type === 'join').map((m) => ({ value: m.id, label: `${m.name}（${m.id}）` }))} />}
