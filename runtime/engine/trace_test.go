@@ -484,3 +484,23 @@ func golden(t *testing.T, name, got string) {
 		t.Errorf("trace differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
 	}
 }
+
+// TestLayoutIsIgnored: the studio's node positions (workflow.json's layout) change nothing the
+// engine does.
+func TestLayoutIsIgnored(t *testing.T) {
+	i := slices.IndexFunc(scenarios, func(sc scenario) bool { return sc.name == "construction-permit-approved" })
+	plain := scenarios[i]
+	laid := plain
+	laid.edit = func(b *definitions.Bundle) {
+		for _, m := range b.Matters {
+			if m.Slug == plain.matter {
+				m.Workflow.Layout = &definitions.WorkflowLayout{Nodes: map[string]definitions.Point{"accept": {X: 120, Y: 40}, "issue": {X: 900, Y: 40}}}
+			}
+		}
+	}
+	want, _ := play(t, plain, false)
+	got, _ := play(t, laid, false)
+	if got != want {
+		t.Errorf("with a layout the trace is\n%s\nwant\n%s", got, want)
+	}
+}
