@@ -260,6 +260,20 @@ func flowWorkflowDesigner(s *browserSuite) {
 	analyst.chooseIn(`input[aria-label="第 1 步「acceptance1」的办理结果"]`, "补齐补正")
 	analyst.waitFor(`!!document.querySelector('.flow-step.action-correction') && document.querySelector('.flow-step-end').innerText.includes('办结：准予')`)
 
+	// Data typed in instead of the sample: an individual business takes the default edge.
+	var typed map[string]any
+	if err := json.Unmarshal(sampleOf(t, from), &typed); err != nil {
+		t.Fatal(err)
+	}
+	typed["organisationForm"], typed["familyMembers"] = "个人经营", []any{}
+	raw, _ := json.Marshal(typed)
+	analyst.do(chromedp.Click(chromedp.CSS(`.flow-typed summary`), chromedp.NodeVisible))
+	studio[bool](analyst, fmt.Sprintf(`(setValue(document.querySelector('textarea[aria-label="走查用的申请数据（JSON）"]'), %q), true)`, raw))
+	analyst.waitFor(`(document.querySelector('.flow-step-end') || {innerText: ''}).innerText.includes('办结：不予许可')`)
+	if c7, c8 := analyst.edgeClass(7), analyst.edgeClass(8); strings.Contains(c7, "taken") || !strings.Contains(c8, "taken") {
+		t.Errorf("with the typed data the condition's edge is %q and the default's %q, want only the default taken", c7, c8)
+	}
+
 	analyst.requestPublication()
 	s.staffTab(studioOrg, "publisher").publishDraft(slug)
 
@@ -274,11 +288,7 @@ func flowWorkflowDesigner(s *browserSuite) {
 		return out
 	}
 	citizen := s.demoUser("张伟", "", "").Token
-	form, err := os.ReadFile(filepath.Join("..", "..", "examples", "matters", from, "sample.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := api(citizen, "POST", "/api/v1/cases", map[string]any{"matter": slug, "form": json.RawMessage(form), "draft": true})["number"].(string)
+	n := api(citizen, "POST", "/api/v1/cases", map[string]any{"matter": slug, "form": json.RawMessage(sampleOf(t, from)), "draft": true})["number"].(string)
 	for _, m := range []string{"premisesProof", "familyRelationProof"} {
 		contentType, file := samplePDF()
 		if status, out, err := doJSON(http.DefaultClient, s.url, citizen, "POST", "/api/v1/cases/"+n+"/materials/"+m, contentType, file); err != nil || status != http.StatusCreated {
@@ -320,6 +330,16 @@ func flowWorkflowDesigner(s *browserSuite) {
 		t.Errorf("case %s of the new flow: events %s, want a certificate and the conclusion", n, got)
 	}
 	t.Logf("case %s ran through the drawn workflow: %s", n, got)
+}
+
+// sampleOf is the sample application of an example matter.
+func sampleOf(t *testing.T, slug string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "examples", "matters", slug, "sample.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }
 
 // sixtyNodes is a workflow of 60 nodes: acceptance, five parallel groups of eight reviews each,

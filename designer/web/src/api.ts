@@ -205,7 +205,7 @@ export const api = {
   checkExpression: (body: { slug: string; file: string; pointer: string; source: string; files?: Record<string, string> }) => call<ExprResult>('POST', '/expressions/check', body),
   preview: (slug: string, look: string, sample: boolean) => call<string>('POST', m(slug) + '/draft/preview', { look, sample }),
   try: (slug: string, form?: unknown) => call<TryResult>('POST', m(slug) + '/draft/try', form === undefined ? {} : { form }),
-  walk: (slug: string, body: { files?: Record<string, string>; choices?: WalkChoice[] }) => call<WalkResult>('POST', m(slug) + '/draft/walk', body),
+  walk: (slug: string, body: { files?: Record<string, string>; form?: unknown; choices?: WalkChoice[] }) => call<WalkResult>('POST', m(slug) + '/draft/walk', body),
   workflowOptions: (slug: string) => call<WorkflowOptions>('GET', m(slug) + '/draft/workflow-options'),
   request: (slug: string, comment: string) => call<DraftView>('POST', m(slug) + '/draft/request', { comment }),
   sendBack: (slug: string, comment: string) => call<DraftView>('POST', m(slug) + '/draft/send-back', { comment }),

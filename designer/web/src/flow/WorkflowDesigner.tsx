@@ -9,7 +9,7 @@ import {
   type Edge, type IsValidConnection, type NodeChange, type OnConnect,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { Alert, Button, Empty, List, Select, Space, Switch, Tag, Tooltip, Typography } from 'antd';
+import { Alert, Button, Empty, Input, List, Select, Space, Switch, Tag, Tooltip, Typography } from 'antd';
 import { api, ApiError, type Problem, type WalkChoice, type WalkResult, type WorkflowOptions } from '../api';
 import { problemsOnGraph, walkMarks } from './marks';
 import { useDraft, useDraftApi } from '../draft';
@@ -38,6 +38,15 @@ function Canvas({ slug }: { slug: string }) {
   const [walking, setWalking] = useState(false);
   const [choices, setChoices] = useState<WalkChoice[]>([]);
   const [walkError, setWalkError] = useState('');
+  /** typed is application data the analyst typed instead of the sample (JSON), '' for the sample. */
+  const [typed, setTyped] = useState('');
+  const form = useMemo(() => {
+    try {
+      return typed.trim() ? { ok: true, value: JSON.parse(typed) as unknown } : { ok: true, value: undefined };
+    } catch {
+      return { ok: false, value: undefined };
+    }
+  }, [typed]);
   const [laidOut, setLaidOut] = useState(0);
 
   useEffect(() => {
@@ -68,7 +77,7 @@ function Canvas({ slug }: { slug: string }) {
     const t = window.setTimeout(() => {
       const s = store.getState();
       const files = Object.fromEntries(s.changed().map((n) => [n, s.text(n)]));
-      api.walk(slug, { files, choices: walking ? choices : [] }).then(
+      api.walk(slug, { files, form: walking ? form.value : undefined, choices: walking ? choices : [] }).then(
         (r) => {
           if (!live) return;
           setWalk(r);
@@ -85,7 +94,7 @@ function Canvas({ slug }: { slug: string }) {
       live = false;
       window.clearTimeout(t);
     };
-  }, [trees, slug, store, choices, walking]);
+  }, [trees, slug, store, choices, walking, form]);
 
   const problems = useMemo(() => problemsOnGraph(walk?.problems ?? [], model.nodes.map((n) => n.id)), [walk, model.nodes]);
   const marks = useMemo(() => walkMarks(walking ? walk : null), [walk, walking]);
@@ -249,6 +258,14 @@ function Canvas({ slug }: { slug: string }) {
               <Switch aria-label="逐步走查（用示例数据运行引擎）" checked={walking} onChange={(v) => { setWalking(v); setChoices([]); }} />
               {walking && <Button size="small" onClick={() => setChoices([])}>重新走查</Button>}
             </Space>
+            {walking && (
+              <details className="flow-typed">
+                <summary>用自填的申请数据走查（默认用示例数据 sample.json）</summary>
+                <Input.TextArea aria-label="走查用的申请数据（JSON）" rows={4} value={typed} placeholder='{"businessName": "…"}'
+                  status={form.ok ? undefined : 'error'} onChange={(e) => { setTyped(e.target.value); setChoices([]); }} />
+                {!form.ok && <Typography.Text type="danger">不是有效的 JSON</Typography.Text>}
+              </details>
+            )}
             {walkError && <Alert type="error" showIcon title={walkError} />}
             {walking && walk && (
               walk.problems.some((p) => p.severity === 'error') ? <Empty description="草稿有错误，修正后才能走查" /> :
