@@ -68,7 +68,7 @@ export function Editor({ slug, session }: { slug: string; session: Session }) {
     const idle = window.requestIdleCallback(() => {
       void import('./flow/WorkflowDesigner');
       void import('./flow/layout').then((m) => m.preload(store.getState().trees['workflow.json']));
-    });
+    }, { timeout: 2000 });
     return () => window.cancelIdleCallback(idle);
   }, [loaded, store]);
 

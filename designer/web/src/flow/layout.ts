@@ -22,16 +22,25 @@ export function preload(wf: J | undefined): void {
   void autoLayout(nodesOf(wf), edgesOf(wf));
 }
 
-/** laidOut keeps the last pictures by their graph, so that reopening the page or undoing a
- * change does not lay the same graph out again. */
-const laidOut = new Map<string, Record<string, Point>>();
+/** laidOut keeps the last pictures (done or under way) by their graph, so that opening the page
+ * while the preload runs, reopening it or undoing a change does not lay the same graph out again. */
+const laidOut = new Map<string, Promise<Record<string, Point>>>();
 
 /** autoLayout places every node; the positions are the boxes' top-left corners. */
-export async function autoLayout(nodes: FlowNode[], edges: FlowEdge[]): Promise<Record<string, Point>> {
-  const ids = new Set(nodes.map((n) => n.id));
+export function autoLayout(nodes: FlowNode[], edges: FlowEdge[]): Promise<Record<string, Point>> {
   const key = JSON.stringify([nodes.map((n) => [n.id, n.kind]), edges.map((e) => [e.from, e.to])]);
-  const known = laidOut.get(key);
-  if (known) return known;
+  let p = laidOut.get(key);
+  if (!p) {
+    p = layOut(nodes, edges);
+    p.catch(() => laidOut.delete(key));
+    if (laidOut.size >= 16) laidOut.delete(laidOut.keys().next().value!);
+    laidOut.set(key, p);
+  }
+  return p;
+}
+
+async function layOut(nodes: FlowNode[], edges: FlowEdge[]): Promise<Record<string, Point>> {
+  const ids = new Set(nodes.map((n) => n.id));
   const g = await (await engine()).layout({
     id: 'root',
     layoutOptions: {
@@ -51,7 +60,5 @@ export async function autoLayout(nodes: FlowNode[], edges: FlowEdge[]): Promise<
   });
   const out: Record<string, Point> = {};
   for (const c of g.children ?? []) out[c.id] = { x: c.x ?? 0, y: c.y ?? 0 };
-  if (laidOut.size >= 16) laidOut.delete(laidOut.keys().next().value!);
-  laidOut.set(key, out);
   return out;
 }
