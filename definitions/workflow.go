@@ -8,6 +8,21 @@ type Workflow struct {
 	Description string `json:"description,omitempty" jsonschema:"title=说明"`
 	Nodes       []Node `json:"nodes" jsonschema:"title=节点,minItems=2"`
 	Edges       []Edge `json:"edges" jsonschema:"title=连线,minItems=1"`
+	// Layout is where the studio draws the nodes; the runtime ignores it.
+	Layout *WorkflowLayout `json:"layout,omitempty" jsonschema:"title=流程图布局,description=设计器中各节点的位置；不影响办理，省略时自动布局"`
+}
+
+// WorkflowLayout is the picture of a workflow as the analyst arranged it in the studio: each
+// node's position by id. It is kept in workflow.json so that the picture stays where it was put
+// and its diffs stay readable; nothing but the studio reads it.
+type WorkflowLayout struct {
+	Nodes map[string]Point `json:"nodes" jsonschema:"title=节点位置"`
+}
+
+// Point is a position on the studio's canvas, in its pixels.
+type Point struct {
+	X float64 `json:"x" jsonschema:"title=横坐标"`
+	Y float64 `json:"y" jsonschema:"title=纵坐标"`
 }
 
 // Node is one step. Which fields apply depends on Type; see the node kinds.
@@ -17,42 +32,42 @@ type Node struct {
 	Name        string `json:"name" jsonschema:"title=节点名称"`
 	Description string `json:"description,omitempty" jsonschema:"title=说明"`
 	// Assignee is who works on an acceptance, task or assisted node.
-	Assignee *Assignee `json:"assignee,omitempty" jsonschema:"title=办理人（机构+岗位）"`
+	Assignee *Assignee `json:"assignee,omitempty" jsonschema:"title=办理人（机构+岗位）" jsonschema_extras:"x-kinds=acceptance,x-kinds=task,x-kinds=auto"`
 	// LimitDays is this step's share of the promised limit.
-	LimitDays  Duration    `json:"limitDays,omitzero" jsonschema:"title=环节时限,description=写天数即按工作日计；写 {days: 7; count: natural} 按自然日计"`
-	Escalation *Escalation `json:"escalation,omitempty" jsonschema:"title=超时督办"`
+	LimitDays  Duration    `json:"limitDays,omitzero" jsonschema:"title=环节时限,description=写天数即按工作日计；写 {days: 7; count: natural} 按自然日计" jsonschema_extras:"x-kinds=acceptance,x-kinds=task,x-kinds=auto"`
+	Escalation *Escalation `json:"escalation,omitempty" jsonschema:"title=超时督办" jsonschema_extras:"x-kinds=acceptance,x-kinds=task,x-kinds=auto"`
 	// Form is the small JSON Schema form the person fills in when completing a task or assisted
 	// node (a home visit's findings); its data is the case's tasks.<node> in later expressions.
-	Form json.RawMessage `json:"form,omitempty" jsonschema:"title=办理表单（JSON Schema）,description=办理人完成本环节时填写的表单，根为 object；填写的数据在后续表达式和打印模板中为 tasks.<节点标识>.<字段>"`
+	Form json.RawMessage `json:"form,omitempty" jsonschema:"title=办理表单（JSON Schema）,description=办理人完成本环节时填写的表单，根为 object；填写的数据在后续表达式和打印模板中为 tasks.<节点标识>.<字段>" jsonschema_extras:"x-kinds=task,x-kinds=auto"`
 	// Materials are the materials examined at this node.
-	Materials []string `json:"materials,omitempty" jsonschema:"title=本环节审查的材料"`
+	Materials []string `json:"materials,omitempty" jsonschema:"title=本环节审查的材料" jsonschema_extras:"x-kinds=acceptance,x-kinds=task,x-kinds=auto"`
 	// Join names the join node where the branches of a parallel node meet.
-	Join string `json:"join,omitempty" jsonschema:"title=汇聚节点"`
+	Join string `json:"join,omitempty" jsonschema:"title=汇聚节点" jsonschema_extras:"x-kinds=parallel"`
 	// Mode says who decides at an auto node: the rules alone (auto, the default) or a person
 	// who sees the rules' results first (assisted).
-	Mode string `json:"mode,omitempty" jsonschema:"title=规则节点方式,enum=auto,enum=assisted,description=auto 智能秒批（规则自动决定，出错转人工）；assisted 辅助审批（规则先算并留痕，再由办理人逐条查看结果和计算值后决定）"`
+	Mode string `json:"mode,omitempty" jsonschema:"title=规则节点方式,enum=auto,enum=assisted,description=auto 智能秒批（规则自动决定，出错转人工）；assisted 辅助审批（规则先算并留痕，再由办理人逐条查看结果和计算值后决定）" jsonschema_extras:"x-kinds=auto"`
 	// Rules decide an auto node: all pass → "pass"; any fails → "fail"; any error → "handover".
 	// At an assisted node they advise the person who decides.
-	Rules     []Rule `json:"rules,omitempty" jsonschema:"title=审批规则"`
-	Connector string `json:"connector,omitempty" jsonschema:"title=推送的连接器"`
+	Rules     []Rule `json:"rules,omitempty" jsonschema:"title=审批规则" jsonschema_extras:"x-kinds=auto"`
+	Connector string `json:"connector,omitempty" jsonschema:"title=推送的连接器" jsonschema_extras:"x-kinds=connector"`
 	// Template is the print template (print/<name>.json) a certificate node issues.
-	Template string `json:"template,omitempty" jsonschema:"title=证照模板"`
+	Template string `json:"template,omitempty" jsonschema:"title=证照模板" jsonschema_extras:"x-kinds=certificate"`
 	// AfterPayment says the certificate may only be issued once the case's fees are paid: every
 	// way to the node must pass a payment node.
-	AfterPayment bool `json:"afterPayment,omitempty" jsonschema:"title=缴费后方可制证,description=勾选后，流程中到达本制证节点的每条路径都必须经过缴费节点，未缴费不制证"`
+	AfterPayment bool `json:"afterPayment,omitempty" jsonschema:"title=缴费后方可制证,description=勾选后，流程中到达本制证节点的每条路径都必须经过缴费节点，未缴费不制证" jsonschema_extras:"x-kinds=certificate"`
 	// IssueWithDeferred lets a certificate node issue while a required deferred (容缺) material
 	// is still outstanding; by default it does not.
-	IssueWithDeferred bool `json:"issueWithDeferred,omitempty" jsonschema:"title=容缺材料未补交也可制证,description=默认有必需的容缺材料未补交时不制证；勾选后照常制证"`
+	IssueWithDeferred bool `json:"issueWithDeferred,omitempty" jsonschema:"title=容缺材料未补交也可制证,description=默认有必需的容缺材料未补交时不制证；勾选后照常制证" jsonschema_extras:"x-kinds=certificate"`
 	// Clock says whether the promised limit's clock stops while a payment node waits.
-	Clock string `json:"clock,omitempty" jsonschema:"title=等待缴费期间的计时,enum=runs,enum=stops,description=runs 照常计时（默认）；stops 等待缴费期间停止计时，缴费后顺延"`
+	Clock string `json:"clock,omitempty" jsonschema:"title=等待缴费期间的计时,enum=runs,enum=stops,description=runs 照常计时（默认）；stops 等待缴费期间停止计时，缴费后顺延" jsonschema_extras:"x-kinds=payment"`
 	// ValidYears is how long an issued certificate is valid; 0 means no expiry.
-	ValidYears int `json:"validYears,omitempty" jsonschema:"title=证照有效期（年）,minimum=0"`
+	ValidYears int `json:"validYears,omitempty" jsonschema:"title=证照有效期（年）,minimum=0" jsonschema_extras:"x-kinds=certificate"`
 	// WaitDays is how long a timer node waits (a 公示 period often counts natural days).
-	WaitDays Duration `json:"waitDays,omitzero" jsonschema:"title=等待时长,description=写天数即按工作日计；写 {days: 7; count: natural} 按自然日计"`
+	WaitDays Duration `json:"waitDays,omitzero" jsonschema:"title=等待时长,description=写天数即按工作日计；写 {days: 7; count: natural} 按自然日计" jsonschema_extras:"x-kinds=timer"`
 	// Post says when a delivery node sends the result by post (邮政快递) and to whom.
-	Post *PostDelivery `json:"post,omitempty" jsonschema:"title=邮寄送达"`
+	Post *PostDelivery `json:"post,omitempty" jsonschema:"title=邮寄送达" jsonschema_extras:"x-kinds=delivery"`
 	// Result is how an end node concludes the case.
-	Result string `json:"result,omitempty" jsonschema:"title=办结结果,enum=approved,enum=denied,enum=not-accepted"`
+	Result string `json:"result,omitempty" jsonschema:"title=办结结果,enum=approved,enum=denied,enum=not-accepted" jsonschema_extras:"x-kinds=end"`
 }
 
 // PostDelivery is the post leg of a delivery node: a condition and the receiver, as expressions.

@@ -2,6 +2,7 @@ package definitions
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -102,6 +103,42 @@ func NodeOutcomes(n *Node) []string {
 		return slices.Clone(o)
 	}
 	return []string{""}
+}
+
+// NodeKindInfo is a kind of node as editors need it: the outcomes its edges may carry (none:
+// its edges carry none), those that must have an edge, whether it waits for the outside world
+// and whether a person works there.
+type NodeKindInfo struct {
+	Outcomes []string `json:"outcomes"`
+	Required []string `json:"required"`
+	Waits    bool     `json:"waits"`
+	Personal bool     `json:"personal"`
+}
+
+// AssistedKind is the key of NodeKinds for an auto node in assisted mode.
+const AssistedKind = "assisted"
+
+// NodeKinds is the registry of node kinds as a table by node type, with AssistedKind for an auto
+// node in assisted mode. The format schema publishes it, so the studio learns from it which
+// edges a node may have.
+func NodeKinds() map[string]NodeKindInfo {
+	out := map[string]NodeKindInfo{}
+	add := func(key string, n *Node) {
+		k := kindOf(n)
+		out[key] = NodeKindInfo{Outcomes: nonNilStrings(k.outcomes()), Required: nonNilStrings(k.required()), Waits: k.waits(), Personal: n.IsPersonal()}
+	}
+	for t := range nodeKinds {
+		add(t, &Node{Type: t})
+	}
+	add(AssistedKind, &Node{Type: "auto", Mode: "assisted"})
+	return out
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return slices.Clone(s)
 }
 
 // workflowCheck carries what the node kinds need while a workflow is checked.
@@ -253,6 +290,13 @@ func compileWorkflow(b *Bundle, m *MatterDef, c compiler) *Graph {
 			c.r.add(at, "节点 %s 没有出口，流程走不到结束", n.ID)
 		}
 		kind.check(w, at, &wf.Nodes[index[n.ID]])
+	}
+	if wf.Layout != nil {
+		for _, id := range slices.Sorted(maps.Keys(wf.Layout.Nodes)) {
+			if _, ok := g.Nodes[id]; !ok {
+				c.r.add("/layout/nodes/"+escapePointer(id), "布局中的节点 %s 不在流程中", id)
+			}
+		}
 	}
 	checkReachability(g, index, c.r)
 	w.checkPaymentBeforeCertificates(index)

@@ -1,6 +1,8 @@
 package definitions_test
 
 import (
+	"encoding/json"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -40,5 +42,44 @@ func TestNodeOutcomes(t *testing.T) {
 	definitions.NodeOutcomes(task)[0] = "changed"
 	if definitions.NodeOutcomes(task)[0] != "approve" {
 		t.Fatal("NodeOutcomes returned the registry's own slice")
+	}
+}
+
+// TestNodeKindsCoverTheFormat: the table the format schema publishes has every node type the
+// schema allows, plus the assisted mode of auto nodes, with the outcomes the checks use.
+func TestNodeKindsCoverTheFormat(t *testing.T) {
+	raw, err := definitions.FormatSchema("workflow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Properties struct {
+			Nodes struct {
+				Items struct {
+					Properties struct {
+						Type struct {
+							Enum  []string                            `json:"enum"`
+							Kinds map[string]definitions.NodeKindInfo `json:"x-nodeKinds"`
+						} `json:"type"`
+					} `json:"properties"`
+				} `json:"items"`
+			} `json:"nodes"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatal(err)
+	}
+	typ := s.Properties.Nodes.Items.Properties.Type
+	kinds := definitions.NodeKinds()
+	if !reflect.DeepEqual(typ.Kinds, kinds) {
+		t.Errorf("the schema's x-nodeKinds is not the registry (run go generate ./definitions/...):\n%v\nwant %v", typ.Kinds, kinds)
+	}
+	for _, name := range typ.Enum {
+		if _, ok := kinds[name]; !ok {
+			t.Errorf("node type %s has no kind", name)
+		}
+	}
+	if a := kinds[definitions.AssistedKind]; !slices.Equal(a.Outcomes, []string{"approve", "deny"}) || !a.Personal || !a.Waits {
+		t.Errorf("assisted kind = %+v", a)
 	}
 }

@@ -107,15 +107,9 @@ func (s *Service) CheckExpression(ctx context.Context, u *runtime.User, req runt
 	if err != nil {
 		return nil, err
 	}
-	trial := make(map[string][]byte, len(files)+len(req.Files))
-	for k, v := range files {
-		trial[k] = v
-	}
-	for n, text := range req.Files {
-		if err := checkFileName(n); err != nil {
-			return nil, err
-		}
-		trial[matterDir(req.Slug)+n] = []byte(text)
+	trial, err := withUnsaved(req.Slug, files, req.Files)
+	if err != nil {
+		return nil, err
 	}
 	name := matterDir(req.Slug) + req.File
 	patched, err := setAt(trial[name], req.Pointer, req.Source)

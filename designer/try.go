@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"slices"
+	"time"
 
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/rules"
@@ -125,30 +126,11 @@ func (s *Service) Try(ctx context.Context, u *runtime.User, slug string, req run
 		out.Valid = false
 		out.Errors = append(out.Errors, runtime.FieldError{Pointer: e.Pointer, Message: e.Message})
 	}
-	applicant := &rules.Applicant{Kind: "person"}
-	if a := req.Applicant; a != nil {
-		applicant = &rules.Applicant{Kind: a.Kind, Name: a.Name, IDNumber: a.IDNumber, USCC: a.USCC, Mobile: a.Mobile, DivisionCode: a.DivisionCode}
-	}
-	channel := req.Channel
-	if channel == "" {
-		channel = "online"
-	}
-	facts := rules.Case{Channel: channel, Status: string(runtime.StatusSubmitted), Matter: slug, OrgCode: mp.Def.Matter.Org.Code}
-	vars := rules.CaseVars(data, applicant, facts, nil, s.now())
-	states := map[string]rules.Material{}
-	for _, m := range mp.Def.Materials.Materials {
-		apply, required := mp.MaterialApplies(m, vars)
-		out.Materials = append(out.Materials, runtime.TryMaterial{ID: m.ID, Name: m.Name, Applies: apply, Required: required,
-			Source: m.Source, Deferrable: m.Deferrable})
-		deferred := slices.Contains(req.Deferred, m.ID)
-		provided := apply && !deferred && (req.Provided == nil || slices.Contains(req.Provided, m.ID))
-		files := 0
-		if provided {
-			files = 1
-		}
-		states[m.ID] = rules.Material{Provided: provided, Deferred: deferred, Source: m.Source, Files: files}
-	}
-	vars = rules.CaseVars(data, applicant, facts, states, s.now())
+	trial := s.trialCase(mp, slug, data, req.Applicant, req.Channel)
+	vars := trial.vars(nil)
+	var states map[string]rules.Material
+	out.Materials, states = trial.materials(vars, req.Deferred, req.Provided)
+	vars = trial.vars(states)
 	fees, total, err := mp.ApplyFees(vars)
 	if err != nil {
 		out.Valid = false
@@ -159,14 +141,14 @@ func (s *Service) Try(ctx context.Context, u *runtime.User, slug string, req run
 	if !out.Valid {
 		return out, nil
 	}
-	state, effects, err := engine.Start(mp.Workflow, vars, s.now())
+	state, effects, err := engine.Start(mp.Workflow, vars, trial.now)
 	if err != nil {
 		return nil, err
 	}
 	// The first steps wait for acceptance: accept once to show what follows, as a clerk would.
 	for _, w := range engine.Waiting(state) {
 		if n := mp.Workflow.Nodes[w.Node]; n != nil && n.Type == "acceptance" {
-			if _, more, err := engine.Complete(mp.Workflow, state, w.Token, "accept", vars, s.now()); err == nil {
+			if _, more, err := engine.Complete(mp.Workflow, state, w.Token, "accept", vars, trial.now); err == nil {
 				effects = append(effects, more...)
 			}
 			break
@@ -192,6 +174,55 @@ func (s *Service) Try(ctx context.Context, u *runtime.User, slug string, req run
 		}
 	}
 	return out, nil
+}
+
+// trialCase is the case a dry run pretends: its form, applicant and facts, at the service's now.
+type trialCase struct {
+	mp        *definitions.MatterPlan
+	data      map[string]any
+	applicant *rules.Applicant
+	facts     rules.Case
+	now       time.Time
+}
+
+func (s *Service) trialCase(mp *definitions.MatterPlan, slug string, data map[string]any, a *runtime.TryApplicant, channel string) trialCase {
+	applicant := &rules.Applicant{Kind: "person"}
+	if a != nil {
+		applicant = &rules.Applicant{Kind: a.Kind, Name: a.Name, IDNumber: a.IDNumber, USCC: a.USCC, Mobile: a.Mobile, DivisionCode: a.DivisionCode}
+	}
+	if channel == "" {
+		channel = "online"
+	}
+	return trialCase{mp: mp, data: data, applicant: applicant, now: s.now(),
+		facts: rules.Case{Channel: channel, Status: string(runtime.StatusSubmitted), Matter: slug, OrgCode: mp.Def.Matter.Org.Code}}
+}
+
+// vars are the expression variables of the trial case with the materials' states, as the
+// service computes them for a real case: no task recorded yet, the matter's values evaluated.
+func (c trialCase) vars(materials map[string]rules.Material) rules.Vars {
+	vars := rules.CaseVars(c.data, c.applicant, c.facts, materials, c.now.In(runtime.Zone))
+	vars["tasks"] = map[string]any{}
+	vars, _ = c.mp.Evaluate(vars)
+	return vars
+}
+
+// materials says which materials apply to the trial case and how they stand: each applying
+// one provided (provided nil: all of them), unless deferred.
+func (c trialCase) materials(vars rules.Vars, deferredIDs, providedIDs []string) ([]runtime.TryMaterial, map[string]rules.Material) {
+	list, states := []runtime.TryMaterial{}, map[string]rules.Material{}
+	for _, m := range c.mp.Def.Materials.Materials {
+		apply, required := c.mp.MaterialApplies(m, vars)
+		list = append(list, runtime.TryMaterial{ID: m.ID, Name: m.Name, Applies: apply, Required: required,
+			Source: m.Source, Deferrable: m.Deferrable})
+		deferred := slices.Contains(deferredIDs, m.ID)
+		provided := apply && !deferred && (providedIDs == nil || slices.Contains(providedIDs, m.ID))
+		files := 0
+		if provided {
+			files = 1
+		}
+		states[m.ID] = rules.Material{Provided: provided, Deferred: deferred, Source: m.Source, Files: files}
+	}
+	return list, states
 }
 
 func (s *Service) step(mp *definitions.MatterPlan, node, org, role string) runtime.TryStep {

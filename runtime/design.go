@@ -351,6 +351,92 @@ type DesignSession struct {
 	CSRFToken  string  `json:"csrfToken,omitempty"`
 }
 
+// WalkRequest is a step-through of the draft's workflow (nothing is stored): the case of Form
+// (absent: the draft's sample.json) starts, and each report of the outside world is the next of
+// Choices, or, once they run out, the first outcome of the first piece of work waited for
+// (accept, approve, or plain completion). Files are the studio's unsaved files by name; they
+// stand in for the saved ones.
+type WalkRequest struct {
+	Files     map[string]string `json:"files,omitempty"`
+	Form      json.RawMessage   `json:"form,omitempty"`
+	Applicant *TryApplicant     `json:"applicant,omitempty"`
+	Choices   []WalkChoice      `json:"choices,omitempty"`
+}
+
+// WalkChoice is one report: the work at Node ends with Outcome — one of the node's outcomes,
+// "return" (退回, to the earlier node To) or "correction" (补齐补正: the applicant corrects and the
+// work at Node begins again).
+type WalkChoice struct {
+	Node    string `json:"node"`
+	Outcome string `json:"outcome"`
+	To      string `json:"to,omitempty"`
+}
+
+// WalkResult is the course a case would take, step by step, as the engine traces it. Problems
+// are the draft's (errors and warnings, with the unsaved files); with an error, or a form that
+// does not pass (Errors), there are no steps.
+type WalkResult struct {
+	Problems []DesignProblem `json:"problems"`
+	Errors   []FieldError    `json:"errors"`
+	Steps    []WalkStep      `json:"steps"`
+	// Result is how the case concluded, "" while it still waits (Waiting) or stopped (Stopped).
+	Result  string   `json:"result,omitempty"`
+	Waiting []string `json:"waiting"`
+	Stopped string   `json:"stopped,omitempty"`
+	// Trace is the whole course in the engine's trace format, as the golden traces write it.
+	Trace string `json:"trace"`
+}
+
+// WalkStep is one report and what followed it. Choices are what could have been reported at
+// Node instead (its outcomes, return, correction) and ReturnTo the nodes it could go back to;
+// Chosen says the report came from the request, not the default.
+type WalkStep struct {
+	Action   string       `json:"action"`
+	Node     string       `json:"node,omitempty"`
+	Token    int          `json:"token,omitempty"`
+	Outcome  string       `json:"outcome"`
+	To       string       `json:"to,omitempty"`
+	Line     string       `json:"line"`
+	Choices  []string     `json:"choices,omitempty"`
+	ReturnTo []string     `json:"returnTo,omitempty"`
+	Chosen   bool         `json:"chosen"`
+	Effects  []WalkEffect `json:"effects"`
+}
+
+// WalkEffect is one effect of a step: its kind, its trace line, the node it concerns and, for a
+// move, the edge taken (From, To, Outcome and Edge, its index in workflow.json's edges).
+type WalkEffect struct {
+	Kind    string `json:"kind"`
+	Line    string `json:"line"`
+	Node    string `json:"node,omitempty"`
+	From    string `json:"from,omitempty"`
+	To      string `json:"to,omitempty"`
+	Outcome string `json:"outcome,omitempty"`
+	Edge    *int   `json:"edge,omitempty"`
+}
+
+// WorkflowOptions is what a draft's workflow may name: the orgs with their roles, the
+// implementing org (an assignee without org), and the push connectors.
+type WorkflowOptions struct {
+	ImplementingOrg string              `json:"implementingOrg"`
+	Orgs            []WorkflowOrg       `json:"orgs"`
+	Connectors      []WorkflowConnector `json:"connectors"`
+}
+
+// WorkflowOrg is one org of orgs.json as an assignee picker shows it.
+type WorkflowOrg struct {
+	Code   string   `json:"code"`
+	Name   string   `json:"name"`
+	Parent string   `json:"parent,omitempty"`
+	Roles  []string `json:"roles"`
+}
+
+// WorkflowConnector is one connector a connector node may push to.
+type WorkflowConnector struct {
+	Name  string `json:"name"`
+	Title string `json:"title"`
+}
+
 // DesignService is the design-time service: drafts, checks, previews, dry runs, publication,
 // versions and diffs of matters. Analysts edit drafts of their org subtree's matters and ask
 // for publication; publishers publish or send back; admins do both. It returns EFORBIDDEN for
@@ -378,6 +464,10 @@ type DesignService interface {
 	// Preview returns the draft's application form as an HTML page.
 	Preview(ctx context.Context, u *User, slug string, req PreviewRequest) ([]byte, error)
 	Try(ctx context.Context, u *User, slug string, req TryRequest) (*TryResult, error)
+	// Walk steps a case through the draft's workflow with the engine; nothing is stored.
+	Walk(ctx context.Context, u *User, slug string, req WalkRequest) (*WalkResult, error)
+	// WorkflowOptions lists what the draft's workflow may name: orgs and roles, connectors.
+	WorkflowOptions(ctx context.Context, u *User, slug string) (*WorkflowOptions, error)
 	RequestPublication(ctx context.Context, u *User, slug string, req DraftAction) (*DraftView, error)
 	SendBack(ctx context.Context, u *User, slug string, req DraftAction) (*DraftView, error)
 	// Publish returns EINVALID with the problems (Error.Problems) when the draft has an error,

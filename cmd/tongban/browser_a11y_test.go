@@ -93,7 +93,7 @@ func studioAccessible(s *browserSuite) {
 	analyst.waitFor(`(() => {` + studioHelpers + ` return !!button("新建事项") })()`)
 	analyst.axe("the studio's matter list")
 	analyst.openStudio("food-business-license")
-	for _, label := range []string{"事项目录", "参数与计算值", "申请表", "申请材料", "收费", "原文JSON", "检查与发布"} {
+	for _, label := range []string{"事项目录", "参数与计算值", "申请表", "申请材料", "收费", "办理流程", "原文JSON", "检查与发布"} {
 		analyst.press(label)
 		analyst.settle()
 		analyst.axe("the studio's tab " + label)

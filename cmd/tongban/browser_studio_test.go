@@ -319,23 +319,13 @@ func flowStudioNewMatter(s *browserSuite) {
 	if got := studio[string](analyst, fmt.Sprintf(`document.querySelector('#%s .cm-content').textContent`, fee("amount"))); got != "form.area * 2" {
 		t.Errorf("after the rename the fee reads %q, want form.area * 2", got)
 	}
-	analyst.save()
-	analyst.press("检查与发布")
-	analyst.press("检查")
-	analyst.waitFor(noErrors)
-	analyst.press("申请发布")
-	analyst.waitFor(`document.body.innerText.includes('已提交发布申请')`)
+	analyst.requestPublication()
 
 	// The publisher publishes.
 	publisher := s.staffTab(studioOrg, "publisher")
 	publisher.open("/designer/")
 	publisher.waitFor(fmt.Sprintf(`document.body.innerText.includes(%q) && document.body.innerText.includes('待发布')`, name))
-	publisher.openStudio(slug)
-	publisher.press("检查与发布")
-	publisher.press("检查")
-	publisher.waitFor(noErrors)
-	publisher.press("发布")
-	publisher.waitFor(`location.hash === "#/" && document.body.innerText.includes('第 1 版')`)
+	publisher.publishDraft(slug)
 
 	// A citizen applies with the generated form, with an agent, and the clerk accepts.
 	citizen, _ := s.personTab("张伟")

@@ -340,7 +340,7 @@ func play(t *testing.T, sc scenario, roundTrip bool) (string, engine.State) {
 	g := graphOf(t, sc)
 	vars := varsOf(t, sc)
 	var b strings.Builder
-	fmt.Fprintf(&b, "# %s\n> start\n", sc.name)
+	fmt.Fprintf(&b, "# %s\n%s\n", sc.name, engine.StartLine())
 	s, effects, err := engine.Start(g, vars, day0)
 	if err != nil {
 		t.Fatalf("start: %v", err)
@@ -354,7 +354,7 @@ func play(t *testing.T, sc scenario, roundTrip bool) (string, engine.State) {
 		at := day0.AddDate(0, 0, i+1)
 		before := snapshot(t, s)
 		if st.returnTo != "" {
-			fmt.Fprintf(&b, "> return #%d %s to %s\n", token, st.node, st.returnTo)
+			fmt.Fprintln(&b, engine.ReturnLine(token, st.node, st.returnTo))
 			s, effects, err = engine.Return(g, s, token, st.returnTo, at)
 		} else {
 			if st.data != "" {
@@ -364,7 +364,7 @@ func play(t *testing.T, sc scenario, roundTrip bool) (string, engine.State) {
 				vars["tasks"] = engine.TaskData(raw)
 				vars, _ = matter(t, sc.matter).Evaluate(vars)
 			}
-			fmt.Fprintf(&b, "> complete #%d %s %q\n", token, st.node, st.outcome)
+			fmt.Fprintln(&b, engine.CompleteLine(token, st.node, st.outcome))
 			s, effects, err = engine.Complete(g, s, token, st.outcome, vars, at)
 		}
 		if err != nil {
@@ -375,15 +375,7 @@ func play(t *testing.T, sc scenario, roundTrip bool) (string, engine.State) {
 		}
 		writeEffects(&b, effects)
 	}
-	if s.Concluded {
-		fmt.Fprintf(&b, "= concluded %s\n", s.Result)
-	} else {
-		fmt.Fprintf(&b, "= waiting")
-		for _, w := range engine.Waiting(s) {
-			fmt.Fprintf(&b, " #%d %s", w.Token, w.Node)
-		}
-		b.WriteString("\n")
-	}
+	fmt.Fprintln(&b, engine.EndLine(s))
 	return b.String(), s
 }
 
@@ -490,5 +482,25 @@ func golden(t *testing.T, name, got string) {
 	}
 	if got != string(want) {
 		t.Errorf("trace differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
+	}
+}
+
+// TestLayoutIsIgnored: the studio's node positions (workflow.json's layout) change nothing the
+// engine does.
+func TestLayoutIsIgnored(t *testing.T) {
+	i := slices.IndexFunc(scenarios, func(sc scenario) bool { return sc.name == "construction-permit-approved" })
+	plain := scenarios[i]
+	laid := plain
+	laid.edit = func(b *definitions.Bundle) {
+		for _, m := range b.Matters {
+			if m.Slug == plain.matter {
+				m.Workflow.Layout = &definitions.WorkflowLayout{Nodes: map[string]definitions.Point{"accept": {X: 120, Y: 40}, "issue": {X: 900, Y: 40}}}
+			}
+		}
+	}
+	want, _ := play(t, plain, false)
+	got, _ := play(t, laid, false)
+	if got != want {
+		t.Errorf("with a layout the trace is\n%s\nwant\n%s", got, want)
 	}
 }

@@ -180,6 +180,16 @@ func (s *Server) designRoutes() {
 		handler: designBody(s, func(c *gin.Context, req runtime.TryRequest) (any, error) {
 			return d.Try(c.Request.Context(), user(c), slug(c), req)
 		})})
+	s.handle(operation{method: "POST", path: draft + "/walk", summary: "设计器：逐步走查流程：用引擎按示例数据和所选的办理结果走一遍草稿的流程（含未保存的文件），返回引擎的轨迹，不保存任何东西", tag: tag,
+		auth: required, request: runtime.WalkRequest{}, response: runtime.WalkResult{},
+		handler: designBody(s, func(c *gin.Context, req runtime.WalkRequest) (any, error) {
+			return d.Walk(c.Request.Context(), user(c), slug(c), req)
+		})})
+	s.handle(operation{method: "GET", path: draft + "/workflow-options", summary: "设计器：流程可以引用的机构和岗位、推送类连接器", tag: tag,
+		auth: required, response: runtime.WorkflowOptions{}, handler: func(c *gin.Context) {
+			v, err := d.WorkflowOptions(c.Request.Context(), user(c), slug(c))
+			s.respond(c, http.StatusOK, v, err)
+		}})
 	s.handle(operation{method: "POST", path: draft + "/request", summary: "设计器：申请发布（事项梳理人员）", tag: tag,
 		auth: required, request: runtime.DraftAction{}, response: runtime.DraftView{},
 		handler: designBody(s, func(c *gin.Context, req runtime.DraftAction) (any, error) {

@@ -68,6 +68,11 @@ func Generate() (map[string][]byte, error) {
 				statuses.Enum = append(statuses.Enum, v)
 			}
 		}
+		if k.name == "workflow" {
+			// The node-kind registry, so that editors know which outcomes a node's edges may carry.
+			t := s.Properties.Value("nodes").Items.Properties.Value("type")
+			t.Extras = map[string]any{"x-nodeKinds": definitions.NodeKinds()}
+		}
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)

@@ -25,6 +25,7 @@ const FormDesigner = lazy(loadFormDesigner);
 // draft, not after them.
 if (/^#\/m\//.test(window.location.hash)) void loadFormDesigner();
 const RawJson = lazy(() => import('./RawJson'));
+const WorkflowDesigner = lazy(() => import('./flow/WorkflowDesigner'));
 
 /** ownTab are the properties of matter.json outside the catalog (4.3.1), with a tab of their own. */
 const ownTab = ['parameters', 'values'];
@@ -42,7 +43,7 @@ function catalogGroups(schema: Schema): { key: string; label: string; only: stri
   ];
 }
 
-const tabOfFile: Record<string, string> = { 'matter.json': 'catalog', 'form.schema.json': 'form', 'form.ui.json': 'form', 'materials.json': 'materials', 'fees.json': 'fees' };
+const tabOfFile: Record<string, string> = { 'matter.json': 'catalog', 'form.schema.json': 'form', 'form.ui.json': 'form', 'materials.json': 'materials', 'fees.json': 'fees', 'workflow.json': 'workflow' };
 
 export function Editor({ slug, session }: { slug: string; session: Session }) {
   const { message, modal } = App.useApp();
@@ -66,6 +67,17 @@ export function Editor({ slug, session }: { slug: string; session: Session }) {
   useEffect(() => {
     api.openDraft(slug).then(load, (e: Error) => setError(e.message));
   }, [slug, load]);
+
+  // The workflow page and its layout engine are large: fetched, and the workflow laid out, while the analyst reads.
+  const loaded = draft !== null;
+  useEffect(() => {
+    if (!loaded) return;
+    const idle = window.requestIdleCallback(() => {
+      void import('./flow/WorkflowDesigner');
+      void import('./flow/layout').then((m) => m.preload(store.getState().trees['workflow.json']));
+    }, { timeout: 2000 });
+    return () => window.cancelIdleCallback(idle);
+  }, [loaded, store]);
 
   const check = useCallback(() => api.check(slug).then((r) => setProblems(r.problems), (e: Error) => message.error(e.message)), [slug, message]);
 
@@ -190,20 +202,23 @@ export function Editor({ slug, session }: { slug: string; session: Session }) {
           <Button href="#/">返回列表</Button>
         </Space>
         {other && <Alert style={{ marginBottom: 12 }} type="info" showIcon title={`${other.name} 也在编辑这份草稿`} description="保存时若对方已先保存，您可以载入最新草稿并重新应用自己的修改。" />}
-        <div className="editor">
+        <div className={tab === 'workflow' ? 'editor no-preview' : 'editor'}>
           <Tabs activeKey={tab} onChange={setTab} items={[
             { key: 'catalog', label: '事项目录', children: <Tabs tabPosition="left" items={catalogGroups(matterSchema as Schema).map((g) => ({ key: g.key, label: g.label, children: <SchemaForm file="matter.json" pointer="" schema={matterSchema as Schema} only={g.only} /> }))} /> },
             { key: 'params', label: '参数与计算值', children: <SchemaForm file="matter.json" pointer="" schema={matterSchema as Schema} only={ownTab} /> },
             { key: 'form', label: '申请表', children: <Suspense fallback={loading}><FormDesigner focus={focusField} /></Suspense> },
             { key: 'materials', label: '申请材料', children: <><SchemaForm file="materials.json" pointer="" schema={materialsSchema as Schema} /><TryPanel slug={slug} show={['materials']} /></> },
             { key: 'fees', label: '收费', children: <><SchemaForm file="fees.json" pointer="" schema={feesSchema as Schema} /><TryPanel slug={slug} show={['fees']} /></> },
+            { key: 'workflow', label: '办理流程', children: <Suspense fallback={loading}><WorkflowDesigner slug={slug} /></Suspense> },
             { key: 'raw', label: '原文 JSON', children: <Suspense fallback={loading}><RawJson initial={rawFile} /></Suspense> },
             { key: 'publish', label: '检查与发布', children: <Publish slug={slug} session={session} draft={draft} problems={problems} onCheck={check} onLocate={locate} onSaveFirst={save} onDone={(d) => (d ? setDraft({ ...draft, ...d }) : (window.location.hash = '#/'))} /> },
           ]} />
-          <div>
-            <Preview slug={slug} revision={draft.revision} />
-            <TryPanel slug={slug} show={['materials', 'fees', 'steps']} />
-          </div>
+          {tab !== 'workflow' && (
+            <div>
+              <Preview slug={slug} revision={draft.revision} />
+              <TryPanel slug={slug} show={['materials', 'fees', 'steps']} />
+            </div>
+          )}
         </div>
       </ExprContext.Provider>
     </DraftContext.Provider>

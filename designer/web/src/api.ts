@@ -79,6 +79,51 @@ export interface TryResult {
   steps: { node: string; name: string; type: string; orgCode?: string; role?: string }[];
 }
 
+export interface WalkEffect {
+  kind: string;
+  line: string;
+  node?: string;
+  from?: string;
+  to?: string;
+  outcome?: string;
+  edge?: number;
+}
+
+export interface WalkStep {
+  action: 'start' | 'complete' | 'return' | 'correction';
+  node?: string;
+  token?: number;
+  outcome: string;
+  to?: string;
+  line: string;
+  choices?: string[];
+  returnTo?: string[];
+  chosen: boolean;
+  effects: WalkEffect[];
+}
+
+export interface WalkChoice {
+  node: string;
+  outcome: string;
+  to?: string;
+}
+
+export interface WalkResult {
+  problems: Problem[];
+  errors: { pointer: string; message: string }[];
+  steps: WalkStep[];
+  result?: string;
+  waiting: string[];
+  stopped?: string;
+  trace: string;
+}
+
+export interface WorkflowOptions {
+  implementingOrg: string;
+  orgs: { code: string; name: string; parent?: string; roles: string[] }[];
+  connectors: { name: string; title: string }[];
+}
+
 export interface Change {
   kind: string;
   id: string;
@@ -177,6 +222,8 @@ export const api = {
   checkExpression: (body: { slug: string; file: string; pointer: string; source: string; files?: Record<string, string> }) => call<ExprResult>('POST', '/expressions/check', body),
   preview: (slug: string, look: string, sample: boolean) => call<string>('POST', m(slug) + '/draft/preview', { look, sample }),
   try: (slug: string, form?: unknown) => call<TryResult>('POST', m(slug) + '/draft/try', form === undefined ? {} : { form }),
+  walk: (slug: string, body: { files?: Record<string, string>; form?: unknown; choices?: WalkChoice[] }) => call<WalkResult>('POST', m(slug) + '/draft/walk', body),
+  workflowOptions: (slug: string) => call<WorkflowOptions>('GET', m(slug) + '/draft/workflow-options'),
   request: (slug: string, comment: string) => call<DraftView>('POST', m(slug) + '/draft/request', { comment }),
   sendBack: (slug: string, comment: string) => call<DraftView>('POST', m(slug) + '/draft/send-back', { comment }),
   publish: (slug: string, acknowledge: boolean, comment: string) =>

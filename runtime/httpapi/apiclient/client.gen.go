@@ -1052,6 +1052,80 @@ type VersionInfoList struct {
 	Total int           `json:"total"`
 }
 
+// WalkChoice defines model for WalkChoice.
+type WalkChoice struct {
+	Node    *string `json:"node,omitempty"`
+	Outcome *string `json:"outcome,omitempty"`
+	To      *string `json:"to,omitempty"`
+}
+
+// WalkEffect defines model for WalkEffect.
+type WalkEffect struct {
+	Edge    *int    `json:"edge,omitempty"`
+	From    *string `json:"from,omitempty"`
+	Kind    string  `json:"kind"`
+	Line    string  `json:"line"`
+	Node    *string `json:"node,omitempty"`
+	Outcome *string `json:"outcome,omitempty"`
+	To      *string `json:"to,omitempty"`
+}
+
+// WalkRequest defines model for WalkRequest.
+type WalkRequest struct {
+	Applicant *TryApplicant      `json:"applicant,omitempty"`
+	Choices   *[]WalkChoice      `json:"choices,omitempty"`
+	Files     *map[string]string `json:"files,omitempty"`
+
+	// Form 任意 JSON 值
+	Form interface{} `json:"form,omitempty"`
+}
+
+// WalkResult defines model for WalkResult.
+type WalkResult struct {
+	Errors   []FieldError    `json:"errors"`
+	Problems []DesignProblem `json:"problems"`
+	Result   *string         `json:"result,omitempty"`
+	Steps    []WalkStep      `json:"steps"`
+	Stopped  *string         `json:"stopped,omitempty"`
+	Trace    string          `json:"trace"`
+	Waiting  []string        `json:"waiting"`
+}
+
+// WalkStep defines model for WalkStep.
+type WalkStep struct {
+	Action   string       `json:"action"`
+	Choices  *[]string    `json:"choices,omitempty"`
+	Chosen   bool         `json:"chosen"`
+	Effects  []WalkEffect `json:"effects"`
+	Line     string       `json:"line"`
+	Node     *string      `json:"node,omitempty"`
+	Outcome  string       `json:"outcome"`
+	ReturnTo *[]string    `json:"returnTo,omitempty"`
+	To       *string      `json:"to,omitempty"`
+	Token    *int         `json:"token,omitempty"`
+}
+
+// WorkflowConnector defines model for WorkflowConnector.
+type WorkflowConnector struct {
+	Name  string `json:"name"`
+	Title string `json:"title"`
+}
+
+// WorkflowOptions defines model for WorkflowOptions.
+type WorkflowOptions struct {
+	Connectors      []WorkflowConnector `json:"connectors"`
+	ImplementingOrg string              `json:"implementingOrg"`
+	Orgs            []WorkflowOrg       `json:"orgs"`
+}
+
+// WorkflowOrg defines model for WorkflowOrg.
+type WorkflowOrg struct {
+	Code   string   `json:"code"`
+	Name   string   `json:"name"`
+	Parent *string  `json:"parent,omitempty"`
+	Roles  []string `json:"roles"`
+}
+
 // PostCallbacksConnectorParams defines parameters for PostCallbacksConnector.
 type PostCallbacksConnectorParams struct {
 	// XTongbanSignature HMAC-SHA256 签名（小写十六进制），签名内容为 方法\n请求路径\n时间戳\n随机数\nhex(SHA-256(请求体))；连接器可在 auth 中改用其他头名
@@ -1300,6 +1374,9 @@ type PostDesignMattersSlugDraftSendBackJSONRequestBody = DraftAction
 
 // PostDesignMattersSlugDraftTryJSONRequestBody defines body for PostDesignMattersSlugDraftTry for application/json ContentType.
 type PostDesignMattersSlugDraftTryJSONRequestBody = TryRequest
+
+// PostDesignMattersSlugDraftWalkJSONRequestBody defines body for PostDesignMattersSlugDraftWalk for application/json ContentType.
+type PostDesignMattersSlugDraftWalkJSONRequestBody = WalkRequest
 
 // PostDesignMattersSlugRollbackJSONRequestBody defines body for PostDesignMattersSlugRollback for application/json ContentType.
 type PostDesignMattersSlugRollbackJSONRequestBody = RollbackRequest
@@ -1966,6 +2043,31 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/design/matters/{slug}/draft/try (the `PostDesignMattersSlugDraftTry` operationId).
 	PostDesignMattersSlugDraftTry(ctx context.Context, slug string, body PostDesignMattersSlugDraftTryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignMattersSlugDraftWalkWithBody 设计器：逐步走查流程：用引擎按示例数据和所选的办理结果走一遍草稿的流程（含未保存的文件），返回引擎的轨迹，不保存任何东西
+	//
+	// 设计器：逐步走查流程：用引擎按示例数据和所选的办理结果走一遍草稿的流程（含未保存的文件），返回引擎的轨迹，不保存任何东西。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/design/matters/{slug}/draft/walk (the `PostDesignMattersSlugDraftWalk` operationId).
+	PostDesignMattersSlugDraftWalkWithBody(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignMattersSlugDraftWalk 设计器：逐步走查流程：用引擎按示例数据和所选的办理结果走一遍草稿的流程（含未保存的文件），返回引擎的轨迹，不保存任何东西
+	//
+	// 设计器：逐步走查流程：用引擎按示例数据和所选的办理结果走一遍草稿的流程（含未保存的文件），返回引擎的轨迹，不保存任何东西。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/design/matters/{slug}/draft/walk (the `PostDesignMattersSlugDraftWalk` operationId).
+	PostDesignMattersSlugDraftWalk(ctx context.Context, slug string, body PostDesignMattersSlugDraftWalkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDesignMattersSlugDraftWorkflowOptions 设计器：流程可以引用的机构和岗位、推送类连接器
+	//
+	// 设计器：流程可以引用的机构和岗位、推送类连接器。需要登录（Bearer 访问令牌）。.
+	//
+	// Corresponds with GET /api/v1/design/matters/{slug}/draft/workflow-options (the `GetDesignMattersSlugDraftWorkflowOptions` operationId).
+	GetDesignMattersSlugDraftWorkflowOptions(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDesignMattersSlugExport 设计器：导出一个事项目录（zip；version 为版本号、draft 或空即最新发布版）
 	//
@@ -3499,6 +3601,61 @@ func (c *Client) PostDesignMattersSlugDraftTryWithBody(ctx context.Context, slug
 // Corresponds with POST /api/v1/design/matters/{slug}/draft/try (the `PostDesignMattersSlugDraftTry` operationId).
 func (c *Client) PostDesignMattersSlugDraftTry(ctx context.Context, slug string, body PostDesignMattersSlugDraftTryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostDesignMattersSlugDraftTryRequest(c.Server, slug, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignMattersSlugDraftWalkWithBody 设计器：逐步走查流程：用引擎按示例数据和所选的办理结果走一遍草稿的流程（含未保存的文件），返回引擎的轨迹，不保存任何东西
+//
+// 设计器：逐步走查流程：用引擎按示例数据和所选的办理结果走一遍草稿的流程（含未保存的文件），返回引擎的轨迹，不保存任何东西。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/design/matters/{slug}/draft/walk (the `PostDesignMattersSlugDraftWalk` operationId).
+func (c *Client) PostDesignMattersSlugDraftWalkWithBody(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignMattersSlugDraftWalkRequestWithBody(c.Server, slug, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignMattersSlugDraftWalk 设计器：逐步走查流程：用引擎按示例数据和所选的办理结果走一遍草稿的流程（含未保存的文件），返回引擎的轨迹，不保存任何东西
+//
+// 设计器：逐步走查流程：用引擎按示例数据和所选的办理结果走一遍草稿的流程（含未保存的文件），返回引擎的轨迹，不保存任何东西。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/design/matters/{slug}/draft/walk (the `PostDesignMattersSlugDraftWalk` operationId).
+func (c *Client) PostDesignMattersSlugDraftWalk(ctx context.Context, slug string, body PostDesignMattersSlugDraftWalkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignMattersSlugDraftWalkRequest(c.Server, slug, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDesignMattersSlugDraftWorkflowOptions 设计器：流程可以引用的机构和岗位、推送类连接器
+//
+// 设计器：流程可以引用的机构和岗位、推送类连接器。需要登录（Bearer 访问令牌）。.
+//
+// Corresponds with GET /api/v1/design/matters/{slug}/draft/workflow-options (the `GetDesignMattersSlugDraftWorkflowOptions` operationId).
+func (c *Client) GetDesignMattersSlugDraftWorkflowOptions(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDesignMattersSlugDraftWorkflowOptionsRequest(c.Server, slug)
 	if err != nil {
 		return nil, err
 	}
@@ -6207,6 +6364,87 @@ func NewPostDesignMattersSlugDraftTryRequestWithBody(server string, slug string,
 	return req, nil
 }
 
+// NewPostDesignMattersSlugDraftWalkRequest calls the generic PostDesignMattersSlugDraftWalk builder with application/json body
+func NewPostDesignMattersSlugDraftWalkRequest(server string, slug string, body PostDesignMattersSlugDraftWalkJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostDesignMattersSlugDraftWalkRequestWithBody(server, slug, "application/json", bodyReader)
+}
+
+// NewPostDesignMattersSlugDraftWalkRequestWithBody constructs an http.Request for the PostDesignMattersSlugDraftWalk method, with any body, and a specified content type
+func NewPostDesignMattersSlugDraftWalkRequestWithBody(server string, slug string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "slug", slug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/design/matters/%s/draft/walk", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetDesignMattersSlugDraftWorkflowOptionsRequest constructs an http.Request for the GetDesignMattersSlugDraftWorkflowOptions method
+func NewGetDesignMattersSlugDraftWorkflowOptionsRequest(server string, slug string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "slug", slug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/design/matters/%s/draft/workflow-options", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetDesignMattersSlugExportRequest constructs an http.Request for the GetDesignMattersSlugExport method
 func NewGetDesignMattersSlugExportRequest(server string, slug string, params *GetDesignMattersSlugExportParams) (*http.Request, error) {
 	var err error
@@ -8215,6 +8453,33 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/design/matters/{slug}/draft/try (the `PostDesignMattersSlugDraftTry` operationId).
 	PostDesignMattersSlugDraftTryWithResponse(ctx context.Context, slug string, body PostDesignMattersSlugDraftTryJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignMattersSlugDraftTryResponse, error)
+
+	// PostDesignMattersSlugDraftWalkWithBodyWithResponse 设计器：逐步走查流程：用引擎按示例数据和所选的办理结果走一遍草稿的流程（含未保存的文件），返回引擎的轨迹，不保存任何东西
+	//
+	// 设计器：逐步走查流程：用引擎按示例数据和所选的办理结果走一遍草稿的流程（含未保存的文件），返回引擎的轨迹，不保存任何东西。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/matters/{slug}/draft/walk (the `PostDesignMattersSlugDraftWalk` operationId).
+	PostDesignMattersSlugDraftWalkWithBodyWithResponse(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignMattersSlugDraftWalkResponse, error)
+
+	// PostDesignMattersSlugDraftWalkWithResponse 设计器：逐步走查流程：用引擎按示例数据和所选的办理结果走一遍草稿的流程（含未保存的文件），返回引擎的轨迹，不保存任何东西
+	//
+	// 设计器：逐步走查流程：用引擎按示例数据和所选的办理结果走一遍草稿的流程（含未保存的文件），返回引擎的轨迹，不保存任何东西。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/matters/{slug}/draft/walk (the `PostDesignMattersSlugDraftWalk` operationId).
+	PostDesignMattersSlugDraftWalkWithResponse(ctx context.Context, slug string, body PostDesignMattersSlugDraftWalkJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignMattersSlugDraftWalkResponse, error)
+
+	// GetDesignMattersSlugDraftWorkflowOptionsWithResponse 设计器：流程可以引用的机构和岗位、推送类连接器
+	//
+	// 设计器：流程可以引用的机构和岗位、推送类连接器。需要登录（Bearer 访问令牌）。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/design/matters/{slug}/draft/workflow-options (the `GetDesignMattersSlugDraftWorkflowOptions` operationId).
+	GetDesignMattersSlugDraftWorkflowOptionsWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*GetDesignMattersSlugDraftWorkflowOptionsResponse, error)
 
 	// GetDesignMattersSlugExportWithResponse 设计器：导出一个事项目录（zip；version 为版本号、draft 或空即最新发布版）
 	//
@@ -12494,6 +12759,179 @@ func (r PostDesignMattersSlugDraftTryResponse) ContentType() string {
 	return ""
 }
 
+type PostDesignMattersSlugDraftWalkResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WalkResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostDesignMattersSlugDraftWalkResponse) GetJSON200() *WalkResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostDesignMattersSlugDraftWalkResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostDesignMattersSlugDraftWalkResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostDesignMattersSlugDraftWalkResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostDesignMattersSlugDraftWalkResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostDesignMattersSlugDraftWalkResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostDesignMattersSlugDraftWalkResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostDesignMattersSlugDraftWalkResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostDesignMattersSlugDraftWalkResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostDesignMattersSlugDraftWalkResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostDesignMattersSlugDraftWalkResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostDesignMattersSlugDraftWalkResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostDesignMattersSlugDraftWalkResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDesignMattersSlugDraftWorkflowOptionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WorkflowOptions
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDesignMattersSlugDraftWorkflowOptionsResponse) GetJSON200() *WorkflowOptions {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDesignMattersSlugDraftWorkflowOptionsResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDesignMattersSlugDraftWorkflowOptionsResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetDesignMattersSlugDraftWorkflowOptionsResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetDesignMattersSlugDraftWorkflowOptionsResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDesignMattersSlugDraftWorkflowOptionsResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDesignMattersSlugDraftWorkflowOptionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDesignMattersSlugDraftWorkflowOptionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDesignMattersSlugDraftWorkflowOptionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDesignMattersSlugDraftWorkflowOptionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetDesignMattersSlugExportResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15952,6 +16390,51 @@ func (c *ClientWithResponses) PostDesignMattersSlugDraftTryWithResponse(ctx cont
 		return nil, err
 	}
 	return ParsePostDesignMattersSlugDraftTryResponse(rsp)
+}
+
+// PostDesignMattersSlugDraftWalkWithBodyWithResponse 设计器：逐步走查流程：用引擎按示例数据和所选的办理结果走一遍草稿的流程（含未保存的文件），返回引擎的轨迹，不保存任何东西
+//
+// 设计器：逐步走查流程：用引擎按示例数据和所选的办理结果走一遍草稿的流程（含未保存的文件），返回引擎的轨迹，不保存任何东西。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/matters/{slug}/draft/walk (the `PostDesignMattersSlugDraftWalk` operationId).
+func (c *ClientWithResponses) PostDesignMattersSlugDraftWalkWithBodyWithResponse(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignMattersSlugDraftWalkResponse, error) {
+	rsp, err := c.PostDesignMattersSlugDraftWalkWithBody(ctx, slug, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignMattersSlugDraftWalkResponse(rsp)
+}
+
+// PostDesignMattersSlugDraftWalkWithResponse 设计器：逐步走查流程：用引擎按示例数据和所选的办理结果走一遍草稿的流程（含未保存的文件），返回引擎的轨迹，不保存任何东西
+//
+// 设计器：逐步走查流程：用引擎按示例数据和所选的办理结果走一遍草稿的流程（含未保存的文件），返回引擎的轨迹，不保存任何东西。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/matters/{slug}/draft/walk (the `PostDesignMattersSlugDraftWalk` operationId).
+func (c *ClientWithResponses) PostDesignMattersSlugDraftWalkWithResponse(ctx context.Context, slug string, body PostDesignMattersSlugDraftWalkJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignMattersSlugDraftWalkResponse, error) {
+	rsp, err := c.PostDesignMattersSlugDraftWalk(ctx, slug, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignMattersSlugDraftWalkResponse(rsp)
+}
+
+// GetDesignMattersSlugDraftWorkflowOptionsWithResponse 设计器：流程可以引用的机构和岗位、推送类连接器
+//
+// 设计器：流程可以引用的机构和岗位、推送类连接器。需要登录（Bearer 访问令牌）。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/design/matters/{slug}/draft/workflow-options (the `GetDesignMattersSlugDraftWorkflowOptions` operationId).
+func (c *ClientWithResponses) GetDesignMattersSlugDraftWorkflowOptionsWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*GetDesignMattersSlugDraftWorkflowOptionsResponse, error) {
+	rsp, err := c.GetDesignMattersSlugDraftWorkflowOptions(ctx, slug, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDesignMattersSlugDraftWorkflowOptionsResponse(rsp)
 }
 
 // GetDesignMattersSlugExportWithResponse 设计器：导出一个事项目录（zip；version 为版本号、draft 或空即最新发布版）
@@ -19753,6 +20236,149 @@ func ParsePostDesignMattersSlugDraftTryResponse(rsp *http.Response) (*PostDesign
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostDesignMattersSlugDraftWalkResponse parses an HTTP response from a PostDesignMattersSlugDraftWalkWithResponse call
+func ParsePostDesignMattersSlugDraftWalkResponse(rsp *http.Response) (*PostDesignMattersSlugDraftWalkResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostDesignMattersSlugDraftWalkResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WalkResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDesignMattersSlugDraftWorkflowOptionsResponse parses an HTTP response from a GetDesignMattersSlugDraftWorkflowOptionsWithResponse call
+func ParseGetDesignMattersSlugDraftWorkflowOptionsResponse(rsp *http.Response) (*GetDesignMattersSlugDraftWorkflowOptionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDesignMattersSlugDraftWorkflowOptionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WorkflowOptions
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
