@@ -3,6 +3,7 @@ package gopdf
 import (
 	"fmt"
 	"io"
+	"strconv"
 )
 
 type cacheContentPolygon struct {
@@ -19,15 +20,20 @@ func (c *cacheContentPolygon) write(w io.Writer, protection *PDFProtection) erro
 		fmt.Fprintf(w, "/GS%d gs\n", extGStateIndex)
 	}
 
+	// tongban patch: coordinates are formatted with strconv into one buffer (the same text as
+	// %.2f) rather than with a Fprintf each
+	b := make([]byte, 0, 16*len(c.points))
 	for i, point := range c.points {
-		fmt.Fprintf(w, "%.2f %.2f", point.X, c.pageHeight-point.Y)
+		b = strconv.AppendFloat(b, point.X, 'f', 2, 64)
+		b = append(b, ' ')
+		b = strconv.AppendFloat(b, c.pageHeight-point.Y, 'f', 2, 64)
 		if i == 0 {
-			fmt.Fprintf(w, " m ")
+			b = append(b, " m "...)
 		} else {
-			fmt.Fprintf(w, " l ")
+			b = append(b, " l "...)
 		}
-
 	}
+	w.Write(b)
 
 	if c.style == "F" {
 		fmt.Fprintf(w, " f\n")

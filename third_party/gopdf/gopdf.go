@@ -1999,12 +1999,12 @@ func (gp *GoPdf) Polygon(points []Point, style string) {
 		opts.extGStateIndexes = append(opts.extGStateIndexes, transparency.extGStateIndex)
 	}
 
-	var pointReals []Point
-	for _, p := range points {
-		x := p.X
-		y := p.Y
-		gp.UnitsToPointsVar(&x, &y)
-		pointReals = append(pointReals, Point{X: x, Y: y})
+	// tongban patch: the conversion factor is taken once (each conversion boxes the whole
+	// Config into an interface, an allocation per coordinate)
+	k := gp.UnitsToPoints(1)
+	pointReals := make([]Point, len(points))
+	for i, p := range points {
+		pointReals[i] = Point{X: p.X * k, Y: p.Y * k}
 	}
 	gp.getContent().AppendStreamPolygon(pointReals, style, opts)
 }
