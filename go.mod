@@ -121,3 +121,5 @@ require (
 )
 
 tool github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
+
+replace github.com/signintech/gopdf => ./third_party/gopdf

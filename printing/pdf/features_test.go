@@ -15,6 +15,7 @@ import (
 
 	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/definitions/rules"
+	"github.com/xuchang-gov/tongban/internal/benchcpu"
 	"github.com/xuchang-gov/tongban/printing/pdf"
 )
 
@@ -268,6 +269,7 @@ func BenchmarkRenderCertificate(b *testing.B) {
 	vars := sample(b, mp, nil)
 	var size int
 	b.ReportAllocs()
+	start := benchcpu.Time()
 	for b.Loop() {
 		var buf bytes.Buffer
 		if err := pdf.Render(&buf, cp, vars, pdf.Options{}); err != nil {
@@ -275,6 +277,7 @@ func BenchmarkRenderCertificate(b *testing.B) {
 		}
 		size = buf.Len()
 	}
+	benchcpu.Report(b, start)
 	b.ReportMetric(float64(size), "pdf-bytes")
 }
 

@@ -39,11 +39,33 @@ func outlineFonts() error {
 	return outlineErr
 }
 
+// shapes caches glyphShape by face and rune: a seal's lettering is the same on every certificate
+// its organisation issues, and the handful of characters in use stay small. The shapes are
+// shared and never modified (seals copy them as they place them).
+var shapes sync.Map // glyphKey → []Point
+
+type glyphKey struct {
+	f *face
+	r rune
+}
+
 // glyphShape is the outline of r in face f as one polygon, in ems with the y axis down and the
 // origin at the left end of the baseline. Curves are flattened to short lines. The contours are
 // joined into one polygon by bridges walked there and back, which add nothing under the
 // nonzero fill rule, so counters stay open.
 func glyphShape(f *face, r rune) ([]Point, error) {
+	if s, ok := shapes.Load(glyphKey{f, r}); ok {
+		return s.([]Point), nil
+	}
+	s, err := outline(f, r)
+	if err != nil {
+		return nil, err
+	}
+	shapes.Store(glyphKey{f, r}, s)
+	return s, nil
+}
+
+func outline(f *face, r rune) ([]Point, error) {
 	if err := outlineFonts(); err != nil {
 		return nil, err
 	}

@@ -7,12 +7,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/xuchang-gov/tongban/internal/benchcpu"
 	"github.com/xuchang-gov/tongban/runtime/observe"
 )
 
@@ -43,11 +42,11 @@ func BenchmarkObservedRequest(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			r := httptest.NewRequest("GET", "/api/v1/progress/ABC123", nil)
-			before := cpuTime()
+			start := benchcpu.Time()
 			for b.Loop() {
 				c.h.ServeHTTP(httptest.NewRecorder(), r)
 			}
-			b.ReportMetric(float64((cpuTime()-before).Nanoseconds())/float64(b.N), "cpu-ns/op")
+			benchcpu.Report(b, start)
 		})
 	}
 }
@@ -57,10 +56,3 @@ type discardSpans struct{}
 
 func (discardSpans) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
 func (discardSpans) Shutdown(context.Context) error                             { return nil }
-
-// cpuTime is the CPU time this process has used, in user and system mode.
-func cpuTime() time.Duration {
-	var u syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &u)
-	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
-}
