@@ -151,6 +151,8 @@ func Size(n int64) string {
 // Remaining says how a case stands against its promised limit, in words.
 func Remaining(d runtime.Deadline) string {
 	switch {
+	case d.Stopped && d.StoppedSince != nil:
+		return "计时暂停（" + d.StoppedSince.In(runtime.Zone).Format("1月2日 15:04") + " 起）"
 	case d.Stopped:
 		return "计时暂停"
 	case d.DueAt == nil:
