@@ -158,6 +158,8 @@ type Deadline struct {
 	// Warning is "normal", "yellow" (one working day or less left) or "red" (overdue).
 	Warning string `json:"warning"`
 	Stopped bool   `json:"stopped"`
+	// StoppedSince is when the clock stopped (补正 handed to the applicant, 特别程序 begun).
+	StoppedSince *time.Time `json:"stoppedSince,omitempty"`
 	// Provisional is set when the count reaches a year the holiday calendar has no schedule
 	// for (only the holidays fixed by law are known there): staff see the deadline as 暂定.
 	Provisional bool `json:"provisional"`

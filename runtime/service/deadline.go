@@ -13,7 +13,7 @@ import (
 // reaches a year without a published calendar. A stopped clock (补正, 特别程序) counts from when
 // it stopped.
 func deadlineOf(c *runtime.Case, cal *calendar.Calendar, now time.Time) runtime.Deadline {
-	d := runtime.Deadline{DueAt: c.DueAt, Warning: "normal", Stopped: c.StoppedAt != nil, Concluded: c.ConcludedAt != nil}
+	d := runtime.Deadline{DueAt: c.DueAt, Warning: "normal", Stopped: c.StoppedAt != nil, StoppedSince: c.StoppedAt, Concluded: c.ConcludedAt != nil}
 	if c.DueAt == nil || c.ConcludedAt != nil {
 		return d
 	}

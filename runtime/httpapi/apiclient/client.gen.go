@@ -344,6 +344,7 @@ type Deadline struct {
 	Provisional   bool       `json:"provisional"`
 	RemainingDays int        `json:"remainingDays"`
 	Stopped       bool       `json:"stopped"`
+	StoppedSince  *time.Time `json:"stoppedSince,omitempty"`
 	Warning       string     `json:"warning"`
 }
 

@@ -153,6 +153,8 @@ func Remaining(d runtime.Deadline) string {
 	switch {
 	case d.Concluded:
 		return "已办结"
+	case d.Stopped && d.StoppedSince != nil:
+		return "计时暂停（" + d.StoppedSince.In(runtime.Zone).Format("1月2日 15:04") + " 起）"
 	case d.Stopped:
 		return "计时暂停"
 	case d.DueAt == nil:

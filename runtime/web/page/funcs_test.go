@@ -13,6 +13,7 @@ func TestDeadlineColours(t *testing.T) {
 	due := time.Now().Add(72 * time.Hour)
 	soon := time.Now().Add(3 * time.Hour)
 	past := time.Now().Add(-time.Hour)
+	stopped := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
 	for _, c := range []struct {
 		name      string
 		v         any
@@ -24,6 +25,7 @@ func TestDeadlineColours(t *testing.T) {
 		{"今日到期", runtime.Deadline{DueAt: &due, RemainingDays: 0, Warning: "yellow"}, "due-warn", "今日到期"},
 		{"红灯", runtime.Deadline{DueAt: &past, RemainingDays: -2, Warning: "red"}, "due-late", "已超期 2 个工作日"},
 		{"暂停", runtime.Deadline{DueAt: &due, Stopped: true}, "due-stopped", "计时暂停"},
+		{"补正中", runtime.Deadline{DueAt: &due, Stopped: true, StoppedSince: &stopped}, "due-stopped", "计时暂停（3月3日 18:00 起）"},
 		{"未受理", runtime.Deadline{}, "due-none", "受理后开始计时"},
 		{"已办结", runtime.Deadline{DueAt: &due, Warning: "normal", Concluded: true}, "due-none", "已办结"},
 		{"待办正常", &due, "due-ok", ""},
