@@ -17,6 +17,7 @@ import (
 	"github.com/xuchang-gov/tongban/cmd/tongban/app"
 	"github.com/xuchang-gov/tongban/cmd/tongban/app/apptest"
 	"github.com/xuchang-gov/tongban/examples"
+	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/service"
 )
 
@@ -206,7 +207,7 @@ func (e *env) verifyChain(number string) {
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	if err := e.Store.VerifyChain(ctx, c.ID); err != nil {
+	if err := e.Store.VerifyChain(ctx, c.ID, runtime.CaseHead{}); err != nil {
 		e.T.Fatalf("audit chain of %s: %v", number, err)
 	}
 }

@@ -204,6 +204,19 @@ var migrations = []migration{
 	{11, "the request an idempotency key was first used for", execSQL(
 		`ALTER TABLE idempotency_keys ADD COLUMN request_hash TEXT NOT NULL DEFAULT ''`,
 	)},
+	{12, "audit anchors: each case's trail head, signed checkpoints", execSQL(
+		`ALTER TABLE cases ADD COLUMN event_count INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE cases ADD COLUMN event_head TEXT NOT NULL DEFAULT ''`,
+		`UPDATE cases SET
+			event_count = (SELECT COUNT(*) FROM case_events e WHERE e.case_id = cases.id),
+			event_head = COALESCE((SELECT e.hash FROM case_events e WHERE e.case_id = cases.id ORDER BY e.seq DESC LIMIT 1), '')`,
+		`CREATE TABLE audit_checkpoints (
+			id {{id}},
+			at {{time}} NOT NULL,
+			heads TEXT NOT NULL,
+			mac TEXT NOT NULL
+		)`,
+	)},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.
