@@ -55,6 +55,9 @@ func (env *Env) Compile(source string, want Want) (*Program, error) {
 	if strings.TrimSpace(source) == "" {
 		return nil, &Error{Message: "表达式为空", Line: 1, Column: 1}
 	}
+	if err := checkBounds(source); err != nil {
+		return nil, err
+	}
 	opts := append([]expr.Option{expr.Env(env.vars)}, env.functions...)
 	switch want {
 	case Bool:
@@ -67,6 +70,9 @@ func (env *Env) Compile(source string, want Want) (*Program, error) {
 	program, err := expr.Compile(source, opts...)
 	if err != nil {
 		return nil, translate(err)
+	}
+	if err := checkMemory(program.Node()); err != nil {
+		return nil, err
 	}
 	return &Program{source: source, program: program}, nil
 }
