@@ -31,6 +31,15 @@ func renderPDF(w io.Writer, t *definitions.CompiledPrint, vars rules.Vars, at ti
 	return pdf.Render(w, t, vars, pdf.Options{CreatedAt: at})
 }
 
+// layoutPDF lays a document out as renderPDF would draw it, saying what cannot be printed.
+func layoutPDF(t *definitions.CompiledPrint, vars rules.Vars) (string, error) {
+	_, err := pdf.Layout(t, vars, pdf.Options{})
+	if pe, ok := errors.AsType[*pdf.Error](err); ok {
+		return pe.Message, nil
+	}
+	return "", err
+}
+
 // excelTables gives the service the printing component's streaming spreadsheets.
 func excelTables(sheet string, headers []string, widths []float64) (service.Table, error) {
 	return excel.NewTable(sheet, headers, widths)
@@ -126,7 +135,7 @@ func (appliedOnce) Once(ctx context.Context, _ string, apply func(context.Contex
 
 // printing plugs the printing component into the service.
 func printing() []service.Option {
-	return []service.Option{service.WithRender(renderPDF), service.WithTables(excelTables), service.WithWriteArchive(writeCaseArchive)}
+	return []service.Option{service.WithRender(renderPDF), service.WithCheckPrint(layoutPDF), service.WithTables(excelTables), service.WithWriteArchive(writeCaseArchive)}
 }
 
 // windowDesk lets the workbench file cases for applicants at the window through the service.
