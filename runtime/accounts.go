@@ -185,4 +185,7 @@ type AccountTx interface {
 	// SetUserRoles replaces a user's platform roles, their org and their workflow roles there;
 	// not_found for an unknown user.
 	SetUserRoles(userID int64, roles []Role, orgCode string, orgRoles []string) error
+	// Enqueue puts a message for another system on the outbox, sent once the unit of work
+	// commits; invalid without a topic or with a payload that is not JSON.
+	Enqueue(m OutboxMessage) error
 }

@@ -35,8 +35,8 @@ type Accounts struct {
 	touch   time.Duration
 }
 
-// Enqueue puts a message for a connector on the outbox.
-type Enqueue func(ctx context.Context, topic string, payload json.RawMessage) error
+// Enqueue puts a message for a connector on the outbox inside the unit of work tx.
+type Enqueue func(tx runtime.AccountTx, topic string, payload json.RawMessage) error
 
 // AccountOptions are what the account service depends on besides its store. Every field may
 // be left zero.
@@ -45,8 +45,8 @@ type AccountOptions struct {
 	Now func() time.Time
 	// Logger receives what a person should look into; nil is slog.Default().
 	Logger *slog.Logger
-	// Enqueue sends the account's texts through the SMS gateway connector; nil refuses to
-	// send them (the command line and the demo seeding send none).
+	// Enqueue sends the account's texts through the SMS gateway connector, in the unit of work
+	// that decides to send them; nil queues them on the store's outbox (tests read them instead).
 	Enqueue Enqueue
 	// Verify checks a registration against the population or legal-person database before the
 	// account is created (RegisterCheck); nil accepts every registration.
@@ -68,6 +68,11 @@ func NewAccounts(store runtime.AccountStore, o AccountOptions) *Accounts {
 	}
 	if o.SessionIdle <= 0 {
 		o.SessionIdle = SessionIdle
+	}
+	if o.Enqueue == nil {
+		o.Enqueue = func(tx runtime.AccountTx, topic string, payload json.RawMessage) error {
+			return tx.Enqueue(runtime.OutboxMessage{Topic: topic, Payload: payload})
+		}
 	}
 	return &Accounts{store: store, now: o.Now, logger: o.Logger, enqueue: o.Enqueue, verify: o.Verify, orgs: o.Orgs,
 		idle: o.SessionIdle, touch: min(sessionTouch, o.SessionIdle/10)}
@@ -705,37 +710,30 @@ func (a *Accounts) ChangePassword(ctx context.Context, u *runtime.User, current,
 }
 
 // SendResetCode texts a new reset code to the user's mobile number and records it. u is nil
-// when the name typed matched no account. Every request counts against the client address,
-// in the same write either way, so that neither the answer nor its work tells whether the
-// account exists; an address that asked MaxLoginFailures times within LockoutPeriod is locked
-// out (*LockedOut) for LockoutPeriod. A user without a mobile number or disabled gets none, and
-// neither does an account that was sent MaxLoginFailures codes within LockoutPeriod, or one
-// within ResetCodeInterval, silently: the page says the same either way.
+// when the name typed matched no account. It is one unit of work either way, which counts the
+// request against the client address, so that neither the answer nor its work tells whether
+// the account exists; an address that asked MaxLoginFailures times within LockoutPeriod is
+// locked out (*LockedOut) for LockoutPeriod. A user without a mobile number or disabled gets
+// none, and neither does an account that was sent MaxLoginFailures codes within LockoutPeriod,
+// or one within ResetCodeInterval, silently: the page says the same either way.
 func (a *Accounts) SendResetCode(ctx context.Context, u *runtime.User, ip string) error {
 	now := a.now()
-	var refused *LockedOut
-	err := a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
-		f, counted, err := countAttempt(tx, resetSubject(ipSubject(ip)), now)
-		if err == nil && !counted {
-			refused = &LockedOut{Until: f.LockedUntil, Address: true}
-		}
-		return err
-	})
-	switch {
-	case err != nil:
-		return err
-	case refused != nil:
-		return refused
-	case u == nil || u.Mobile == "" || u.Disabled:
-		return nil
-	}
-	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	code, err := newCode()
 	if err != nil {
 		return err
 	}
-	code := fmt.Sprintf("%06d", n.Int64())
-	sent := false
+	var refused *LockedOut
 	err = a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
+		f, counted, err := countAttempt(tx, resetSubject(ipSubject(ip)), now)
+		switch {
+		case err != nil:
+			return err
+		case !counted:
+			refused = &LockedOut{Until: f.LockedUntil, Address: true}
+			return nil
+		case u == nil || u.Mobile == "" || u.Disabled:
+			return nil
+		}
 		prev, err := tx.ResetCode(u.ID)
 		switch runtime.ErrorCode(err) {
 		case "":
@@ -749,31 +747,44 @@ func (a *Accounts) SendResetCode(ctx context.Context, u *runtime.User, ip string
 		if _, counted, err := countAttempt(tx, resetSubject(userSubject(u.ID)), now); err != nil || !counted {
 			return err
 		}
-		sent = true
-		return tx.SaveResetCode(runtime.ResetCode{UserID: u.ID, CodeHash: resetCodeHash(u.ID, code), CreatedAt: now,
+		err = tx.SaveResetCode(runtime.ResetCode{UserID: u.ID, CodeHash: resetCodeHash(u.ID, code), CreatedAt: now,
 			ExpiresAt: now.Add(ResetCodeLifetime)})
+		if err != nil {
+			return err
+		}
+		text := fmt.Sprintf("您正在重置许昌市政务服务网账户的密码，验证码 %s，%d 分钟内有效。如非本人操作，请忽略本短信，切勿将验证码告诉他人。",
+			code, int(ResetCodeLifetime/time.Minute))
+		if err := a.sms(tx, u.Mobile, text); err != nil {
+			return err
+		}
+		return tx.RecordAccountEvent(runtime.AccountEvent{Type: EventResetCodeSent, UserID: u.ID, IP: ip, Detail: "发送至 " + MaskIdentifier(u.Mobile)})
 	})
-	if err != nil || !sent {
+	if err != nil {
 		return err
 	}
-	text := fmt.Sprintf("您正在重置许昌市政务服务网账户的密码，验证码 %s，%d 分钟内有效。如非本人操作，请忽略本短信，切勿将验证码告诉他人。",
-		code, int(ResetCodeLifetime/time.Minute))
-	if err := a.sms(ctx, u.Mobile, text); err != nil {
-		return fmt.Errorf("account: send reset code: %w", err)
+	if refused != nil {
+		return refused
 	}
-	return a.Record(ctx, runtime.AccountEvent{Type: EventResetCodeSent, UserID: u.ID, IP: ip, Detail: "发送至 " + MaskIdentifier(u.Mobile)})
+	return nil
+}
+
+// newCode is six random digits: a code texted to prove a mobile number is one's own.
+func newCode() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%06d", n.Int64()), nil
 }
 
 // smsGateway is the push connector that sends texts.
 const smsGateway = "sms-gateway"
 
-// sms queues a text on the outbox for the SMS gateway connector (payload {"mobile", "content"}).
-func (a *Accounts) sms(ctx context.Context, mobile, text string) error {
-	if a.enqueue == nil {
-		return errors.New("account: no SMS gateway to send texts through")
-	}
+// sms queues a text on the outbox for the SMS gateway connector (payload {"mobile", "content"})
+// in the unit of work tx.
+func (a *Accounts) sms(tx runtime.AccountTx, mobile, text string) error {
 	payload, _ := json.Marshal(map[string]string{"mobile": mobile, "content": text})
-	return a.enqueue(ctx, runtime.PushTopic(smsGateway), payload)
+	return a.enqueue(tx, runtime.PushTopic(smsGateway), payload)
 }
 
 // ResetPassword sets the password of u — the account the reset was asked for, nil when the

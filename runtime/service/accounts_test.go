@@ -35,7 +35,7 @@ func newAccounts(t *testing.T, o service.AccountOptions) *accounts {
 	a := &accounts{t: t, db: storetest.OpenSQLite(t), now: time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)}
 	a.db.Now = a.clock
 	o.Now = a.clock
-	o.Enqueue = func(_ context.Context, topic string, payload json.RawMessage) error {
+	o.Enqueue = func(_ runtime.AccountTx, topic string, payload json.RawMessage) error {
 		if topic != runtime.PushTopic("sms-gateway") {
 			t.Errorf("text sent to topic %q", topic)
 		}

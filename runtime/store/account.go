@@ -25,6 +25,11 @@ type accountTx struct{ tx *Tx }
 
 var _ runtime.AccountTx = accountTx{}
 
+func (a accountTx) Enqueue(m runtime.OutboxMessage) error {
+	_, err := a.tx.Enqueue(m)
+	return err
+}
+
 // WriteAccounts runs fn in one unit of work.
 func (db *DB) WriteAccounts(ctx context.Context, fn func(runtime.AccountTx) error) error {
 	return db.Write(ctx, func(tx *Tx) error { return fn(accountTx{tx}) })

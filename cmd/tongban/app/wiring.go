@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -80,15 +79,11 @@ func wireConnectors(ctx context.Context, svc *service.Service, lookups *service.
 }
 
 // accountService is the account service on db: registrations checked against the registers
-// lookups reach at the time of registering, texts queued on db's outbox, administrators kept to
+// lookups reach at the time of registering, texts queued on db's outbox (the default), administrators kept to
 // the org tree of orgs.
 func accountService(lookups *service.Lookups, db *store.DB, orgs func() []definitions.OrgUnit, cfg Config) *service.Accounts {
 	return service.NewAccounts(db, service.AccountOptions{Now: cfg.Clock, Logger: cfg.Logger, Orgs: orgs, SessionIdle: cfg.SessionIdle,
-		Verify: service.RegisterCheck(lookups.Lookup, cfg.Logger),
-		Enqueue: func(ctx context.Context, topic string, payload json.RawMessage) error {
-			_, err := db.Enqueue(ctx, runtime.OutboxMessage{Topic: topic, Payload: payload})
-			return err
-		}})
+		Verify: service.RegisterCheck(lookups.Lookup, cfg.Logger)})
 }
 
 // deliverer sends the outbox: pushes to the connectors they name, with the address the

@@ -600,6 +600,27 @@ func TestReset(t *testing.T) {
 			t.Fatalf("status %d, texts %v", r.Status, h.texts())
 		}
 	})
+	t.Run("an unknown account costs the same work", func(t *testing.T) {
+		// What a request costs is its units of work, each a commit (an fsync): a code for an
+		// account once took four, a name matching none one, which timing told apart.
+		h, _, _ := setup(t)
+		h.clock.Add(service.ResetCodeInterval)
+		units := func(login string) int64 {
+			b := h.browser()
+			b.get("/account/reset")
+			before := h.units.Load()
+			r := b.postRaw("/account/reset", url.Values{"_csrf": {b.csrf}, "step": {"send"}, "kind": {"person"}, "login": {login}})
+			if r.Status != http.StatusOK || !strings.Contains(r.Body, "验证码已发送") {
+				t.Fatalf("%s: %d", login, r.Status)
+			}
+			return h.units.Load() - before
+		}
+		texts := len(h.texts())
+		known, unknown := units(mobile), units("13999999999")
+		if known != 1 || unknown != 1 || len(h.texts()) != texts+1 {
+			t.Fatalf("units of work: %d for the account, %d for a name matching none; %d texts sent", known, unknown, len(h.texts())-texts)
+		}
+	})
 	t.Run("one code a minute", func(t *testing.T) {
 		h, _, b := setup(t)
 		b.submit("/account/reset", "/account/reset", url.Values{"step": {"send"}, "kind": {"person"}, "login": {mobile}})
