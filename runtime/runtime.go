@@ -184,7 +184,11 @@ type User struct {
 	OrgRoles     []string
 	DivisionCode string
 	Disabled     bool
-	CreatedAt    time.Time
+	// Unverified marks an account registered online whose holder has not yet proved their
+	// identity (an SMS code to the register's mobile number, or a clerk at a window): it may
+	// browse but not apply.
+	Unverified bool
+	CreatedAt  time.Time
 }
 
 // OrgRoleNames are the Chinese names users see of the workflow roles staff hold in an org; the

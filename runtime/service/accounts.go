@@ -110,6 +110,9 @@ const (
 	EventUserDisabled         = "user-disabled"
 	EventUserEnabled          = "user-enabled"
 	EventRolesChanged         = "roles-changed"
+	EventVerifyCodeSent       = "verify-code-sent"
+	EventVerifyFailed         = "verify-failed"
+	EventVerified             = "verified"
 )
 
 // Session lifetimes. A session ends after SessionIdle (AccountOptions.SessionIdle) without a
@@ -485,15 +488,29 @@ type Registration struct {
 	Mobile    string
 }
 
-// IdentityCheck checks a registration against the registers before the account is created.
-// An *runtime.Error with Fields puts its messages beside the fields (pointers /name,
-// /idNumber, /uscc, /legalName, /legalIdNumber, /mobile); unavailable asks to try again.
-type IdentityCheck func(ctx context.Context, reg Registration) error
+// IdentityCheck checks a registration against the registers before the account is created,
+// and says what they hold of the person. An *runtime.Error with Fields puts its messages
+// beside the fields (pointers /name, /idNumber, /uscc, /legalName, /legalIdNumber, /mobile);
+// unavailable asks to try again.
+type IdentityCheck func(ctx context.Context, reg Registration) (Identity, error)
+
+// Identity is what the registers hold of someone registering.
+type Identity struct {
+	// Mobile is the mobile number the population register holds for the person, "" when it
+	// holds none (and for enterprises).
+	Mobile string
+}
 
 // Register creates a citizen's account, or activates an enterprise's by its legal
 // representative, after the identity check, records it, and starts a session from ip that
-// replaces the browser's session replaced. Besides the identity check's errors it returns
-// those of CreateUser for an account with a password.
+// replaces the browser's session replaced. The account is unverified (it may browse, not
+// apply) until its holder proves control of the identity with the code Register texts
+// (VerifyAccount): for a person to the mobile number the population register holds for them,
+// which becomes the account's; for an enterprise to its legal representative's verified
+// personal account, without which it is not activated (invalid, /legalIdNumber). A person the
+// register holds no number for gets no code and is verified at a window (VerifyAtWindow).
+// Besides the identity check's errors it returns those of CreateUser for an account with a
+// password.
 func (a *Accounts) Register(ctx context.Context, reg Registration, password, ip, replaced string) (*runtime.User, *runtime.Session, error) {
 	if reg.Kind != "person" && reg.Kind != "enterprise" {
 		return nil, nil, runtime.Invalid("只能注册个人或法人账户", runtime.FieldError{Pointer: "/kind", Message: "账户类型无效"})
@@ -501,13 +518,16 @@ func (a *Accounts) Register(ctx context.Context, reg Registration, password, ip,
 	if problem := PasswordProblem(password, reg.IDNumber, reg.USCC, reg.Mobile); problem != "" {
 		return nil, nil, runtime.Invalid(problem, runtime.FieldError{Pointer: "/password", Message: problem})
 	}
-	if a.verify != nil {
-		if err := a.verify(ctx, reg); err != nil {
-			return nil, nil, err
-		}
+	codeTo, err := a.codeTarget(ctx, reg)
+	if err != nil {
+		return nil, nil, err
+	}
+	mobile := reg.Mobile
+	if reg.Kind == "person" && codeTo != "" {
+		mobile = codeTo
 	}
 	u, err := a.CreateUser(ctx, NewUser{User: runtime.User{Name: reg.Name, Kind: reg.Kind, IDNumber: reg.IDNumber,
-		USCC: reg.USCC, Mobile: reg.Mobile, Roles: []runtime.Role{runtime.RoleApplicant}}, Password: password})
+		USCC: reg.USCC, Mobile: mobile, Roles: []runtime.Role{runtime.RoleApplicant}, Unverified: true}, Password: password})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -515,7 +535,16 @@ func (a *Accounts) Register(ctx context.Context, reg Registration, password, ip,
 	if reg.Kind == "enterprise" {
 		detail = fmt.Sprintf("法定代表人 %s（%s）激活", reg.LegalName, MaskIdentifier(reg.IDNumber))
 	}
-	if err := a.Record(ctx, runtime.AccountEvent{Type: EventRegister, UserID: u.ID, IP: ip, Detail: detail}); err != nil {
+	err = a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
+		if err := tx.RecordAccountEvent(runtime.AccountEvent{Type: EventRegister, UserID: u.ID, IP: ip, Detail: detail}); err != nil {
+			return err
+		}
+		if codeTo == "" {
+			return nil
+		}
+		return a.textVerifyCode(tx, u.ID, codeTo, ip)
+	})
+	if err != nil {
 		return nil, nil, err
 	}
 	s, err := a.startSession(ctx, u, ip, replaced, "", "")
@@ -637,6 +666,11 @@ func claimAccount(tx runtime.AccountTx, u runtime.User) (*runtime.User, error) {
 	if err := tx.ClaimUser(existing.ID, u.Mobile, legalIDNumber); err != nil {
 		return nil, err
 	}
+	if u.Unverified {
+		if err := tx.SetUserVerified(existing.ID, false); err != nil {
+			return nil, err
+		}
+	}
 	return tx.User(existing.ID)
 }
 
@@ -714,16 +748,12 @@ func (a *Accounts) ChangePassword(ctx context.Context, u *runtime.User, current,
 // request against the client address, so that neither the answer nor its work tells whether
 // the account exists; an address that asked MaxLoginFailures times within LockoutPeriod is
 // locked out (*LockedOut) for LockoutPeriod. A user without a mobile number or disabled gets
-// none, and neither does an account that was sent MaxLoginFailures codes within LockoutPeriod,
+// none, nor does an account not yet verified (its code is the verification's), nor one that was sent MaxLoginFailures codes within LockoutPeriod,
 // or one within ResetCodeInterval, silently: the page says the same either way.
 func (a *Accounts) SendResetCode(ctx context.Context, u *runtime.User, ip string) error {
 	now := a.now()
-	code, err := newCode()
-	if err != nil {
-		return err
-	}
 	var refused *LockedOut
-	err = a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
+	err := a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
 		f, counted, err := countAttempt(tx, resetSubject(ipSubject(ip)), now)
 		switch {
 		case err != nil:
@@ -731,33 +761,10 @@ func (a *Accounts) SendResetCode(ctx context.Context, u *runtime.User, ip string
 		case !counted:
 			refused = &LockedOut{Until: f.LockedUntil, Address: true}
 			return nil
-		case u == nil || u.Mobile == "" || u.Disabled:
+		case u == nil || u.Mobile == "" || u.Disabled || u.Unverified:
 			return nil
 		}
-		prev, err := tx.ResetCode(u.ID)
-		switch runtime.ErrorCode(err) {
-		case "":
-			if now.Before(prev.CreatedAt.Add(ResetCodeInterval)) {
-				return nil
-			}
-		case runtime.ENOTFOUND:
-		default:
-			return err
-		}
-		if _, counted, err := countAttempt(tx, resetSubject(userSubject(u.ID)), now); err != nil || !counted {
-			return err
-		}
-		err = tx.SaveResetCode(runtime.ResetCode{UserID: u.ID, CodeHash: resetCodeHash(u.ID, code), CreatedAt: now,
-			ExpiresAt: now.Add(ResetCodeLifetime)})
-		if err != nil {
-			return err
-		}
-		text := fmt.Sprintf("您正在重置许昌市政务服务网账户的密码，验证码 %s，%d 分钟内有效。如非本人操作，请忽略本短信，切勿将验证码告诉他人。",
-			code, int(ResetCodeLifetime/time.Minute))
-		if err := a.sms(tx, u.Mobile, text); err != nil {
-			return err
-		}
-		return tx.RecordAccountEvent(runtime.AccountEvent{Type: EventResetCodeSent, UserID: u.ID, IP: ip, Detail: "发送至 " + MaskIdentifier(u.Mobile)})
+		return a.textCode(tx, u.ID, u.Mobile, ip, EventResetCodeSent, "您正在重置许昌市政务服务网账户的密码，验证码 %s，%d 分钟内有效。如非本人操作，请忽略本短信，切勿将验证码告诉他人。")
 	})
 	if err != nil {
 		return err
@@ -766,6 +773,39 @@ func (a *Accounts) SendResetCode(ctx context.Context, u *runtime.User, ip string
 		return refused
 	}
 	return nil
+}
+
+// textCode texts a new code to mobile for the user in the unit of work tx, in text (with the
+// code and its lifetime in minutes), and records event — unless the user was sent one within
+// ResetCodeInterval or MaxLoginFailures within LockoutPeriod, when it sends nothing.
+func (a *Accounts) textCode(tx runtime.AccountTx, userID int64, mobile, ip, event, text string) error {
+	now := a.now()
+	prev, err := tx.ResetCode(userID)
+	switch runtime.ErrorCode(err) {
+	case "":
+		if now.Before(prev.CreatedAt.Add(ResetCodeInterval)) {
+			return nil
+		}
+	case runtime.ENOTFOUND:
+	default:
+		return err
+	}
+	if _, counted, err := countAttempt(tx, resetSubject(userSubject(userID)), now); err != nil || !counted {
+		return err
+	}
+	code, err := newCode()
+	if err != nil {
+		return err
+	}
+	err = tx.SaveResetCode(runtime.ResetCode{UserID: userID, CodeHash: resetCodeHash(userID, code), CreatedAt: now,
+		ExpiresAt: now.Add(ResetCodeLifetime)})
+	if err != nil {
+		return err
+	}
+	if err := a.sms(tx, mobile, fmt.Sprintf(text, code, int(ResetCodeLifetime/time.Minute))); err != nil {
+		return err
+	}
+	return tx.RecordAccountEvent(runtime.AccountEvent{Type: event, UserID: userID, IP: ip, Detail: "发送至 " + MaskIdentifier(mobile)})
 }
 
 // newCode is six random digits: a code texted to prove a mobile number is one's own.
@@ -788,18 +828,13 @@ func (a *Accounts) sms(tx runtime.AccountTx, mobile, text string) error {
 }
 
 // ResetPassword sets the password of u — the account the reset was asked for, nil when the
-// name matched none — to password if code is their current reset code. The code is used up;
-// the user's sessions end, and the account's lockout is lifted, since the user has just proved
-// they hold the account's phone. A wrong code counts against the code's tries, and the code is
-// gone after the last; it counts against the client address too, so that guessing across
-// accounts is bounded. invalid (field /code), saying how many tries are left, for a wrong,
-// expired or used-up code, or an account that is unknown or disabled.
+// name matched none — to password if code is their current reset code (see useCode). The code
+// is used up; the user's sessions end, and the account's lockout is lifted, since the user has
+// just proved they hold the account's phone. invalid (field /code) for a wrong, expired or
+// used-up code, or an account that is unknown, disabled or not yet verified.
 func (a *Accounts) ResetPassword(ctx context.Context, u *runtime.User, code, password, ip string) error {
-	invalid := func(msg string) error {
-		return runtime.Invalid(msg, runtime.FieldError{Pointer: "/code", Message: msg})
-	}
-	if u == nil || u.Disabled {
-		return invalid("验证码无效或已过期，请重新获取")
+	if u == nil || u.Disabled || u.Unverified {
+		return codeInvalid("验证码无效或已过期，请重新获取")
 	}
 	if problem := PasswordProblem(password, u.IDNumber, u.USCC, u.Mobile); problem != "" {
 		return runtime.Invalid(problem, runtime.FieldError{Pointer: "/password", Message: problem})
@@ -808,33 +843,48 @@ func (a *Accounts) ResetPassword(ctx context.Context, u *runtime.User, code, pas
 	if err != nil {
 		return err
 	}
+	return a.useCode(ctx, u.ID, code, ip, EventResetFailed, func(tx runtime.AccountTx) error {
+		if err := tx.SetPasswordHash(u.ID, hash); err != nil { // also deletes the code
+			return err
+		}
+		if err := tx.DeleteLoginFailures(userSubject(u.ID)); err != nil {
+			return err
+		}
+		return tx.RecordAccountEvent(runtime.AccountEvent{Type: EventPasswordReset, UserID: u.ID, IP: ip})
+	})
+}
+
+func codeInvalid(msg string) error {
+	return runtime.Invalid(msg, runtime.FieldError{Pointer: "/code", Message: msg})
+}
+
+// useCode checks code against the user's current code (a reset's or a verification's) in one
+// unit of work and runs done in it when it matches. A wrong code counts against the code's
+// tries, and the code is gone after the last; it counts against the client address too, so
+// that guessing across accounts is bounded, and is recorded as failed. invalid (field /code),
+// saying how many tries are left, for a wrong, expired or used-up code.
+func (a *Accounts) useCode(ctx context.Context, userID int64, code, ip, failed string, done func(tx runtime.AccountTx) error) error {
 	now := a.now()
 	var outcome error
-	err = a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
+	err := a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
 		var err error
-		rc, err := tx.ResetCode(u.ID)
+		rc, err := tx.ResetCode(userID)
 		switch {
 		case runtime.ErrorCode(err) == runtime.ENOTFOUND || err == nil && !now.Before(rc.ExpiresAt):
-			outcome = invalid("验证码无效或已过期，请重新获取")
-			err = tx.DeleteResetCode(u.ID)
+			outcome = codeInvalid("验证码无效或已过期，请重新获取")
+			err = tx.DeleteResetCode(userID)
 		case err != nil:
 			return err
-		case subtle.ConstantTimeCompare([]byte(resetCodeHash(u.ID, code)), []byte(rc.CodeHash)) != 1:
+		case subtle.ConstantTimeCompare([]byte(resetCodeHash(userID, code)), []byte(rc.CodeHash)) != 1:
 			if tries := rc.Tries + 1; tries >= ResetCodeTries {
-				outcome = invalid("验证码错误次数过多，请重新获取")
-				err = tx.DeleteResetCode(u.ID)
+				outcome = codeInvalid("验证码错误次数过多，请重新获取")
+				err = tx.DeleteResetCode(userID)
 			} else {
-				outcome = invalid(fmt.Sprintf("验证码错误，还可尝试 %d 次", ResetCodeTries-tries))
-				err = tx.SetResetCodeTries(u.ID, tries)
+				outcome = codeInvalid(fmt.Sprintf("验证码错误，还可尝试 %d 次", ResetCodeTries-tries))
+				err = tx.SetResetCodeTries(userID, tries)
 			}
 		default:
-			if err := tx.SetPasswordHash(u.ID, hash); err != nil { // also deletes the code
-				return err
-			}
-			if err := tx.DeleteLoginFailures(userSubject(u.ID)); err != nil {
-				return err
-			}
-			return tx.RecordAccountEvent(runtime.AccountEvent{Type: EventPasswordReset, UserID: u.ID, IP: ip})
+			return done(tx)
 		}
 		if err != nil {
 			return err
@@ -842,7 +892,7 @@ func (a *Accounts) ResetPassword(ctx context.Context, u *runtime.User, code, pas
 		if _, err := countFailure(tx, ipSubject(ip), now); err != nil {
 			return err
 		}
-		return tx.RecordAccountEvent(runtime.AccountEvent{Type: EventResetFailed, UserID: u.ID, IP: ip})
+		return tx.RecordAccountEvent(runtime.AccountEvent{Type: failed, UserID: userID, IP: ip})
 	})
 	if err != nil {
 		return err

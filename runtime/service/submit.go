@@ -224,9 +224,14 @@ func caseNotFound(number string) error {
 	return runtime.Errorf(runtime.ENOTFOUND, "办件 %s 不存在", number)
 }
 
+// mustApply refuses whoever is not an applicant, and an applicant whose account has not proved
+// its identity yet: registering names someone, only verification shows it is them.
 func mustApply(u *runtime.User) error {
-	if u.Kind != "person" && u.Kind != "enterprise" {
+	switch {
+	case u.Kind != "person" && u.Kind != "enterprise":
 		return runtime.Errorf(runtime.EFORBIDDEN, "只有申请人账号可以申报")
+	case u.Unverified:
+		return runtime.Errorf(runtime.EFORBIDDEN, "您的账户尚未完成实名核验，暂不能申办。请在“我的账户”中输入发到人口库登记手机号码的验证码；人口库没有您的手机号码的，请携带身份证到政务服务窗口核验。核验前可以浏览事项和办事指南")
 	}
 	return nil
 }

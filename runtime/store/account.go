@@ -475,6 +475,17 @@ func (db *DB) ListUsers(ctx context.Context, f runtime.UserFilter) (users []*run
 	return users, total, err
 }
 
+func (a accountTx) SetUserVerified(userID int64, verified bool) error {
+	res := a.tx.g.Exec("UPDATE users SET unverified = ? WHERE id = ?", !verified, userID)
+	if res.Error != nil {
+		return wrap(res.Error, "set user verified")
+	}
+	if res.RowsAffected == 0 {
+		return notFound("用户不存在")
+	}
+	return nil
+}
+
 func (a accountTx) SetUserDisabled(userID int64, disabled bool) error {
 	res := a.tx.g.Exec("UPDATE users SET disabled = ? WHERE id = ?", disabled, userID)
 	if res.Error != nil {

@@ -217,6 +217,7 @@ var migrations = []migration{
 			mac TEXT NOT NULL
 		)`,
 	)},
+	{13, "accounts not yet verified", execSQL(`ALTER TABLE users ADD COLUMN unverified BOOLEAN NOT NULL DEFAULT FALSE`)},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.

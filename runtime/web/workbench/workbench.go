@@ -55,6 +55,8 @@ type Deps struct {
 	Messages runtime.MessageService
 	// Window starts window cases on behalf of applicants; see Window.
 	Window Window
+	// Accounts verifies online accounts at the window; nil hides that.
+	Accounts AccountVerifier
 	page.Site
 }
 
@@ -62,15 +64,16 @@ type Deps struct {
 var templates embed.FS
 
 var notices = map[string]string{
-	"claimed":      "已认领，请办理。",
-	"done":         "已办理，办件已流转到下一环节。",
-	"returned":     "已退回。",
-	"accepted":     "已受理。可打印受理通知书和材料交接清单。",
-	"not-accepted": "已作出不予受理决定。可打印不予受理通知书。",
-	"corrected":    "已要求申请人补齐补正，办理时限暂停计时。",
-	"pre-reviewed": "预审已完成。",
-	"started":      "窗口办件已创建。",
-	"answered":     "已答复，留言人可在“咨询投诉”中查看。",
+	"claimed":          "已认领，请办理。",
+	"done":             "已办理，办件已流转到下一环节。",
+	"returned":         "已退回。",
+	"accepted":         "已受理。可打印受理通知书和材料交接清单。",
+	"not-accepted":     "已作出不予受理决定。可打印不予受理通知书。",
+	"corrected":        "已要求申请人补齐补正，办理时限暂停计时。",
+	"pre-reviewed":     "预审已完成。",
+	"started":          "窗口办件已创建。",
+	"answered":         "已答复，留言人可在“咨询投诉”中查看。",
+	"account-verified": "网上账户已完成实名核验，申请人现在可以在网上申办。",
 }
 
 type workbench struct {
@@ -98,6 +101,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /work/window", b.staff(b.window))
 	mux.HandleFunc("GET /work/window/apply/{slug}", b.staff(b.windowForm))
 	mux.HandleFunc("POST /work/window/apply/{slug}", b.staff(b.windowApply))
+	mux.HandleFunc("POST /work/window/verify", b.staff(b.verifyAccount))
 	mux.HandleFunc("GET /work/monitor", b.staff(b.monitor))
 	mux.HandleFunc("GET /work/monitor/{file}", b.staff(b.export))
 	if d.Messages != nil {
