@@ -18,10 +18,11 @@ const (
 	MaxDepth = 64
 )
 
-// boundsProblem returns the pointer and message of a file over MaxFileBytes or nesting deeper
-// than MaxDepth, or "" for one within them. It reads the file as a stream of tokens, never
-// recursing, so that the deepest file costs no more than its length.
-func boundsProblem(raw []byte) (pointer, message string) {
+// CheckBounds returns the pointer and message of a definition file over MaxFileBytes or
+// nesting deeper than MaxDepth, or "" for one within them. It reads the file as a stream of
+// tokens, never recursing, so that the deepest file costs no more than its length. Loading
+// checks every file with it; the studio's saves check each file as it comes.
+func CheckBounds(raw []byte) (pointer, message string) {
 	if len(raw) > MaxFileBytes {
 		return "", fmt.Sprintf("文件过大：%d KB，定义文件最大 %d KB", len(raw)>>10, MaxFileBytes>>10)
 	}

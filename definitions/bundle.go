@@ -183,7 +183,7 @@ func readJSON(fsys fs.FS, name string, r reporter, required bool) json.RawMessag
 		}
 		return nil
 	}
-	if pointer, msg := boundsProblem(raw); msg != "" {
+	if pointer, msg := CheckBounds(raw); msg != "" {
 		r.in(name).add(pointer, "%s", msg)
 		return nil
 	}
