@@ -34,3 +34,24 @@ func TestApprovalRefusedForACertificateThatCannotPrint(t *testing.T) {
 	}
 	e.verifyChain(n)
 }
+
+// TestSubmissionOverTheExpressionMemoryBudget: a fee whose range the form's numbers decide
+// validates (its size is not written in it), and an application whose numbers make it exceed
+// the expression engine's memory budget is refused with a Chinese message, not answered 500;
+// nothing is submitted.
+func TestSubmissionOverTheExpressionMemoryBudget(t *testing.T) {
+	bundle := exampleBundle(t)
+	fees := bundle["matters/food-business-license/fees.json"]
+	fees.Data = []byte(strings.Replace(string(fees.Data), `"amount": "12"`, `"amount": "12 + len(1..int(form.premisesArea * 10000)) * 0"`, 1))
+	e := newEnv(t, "", bundle)
+	form := sample(t, "food-business-license") // 286.5 m²: a range of 2,865,000
+	status, out := e.tryApply(e.Token(enterprise), "food-business-license", form, true)
+	msg, _ := out["error"].(map[string]any)["message"].(string)
+	if status != 400 || !strings.Contains(msg, "按所填内容无法计算收费") {
+		t.Fatalf("submission: %d %v", status, out)
+	}
+	form["premisesArea"] = 28.6 // 286,000: within the budget
+	if status, out := e.tryApply(e.Token(enterprise), "food-business-license", form, true); status != 200 {
+		t.Fatalf("within the budget: %d %v", status, out)
+	}
+}

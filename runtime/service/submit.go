@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/engine"
 	"github.com/xuchang-gov/tongban/runtime/observe"
@@ -302,6 +304,11 @@ func (s *Service) prepareSubmission(c *runtime.Case, form any, plan *definitions
 	}
 	vars = varsFor(mp, c, form, u, materialStates(mp, records), now)
 	fees, total, err := mp.ApplyFees(vars)
+	if errors.Is(err, rules.ErrMemoryBudget) {
+		// What the applicant typed made a fee rule too big to compute: their input is refused,
+		// not the server's health.
+		return nil, runtime.Errorf(runtime.EINVALID, "按所填内容无法计算收费（数据量超出计算上限），请核对所填的面积、数量等数值；如确实无误，请联系窗口办理")
+	}
 	if err != nil {
 		return nil, err
 	}
