@@ -1006,6 +1006,20 @@ func testUsersAndTokens(t *testing.T, db *store.DB) {
 	_, err = db.UserByToken(ctx, token)
 	wantCode(t, err, runtime.EUNAUTHORIZED)
 
+	// An account registered online is unverified until its holder proves the identity.
+	pending := must[*runtime.User](t)(db.CreateUser(ctx, runtime.User{Name: "张伟", Kind: "person", IDNumber: "411002198605120313", Unverified: true}))
+	if !pending.Unverified || u.Unverified {
+		t.Fatalf("unverified = %v for the registration, %v for the enterprise", pending.Unverified, u.Unverified)
+	}
+	if err := db.WriteAccounts(ctx, func(tx runtime.AccountTx) error { return tx.SetUserVerified(pending.ID, true) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := must[*runtime.User](t)(db.GetUser(ctx, pending.ID)); got.Unverified {
+		t.Fatal("still unverified after SetUserVerified")
+	}
+	err = db.WriteAccounts(ctx, func(tx runtime.AccountTx) error { return tx.SetUserVerified(pending.ID+1000, true) })
+	wantCode(t, err, runtime.ENOTFOUND)
+
 	disabled := must[*runtime.User](t)(db.CreateUser(ctx, runtime.User{Name: "停用", Kind: "staff", Disabled: true}))
 	dt := must[string](t)(db.CreateToken(ctx, disabled.ID, "", nil))
 	_, err = db.UserByToken(ctx, dt)
