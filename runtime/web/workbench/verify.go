@@ -56,5 +56,5 @@ func (b *workbench) verifyAccount(w http.ResponseWriter, r *http.Request, u *run
 		b.pages.Fail(w, r, err)
 		return
 	}
-	site.SeeOther(w, r, "/work/window?key="+url.QueryEscape(r.PostFormValue("key")), "account-verified")
+	site.SeeOther(w, r, "/work/window?key="+url.QueryEscape(r.PostFormValue("key")), "verified")
 }
