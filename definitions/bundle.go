@@ -183,6 +183,10 @@ func readJSON(fsys fs.FS, name string, r reporter, required bool) json.RawMessag
 		}
 		return nil
 	}
+	if pointer, msg := CheckBounds(raw); msg != "" {
+		r.in(name).add(pointer, "%s", msg)
+		return nil
+	}
 	if msg := syntaxError(raw); msg != "" {
 		r.in(name).add("", "%s", msg)
 		return nil

@@ -331,6 +331,10 @@ func wellFormed(name string, content []byte) error {
 		}
 		return runtime.Invalid(fmt.Sprintf("文件 %s 不是有效的 JSON", name), runtime.FieldError{Pointer: "", Message: msg})
 	}
+	// Bounded before anything (the diff of a save, the checks) walks it.
+	if pointer, msg := definitions.CheckBounds(content); msg != "" {
+		return runtime.Invalid(fmt.Sprintf("文件 %s %s", name, msg), runtime.FieldError{Pointer: pointer, Message: msg})
+	}
 	return nil
 }
 

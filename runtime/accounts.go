@@ -185,4 +185,10 @@ type AccountTx interface {
 	// SetUserRoles replaces a user's platform roles, their org and their workflow roles there;
 	// not_found for an unknown user.
 	SetUserRoles(userID int64, roles []Role, orgCode string, orgRoles []string) error
+	// SetUserVerified marks a user's identity as proved, or not yet; not_found for an
+	// unknown user.
+	SetUserVerified(userID int64, verified bool) error
+	// Enqueue puts a message for another system on the outbox, sent once the unit of work
+	// commits; invalid without a topic or with a payload that is not JSON.
+	Enqueue(m OutboxMessage) error
 }

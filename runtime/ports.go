@@ -29,6 +29,7 @@ type Store interface {
 	OutboxStore
 	DesignStore
 	AnalyticsStore
+	AuditStore
 }
 
 // Tx is one unit of work: everything done through it commits together or not at all. Its
@@ -326,6 +327,22 @@ type DraftState struct {
 	UpdatedBy UserRef
 	UpdatedAt time.Time
 	Files     map[string][]byte
+}
+
+// AuditStore checks the audit trails and keeps the signed checkpoints of their heads.
+type AuditStore interface {
+	// CaseHeads returns every case's head as its row records it, in case ID order, read at
+	// one instant.
+	CaseHeads(ctx context.Context) ([]CaseHead, error)
+	// VerifyChain recomputes the hash chain of a case's audit trail and compares its end with
+	// the head the case row records and, when since.Count > 0, its event since.Count with
+	// since.Head (a checkpoint's). It returns nil when all hold, an internal error saying where
+	// the trail broke when one does not, and ENOTFOUND if the case does not exist.
+	VerifyChain(ctx context.Context, caseID int64, since CaseHead) error
+	// SaveCheckpoint stores a checkpoint and returns it with its ID, keeping the newest few.
+	SaveCheckpoint(ctx context.Context, cp AuditCheckpoint) (AuditCheckpoint, error)
+	// LatestCheckpoint returns the newest checkpoint; ENOTFOUND when there is none.
+	LatestCheckpoint(ctx context.Context) (*AuditCheckpoint, error)
 }
 
 // DesignStore keeps the studio's drafts and the design audit trail; the drafts are the draft

@@ -91,6 +91,27 @@ type Event struct {
 	Hash     string          `json:"hash"`
 }
 
+// CaseHead is where a case's audit trail ends: how many events it has and the hash of the last
+// ("" when it has none). The case row keeps it, written with every append, so that a trail
+// whose tail is gone no longer matches its case.
+type CaseHead struct {
+	CaseID int64  `json:"c"`
+	Number string `json:"n"`
+	Count  int    `json:"k"`
+	Head   string `json:"h"`
+}
+
+// AuditCheckpoint is a signed record of every case's head at one time: a case deleted whole,
+// or a trail cut back behind the store's back together with its case row, no longer matches
+// the newest checkpoint. MAC is keyed by the platform's secret, which the database does not
+// hold.
+type AuditCheckpoint struct {
+	ID    int64
+	At    time.Time
+	Heads []CaseHead
+	MAC   string
+}
+
 // TaskStatus is where a person's work item stands.
 type TaskStatus string
 
@@ -169,7 +190,11 @@ type User struct {
 	OrgRoles     []string
 	DivisionCode string
 	Disabled     bool
-	CreatedAt    time.Time
+	// Unverified marks an account registered online whose holder has not yet proved their
+	// identity (an SMS code to the register's mobile number, or a clerk at a window): it may
+	// browse but not apply.
+	Unverified bool
+	CreatedAt  time.Time
 }
 
 // OrgRoleNames are the Chinese names users see of the workflow roles staff hold in an org; the

@@ -17,6 +17,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/xuchang-gov/tongban/connectors/simulate"
+	"github.com/xuchang-gov/tongban/definitions/cn"
 	"github.com/xuchang-gov/tongban/runtime/store"
 )
 
@@ -158,6 +160,11 @@ func pagesAccessible(s *browserSuite) {
 	admin := s.staffTab("xc-gov", "admin")
 	visitor := s.newTab("visitor")
 	applicant := s.demoUser("张伟", "", "")
+	// Two registered online and not yet verified: one the register has a mobile number for
+	// (the code form), one it has none for (to a window, where the clerk's page offers to
+	// verify them).
+	withCode, withoutCode := s.registerTab(250), s.registerTab(241)
+	pending := cn.MakeIDNumber("411002", time.Date(1988, 4, 17, 0, 0, 0, 0, time.UTC), 241)
 	for _, p := range []struct {
 		tb   *tab
 		path string
@@ -165,6 +172,7 @@ func pagesAccessible(s *browserSuite) {
 		{visitor, "/"}, {visitor, "/?kiosk=1"}, {visitor, "/?kiosk=0"}, {visitor, "/matters/food-business-license"}, {visitor, "/progress"},
 		{visitor, "/account/login"}, {visitor, "/account/register"}, {visitor, "/account/register?kind=enterprise"}, {visitor, "/account/reset"},
 		{citizen, "/cases"}, {citizen, "/account/"}, {citizen, "/account/password"}, {citizen, "/matters/food-business-license/apply"},
+		{withCode, "/account/verify"}, {withoutCode, "/account/verify"}, {clerk, "/work/window?key=" + pending},
 		{clerk, "/work/"}, {clerk, "/work/window"}, {clerk, "/work/window?key=" + applicant.IDNumber},
 		{clerk, "/work/window/apply/food-business-license?key=" + applicant.IDNumber}, {clerk, "/work/monitor"}, {clerk, "/work/messages"},
 		{admin, "/admin/users"}, {admin, "/admin/users?q=张"}, {admin, "/admin/events"},
@@ -512,4 +520,27 @@ func (tb *tab) waitLong(cond string, d time.Duration) {
 		}
 	}
 	tb.s.t.Fatalf("%s on %s: %s did not hold within %v:\n%s", tb.who, tb.location(), cond, d, tb.pageText())
+}
+
+// registerTab registers resident seq of 魏都区 born 1988-04-17 (the population simulator's)
+// through the registration page in a tab of their own, which is left signed in, unverified.
+func (s *browserSuite) registerTab(seq int) *tab {
+	s.t.Helper()
+	who, err := simulate.LookupPerson(cn.MakeIDNumber("411002", time.Date(1988, 4, 17, 0, 0, 0, 0, time.UTC), seq), time.Now())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	tb := s.newTab(who.Name)
+	tb.open("/account/register")
+	const password = "Xc-a11y-2026"
+	tb.do(
+		chromedp.SendKeys(chromedp.ID("f-name"), who.Name),
+		chromedp.SendKeys(chromedp.ID("f-idNumber"), who.IDNumber),
+		chromedp.SendKeys(chromedp.ID("f-mobile"), fmt.Sprintf("1393742%04d", seq)),
+		chromedp.SendKeys(chromedp.ID("f-password"), password),
+		chromedp.SendKeys(chromedp.ID("f-password2"), password),
+	)
+	tb.clickAndLoad(`form[action="/account/register"] button[type=submit]`)
+	tb.mustSee("实名核验")
+	return tb
 }

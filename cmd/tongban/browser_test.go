@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -33,6 +34,33 @@ const (
 	wdClerkMobile   = "13903740036"
 	wdDeciderMobile = "13903740038"
 )
+
+// textedCode is the code in the newest text to mobile the server has queued for the SMS
+// gateway, read from its database as another process may (the simulators run inside it).
+func (s *browserSuite) textedCode(mobile string) string {
+	s.t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(s.data, "tongban.db")+"?mode=ro")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT payload FROM outbox WHERE topic = 'connector.push.sms-gateway' ORDER BY id DESC`)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var payload string
+		rows.Scan(&payload)
+		var text struct{ Mobile, Content string }
+		json.Unmarshal([]byte(payload), &text)
+		if m := regexp.MustCompile(`验证码 (\d{6})`).FindStringSubmatch(text.Content); m != nil && text.Mobile == mobile {
+			return m[1]
+		}
+	}
+	s.t.Fatalf("no code texted to %s", mobile)
+	return ""
+}
 
 // browserSuite is a running server and a running browser.
 type browserSuite struct {
@@ -403,10 +431,14 @@ func TestBrowserCitizenToCertificate(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("f-password2"), password),
 	)
 	citizen.clickAndLoad(`form[action="/account/register"] button[type=submit]`)
-	if loc := citizen.location(); !strings.HasSuffix(strings.SplitN(loc, "?", 2)[0], "/account/") {
+	// Registered, and asked for the code texted to the number the population register holds.
+	if loc := citizen.location(); !strings.HasSuffix(strings.SplitN(loc, "?", 2)[0], "/account/verify") {
 		t.Fatalf("registration ended on %s:\n%s", loc, citizen.pageText())
 	}
-	citizen.mustSee(name, "我的账户")
+	citizen.mustSee("实名核验", resident.Mobile[:3]+"****"+resident.Mobile[7:])
+	citizen.do(chromedp.SendKeys(chromedp.ID("f-code"), s.textedCode(resident.Mobile)))
+	citizen.clickAndLoad(`form[action="/account/verify"] button.primary`)
+	citizen.mustSee(name, "我的账户", "实名核验已完成")
 	// Sign out and in again with the new password, by ID number.
 	citizen.clickAndLoad(`form[action="/account/logout"] button`)
 	citizen.login("person", idNumber, password)

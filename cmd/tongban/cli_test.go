@@ -103,6 +103,30 @@ func TestValidateReportsBrokenCopies(t *testing.T) {
 			},
 			want: []string{"matters/senior-longevity-allowance/materials.json: 不是有效的 JSON：第"},
 		},
+		{
+			name: "2,500-deep schema",
+			break_: func(t *testing.T, root string) {
+				replaceInFile(t, filepath.Join(root, "matters/food-business-license/form.schema.json"), `"properties": {`,
+					`"properties": {"deep": `+strings.Repeat(`{"type": "object", "properties": {"x": `, 2500)+`{"type": "string"}`+strings.Repeat("}}", 2500)+",")
+			},
+			want: []string{"matters/food-business-license/form.schema.json:/properties/deep/properties/x/", "嵌套过深：对象和数组最多嵌套 64 层"},
+		},
+		{
+			name: "1,000,000-character expression",
+			break_: func(t *testing.T, root string) {
+				replaceInFile(t, filepath.Join(root, "matters/food-business-license/fees.json"),
+					`"amount": "12"`, `"amount": "`+strings.Repeat("1 + ", 250_000)+`1"`)
+			},
+			want: []string{"matters/food-business-license/fees.json:/items/0/amount: 表达式错误：表达式过长：1000001 个字符，最多 10000 个 (1:1)"},
+		},
+		{
+			name: "expression over the engine's memory budget",
+			break_: func(t *testing.T, root string) {
+				replaceInFile(t, filepath.Join(root, "matters/food-business-license/fees.json"),
+					`"amount": "12"`, `"amount": "12 + len(1..3000000)"`)
+			},
+			want: []string{"matters/food-business-license/fees.json:/items/0/amount: 表达式错误：表达式运行时要建立约 3000000 个元素的范围或列表，超出上限 1000000"},
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

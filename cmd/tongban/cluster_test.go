@@ -134,7 +134,9 @@ func TestTwoServersShareOnePostgreSQL(t *testing.T) {
 	received := checkReceivedOnce(t, sims, ob.rows)
 
 	cl.resendKeys(t, survivor)
-	audit := exec.Command(bin, "audit", "verify", "-db", dsn)
+	// The servers' checkpoints are signed with the secret they share, which verify needs too.
+	audit := exec.Command(bin, "audit", "verify", "-db", dsn, "-data", t.TempDir())
+	audit.Env = append(os.Environ(), env...)
 	out, err := audit.CombinedOutput()
 	if err != nil {
 		t.Fatalf("tongban audit verify: %v\n%s", err, out)

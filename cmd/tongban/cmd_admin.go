@@ -18,7 +18,7 @@ func init() {
 	commands["import"] = command{summary: "把事项目录导入数据库，发布为新版本（--draft 存为草稿）", run: runImport}
 	commands["export"] = command{summary: "把每个事项的最新发布版本导出为定义目录（与 tongban fmt 的输出逐字节相同）", run: runExport}
 	commands["user"] = command{summary: "用户管理：tongban user add … 创建用户并打印其访问令牌", run: runUser}
-	commands["audit"] = command{summary: "审计：tongban audit verify 校验办件全程留痕的哈希链", run: runAudit}
+	commands["audit"] = command{summary: "审计：tongban audit verify 校验办件全程留痕的哈希链，audit checkpoint 签记检查点", run: runAudit}
 }
 
 func runImport(ctx context.Context, cli *CLI, args []string) int {
@@ -243,61 +243,52 @@ func checkNewUser(u *runtime.User, roles string) string {
 }
 
 func runAudit(ctx context.Context, cli *CLI, args []string) int {
-	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(cli.Stderr, "用法: tongban audit verify [-case 办件编号] [-data DIR | -db DSN]")
+	if len(args) == 0 || (args[0] != "verify" && args[0] != "checkpoint") {
+		fmt.Fprintln(cli.Stderr, "用法: tongban audit verify [-case 办件编号] [-data DIR | -db DSN]\n      tongban audit checkpoint [-data DIR | -db DSN]")
 		return 2
 	}
-	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	name := "tongban audit " + args[0]
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(cli.Stderr)
 	var sf storeFlags
 	sf.register(fs)
-	number := fs.String("case", "", "只校验这一件（默认全部）")
+	number := new(string)
+	if args[0] == "verify" {
+		number = fs.String("case", "", "只校验这一件（默认全部）")
+	}
 	if _, err := parseInterspersed(fs, args[1:]); err != nil {
 		return 2
 	}
-	db, err := sf.openDB(ctx, cli)
+	a, err := sf.open(ctx, cli)
 	if err != nil {
-		fmt.Fprintln(cli.Stderr, "tongban audit verify:", err)
+		fmt.Fprintln(cli.Stderr, name+":", err)
 		return 1
 	}
-	defer db.Close()
-	var ids []int64
-	if *number != "" {
-		c, err := db.GetCaseByNumber(ctx, *number)
+	defer a.Close()
+	if args[0] == "checkpoint" {
+		cp, err := a.Service.Checkpoint(ctx)
 		if err != nil {
-			fmt.Fprintln(cli.Stderr, "tongban audit verify:", runtime.ErrorMessage(err))
+			fmt.Fprintln(cli.Stderr, name+":", runtime.ErrorMessage(err))
 			return 1
 		}
-		ids = append(ids, c.ID)
+		fmt.Fprintf(cli.Stdout, "检查点 #%d：已签记 %d 件办件的留痕\n", cp.ID, len(cp.Heads))
+		return 0
+	}
+	r, err := a.Service.VerifyAudit(ctx, *number)
+	if err != nil {
+		fmt.Fprintln(cli.Stderr, name+":", runtime.ErrorMessage(err))
+		return 1
+	}
+	for _, b := range r.Broken {
+		fmt.Fprintf(cli.Stdout, "%s: %s\n", b.Number, b.Problem)
+	}
+	if cp := r.Checkpoint; cp != nil {
+		fmt.Fprintf(cli.Stdout, "已对照检查点 #%d（%s，%d 件）\n", cp.ID, cp.At.In(runtime.Zone).Format("2006-01-02 15:04:05"), len(cp.Heads))
 	} else {
-		for offset := 0; ; offset += 500 {
-			cases, _, err := db.ListCases(ctx, runtime.CaseQuery{Offset: offset, Limit: 500})
-			if err != nil {
-				fmt.Fprintln(cli.Stderr, "tongban audit verify:", err)
-				return 1
-			}
-			for _, c := range cases {
-				ids = append(ids, c.ID)
-			}
-			if len(cases) < 500 {
-				break
-			}
-		}
+		fmt.Fprintln(cli.Stdout, "还没有可对照的检查点：整件删除的办件查不出（tongban audit checkpoint 可立即签一个）")
 	}
-	broken := 0
-	for _, id := range ids {
-		if err := db.VerifyChain(ctx, id); err != nil {
-			c, _ := db.GetCase(ctx, id)
-			number := fmt.Sprint(id)
-			if c != nil {
-				number = c.Number
-			}
-			fmt.Fprintf(cli.Stdout, "%s: 留痕被篡改：%v\n", number, err)
-			broken++
-		}
-	}
-	fmt.Fprintf(cli.Stdout, "已校验 %d 件，%d 件有问题\n", len(ids), broken)
-	if broken > 0 {
+	fmt.Fprintf(cli.Stdout, "已校验 %d 件，%d 处有问题\n", r.Checked, len(r.Broken))
+	if len(r.Broken) > 0 {
 		return 1
 	}
 	return 0

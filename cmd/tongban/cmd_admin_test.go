@@ -108,7 +108,10 @@ func TestUserAdd(t *testing.T) {
 	}
 }
 
-func TestAuditVerifyFindsTampering(t *testing.T) {
+// dataWithCases is a data folder with the examples imported and n cases of three events each,
+// written through the store.
+func dataWithCases(t *testing.T, n int) (string, []*runtime.Case) {
+	t.Helper()
 	data := t.TempDir()
 	ctx := context.Background()
 	if code, out, _ := run(t, ".", "import", "-data", data, "../../examples"); code != 0 {
@@ -118,15 +121,25 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, _, err := db.CreateCase(ctx, runtime.NewCase{
-		Case:   runtime.Case{Matter: "food-business-license", MatterVersion: 1, Channel: "window", Status: runtime.StatusSubmitted},
-		Events: []runtime.Event{{Type: "created", Actor: "test", Data: []byte(`{"channel":"window"}`)}, {Type: "submitted", Actor: "test", Data: []byte(`{}`)}},
-	})
-	if err != nil {
-		t.Fatal(err)
+	defer db.Close()
+	var cases []*runtime.Case
+	for range n {
+		c, _, err := db.CreateCase(ctx, runtime.NewCase{
+			Case:   runtime.Case{Matter: "food-business-license", MatterVersion: 1, Channel: "window", Status: runtime.StatusSubmitted},
+			Events: []runtime.Event{{Type: "created", Actor: "test", Data: []byte(`{"channel":"window"}`)}, {Type: "submitted", Actor: "test"}, {Type: "accepted", Actor: "clerk"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, c)
 	}
-	db.Close()
-	if code, out, _ := run(t, ".", "audit", "verify", "-data", data); code != 0 || !strings.Contains(out, "已校验 1 件，0 件有问题") {
+	return data, cases
+}
+
+func TestAuditVerifyFindsTampering(t *testing.T) {
+	data, cases := dataWithCases(t, 1)
+	c := cases[0]
+	if code, out, _ := run(t, ".", "audit", "verify", "-data", data); code != 0 || !strings.Contains(out, "已校验 1 件，0 处有问题") {
 		t.Fatalf("clean chain: exit %d %s", code, out)
 	}
 	raw, err := sql.Open("sqlite", filepath.Join(data, "tongban.db"))
@@ -142,6 +155,62 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 	code, out, _ := run(t, ".", "audit", "verify", "-data", data, "-case", c.Number)
 	if code != 1 || !strings.Contains(out, c.Number+": 留痕被篡改") {
 		t.Fatalf("tampered chain: exit %d %s", code, out)
+	}
+}
+
+// TestAuditVerifyFindsCutTrailsAndDeletedCases: someone with write access to the database file
+// deletes the last event of a case, changes a case row to match a cut trail, and deletes a whole
+// case; tongban audit verify finds each, the last two against the checkpoint tongban audit
+// checkpoint signed before.
+func TestAuditVerifyFindsCutTrailsAndDeletedCases(t *testing.T) {
+	data, cases := dataWithCases(t, 4)
+	if code, out, errOut := run(t, ".", "audit", "checkpoint", "-data", data); code != 0 || !strings.Contains(out, "已签记 4 件办件的留痕") {
+		t.Fatalf("checkpoint: exit %d %s%s", code, out, errOut)
+	}
+	if code, out, _ := run(t, ".", "audit", "verify", "-data", data); code != 0 || !strings.Contains(out, "已校验 4 件，0 处有问题") || !strings.Contains(out, "已对照检查点 #1") {
+		t.Fatalf("intact: exit %d %s", code, out)
+	}
+	raw, err := sql.Open("sqlite", filepath.Join(data, "tongban.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	intrude := func(q string, args ...any) {
+		t.Helper()
+		if _, err := raw.Exec(q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	intrude(`DROP TRIGGER case_events_no_delete`)
+	// The last event of case 0 deleted: its row still records three.
+	intrude(`DELETE FROM case_events WHERE case_id = ? AND seq = 3`, cases[0].ID)
+	// Case 1's last event deleted and its row changed to match: only the checkpoint knows.
+	intrude(`DELETE FROM case_events WHERE case_id = ? AND seq = 3`, cases[1].ID)
+	intrude(`UPDATE cases SET event_count = 2, event_head = (SELECT hash FROM case_events WHERE case_id = ? AND seq = 2) WHERE id = ?`, cases[1].ID, cases[1].ID)
+	// Case 2 deleted whole, with everything that refers to it.
+	for _, table := range []string{"case_events", "tasks", "outbox", "idempotency_keys"} {
+		intrude(`DELETE FROM `+table+` WHERE case_id = ?`, cases[2].ID)
+	}
+	intrude(`DELETE FROM cases WHERE id = ?`, cases[2].ID)
+
+	code, out, _ := run(t, ".", "audit", "verify", "-data", data)
+	for _, want := range []string{
+		cases[0].Number + ": 留痕被篡改", "its case row records 3",
+		cases[1].Number + ": 留痕被篡改", "checkpoint recorded",
+		cases[2].Number + ": 办件已不存在，检查点 #1",
+		"已校验 3 件，3 处有问题",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("verify does not say %q", want)
+		}
+	}
+	if code != 1 || strings.Contains(out, cases[3].Number) {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	// A checkpoint someone changed to cover the cut is refused by its signature.
+	intrude(`UPDATE audit_checkpoints SET heads = REPLACE(heads, '"k":3', '"k":2')`)
+	if code, out, _ := run(t, ".", "audit", "verify", "-data", data); code != 1 || !strings.Contains(out, "检查点 #1: 检查点的签名不符") {
+		t.Fatalf("forged checkpoint: exit %d %s", code, out)
 	}
 }
 

@@ -66,6 +66,9 @@ func (l *Local) Getenv(getenv func(string) string) func(string) string {
 	}
 }
 
+// SentSMS returns the texts the SMS gateway simulator has received.
+func (l *Local) SentSMS() []SMSMessage { return l.server.SentSMS() }
+
 // SetFaults changes the failure settings of one service.
 func (l *Local) SetFaults(service string, f Faults) { l.server.SetFaults(service, f) }
 

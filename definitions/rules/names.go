@@ -15,6 +15,9 @@ import (
 // value), each once, in the order they first appear. Field names after a dot are not names.
 // A syntax error is reported as Compile reports it.
 func Names(source string) ([]string, error) {
+	if err := checkBounds(source); err != nil {
+		return nil, err
+	}
 	tree, err := parser.Parse(source)
 	if err != nil {
 		return nil, translate(err)

@@ -55,6 +55,9 @@ func (env *Env) Compile(source string, want Want) (*Program, error) {
 	if strings.TrimSpace(source) == "" {
 		return nil, &Error{Message: "表达式为空", Line: 1, Column: 1}
 	}
+	if err := checkBounds(source); err != nil {
+		return nil, err
+	}
 	opts := append([]expr.Option{expr.Env(env.vars)}, env.functions...)
 	switch want {
 	case Bool:
@@ -68,6 +71,9 @@ func (env *Env) Compile(source string, want Want) (*Program, error) {
 	if err != nil {
 		return nil, translate(err)
 	}
+	if err := checkMemory(program.Node()); err != nil {
+		return nil, err
+	}
 	return &Program{source: source, program: program}, nil
 }
 
@@ -80,10 +86,19 @@ func (p *Program) TypeName() string {
 	return "interface {}"
 }
 
+// ErrMemoryBudget is wrapped by the error of a program that would take more memory than the
+// expression language allows (conf.DefaultMemoryBudget) with the values it ran over: a range
+// or list as long as a number in the form. Validation refuses those whose size is written in
+// the expression (checkMemory); this is the rest, which the input decides.
+var ErrMemoryBudget = errors.New("表达式按所给的数据需要的内存超出上限")
+
 // Run evaluates the program over the given variables.
 func (p *Program) Run(vars Vars) (any, error) {
 	out, err := expr.Run(p.program, map[string]any(vars))
 	if err != nil {
+		if strings.Contains(err.Error(), "memory budget exceeded") {
+			return nil, fmt.Errorf("表达式 %q：%w", p.source, ErrMemoryBudget)
+		}
 		return nil, fmt.Errorf("表达式 %q 运行出错：%w", p.source, translate(err))
 	}
 	return out, nil

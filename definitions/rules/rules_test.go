@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -53,10 +54,25 @@ func TestCompileErrors(t *testing.T) {
 		{"materials.passport.provided", rules.Bool, "没有字段 passport (1:11)\n | materials.passport.provided\n | ..........^"},
 		{"applicant.age > 18", rules.Bool, "没有字段 age (1:11)\n | applicant.age > 18\n | ..........^"},
 		{"  ", rules.Bool, "表达式为空 (1:1)"},
+		{strings.Repeat("1 + ", 250_000) + "1", rules.Number, "表达式过长：1000001 个字符，最多 10000 个 (1:1)"},
+		{strings.Repeat("(", 65) + "1" + strings.Repeat(")", 65), rules.Number, "表达式嵌套过深：括号最多嵌套 64 层 (1:65)"},
+		{"'((((' + \"[[[[\" + `{{{{` == ''", rules.Bool, ""},
+		{"len(1..2000000) > 0", rules.Bool, "表达式运行时要建立约 2000000 个元素的范围或列表，超出上限 1000000：请缩小范围 (1:1)"},
+		{"len(map(1..500000, [#, #])) > 0", rules.Bool, "表达式运行时要建立约 1500002 个元素的范围或列表，超出上限 1000000：请缩小范围 (1:1)"},
+		{"len(repeat('许昌', 200000)) > 0", rules.Bool, "表达式运行时要建立约 1200000 个元素的范围或列表，超出上限 1000000：请缩小范围 (1:1)"},
+		{"form.area in 1..2000000", rules.Bool, "表达式运行时要建立约 2000000 个元素的范围或列表，超出上限 1000000：请缩小范围 (1:1)"},
+		{"len(1..1000) > 0 && count(1..999, # > 1) > 0", rules.Bool, ""},
 	}
 	for _, c := range cases {
-		t.Run(c.source, func(t *testing.T) {
+		name := c.source[:min(len(c.source), 60)] // the long ones by their start
+		t.Run(name, func(t *testing.T) {
 			_, err := env.Compile(c.source, c.want)
+			if c.error == "" {
+				if err != nil {
+					t.Fatalf("within the bounds, got %v", err)
+				}
+				return
+			}
 			if err == nil {
 				t.Fatal("compiled, want an error")
 			}

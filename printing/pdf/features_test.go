@@ -281,6 +281,19 @@ func BenchmarkRenderCertificate(b *testing.B) {
 	b.ReportMetric(float64(size), "pdf-bytes")
 }
 
+// BenchmarkLayoutCertificate is what checking that a certificate can be printed costs when it
+// is issued, inside the approval's unit of work: the layout without the drawing.
+func BenchmarkLayoutCertificate(b *testing.B) {
+	mp, cp := food(b)
+	vars := sample(b, mp, nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := pdf.Layout(cp, vars, pdf.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func TestParagraphsKeepTheirIndentAndWrapCleanly(t *testing.T) {
 	para := "　　经审查，你单位提交的申请材料齐全、符合法定形式，根据《中华人民共和国行政许可法》第三十二条的规定，决定予以受理。"
 	cp := compile(t, definitions.PrintTemplate{

@@ -35,8 +35,8 @@ type Accounts struct {
 	touch   time.Duration
 }
 
-// Enqueue puts a message for a connector on the outbox.
-type Enqueue func(ctx context.Context, topic string, payload json.RawMessage) error
+// Enqueue puts a message for a connector on the outbox inside the unit of work tx.
+type Enqueue func(tx runtime.AccountTx, topic string, payload json.RawMessage) error
 
 // AccountOptions are what the account service depends on besides its store. Every field may
 // be left zero.
@@ -45,8 +45,8 @@ type AccountOptions struct {
 	Now func() time.Time
 	// Logger receives what a person should look into; nil is slog.Default().
 	Logger *slog.Logger
-	// Enqueue sends the account's texts through the SMS gateway connector; nil refuses to
-	// send them (the command line and the demo seeding send none).
+	// Enqueue sends the account's texts through the SMS gateway connector, in the unit of work
+	// that decides to send them; nil queues them on the store's outbox (tests read them instead).
 	Enqueue Enqueue
 	// Verify checks a registration against the population or legal-person database before the
 	// account is created (RegisterCheck); nil accepts every registration.
@@ -68,6 +68,11 @@ func NewAccounts(store runtime.AccountStore, o AccountOptions) *Accounts {
 	}
 	if o.SessionIdle <= 0 {
 		o.SessionIdle = SessionIdle
+	}
+	if o.Enqueue == nil {
+		o.Enqueue = func(tx runtime.AccountTx, topic string, payload json.RawMessage) error {
+			return tx.Enqueue(runtime.OutboxMessage{Topic: topic, Payload: payload})
+		}
 	}
 	return &Accounts{store: store, now: o.Now, logger: o.Logger, enqueue: o.Enqueue, verify: o.Verify, orgs: o.Orgs,
 		idle: o.SessionIdle, touch: min(sessionTouch, o.SessionIdle/10)}
@@ -105,6 +110,9 @@ const (
 	EventUserDisabled         = "user-disabled"
 	EventUserEnabled          = "user-enabled"
 	EventRolesChanged         = "roles-changed"
+	EventVerifyCodeSent       = "verify-code-sent"
+	EventVerifyFailed         = "verify-failed"
+	EventVerified             = "verified"
 )
 
 // Session lifetimes. A session ends after SessionIdle (AccountOptions.SessionIdle) without a
@@ -480,15 +488,29 @@ type Registration struct {
 	Mobile    string
 }
 
-// IdentityCheck checks a registration against the registers before the account is created.
-// An *runtime.Error with Fields puts its messages beside the fields (pointers /name,
-// /idNumber, /uscc, /legalName, /legalIdNumber, /mobile); unavailable asks to try again.
-type IdentityCheck func(ctx context.Context, reg Registration) error
+// IdentityCheck checks a registration against the registers before the account is created,
+// and says what they hold of the person. An *runtime.Error with Fields puts its messages
+// beside the fields (pointers /name, /idNumber, /uscc, /legalName, /legalIdNumber, /mobile);
+// unavailable asks to try again.
+type IdentityCheck func(ctx context.Context, reg Registration) (Identity, error)
+
+// Identity is what the registers hold of someone registering.
+type Identity struct {
+	// Mobile is the mobile number the population register holds for the person, "" when it
+	// holds none (and for enterprises).
+	Mobile string
+}
 
 // Register creates a citizen's account, or activates an enterprise's by its legal
 // representative, after the identity check, records it, and starts a session from ip that
-// replaces the browser's session replaced. Besides the identity check's errors it returns
-// those of CreateUser for an account with a password.
+// replaces the browser's session replaced. The account is unverified (it may browse, not
+// apply) until its holder proves control of the identity with the code Register texts
+// (VerifyAccount): for a person to the mobile number the population register holds for them,
+// which becomes the account's; for an enterprise to its legal representative's verified
+// personal account, without which it is not activated (invalid, /legalIdNumber). A person the
+// register holds no number for gets no code and is verified at a window (VerifyAtWindow).
+// Besides the identity check's errors it returns those of CreateUser for an account with a
+// password.
 func (a *Accounts) Register(ctx context.Context, reg Registration, password, ip, replaced string) (*runtime.User, *runtime.Session, error) {
 	if reg.Kind != "person" && reg.Kind != "enterprise" {
 		return nil, nil, runtime.Invalid("只能注册个人或法人账户", runtime.FieldError{Pointer: "/kind", Message: "账户类型无效"})
@@ -496,13 +518,16 @@ func (a *Accounts) Register(ctx context.Context, reg Registration, password, ip,
 	if problem := PasswordProblem(password, reg.IDNumber, reg.USCC, reg.Mobile); problem != "" {
 		return nil, nil, runtime.Invalid(problem, runtime.FieldError{Pointer: "/password", Message: problem})
 	}
-	if a.verify != nil {
-		if err := a.verify(ctx, reg); err != nil {
-			return nil, nil, err
-		}
+	codeTo, err := a.codeTarget(ctx, reg)
+	if err != nil {
+		return nil, nil, err
+	}
+	mobile := reg.Mobile
+	if reg.Kind == "person" && codeTo != "" {
+		mobile = codeTo
 	}
 	u, err := a.CreateUser(ctx, NewUser{User: runtime.User{Name: reg.Name, Kind: reg.Kind, IDNumber: reg.IDNumber,
-		USCC: reg.USCC, Mobile: reg.Mobile, Roles: []runtime.Role{runtime.RoleApplicant}}, Password: password})
+		USCC: reg.USCC, Mobile: mobile, Roles: []runtime.Role{runtime.RoleApplicant}, Unverified: true}, Password: password})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -510,7 +535,16 @@ func (a *Accounts) Register(ctx context.Context, reg Registration, password, ip,
 	if reg.Kind == "enterprise" {
 		detail = fmt.Sprintf("法定代表人 %s（%s）激活", reg.LegalName, MaskIdentifier(reg.IDNumber))
 	}
-	if err := a.Record(ctx, runtime.AccountEvent{Type: EventRegister, UserID: u.ID, IP: ip, Detail: detail}); err != nil {
+	err = a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
+		if err := tx.RecordAccountEvent(runtime.AccountEvent{Type: EventRegister, UserID: u.ID, IP: ip, Detail: detail}); err != nil {
+			return err
+		}
+		if codeTo == "" {
+			return nil
+		}
+		return a.textVerifyCode(tx, u.ID, codeTo, ip)
+	})
+	if err != nil {
 		return nil, nil, err
 	}
 	s, err := a.startSession(ctx, u, ip, replaced, "", "")
@@ -632,6 +666,11 @@ func claimAccount(tx runtime.AccountTx, u runtime.User) (*runtime.User, error) {
 	if err := tx.ClaimUser(existing.ID, u.Mobile, legalIDNumber); err != nil {
 		return nil, err
 	}
+	if u.Unverified {
+		if err := tx.SetUserVerified(existing.ID, false); err != nil {
+			return nil, err
+		}
+	}
 	return tx.User(existing.ID)
 }
 
@@ -705,90 +744,97 @@ func (a *Accounts) ChangePassword(ctx context.Context, u *runtime.User, current,
 }
 
 // SendResetCode texts a new reset code to the user's mobile number and records it. u is nil
-// when the name typed matched no account. Every request counts against the client address,
-// in the same write either way, so that neither the answer nor its work tells whether the
-// account exists; an address that asked MaxLoginFailures times within LockoutPeriod is locked
-// out (*LockedOut) for LockoutPeriod. A user without a mobile number or disabled gets none, and
-// neither does an account that was sent MaxLoginFailures codes within LockoutPeriod, or one
-// within ResetCodeInterval, silently: the page says the same either way.
+// when the name typed matched no account. It is one unit of work either way, which counts the
+// request against the client address, so that neither the answer nor its work tells whether
+// the account exists; an address that asked MaxLoginFailures times within LockoutPeriod is
+// locked out (*LockedOut) for LockoutPeriod. A user without a mobile number or disabled gets
+// none, nor does an account not yet verified (its code is the verification's), nor one that was sent MaxLoginFailures codes within LockoutPeriod,
+// or one within ResetCodeInterval, silently: the page says the same either way.
 func (a *Accounts) SendResetCode(ctx context.Context, u *runtime.User, ip string) error {
 	now := a.now()
 	var refused *LockedOut
 	err := a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
 		f, counted, err := countAttempt(tx, resetSubject(ipSubject(ip)), now)
-		if err == nil && !counted {
+		switch {
+		case err != nil:
+			return err
+		case !counted:
 			refused = &LockedOut{Until: f.LockedUntil, Address: true}
+			return nil
+		case u == nil || u.Mobile == "" || u.Disabled || u.Unverified:
+			return nil
 		}
-		return err
+		return a.textCode(tx, u.ID, u.Mobile, ip, EventResetCodeSent, "您正在重置许昌市政务服务网账户的密码，验证码 %s，%d 分钟内有效。如非本人操作，请忽略本短信，切勿将验证码告诉他人。")
 	})
-	switch {
-	case err != nil:
-		return err
-	case refused != nil:
-		return refused
-	case u == nil || u.Mobile == "" || u.Disabled:
-		return nil
-	}
-	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	if err != nil {
 		return err
 	}
-	code := fmt.Sprintf("%06d", n.Int64())
-	sent := false
-	err = a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
-		prev, err := tx.ResetCode(u.ID)
-		switch runtime.ErrorCode(err) {
-		case "":
-			if now.Before(prev.CreatedAt.Add(ResetCodeInterval)) {
-				return nil
-			}
-		case runtime.ENOTFOUND:
-		default:
-			return err
+	if refused != nil {
+		return refused
+	}
+	return nil
+}
+
+// textCode texts a new code to mobile for the user in the unit of work tx, in text (with the
+// code and its lifetime in minutes), and records event — unless the user was sent one within
+// ResetCodeInterval or MaxLoginFailures within LockoutPeriod, when it sends nothing.
+func (a *Accounts) textCode(tx runtime.AccountTx, userID int64, mobile, ip, event, text string) error {
+	now := a.now()
+	prev, err := tx.ResetCode(userID)
+	switch runtime.ErrorCode(err) {
+	case "":
+		if now.Before(prev.CreatedAt.Add(ResetCodeInterval)) {
+			return nil
 		}
-		if _, counted, err := countAttempt(tx, resetSubject(userSubject(u.ID)), now); err != nil || !counted {
-			return err
-		}
-		sent = true
-		return tx.SaveResetCode(runtime.ResetCode{UserID: u.ID, CodeHash: resetCodeHash(u.ID, code), CreatedAt: now,
-			ExpiresAt: now.Add(ResetCodeLifetime)})
-	})
-	if err != nil || !sent {
+	case runtime.ENOTFOUND:
+	default:
 		return err
 	}
-	text := fmt.Sprintf("您正在重置许昌市政务服务网账户的密码，验证码 %s，%d 分钟内有效。如非本人操作，请忽略本短信，切勿将验证码告诉他人。",
-		code, int(ResetCodeLifetime/time.Minute))
-	if err := a.sms(ctx, u.Mobile, text); err != nil {
-		return fmt.Errorf("account: send reset code: %w", err)
+	if _, counted, err := countAttempt(tx, resetSubject(userSubject(userID)), now); err != nil || !counted {
+		return err
 	}
-	return a.Record(ctx, runtime.AccountEvent{Type: EventResetCodeSent, UserID: u.ID, IP: ip, Detail: "发送至 " + MaskIdentifier(u.Mobile)})
+	code, err := newCode()
+	if err != nil {
+		return err
+	}
+	err = tx.SaveResetCode(runtime.ResetCode{UserID: userID, CodeHash: resetCodeHash(userID, code), CreatedAt: now,
+		ExpiresAt: now.Add(ResetCodeLifetime)})
+	if err != nil {
+		return err
+	}
+	if err := a.sms(tx, mobile, fmt.Sprintf(text, code, int(ResetCodeLifetime/time.Minute))); err != nil {
+		return err
+	}
+	return tx.RecordAccountEvent(runtime.AccountEvent{Type: event, UserID: userID, IP: ip, Detail: "发送至 " + MaskIdentifier(mobile)})
+}
+
+// newCode is six random digits: a code texted to prove a mobile number is one's own.
+func newCode() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%06d", n.Int64()), nil
 }
 
 // smsGateway is the push connector that sends texts.
 const smsGateway = "sms-gateway"
 
-// sms queues a text on the outbox for the SMS gateway connector (payload {"mobile", "content"}).
-func (a *Accounts) sms(ctx context.Context, mobile, text string) error {
-	if a.enqueue == nil {
-		return errors.New("account: no SMS gateway to send texts through")
-	}
+// sms queues a text on the outbox for the SMS gateway connector (payload {"mobile", "content"})
+// in the unit of work tx.
+func (a *Accounts) sms(tx runtime.AccountTx, mobile, text string) error {
 	payload, _ := json.Marshal(map[string]string{"mobile": mobile, "content": text})
-	return a.enqueue(ctx, runtime.PushTopic(smsGateway), payload)
+	return a.enqueue(tx, runtime.PushTopic(smsGateway), payload)
 }
 
 // ResetPassword sets the password of u — the account the reset was asked for, nil when the
-// name matched none — to password if code is their current reset code. The code is used up;
-// the user's sessions end, and the account's lockout is lifted, since the user has just proved
-// they hold the account's phone. A wrong code counts against the code's tries, and the code is
-// gone after the last; it counts against the client address too, so that guessing across
-// accounts is bounded. invalid (field /code), saying how many tries are left, for a wrong,
-// expired or used-up code, or an account that is unknown or disabled.
+// name matched none — to password if code is their current reset code (see useCode). The code
+// is used up; the user's sessions end, and the account's lockout is lifted, since the user has
+// just proved they hold the account's phone. invalid (field /code) for a wrong, expired or
+// used-up code, or an account that is unknown, disabled or not yet verified.
 func (a *Accounts) ResetPassword(ctx context.Context, u *runtime.User, code, password, ip string) error {
-	invalid := func(msg string) error {
-		return runtime.Invalid(msg, runtime.FieldError{Pointer: "/code", Message: msg})
-	}
-	if u == nil || u.Disabled {
-		return invalid("验证码无效或已过期，请重新获取")
+	if u == nil || u.Disabled || u.Unverified {
+		return codeInvalid("验证码无效或已过期，请重新获取")
 	}
 	if problem := PasswordProblem(password, u.IDNumber, u.USCC, u.Mobile); problem != "" {
 		return runtime.Invalid(problem, runtime.FieldError{Pointer: "/password", Message: problem})
@@ -797,33 +843,48 @@ func (a *Accounts) ResetPassword(ctx context.Context, u *runtime.User, code, pas
 	if err != nil {
 		return err
 	}
+	return a.useCode(ctx, u.ID, code, ip, EventResetFailed, func(tx runtime.AccountTx) error {
+		if err := tx.SetPasswordHash(u.ID, hash); err != nil { // also deletes the code
+			return err
+		}
+		if err := tx.DeleteLoginFailures(userSubject(u.ID)); err != nil {
+			return err
+		}
+		return tx.RecordAccountEvent(runtime.AccountEvent{Type: EventPasswordReset, UserID: u.ID, IP: ip})
+	})
+}
+
+func codeInvalid(msg string) error {
+	return runtime.Invalid(msg, runtime.FieldError{Pointer: "/code", Message: msg})
+}
+
+// useCode checks code against the user's current code (a reset's or a verification's) in one
+// unit of work and runs done in it when it matches. A wrong code counts against the code's
+// tries, and the code is gone after the last; it counts against the client address too, so
+// that guessing across accounts is bounded, and is recorded as failed. invalid (field /code),
+// saying how many tries are left, for a wrong, expired or used-up code.
+func (a *Accounts) useCode(ctx context.Context, userID int64, code, ip, failed string, done func(tx runtime.AccountTx) error) error {
 	now := a.now()
 	var outcome error
-	err = a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
+	err := a.store.WriteAccounts(ctx, func(tx runtime.AccountTx) error {
 		var err error
-		rc, err := tx.ResetCode(u.ID)
+		rc, err := tx.ResetCode(userID)
 		switch {
 		case runtime.ErrorCode(err) == runtime.ENOTFOUND || err == nil && !now.Before(rc.ExpiresAt):
-			outcome = invalid("验证码无效或已过期，请重新获取")
-			err = tx.DeleteResetCode(u.ID)
+			outcome = codeInvalid("验证码无效或已过期，请重新获取")
+			err = tx.DeleteResetCode(userID)
 		case err != nil:
 			return err
-		case subtle.ConstantTimeCompare([]byte(resetCodeHash(u.ID, code)), []byte(rc.CodeHash)) != 1:
+		case subtle.ConstantTimeCompare([]byte(resetCodeHash(userID, code)), []byte(rc.CodeHash)) != 1:
 			if tries := rc.Tries + 1; tries >= ResetCodeTries {
-				outcome = invalid("验证码错误次数过多，请重新获取")
-				err = tx.DeleteResetCode(u.ID)
+				outcome = codeInvalid("验证码错误次数过多，请重新获取")
+				err = tx.DeleteResetCode(userID)
 			} else {
-				outcome = invalid(fmt.Sprintf("验证码错误，还可尝试 %d 次", ResetCodeTries-tries))
-				err = tx.SetResetCodeTries(u.ID, tries)
+				outcome = codeInvalid(fmt.Sprintf("验证码错误，还可尝试 %d 次", ResetCodeTries-tries))
+				err = tx.SetResetCodeTries(userID, tries)
 			}
 		default:
-			if err := tx.SetPasswordHash(u.ID, hash); err != nil { // also deletes the code
-				return err
-			}
-			if err := tx.DeleteLoginFailures(userSubject(u.ID)); err != nil {
-				return err
-			}
-			return tx.RecordAccountEvent(runtime.AccountEvent{Type: EventPasswordReset, UserID: u.ID, IP: ip})
+			return done(tx)
 		}
 		if err != nil {
 			return err
@@ -831,7 +892,7 @@ func (a *Accounts) ResetPassword(ctx context.Context, u *runtime.User, code, pas
 		if _, err := countFailure(tx, ipSubject(ip), now); err != nil {
 			return err
 		}
-		return tx.RecordAccountEvent(runtime.AccountEvent{Type: EventResetFailed, UserID: u.ID, IP: ip})
+		return tx.RecordAccountEvent(runtime.AccountEvent{Type: failed, UserID: userID, IP: ip})
 	})
 	if err != nil {
 		return err

@@ -35,7 +35,7 @@ func newAccounts(t *testing.T, o service.AccountOptions) *accounts {
 	a := &accounts{t: t, db: storetest.OpenSQLite(t), now: time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)}
 	a.db.Now = a.clock
 	o.Now = a.clock
-	o.Enqueue = func(_ context.Context, topic string, payload json.RawMessage) error {
+	o.Enqueue = func(_ runtime.AccountTx, topic string, payload json.RawMessage) error {
 		if topic != runtime.PushTopic("sms-gateway") {
 			t.Errorf("text sent to topic %q", topic)
 		}
@@ -412,11 +412,11 @@ func TestSetRoles(t *testing.T) {
 // TestRegister: registration asks the identity check first, creates the account or claims a
 // window applicant's record, and refuses twins.
 func TestRegister(t *testing.T) {
-	refuse := func(_ context.Context, reg service.Registration) error {
+	refuse := func(_ context.Context, reg service.Registration) (service.Identity, error) {
 		if reg.Name != "张伟" {
-			return runtime.Invalid("身份核验未通过", runtime.FieldError{Pointer: "/name", Message: "姓名与身份证号码不符，请核对"})
+			return service.Identity{}, runtime.Invalid("身份核验未通过", runtime.FieldError{Pointer: "/name", Message: "姓名与身份证号码不符，请核对"})
 		}
-		return nil
+		return service.Identity{}, nil
 	}
 	person := func(name, mobile string) service.Registration {
 		return service.Registration{Kind: "person", Name: name, IDNumber: personID(1), Mobile: mobile}
@@ -480,7 +480,7 @@ func TestRegister(t *testing.T) {
 // a register that does not answer refuses with a request to try again.
 func TestRegisterCheck(t *testing.T) {
 	records := map[string]any{
-		personID(1):           map[string]any{"name": "张伟"},
+		personID(1):           map[string]any{"name": "张伟", "mobile": "13803741234"},
 		personID(2):           map[string]any{"name": "李娜", "status": "死亡"},
 		"91411003MA9KXY7Q8X0": map[string]any{"name": "许昌瑞祥置业有限公司", "legalRepresentative": "张伟", "legalRepresentativeIdNumber": personID(1)},
 	}
@@ -518,7 +518,10 @@ func TestRegisterCheck(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			check := service.RegisterCheck(func() service.Lookup { return tc.lookup }, nil)
-			err := check(ctx, tc.reg)
+			id, err := check(ctx, tc.reg)
+			if want := map[bool]string{true: "13803741234"}[tc.name == "the person's name"]; id.Mobile != want {
+				t.Fatalf("the register's mobile = %q, want %q", id.Mobile, want)
+			}
 			if runtime.ErrorCode(err) != tc.code {
 				t.Fatalf("check = %v, want code %q", err, tc.code)
 			}

@@ -295,6 +295,11 @@ type Certificate struct {
 // at is the document's date, so that the same data renders the same bytes.
 type Render func(w io.Writer, template *definitions.CompiledPrint, vars rules.Vars, at time.Time) error
 
+// CheckPrint lays a document out without drawing it and says, in Chinese, what of vars the
+// template cannot print (a character no font has, text that cannot fit its box); "" when it
+// prints. err is a failure of the printing component itself.
+type CheckPrint func(template *definitions.CompiledPrint, vars rules.Vars) (problem string, err error)
+
 // renderToBlob renders a document and keeps it in the blob store, returning its SHA-256.
 func (s *Service) renderToBlob(t *definitions.CompiledPrint, vars rules.Vars, at time.Time) (string, error) {
 	s.renderTurns <- struct{}{}
@@ -346,7 +351,19 @@ func (m *move) issueCertificate(e engine.IssueCertificate) ([]engine.Effect, err
 		until := m.at.AddDate(e.ValidYears, 0, -1)
 		cert.ValidUntil = &until
 	}
-	m.certificates = append(m.certificates, issuedCertificate{cert, m.svc.certificateVars(m.vars, cert, m.c.FeeTotal)})
+	vars := m.svc.certificateVars(m.vars, cert, m.c.FeeTotal)
+	if check := m.svc.checkPrint; check != nil {
+		// The document is drawn after the commit; a certificate that could never be drawn is
+		// refused now, while the person approving can still correct the case.
+		problem, err := check(m.mp.Prints[e.Template], vars)
+		if err != nil {
+			return nil, err
+		}
+		if problem != "" {
+			return nil, runtime.Errorf(runtime.EINVALID, "办件 %s 暂不能制证：%s。请核对申请内容（可退回申请人补正），或请管理员处理后再办理", m.c.Number, problem)
+		}
+	}
+	m.certificates = append(m.certificates, issuedCertificate{cert, vars})
 	m.c.Status = runtime.StatusCertificated
 	m.record("certificate-issued", cert)
 	return m.stepOn(e.Token)

@@ -105,9 +105,14 @@ func (s *Service) startUpload(u *runtime.User) (done func(), err error) {
 	return done, nil
 }
 
-func (s *Service) sign(body string) string {
+func (s *Service) sign(body string) string { return s.mac("tongban-file:", []byte(body)) }
+
+// mac is the HMAC of body under the server's secret, with a label per purpose so that a
+// signature made for one purpose is never valid for another.
+func (s *Service) mac(label string, body []byte) string {
 	mac := hmac.New(sha256.New, s.fileSecret)
-	mac.Write([]byte("tongban-file:" + body))
+	mac.Write([]byte(label))
+	mac.Write(body)
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 

@@ -19,12 +19,13 @@ const registrationTimeout = 8 * time.Second
 // be in the legal-person database, under the name given, with the legal representative's name
 // and ID number as given. A register that does not answer refuses the registration with a
 // request to try again: an unchecked name never gets in. The lookup must return not_found
-// when the register answered that it holds no such record.
+// when the register answered that it holds no such record. For a person it answers the mobile
+// number the register holds, which the registration's code is texted to.
 func RegisterCheck(registers func() Lookup, logger *slog.Logger) IdentityCheck {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return func(ctx context.Context, reg Registration) error {
+	return func(ctx context.Context, reg Registration) (Identity, error) {
 		connector, key := "population-db", reg.IDNumber
 		if reg.Kind == "enterprise" {
 			connector, key = "legal-person-db", reg.USCC
@@ -32,7 +33,7 @@ func RegisterCheck(registers func() Lookup, logger *slog.Logger) IdentityCheck {
 		lookup := registers()
 		if lookup == nil {
 			logger.Warn("registration refused: no register is connected", "connector", connector)
-			return errUnverifiable
+			return Identity{}, errUnverifiable
 		}
 		ctx, cancel := context.WithTimeout(ctx, registrationTimeout)
 		defer cancel()
@@ -41,12 +42,12 @@ func RegisterCheck(registers func() Lookup, logger *slog.Logger) IdentityCheck {
 		case "":
 		case runtime.ENOTFOUND:
 			if reg.Kind == "enterprise" {
-				return refused("/uscc", "法人库中查无此统一社会信用代码，请核对")
+				return Identity{}, refused("/uscc", "法人库中查无此统一社会信用代码，请核对")
 			}
-			return refused("/idNumber", "人口库中查无此身份证号码，请核对")
+			return Identity{}, refused("/idNumber", "人口库中查无此身份证号码，请核对")
 		default:
 			logger.Warn("registration refused: register did not answer", "connector", connector, "err", err)
-			return errUnverifiable
+			return Identity{}, errUnverifiable
 		}
 		record, _ := answer.(map[string]any)
 		str := func(k string) string { s, _ := record[k].(string); return strings.TrimSpace(s) }
@@ -66,17 +67,17 @@ func RegisterCheck(registers func() Lookup, logger *slog.Logger) IdentityCheck {
 				fields = append(fields, runtime.FieldError{Pointer: "/legalIdNumber", Message: "法定代表人身份证号码与法人库登记的不符，请核对"})
 			}
 			if len(fields) > 0 {
-				return runtime.Invalid("身份核验未通过", fields...)
+				return Identity{}, runtime.Invalid("身份核验未通过", fields...)
 			}
-			return nil
+			return Identity{}, nil
 		}
 		if str("status") == "死亡" {
-			return refused("/idNumber", "此身份证号码的户籍已注销，不能注册")
+			return Identity{}, refused("/idNumber", "此身份证号码的户籍已注销，不能注册")
 		}
 		if str("name") != reg.Name {
-			return refused("/name", "姓名与身份证号码不符，请核对")
+			return Identity{}, refused("/name", "姓名与身份证号码不符，请核对")
 		}
-		return nil
+		return Identity{Mobile: str("mobile")}, nil
 	}
 }
 

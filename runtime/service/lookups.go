@@ -145,6 +145,10 @@ func pickLicense(answer any, rec *licenseRecord) {
 // fields empty, with the reason. Every register lookup is recorded in the account audit log:
 // who asked, whose number, and why.
 func (s *Service) Prefill(ctx context.Context, u *runtime.User, slug string, form json.RawMessage) (*runtime.Prefilled, error) {
+	// An account not yet verified may name anyone: the registers are not read for it.
+	if err := mustApply(u); err != nil {
+		return nil, err
+	}
 	_, _, mp, err := s.latest(ctx, slug)
 	if err != nil {
 		return nil, err

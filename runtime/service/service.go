@@ -30,6 +30,8 @@ type Service struct {
 	trial *trial.Clock
 	// render draws certificates and notices; nil records certificates without a document.
 	render Render
+	// checkPrint finds what a certificate cannot print before it is issued; nil checks nothing.
+	checkPrint CheckPrint
 	// tables writes spreadsheets (exports); nil refuses exports.
 	tables NewTable
 	// archiveWriter writes archive packages; nil archives without a package.
@@ -76,6 +78,9 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.clock 
 // WithRender has the service draw certificates and notices with render; without it,
 // certificates are recorded without a document.
 func WithRender(render Render) Option { return func(s *Service) { s.render = render } }
+
+// WithCheckPrint has the service refuse to issue a certificate check says cannot be printed.
+func WithCheckPrint(check CheckPrint) Option { return func(s *Service) { s.checkPrint = check } }
 
 // WithTables has the service write spreadsheets (exports) with tables; without it, exports
 // are refused.

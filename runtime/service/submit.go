@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/engine"
 	"github.com/xuchang-gov/tongban/runtime/observe"
@@ -232,9 +234,14 @@ func caseNotFound(number string) error {
 	return runtime.Errorf(runtime.ENOTFOUND, "办件 %s 不存在", number)
 }
 
+// mustApply refuses whoever is not an applicant, and an applicant whose account has not proved
+// its identity yet: registering names someone, only verification shows it is them.
 func mustApply(u *runtime.User) error {
-	if u.Kind != "person" && u.Kind != "enterprise" {
+	switch {
+	case u.Kind != "person" && u.Kind != "enterprise":
 		return runtime.Errorf(runtime.EFORBIDDEN, "只有申请人账号可以申报")
+	case u.Unverified:
+		return runtime.Errorf(runtime.EFORBIDDEN, "您的账户尚未完成实名核验，暂不能申办。请在“我的账户”中输入发到人口库登记手机号码的验证码；人口库没有您的手机号码的，请携带身份证到政务服务窗口核验。核验前可以浏览事项和办事指南")
 	}
 	return nil
 }
@@ -305,6 +312,11 @@ func (s *Service) prepareSubmission(c *runtime.Case, form any, plan *definitions
 	}
 	vars = varsFor(mp, c, form, u, materialStates(mp, records), now)
 	fees, total, err := mp.ApplyFees(vars)
+	if errors.Is(err, rules.ErrMemoryBudget) {
+		// What the applicant typed made a fee rule too big to compute: their input is refused,
+		// not the server's health.
+		return nil, runtime.Errorf(runtime.EINVALID, "按所填内容无法计算收费（数据量超出计算上限），请核对所填的面积、数量等数值；如确实无误，请联系窗口办理")
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,15 @@ import (
 func (s *Service) RunTimers(ctx context.Context, interval time.Duration) {
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
+	var checkpointed time.Time
 	for {
+		if len(s.fileSecret) >= 16 && time.Since(checkpointed) >= checkpointEvery {
+			if _, err := s.Checkpoint(ctx); err != nil && ctx.Err() == nil {
+				s.logger.Error("audit checkpoint", "err", err)
+			} else {
+				checkpointed = time.Now()
+			}
+		}
 		if _, err := s.FireDueTimers(ctx); err != nil && ctx.Err() == nil {
 			s.logger.Error("timers", "err", err)
 		}

@@ -25,6 +25,11 @@ type accountTx struct{ tx *Tx }
 
 var _ runtime.AccountTx = accountTx{}
 
+func (a accountTx) Enqueue(m runtime.OutboxMessage) error {
+	_, err := a.tx.Enqueue(m)
+	return err
+}
+
 // WriteAccounts runs fn in one unit of work.
 func (db *DB) WriteAccounts(ctx context.Context, fn func(runtime.AccountTx) error) error {
 	return db.Write(ctx, func(tx *Tx) error { return fn(accountTx{tx}) })
@@ -468,6 +473,17 @@ func (db *DB) ListUsers(ctx context.Context, f runtime.UserFilter) (users []*run
 		return nil
 	})
 	return users, total, err
+}
+
+func (a accountTx) SetUserVerified(userID int64, verified bool) error {
+	res := a.tx.g.Exec("UPDATE users SET unverified = ? WHERE id = ?", !verified, userID)
+	if res.Error != nil {
+		return wrap(res.Error, "set user verified")
+	}
+	if res.RowsAffected == 0 {
+		return notFound("用户不存在")
+	}
+	return nil
 }
 
 func (a accountTx) SetUserDisabled(userID int64, disabled bool) error {

@@ -41,6 +41,9 @@ type caseRow struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	Revision     int
+	// EventCount and EventHead anchor the audit trail: AppendEvents writes them with the events.
+	EventCount int
+	EventHead  string
 }
 
 func (caseRow) TableName() string { return "cases" }

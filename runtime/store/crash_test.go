@@ -64,7 +64,7 @@ func TestAcknowledgedWritesSurviveKill(t *testing.T) {
 		if err != nil {
 			t.Fatalf("acknowledged case %s lost: %v", n, err)
 		}
-		if err := db.VerifyChain(ctx, c.ID); err != nil {
+		if err := db.VerifyChain(ctx, c.ID, runtime.CaseHead{}); err != nil {
 			t.Fatal(err)
 		}
 	}

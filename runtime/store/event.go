@@ -64,22 +64,19 @@ func (tx *Tx) AppendEvents(caseID int64, events []runtime.Event) ([]runtime.Even
 		return nil, nil
 	}
 	// Lock the case: appends to one case take turns on PostgreSQL, so the sequence stays
-	// contiguous (the primary key on (case_id, seq) is the backstop).
-	var ids []int64
-	if err := tx.g.Raw("SELECT id FROM cases WHERE id = ?"+tx.db.forUpdate(false), caseID).Scan(&ids).Error; err != nil {
+	// contiguous (the primary key on (case_id, seq) is the backstop). The trail continues from
+	// the head its row records.
+	var heads []struct {
+		EventCount int
+		EventHead  string
+	}
+	if err := tx.g.Raw("SELECT event_count, event_head FROM cases WHERE id = ?"+tx.db.forUpdate(false), caseID).Scan(&heads).Error; err != nil {
 		return nil, wrap(err, "lock case")
 	}
-	if len(ids) == 0 {
+	if len(heads) == 0 {
 		return nil, notFound("办件不存在")
 	}
-	var last []eventRow
-	if err := tx.g.Where("case_id = ?", caseID).Order("seq DESC").Limit(1).Find(&last).Error; err != nil {
-		return nil, wrap(err, "last event")
-	}
-	seq, prev := 0, ""
-	if len(last) == 1 {
-		seq, prev = last[0].Seq, last[0].Hash
-	}
+	seq, prev := heads[0].EventCount, heads[0].EventHead
 	rows := make([]eventRow, len(events))
 	out := make([]runtime.Event, len(events))
 	for i, e := range events {
@@ -107,6 +104,9 @@ func (tx *Tx) AppendEvents(caseID int64, events []runtime.Event) ([]runtime.Even
 			return nil, conflict("办件记录正被同时修改，请重试")
 		}
 		return nil, wrap(err, "insert events")
+	}
+	if err := tx.g.Exec("UPDATE cases SET event_count = ?, event_head = ? WHERE id = ?", seq, prev, caseID).Error; err != nil {
+		return nil, wrap(err, "anchor events")
 	}
 	if hook := tx.db.cfg.hooks.Event; hook != nil {
 		tx.AfterCommit(func() {
@@ -189,13 +189,18 @@ func (e *ChainError) Error() string {
 	return fmt.Sprintf("store: audit trail of case %d broken at event %d: %s", e.CaseID, e.Seq, e.Reason)
 }
 
-// VerifyChain recomputes the hash chain of a case's audit trail. It returns nil if every event
-// is intact and in place, a *ChainError at the first one that is not, and not_found if the case
-// does not exist.
-func (db *DB) VerifyChain(ctx context.Context, caseID int64) error {
+// VerifyChain recomputes the hash chain of a case's audit trail and compares its end with the
+// head the case row records and, when since.Count > 0, its event since.Count with since.Head. It
+// returns nil if every event is intact and in place, a *ChainError at the first one that is not,
+// and not_found if the case does not exist.
+func (db *DB) VerifyChain(ctx context.Context, caseID int64, since runtime.CaseHead) error {
 	return db.read(ctx, func(tx *Tx) error {
-		if _, err := tx.GetCase(caseID); err != nil {
-			return err
+		var c []caseRow
+		if err := tx.g.Select("id", "event_count", "event_head").Where("id = ?", caseID).Limit(1).Find(&c).Error; err != nil {
+			return wrap(err, "read case")
+		}
+		if len(c) == 0 {
+			return notFound("办件不存在")
 		}
 		var rows []eventRow
 		if err := tx.g.Where("case_id = ?", caseID).Order("seq").Find(&rows).Error; err != nil {
@@ -211,8 +216,18 @@ func (db *DB) VerifyChain(ctx context.Context, caseID int64) error {
 				return &ChainError{caseID, e.Seq, "previous hash does not match the event before"}
 			case EventHash(prev, e) != e.Hash:
 				return &ChainError{caseID, e.Seq, "content does not match its hash"}
+			case e.Seq == since.Count && e.Hash != since.Head:
+				return &ChainError{caseID, e.Seq, "event differs from the one the checkpoint recorded"}
 			}
 			prev = e.Hash
+		}
+		switch {
+		case len(rows) != c[0].EventCount:
+			return &ChainError{caseID, len(rows) + 1, fmt.Sprintf("trail has %d events, its case row records %d", len(rows), c[0].EventCount)}
+		case prev != c[0].EventHead:
+			return &ChainError{caseID, len(rows), "last event is not the head its case row records"}
+		case len(rows) < since.Count:
+			return &ChainError{caseID, len(rows) + 1, fmt.Sprintf("trail ends before the %d events the checkpoint recorded", since.Count)}
 		}
 		return nil
 	})

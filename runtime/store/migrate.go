@@ -230,6 +230,20 @@ var migrations = []migration{
 		`ALTER TABLE cases ADD COLUMN window_org TEXT NOT NULL DEFAULT ''`,
 		`CREATE INDEX cases_by_window ON cases (window_org, id) WHERE window_org <> ''`,
 	)},
+	{14, "audit anchors: each case's trail head, signed checkpoints", execSQL(
+		`ALTER TABLE cases ADD COLUMN event_count INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE cases ADD COLUMN event_head TEXT NOT NULL DEFAULT ''`,
+		`UPDATE cases SET
+			event_count = (SELECT COUNT(*) FROM case_events e WHERE e.case_id = cases.id),
+			event_head = COALESCE((SELECT e.hash FROM case_events e WHERE e.case_id = cases.id ORDER BY e.seq DESC LIMIT 1), '')`,
+		`CREATE TABLE audit_checkpoints (
+			id {{id}},
+			at {{time}} NOT NULL,
+			heads TEXT NOT NULL,
+			mac TEXT NOT NULL
+		)`,
+	)},
+	{15, "accounts not yet verified", execSQL(`ALTER TABLE users ADD COLUMN unverified BOOLEAN NOT NULL DEFAULT FALSE`)},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.

@@ -34,6 +34,7 @@ func RunConformance(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"HashChain", testHashChain},
 		{"HashChainDetectsTampering", testHashChainTampering},
 		{"ConcurrentAppendsStayContiguous", testConcurrentAppends},
+		{"AuditAnchors", testAuditAnchors},
 		{"TaskClaimRace", testTaskClaimRace},
 		{"TaskLifecycle", testTaskLifecycle},
 		{"OutboxConcurrentClaimers", testOutboxConcurrentClaimers},
@@ -506,10 +507,10 @@ func testHashChain(t *testing.T, db *store.DB) {
 	if !events[1].At.Equal(at.Truncate(time.Microsecond)) || string(events[1].Data) != `{"ok":true,"note":"<材料齐全>"}` {
 		t.Fatalf("event stored as %v %s", events[1].At, events[1].Data)
 	}
-	if err := db.VerifyChain(ctx, c.ID); err != nil {
+	if err := db.VerifyChain(ctx, c.ID, runtime.CaseHead{}); err != nil {
 		t.Fatalf("VerifyChain on an intact trail: %v", err)
 	}
-	wantCode(t, db.VerifyChain(ctx, c.ID+1000), runtime.ENOTFOUND)
+	wantCode(t, db.VerifyChain(ctx, c.ID+1000, runtime.CaseHead{}), runtime.ENOTFOUND)
 	_, err = db.AppendEvents(ctx, c.ID+1000, []runtime.Event{{Type: "x"}})
 	wantCode(t, err, runtime.ENOTFOUND)
 	_, err = db.AppendEvents(ctx, c.ID, []runtime.Event{{Actor: "x"}})
@@ -536,17 +537,7 @@ func testHashChainTampering(t *testing.T, db *store.DB) {
 		t.Fatal("the database let an event be deleted")
 	}
 	// ...and someone who can switch that off is still caught by the hash chain.
-	var disable []string
-	if db.Dialect() == "postgres" {
-		disable = []string{"ALTER TABLE case_events DISABLE TRIGGER case_events_append_only"}
-	} else {
-		disable = []string{"DROP TRIGGER case_events_no_update", "DROP TRIGGER case_events_no_delete"}
-	}
-	for _, s := range disable {
-		if err := db.ExecSQL(ctx, s); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dropEventTriggers(t, db)
 	tampers := []struct {
 		sql     string
 		wantSeq int
@@ -560,12 +551,103 @@ func testHashChainTampering(t *testing.T, db *store.DB) {
 			t.Fatal(err)
 		}
 		var chainErr *store.ChainError
-		if err := db.VerifyChain(ctx, ids[i]); !errors.As(err, &chainErr) || chainErr.Seq != tc.wantSeq {
+		if err := db.VerifyChain(ctx, ids[i], runtime.CaseHead{}); !errors.As(err, &chainErr) || chainErr.Seq != tc.wantSeq {
 			t.Fatalf("%s: VerifyChain = %v, want a ChainError at %d", tc.sql, err, tc.wantSeq)
 		}
-		if runtime.ErrorCode(db.VerifyChain(ctx, ids[i])) != runtime.EINTERNAL {
+		if runtime.ErrorCode(db.VerifyChain(ctx, ids[i], runtime.CaseHead{})) != runtime.EINTERNAL {
 			t.Fatal("a broken chain must be an internal error")
 		}
+	}
+}
+
+// dropEventTriggers switches off the database's refusal to change the audit trail, as someone
+// with the database's owner rights could.
+func dropEventTriggers(t *testing.T, db *store.DB) {
+	t.Helper()
+	disable := []string{"DROP TRIGGER case_events_no_update", "DROP TRIGGER case_events_no_delete"}
+	if db.Dialect() == "postgres" {
+		disable = []string{"ALTER TABLE case_events DISABLE TRIGGER case_events_append_only"}
+	}
+	for _, s := range disable {
+		if err := db.ExecSQL(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func testAuditAnchors(t *testing.T, db *store.DB) {
+	mv := publish(t, db)
+	var ids []int64
+	for range 4 {
+		c := must[*runtime.Case](t)(func() (*runtime.Case, error) {
+			c, _, err := db.CreateCase(ctx, newCase(mv, 0))
+			return c, err
+		}())
+		must[[]runtime.Event](t)(db.AppendEvents(ctx, c.ID, []runtime.Event{{Type: "accepted"}, {Type: "approved"}}))
+		ids = append(ids, c.ID)
+	}
+	heads := must[[]runtime.CaseHead](t)(db.CaseHeads(ctx))
+	if len(heads) != 4 {
+		t.Fatalf("%d heads", len(heads))
+	}
+	for i, h := range heads {
+		events := must[[]runtime.Event](t)(db.ListEvents(ctx, h.CaseID))
+		if h.CaseID != ids[i] || h.Count != 3 || h.Head != events[2].Hash || h.Number == "" {
+			t.Fatalf("head %d = %+v, want case %d with 3 events ending %s", i, h, ids[i], events[2].Hash)
+		}
+		if err := db.VerifyChain(ctx, h.CaseID, runtime.CaseHead{CaseID: h.CaseID, Count: 2, Head: events[1].Hash}); err != nil {
+			t.Fatalf("VerifyChain against a true checkpoint: %v", err)
+		}
+	}
+	if err := db.VerifyChain(ctx, ids[0], runtime.CaseHead{Count: 2, Head: "forged"}); runtime.ErrorCode(err) != runtime.EINTERNAL {
+		t.Fatalf("VerifyChain against a checkpoint the trail differs from = %v", err)
+	}
+
+	// Someone who can switch the triggers off cuts a trail's tail; the row's head finds it.
+	dropEventTriggers(t, db)
+	if err := db.ExecSQL(ctx, "DELETE FROM case_events WHERE case_id = ? AND seq = 3", ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	var chainErr *store.ChainError
+	if err := db.VerifyChain(ctx, ids[0], runtime.CaseHead{}); !errors.As(err, &chainErr) || chainErr.Seq != 3 {
+		t.Fatalf("VerifyChain after the tail was cut = %v, want a ChainError at 3", err)
+	}
+	// A row changed to match the cut trail verifies alone, but not against a checkpoint taken
+	// before; nor does a row whose head was changed.
+	if err := db.ExecSQL(ctx, "UPDATE cases SET event_count = 2, event_head = (SELECT hash FROM case_events WHERE case_id = ? AND seq = 2) WHERE id = ?", ids[0], ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.VerifyChain(ctx, ids[0], runtime.CaseHead{}); err != nil {
+		t.Fatalf("VerifyChain of a row matching its trail: %v", err)
+	}
+	if err := db.VerifyChain(ctx, ids[0], heads[0]); !errors.As(err, &chainErr) {
+		t.Fatalf("VerifyChain of a cut trail against the checkpoint = %v", err)
+	}
+	if err := db.ExecSQL(ctx, "UPDATE cases SET event_head = 'x' WHERE id = ?", ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.VerifyChain(ctx, ids[1], runtime.CaseHead{}); !errors.As(err, &chainErr) {
+		t.Fatalf("VerifyChain of a changed row = %v", err)
+	}
+	// Appending continues from the row's head, so a cut the row does not know of stays a gap.
+	if err := db.ExecSQL(ctx, "DELETE FROM case_events WHERE case_id = ? AND seq = 3", ids[2]); err != nil {
+		t.Fatal(err)
+	}
+	must[[]runtime.Event](t)(db.AppendEvents(ctx, ids[2], []runtime.Event{{Type: "note"}}))
+	if err := db.VerifyChain(ctx, ids[2], runtime.CaseHead{}); !errors.As(err, &chainErr) || chainErr.Seq != 3 {
+		t.Fatalf("VerifyChain after appending past a cut = %v, want a ChainError at 3", err)
+	}
+
+	_, err := db.LatestCheckpoint(ctx)
+	wantCode(t, err, runtime.ENOTFOUND)
+	at := time.Date(2026, 12, 8, 1, 0, 0, 0, time.UTC)
+	var last runtime.AuditCheckpoint
+	for i := range 30 {
+		last = must[runtime.AuditCheckpoint](t)(db.SaveCheckpoint(ctx, runtime.AuditCheckpoint{At: at.Add(time.Duration(i) * time.Hour), Heads: heads, MAC: fmt.Sprint("mac", i)}))
+	}
+	got := must[*runtime.AuditCheckpoint](t)(db.LatestCheckpoint(ctx))
+	if got.ID != last.ID || got.MAC != "mac29" || !got.At.Equal(at.Add(29*time.Hour)) || !slices.Equal(got.Heads, heads) {
+		t.Fatalf("latest checkpoint = %+v, want %+v", got, last)
 	}
 }
 
@@ -590,7 +672,7 @@ func testConcurrentAppends(t *testing.T, db *store.DB) {
 	if len(events) != 31 {
 		t.Fatalf("%d events, want 31", len(events))
 	}
-	if err := db.VerifyChain(ctx, c.ID); err != nil {
+	if err := db.VerifyChain(ctx, c.ID, runtime.CaseHead{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -923,6 +1005,20 @@ func testUsersAndTokens(t *testing.T, db *store.DB) {
 	}
 	_, err = db.UserByToken(ctx, token)
 	wantCode(t, err, runtime.EUNAUTHORIZED)
+
+	// An account registered online is unverified until its holder proves the identity.
+	pending := must[*runtime.User](t)(db.CreateUser(ctx, runtime.User{Name: "张伟", Kind: "person", IDNumber: "411002198605120313", Unverified: true}))
+	if !pending.Unverified || u.Unverified {
+		t.Fatalf("unverified = %v for the registration, %v for the enterprise", pending.Unverified, u.Unverified)
+	}
+	if err := db.WriteAccounts(ctx, func(tx runtime.AccountTx) error { return tx.SetUserVerified(pending.ID, true) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := must[*runtime.User](t)(db.GetUser(ctx, pending.ID)); got.Unverified {
+		t.Fatal("still unverified after SetUserVerified")
+	}
+	err = db.WriteAccounts(ctx, func(tx runtime.AccountTx) error { return tx.SetUserVerified(pending.ID+1000, true) })
+	wantCode(t, err, runtime.ENOTFOUND)
 
 	disabled := must[*runtime.User](t)(db.CreateUser(ctx, runtime.User{Name: "停用", Kind: "staff", Disabled: true}))
 	dt := must[string](t)(db.CreateToken(ctx, disabled.ID, "", nil))

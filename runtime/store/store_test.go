@@ -68,7 +68,7 @@ func TestSQLiteFileAndReopen(t *testing.T) {
 	if got, err := db.GetCase(ctx, c.ID); err != nil || got.Number != c.Number {
 		t.Fatalf("after reopening: %v, %v", got, err)
 	}
-	if err := db.VerifyChain(ctx, c.ID); err != nil {
+	if err := db.VerifyChain(ctx, c.ID, runtime.CaseHead{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := db.CreateCase(ctx, newCase(mv, 0)); err != nil {
@@ -133,7 +133,7 @@ func TestGroupCommitIsolatesCallers(t *testing.T) {
 		t.Fatalf("%d cases committed, want %d (%v)", total, n/2, err)
 	}
 	for _, c := range cases {
-		if err := db.VerifyChain(ctx, c.ID); err != nil {
+		if err := db.VerifyChain(ctx, c.ID, runtime.CaseHead{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -23,6 +23,7 @@ type userRow struct {
 	Roles        string // comma-separated platform roles
 	DivisionCode string
 	Disabled     bool
+	Unverified   bool
 	CreatedAt    time.Time
 }
 
@@ -57,7 +58,7 @@ func (tx *Tx) user(id int64) (*runtime.User, error) {
 	}
 	r := rows[0]
 	u := &runtime.User{ID: r.ID, Name: r.Name, Kind: r.Kind, IDNumber: r.IDNumber, USCC: r.USCC, Mobile: r.Mobile,
-		OrgCode: r.OrgCode, DivisionCode: r.DivisionCode, Disabled: r.Disabled, CreatedAt: r.CreatedAt.UTC()}
+		OrgCode: r.OrgCode, DivisionCode: r.DivisionCode, Disabled: r.Disabled, Unverified: r.Unverified, CreatedAt: r.CreatedAt.UTC()}
 	for _, s := range strings.Split(r.Roles, ",") {
 		if s != "" {
 			u.Roles = append(u.Roles, runtime.Role(s))
@@ -105,7 +106,7 @@ func (tx *Tx) createUser(u runtime.User) (*runtime.User, error) {
 	}
 	row := userRow{Name: u.Name, Kind: u.Kind, IDNumber: u.IDNumber, USCC: u.USCC, Mobile: u.Mobile,
 		OrgCode: u.OrgCode, Roles: strings.Join(roles, ","), DivisionCode: u.DivisionCode, Disabled: u.Disabled,
-		CreatedAt: tx.now}
+		Unverified: u.Unverified, CreatedAt: tx.now}
 	if err := tx.g.Create(&row).Error; err != nil {
 		return nil, wrap(err, "insert user")
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/xuchang-gov/tongban/cmd/tongban/app"
 	"github.com/xuchang-gov/tongban/cmd/tongban/app/apptest"
+	"github.com/xuchang-gov/tongban/definitions"
 	"github.com/xuchang-gov/tongban/runtime"
 )
 
@@ -275,4 +276,54 @@ func TestDesignLifecycle(t *testing.T) {
 			t.Fatalf("try = %+v", try)
 		}
 	})
+}
+
+// TestDesignChecksBounds: through the design API, a 2,500-deep form schema is refused when it
+// is saved, with the pointer where it goes too deep; a draft with a 1,000,000-character fee or
+// a fee over the expression engine's memory budget is checked at once with a problem naming the
+// file and pointer, and cannot be published.
+func TestDesignChecksBounds(t *testing.T) {
+	s := apptest.Start(t, app.Config{})
+	const slug = "food-business-license"
+	analyst := staff(t, s, "梳理甲", "wd-amr", runtime.RoleAnalyst)
+	publisher := staff(t, s, "审核丙", "wd-amr", runtime.RolePublisher)
+	var d runtime.DraftView
+	analyst.json("POST", "matters/"+slug+"/draft", nil, 200, &d)
+	deep := strings.Replace(d.Files["form.schema.json"], `"properties": {`,
+		`"properties": {"deep": `+strings.Repeat(`{"type": "object", "properties": {"x": `, 2500)+`{"type": "string"}`+strings.Repeat("}}", 2500)+",", 1)
+	fees := d.Files["fees.json"]
+	var e errorAnswer
+	analyst.json("PUT", "matters/"+slug+"/draft/files/form.schema.json", []byte(deep), 400, &e, "If-Match", strconv.Itoa(d.Revision))
+	if f := e.Error.Fields; len(f) != 1 || f[0].Pointer != "/properties/deep"+strings.Repeat("/properties/x", 31) || f[0].Message != "嵌套过深：对象和数组最多嵌套 64 层" {
+		t.Fatalf("saving the deep schema: %+v", e.Error)
+	}
+	for _, c := range []struct {
+		name, file, content string
+		want                definitions.Problem
+	}{
+		{"long expression", "fees.json", strings.Replace(fees, `"amount": "12"`, `"amount": "`+strings.Repeat("1 + ", 250_000)+`1"`, 1),
+			definitions.Problem{File: "fees.json", Pointer: "/items/0/amount", Message: "表达式错误：表达式过长：1000001 个字符，最多 10000 个"}},
+		{"over the memory budget", "fees.json", strings.Replace(fees, `"amount": "12"`, `"amount": "12 + len(1..3000000)"`, 1),
+			definitions.Problem{File: "fees.json", Pointer: "/items/0/amount", Message: "表达式错误：表达式运行时要建立约 3000000 个元素的范围或列表，超出上限 1000000：请缩小范围"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			analyst.t, publisher.t = t, t
+			var cur runtime.DraftView
+			analyst.json("GET", "matters/"+slug+"/draft", nil, 200, &cur)
+			analyst.json("PUT", "matters/"+slug+"/draft/files/"+c.file, []byte(c.content), 200, nil, "If-Match", strconv.Itoa(cur.Revision))
+			var check runtime.CheckResult
+			analyst.json("POST", "matters/"+slug+"/draft/check", nil, 200, &check)
+			found := false
+			for _, p := range check.Problems {
+				found = found || (p.File == c.want.File && p.Pointer == c.want.Pointer && p.Message == c.want.Message)
+			}
+			if !found {
+				t.Fatalf("check lacks %v: %+v", c.want, check.Problems)
+			}
+			var e errorAnswer
+			publisher.json("POST", "matters/"+slug+"/draft/publish", runtime.PublishRequest{Acknowledge: true}, 400, &e)
+			analyst.json("GET", "matters/"+slug+"/draft", nil, 200, &cur)
+			analyst.json("PUT", "matters/"+slug+"/draft/files/"+c.file, []byte(fees), 200, nil, "If-Match", strconv.Itoa(cur.Revision))
+		})
+	}
 }

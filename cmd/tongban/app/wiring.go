@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -29,6 +28,15 @@ import (
 // renderPDF draws certificates and notices with the printing component.
 func renderPDF(w io.Writer, t *definitions.CompiledPrint, vars rules.Vars, at time.Time) error {
 	return pdf.Render(w, t, vars, pdf.Options{CreatedAt: at})
+}
+
+// layoutPDF lays a document out as renderPDF would draw it, saying what cannot be printed.
+func layoutPDF(t *definitions.CompiledPrint, vars rules.Vars) (string, error) {
+	_, err := pdf.Layout(t, vars, pdf.Options{})
+	if pe, ok := errors.AsType[*pdf.Error](err); ok {
+		return pe.Message, nil
+	}
+	return "", err
 }
 
 // excelTables gives the service the printing component's streaming spreadsheets.
@@ -71,15 +79,11 @@ func wireConnectors(ctx context.Context, svc *service.Service, lookups *service.
 }
 
 // accountService is the account service on db: registrations checked against the registers
-// lookups reach at the time of registering, texts queued on db's outbox, administrators kept to
+// lookups reach at the time of registering, texts queued on db's outbox (the default), administrators kept to
 // the org tree of orgs.
 func accountService(lookups *service.Lookups, db *store.DB, orgs func() []definitions.OrgUnit, cfg Config) *service.Accounts {
 	return service.NewAccounts(db, service.AccountOptions{Now: cfg.Clock, Logger: cfg.Logger, Orgs: orgs, SessionIdle: cfg.SessionIdle,
-		Verify: service.RegisterCheck(lookups.Lookup, cfg.Logger),
-		Enqueue: func(ctx context.Context, topic string, payload json.RawMessage) error {
-			_, err := db.Enqueue(ctx, runtime.OutboxMessage{Topic: topic, Payload: payload})
-			return err
-		}})
+		Verify: service.RegisterCheck(lookups.Lookup, cfg.Logger)})
 }
 
 // deliverer sends the outbox: pushes to the connectors they name, with the address the
@@ -151,7 +155,7 @@ func (appliedOnce) Once(ctx context.Context, _ string, apply func(context.Contex
 
 // printing plugs the printing component into the service.
 func printing() []service.Option {
-	return []service.Option{service.WithRender(renderPDF), service.WithTables(excelTables), service.WithWriteArchive(writeCaseArchive)}
+	return []service.Option{service.WithRender(renderPDF), service.WithCheckPrint(layoutPDF), service.WithTables(excelTables), service.WithWriteArchive(writeCaseArchive)}
 }
 
 // windowDesk lets the workbench file cases for applicants at the window through the service.

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,7 +29,7 @@ import (
 var ctx = context.Background()
 
 // openStore opens the store of each harness: SQLite, or PostgreSQL within TestPostgres.
-var openStore = func(t testing.TB) *store.DB { return storetest.OpenSQLite(t) }
+var openStore = func(t testing.TB, opts ...store.Option) *store.DB { return storetest.OpenSQLite(t, opts...) }
 
 // clock is the injectable clock the store and the pages share.
 type clock struct {
@@ -63,6 +64,8 @@ type harness struct {
 
 	mu   sync.Mutex
 	sent []sms
+	// units counts the units of work the store has committed.
+	units atomic.Int64
 }
 
 // harnessConfig is how a harness builds the account service and its pages.
@@ -92,12 +95,13 @@ func withOutbox() harnessOption {
 
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
-	h := &harness{t: t, db: openStore(t), clock: &clock{t: time.Date(2025, 3, 10, 1, 0, 0, 0, time.UTC)}}
+	h := &harness{t: t, clock: &clock{t: time.Date(2025, 3, 10, 1, 0, 0, 0, time.UTC)}}
+	h.db = openStore(t, store.WithHooks(store.Hooks{Commit: func(units int, _ time.Duration) { h.units.Add(int64(units)) }}))
 	h.db.Now = h.clock.Now
 	c := harnessConfig{
 		service: service.AccountOptions{
 			Now: h.clock.Now,
-			Enqueue: func(_ context.Context, _ string, payload json.RawMessage) error {
+			Enqueue: func(_ runtime.AccountTx, _ string, payload json.RawMessage) error {
 				var text struct{ Mobile, Content string }
 				if err := json.Unmarshal(payload, &text); err != nil {
 					return err
@@ -124,10 +128,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	}
 	tls := c.tls
 	if c.outbox {
-		c.service.Enqueue = func(ctx context.Context, topic string, payload json.RawMessage) error {
-			_, err := h.db.Enqueue(ctx, runtime.OutboxMessage{Topic: topic, Payload: payload})
-			return err
-		}
+		c.service.Enqueue = nil
 	}
 	h.svc = service.NewAccounts(h.db, c.service)
 	h.acc = account.New(h.svc, c.pages)

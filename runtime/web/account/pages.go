@@ -21,6 +21,8 @@ func (a *Accounts) routes() {
 	m.HandleFunc("GET /account/{$}", a.signedIn(a.home))
 	m.HandleFunc("GET /account/register", a.registerForm)
 	m.HandleFunc("POST /account/register", a.posted(a.register))
+	m.HandleFunc("GET /account/verify", a.signedIn(a.verifyForm))
+	m.HandleFunc("POST /account/verify", a.posted(a.signedIn(a.verify)))
 	m.HandleFunc("GET /account/login", a.loginForm)
 	m.HandleFunc("POST /account/login", a.posted(a.login))
 	m.HandleFunc("POST /account/logout", a.posted(a.logout))
@@ -70,6 +72,8 @@ func (a *Accounts) signedIn(h func(w http.ResponseWriter, r *http.Request, u *ru
 // notices are the messages a page shows after a redirect, chosen by its msg parameter.
 var notices = map[string]string{
 	"registered":       "注册成功，已为您登录。",
+	"unverified":       "注册成功，已为您登录。请完成实名核验后再申办。",
+	"verified":         "实名核验已完成，现在可以在网上申办了。",
 	"password-changed": "密码已修改，您在其他设备上的登录已全部退出。",
 	"signed-out":       "您已安全退出。",
 	"reset":            "密码已重置，请使用新密码登录。",
@@ -115,7 +119,8 @@ func (a *Accounts) home(w http.ResponseWriter, r *http.Request, u *runtime.User)
 var (
 	passwordField  = field{Name: "password", Label: "设置密码", Type: "password", Autocomplete: "new-password", MaxLength: service.MaxPasswordLength, Help: PasswordHelp}
 	password2Field = field{Name: "password2", Label: "确认密码", Type: "password", Autocomplete: "new-password", MaxLength: service.MaxPasswordLength}
-	mobileField    = field{Name: "mobile", Label: "手机号码", Type: "tel", InputMode: "numeric", Autocomplete: "tel", MaxLength: 11, Help: "用于登录和接收找回密码的验证码"}
+	mobileField    = field{Name: "mobile", Label: "手机号码", Type: "tel", InputMode: "numeric", Autocomplete: "tel", MaxLength: 11,
+		Help: "用于登录和接收验证码；人口库登记有您的手机号码的，核验验证码发到登记的号码，账户以该号码为准"}
 
 	personFields = []field{
 		{Name: "name", Label: "真实姓名", Autocomplete: "name", MaxLength: 50},
@@ -127,7 +132,7 @@ var (
 		{Name: "uscc", Label: "统一社会信用代码", Autocomplete: "username", MaxLength: 18, Help: "营业执照上的 18 位代码"},
 		{Name: "legalName", Label: "法定代表人姓名", MaxLength: 50},
 		{Name: "legalIdNumber", Label: "法定代表人身份证号", MaxLength: 18},
-		{Name: "mobile", Label: "法定代表人手机号码", Type: "tel", InputMode: "numeric", Autocomplete: "tel", MaxLength: 11, Help: mobileField.Help},
+		{Name: "mobile", Label: "企业联系手机号码", Type: "tel", InputMode: "numeric", Autocomplete: "tel", MaxLength: 11, Help: "用于登录；激活的验证码发到法定代表人个人账户的手机号码"},
 		passwordField, password2Field,
 	}
 )
@@ -194,12 +199,16 @@ func (a *Accounts) register(w http.ResponseWriter, r *http.Request) {
 		a.showRegister(w, r, http.StatusBadRequest, kind, f, "请修改标出的问题后再提交")
 		return
 	}
-	_, session, err := a.svc.Register(r.Context(), reg, password, a.opts.ClientIP(r), stateOf(r).sessionID)
+	u, session, err := a.svc.Register(r.Context(), reg, password, a.opts.ClientIP(r), stateOf(r).sessionID)
 	if err != nil {
 		a.formFailed(w, r, err, f, func(status int, problem string) { a.showRegister(w, r, status, kind, f, problem) })
 		return
 	}
 	a.setSession(w, session)
+	if u.Unverified {
+		http.Redirect(w, r, "/account/verify?msg=unverified", http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/account/?msg=registered", http.StatusSeeOther)
 }
 

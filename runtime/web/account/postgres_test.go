@@ -15,7 +15,7 @@ func TestPostgres(t *testing.T) {
 		t.Skip(storetest.PostgresEnv + " is not set: run scripts/postgres.sh to test on PostgreSQL")
 	}
 	sqlite := openStore
-	openStore = func(t testing.TB) *store.DB { return storetest.OpenPostgres(t) }
+	openStore = func(t testing.TB, opts ...store.Option) *store.DB { return storetest.OpenPostgres(t, opts...) }
 	t.Cleanup(func() { openStore = sqlite })
 	for _, tc := range []struct {
 		name string

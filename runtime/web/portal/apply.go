@@ -112,6 +112,10 @@ func (p *portal) applyForm(w http.ResponseWriter, r *http.Request, u *runtime.Us
 			for _, n := range pre.Notes {
 				a.notes = append(a.notes, "未能自动填写："+n.Message)
 			}
+		} else if runtime.ErrorCode(err) == runtime.EFORBIDDEN {
+			// Who may not apply is told so before typing a form in vain.
+			p.pages.Fail(w, r, err)
+			return
 		} else {
 			p.Logger.Warn("prefill failed", "matter", slug, "err", err)
 		}

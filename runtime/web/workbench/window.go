@@ -35,6 +35,8 @@ type windowPage struct {
 	Cases        []runtime.CaseView
 	CasesNote    string
 	Matters      []runtime.MatterSummary
+	// Pending is the applicant's online account waiting for a clerk to verify it, or nil.
+	Pending *runtime.User
 }
 
 type pair struct{ Label, Value string }
@@ -111,6 +113,7 @@ func (b *workbench) window(w http.ResponseWriter, r *http.Request, u *runtime.Us
 func (b *workbench) lookUp(ctx context.Context, u *runtime.User, d *windowPage) {
 	a, answer, err := b.applicant(ctx, u, d.Key)
 	d.Applicant = a
+	d.Pending = b.pendingAccount(ctx, a.Kind, d.Key)
 	d.RegisterName = map[string]string{"person": "人口库", "enterprise": "法人库"}[a.Kind]
 	if err != nil {
 		d.Problem = d.RegisterName + "：" + runtime.ErrorMessage(err)

@@ -67,6 +67,8 @@ type Deps struct {
 	Messages runtime.MessageService
 	// Window starts window cases on behalf of applicants; see Window.
 	Window Window
+	// Accounts verifies online accounts at the window; nil hides that.
+	Accounts AccountVerifier
 	page.Site
 }
 
@@ -85,6 +87,7 @@ var notices = map[string]string{
 	"answered":     "已答复，留言人可在“咨询投诉”中查看。",
 	"paid":         "已确认现场缴费。",
 	"escalated":    "已督办，办理人员可在办件记录中看到督办意见。",
+	"verified":     "网上账户已完成实名核验，申请人现在可以在网上申办。",
 }
 
 type workbench struct {
@@ -113,6 +116,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /work/window", b.staff(b.window))
 	mux.HandleFunc("GET /work/window/apply/{slug}", b.staff(b.windowForm))
 	mux.HandleFunc("POST /work/window/apply/{slug}", b.staff(b.windowApply))
+	mux.HandleFunc("POST /work/window/verify", b.staff(b.verifyAccount))
 	mux.HandleFunc("GET /work/monitor", b.staff(b.monitor))
 	mux.HandleFunc("GET /work/monitor/live", b.staff(b.live))
 	mux.HandleFunc("POST /work/cases/{number}/escalate", b.staff(b.escalate))
