@@ -95,15 +95,9 @@ func (s *Service) CheckExpression(ctx context.Context, u *runtime.User, req runt
 	if err != nil {
 		return nil, err
 	}
-	trial := make(map[string][]byte, len(files)+len(req.Files))
-	for k, v := range files {
-		trial[k] = v
-	}
-	for n, text := range req.Files {
-		if err := checkFileName(n); err != nil {
-			return nil, err
-		}
-		trial[matterDir(req.Slug)+n] = []byte(text)
+	trial, err := withUnsaved(req.Slug, files, req.Files)
+	if err != nil {
+		return nil, err
 	}
 	name := matterDir(req.Slug) + req.File
 	patched, err := setAt(trial[name], req.Pointer, req.Source)
@@ -126,6 +120,22 @@ func (s *Service) CheckExpression(ctx context.Context, u *runtime.User, req runt
 		return nil, err
 	}
 	return &runtime.ExpressionResult{OK: true, Type: p.TypeName()}, nil
+}
+
+// withUnsaved is a draft's files with the studio's unsaved ones (by name in the matter folder)
+// standing in for the saved ones.
+func withUnsaved(slug string, files map[string][]byte, unsaved map[string]string) (map[string][]byte, error) {
+	trial := make(map[string][]byte, len(files)+len(unsaved))
+	for k, v := range files {
+		trial[k] = v
+	}
+	for n, text := range unsaved {
+		if err := checkFileName(n); err != nil {
+			return nil, err
+		}
+		trial[matterDir(slug)+n] = []byte(text)
+	}
+	return trial, nil
 }
 
 // setAt returns the JSON document raw with the string value at pointer set to value; the

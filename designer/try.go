@@ -20,7 +20,13 @@ func (s *Service) checked(ctx context.Context, u *runtime.User, slug string) (*d
 	if err != nil {
 		return nil, compiled{}, err
 	}
-	c := compile(slug, d.Files)
+	return planOf(slug, d.Files)
+}
+
+// planOf compiles files and returns the matter's plan; files with errors are refused with the
+// problems listed.
+func planOf(slug string, files map[string][]byte) (*definitions.MatterPlan, compiled, error) {
+	c := compile(slug, files)
 	if c.plan == nil {
 		e := runtime.Invalid("草稿有错误，请先修正")
 		e.Problems = c.problems

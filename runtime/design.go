@@ -65,6 +65,9 @@ type DraftView struct {
 	Slug string `json:"slug"`
 	DraftInfo
 	Files map[string]string `json:"files"`
+	// Images are the draft's print pictures (print/<name>.png, .jpg: backgrounds of the
+	// pre-printed paper), by name; not text, they are not among Files.
+	Images []string `json:"images,omitempty"`
 }
 
 // SavedFile is the answer to a file saved into a draft: the draft's new revision.
@@ -324,6 +327,7 @@ type DesignSession struct {
 // not exist), EINVALID for bad input with the fields concerned, ECONFLICT for a stale revision
 // (the message names who saved last), ETOOLARGE for a file over the limit.
 type DesignService interface {
+	DesignPrintService
 	Session(ctx context.Context, u *User) (*DesignSession, error)
 	ListMatters(ctx context.Context, u *User) ([]DesignMatter, error)
 	NewMatter(ctx context.Context, u *User, req NewMatter) (*DraftView, error)

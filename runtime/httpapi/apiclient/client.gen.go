@@ -132,6 +132,24 @@ func (e SubmitCaseChannel) Valid() bool {
 	}
 }
 
+// Defines values for PostDesignMattersSlugDraftPrintTemplateParamsFormat.
+const (
+	Pdf PostDesignMattersSlugDraftPrintTemplateParamsFormat = "pdf"
+	Png PostDesignMattersSlugDraftPrintTemplateParamsFormat = "png"
+)
+
+// Valid indicates whether the value is a known member of the PostDesignMattersSlugDraftPrintTemplateParamsFormat enum.
+func (e PostDesignMattersSlugDraftPrintTemplateParamsFormat) Valid() bool {
+	switch e {
+	case Pdf:
+		return true
+	case Png:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetMattersParamsServiceObject.
 const (
 	Enterprise GetMattersParamsServiceObject = "enterprise"
@@ -396,6 +414,7 @@ type DraftView struct {
 	Base      int               `json:"base"`
 	Comment   *string           `json:"comment,omitempty"`
 	Files     map[string]string `json:"files"`
+	Images    *[]string         `json:"images,omitempty"`
 	OpenedAt  time.Time         `json:"openedAt"`
 	OpenedBy  UserRef           `json:"openedBy"`
 	Revision  int               `json:"revision"`
@@ -658,6 +677,31 @@ type PreviewRequest struct {
 	Form   interface{} `json:"form,omitempty"`
 	Look   *string     `json:"look,omitempty"`
 	Sample *bool       `json:"sample,omitempty"`
+}
+
+// PrintPreviewRequest defines model for PrintPreviewRequest.
+type PrintPreviewRequest struct {
+	Background *bool              `json:"background,omitempty"`
+	Files      *map[string]string `json:"files,omitempty"`
+
+	// Form 任意 JSON 值
+	Form      interface{} `json:"form,omitempty"`
+	Mode      *string     `json:"mode,omitempty"`
+	OffsetXMm *float64    `json:"offsetXMm,omitempty"`
+	OffsetYMm *float64    `json:"offsetYMm,omitempty"`
+}
+
+// PrintVariable defines model for PrintVariable.
+type PrintVariable struct {
+	Doc  *string `json:"doc,omitempty"`
+	Name string  `json:"name"`
+	Type string  `json:"type"`
+}
+
+// PrintVariables defines model for PrintVariables.
+type PrintVariables struct {
+	Rows      map[string][]PrintVariable `json:"rows"`
+	Variables []PrintVariable            `json:"variables"`
 }
 
 // Progress defines model for Progress.
@@ -1020,6 +1064,15 @@ type PutDesignMattersSlugDraftFilesNameParams struct {
 	IfMatch string `json:"If-Match"`
 }
 
+// PostDesignMattersSlugDraftPrintTemplateParams defines parameters for PostDesignMattersSlugDraftPrintTemplate.
+type PostDesignMattersSlugDraftPrintTemplateParams struct {
+	// Format pdf（缺省）或 png
+	Format *PostDesignMattersSlugDraftPrintTemplateParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// PostDesignMattersSlugDraftPrintTemplateParamsFormat defines parameters for PostDesignMattersSlugDraftPrintTemplate.
+type PostDesignMattersSlugDraftPrintTemplateParamsFormat string
+
 // GetDesignMattersSlugExportParams defines parameters for GetDesignMattersSlugExport.
 type GetDesignMattersSlugExportParams struct {
 	// Version 版本号、draft，或省略即最新发布版
@@ -1178,6 +1231,9 @@ type PutDesignMattersSlugDraftFilesNameJSONRequestBody = PutDesignMattersSlugDra
 
 // PostDesignMattersSlugDraftPreviewJSONRequestBody defines body for PostDesignMattersSlugDraftPreview for application/json ContentType.
 type PostDesignMattersSlugDraftPreviewJSONRequestBody = PreviewRequest
+
+// PostDesignMattersSlugDraftPrintTemplateJSONRequestBody defines body for PostDesignMattersSlugDraftPrintTemplate for application/json ContentType.
+type PostDesignMattersSlugDraftPrintTemplateJSONRequestBody = PrintPreviewRequest
 
 // PostDesignMattersSlugDraftPublishJSONRequestBody defines body for PostDesignMattersSlugDraftPublish for application/json ContentType.
 type PostDesignMattersSlugDraftPublishJSONRequestBody = PublishRequest
@@ -1694,18 +1750,18 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/design/matters/{slug}/draft/files/{name} (the `GetDesignMattersSlugDraftFilesName` operationId).
 	GetDesignMattersSlugDraftFilesName(ctx context.Context, slug string, name string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PutDesignMattersSlugDraftFilesNameWithBody 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）
+	// PutDesignMattersSlugDraftFilesNameWithBody 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）
 	//
-	// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）。需要登录（Bearer 访问令牌）。.
+	// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）。需要登录（Bearer 访问令牌）。
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /api/v1/design/matters/{slug}/draft/files/{name} (the `PutDesignMattersSlugDraftFilesName` operationId).
 	PutDesignMattersSlugDraftFilesNameWithBody(ctx context.Context, slug string, name string, params *PutDesignMattersSlugDraftFilesNameParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PutDesignMattersSlugDraftFilesName 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）
+	// PutDesignMattersSlugDraftFilesName 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）
 	//
-	// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）。需要登录（Bearer 访问令牌）。.
+	// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）。需要登录（Bearer 访问令牌）。
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1729,6 +1785,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/design/matters/{slug}/draft/preview (the `PostDesignMattersSlugDraftPreview` operationId).
 	PostDesignMattersSlugDraftPreview(ctx context.Context, slug string, body PostDesignMattersSlugDraftPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignMattersSlugDraftPrintTemplateWithBody 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）
+	//
+	// 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）。form 缺省时用草稿的 sample.json；files 为设计器未保存的文件，代替已保存的；放不下或缺少必填内容的元素不画，逐个列在响应头 X-Print-Errors 中（百分号编码的 JSON 数组，每项 pointer 为 /elements/序号，message 为中文说明）。。需要登录（Bearer 访问令牌）。
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/design/matters/{slug}/draft/print/{template} (the `PostDesignMattersSlugDraftPrintTemplate` operationId).
+	PostDesignMattersSlugDraftPrintTemplateWithBody(ctx context.Context, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignMattersSlugDraftPrintTemplate 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）
+	//
+	// 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）。form 缺省时用草稿的 sample.json；files 为设计器未保存的文件，代替已保存的；放不下或缺少必填内容的元素不画，逐个列在响应头 X-Print-Errors 中（百分号编码的 JSON 数组，每项 pointer 为 /elements/序号，message 为中文说明）。。需要登录（Bearer 访问令牌）。
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/design/matters/{slug}/draft/print/{template} (the `PostDesignMattersSlugDraftPrintTemplate` operationId).
+	PostDesignMattersSlugDraftPrintTemplate(ctx context.Context, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, body PostDesignMattersSlugDraftPrintTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostDesignMattersSlugDraftPublishWithBody 设计器：发布为新版本（有错误时答 400 并列出问题；有警告须 acknowledge）
 	//
@@ -1824,6 +1898,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/design/matters/{slug}/import (the `PostDesignMattersSlugImport` operationId).
 	PostDesignMattersSlugImportWithBody(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDesignMattersSlugPrintVariables 设计器：打印模板的表达式可用的变量（含 license、fees、notice、matter 及表格列的 row）及说明
+	//
+	// 设计器：打印模板的表达式可用的变量（含 license、fees、notice、matter 及表格列的 row）及说明。需要登录（Bearer 访问令牌）。.
+	//
+	// Corresponds with GET /api/v1/design/matters/{slug}/print-variables (the `GetDesignMattersSlugPrintVariables` operationId).
+	GetDesignMattersSlugPrintVariables(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostDesignMattersSlugRollbackWithBody 设计器：把旧版本的文件发布为新版本（事项审核人员）
 	//
@@ -2991,9 +3072,9 @@ func (c *Client) GetDesignMattersSlugDraftFilesName(ctx context.Context, slug st
 	return c.Client.Do(req)
 }
 
-// PutDesignMattersSlugDraftFilesNameWithBody 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）
+// PutDesignMattersSlugDraftFilesNameWithBody 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）
 //
-// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）。需要登录（Bearer 访问令牌）。.
+// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）。需要登录（Bearer 访问令牌）。
 //
 // Takes any type of body and a specified content type.
 //
@@ -3010,9 +3091,9 @@ func (c *Client) PutDesignMattersSlugDraftFilesNameWithBody(ctx context.Context,
 	return c.Client.Do(req)
 }
 
-// PutDesignMattersSlugDraftFilesName 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）
+// PutDesignMattersSlugDraftFilesName 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）
 //
-// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）。需要登录（Bearer 访问令牌）。.
+// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）。需要登录（Bearer 访问令牌）。
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3057,6 +3138,44 @@ func (c *Client) PostDesignMattersSlugDraftPreviewWithBody(ctx context.Context, 
 // Corresponds with POST /api/v1/design/matters/{slug}/draft/preview (the `PostDesignMattersSlugDraftPreview` operationId).
 func (c *Client) PostDesignMattersSlugDraftPreview(ctx context.Context, slug string, body PostDesignMattersSlugDraftPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostDesignMattersSlugDraftPreviewRequest(c.Server, slug, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignMattersSlugDraftPrintTemplateWithBody 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）
+//
+// 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）。form 缺省时用草稿的 sample.json；files 为设计器未保存的文件，代替已保存的；放不下或缺少必填内容的元素不画，逐个列在响应头 X-Print-Errors 中（百分号编码的 JSON 数组，每项 pointer 为 /elements/序号，message 为中文说明）。。需要登录（Bearer 访问令牌）。
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/design/matters/{slug}/draft/print/{template} (the `PostDesignMattersSlugDraftPrintTemplate` operationId).
+func (c *Client) PostDesignMattersSlugDraftPrintTemplateWithBody(ctx context.Context, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignMattersSlugDraftPrintTemplateRequestWithBody(c.Server, slug, template, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignMattersSlugDraftPrintTemplate 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）
+//
+// 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）。form 缺省时用草稿的 sample.json；files 为设计器未保存的文件，代替已保存的；放不下或缺少必填内容的元素不画，逐个列在响应头 X-Print-Errors 中（百分号编码的 JSON 数组，每项 pointer 为 /elements/序号，message 为中文说明）。。需要登录（Bearer 访问令牌）。
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/design/matters/{slug}/draft/print/{template} (the `PostDesignMattersSlugDraftPrintTemplate` operationId).
+func (c *Client) PostDesignMattersSlugDraftPrintTemplate(ctx context.Context, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, body PostDesignMattersSlugDraftPrintTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignMattersSlugDraftPrintTemplateRequest(c.Server, slug, template, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3262,6 +3381,23 @@ func (c *Client) GetDesignMattersSlugHistory(ctx context.Context, slug string, r
 // Corresponds with POST /api/v1/design/matters/{slug}/import (the `PostDesignMattersSlugImport` operationId).
 func (c *Client) PostDesignMattersSlugImportWithBody(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostDesignMattersSlugImportRequestWithBody(c.Server, slug, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDesignMattersSlugPrintVariables 设计器：打印模板的表达式可用的变量（含 license、fees、notice、matter 及表格列的 row）及说明
+//
+// 设计器：打印模板的表达式可用的变量（含 license、fees、notice、matter 及表格列的 row）及说明。需要登录（Bearer 访问令牌）。.
+//
+// Corresponds with GET /api/v1/design/matters/{slug}/print-variables (the `GetDesignMattersSlugPrintVariables` operationId).
+func (c *Client) GetDesignMattersSlugPrintVariables(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDesignMattersSlugPrintVariablesRequest(c.Server, slug)
 	if err != nil {
 		return nil, err
 	}
@@ -5504,6 +5640,87 @@ func NewPostDesignMattersSlugDraftPreviewRequestWithBody(server string, slug str
 	return req, nil
 }
 
+// NewPostDesignMattersSlugDraftPrintTemplateRequest calls the generic PostDesignMattersSlugDraftPrintTemplate builder with application/json body
+func NewPostDesignMattersSlugDraftPrintTemplateRequest(server string, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, body PostDesignMattersSlugDraftPrintTemplateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostDesignMattersSlugDraftPrintTemplateRequestWithBody(server, slug, template, params, "application/json", bodyReader)
+}
+
+// NewPostDesignMattersSlugDraftPrintTemplateRequestWithBody constructs an http.Request for the PostDesignMattersSlugDraftPrintTemplate method, with any body, and a specified content type
+func NewPostDesignMattersSlugDraftPrintTemplateRequestWithBody(server string, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "slug", slug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "template", template, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/design/matters/%s/draft/print/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewPostDesignMattersSlugDraftPublishRequest calls the generic PostDesignMattersSlugDraftPublish builder with application/json body
 func NewPostDesignMattersSlugDraftPublishRequest(server string, slug string, body PostDesignMattersSlugDraftPublishJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5819,6 +6036,40 @@ func NewPostDesignMattersSlugImportRequestWithBody(server string, slug string, c
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetDesignMattersSlugPrintVariablesRequest constructs an http.Request for the GetDesignMattersSlugPrintVariables method
+func NewGetDesignMattersSlugPrintVariablesRequest(server string, slug string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "slug", slug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/design/matters/%s/print-variables", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -7530,18 +7781,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/design/matters/{slug}/draft/files/{name} (the `GetDesignMattersSlugDraftFilesName` operationId).
 	GetDesignMattersSlugDraftFilesNameWithResponse(ctx context.Context, slug string, name string, reqEditors ...RequestEditorFn) (*GetDesignMattersSlugDraftFilesNameResponse, error)
 
-	// PutDesignMattersSlugDraftFilesNameWithBodyWithResponse 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）
+	// PutDesignMattersSlugDraftFilesNameWithBodyWithResponse 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）
 	//
-	// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）。需要登录（Bearer 访问令牌）。.
+	// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）。需要登录（Bearer 访问令牌）。
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/v1/design/matters/{slug}/draft/files/{name} (the `PutDesignMattersSlugDraftFilesName` operationId).
 	PutDesignMattersSlugDraftFilesNameWithBodyWithResponse(ctx context.Context, slug string, name string, params *PutDesignMattersSlugDraftFilesNameParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutDesignMattersSlugDraftFilesNameResponse, error)
 
-	// PutDesignMattersSlugDraftFilesNameWithResponse 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）
+	// PutDesignMattersSlugDraftFilesNameWithResponse 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）
 	//
-	// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）。需要登录（Bearer 访问令牌）。.
+	// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）。需要登录（Bearer 访问令牌）。
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7565,6 +7816,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/design/matters/{slug}/draft/preview (the `PostDesignMattersSlugDraftPreview` operationId).
 	PostDesignMattersSlugDraftPreviewWithResponse(ctx context.Context, slug string, body PostDesignMattersSlugDraftPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignMattersSlugDraftPreviewResponse, error)
+
+	// PostDesignMattersSlugDraftPrintTemplateWithBodyWithResponse 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）
+	//
+	// 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）。form 缺省时用草稿的 sample.json；files 为设计器未保存的文件，代替已保存的；放不下或缺少必填内容的元素不画，逐个列在响应头 X-Print-Errors 中（百分号编码的 JSON 数组，每项 pointer 为 /elements/序号，message 为中文说明）。。需要登录（Bearer 访问令牌）。
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/matters/{slug}/draft/print/{template} (the `PostDesignMattersSlugDraftPrintTemplate` operationId).
+	PostDesignMattersSlugDraftPrintTemplateWithBodyWithResponse(ctx context.Context, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignMattersSlugDraftPrintTemplateResponse, error)
+
+	// PostDesignMattersSlugDraftPrintTemplateWithResponse 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）
+	//
+	// 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）。form 缺省时用草稿的 sample.json；files 为设计器未保存的文件，代替已保存的；放不下或缺少必填内容的元素不画，逐个列在响应头 X-Print-Errors 中（百分号编码的 JSON 数组，每项 pointer 为 /elements/序号，message 为中文说明）。。需要登录（Bearer 访问令牌）。
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/matters/{slug}/draft/print/{template} (the `PostDesignMattersSlugDraftPrintTemplate` operationId).
+	PostDesignMattersSlugDraftPrintTemplateWithResponse(ctx context.Context, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, body PostDesignMattersSlugDraftPrintTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignMattersSlugDraftPrintTemplateResponse, error)
 
 	// PostDesignMattersSlugDraftPublishWithBodyWithResponse 设计器：发布为新版本（有错误时答 400 并列出问题；有警告须 acknowledge）
 	//
@@ -7664,6 +7933,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/design/matters/{slug}/import (the `PostDesignMattersSlugImport` operationId).
 	PostDesignMattersSlugImportWithBodyWithResponse(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignMattersSlugImportResponse, error)
+
+	// GetDesignMattersSlugPrintVariablesWithResponse 设计器：打印模板的表达式可用的变量（含 license、fees、notice、matter 及表格列的 row）及说明
+	//
+	// 设计器：打印模板的表达式可用的变量（含 license、fees、notice、matter 及表格列的 row）及说明。需要登录（Bearer 访问令牌）。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/design/matters/{slug}/print-variables (the `GetDesignMattersSlugPrintVariables` operationId).
+	GetDesignMattersSlugPrintVariablesWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*GetDesignMattersSlugPrintVariablesResponse, error)
 
 	// PostDesignMattersSlugRollbackWithBodyWithResponse 设计器：把旧版本的文件发布为新版本（事项审核人员）
 	//
@@ -11065,6 +11343,96 @@ func (r PostDesignMattersSlugDraftPreviewResponse) ContentType() string {
 	return ""
 }
 
+type PostDesignMattersSlugDraftPrintTemplateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type PostDesignMattersSlugDraftPublishResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11689,6 +12057,82 @@ func (r PostDesignMattersSlugImportResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostDesignMattersSlugImportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDesignMattersSlugPrintVariablesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PrintVariables
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDesignMattersSlugPrintVariablesResponse) GetJSON200() *PrintVariables {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDesignMattersSlugPrintVariablesResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDesignMattersSlugPrintVariablesResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetDesignMattersSlugPrintVariablesResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetDesignMattersSlugPrintVariablesResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDesignMattersSlugPrintVariablesResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDesignMattersSlugPrintVariablesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDesignMattersSlugPrintVariablesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDesignMattersSlugPrintVariablesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDesignMattersSlugPrintVariablesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14628,9 +15072,9 @@ func (c *ClientWithResponses) GetDesignMattersSlugDraftFilesNameWithResponse(ctx
 	return ParseGetDesignMattersSlugDraftFilesNameResponse(rsp)
 }
 
-// PutDesignMattersSlugDraftFilesNameWithBodyWithResponse 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）
+// PutDesignMattersSlugDraftFilesNameWithBodyWithResponse 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）
 //
-// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）。需要登录（Bearer 访问令牌）。.
+// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）。需要登录（Bearer 访问令牌）。
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14643,9 +15087,9 @@ func (c *ClientWithResponses) PutDesignMattersSlugDraftFilesNameWithBodyWithResp
 	return ParsePutDesignMattersSlugDraftFilesNameResponse(rsp)
 }
 
-// PutDesignMattersSlugDraftFilesNameWithResponse 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）
+// PutDesignMattersSlugDraftFilesNameWithResponse 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）
 //
-// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）。需要登录（Bearer 访问令牌）。.
+// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）。需要登录（Bearer 访问令牌）。
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14686,6 +15130,36 @@ func (c *ClientWithResponses) PostDesignMattersSlugDraftPreviewWithResponse(ctx 
 		return nil, err
 	}
 	return ParsePostDesignMattersSlugDraftPreviewResponse(rsp)
+}
+
+// PostDesignMattersSlugDraftPrintTemplateWithBodyWithResponse 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）
+//
+// 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）。form 缺省时用草稿的 sample.json；files 为设计器未保存的文件，代替已保存的；放不下或缺少必填内容的元素不画，逐个列在响应头 X-Print-Errors 中（百分号编码的 JSON 数组，每项 pointer 为 /elements/序号，message 为中文说明）。。需要登录（Bearer 访问令牌）。
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/matters/{slug}/draft/print/{template} (the `PostDesignMattersSlugDraftPrintTemplate` operationId).
+func (c *ClientWithResponses) PostDesignMattersSlugDraftPrintTemplateWithBodyWithResponse(ctx context.Context, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignMattersSlugDraftPrintTemplateResponse, error) {
+	rsp, err := c.PostDesignMattersSlugDraftPrintTemplateWithBody(ctx, slug, template, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignMattersSlugDraftPrintTemplateResponse(rsp)
+}
+
+// PostDesignMattersSlugDraftPrintTemplateWithResponse 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）
+//
+// 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）。form 缺省时用草稿的 sample.json；files 为设计器未保存的文件，代替已保存的；放不下或缺少必填内容的元素不画，逐个列在响应头 X-Print-Errors 中（百分号编码的 JSON 数组，每项 pointer 为 /elements/序号，message 为中文说明）。。需要登录（Bearer 访问令牌）。
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/matters/{slug}/draft/print/{template} (the `PostDesignMattersSlugDraftPrintTemplate` operationId).
+func (c *ClientWithResponses) PostDesignMattersSlugDraftPrintTemplateWithResponse(ctx context.Context, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, body PostDesignMattersSlugDraftPrintTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignMattersSlugDraftPrintTemplateResponse, error) {
+	rsp, err := c.PostDesignMattersSlugDraftPrintTemplate(ctx, slug, template, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignMattersSlugDraftPrintTemplateResponse(rsp)
 }
 
 // PostDesignMattersSlugDraftPublishWithBodyWithResponse 设计器：发布为新版本（有错误时答 400 并列出问题；有警告须 acknowledge）
@@ -14851,6 +15325,21 @@ func (c *ClientWithResponses) PostDesignMattersSlugImportWithBodyWithResponse(ct
 		return nil, err
 	}
 	return ParsePostDesignMattersSlugImportResponse(rsp)
+}
+
+// GetDesignMattersSlugPrintVariablesWithResponse 设计器：打印模板的表达式可用的变量（含 license、fees、notice、matter 及表格列的 row）及说明
+//
+// 设计器：打印模板的表达式可用的变量（含 license、fees、notice、matter 及表格列的 row）及说明。需要登录（Bearer 访问令牌）。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/design/matters/{slug}/print-variables (the `GetDesignMattersSlugPrintVariables` operationId).
+func (c *ClientWithResponses) GetDesignMattersSlugPrintVariablesWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*GetDesignMattersSlugPrintVariablesResponse, error) {
+	rsp, err := c.GetDesignMattersSlugPrintVariables(ctx, slug, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDesignMattersSlugPrintVariablesResponse(rsp)
 }
 
 // PostDesignMattersSlugRollbackWithBodyWithResponse 设计器：把旧版本的文件发布为新版本（事项审核人员）
@@ -17919,6 +18408,81 @@ func ParsePostDesignMattersSlugDraftPreviewResponse(rsp *http.Response) (*PostDe
 	return response, nil
 }
 
+// ParsePostDesignMattersSlugDraftPrintTemplateResponse parses an HTTP response from a PostDesignMattersSlugDraftPrintTemplateWithResponse call
+func ParsePostDesignMattersSlugDraftPrintTemplateResponse(rsp *http.Response) (*PostDesignMattersSlugDraftPrintTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostDesignMattersSlugDraftPrintTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParsePostDesignMattersSlugDraftPublishResponse parses an HTTP response from a PostDesignMattersSlugDraftPublishWithResponse call
 func ParsePostDesignMattersSlugDraftPublishResponse(rsp *http.Response) (*PostDesignMattersSlugDraftPublishResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -18431,6 +18995,67 @@ func ParsePostDesignMattersSlugImportResponse(rsp *http.Response) (*PostDesignMa
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDesignMattersSlugPrintVariablesResponse parses an HTTP response from a GetDesignMattersSlugPrintVariablesWithResponse call
+func ParseGetDesignMattersSlugPrintVariablesResponse(rsp *http.Response) (*GetDesignMattersSlugPrintVariablesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDesignMattersSlugPrintVariablesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PrintVariables
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
