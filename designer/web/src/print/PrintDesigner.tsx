@@ -53,7 +53,7 @@ export default function PrintDesigner({ slug, images: initialImages }: { slug: s
   const [grid, setGrid] = useState(1);
   const [images, setImages] = useState(initialImages);
   const [vars, setVars] = useState<{ variables: PrintVariable[]; rows: Record<string, PrintVariable[]> }>({ variables: [], rows: {} });
-  const [preview, setPreview] = useState<{ src: string; ms: number; errors: { pointer: string; message: string }[] } | null>(null);
+  const [preview, setPreview] = useState<{ src: string; ms: number; seq: number; errors: { pointer: string; message: string }[] } | null>(null);
   const [previewError, setPreviewError] = useState('');
   const [mode, setMode] = useState<'template' | 'electronic' | 'overprint'>('template');
   const [showBackground, setShowBackground] = useState(true);
@@ -88,7 +88,7 @@ export default function PrintDesigner({ slug, images: initialImages }: { slug: s
         });
         const src = await dataURL(r.blob);
         if (my !== seq.current) return;
-        setPreview({ src, ms: Math.round(performance.now() - started), errors: r.errors });
+        setPreview({ src, ms: Math.round(performance.now() - started), seq: my, errors: r.errors });
         setPreviewError('');
       } catch (e) {
         if (my === seq.current) setPreviewError((e as Error).message);
@@ -115,7 +115,7 @@ export default function PrintDesigner({ slug, images: initialImages }: { slug: s
       .concat(helpers);
   }, [vars]);
 
-  const edit = (label: string, f: (t: ReturnType<typeof parse>) => void) => file && store.getState().edit(label, (files) => f(files[file]));
+  const edit = (label: string, f: (t: ReturnType<typeof parse>) => unknown) => file && store.getState().edit(label, (files) => void f(files[file]));
 
   const uploadBackground = async (f: File) => {
     const ext = f.type === 'image/jpeg' ? '.jpg' : '.png';
@@ -209,7 +209,7 @@ export default function PrintDesigner({ slug, images: initialImages }: { slug: s
               <Button size="small" onClick={() => pdf(false)}>下载 PDF</Button>
             </Space>
             {previewError && <Alert type="error" showIcon title={previewError} />}
-            {preview && <img className="print-preview" src={preview.src} alt="服务器渲染的打印预览" data-ms={preview.ms} />}
+            {preview && <img className="print-preview" src={preview.src} alt="服务器渲染的打印预览" data-ms={preview.ms} data-seq={preview.seq} />}
             {preview && <Typography.Text type="secondary">服务器预览用时 {preview.ms} 毫秒</Typography.Text>}
             {preview && preview.errors.length > 0 && (
               <ul className="print-errors" aria-label="排版问题">
