@@ -30,18 +30,24 @@ const (
 
 // Service is the design-time service.
 type Service struct {
-	db  runtime.Store
-	now func() time.Time
+	db            runtime.Store
+	now           func() time.Time
+	lookup        Lookup
+	sharedChanged func(context.Context) error
 }
 
 var _ runtime.DesignService = (*Service)(nil)
 
 // New returns the design-time service over db; now is the clock (nil: time.Now).
-func New(db runtime.Store, now func() time.Time) *Service {
+func New(db runtime.Store, now func() time.Time, opts ...Option) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{db: db, now: now}
+	s := &Service{db: db, now: now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)

@@ -293,6 +293,8 @@ const (
 	DesignRolledBack   = "rolled-back"
 	DesignCreated      = "matter.created"
 	DesignImported     = "matter.imported"
+	// DesignSharedChanged is a new version published for a change of the shared definitions.
+	DesignSharedChanged = "shared.changed"
 )
 
 // DesignEvent is one entry of a matter's design audit trail: who did what when, to which
@@ -328,6 +330,7 @@ type DesignSession struct {
 // (the message names who saved last), ETOOLARGE for a file over the limit.
 type DesignService interface {
 	DesignPrintService
+	DesignSharedService
 	Session(ctx context.Context, u *User) (*DesignSession, error)
 	ListMatters(ctx context.Context, u *User) ([]DesignMatter, error)
 	NewMatter(ctx context.Context, u *User, req NewMatter) (*DraftView, error)

@@ -194,6 +194,7 @@ func (s *Server) designRoutes() {
 			return d.Publish(c.Request.Context(), user(c), slug(c), req)
 		})})
 	s.designPrintRoutes()
+	s.designSharedRoutes()
 	matter := designPrefix + "matters/:slug"
 	s.handle(operation{method: "GET", path: matter + "/versions", summary: "设计器：事项的全部版本", tag: tag,
 		auth: required, response: listAnswer[runtime.VersionInfo]{}, handler: func(c *gin.Context) {

@@ -264,6 +264,23 @@ type CheckResult struct {
 	Warnings int             `json:"warnings"`
 }
 
+// ConnectorTried defines model for ConnectorTried.
+type ConnectorTried struct {
+	Error  *string `json:"error,omitempty"`
+	Millis int64   `json:"millis"`
+	Ok     bool    `json:"ok"`
+
+	// Result 任意 JSON 值
+	Result interface{} `json:"result,omitempty"`
+}
+
+// ConnectorTry defines model for ConnectorTry.
+type ConnectorTry struct {
+	Connector *string `json:"connector,omitempty"`
+	Key       *string `json:"key,omitempty"`
+	Text      *string `json:"text,omitempty"`
+}
+
 // CorrectionRequest defines model for CorrectionRequest.
 type CorrectionRequest struct {
 	// Materials 需要补正的材料编号
@@ -367,6 +384,12 @@ type DesignSession struct {
 	OrgCode    string   `json:"orgCode"`
 	Roles      []string `json:"roles"`
 	User       UserRef  `json:"user"`
+}
+
+// DesignShared defines model for DesignShared.
+type DesignShared struct {
+	Files  map[string]string   `json:"files"`
+	UsedBy map[string][]string `json:"usedBy"`
 }
 
 // DiffChange defines model for DiffChange.
@@ -795,6 +818,17 @@ type SendBack struct {
 
 	// To 退回到的之前的环节（节点编号）
 	To string `json:"to"`
+}
+
+// SharedChange defines model for SharedChange.
+type SharedChange struct {
+	Comment *string            `json:"comment,omitempty"`
+	Files   *map[string]string `json:"files,omitempty"`
+}
+
+// SharedPublished defines model for SharedPublished.
+type SharedPublished struct {
+	Published []Published `json:"published"`
 }
 
 // SpecialProcedure defines model for SpecialProcedure.
@@ -1249,6 +1283,15 @@ type PostDesignMattersSlugDraftTryJSONRequestBody = TryRequest
 
 // PostDesignMattersSlugRollbackJSONRequestBody defines body for PostDesignMattersSlugRollback for application/json ContentType.
 type PostDesignMattersSlugRollbackJSONRequestBody = RollbackRequest
+
+// PostDesignSharedCheckJSONRequestBody defines body for PostDesignSharedCheck for application/json ContentType.
+type PostDesignSharedCheckJSONRequestBody = SharedChange
+
+// PostDesignSharedConnectorsTryJSONRequestBody defines body for PostDesignSharedConnectorsTry for application/json ContentType.
+type PostDesignSharedConnectorsTryJSONRequestBody = ConnectorTry
+
+// PostDesignSharedPublishJSONRequestBody defines body for PostDesignSharedPublish for application/json ContentType.
+type PostDesignSharedPublishJSONRequestBody = SharedChange
 
 // PostFilesMultipartRequestBody defines body for PostFiles for multipart/form-data ContentType.
 type PostFilesMultipartRequestBody PostFilesMultipartBody
@@ -1937,6 +1980,67 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/design/session (the `GetDesignSession` operationId).
 	GetDesignSession(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDesignShared 设计器：共用定义（机构、日历、连接器、共用文书）及每份共用文书被哪些事项使用（系统管理员）
+	//
+	// 设计器：共用定义（机构、日历、连接器、共用文书）及每份共用文书被哪些事项使用（系统管理员）。需要登录（Bearer 访问令牌）。.
+	//
+	// Corresponds with GET /api/v1/design/shared (the `GetDesignShared` operationId).
+	GetDesignShared(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignSharedCheckWithBody 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）
+	//
+	// 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/design/shared/check (the `PostDesignSharedCheck` operationId).
+	PostDesignSharedCheckWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignSharedCheck 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）
+	//
+	// 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/design/shared/check (the `PostDesignSharedCheck` operationId).
+	PostDesignSharedCheck(ctx context.Context, body PostDesignSharedCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignSharedConnectorsTryWithBody 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误
+	//
+	// 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/design/shared/connectors/try (the `PostDesignSharedConnectorsTry` operationId).
+	PostDesignSharedConnectorsTryWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignSharedConnectorsTry 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误
+	//
+	// 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/design/shared/connectors/try (the `PostDesignSharedConnectorsTry` operationId).
+	PostDesignSharedConnectorsTry(ctx context.Context, body PostDesignSharedConnectorsTryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignSharedPublishWithBody 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）
+	//
+	// 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/design/shared/publish (the `PostDesignSharedPublish` operationId).
+	PostDesignSharedPublishWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignSharedPublish 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）
+	//
+	// 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/design/shared/publish (the `PostDesignSharedPublish` operationId).
+	PostDesignSharedPublish(ctx context.Context, body PostDesignSharedPublishJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetExportsCasesXlsx 导出办件清单（Excel，按状态、事项筛选）
 	//
@@ -3470,6 +3574,137 @@ func (c *Client) GetDesignMattersSlugVersions(ctx context.Context, slug string, 
 // Corresponds with GET /api/v1/design/session (the `GetDesignSession` operationId).
 func (c *Client) GetDesignSession(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetDesignSessionRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDesignShared 设计器：共用定义（机构、日历、连接器、共用文书）及每份共用文书被哪些事项使用（系统管理员）
+//
+// 设计器：共用定义（机构、日历、连接器、共用文书）及每份共用文书被哪些事项使用（系统管理员）。需要登录（Bearer 访问令牌）。.
+//
+// Corresponds with GET /api/v1/design/shared (the `GetDesignShared` operationId).
+func (c *Client) GetDesignShared(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDesignSharedRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignSharedCheckWithBody 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）
+//
+// 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/design/shared/check (the `PostDesignSharedCheck` operationId).
+func (c *Client) PostDesignSharedCheckWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignSharedCheckRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignSharedCheck 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）
+//
+// 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/design/shared/check (the `PostDesignSharedCheck` operationId).
+func (c *Client) PostDesignSharedCheck(ctx context.Context, body PostDesignSharedCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignSharedCheckRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignSharedConnectorsTryWithBody 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误
+//
+// 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/design/shared/connectors/try (the `PostDesignSharedConnectorsTry` operationId).
+func (c *Client) PostDesignSharedConnectorsTryWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignSharedConnectorsTryRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignSharedConnectorsTry 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误
+//
+// 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/design/shared/connectors/try (the `PostDesignSharedConnectorsTry` operationId).
+func (c *Client) PostDesignSharedConnectorsTry(ctx context.Context, body PostDesignSharedConnectorsTryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignSharedConnectorsTryRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignSharedPublishWithBody 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）
+//
+// 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/design/shared/publish (the `PostDesignSharedPublish` operationId).
+func (c *Client) PostDesignSharedPublishWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignSharedPublishRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignSharedPublish 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）
+//
+// 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/design/shared/publish (the `PostDesignSharedPublish` operationId).
+func (c *Client) PostDesignSharedPublish(ctx context.Context, body PostDesignSharedPublishJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignSharedPublishRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6182,6 +6417,153 @@ func NewGetDesignSessionRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetDesignSharedRequest constructs an http.Request for the GetDesignShared method
+func NewGetDesignSharedRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/design/shared")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostDesignSharedCheckRequest calls the generic PostDesignSharedCheck builder with application/json body
+func NewPostDesignSharedCheckRequest(server string, body PostDesignSharedCheckJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostDesignSharedCheckRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostDesignSharedCheckRequestWithBody constructs an http.Request for the PostDesignSharedCheck method, with any body, and a specified content type
+func NewPostDesignSharedCheckRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/design/shared/check")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostDesignSharedConnectorsTryRequest calls the generic PostDesignSharedConnectorsTry builder with application/json body
+func NewPostDesignSharedConnectorsTryRequest(server string, body PostDesignSharedConnectorsTryJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostDesignSharedConnectorsTryRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostDesignSharedConnectorsTryRequestWithBody constructs an http.Request for the PostDesignSharedConnectorsTry method, with any body, and a specified content type
+func NewPostDesignSharedConnectorsTryRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/design/shared/connectors/try")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostDesignSharedPublishRequest calls the generic PostDesignSharedPublish builder with application/json body
+func NewPostDesignSharedPublishRequest(server string, body PostDesignSharedPublishJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostDesignSharedPublishRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostDesignSharedPublishRequestWithBody constructs an http.Request for the PostDesignSharedPublish method, with any body, and a specified content type
+func NewPostDesignSharedPublishRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/design/shared/publish")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetExportsCasesXlsxRequest constructs an http.Request for the GetExportsCasesXlsx method
 func NewGetExportsCasesXlsxRequest(server string, params *GetExportsCasesXlsxParams) (*http.Request, error) {
 	var err error
@@ -7978,6 +8360,69 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/design/session (the `GetDesignSession` operationId).
 	GetDesignSessionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDesignSessionResponse, error)
+
+	// GetDesignSharedWithResponse 设计器：共用定义（机构、日历、连接器、共用文书）及每份共用文书被哪些事项使用（系统管理员）
+	//
+	// 设计器：共用定义（机构、日历、连接器、共用文书）及每份共用文书被哪些事项使用（系统管理员）。需要登录（Bearer 访问令牌）。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/design/shared (the `GetDesignShared` operationId).
+	GetDesignSharedWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDesignSharedResponse, error)
+
+	// PostDesignSharedCheckWithBodyWithResponse 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）
+	//
+	// 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/shared/check (the `PostDesignSharedCheck` operationId).
+	PostDesignSharedCheckWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignSharedCheckResponse, error)
+
+	// PostDesignSharedCheckWithResponse 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）
+	//
+	// 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/shared/check (the `PostDesignSharedCheck` operationId).
+	PostDesignSharedCheckWithResponse(ctx context.Context, body PostDesignSharedCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignSharedCheckResponse, error)
+
+	// PostDesignSharedConnectorsTryWithBodyWithResponse 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误
+	//
+	// 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/shared/connectors/try (the `PostDesignSharedConnectorsTry` operationId).
+	PostDesignSharedConnectorsTryWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignSharedConnectorsTryResponse, error)
+
+	// PostDesignSharedConnectorsTryWithResponse 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误
+	//
+	// 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/shared/connectors/try (the `PostDesignSharedConnectorsTry` operationId).
+	PostDesignSharedConnectorsTryWithResponse(ctx context.Context, body PostDesignSharedConnectorsTryJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignSharedConnectorsTryResponse, error)
+
+	// PostDesignSharedPublishWithBodyWithResponse 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）
+	//
+	// 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/shared/publish (the `PostDesignSharedPublish` operationId).
+	PostDesignSharedPublishWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignSharedPublishResponse, error)
+
+	// PostDesignSharedPublishWithResponse 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）
+	//
+	// 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/shared/publish (the `PostDesignSharedPublish` operationId).
+	PostDesignSharedPublishWithResponse(ctx context.Context, body PostDesignSharedPublishJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignSharedPublishResponse, error)
 
 	// GetExportsCasesXlsxWithResponse 导出办件清单（Excel，按状态、事项筛选）
 	//
@@ -12381,6 +12826,366 @@ func (r GetDesignSessionResponse) ContentType() string {
 	return ""
 }
 
+type GetDesignSharedResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DesignShared
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDesignSharedResponse) GetJSON200() *DesignShared {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDesignSharedResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDesignSharedResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetDesignSharedResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDesignSharedResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDesignSharedResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDesignSharedResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDesignSharedResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDesignSharedResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostDesignSharedCheckResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CheckResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostDesignSharedCheckResponse) GetJSON200() *CheckResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostDesignSharedCheckResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostDesignSharedCheckResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostDesignSharedCheckResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostDesignSharedCheckResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostDesignSharedCheckResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostDesignSharedCheckResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostDesignSharedCheckResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostDesignSharedCheckResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostDesignSharedCheckResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostDesignSharedCheckResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostDesignSharedCheckResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostDesignSharedCheckResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostDesignSharedConnectorsTryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConnectorTried
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostDesignSharedConnectorsTryResponse) GetJSON200() *ConnectorTried {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostDesignSharedConnectorsTryResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostDesignSharedConnectorsTryResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostDesignSharedConnectorsTryResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostDesignSharedConnectorsTryResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostDesignSharedConnectorsTryResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostDesignSharedConnectorsTryResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostDesignSharedConnectorsTryResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostDesignSharedConnectorsTryResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostDesignSharedConnectorsTryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostDesignSharedConnectorsTryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostDesignSharedConnectorsTryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostDesignSharedConnectorsTryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostDesignSharedPublishResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SharedPublished
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostDesignSharedPublishResponse) GetJSON200() *SharedPublished {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostDesignSharedPublishResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostDesignSharedPublishResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostDesignSharedPublishResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostDesignSharedPublishResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostDesignSharedPublishResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostDesignSharedPublishResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostDesignSharedPublishResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostDesignSharedPublishResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostDesignSharedPublishResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostDesignSharedPublishResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostDesignSharedPublishResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostDesignSharedPublishResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetExportsCasesXlsxResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15400,6 +16205,111 @@ func (c *ClientWithResponses) GetDesignSessionWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseGetDesignSessionResponse(rsp)
+}
+
+// GetDesignSharedWithResponse 设计器：共用定义（机构、日历、连接器、共用文书）及每份共用文书被哪些事项使用（系统管理员）
+//
+// 设计器：共用定义（机构、日历、连接器、共用文书）及每份共用文书被哪些事项使用（系统管理员）。需要登录（Bearer 访问令牌）。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/design/shared (the `GetDesignShared` operationId).
+func (c *ClientWithResponses) GetDesignSharedWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDesignSharedResponse, error) {
+	rsp, err := c.GetDesignShared(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDesignSharedResponse(rsp)
+}
+
+// PostDesignSharedCheckWithBodyWithResponse 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）
+//
+// 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/shared/check (the `PostDesignSharedCheck` operationId).
+func (c *ClientWithResponses) PostDesignSharedCheckWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignSharedCheckResponse, error) {
+	rsp, err := c.PostDesignSharedCheckWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignSharedCheckResponse(rsp)
+}
+
+// PostDesignSharedCheckWithResponse 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）
+//
+// 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/shared/check (the `PostDesignSharedCheck` operationId).
+func (c *ClientWithResponses) PostDesignSharedCheckWithResponse(ctx context.Context, body PostDesignSharedCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignSharedCheckResponse, error) {
+	rsp, err := c.PostDesignSharedCheck(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignSharedCheckResponse(rsp)
+}
+
+// PostDesignSharedConnectorsTryWithBodyWithResponse 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误
+//
+// 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/shared/connectors/try (the `PostDesignSharedConnectorsTry` operationId).
+func (c *ClientWithResponses) PostDesignSharedConnectorsTryWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignSharedConnectorsTryResponse, error) {
+	rsp, err := c.PostDesignSharedConnectorsTryWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignSharedConnectorsTryResponse(rsp)
+}
+
+// PostDesignSharedConnectorsTryWithResponse 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误
+//
+// 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/shared/connectors/try (the `PostDesignSharedConnectorsTry` operationId).
+func (c *ClientWithResponses) PostDesignSharedConnectorsTryWithResponse(ctx context.Context, body PostDesignSharedConnectorsTryJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignSharedConnectorsTryResponse, error) {
+	rsp, err := c.PostDesignSharedConnectorsTry(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignSharedConnectorsTryResponse(rsp)
+}
+
+// PostDesignSharedPublishWithBodyWithResponse 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）
+//
+// 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/shared/publish (the `PostDesignSharedPublish` operationId).
+func (c *ClientWithResponses) PostDesignSharedPublishWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignSharedPublishResponse, error) {
+	rsp, err := c.PostDesignSharedPublishWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignSharedPublishResponse(rsp)
+}
+
+// PostDesignSharedPublishWithResponse 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）
+//
+// 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/shared/publish (the `PostDesignSharedPublish` operationId).
+func (c *ClientWithResponses) PostDesignSharedPublishWithResponse(ctx context.Context, body PostDesignSharedPublishJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignSharedPublishResponse, error) {
+	rsp, err := c.PostDesignSharedPublish(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignSharedPublishResponse(rsp)
 }
 
 // GetExportsCasesXlsxWithResponse 导出办件清单（Excel，按状态、事项筛选）
@@ -19253,6 +20163,306 @@ func ParseGetDesignSessionResponse(rsp *http.Response) (*GetDesignSessionRespons
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDesignSharedResponse parses an HTTP response from a GetDesignSharedWithResponse call
+func ParseGetDesignSharedResponse(rsp *http.Response) (*GetDesignSharedResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDesignSharedResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DesignShared
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostDesignSharedCheckResponse parses an HTTP response from a PostDesignSharedCheckWithResponse call
+func ParsePostDesignSharedCheckResponse(rsp *http.Response) (*PostDesignSharedCheckResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostDesignSharedCheckResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CheckResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostDesignSharedConnectorsTryResponse parses an HTTP response from a PostDesignSharedConnectorsTryWithResponse call
+func ParsePostDesignSharedConnectorsTryResponse(rsp *http.Response) (*PostDesignSharedConnectorsTryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostDesignSharedConnectorsTryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConnectorTried
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostDesignSharedPublishResponse parses an HTTP response from a PostDesignSharedPublishWithResponse call
+func ParsePostDesignSharedPublishResponse(rsp *http.Response) (*PostDesignSharedPublishResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostDesignSharedPublishResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SharedPublished
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
