@@ -36,7 +36,38 @@ func TestStudioPrintDesigner(t *testing.T) {
 		t.Skip("pdftotext is missing: run printing/pdf/install-test-tools.sh")
 	}
 	s := newBrowserSuite(t)
-	s.runFlows([]browserFlow{{"PlaceAndIssue", flowPrintDesigner}})
+	s.runFlows([]browserFlow{{"PlaceAndIssue", flowPrintDesigner}, {"SharedDefinitions", flowSharedDefinitions}})
+}
+
+// flowSharedDefinitions: the administrator opens the shared definitions, sees the org tree,
+// marks a day of the calendar a holiday in its month grid, has the server check the change
+// against every matter, tries the population database from the server and sees the mapped
+// person, and puts the calendar change in force.
+func flowSharedDefinitions(s *browserSuite) {
+	admin := s.staffTab("xc-gov", "admin")
+	admin.open("/designer/#/shared")
+	admin.waitFor(`!!document.querySelector('.shared-orgs') && document.body.innerText.includes('许昌市魏都区市场监督管理局')`)
+	admin.press("办公日历")
+	admin.do(chromedp.Click(chromedp.CSS(`button[data-date="2026-06-03"]`), chromedp.NodeVisible))
+	admin.waitFor(`document.querySelector('button[data-date="2026-06-03"]').getAttribute('aria-label').includes('放假')`)
+	admin.press("检查")
+	admin.waitFor(`document.body.innerText.includes('没有发现问题')`)
+	admin.press("连接器")
+	admin.chooseIn(`input[aria-label="连接器"]`, "population-db")
+	admin.setFieldIn(`input[aria-label="查询键（如身份证号）"]`, s.demoUser("张伟", "", "").IDNumber)
+	admin.press("试一下")
+	admin.waitFor(`(() => { const r = document.querySelector('pre[aria-label="试查询结果"]'); return !!r && r.textContent.includes('张伟') })()`)
+	admin.press("生效（1个文件）")
+	admin.waitFor(`!!document.querySelector('.ant-modal-confirm')`)
+	studio[bool](admin, `([...document.querySelectorAll('.ant-modal-confirm button')].find(b => norm(b.textContent) === '生效').click(), true)`)
+	admin.waitFor(`[...document.querySelectorAll('.ant-message-notice')].some(n => n.textContent.includes('已生效'))`)
+}
+
+// setFieldIn types value into the input matching the CSS selector sel as React sees typing.
+func (tb *tab) setFieldIn(sel, value string) {
+	tb.s.t.Helper()
+	tb.do(chromedp.WaitVisible(chromedp.CSS(sel)))
+	studio[bool](tb, fmt.Sprintf(`(setValue(document.querySelector(%q), %q), true)`, sel, value))
 }
 
 // blankOverprint is the copy's certificate before the analyst places anything: A4 landscape,

@@ -219,5 +219,10 @@ export const api = {
   putImage,
   fileURL: (slug: string, name: string) => `${base}${m(slug)}/draft/files/${filePath(name)}`,
   printVariables: (slug: string) => call<{ variables: PrintVariable[]; rows: Record<string, PrintVariable[]> }>('GET', m(slug) + '/print-variables'),
+  shared: () => call<{ files: Record<string, string>; usedBy: Record<string, string[]> }>('GET', '/shared'),
+  checkShared: (files: Record<string, string | null>) => call<CheckResult>('POST', '/shared/check', { files }),
+  publishShared: (files: Record<string, string | null>, comment: string) => call<{ published: { slug: string; version: number }[] }>('POST', '/shared/publish', { files, comment }),
+  tryConnector: (connector: string, key: string, text?: string) =>
+    call<{ ok: boolean; result?: unknown; error?: string; millis: number }>('POST', '/shared/connectors/try', { connector, key, text }),
   diff: (slug: string) => call<{ changes: Change[] }>('GET', m(slug) + '/diff?to=draft'),
 };
