@@ -22,11 +22,8 @@ const previewPxPerMM = 5
 // preview variables as `tongban print`, the same layout and PDF writer as issuing — and draws
 // it as PDF or PNG. Elements that do not fit or lack required content are left out and listed.
 func (s *Service) PrintPreview(ctx context.Context, u *runtime.User, slug, template, format string, req runtime.PrintPreviewRequest) (*runtime.PrintPreview, error) {
-	if format == "" {
-		format = runtime.PrintPDF
-	}
-	if format != runtime.PrintPDF && format != runtime.PrintPNG {
-		return nil, runtime.Invalid("格式应为 pdf 或 png", runtime.FieldError{Pointer: "/format", Message: format})
+	if err := checkFormat(format); err != nil {
+		return nil, err
 	}
 	d, err := s.draft(ctx, u, slug)
 	if err != nil {
@@ -36,6 +33,47 @@ func (s *Service) PrintPreview(ctx context.Context, u *runtime.User, slug, templ
 	if err != nil {
 		return nil, err
 	}
+	return s.renderPrint(slug, files, template, format, req)
+}
+
+// SharedPrintPreview lays out a shared notice, with the shared files changed as req.Files say
+// (by their path in the bundle), for the newest published version of matter.
+func (s *Service) SharedPrintPreview(ctx context.Context, u *runtime.User, matter, template, format string, req runtime.PrintPreviewRequest) (*runtime.PrintPreview, error) {
+	if err := admin(u); err != nil {
+		return nil, err
+	}
+	if err := checkFormat(format); err != nil {
+		return nil, err
+	}
+	change := runtime.SharedChange{Files: map[string]*string{}}
+	for name, text := range req.Files {
+		change.Files[name] = &text
+	}
+	all, _, err := s.changed(ctx, change)
+	if err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{}
+	for name, data := range all {
+		if !strings.HasPrefix(name, definitions.MattersDir+"/") || strings.HasPrefix(name, matterDir(matter)) {
+			files[name] = data
+		}
+	}
+	if _, ok := files[matterDir(matter)+definitions.MatterFile]; !ok {
+		return nil, notFound(matter)
+	}
+	return s.renderPrint(matter, files, template, format, req)
+}
+
+func checkFormat(format string) error {
+	if format != "" && format != runtime.PrintPDF && format != runtime.PrintPNG {
+		return runtime.Invalid("格式应为 pdf 或 png", runtime.FieldError{Pointer: "/format", Message: format})
+	}
+	return nil
+}
+
+// renderPrint compiles files and draws template of matter slug with its preview variables.
+func (s *Service) renderPrint(slug string, files map[string][]byte, template, format string, req runtime.PrintPreviewRequest) (*runtime.PrintPreview, error) {
 	mp, _, err := planOf(slug, files)
 	if err != nil {
 		return nil, err

@@ -55,6 +55,9 @@ type DesignPrintService interface {
 	// of the open draft in format (PrintPDF or PrintPNG). EINVALID with the problems when the
 	// draft does not compile; ENOTFOUND for no such template.
 	PrintPreview(ctx context.Context, u *User, slug, template, format string, req PrintPreviewRequest) (*PrintPreview, error)
+	// SharedPrintPreview renders a shared notice for matter's newest published version, the
+	// shared files changed as req.Files say (by their path in the bundle); admins only.
+	SharedPrintPreview(ctx context.Context, u *User, matter, template, format string, req PrintPreviewRequest) (*PrintPreview, error)
 	// PrintVariables lists what the draft's print templates may name.
 	PrintVariables(ctx context.Context, u *User, slug string) (*PrintVariables, error)
 }

@@ -42,7 +42,8 @@ func TestStudioPrintDesigner(t *testing.T) {
 // flowSharedDefinitions: the administrator opens the shared definitions, sees the org tree,
 // marks a day of the calendar a holiday in its month grid, has the server check the change
 // against every matter, tries the population database from the server and sees the mapped
-// person, and puts the calendar change in force.
+// person, drags an element of a shared notice and sees its preview and the matters it reaches
+// (then undoes it), and puts the calendar change in force.
 func flowSharedDefinitions(s *browserSuite) {
 	admin := s.staffTab("xc-gov", "admin")
 	admin.open("/designer/#/shared")
@@ -57,6 +58,16 @@ func flowSharedDefinitions(s *browserSuite) {
 	admin.setFieldIn(`input[aria-label="查询键（如身份证号）"]`, s.demoUser("张伟", "", "").IDNumber)
 	admin.press("试一下")
 	admin.waitFor(`(() => { const r = document.querySelector('pre[aria-label="试查询结果"]'); return !!r && r.textContent.includes('张伟') })()`)
+	// A shared notice in the print designer: a drag, the server's preview for a matter that
+	// prints it, and the warning naming every matter the change reaches.
+	admin.press("共用文书")
+	admin.waitFor(`!!document.querySelector('.print-page') && document.querySelectorAll('.print-el').length > 3`)
+	seq, _ := admin.previewAfter(0)
+	admin.moveTo(0, 25, 25)
+	admin.previewAfter(seq)
+	admin.waitFor(`document.body.innerText.includes('已修改的共用文书将影响') && document.body.innerText.includes('food-business-license')`)
+	studio[bool](admin, `([...document.querySelectorAll('.ant-btn')].find(b => norm(b.textContent) === '撤销').click(), true)`)
+	admin.waitFor(`document.body.innerText.includes('生效（1 个文件）')`)
 	admin.press("生效（1个文件）")
 	admin.waitFor(`!!document.querySelector('.ant-modal-confirm')`)
 	studio[bool](admin, `([...document.querySelectorAll('.ant-modal-confirm button')].find(b => norm(b.textContent) === '生效').click(), true)`)
@@ -146,7 +157,7 @@ func (tb *tab) moveTo(i int, x, y float64) {
 	tb.s.t.Helper()
 	sel := fmt.Sprintf(`.print-el[data-index="%d"]`, i)
 	// px per mm as the canvas draws the page
-	scale := studio[float64](tb, `document.querySelector('.print-page').getBoundingClientRect().width / 297`)
+	scale := studio[float64](tb, `(() => { const p = document.querySelector('.print-page'); return p.getBoundingClientRect().width / +/纸张 ([\d.]+)×/.exec(p.getAttribute('aria-label'))[1] })()`)
 	pos := studio[[]float64](tb, fmt.Sprintf(`(() => { const m = /X ([\d.]+)，Y ([\d.]+) 毫米/.exec(document.querySelector(%q).getAttribute('aria-label')); return [+m[1], +m[2]] })()`, sel))
 	tb.dragBy(sel, (x-pos[0])*scale, (y-pos[1])*scale)
 	tb.waitFor(fmt.Sprintf(`document.querySelector(%q).getAttribute('aria-label').includes('（X %s，Y %s 毫米）')`, sel, strconv.FormatFloat(x, 'f', -1, 64), strconv.FormatFloat(y, 'f', -1, 64)))

@@ -1,7 +1,11 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -89,6 +93,26 @@ func TestSharedDefinitions(t *testing.T) {
 		}
 		if got := dueDay(accepted()); got != "2026-06-09" {
 			t.Errorf("a case accepted after the holiday was added is due %s, want 2026-06-09", got)
+		}
+	})
+
+	t.Run("a shared notice previewed with a change, for a matter that uses it", func(t *testing.T) {
+		var notice map[string]any
+		_ = json.Unmarshal([]byte(files["print/acceptance-notice.json"].(string)), &notice)
+		notice["elements"] = append(notice["elements"].([]any), map[string]any{"type": "text", "x": 20, "y": 270, "w": 8, "h": 4, "value": "matter.name + matter.name", "sizePt": 12})
+		body, _ := json.Marshal(map[string]any{"files": map[string]any{"print/acceptance-notice.json": jsonText(notice)}})
+		req, _ := http.NewRequest("POST", e.URL+"/api/v1/design/shared/print/acceptance-notice?matter=food-business-license&format=png", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+admin)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		errs, _ := url.PathUnescape(resp.Header.Get("X-Print-Errors"))
+		n := len(notice["elements"].([]any)) - 1
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || !strings.Contains(errs, fmt.Sprintf(`"/elements/%d"`, n)) {
+			t.Fatalf("%d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), errs)
 		}
 	})
 

@@ -166,8 +166,17 @@ export interface PrintPreview {
 }
 
 /** printPreview asks the server's certificate renderer for a template of the draft. */
-async function printPreview(slug: string, template: string, format: 'png' | 'pdf', body: PrintPreviewRequest): Promise<PrintPreview> {
-  const res = await fetch(`${base}${m(slug)}/draft/print/${encodeURIComponent(template)}?format=${format}`, {
+function printPreview(slug: string, template: string, format: 'png' | 'pdf', body: PrintPreviewRequest): Promise<PrintPreview> {
+  return preview(`${base}${m(slug)}/draft/print/${encodeURIComponent(template)}?format=${format}`, body);
+}
+
+/** sharedPrintPreview renders a shared notice, with unsaved shared files, for a matter that uses it. */
+function sharedPrintPreview(matter: string, template: string, format: 'png' | 'pdf', body: PrintPreviewRequest): Promise<PrintPreview> {
+  return preview(`${base}/shared/print/${encodeURIComponent(template)}?matter=${encodeURIComponent(matter)}&format=${format}`, body);
+}
+
+async function preview(url: string, body: PrintPreviewRequest): Promise<PrintPreview> {
+  const res = await fetch(url, {
     method: 'POST', credentials: 'same-origin', body: JSON.stringify(body),
     headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
   });
@@ -216,6 +225,7 @@ export const api = {
     call<{ version: number }>('POST', m(slug) + '/draft/publish', { acknowledge, comment }),
   versions: (slug: string) => call<{ items: Version[] }>('GET', m(slug) + '/versions'),
   printPreview,
+  sharedPrintPreview,
   putImage,
   fileURL: (slug: string, name: string) => `${base}${m(slug)}/draft/files/${filePath(name)}`,
   printVariables: (slug: string) => call<{ variables: PrintVariable[]; rows: Record<string, PrintVariable[]> }>('GET', m(slug) + '/print-variables'),

@@ -134,16 +134,34 @@ func (e SubmitCaseChannel) Valid() bool {
 
 // Defines values for PostDesignMattersSlugDraftPrintTemplateParamsFormat.
 const (
-	Pdf PostDesignMattersSlugDraftPrintTemplateParamsFormat = "pdf"
-	Png PostDesignMattersSlugDraftPrintTemplateParamsFormat = "png"
+	PostDesignMattersSlugDraftPrintTemplateParamsFormatPdf PostDesignMattersSlugDraftPrintTemplateParamsFormat = "pdf"
+	PostDesignMattersSlugDraftPrintTemplateParamsFormatPng PostDesignMattersSlugDraftPrintTemplateParamsFormat = "png"
 )
 
 // Valid indicates whether the value is a known member of the PostDesignMattersSlugDraftPrintTemplateParamsFormat enum.
 func (e PostDesignMattersSlugDraftPrintTemplateParamsFormat) Valid() bool {
 	switch e {
-	case Pdf:
+	case PostDesignMattersSlugDraftPrintTemplateParamsFormatPdf:
 		return true
-	case Png:
+	case PostDesignMattersSlugDraftPrintTemplateParamsFormatPng:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostDesignSharedPrintTemplateParamsFormat.
+const (
+	PostDesignSharedPrintTemplateParamsFormatPdf PostDesignSharedPrintTemplateParamsFormat = "pdf"
+	PostDesignSharedPrintTemplateParamsFormatPng PostDesignSharedPrintTemplateParamsFormat = "png"
+)
+
+// Valid indicates whether the value is a known member of the PostDesignSharedPrintTemplateParamsFormat enum.
+func (e PostDesignSharedPrintTemplateParamsFormat) Valid() bool {
+	switch e {
+	case PostDesignSharedPrintTemplateParamsFormatPdf:
+		return true
+	case PostDesignSharedPrintTemplateParamsFormatPng:
 		return true
 	default:
 		return false
@@ -1113,6 +1131,18 @@ type GetDesignMattersSlugExportParams struct {
 	Version *string `form:"version,omitempty" json:"version,omitempty"`
 }
 
+// PostDesignSharedPrintTemplateParams defines parameters for PostDesignSharedPrintTemplate.
+type PostDesignSharedPrintTemplateParams struct {
+	// Format pdf（缺省）或 png
+	Format *PostDesignSharedPrintTemplateParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// Matter 用哪个事项的数据排版
+	Matter *string `form:"matter,omitempty" json:"matter,omitempty"`
+}
+
+// PostDesignSharedPrintTemplateParamsFormat defines parameters for PostDesignSharedPrintTemplate.
+type PostDesignSharedPrintTemplateParamsFormat string
+
 // GetExportsCasesXlsxParams defines parameters for GetExportsCasesXlsx.
 type GetExportsCasesXlsxParams struct {
 	// Status 办件状态
@@ -1289,6 +1319,9 @@ type PostDesignSharedCheckJSONRequestBody = SharedChange
 
 // PostDesignSharedConnectorsTryJSONRequestBody defines body for PostDesignSharedConnectorsTry for application/json ContentType.
 type PostDesignSharedConnectorsTryJSONRequestBody = ConnectorTry
+
+// PostDesignSharedPrintTemplateJSONRequestBody defines body for PostDesignSharedPrintTemplate for application/json ContentType.
+type PostDesignSharedPrintTemplateJSONRequestBody = PrintPreviewRequest
 
 // PostDesignSharedPublishJSONRequestBody defines body for PostDesignSharedPublish for application/json ContentType.
 type PostDesignSharedPublishJSONRequestBody = SharedChange
@@ -2023,6 +2056,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/design/shared/connectors/try (the `PostDesignSharedConnectorsTry` operationId).
 	PostDesignSharedConnectorsTry(ctx context.Context, body PostDesignSharedConnectorsTryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignSharedPrintTemplateWithBody 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）
+	//
+	// 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）。排版问题同草稿预览，列在响应头 X-Print-Errors 中。仅系统管理员。。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/design/shared/print/{template} (the `PostDesignSharedPrintTemplate` operationId).
+	PostDesignSharedPrintTemplateWithBody(ctx context.Context, template string, params *PostDesignSharedPrintTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignSharedPrintTemplate 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）
+	//
+	// 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）。排版问题同草稿预览，列在响应头 X-Print-Errors 中。仅系统管理员。。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/design/shared/print/{template} (the `PostDesignSharedPrintTemplate` operationId).
+	PostDesignSharedPrintTemplate(ctx context.Context, template string, params *PostDesignSharedPrintTemplateParams, body PostDesignSharedPrintTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostDesignSharedPublishWithBody 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）
 	//
@@ -3667,6 +3718,44 @@ func (c *Client) PostDesignSharedConnectorsTryWithBody(ctx context.Context, cont
 // Corresponds with POST /api/v1/design/shared/connectors/try (the `PostDesignSharedConnectorsTry` operationId).
 func (c *Client) PostDesignSharedConnectorsTry(ctx context.Context, body PostDesignSharedConnectorsTryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostDesignSharedConnectorsTryRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignSharedPrintTemplateWithBody 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）
+//
+// 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）。排版问题同草稿预览，列在响应头 X-Print-Errors 中。仅系统管理员。。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/design/shared/print/{template} (the `PostDesignSharedPrintTemplate` operationId).
+func (c *Client) PostDesignSharedPrintTemplateWithBody(ctx context.Context, template string, params *PostDesignSharedPrintTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignSharedPrintTemplateRequestWithBody(c.Server, template, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignSharedPrintTemplate 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）
+//
+// 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）。排版问题同草稿预览，列在响应头 X-Print-Errors 中。仅系统管理员。。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/design/shared/print/{template} (the `PostDesignSharedPrintTemplate` operationId).
+func (c *Client) PostDesignSharedPrintTemplate(ctx context.Context, template string, params *PostDesignSharedPrintTemplateParams, body PostDesignSharedPrintTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignSharedPrintTemplateRequest(c.Server, template, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6524,6 +6613,92 @@ func NewPostDesignSharedConnectorsTryRequestWithBody(server string, contentType 
 	return req, nil
 }
 
+// NewPostDesignSharedPrintTemplateRequest calls the generic PostDesignSharedPrintTemplate builder with application/json body
+func NewPostDesignSharedPrintTemplateRequest(server string, template string, params *PostDesignSharedPrintTemplateParams, body PostDesignSharedPrintTemplateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostDesignSharedPrintTemplateRequestWithBody(server, template, params, "application/json", bodyReader)
+}
+
+// NewPostDesignSharedPrintTemplateRequestWithBody constructs an http.Request for the PostDesignSharedPrintTemplate method, with any body, and a specified content type
+func NewPostDesignSharedPrintTemplateRequestWithBody(server string, template string, params *PostDesignSharedPrintTemplateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "template", template, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/design/shared/print/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Matter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "matter", *params.Matter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewPostDesignSharedPublishRequest calls the generic PostDesignSharedPublish builder with application/json body
 func NewPostDesignSharedPublishRequest(server string, body PostDesignSharedPublishJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -8405,6 +8580,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/design/shared/connectors/try (the `PostDesignSharedConnectorsTry` operationId).
 	PostDesignSharedConnectorsTryWithResponse(ctx context.Context, body PostDesignSharedConnectorsTryJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignSharedConnectorsTryResponse, error)
+
+	// PostDesignSharedPrintTemplateWithBodyWithResponse 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）
+	//
+	// 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）。排版问题同草稿预览，列在响应头 X-Print-Errors 中。仅系统管理员。。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/shared/print/{template} (the `PostDesignSharedPrintTemplate` operationId).
+	PostDesignSharedPrintTemplateWithBodyWithResponse(ctx context.Context, template string, params *PostDesignSharedPrintTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignSharedPrintTemplateResponse, error)
+
+	// PostDesignSharedPrintTemplateWithResponse 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）
+	//
+	// 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）。排版问题同草稿预览，列在响应头 X-Print-Errors 中。仅系统管理员。。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/shared/print/{template} (the `PostDesignSharedPrintTemplate` operationId).
+	PostDesignSharedPrintTemplateWithResponse(ctx context.Context, template string, params *PostDesignSharedPrintTemplateParams, body PostDesignSharedPrintTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignSharedPrintTemplateResponse, error)
 
 	// PostDesignSharedPublishWithBodyWithResponse 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）
 	//
@@ -13089,6 +13282,96 @@ func (r PostDesignSharedConnectorsTryResponse) ContentType() string {
 	return ""
 }
 
+type PostDesignSharedPrintTemplateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostDesignSharedPrintTemplateResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostDesignSharedPrintTemplateResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostDesignSharedPrintTemplateResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostDesignSharedPrintTemplateResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostDesignSharedPrintTemplateResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostDesignSharedPrintTemplateResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostDesignSharedPrintTemplateResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostDesignSharedPrintTemplateResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostDesignSharedPrintTemplateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostDesignSharedPrintTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostDesignSharedPrintTemplateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostDesignSharedPrintTemplateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type PostDesignSharedPublishResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16280,6 +16563,36 @@ func (c *ClientWithResponses) PostDesignSharedConnectorsTryWithResponse(ctx cont
 		return nil, err
 	}
 	return ParsePostDesignSharedConnectorsTryResponse(rsp)
+}
+
+// PostDesignSharedPrintTemplateWithBodyWithResponse 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）
+//
+// 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）。排版问题同草稿预览，列在响应头 X-Print-Errors 中。仅系统管理员。。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/shared/print/{template} (the `PostDesignSharedPrintTemplate` operationId).
+func (c *ClientWithResponses) PostDesignSharedPrintTemplateWithBodyWithResponse(ctx context.Context, template string, params *PostDesignSharedPrintTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignSharedPrintTemplateResponse, error) {
+	rsp, err := c.PostDesignSharedPrintTemplateWithBody(ctx, template, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignSharedPrintTemplateResponse(rsp)
+}
+
+// PostDesignSharedPrintTemplateWithResponse 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）
+//
+// 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）。排版问题同草稿预览，列在响应头 X-Print-Errors 中。仅系统管理员。。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/shared/print/{template} (the `PostDesignSharedPrintTemplate` operationId).
+func (c *ClientWithResponses) PostDesignSharedPrintTemplateWithResponse(ctx context.Context, template string, params *PostDesignSharedPrintTemplateParams, body PostDesignSharedPrintTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignSharedPrintTemplateResponse, error) {
+	rsp, err := c.PostDesignSharedPrintTemplate(ctx, template, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignSharedPrintTemplateResponse(rsp)
 }
 
 // PostDesignSharedPublishWithBodyWithResponse 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）
@@ -20333,6 +20646,81 @@ func ParsePostDesignSharedConnectorsTryResponse(rsp *http.Response) (*PostDesign
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostDesignSharedPrintTemplateResponse parses an HTTP response from a PostDesignSharedPrintTemplateWithResponse call
+func ParsePostDesignSharedPrintTemplateResponse(rsp *http.Response) (*PostDesignSharedPrintTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostDesignSharedPrintTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {

@@ -6,7 +6,7 @@
 import { useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Button, Empty, Input, Modal, Segmented, Select, Slider, Space, Switch, Tooltip, Typography } from 'antd';
 import printSchema from '../../../../definitions/schema/print.schema.json';
-import { api, type PrintVariable } from '../api';
+import { api, type PrintPreview as PrintPreviewAnswer, type PrintPreviewRequest, type PrintVariable } from '../api';
 import { useDraft, useDraftApi } from '../draft';
 import { helpers } from '../expr/vocab';
 import { parse } from '../json/text';
@@ -41,7 +41,14 @@ function download(b: Blob, name: string) {
   setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
 }
 
-export default function PrintDesigner({ slug, images: initialImages }: { slug: string; images: string[] }) {
+type Preview = (template: string, format: 'png' | 'pdf', body: PrintPreviewRequest) => Promise<PrintPreviewAnswer>;
+
+/**
+ * PrintDesigner edits the print templates (print/<name>.json) of the store it is in: a matter's
+ * draft, or the shared notices (shared: no pictures or new templates there, and the preview is
+ * the shared one, with slug the matter whose data it is laid out with).
+ */
+export default function PrintDesigner({ slug, images: initialImages, preview: previewOf, shared }: { slug: string; images: string[]; preview?: Preview; shared?: boolean }) {
   const store = useDraftApi();
   const trees = useDraft((s) => s.trees);
   const names = useMemo(() => Object.keys(trees).filter((n) => /^print\/[^/]+\.json$/.test(n)).sort(), [trees]);
@@ -59,6 +66,7 @@ export default function PrintDesigner({ slug, images: initialImages }: { slug: s
   const [showBackground, setShowBackground] = useState(true);
   const [newName, setNewName] = useState<string | null>(null);
   const cal = useCalibration();
+  const render: Preview = previewOf ?? ((t, f, b) => api.printPreview(slug, t, f, b));
   const outer = useContext(ExprContext);
 
   useEffect(() => {
@@ -82,7 +90,7 @@ export default function PrintDesigner({ slug, images: initialImages }: { slug: s
     const t = window.setTimeout(async () => {
       const started = performance.now();
       try {
-        const r = await api.printPreview(slug, template, 'png', {
+        const r = await render(template, 'png', {
           files: unsaved(), background: showBackground, ...(mode === 'template' ? {} : { mode }),
           ...(mode === 'overprint' || (mode === 'template' && str(get(tree, 'mode')) === 'overprint') ? { offsetXMm: cal.offset.x, offsetYMm: cal.offset.y } : {}),
         });
@@ -95,7 +103,7 @@ export default function PrintDesigner({ slug, images: initialImages }: { slug: s
       }
     }, 250);
     return () => window.clearTimeout(t);
-  }, [slug, file, template, tree, mode, showBackground, cal.offset.x, cal.offset.y, unsaved]);
+  }, [slug, file, template, tree, mode, showBackground, cal.offset.x, cal.offset.y, unsaved]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const errors = useMemo(() => {
     const m = new Map<number, string>();
@@ -140,7 +148,7 @@ export default function PrintDesigner({ slug, images: initialImages }: { slug: s
   }, [slug, bgFile, images]);
 
   const pdf = async (overprint: boolean) => {
-    const r = await api.printPreview(slug, template, 'pdf', overprint ? { files: unsaved(), mode: 'overprint', offsetXMm: cal.offset.x, offsetYMm: cal.offset.y } : { files: unsaved() });
+    const r = await render(template, 'pdf', overprint ? { files: unsaved(), mode: 'overprint', offsetXMm: cal.offset.x, offsetYMm: cal.offset.y } : { files: unsaved() });
     download(r.blob, `${template}${overprint ? '-套打' : ''}.pdf`);
   };
 
@@ -164,7 +172,7 @@ export default function PrintDesigner({ slug, images: initialImages }: { slug: s
     <ExprContext.Provider value={ctx}>
       <Space wrap style={{ marginBottom: 8 }}>
         <Select aria-label="打印模板" value={file} style={{ width: 220 }} onChange={(v) => (setFile(v), setSelected([]))} options={names.map((n) => ({ value: n, label: str(get(trees[n], 'title')) || n }))} />
-        <Button onClick={() => setNewName('')}>新建模板</Button>
+        {!shared && <Button onClick={() => setNewName('')}>新建模板</Button>}
         <span>网格</span>
         <Select aria-label="网格（毫米）" value={grid} style={{ width: 90 }} onChange={setGrid} options={[0, 0.5, 1, 2, 5].map((g) => ({ value: g, label: g ? `${g} 毫米` : '不吸附' }))} />
         <span>缩放</span>
@@ -176,10 +184,12 @@ export default function PrintDesigner({ slug, images: initialImages }: { slug: s
             </Tooltip>
           ))}
         </Space.Compact>
-        <label className="print-upload">
-          <span className="ant-btn ant-btn-default">上传底图</span>
-          <input type="file" accept="image/png,image/jpeg" aria-label="上传底图（预印纸张的扫描图）" onChange={(e) => e.target.files?.[0] && uploadBackground(e.target.files[0])} />
-        </label>
+        {!shared && (
+          <label className="print-upload">
+            <span className="ant-btn ant-btn-default">上传底图</span>
+            <input type="file" accept="image/png,image/jpeg" aria-label="上传底图（预印纸张的扫描图）" onChange={(e) => e.target.files?.[0] && uploadBackground(e.target.files[0])} />
+          </label>
+        )}
       </Space>
       <div className="print-designer">
         <nav className="palette" aria-label="元素">
@@ -220,7 +230,7 @@ export default function PrintDesigner({ slug, images: initialImages }: { slug: s
             )}
           </section>
           <Calibration cal={cal} onSheet={async () => {
-            const r = await api.printPreview(slug, 'calibration', 'pdf', { files: { ...unsaved(), 'print/calibration.json': calibrationSheet(tree, cal.offset.x, cal.offset.y) } });
+            const r = await render('calibration', 'pdf', { files: { ...unsaved(), 'print/calibration.json': calibrationSheet(tree, cal.offset.x, cal.offset.y) } });
             download(r.blob, '套打校准页.pdf');
           }} onPrint={() => pdf(true)} />
           {one >= 0 ? (

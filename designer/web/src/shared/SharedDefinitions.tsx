@@ -3,7 +3,7 @@
 // the configured system, and the shared notices with the matters that use each. Edited in one
 // store (undo, byte-identical files), checked by the server against every matter, and put in
 // force by publishing every matter anew. Loaded lazily with its route.
-import { useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { Alert, App, Button, Card, Input, Select, Space, Spin, Tabs, Tag, Tree, Typography } from 'antd';
 import { useStore } from 'zustand';
 import orgsSchema from '../../../../definitions/schema/orgs.schema.json';
@@ -12,9 +12,11 @@ import { api, type Problem } from '../api';
 import { DraftContext } from '../draft';
 import { fromPlain, get, str, type J } from '../json/tree';
 import { createDraftStore } from '../model/store';
-import { SchemaForm, type Schema } from '../SchemaForm';
+import { ExprContext, SchemaForm, type Schema } from '../SchemaForm';
 import { applySchedule, dayOf, iso, next, parseSchedule, setDay } from './calendar';
 import './shared.css';
+
+const PrintDesigner = lazy(() => import('../print/PrintDesigner'));
 
 const orgItem = (orgsSchema as Schema).properties!.orgs.items as Schema;
 type Store = ReturnType<typeof createDraftStore>;
@@ -252,16 +254,32 @@ function Connectors({ store, names }: { store: Store; names: string[] }) {
   );
 }
 
-/** Notices lists the shared notices with the matters each is printed for. */
+/**
+ * Notices edits the shared notices in the print designer, laid out with the data of a matter
+ * that prints them, under a warning that lists every matter the change reaches.
+ */
 function Notices({ names, usedBy, store }: { names: string[]; usedBy: Record<string, string[]>; store: Store }) {
   const trees = useStore(store, (s) => s.trees);
+  const users = [...new Set(names.flatMap((n) => usedBy[n] ?? []))].sort();
+  const [matter, setMatter] = useState(users[0]);
+  const unsaved = useMemo(() => () => Object.fromEntries(store.getState().changed().filter((n) => n.startsWith('print/')).map((n) => [n, store.getState().text(n)])), [store, trees]); // eslint-disable-line react-hooks/exhaustive-deps
+  const changedNotices = names.filter((n) => store.getState().changed().includes(n));
+  const reached = [...new Set(changedNotices.flatMap((n) => usedBy[n] ?? []))];
+  if (!matter) return <Alert type="info" title="没有事项使用共用文书" />;
   return (
-    <Space orientation="vertical" style={{ width: '100%' }}>
-      {names.map((n) => (
-        <Card key={n} size="small" title={`${str(get(trees[n], 'title')) || n}（${n}）`}>
-          <Alert type="warning" showIcon title={`修改此文书将影响 ${usedBy[n]?.length ?? 0} 个事项`} description={(usedBy[n] ?? []).join('、') || '暂无事项使用'} />
-        </Card>
-      ))}
-    </Space>
+    <>
+      <Alert style={{ marginBottom: 8 }} type="warning" showIcon
+        title={changedNotices.length ? `已修改的共用文书将影响 ${reached.length} 个事项：${reached.join('、')}` : '共用文书为所有未自备同名模板的事项共用，修改会影响它们'}
+        description={names.map((n) => `${str(get(trees[n], 'title')) || n}：${(usedBy[n] ?? []).length} 个事项（${(usedBy[n] ?? []).join('、')}）`).join('；')} />
+      <Space style={{ marginBottom: 8 }}>
+        <span>按此事项的数据预览</span>
+        <Select aria-label="预览用的事项" style={{ width: 260 }} value={matter} onChange={setMatter} options={users.map((u) => ({ value: u, label: u }))} />
+      </Space>
+      <ExprContext.Provider value={{ slug: matter, names: [], unsaved }}>
+        <Suspense fallback={<Spin />}>
+          <PrintDesigner key={matter} slug={matter} images={[]} shared preview={(t, f, b) => api.sharedPrintPreview(matter, t, f, b)} />
+        </Suspense>
+      </ExprContext.Provider>
+    </>
   );
 }
