@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -27,8 +28,13 @@ func TestSharedDefinitions(t *testing.T) {
 	shared := e.expect(200)(e.call(admin, "GET", "/api/v1/design/shared", nil))
 	files := shared["files"].(map[string]any)
 	for _, name := range []string{"orgs.json", "calendar/2026.json", "connectors/population-db.json", "print/acceptance-notice.json"} {
-		if _, ok := files[name]; !ok {
-			t.Fatalf("shared files lack %s: %v", name, files)
+		want, err := os.ReadFile("../../examples/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// byte for byte as in the examples: what the studio round-trips is the file itself
+		if got, _ := files[name].(string); got != string(want) {
+			t.Errorf("shared file %s differs from the example's:\n%s", name, got)
 		}
 	}
 	if !strings.Contains(jsonText(shared["usedBy"].(map[string]any)["print/acceptance-notice.json"]), "food-business-license") {
