@@ -48,7 +48,9 @@ func flowSharedDefinitions(s *browserSuite) {
 	admin := s.staffTab("xc-gov", "admin")
 	admin.open("/designer/#/shared")
 	admin.waitFor(`!!document.querySelector('.shared-orgs') && document.body.innerText.includes('许昌市魏都区市场监督管理局')`)
+	admin.axe("the shared definitions: orgs")
 	admin.press("办公日历")
+	admin.axe("the shared definitions: calendar")
 	admin.do(chromedp.Click(chromedp.CSS(`button[data-date="2026-06-03"]`), chromedp.NodeVisible))
 	admin.waitFor(`document.querySelector('button[data-date="2026-06-03"]').getAttribute('aria-label').includes('放假')`)
 	admin.press("检查")
@@ -58,6 +60,7 @@ func flowSharedDefinitions(s *browserSuite) {
 	admin.setFieldIn(`input[aria-label="查询键（如身份证号）"]`, s.demoUser("张伟", "", "").IDNumber)
 	admin.press("试一下")
 	admin.waitFor(`(() => { const r = document.querySelector('pre[aria-label="试查询结果"]'); return !!r && r.textContent.includes('张伟') })()`)
+	admin.axe("the shared definitions: connectors")
 	// A shared notice in the print designer: a drag, the server's preview for a matter that
 	// prints it, and the warning naming every matter the change reaches.
 	admin.press("共用文书")
@@ -216,6 +219,7 @@ func flowPrintDesigner(s *browserSuite) {
 	// The server's preview of the unsaved template: the paper under the placed data.
 	seq, first := analyst.previewAfter(0)
 	analyst.waitFor(`document.querySelectorAll('.print-el.has-error').length === 0`)
+	analyst.axe("the print designer")
 	// The seal a little to the right, to time a preview round trip after a drag.
 	analyst.moveTo(seal, 185, 130)
 	_, ms := analyst.previewAfter(seq)

@@ -176,7 +176,7 @@ export default function PrintDesigner({ slug, images: initialImages, preview: pr
         <span>网格</span>
         <Select aria-label="网格（毫米）" value={grid} style={{ width: 90 }} onChange={setGrid} options={[0, 0.5, 1, 2, 5].map((g) => ({ value: g, label: g ? `${g} 毫米` : '不吸附' }))} />
         <span>缩放</span>
-        <Slider aria-label="缩放" min={0.3} max={2} step={0.1} value={zoom} onChange={setZoom} style={{ width: 120 }} />
+        <Slider ariaLabelForHandle="缩放" min={0.3} max={2} step={0.1} value={zoom} onChange={setZoom} style={{ width: 120 }} />
         <Space.Compact>
           {aligns.map(([a, l]) => (
             <Tooltip key={a} title={selected.length > 1 ? `${l}（对齐到第一个选中的）` : `${l}（对齐到纸张）`}>

@@ -186,7 +186,7 @@ function Calendars({ store, names }: { store: Store; names: string[] }) {
                   const weekend = (lead + d) % 7 >= 5;
                   return (
                     <button key={date} type="button" className={['calendar-day', kind, weekend ? 'weekend' : ''].join(' ')} data-date={date}
-                      aria-label={`${date}${kind ? ' ' + kindNames[kind] + (name ? '（' + name + '）' : '') : weekend ? ' 周末' : ''}`} title={name} onClick={() => click(date)}>
+                      aria-label={`${d + 1}日（${m + 1}月，${date}）${kind ? ' ' + kindNames[kind] + (name ? '（' + name + '）' : '') : weekend ? ' 周末' : ''}`} title={name} onClick={() => click(date)}>
                       {d + 1}
                     </button>
                   );
@@ -241,7 +241,7 @@ function Connectors({ store, names }: { store: Store; names: string[] }) {
             </Space.Compact>
             {tried && (
               <Alert style={{ marginTop: 8 }} type={tried.ok ? 'success' : 'error'} showIcon title={tried.ok ? `映射后的结果（${tried.millis} 毫秒）` : '查询失败'}
-                description={<pre className="shared-result" aria-label="试查询结果">{tried.ok ? JSON.stringify(tried.result, null, 2) : tried.error}</pre>} />
+                description={<pre className="shared-result" aria-label="试查询结果" tabIndex={0}>{tried.ok ? JSON.stringify(tried.result, null, 2) : tried.error}</pre>} />
             )}
           </div>
         )}
