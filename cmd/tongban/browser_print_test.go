@@ -213,7 +213,7 @@ func flowPrintDesigner(s *browserSuite) {
 	number := analyst.placeAt("文字", 40, 80)
 	analyst.typeExpr("print/certificate.json", fmt.Sprintf("/elements/%d/value", number), "license.number")
 	analyst.exprStatus("print/certificate.json", fmt.Sprintf("/elements/%d/value", number), `类型：`)
-	analyst.placeAt("二维码", 230, 120)
+	qr := analyst.placeAt("二维码", 230, 120)
 	seal := analyst.placeAt("印章", 180, 130)
 
 	// The server's preview of the unsaved template: the paper under the placed data.
@@ -222,7 +222,13 @@ func flowPrintDesigner(s *browserSuite) {
 	analyst.axe("the print designer")
 	// The seal a little to the right, to time a preview round trip after a drag.
 	analyst.moveTo(seal, 185, 130)
-	_, ms := analyst.previewAfter(seq)
+	seq, ms := analyst.previewAfter(seq)
+	// Dragged partly off the paper, the QR code is marked with the check's message; back, it is not.
+	analyst.moveTo(qr, 285, 120)
+	analyst.waitFor(fmt.Sprintf(`(() => { const e = document.querySelector('.print-el[data-index="%d"]'); return e.classList.contains('has-error') && e.getAttribute('aria-label').includes('超出纸张') })()`, qr))
+	analyst.moveTo(qr, 230, 120)
+	analyst.previewAfter(seq)
+	analyst.waitFor(`document.querySelectorAll('.print-el.has-error').length === 0`)
 	t.Logf("print preview round trips: %d ms, then %d ms after a drag", first, ms)
 	src := studio[string](analyst, `document.querySelector('img.print-preview').src`)
 	shown, err := png.Decode(base64PNG(t, src))

@@ -28,7 +28,12 @@ export interface CanvasProps {
   /** onPlace commits new boxes of elements, by index. */
   onPlace(boxes: Map<number, { x?: number; y?: number; w?: number; h?: number }>, label: string): void;
   onDelete(indexes: number[]): void;
+  /** onDrop adds an element of a palette type dragged onto the page at (x, y) mm. */
+  onDrop(type: string, x: number, y: number): void;
 }
+
+/** paletteType is the drag data type of a palette entry dragged onto the page. */
+export const paletteType = 'application/x-tongban-print-element';
 
 function summary(e: Placed): string {
   if (e.type === 'line' || e.type === 'box') return '';
@@ -105,7 +110,15 @@ export function Canvas(p: CanvasProps) {
   return (
     <div className="print-scroll">
       <div className={p.grid > 0 ? 'print-page gridded' : 'print-page'} style={{ width: p.page.w * s, height: p.page.h * s, ...gridStyle }}
-        onPointerDown={() => p.onSelect([])} role="group" aria-label={`纸张 ${p.page.w}×${p.page.h} 毫米`}>
+        onPointerDown={() => p.onSelect([])} role="group" aria-label={`纸张 ${p.page.w}×${p.page.h} 毫米`}
+        onDragOver={(ev) => ev.dataTransfer.types.includes(paletteType) && ev.preventDefault()}
+        onDrop={(ev) => {
+          const type = ev.dataTransfer.getData(paletteType);
+          if (!type) return;
+          ev.preventDefault();
+          const r = ev.currentTarget.getBoundingClientRect();
+          p.onDrop(type, snap((ev.clientX - r.left) / s, p.grid), snap((ev.clientY - r.top) / s, p.grid));
+        }}>
         {p.background && <img className="print-background" src={p.background} alt="底图（预印纸张）" draggable={false} />}
         {p.elements.map((e) => {
           const sel = p.selected.includes(e.index);

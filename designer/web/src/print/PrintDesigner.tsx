@@ -6,15 +6,15 @@
 import { useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Button, Empty, Input, Modal, Segmented, Select, Slider, Space, Switch, Tooltip, Typography } from 'antd';
 import printSchema from '../../../../definitions/schema/print.schema.json';
-import { api, type PrintPreview as PrintPreviewAnswer, type PrintPreviewRequest, type PrintVariable } from '../api';
+import { api, ApiError, type PrintPreview as PrintPreviewAnswer, type PrintPreviewRequest, type PrintVariable } from '../api';
 import { useDraft, useDraftApi } from '../draft';
 import { helpers } from '../expr/vocab';
 import { parse } from '../json/text';
 import { get, str } from '../json/tree';
 import { ExprContext, SchemaForm, type Schema } from '../SchemaForm';
-import { Canvas } from './Canvas';
+import { Canvas, paletteType } from './Canvas';
 import { Calibration, useCalibration } from './Calibration';
-import { addElement, align, calibrationSheet, elementOfPointer, pageSize, palette, place, placed, setBackground, type Alignment } from './template';
+import { addElement, align, calibrationSheet, elementOfPointer, pageSize, palette, place, placed, setBackground, type Alignment, type ElementType } from './template';
 import './print.css';
 
 const schema = printSchema as Schema;
@@ -62,6 +62,8 @@ export default function PrintDesigner({ slug, images: initialImages, preview: pr
   const [vars, setVars] = useState<{ variables: PrintVariable[]; rows: Record<string, PrintVariable[]> }>({ variables: [], rows: {} });
   const [preview, setPreview] = useState<{ src: string; ms: number; seq: number; errors: { pointer: string; message: string }[] } | null>(null);
   const [previewError, setPreviewError] = useState('');
+  // the check's problems of this template when the draft does not compile, by pointer
+  const [checkErrors, setCheckErrors] = useState<{ pointer: string; message: string }[]>([]);
   const [mode, setMode] = useState<'template' | 'electronic' | 'overprint'>('template');
   const [showBackground, setShowBackground] = useState(true);
   const [newName, setNewName] = useState<string | null>(null);
@@ -98,8 +100,12 @@ export default function PrintDesigner({ slug, images: initialImages, preview: pr
         if (my !== seq.current) return;
         setPreview({ src, ms: Math.round(performance.now() - started), seq: my, errors: r.errors });
         setPreviewError('');
+        setCheckErrors([]);
       } catch (e) {
-        if (my === seq.current) setPreviewError((e as Error).message);
+        if (my !== seq.current) return;
+        const mine = ((e as ApiError).problems ?? []).filter((p) => p.file === file || p.file.endsWith('/' + file));
+        setPreviewError((e as Error).message + (mine.length ? '' : (e as ApiError).problems?.map((p) => `；${p.file}${p.pointer}：${p.message}`).join('') ?? ''));
+        setCheckErrors(mine.map((p) => ({ pointer: p.pointer, message: p.message })));
       }
     }, 250);
     return () => window.clearTimeout(t);
@@ -107,12 +113,12 @@ export default function PrintDesigner({ slug, images: initialImages, preview: pr
 
   const errors = useMemo(() => {
     const m = new Map<number, string>();
-    for (const e of preview?.errors ?? []) {
+    for (const e of [...(preview?.errors ?? []), ...checkErrors]) {
       const i = elementOfPointer(e.pointer);
       if (i >= 0) m.set(i, (m.has(i) ? m.get(i) + '；' : '') + e.message);
     }
     return m;
-  }, [preview]);
+  }, [preview, checkErrors]);
 
   const exprNames = useMemo(() => {
     const rows = Object.values(vars.rows).flat();
@@ -124,6 +130,12 @@ export default function PrintDesigner({ slug, images: initialImages, preview: pr
   }, [vars]);
 
   const edit = (label: string, f: (t: ReturnType<typeof parse>) => unknown) => file && store.getState().edit(label, (files) => void f(files[file]));
+
+  const add = (type: ElementType, x: number, y: number) => {
+    let at = -1;
+    edit(`添加${palette.find((p) => p.type === type)?.label ?? type}`, (t) => (at = addElement(t, type, x, y)));
+    if (at >= 0) setSelected([at]);
+  };
 
   const uploadBackground = async (f: File) => {
     const ext = f.type === 'image/jpeg' ? '.jpg' : '.png';
@@ -194,15 +206,12 @@ export default function PrintDesigner({ slug, images: initialImages, preview: pr
       <div className="print-designer">
         <nav className="palette" aria-label="元素">
           {palette.map((p) => (
-            <Button key={p.type} onClick={() => {
-              let at = -1;
-              edit(`添加${p.label}`, (t) => (at = addElement(t, p.type, 20, 20)));
-              if (at >= 0) setSelected([at]);
-            }}>{p.label}</Button>
+            <Button key={p.type} draggable title="点击添加到左上角，或拖到纸张上的位置"
+              onDragStart={(e) => e.dataTransfer.setData(paletteType, p.type)} onClick={() => add(p.type, 20, 20)}>{p.label}</Button>
           ))}
         </nav>
         <Canvas page={page} elements={elements} selected={selected} errors={errors} zoom={zoom} grid={grid} background={showBackground ? bgSrc : undefined}
-          onSelect={setSelected}
+          onSelect={setSelected} onDrop={(type, x, y) => add(type as ElementType, x, y)}
           onPlace={(boxes, label) => edit(label, (t) => boxes.forEach((b, i) => place(t, i, b)))}
           onDelete={(idx) => {
             edit('删除元素', (t) => {
@@ -219,6 +228,11 @@ export default function PrintDesigner({ slug, images: initialImages, preview: pr
               <Button size="small" onClick={() => pdf(false)}>下载 PDF</Button>
             </Space>
             {previewError && <Alert type="error" showIcon title={previewError} />}
+            {checkErrors.length > 0 && (
+              <ul className="print-errors" aria-label="检查问题">
+                {checkErrors.map((e, k) => <li key={k}><a onClick={() => elementOfPointer(e.pointer) >= 0 && setSelected([elementOfPointer(e.pointer)])}>{e.pointer}</a>：{e.message}</li>)}
+              </ul>
+            )}
             {preview && <img className="print-preview" src={preview.src} alt="服务器渲染的打印预览" data-ms={preview.ms} data-seq={preview.seq} />}
             {preview && <Typography.Text type="secondary">服务器预览用时 {preview.ms} 毫秒</Typography.Text>}
             {preview && preview.errors.length > 0 && (
