@@ -239,12 +239,7 @@ func flowPrintDesigner(s *browserSuite) {
 		t.Errorf("the preview's corner is %d,%d,%d, want the paper's colour", r>>8, g>>8, b>>8)
 	}
 
-	analyst.save()
-	analyst.press("检查与发布")
-	analyst.press("检查")
-	analyst.waitFor(noErrors)
-	analyst.press("申请发布")
-	analyst.waitFor(`document.body.innerText.includes('已提交发布申请')`)
+	analyst.requestPublication()
 	if status, body := designCall(t, s.url, "POST", "/matters/"+slug+"/draft/publish", `{"acknowledge": true}`, "Authorization", "Bearer "+s.demoToken(studioOrg, "publisher")); status != 200 {
 		t.Fatalf("publishing: %d %s", status, body)
 	}
