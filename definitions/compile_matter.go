@@ -116,7 +116,7 @@ func compileMatterNoting(b *Bundle, m *MatterDef, cal *calendar.Calendar, r repo
 	compileMaterials(b, m, mp, c.in(m.file(MaterialsFile)))
 	compileFees(m, mp, c.in(m.file(FeesFile)))
 	mp.Workflow = compileWorkflow(b, m, c.in(m.file(WorkflowFile)))
-	printEnv := map[string]types.Type{"license": LicenseType, "fees": FeesType, "matter": MatterInfoType, "notice": NoticeType}
+	printEnv := PrintVariables
 	for name, t := range b.Prints {
 		if _, own := m.Prints[name]; !own {
 			// A shared template must compile for every matter; say for which one it does not.

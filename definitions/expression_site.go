@@ -1,6 +1,7 @@
 package definitions
 
 import (
+	"path"
 	"strings"
 
 	"github.com/xuchang-gov/tongban/definitions/calendar"
@@ -56,6 +57,18 @@ func PartialPlan(b *Bundle, slug string) *MatterPlan {
 		return compileMatterNoting(b, m, cal, reporter{problems: &problems}, nil)
 	}
 	return nil
+}
+
+// IsPrintImage reports whether name (relative to a matter folder or the bundle root) is a
+// picture beside the print templates, print/<name>.png or .jpg: a template's background (the
+// pre-printed paper, 套打) or what its image elements name. The loader reads no pictures; the
+// renderer is given them.
+func IsPrintImage(name string) bool {
+	base, ok := strings.CutPrefix(name, PrintDir+"/")
+	ext := path.Ext(base)
+	base = strings.TrimSuffix(base, ext)
+	return ok && (ext == ".png" || ext == ".jpg" || ext == ".jpeg") && base != "" &&
+		strings.Trim(base, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == ""
 }
 
 // IsMatterFile reports whether name (relative to a matter folder) is a file of the format: the

@@ -172,18 +172,25 @@ var NoticeType = types.Map{
 	"opinion": types.String,
 	"since":   types.TypeOf(timeZero),
 	"dueAt":   types.TypeOf(timeZero),
-	"items":   types.Array(types.Map{"name": types.String, "note": types.String, "amount": types.Float64}),
+	"items":   types.Array(NoticeItemType),
 	// paymentStatus is the fee notice's 已缴纳 or 未缴纳.
 	"paymentStatus": types.String,
 	// queryCode is what the applicant checks the progress with, beside the case number.
 	"queryCode": types.String,
 }
 
+// NoticeItemType is each of notice.items: a material or a fee, what the window notes of it,
+// and its amount (0 for materials).
+var NoticeItemType = types.Map{"name": types.String, "note": types.String, "amount": types.Float64}
+
 // FeesType is the shape of `fees` in print templates.
 var FeesType = types.Map{
 	"total": types.Float64,
-	"items": types.Array(types.Map{"name": types.String, "amount": types.Float64}),
+	"items": types.Array(FeeItemType),
 }
+
+// FeeItemType is each of fees.items.
+var FeeItemType = types.Map{"name": types.String, "amount": types.Float64}
 
 // MatterInfo is the `matter` of print templates (MatterInfoType): the matter's catalog facts.
 func (mp *MatterPlan) MatterInfo() map[string]any {

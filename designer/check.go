@@ -134,6 +134,22 @@ func (s *Service) CheckExpression(ctx context.Context, u *runtime.User, req runt
 	return &runtime.ExpressionResult{OK: true, Type: p.TypeName()}, nil
 }
 
+// withUnsaved is a draft's files with the studio's unsaved ones (by name in the matter folder)
+// standing in for the saved ones.
+func withUnsaved(slug string, files map[string][]byte, unsaved map[string]string) (map[string][]byte, error) {
+	trial := make(map[string][]byte, len(files)+len(unsaved))
+	for k, v := range files {
+		trial[k] = v
+	}
+	for n, text := range unsaved {
+		if err := checkFileName(n); err != nil {
+			return nil, err
+		}
+		trial[matterDir(slug)+n] = []byte(text)
+	}
+	return trial, nil
+}
+
 // setAt returns the JSON document raw with the string value at pointer set to value; the
 // pointer's parent must exist. An empty document is an empty object.
 func setAt(raw []byte, pointer, value string) ([]byte, error) {

@@ -5,9 +5,13 @@
 package designer
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	_ "image/jpeg" // print pictures may be JPEG
+	_ "image/png"
 	"path"
 	"regexp"
 	"slices"
@@ -26,18 +30,24 @@ const (
 
 // Service is the design-time service.
 type Service struct {
-	db  runtime.Store
-	now func() time.Time
+	db            runtime.Store
+	now           func() time.Time
+	lookup        Lookup
+	sharedChanged func(context.Context) error
 }
 
 var _ runtime.DesignService = (*Service)(nil)
 
 // New returns the design-time service over db; now is the clock (nil: time.Now).
-func New(db runtime.Store, now func() time.Time) *Service {
+func New(db runtime.Store, now func() time.Time, opts ...Option) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{db: db, now: now}
+	s := &Service{db: db, now: now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
@@ -51,8 +61,8 @@ func checkSlug(slug string) error {
 }
 
 func checkFileName(name string) error {
-	if !definitions.IsMatterFile(name) {
-		return runtime.Invalid(fmt.Sprintf("%s 不是事项定义的文件（应为 matter.json、form.schema.json、form.ui.json、materials.json、workflow.json、fees.json、sample.json 或 print/名称.json）", name),
+	if !definitions.IsMatterFile(name) && !definitions.IsPrintImage(name) {
+		return runtime.Invalid(fmt.Sprintf("%s 不是事项定义的文件（应为 matter.json、form.schema.json、form.ui.json、materials.json、workflow.json、fees.json、sample.json、print/名称.json 或打印底图 print/名称.png、.jpg）", name),
 			runtime.FieldError{Pointer: "/name", Message: name})
 	}
 	return nil
@@ -192,8 +202,14 @@ func info(d *runtime.DraftState) runtime.DraftInfo {
 func view(d *runtime.DraftState) *runtime.DraftView {
 	v := &runtime.DraftView{Slug: d.Slug, DraftInfo: info(d), Files: map[string]string{}}
 	for name, data := range ownFiles(d.Slug, d.Files) {
+		if definitions.IsPrintImage(name) {
+			// pictures are not text: the view names them, GET …/files/{name} gives them
+			v.Images = append(v.Images, name)
+			continue
+		}
 		v.Files[name] = string(data)
 	}
+	slices.Sort(v.Images)
 	return v
 }
 
@@ -314,10 +330,17 @@ func (s *Service) DraftFile(ctx context.Context, u *runtime.User, slug, name str
 	return data, d.Revision, nil
 }
 
-// wellFormed refuses content that is not one JSON value, naming where it breaks.
+// wellFormed refuses content that is not one JSON value, naming where it breaks, and a print
+// picture that is not a PNG or JPEG.
 func wellFormed(name string, content []byte) error {
 	if len(content) > MaxFileBytes {
 		return runtime.Errorf(runtime.ETOOLARGE, "文件 %s 超过 %d MB 的上限", name, MaxFileBytes>>20)
+	}
+	if definitions.IsPrintImage(name) {
+		if _, format, err := image.DecodeConfig(bytes.NewReader(content)); err != nil || (format != "png" && format != "jpeg") {
+			return runtime.Invalid(fmt.Sprintf("文件 %s 不是 PNG 或 JPEG 图片", name), runtime.FieldError{Pointer: "", Message: "无法识别的图片"})
+		}
+		return nil
 	}
 	if !json.Valid(content) {
 		var v any

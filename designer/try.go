@@ -21,7 +21,13 @@ func (s *Service) checked(ctx context.Context, u *runtime.User, slug string) (*d
 	if err != nil {
 		return nil, compiled{}, err
 	}
-	c := s.compile(slug, d.Files)
+	return s.planOf(slug, d.Files)
+}
+
+// planOf compiles files and returns the matter's plan; files with errors are refused with the
+// problems listed.
+func (s *Service) planOf(slug string, files map[string][]byte) (*definitions.MatterPlan, compiled, error) {
+	c := s.compile(slug, files)
 	if c.plan == nil {
 		e := runtime.Invalid("草稿有错误，请先修正")
 		e.Problems = c.problems

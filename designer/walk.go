@@ -15,21 +15,6 @@ import (
 // cycle stops with a message instead of running on.
 const maxWalkSteps = 200
 
-// withUnsaved returns the draft's files with the studio's unsaved files standing in for theirs.
-func withUnsaved(slug string, files map[string][]byte, unsaved map[string]string) (map[string][]byte, error) {
-	out := make(map[string][]byte, len(files)+len(unsaved))
-	for k, v := range files {
-		out[k] = v
-	}
-	for n, text := range unsaved {
-		if err := checkFileName(n); err != nil {
-			return nil, err
-		}
-		out[matterDir(slug)+n] = []byte(text)
-	}
-	return out, nil
-}
-
 // Walk steps the trial case through the draft's workflow with the engine, one report of the
 // outside world at a time, and returns the engine's trace of it. Nothing is stored.
 func (s *Service) Walk(ctx context.Context, u *runtime.User, slug string, req runtime.WalkRequest) (*runtime.WalkResult, error) {

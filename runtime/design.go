@@ -65,6 +65,9 @@ type DraftView struct {
 	Slug string `json:"slug"`
 	DraftInfo
 	Files map[string]string `json:"files"`
+	// Images are the draft's print pictures (print/<name>.png, .jpg: backgrounds of the
+	// pre-printed paper), by name; not text, they are not among Files.
+	Images []string `json:"images,omitempty"`
 }
 
 // SavedFile is the answer to a file saved into a draft: the draft's new revision.
@@ -324,6 +327,8 @@ const (
 	DesignRolledBack   = "rolled-back"
 	DesignCreated      = "matter.created"
 	DesignImported     = "matter.imported"
+	// DesignSharedChanged is a new version published for a change of the shared definitions.
+	DesignSharedChanged = "shared.changed"
 )
 
 // DesignEvent is one entry of a matter's design audit trail: who did what when, to which
@@ -444,6 +449,8 @@ type WorkflowConnector struct {
 // not exist), EINVALID for bad input with the fields concerned, ECONFLICT for a stale revision
 // (the message names who saved last), ETOOLARGE for a file over the limit.
 type DesignService interface {
+	DesignPrintService
+	DesignSharedService
 	Session(ctx context.Context, u *User) (*DesignSession, error)
 	ListMatters(ctx context.Context, u *User) ([]DesignMatter, error)
 	NewMatter(ctx context.Context, u *User, req NewMatter) (*DraftView, error)

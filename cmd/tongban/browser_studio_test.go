@@ -156,6 +156,17 @@ func (tb *tab) save() {
 	tb.waitFor(`(() => { const b = [...document.querySelectorAll('button')].find(b => b.textContent.replace(/\s/g, '') === '保存'); return b && b.disabled })()`)
 }
 
+// requestPublication saves the draft, has it checked clean and asks for publication.
+func (tb *tab) requestPublication() {
+	tb.s.t.Helper()
+	tb.save()
+	tb.press("检查与发布")
+	tb.press("检查")
+	tb.waitFor(noErrors)
+	tb.press("申请发布")
+	tb.waitFor(`document.body.innerText.includes('已提交发布申请')`)
+}
+
 // openStudio opens a matter's draft in the studio and waits for its form designer.
 func (tb *tab) openStudio(slug string) {
 	tb.s.t.Helper()

@@ -29,18 +29,6 @@ func TestStudioWorkflow(t *testing.T) {
 	})
 }
 
-// requestPublication saves the draft open in the studio, finds no error in its check and asks
-// for its publication.
-func (tb *tab) requestPublication() {
-	tb.s.t.Helper()
-	tb.save()
-	tb.press("检查与发布")
-	tb.press("检查")
-	tb.waitFor(noErrors)
-	tb.press("申请发布")
-	tb.waitFor(`document.body.innerText.includes('已提交发布申请')`)
-}
-
 // publishDraft opens the draft of slug as the publisher, checks it and publishes it as the
 // matter's first version.
 func (tb *tab) publishDraft(slug string) {

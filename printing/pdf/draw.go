@@ -17,8 +17,9 @@ type drawer struct {
 	added map[string]bool
 }
 
-// write draws the page as a one-page PDF.
-func (p *Page) write(w io.Writer, title string, created time.Time) error {
+// WritePDF draws the page as a one-page PDF titled title; created, when not zero, is its
+// creation date.
+func (p *Page) WritePDF(w io.Writer, title string, created time.Time) error {
 	gp := &gopdf.GoPdf{}
 	gp.Start(gopdf.Config{Unit: gopdf.UnitMM, PageSize: gopdf.Rect{W: p.WidthMM, H: p.HeightMM}})
 	gp.SetInfo(gopdf.PdfInfo{Title: title, Creator: "tongban", Producer: "tongban printing/pdf (gopdf)", CreationDate: created})

@@ -40,7 +40,8 @@ func outlineFonts() error {
 }
 
 // shapes caches glyphShape by face and rune: a seal's lettering is the same on every certificate
-// its organisation issues, and the handful of characters in use stay small. The shapes are
+// its organisation issues, and a preview paints the same few hundred characters again on every
+// change; the characters in use stay few. The shapes are
 // shared and never modified (seals copy them as they place them).
 var shapes sync.Map // glyphKey → []Point
 

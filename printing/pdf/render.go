@@ -16,6 +16,7 @@
 package pdf
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -77,6 +78,27 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Pointer + ": " + e.Message }
 
+// Errors are every element of a template that cannot be rendered, in the order of the
+// elements, so that the designer marks them all at once. errors.As finds the first *Error.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for k, e := range es {
+		msgs[k] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Unwrap gives the errors to errors.Is and errors.As.
+func (es Errors) Unwrap() []error {
+	out := make([]error, len(es))
+	for k, e := range es {
+		out[k] = e
+	}
+	return out
+}
+
 func errorAt(i int, format string, args ...any) *Error {
 	return &Error{Pointer: fmt.Sprintf("/elements/%d", i), Message: fmt.Sprintf(format, args...)}
 }
@@ -90,11 +112,12 @@ func Render(w io.Writer, t *definitions.CompiledPrint, vars rules.Vars, opts Opt
 	if err != nil {
 		return err
 	}
-	return page.write(w, t.Template.Title, opts.CreatedAt)
+	return page.WritePDF(w, t.Template.Title, opts.CreatedAt)
 }
 
 // Layout places every element of t evaluated over vars, without drawing. Render uses it; tests
-// and previews use it to see where each element's content landed.
+// and previews use it to see where each element's content landed. When elements fail (an
+// *Error or Errors) the page still holds the others, for a preview to show beside the errors.
 func Layout(t *definitions.CompiledPrint, vars rules.Vars, opts Options) (*Page, error) {
 	if err := loadFaces(); err != nil {
 		return nil, err
@@ -114,20 +137,41 @@ func Layout(t *definitions.CompiledPrint, vars rules.Vars, opts Options) (*Page,
 	if err := l.background(); err != nil {
 		return nil, err
 	}
+	var failed Errors
 	for i := range t.Template.Elements {
-		e := &t.Template.Elements[i]
-		k, ok := kinds[e.Type]
-		if !ok {
-			return nil, errorAt(i, "未知的元素类型 %q", e.Type)
-		}
-		if sized[e.Type] && (e.W <= 0 || e.H <= 0) {
-			return nil, errorAt(i, "「%s」需要宽 w 和高 h", elementName(e))
-		}
-		if err := k.layout(l, i, e); err != nil {
-			return nil, err
+		if err := l.element(i); err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				return nil, err
+			}
+			failed = append(failed, e)
 		}
 	}
-	return l.page, nil
+	switch len(failed) {
+	case 0:
+		return l.page, nil
+	case 1:
+		return l.page, failed[0]
+	}
+	return l.page, failed
+}
+
+// element lays out element i; what it added stays only when it succeeded.
+func (l *layouter) element(i int) error {
+	e := &l.t.Template.Elements[i]
+	k, ok := kinds[e.Type]
+	if !ok {
+		return errorAt(i, "未知的元素类型 %q", e.Type)
+	}
+	if sized[e.Type] && (e.W <= 0 || e.H <= 0) {
+		return errorAt(i, "「%s」需要宽 w 和高 h", elementName(e))
+	}
+	n := len(l.page.Items)
+	if err := k.layout(l, i, e); err != nil {
+		l.page.Items = l.page.Items[:n]
+		return err
+	}
+	return nil
 }
 
 // PageSize is the paper's width and height in millimetres, turned for landscape.

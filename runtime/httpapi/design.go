@@ -128,9 +128,13 @@ func (s *Server) designRoutes() {
 				return
 			}
 			c.Header("ETag", strconv.Quote(strconv.Itoa(rev)))
-			c.Data(http.StatusOK, "application/json; charset=utf-8", data)
+			kind := "application/json; charset=utf-8"
+			if !strings.HasSuffix(fileName(c), ".json") {
+				kind = http.DetectContentType(data) // a print picture
+			}
+			c.Data(http.StatusOK, kind, data)
 		}})
-	s.handle(operation{method: "PUT", path: files, summary: "设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）", tag: tag,
+	s.handle(operation{method: "PUT", path: files, summary: "设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）", tag: tag,
 		auth: required, body: "application/json", headers: []header{revisionHeader}, response: runtime.SavedFile{}, handler: func(c *gin.Context) {
 			content, err := readBody(c, maxDesignFile, "文件 "+fileName(c)+" ")
 			if err != nil {
@@ -225,6 +229,8 @@ func (s *Server) designRoutes() {
 			v, err := d.ImportCatalog(c.Request.Context(), user(c), data)
 			s.respond(c, http.StatusOK, v, err)
 		}})
+	s.designPrintRoutes()
+	s.designSharedRoutes()
 	matter := designPrefix + "matters/:slug"
 	s.handle(operation{method: "GET", path: matter + "/versions", summary: "设计器：事项的全部版本", tag: tag,
 		auth: required, response: listAnswer[runtime.VersionInfo]{}, handler: func(c *gin.Context) {

@@ -29,6 +29,7 @@ import (
 	"github.com/xuchang-gov/tongban/connectors/outbox"
 	"github.com/xuchang-gov/tongban/connectors/registry"
 	"github.com/xuchang-gov/tongban/connectors/simulate"
+	"github.com/xuchang-gov/tongban/designer"
 	"github.com/xuchang-gov/tongban/examples"
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/blob"
@@ -121,7 +122,10 @@ type App struct {
 	Changes *observe.Signal
 
 	closers []func() error
-	health  health
+	// tryConnector performs one lookup through a connector's config, as the registry would:
+	// the designer's try.
+	tryConnector designer.Lookup
+	health       health
 	metrics *metrics
 	tracing *tracing // nil: not traced
 	// secret is the data folder's key (fileSecret), which the demo simulators' secrets are
@@ -233,6 +237,7 @@ func New(ctx context.Context, cfg Config, opts ...service.Option) (*App, error) 
 	if a.tracing != nil {
 		conns.HTTPClient = httpClient()
 	}
+	a.tryConnector = tryConnector(conns, base)
 	reg, bundle, err := wireConnectors(ctx, a.Service, a.Lookups, base, conns)
 	if err != nil {
 		return nil, a.fail(fmt.Errorf("连接器配置有误：%w", err))

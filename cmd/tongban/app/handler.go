@@ -27,7 +27,8 @@ func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Han
 		Secure: a.SecureCookies || strings.HasPrefix(a.PublicURL, "https://")})
 	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc, Datasets: svc,
 		Documents: svc, Lookups: svc, Outbox: svc, Trial: svc, Files: svc, Messages: svc, Resumable: svc, Callbacks: inbound, Logger: logger,
-		MaxUploadBytes: a.MaxUploadBytes, Design: designer.New(a.Store, a.Clock), Sessions: acc})
+		MaxUploadBytes: a.MaxUploadBytes, Sessions: acc,
+		Design: designer.New(a.Store, a.Clock, designer.WithLookup(a.tryConnector), designer.WithSharedChanged(svc.DefinitionsChanged))})
 	pages := page.Site{Plans: svc, Auth: acc, Logger: logger}.WithDefaults()
 	mux := http.NewServeMux()
 	// The probes are cheap and must answer while every turn is taken.

@@ -14,6 +14,7 @@ import (
 	"github.com/xuchang-gov/tongban/connectors/outbox"
 	"github.com/xuchang-gov/tongban/connectors/registry"
 	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/designer"
 	"github.com/xuchang-gov/tongban/definitions/rules"
 	"github.com/xuchang-gov/tongban/printing/archive"
 	"github.com/xuchang-gov/tongban/printing/excel"
@@ -76,6 +77,22 @@ func wireConnectors(ctx context.Context, svc *service.Service, lookups *service.
 		return v, nil
 	})
 	return reg, b, nil
+}
+
+// tryConnector is the designer's try of a lookup connector: a registry of that one connector,
+// reaching what the running connectors reach (the simulators with --demo).
+func tryConnector(opts httpconn.Options, baseURL string) designer.Lookup {
+	return func(ctx context.Context, conn *definitions.Connector, key string) (any, error) {
+		reg, err := registry.New([]*definitions.Connector{conn}, opts, baseURL)
+		if err != nil {
+			return nil, err
+		}
+		v, err := reg.Lookup(ctx, conn.Name, key)
+		if err != nil {
+			return nil, errors.New(httpconn.Message(err))
+		}
+		return v, nil
+	}
 }
 
 // accountService is the account service on db: registrations checked against the registers

@@ -26,6 +26,7 @@ const FormDesigner = lazy(loadFormDesigner);
 if (/^#\/m\//.test(window.location.hash)) void loadFormDesigner();
 const RawJson = lazy(() => import('./RawJson'));
 const WorkflowDesigner = lazy(() => import('./flow/WorkflowDesigner'));
+const PrintDesigner = lazy(() => import('./print/PrintDesigner'));
 
 /** ownTab are the properties of matter.json outside the catalog (4.3.1), with a tab of their own. */
 const ownTab = ['parameters', 'values'];
@@ -202,7 +203,7 @@ export function Editor({ slug, session }: { slug: string; session: Session }) {
           <Button href="#/">返回列表</Button>
         </Space>
         {other && <Alert style={{ marginBottom: 12 }} type="info" showIcon title={`${other.name} 也在编辑这份草稿`} description="保存时若对方已先保存，您可以载入最新草稿并重新应用自己的修改。" />}
-        <div className={tab === 'workflow' ? 'editor no-preview' : 'editor'}>
+        <div className={tab === 'workflow' || tab === 'print' ? 'editor no-preview' : 'editor'}>
           <Tabs activeKey={tab} onChange={setTab} items={[
             { key: 'catalog', label: '事项目录', children: <Tabs tabPosition="left" items={catalogGroups(matterSchema as Schema).map((g) => ({ key: g.key, label: g.label, children: <SchemaForm file="matter.json" pointer="" schema={matterSchema as Schema} only={g.only} /> }))} /> },
             { key: 'params', label: '参数与计算值', children: <SchemaForm file="matter.json" pointer="" schema={matterSchema as Schema} only={ownTab} /> },
@@ -210,10 +211,11 @@ export function Editor({ slug, session }: { slug: string; session: Session }) {
             { key: 'materials', label: '申请材料', children: <><SchemaForm file="materials.json" pointer="" schema={materialsSchema as Schema} /><TryPanel slug={slug} show={['materials']} /></> },
             { key: 'fees', label: '收费', children: <><SchemaForm file="fees.json" pointer="" schema={feesSchema as Schema} /><TryPanel slug={slug} show={['fees']} /></> },
             { key: 'workflow', label: '办理流程', children: <Suspense fallback={loading}><WorkflowDesigner slug={slug} /></Suspense> },
+            { key: 'print', label: '打印模板', children: <Suspense fallback={loading}><PrintDesigner slug={slug} images={draft.images ?? []} /></Suspense> },
             { key: 'raw', label: '原文 JSON', children: <Suspense fallback={loading}><RawJson initial={rawFile} /></Suspense> },
             { key: 'publish', label: '检查与发布', children: <Publish slug={slug} session={session} draft={draft} problems={problems} onCheck={check} onLocate={locate} onSaveFirst={save} onDone={(d) => (d ? setDraft({ ...draft, ...d }) : (window.location.hash = '#/'))} /> },
           ]} />
-          {tab !== 'workflow' && (
+          {tab !== 'workflow' && tab !== 'print' && (
             <div>
               <Preview slug={slug} revision={draft.revision} />
               <TryPanel slug={slug} show={['materials', 'fees', 'steps']} />

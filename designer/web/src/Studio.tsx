@@ -1,11 +1,14 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { Alert, Button, Spin } from 'antd';
 import { api, ApiError, loginURL, type Session } from './api';
 import { MatterList } from './MatterList';
 import { Editor } from './Editor';
 
-/** route is the hash route: #/ the matter list, #/m/<slug> a matter's editor. */
+const SharedDefinitions = lazy(() => import('./shared/SharedDefinitions'));
+
+/** route is the hash route: #/ the matter list, #/m/<slug> a matter's editor, #/shared the shared definitions. */
 function route(): string | null {
+  if (window.location.hash.startsWith('#/shared')) return '#shared';
   const m = /^#\/m\/([a-z0-9-]+)/.exec(window.location.hash);
   return m ? m[1] : null;
 }
@@ -27,6 +30,7 @@ export function Studio() {
           <a href="#/">事项设计器</a>
         </h1>
         <span style={{ flex: 1 }} />
+        {session?.roles.includes('admin') && <Button href="#/shared">共用定义</Button>}
         {session && (
           <span>
             {session.user.name}（{session.roles.map((r) => ({ analyst: '事项梳理', publisher: '事项审核', admin: '管理员' })[r] ?? r).join('、')}）
@@ -39,6 +43,8 @@ export function Studio() {
           <Alert type="error" showIcon title={error} action={<Button href={loginURL}>重新登录</Button>} />
         ) : !session ? (
           <Spin description="正在载入…" />
+        ) : slug === '#shared' ? (
+          <Suspense fallback={<Spin />}><SharedDefinitions /></Suspense>
         ) : slug ? (
           <Editor key={slug} slug={slug} session={session} />
         ) : (

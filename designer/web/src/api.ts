@@ -41,6 +41,8 @@ export interface MatterItem {
 export interface DraftView extends DraftInfo {
   slug: string;
   files: Record<string, string>;
+  /** images are the draft's print pictures (print/<name>.png, .jpg), not among files. */
+  images?: string[];
 }
 
 export interface Problem {
@@ -199,6 +201,63 @@ async function call<T>(method: string, path: string, body?: unknown, headers: Re
 }
 
 const m = (slug: string) => `/matters/${encodeURIComponent(slug)}`;
+const filePath = (name: string) => name.split('/').map(encodeURIComponent).join('/');
+
+export interface PrintVariable {
+  name: string;
+  type: string;
+  doc?: string;
+}
+
+export interface PrintPreviewRequest {
+  form?: unknown;
+  files?: Record<string, string>;
+  mode?: 'electronic' | 'overprint';
+  offsetXMm?: number;
+  offsetYMm?: number;
+  background?: boolean;
+}
+
+/** A print preview: the picture or PDF, and the elements the renderer left out, by pointer. */
+export interface PrintPreview {
+  blob: Blob;
+  errors: { pointer: string; message: string }[];
+}
+
+/** printPreview asks the server's certificate renderer for a template of the draft. */
+function printPreview(slug: string, template: string, format: 'png' | 'pdf', body: PrintPreviewRequest): Promise<PrintPreview> {
+  return preview(`${base}${m(slug)}/draft/print/${encodeURIComponent(template)}?format=${format}`, body);
+}
+
+/** sharedPrintPreview renders a shared notice, with unsaved shared files, for a matter that uses it. */
+function sharedPrintPreview(matter: string, template: string, format: 'png' | 'pdf', body: PrintPreviewRequest): Promise<PrintPreview> {
+  return preview(`${base}/shared/print/${encodeURIComponent(template)}?matter=${encodeURIComponent(matter)}&format=${format}`, body);
+}
+
+async function preview(url: string, body: PrintPreviewRequest): Promise<PrintPreview> {
+  const res = await fetch(url, {
+    method: 'POST', credentials: 'same-origin', body: JSON.stringify(body),
+    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+  });
+  if (!res.ok) {
+    const e = await res.json().catch(() => null);
+    const err = e?.error ?? {};
+    throw new ApiError(res.status, err.code ?? 'internal', err.message ?? `请求失败（${res.status}）`, err.fields, err.problems);
+  }
+  const header = res.headers.get('X-Print-Errors');
+  return { blob: await res.blob(), errors: header ? JSON.parse(decodeURIComponent(header)) : [] };
+}
+
+/** putImage saves a print picture into the draft. */
+async function putImage(slug: string, name: string, data: Blob, revision: number): Promise<{ name: string; revision: number }> {
+  const res = await fetch(`${base}${m(slug)}/draft/files/${filePath(name)}`, {
+    method: 'PUT', credentials: 'same-origin', body: data,
+    headers: { 'Content-Type': data.type || 'application/octet-stream', 'X-CSRF-Token': csrf, 'If-Match': String(revision), Accept: 'application/json' },
+  });
+  const out = await res.json().catch(() => null);
+  if (!res.ok) throw new ApiError(res.status, out?.error?.code ?? 'internal', out?.error?.message ?? `请求失败（${res.status}）`, out?.error?.fields);
+  return out;
+}
 
 export const api = {
   async session(): Promise<Session> {
@@ -212,7 +271,7 @@ export const api = {
   draft: (slug: string) => call<DraftView>('GET', m(slug) + '/draft'),
   discard: (slug: string) => call<void>('DELETE', m(slug) + '/draft'),
   putFile: (slug: string, name: string, text: string, revision: number) =>
-    call<{ name: string; revision: number }>('PUT', m(slug) + '/draft/files/' + name.split('/').map(encodeURIComponent).join('/'), text, {
+    call<{ name: string; revision: number }>('PUT', m(slug) + '/draft/files/' + filePath(name), text, {
       'If-Match': String(revision),
     }),
   check: (slug: string) => call<CheckResult>('POST', m(slug) + '/draft/check'),
@@ -229,5 +288,15 @@ export const api = {
   publish: (slug: string, acknowledge: boolean, comment: string) =>
     call<{ version: number }>('POST', m(slug) + '/draft/publish', { acknowledge, comment }),
   versions: (slug: string) => call<{ items: Version[] }>('GET', m(slug) + '/versions'),
+  printPreview,
+  sharedPrintPreview,
+  putImage,
+  fileURL: (slug: string, name: string) => `${base}${m(slug)}/draft/files/${filePath(name)}`,
+  printVariables: (slug: string) => call<{ variables: PrintVariable[]; rows: Record<string, PrintVariable[]> }>('GET', m(slug) + '/print-variables'),
+  shared: () => call<{ files: Record<string, string>; usedBy: Record<string, string[]> }>('GET', '/shared'),
+  checkShared: (files: Record<string, string | null>) => call<CheckResult>('POST', '/shared/check', { files }),
+  publishShared: (files: Record<string, string | null>, comment: string) => call<{ published: { slug: string; version: number }[] }>('POST', '/shared/publish', { files, comment }),
+  tryConnector: (connector: string, key: string, text?: string) =>
+    call<{ ok: boolean; result?: unknown; error?: string; millis: number }>('POST', '/shared/connectors/try', { connector, key, text }),
   diff: (slug: string) => call<{ changes: Change[] }>('GET', m(slug) + '/diff?to=draft'),
 };

@@ -132,6 +132,42 @@ func (e SubmitCaseChannel) Valid() bool {
 	}
 }
 
+// Defines values for PostDesignMattersSlugDraftPrintTemplateParamsFormat.
+const (
+	PostDesignMattersSlugDraftPrintTemplateParamsFormatPdf PostDesignMattersSlugDraftPrintTemplateParamsFormat = "pdf"
+	PostDesignMattersSlugDraftPrintTemplateParamsFormatPng PostDesignMattersSlugDraftPrintTemplateParamsFormat = "png"
+)
+
+// Valid indicates whether the value is a known member of the PostDesignMattersSlugDraftPrintTemplateParamsFormat enum.
+func (e PostDesignMattersSlugDraftPrintTemplateParamsFormat) Valid() bool {
+	switch e {
+	case PostDesignMattersSlugDraftPrintTemplateParamsFormatPdf:
+		return true
+	case PostDesignMattersSlugDraftPrintTemplateParamsFormatPng:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PostDesignSharedPrintTemplateParamsFormat.
+const (
+	PostDesignSharedPrintTemplateParamsFormatPdf PostDesignSharedPrintTemplateParamsFormat = "pdf"
+	PostDesignSharedPrintTemplateParamsFormatPng PostDesignSharedPrintTemplateParamsFormat = "png"
+)
+
+// Valid indicates whether the value is a known member of the PostDesignSharedPrintTemplateParamsFormat enum.
+func (e PostDesignSharedPrintTemplateParamsFormat) Valid() bool {
+	switch e {
+	case PostDesignSharedPrintTemplateParamsFormatPdf:
+		return true
+	case PostDesignSharedPrintTemplateParamsFormatPng:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetMattersParamsServiceObject.
 const (
 	Enterprise GetMattersParamsServiceObject = "enterprise"
@@ -254,6 +290,23 @@ type CheckResult struct {
 	Problems []DesignProblem `json:"problems"`
 	Revision int             `json:"revision"`
 	Warnings int             `json:"warnings"`
+}
+
+// ConnectorTried defines model for ConnectorTried.
+type ConnectorTried struct {
+	Error  *string `json:"error,omitempty"`
+	Millis int64   `json:"millis"`
+	Ok     bool    `json:"ok"`
+
+	// Result 任意 JSON 值
+	Result interface{} `json:"result,omitempty"`
+}
+
+// ConnectorTry defines model for ConnectorTry.
+type ConnectorTry struct {
+	Connector *string `json:"connector,omitempty"`
+	Key       *string `json:"key,omitempty"`
+	Text      *string `json:"text,omitempty"`
 }
 
 // CorrectionRequest defines model for CorrectionRequest.
@@ -416,6 +469,12 @@ type DesignSession struct {
 	User       UserRef  `json:"user"`
 }
 
+// DesignShared defines model for DesignShared.
+type DesignShared struct {
+	Files  map[string]string   `json:"files"`
+	UsedBy map[string][]string `json:"usedBy"`
+}
+
 // DiffChange defines model for DiffChange.
 type DiffChange struct {
 	// After 任意 JSON 值
@@ -467,6 +526,7 @@ type DraftView struct {
 	Base      int               `json:"base"`
 	Comment   *string           `json:"comment,omitempty"`
 	Files     map[string]string `json:"files"`
+	Images    *[]string         `json:"images,omitempty"`
 	OpenedAt  time.Time         `json:"openedAt"`
 	OpenedBy  UserRef           `json:"openedBy"`
 	Revision  int               `json:"revision"`
@@ -762,6 +822,31 @@ type PreviewRequest struct {
 	Sample *bool       `json:"sample,omitempty"`
 }
 
+// PrintPreviewRequest defines model for PrintPreviewRequest.
+type PrintPreviewRequest struct {
+	Background *bool              `json:"background,omitempty"`
+	Files      *map[string]string `json:"files,omitempty"`
+
+	// Form 任意 JSON 值
+	Form      interface{} `json:"form,omitempty"`
+	Mode      *string     `json:"mode,omitempty"`
+	OffsetXMm *float64    `json:"offsetXMm,omitempty"`
+	OffsetYMm *float64    `json:"offsetYMm,omitempty"`
+}
+
+// PrintVariable defines model for PrintVariable.
+type PrintVariable struct {
+	Doc  *string `json:"doc,omitempty"`
+	Name string  `json:"name"`
+	Type string  `json:"type"`
+}
+
+// PrintVariables defines model for PrintVariables.
+type PrintVariables struct {
+	Rows      map[string][]PrintVariable `json:"rows"`
+	Variables []PrintVariable            `json:"variables"`
+}
+
 // Progress defines model for Progress.
 type Progress struct {
 	Applicant  string         `json:"applicant"`
@@ -853,6 +938,17 @@ type SendBack struct {
 
 	// To 退回到的之前的环节（节点编号）
 	To string `json:"to"`
+}
+
+// SharedChange defines model for SharedChange.
+type SharedChange struct {
+	Comment *string            `json:"comment,omitempty"`
+	Files   *map[string]string `json:"files,omitempty"`
+}
+
+// SharedPublished defines model for SharedPublished.
+type SharedPublished struct {
+	Published []Published `json:"published"`
 }
 
 // SpecialProcedure defines model for SpecialProcedure.
@@ -1202,11 +1298,32 @@ type PutDesignMattersSlugDraftFilesNameParams struct {
 	IfMatch string `json:"If-Match"`
 }
 
+// PostDesignMattersSlugDraftPrintTemplateParams defines parameters for PostDesignMattersSlugDraftPrintTemplate.
+type PostDesignMattersSlugDraftPrintTemplateParams struct {
+	// Format pdf（缺省）或 png
+	Format *PostDesignMattersSlugDraftPrintTemplateParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// PostDesignMattersSlugDraftPrintTemplateParamsFormat defines parameters for PostDesignMattersSlugDraftPrintTemplate.
+type PostDesignMattersSlugDraftPrintTemplateParamsFormat string
+
 // GetDesignMattersSlugExportParams defines parameters for GetDesignMattersSlugExport.
 type GetDesignMattersSlugExportParams struct {
 	// Version 版本号、draft，或省略即最新发布版
 	Version *string `form:"version,omitempty" json:"version,omitempty"`
 }
+
+// PostDesignSharedPrintTemplateParams defines parameters for PostDesignSharedPrintTemplate.
+type PostDesignSharedPrintTemplateParams struct {
+	// Format pdf（缺省）或 png
+	Format *PostDesignSharedPrintTemplateParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// Matter 用哪个事项的数据排版
+	Matter *string `form:"matter,omitempty" json:"matter,omitempty"`
+}
+
+// PostDesignSharedPrintTemplateParamsFormat defines parameters for PostDesignSharedPrintTemplate.
+type PostDesignSharedPrintTemplateParamsFormat string
 
 // GetExportsCasesXlsxParams defines parameters for GetExportsCasesXlsx.
 type GetExportsCasesXlsxParams struct {
@@ -1364,6 +1481,9 @@ type PutDesignMattersSlugDraftFilesNameJSONRequestBody = PutDesignMattersSlugDra
 // PostDesignMattersSlugDraftPreviewJSONRequestBody defines body for PostDesignMattersSlugDraftPreview for application/json ContentType.
 type PostDesignMattersSlugDraftPreviewJSONRequestBody = PreviewRequest
 
+// PostDesignMattersSlugDraftPrintTemplateJSONRequestBody defines body for PostDesignMattersSlugDraftPrintTemplate for application/json ContentType.
+type PostDesignMattersSlugDraftPrintTemplateJSONRequestBody = PrintPreviewRequest
+
 // PostDesignMattersSlugDraftPublishJSONRequestBody defines body for PostDesignMattersSlugDraftPublish for application/json ContentType.
 type PostDesignMattersSlugDraftPublishJSONRequestBody = PublishRequest
 
@@ -1381,6 +1501,18 @@ type PostDesignMattersSlugDraftWalkJSONRequestBody = WalkRequest
 
 // PostDesignMattersSlugRollbackJSONRequestBody defines body for PostDesignMattersSlugRollback for application/json ContentType.
 type PostDesignMattersSlugRollbackJSONRequestBody = RollbackRequest
+
+// PostDesignSharedCheckJSONRequestBody defines body for PostDesignSharedCheck for application/json ContentType.
+type PostDesignSharedCheckJSONRequestBody = SharedChange
+
+// PostDesignSharedConnectorsTryJSONRequestBody defines body for PostDesignSharedConnectorsTry for application/json ContentType.
+type PostDesignSharedConnectorsTryJSONRequestBody = ConnectorTry
+
+// PostDesignSharedPrintTemplateJSONRequestBody defines body for PostDesignSharedPrintTemplate for application/json ContentType.
+type PostDesignSharedPrintTemplateJSONRequestBody = PrintPreviewRequest
+
+// PostDesignSharedPublishJSONRequestBody defines body for PostDesignSharedPublish for application/json ContentType.
+type PostDesignSharedPublishJSONRequestBody = SharedChange
 
 // PostFilesMultipartRequestBody defines body for PostFiles for multipart/form-data ContentType.
 type PostFilesMultipartRequestBody PostFilesMultipartBody
@@ -1937,18 +2069,18 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/design/matters/{slug}/draft/files/{name} (the `GetDesignMattersSlugDraftFilesName` operationId).
 	GetDesignMattersSlugDraftFilesName(ctx context.Context, slug string, name string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PutDesignMattersSlugDraftFilesNameWithBody 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）
+	// PutDesignMattersSlugDraftFilesNameWithBody 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）
 	//
-	// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）。需要登录（Bearer 访问令牌）。.
+	// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）。需要登录（Bearer 访问令牌）。
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /api/v1/design/matters/{slug}/draft/files/{name} (the `PutDesignMattersSlugDraftFilesName` operationId).
 	PutDesignMattersSlugDraftFilesNameWithBody(ctx context.Context, slug string, name string, params *PutDesignMattersSlugDraftFilesNameParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PutDesignMattersSlugDraftFilesName 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）
+	// PutDesignMattersSlugDraftFilesName 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）
 	//
-	// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）。需要登录（Bearer 访问令牌）。.
+	// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）。需要登录（Bearer 访问令牌）。
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1972,6 +2104,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/design/matters/{slug}/draft/preview (the `PostDesignMattersSlugDraftPreview` operationId).
 	PostDesignMattersSlugDraftPreview(ctx context.Context, slug string, body PostDesignMattersSlugDraftPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignMattersSlugDraftPrintTemplateWithBody 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）
+	//
+	// 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）。form 缺省时用草稿的 sample.json；files 为设计器未保存的文件，代替已保存的；放不下或缺少必填内容的元素不画，逐个列在响应头 X-Print-Errors 中（百分号编码的 JSON 数组，每项 pointer 为 /elements/序号，message 为中文说明）。。需要登录（Bearer 访问令牌）。
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/design/matters/{slug}/draft/print/{template} (the `PostDesignMattersSlugDraftPrintTemplate` operationId).
+	PostDesignMattersSlugDraftPrintTemplateWithBody(ctx context.Context, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignMattersSlugDraftPrintTemplate 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）
+	//
+	// 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）。form 缺省时用草稿的 sample.json；files 为设计器未保存的文件，代替已保存的；放不下或缺少必填内容的元素不画，逐个列在响应头 X-Print-Errors 中（百分号编码的 JSON 数组，每项 pointer 为 /elements/序号，message 为中文说明）。。需要登录（Bearer 访问令牌）。
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/design/matters/{slug}/draft/print/{template} (the `PostDesignMattersSlugDraftPrintTemplate` operationId).
+	PostDesignMattersSlugDraftPrintTemplate(ctx context.Context, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, body PostDesignMattersSlugDraftPrintTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostDesignMattersSlugDraftPublishWithBody 设计器：发布为新版本（有错误时答 400 并列出问题；有警告须 acknowledge）
 	//
@@ -2093,6 +2243,13 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/design/matters/{slug}/import (the `PostDesignMattersSlugImport` operationId).
 	PostDesignMattersSlugImportWithBody(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetDesignMattersSlugPrintVariables 设计器：打印模板的表达式可用的变量（含 license、fees、notice、matter 及表格列的 row）及说明
+	//
+	// 设计器：打印模板的表达式可用的变量（含 license、fees、notice、matter 及表格列的 row）及说明。需要登录（Bearer 访问令牌）。.
+	//
+	// Corresponds with GET /api/v1/design/matters/{slug}/print-variables (the `GetDesignMattersSlugPrintVariables` operationId).
+	GetDesignMattersSlugPrintVariables(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PostDesignMattersSlugRollbackWithBody 设计器：把旧版本的文件发布为新版本（事项审核人员）
 	//
 	// 设计器：把旧版本的文件发布为新版本（事项审核人员）。需要登录（Bearer 访问令牌）。.
@@ -2124,6 +2281,85 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/design/session (the `GetDesignSession` operationId).
 	GetDesignSession(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDesignShared 设计器：共用定义（机构、日历、连接器、共用文书）及每份共用文书被哪些事项使用（系统管理员）
+	//
+	// 设计器：共用定义（机构、日历、连接器、共用文书）及每份共用文书被哪些事项使用（系统管理员）。需要登录（Bearer 访问令牌）。.
+	//
+	// Corresponds with GET /api/v1/design/shared (the `GetDesignShared` operationId).
+	GetDesignShared(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignSharedCheckWithBody 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）
+	//
+	// 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/design/shared/check (the `PostDesignSharedCheck` operationId).
+	PostDesignSharedCheckWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignSharedCheck 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）
+	//
+	// 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/design/shared/check (the `PostDesignSharedCheck` operationId).
+	PostDesignSharedCheck(ctx context.Context, body PostDesignSharedCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignSharedConnectorsTryWithBody 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误
+	//
+	// 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/design/shared/connectors/try (the `PostDesignSharedConnectorsTry` operationId).
+	PostDesignSharedConnectorsTryWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignSharedConnectorsTry 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误
+	//
+	// 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/design/shared/connectors/try (the `PostDesignSharedConnectorsTry` operationId).
+	PostDesignSharedConnectorsTry(ctx context.Context, body PostDesignSharedConnectorsTryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignSharedPrintTemplateWithBody 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）
+	//
+	// 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）。排版问题同草稿预览，列在响应头 X-Print-Errors 中。仅系统管理员。。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/design/shared/print/{template} (the `PostDesignSharedPrintTemplate` operationId).
+	PostDesignSharedPrintTemplateWithBody(ctx context.Context, template string, params *PostDesignSharedPrintTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignSharedPrintTemplate 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）
+	//
+	// 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）。排版问题同草稿预览，列在响应头 X-Print-Errors 中。仅系统管理员。。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/design/shared/print/{template} (the `PostDesignSharedPrintTemplate` operationId).
+	PostDesignSharedPrintTemplate(ctx context.Context, template string, params *PostDesignSharedPrintTemplateParams, body PostDesignSharedPrintTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignSharedPublishWithBody 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）
+	//
+	// 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/design/shared/publish (the `PostDesignSharedPublish` operationId).
+	PostDesignSharedPublishWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDesignSharedPublish 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）
+	//
+	// 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/design/shared/publish (the `PostDesignSharedPublish` operationId).
+	PostDesignSharedPublish(ctx context.Context, body PostDesignSharedPublishJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetExportsCasesXlsx 导出办件清单（Excel，按状态、事项筛选）
 	//
@@ -3384,9 +3620,9 @@ func (c *Client) GetDesignMattersSlugDraftFilesName(ctx context.Context, slug st
 	return c.Client.Do(req)
 }
 
-// PutDesignMattersSlugDraftFilesNameWithBody 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）
+// PutDesignMattersSlugDraftFilesNameWithBody 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）
 //
-// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）。需要登录（Bearer 访问令牌）。.
+// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）。需要登录（Bearer 访问令牌）。
 //
 // Takes any type of body and a specified content type.
 //
@@ -3403,9 +3639,9 @@ func (c *Client) PutDesignMattersSlugDraftFilesNameWithBody(ctx context.Context,
 	return c.Client.Do(req)
 }
 
-// PutDesignMattersSlugDraftFilesName 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）
+// PutDesignMattersSlugDraftFilesName 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）
 //
-// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）。需要登录（Bearer 访问令牌）。.
+// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）。需要登录（Bearer 访问令牌）。
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3450,6 +3686,44 @@ func (c *Client) PostDesignMattersSlugDraftPreviewWithBody(ctx context.Context, 
 // Corresponds with POST /api/v1/design/matters/{slug}/draft/preview (the `PostDesignMattersSlugDraftPreview` operationId).
 func (c *Client) PostDesignMattersSlugDraftPreview(ctx context.Context, slug string, body PostDesignMattersSlugDraftPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostDesignMattersSlugDraftPreviewRequest(c.Server, slug, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignMattersSlugDraftPrintTemplateWithBody 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）
+//
+// 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）。form 缺省时用草稿的 sample.json；files 为设计器未保存的文件，代替已保存的；放不下或缺少必填内容的元素不画，逐个列在响应头 X-Print-Errors 中（百分号编码的 JSON 数组，每项 pointer 为 /elements/序号，message 为中文说明）。。需要登录（Bearer 访问令牌）。
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/design/matters/{slug}/draft/print/{template} (the `PostDesignMattersSlugDraftPrintTemplate` operationId).
+func (c *Client) PostDesignMattersSlugDraftPrintTemplateWithBody(ctx context.Context, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignMattersSlugDraftPrintTemplateRequestWithBody(c.Server, slug, template, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignMattersSlugDraftPrintTemplate 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）
+//
+// 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）。form 缺省时用草稿的 sample.json；files 为设计器未保存的文件，代替已保存的；放不下或缺少必填内容的元素不画，逐个列在响应头 X-Print-Errors 中（百分号编码的 JSON 数组，每项 pointer 为 /elements/序号，message 为中文说明）。。需要登录（Bearer 访问令牌）。
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/design/matters/{slug}/draft/print/{template} (the `PostDesignMattersSlugDraftPrintTemplate` operationId).
+func (c *Client) PostDesignMattersSlugDraftPrintTemplate(ctx context.Context, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, body PostDesignMattersSlugDraftPrintTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignMattersSlugDraftPrintTemplateRequest(c.Server, slug, template, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3720,6 +3994,23 @@ func (c *Client) PostDesignMattersSlugImportWithBody(ctx context.Context, slug s
 	return c.Client.Do(req)
 }
 
+// GetDesignMattersSlugPrintVariables 设计器：打印模板的表达式可用的变量（含 license、fees、notice、matter 及表格列的 row）及说明
+//
+// 设计器：打印模板的表达式可用的变量（含 license、fees、notice、matter 及表格列的 row）及说明。需要登录（Bearer 访问令牌）。.
+//
+// Corresponds with GET /api/v1/design/matters/{slug}/print-variables (the `GetDesignMattersSlugPrintVariables` operationId).
+func (c *Client) GetDesignMattersSlugPrintVariables(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDesignMattersSlugPrintVariablesRequest(c.Server, slug)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // PostDesignMattersSlugRollbackWithBody 设计器：把旧版本的文件发布为新版本（事项审核人员）
 //
 // 设计器：把旧版本的文件发布为新版本（事项审核人员）。需要登录（Bearer 访问令牌）。.
@@ -3782,6 +4073,175 @@ func (c *Client) GetDesignMattersSlugVersions(ctx context.Context, slug string, 
 // Corresponds with GET /api/v1/design/session (the `GetDesignSession` operationId).
 func (c *Client) GetDesignSession(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetDesignSessionRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDesignShared 设计器：共用定义（机构、日历、连接器、共用文书）及每份共用文书被哪些事项使用（系统管理员）
+//
+// 设计器：共用定义（机构、日历、连接器、共用文书）及每份共用文书被哪些事项使用（系统管理员）。需要登录（Bearer 访问令牌）。.
+//
+// Corresponds with GET /api/v1/design/shared (the `GetDesignShared` operationId).
+func (c *Client) GetDesignShared(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDesignSharedRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignSharedCheckWithBody 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）
+//
+// 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/design/shared/check (the `PostDesignSharedCheck` operationId).
+func (c *Client) PostDesignSharedCheckWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignSharedCheckRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignSharedCheck 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）
+//
+// 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/design/shared/check (the `PostDesignSharedCheck` operationId).
+func (c *Client) PostDesignSharedCheck(ctx context.Context, body PostDesignSharedCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignSharedCheckRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignSharedConnectorsTryWithBody 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误
+//
+// 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/design/shared/connectors/try (the `PostDesignSharedConnectorsTry` operationId).
+func (c *Client) PostDesignSharedConnectorsTryWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignSharedConnectorsTryRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignSharedConnectorsTry 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误
+//
+// 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/design/shared/connectors/try (the `PostDesignSharedConnectorsTry` operationId).
+func (c *Client) PostDesignSharedConnectorsTry(ctx context.Context, body PostDesignSharedConnectorsTryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignSharedConnectorsTryRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignSharedPrintTemplateWithBody 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）
+//
+// 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）。排版问题同草稿预览，列在响应头 X-Print-Errors 中。仅系统管理员。。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/design/shared/print/{template} (the `PostDesignSharedPrintTemplate` operationId).
+func (c *Client) PostDesignSharedPrintTemplateWithBody(ctx context.Context, template string, params *PostDesignSharedPrintTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignSharedPrintTemplateRequestWithBody(c.Server, template, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignSharedPrintTemplate 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）
+//
+// 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）。排版问题同草稿预览，列在响应头 X-Print-Errors 中。仅系统管理员。。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/design/shared/print/{template} (the `PostDesignSharedPrintTemplate` operationId).
+func (c *Client) PostDesignSharedPrintTemplate(ctx context.Context, template string, params *PostDesignSharedPrintTemplateParams, body PostDesignSharedPrintTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignSharedPrintTemplateRequest(c.Server, template, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignSharedPublishWithBody 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）
+//
+// 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/design/shared/publish (the `PostDesignSharedPublish` operationId).
+func (c *Client) PostDesignSharedPublishWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignSharedPublishRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDesignSharedPublish 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）
+//
+// 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/design/shared/publish (the `PostDesignSharedPublish` operationId).
+func (c *Client) PostDesignSharedPublish(ctx context.Context, body PostDesignSharedPublishJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDesignSharedPublishRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6177,6 +6637,87 @@ func NewPostDesignMattersSlugDraftPreviewRequestWithBody(server string, slug str
 	return req, nil
 }
 
+// NewPostDesignMattersSlugDraftPrintTemplateRequest calls the generic PostDesignMattersSlugDraftPrintTemplate builder with application/json body
+func NewPostDesignMattersSlugDraftPrintTemplateRequest(server string, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, body PostDesignMattersSlugDraftPrintTemplateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostDesignMattersSlugDraftPrintTemplateRequestWithBody(server, slug, template, params, "application/json", bodyReader)
+}
+
+// NewPostDesignMattersSlugDraftPrintTemplateRequestWithBody constructs an http.Request for the PostDesignMattersSlugDraftPrintTemplate method, with any body, and a specified content type
+func NewPostDesignMattersSlugDraftPrintTemplateRequestWithBody(server string, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "slug", slug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "template", template, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/design/matters/%s/draft/print/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewPostDesignMattersSlugDraftPublishRequest calls the generic PostDesignMattersSlugDraftPublish builder with application/json body
 func NewPostDesignMattersSlugDraftPublishRequest(server string, slug string, body PostDesignMattersSlugDraftPublishJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6577,6 +7118,40 @@ func NewPostDesignMattersSlugImportRequestWithBody(server string, slug string, c
 	return req, nil
 }
 
+// NewGetDesignMattersSlugPrintVariablesRequest constructs an http.Request for the GetDesignMattersSlugPrintVariables method
+func NewGetDesignMattersSlugPrintVariablesRequest(server string, slug string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "slug", slug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/design/matters/%s/print-variables", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewPostDesignMattersSlugRollbackRequest calls the generic PostDesignMattersSlugRollback builder with application/json body
 func NewPostDesignMattersSlugRollbackRequest(server string, slug string, body PostDesignMattersSlugRollbackJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6681,6 +7256,239 @@ func NewGetDesignSessionRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewGetDesignSharedRequest constructs an http.Request for the GetDesignShared method
+func NewGetDesignSharedRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/design/shared")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostDesignSharedCheckRequest calls the generic PostDesignSharedCheck builder with application/json body
+func NewPostDesignSharedCheckRequest(server string, body PostDesignSharedCheckJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostDesignSharedCheckRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostDesignSharedCheckRequestWithBody constructs an http.Request for the PostDesignSharedCheck method, with any body, and a specified content type
+func NewPostDesignSharedCheckRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/design/shared/check")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostDesignSharedConnectorsTryRequest calls the generic PostDesignSharedConnectorsTry builder with application/json body
+func NewPostDesignSharedConnectorsTryRequest(server string, body PostDesignSharedConnectorsTryJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostDesignSharedConnectorsTryRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostDesignSharedConnectorsTryRequestWithBody constructs an http.Request for the PostDesignSharedConnectorsTry method, with any body, and a specified content type
+func NewPostDesignSharedConnectorsTryRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/design/shared/connectors/try")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostDesignSharedPrintTemplateRequest calls the generic PostDesignSharedPrintTemplate builder with application/json body
+func NewPostDesignSharedPrintTemplateRequest(server string, template string, params *PostDesignSharedPrintTemplateParams, body PostDesignSharedPrintTemplateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostDesignSharedPrintTemplateRequestWithBody(server, template, params, "application/json", bodyReader)
+}
+
+// NewPostDesignSharedPrintTemplateRequestWithBody constructs an http.Request for the PostDesignSharedPrintTemplate method, with any body, and a specified content type
+func NewPostDesignSharedPrintTemplateRequestWithBody(server string, template string, params *PostDesignSharedPrintTemplateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "template", template, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/design/shared/print/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Matter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "matter", *params.Matter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostDesignSharedPublishRequest calls the generic PostDesignSharedPublish builder with application/json body
+func NewPostDesignSharedPublishRequest(server string, body PostDesignSharedPublishJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostDesignSharedPublishRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostDesignSharedPublishRequestWithBody constructs an http.Request for the PostDesignSharedPublish method, with any body, and a specified content type
+func NewPostDesignSharedPublishRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/design/shared/publish")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -8347,18 +9155,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/design/matters/{slug}/draft/files/{name} (the `GetDesignMattersSlugDraftFilesName` operationId).
 	GetDesignMattersSlugDraftFilesNameWithResponse(ctx context.Context, slug string, name string, reqEditors ...RequestEditorFn) (*GetDesignMattersSlugDraftFilesNameResponse, error)
 
-	// PutDesignMattersSlugDraftFilesNameWithBodyWithResponse 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）
+	// PutDesignMattersSlugDraftFilesNameWithBodyWithResponse 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）
 	//
-	// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）。需要登录（Bearer 访问令牌）。.
+	// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）。需要登录（Bearer 访问令牌）。
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/v1/design/matters/{slug}/draft/files/{name} (the `PutDesignMattersSlugDraftFilesName` operationId).
 	PutDesignMattersSlugDraftFilesNameWithBodyWithResponse(ctx context.Context, slug string, name string, params *PutDesignMattersSlugDraftFilesNameParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutDesignMattersSlugDraftFilesNameResponse, error)
 
-	// PutDesignMattersSlugDraftFilesNameWithResponse 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）
+	// PutDesignMattersSlugDraftFilesNameWithResponse 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）
 	//
-	// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）。需要登录（Bearer 访问令牌）。.
+	// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）。需要登录（Bearer 访问令牌）。
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8382,6 +9190,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/design/matters/{slug}/draft/preview (the `PostDesignMattersSlugDraftPreview` operationId).
 	PostDesignMattersSlugDraftPreviewWithResponse(ctx context.Context, slug string, body PostDesignMattersSlugDraftPreviewJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignMattersSlugDraftPreviewResponse, error)
+
+	// PostDesignMattersSlugDraftPrintTemplateWithBodyWithResponse 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）
+	//
+	// 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）。form 缺省时用草稿的 sample.json；files 为设计器未保存的文件，代替已保存的；放不下或缺少必填内容的元素不画，逐个列在响应头 X-Print-Errors 中（百分号编码的 JSON 数组，每项 pointer 为 /elements/序号，message 为中文说明）。。需要登录（Bearer 访问令牌）。
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/matters/{slug}/draft/print/{template} (the `PostDesignMattersSlugDraftPrintTemplate` operationId).
+	PostDesignMattersSlugDraftPrintTemplateWithBodyWithResponse(ctx context.Context, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignMattersSlugDraftPrintTemplateResponse, error)
+
+	// PostDesignMattersSlugDraftPrintTemplateWithResponse 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）
+	//
+	// 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）。form 缺省时用草稿的 sample.json；files 为设计器未保存的文件，代替已保存的；放不下或缺少必填内容的元素不画，逐个列在响应头 X-Print-Errors 中（百分号编码的 JSON 数组，每项 pointer 为 /elements/序号，message 为中文说明）。。需要登录（Bearer 访问令牌）。
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/matters/{slug}/draft/print/{template} (the `PostDesignMattersSlugDraftPrintTemplate` operationId).
+	PostDesignMattersSlugDraftPrintTemplateWithResponse(ctx context.Context, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, body PostDesignMattersSlugDraftPrintTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignMattersSlugDraftPrintTemplateResponse, error)
 
 	// PostDesignMattersSlugDraftPublishWithBodyWithResponse 设计器：发布为新版本（有错误时答 400 并列出问题；有警告须 acknowledge）
 	//
@@ -8509,6 +9335,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/design/matters/{slug}/import (the `PostDesignMattersSlugImport` operationId).
 	PostDesignMattersSlugImportWithBodyWithResponse(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignMattersSlugImportResponse, error)
 
+	// GetDesignMattersSlugPrintVariablesWithResponse 设计器：打印模板的表达式可用的变量（含 license、fees、notice、matter 及表格列的 row）及说明
+	//
+	// 设计器：打印模板的表达式可用的变量（含 license、fees、notice、matter 及表格列的 row）及说明。需要登录（Bearer 访问令牌）。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/design/matters/{slug}/print-variables (the `GetDesignMattersSlugPrintVariables` operationId).
+	GetDesignMattersSlugPrintVariablesWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*GetDesignMattersSlugPrintVariablesResponse, error)
+
 	// PostDesignMattersSlugRollbackWithBodyWithResponse 设计器：把旧版本的文件发布为新版本（事项审核人员）
 	//
 	// 设计器：把旧版本的文件发布为新版本（事项审核人员）。需要登录（Bearer 访问令牌）。.
@@ -8544,6 +9379,87 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/design/session (the `GetDesignSession` operationId).
 	GetDesignSessionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDesignSessionResponse, error)
+
+	// GetDesignSharedWithResponse 设计器：共用定义（机构、日历、连接器、共用文书）及每份共用文书被哪些事项使用（系统管理员）
+	//
+	// 设计器：共用定义（机构、日历、连接器、共用文书）及每份共用文书被哪些事项使用（系统管理员）。需要登录（Bearer 访问令牌）。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/design/shared (the `GetDesignShared` operationId).
+	GetDesignSharedWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDesignSharedResponse, error)
+
+	// PostDesignSharedCheckWithBodyWithResponse 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）
+	//
+	// 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/shared/check (the `PostDesignSharedCheck` operationId).
+	PostDesignSharedCheckWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignSharedCheckResponse, error)
+
+	// PostDesignSharedCheckWithResponse 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）
+	//
+	// 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/shared/check (the `PostDesignSharedCheck` operationId).
+	PostDesignSharedCheckWithResponse(ctx context.Context, body PostDesignSharedCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignSharedCheckResponse, error)
+
+	// PostDesignSharedConnectorsTryWithBodyWithResponse 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误
+	//
+	// 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/shared/connectors/try (the `PostDesignSharedConnectorsTry` operationId).
+	PostDesignSharedConnectorsTryWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignSharedConnectorsTryResponse, error)
+
+	// PostDesignSharedConnectorsTryWithResponse 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误
+	//
+	// 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/shared/connectors/try (the `PostDesignSharedConnectorsTry` operationId).
+	PostDesignSharedConnectorsTryWithResponse(ctx context.Context, body PostDesignSharedConnectorsTryJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignSharedConnectorsTryResponse, error)
+
+	// PostDesignSharedPrintTemplateWithBodyWithResponse 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）
+	//
+	// 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）。排版问题同草稿预览，列在响应头 X-Print-Errors 中。仅系统管理员。。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/shared/print/{template} (the `PostDesignSharedPrintTemplate` operationId).
+	PostDesignSharedPrintTemplateWithBodyWithResponse(ctx context.Context, template string, params *PostDesignSharedPrintTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignSharedPrintTemplateResponse, error)
+
+	// PostDesignSharedPrintTemplateWithResponse 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）
+	//
+	// 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）。排版问题同草稿预览，列在响应头 X-Print-Errors 中。仅系统管理员。。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/shared/print/{template} (the `PostDesignSharedPrintTemplate` operationId).
+	PostDesignSharedPrintTemplateWithResponse(ctx context.Context, template string, params *PostDesignSharedPrintTemplateParams, body PostDesignSharedPrintTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignSharedPrintTemplateResponse, error)
+
+	// PostDesignSharedPublishWithBodyWithResponse 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）
+	//
+	// 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/shared/publish (the `PostDesignSharedPublish` operationId).
+	PostDesignSharedPublishWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignSharedPublishResponse, error)
+
+	// PostDesignSharedPublishWithResponse 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）
+	//
+	// 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/design/shared/publish (the `PostDesignSharedPublish` operationId).
+	PostDesignSharedPublishWithResponse(ctx context.Context, body PostDesignSharedPublishJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignSharedPublishResponse, error)
 
 	// GetExportsCasesXlsxWithResponse 导出办件清单（Excel，按状态、事项筛选）
 	//
@@ -12372,6 +13288,96 @@ func (r PostDesignMattersSlugDraftPreviewResponse) ContentType() string {
 	return ""
 }
 
+type PostDesignMattersSlugDraftPrintTemplateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostDesignMattersSlugDraftPrintTemplateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type PostDesignMattersSlugDraftPublishResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13175,6 +14181,82 @@ func (r PostDesignMattersSlugImportResponse) ContentType() string {
 	return ""
 }
 
+type GetDesignMattersSlugPrintVariablesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PrintVariables
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDesignMattersSlugPrintVariablesResponse) GetJSON200() *PrintVariables {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDesignMattersSlugPrintVariablesResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDesignMattersSlugPrintVariablesResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetDesignMattersSlugPrintVariablesResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetDesignMattersSlugPrintVariablesResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDesignMattersSlugPrintVariablesResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDesignMattersSlugPrintVariablesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDesignMattersSlugPrintVariablesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDesignMattersSlugPrintVariablesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDesignMattersSlugPrintVariablesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type PostDesignMattersSlugRollbackResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13411,6 +14493,456 @@ func (r GetDesignSessionResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetDesignSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDesignSharedResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DesignShared
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDesignSharedResponse) GetJSON200() *DesignShared {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDesignSharedResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDesignSharedResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetDesignSharedResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDesignSharedResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDesignSharedResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDesignSharedResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDesignSharedResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDesignSharedResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostDesignSharedCheckResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CheckResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostDesignSharedCheckResponse) GetJSON200() *CheckResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostDesignSharedCheckResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostDesignSharedCheckResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostDesignSharedCheckResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostDesignSharedCheckResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostDesignSharedCheckResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostDesignSharedCheckResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostDesignSharedCheckResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostDesignSharedCheckResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostDesignSharedCheckResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostDesignSharedCheckResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostDesignSharedCheckResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostDesignSharedCheckResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostDesignSharedConnectorsTryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConnectorTried
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostDesignSharedConnectorsTryResponse) GetJSON200() *ConnectorTried {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostDesignSharedConnectorsTryResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostDesignSharedConnectorsTryResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostDesignSharedConnectorsTryResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostDesignSharedConnectorsTryResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostDesignSharedConnectorsTryResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostDesignSharedConnectorsTryResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostDesignSharedConnectorsTryResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostDesignSharedConnectorsTryResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostDesignSharedConnectorsTryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostDesignSharedConnectorsTryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostDesignSharedConnectorsTryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostDesignSharedConnectorsTryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostDesignSharedPrintTemplateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostDesignSharedPrintTemplateResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostDesignSharedPrintTemplateResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostDesignSharedPrintTemplateResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostDesignSharedPrintTemplateResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostDesignSharedPrintTemplateResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostDesignSharedPrintTemplateResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostDesignSharedPrintTemplateResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostDesignSharedPrintTemplateResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostDesignSharedPrintTemplateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostDesignSharedPrintTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostDesignSharedPrintTemplateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostDesignSharedPrintTemplateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostDesignSharedPublishResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SharedPublished
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostDesignSharedPublishResponse) GetJSON200() *SharedPublished {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostDesignSharedPublishResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostDesignSharedPublishResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostDesignSharedPublishResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostDesignSharedPublishResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostDesignSharedPublishResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostDesignSharedPublishResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostDesignSharedPublishResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostDesignSharedPublishResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostDesignSharedPublishResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostDesignSharedPublishResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostDesignSharedPublishResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostDesignSharedPublishResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16213,9 +17745,9 @@ func (c *ClientWithResponses) GetDesignMattersSlugDraftFilesNameWithResponse(ctx
 	return ParseGetDesignMattersSlugDraftFilesNameResponse(rsp)
 }
 
-// PutDesignMattersSlugDraftFilesNameWithBodyWithResponse 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）
+// PutDesignMattersSlugDraftFilesNameWithBodyWithResponse 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）
 //
-// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）。需要登录（Bearer 访问令牌）。.
+// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）。需要登录（Bearer 访问令牌）。
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -16228,9 +17760,9 @@ func (c *ClientWithResponses) PutDesignMattersSlugDraftFilesNameWithBodyWithResp
 	return ParsePutDesignMattersSlugDraftFilesNameResponse(rsp)
 }
 
-// PutDesignMattersSlugDraftFilesNameWithResponse 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）
+// PutDesignMattersSlugDraftFilesNameWithResponse 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）
 //
-// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，至多 2 MB）。需要登录（Bearer 访问令牌）。.
+// 设计器：替换草稿的一个定义文件（请求体即文件的 JSON，或打印底图 print/名称.png、.jpg 的图片字节；至多 2 MB）。需要登录（Bearer 访问令牌）。
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -16271,6 +17803,36 @@ func (c *ClientWithResponses) PostDesignMattersSlugDraftPreviewWithResponse(ctx 
 		return nil, err
 	}
 	return ParsePostDesignMattersSlugDraftPreviewResponse(rsp)
+}
+
+// PostDesignMattersSlugDraftPrintTemplateWithBodyWithResponse 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）
+//
+// 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）。form 缺省时用草稿的 sample.json；files 为设计器未保存的文件，代替已保存的；放不下或缺少必填内容的元素不画，逐个列在响应头 X-Print-Errors 中（百分号编码的 JSON 数组，每项 pointer 为 /elements/序号，message 为中文说明）。。需要登录（Bearer 访问令牌）。
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/matters/{slug}/draft/print/{template} (the `PostDesignMattersSlugDraftPrintTemplate` operationId).
+func (c *ClientWithResponses) PostDesignMattersSlugDraftPrintTemplateWithBodyWithResponse(ctx context.Context, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignMattersSlugDraftPrintTemplateResponse, error) {
+	rsp, err := c.PostDesignMattersSlugDraftPrintTemplateWithBody(ctx, slug, template, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignMattersSlugDraftPrintTemplateResponse(rsp)
+}
+
+// PostDesignMattersSlugDraftPrintTemplateWithResponse 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）
+//
+// 设计器：用制证的同一排版和绘制代码预览草稿的打印模板（PDF，format=png 为整页 PNG）。form 缺省时用草稿的 sample.json；files 为设计器未保存的文件，代替已保存的；放不下或缺少必填内容的元素不画，逐个列在响应头 X-Print-Errors 中（百分号编码的 JSON 数组，每项 pointer 为 /elements/序号，message 为中文说明）。。需要登录（Bearer 访问令牌）。
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/matters/{slug}/draft/print/{template} (the `PostDesignMattersSlugDraftPrintTemplate` operationId).
+func (c *ClientWithResponses) PostDesignMattersSlugDraftPrintTemplateWithResponse(ctx context.Context, slug string, template string, params *PostDesignMattersSlugDraftPrintTemplateParams, body PostDesignMattersSlugDraftPrintTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignMattersSlugDraftPrintTemplateResponse, error) {
+	rsp, err := c.PostDesignMattersSlugDraftPrintTemplate(ctx, slug, template, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignMattersSlugDraftPrintTemplateResponse(rsp)
 }
 
 // PostDesignMattersSlugDraftPublishWithBodyWithResponse 设计器：发布为新版本（有错误时答 400 并列出问题；有警告须 acknowledge）
@@ -16483,6 +18045,21 @@ func (c *ClientWithResponses) PostDesignMattersSlugImportWithBodyWithResponse(ct
 	return ParsePostDesignMattersSlugImportResponse(rsp)
 }
 
+// GetDesignMattersSlugPrintVariablesWithResponse 设计器：打印模板的表达式可用的变量（含 license、fees、notice、matter 及表格列的 row）及说明
+//
+// 设计器：打印模板的表达式可用的变量（含 license、fees、notice、matter 及表格列的 row）及说明。需要登录（Bearer 访问令牌）。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/design/matters/{slug}/print-variables (the `GetDesignMattersSlugPrintVariables` operationId).
+func (c *ClientWithResponses) GetDesignMattersSlugPrintVariablesWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*GetDesignMattersSlugPrintVariablesResponse, error) {
+	rsp, err := c.GetDesignMattersSlugPrintVariables(ctx, slug, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDesignMattersSlugPrintVariablesResponse(rsp)
+}
+
 // PostDesignMattersSlugRollbackWithBodyWithResponse 设计器：把旧版本的文件发布为新版本（事项审核人员）
 //
 // 设计器：把旧版本的文件发布为新版本（事项审核人员）。需要登录（Bearer 访问令牌）。.
@@ -16541,6 +18118,141 @@ func (c *ClientWithResponses) GetDesignSessionWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseGetDesignSessionResponse(rsp)
+}
+
+// GetDesignSharedWithResponse 设计器：共用定义（机构、日历、连接器、共用文书）及每份共用文书被哪些事项使用（系统管理员）
+//
+// 设计器：共用定义（机构、日历、连接器、共用文书）及每份共用文书被哪些事项使用（系统管理员）。需要登录（Bearer 访问令牌）。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/design/shared (the `GetDesignShared` operationId).
+func (c *ClientWithResponses) GetDesignSharedWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDesignSharedResponse, error) {
+	rsp, err := c.GetDesignShared(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDesignSharedResponse(rsp)
+}
+
+// PostDesignSharedCheckWithBodyWithResponse 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）
+//
+// 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/shared/check (the `PostDesignSharedCheck` operationId).
+func (c *ClientWithResponses) PostDesignSharedCheckWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignSharedCheckResponse, error) {
+	rsp, err := c.PostDesignSharedCheckWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignSharedCheckResponse(rsp)
+}
+
+// PostDesignSharedCheckWithResponse 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）
+//
+// 设计器：检查共用定义的修改会让哪些事项出错（如删去仍被环节使用的机构或岗位）。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/shared/check (the `PostDesignSharedCheck` operationId).
+func (c *ClientWithResponses) PostDesignSharedCheckWithResponse(ctx context.Context, body PostDesignSharedCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignSharedCheckResponse, error) {
+	rsp, err := c.PostDesignSharedCheck(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignSharedCheckResponse(rsp)
+}
+
+// PostDesignSharedConnectorsTryWithBodyWithResponse 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误
+//
+// 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/shared/connectors/try (the `PostDesignSharedConnectorsTry` operationId).
+func (c *ClientWithResponses) PostDesignSharedConnectorsTryWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignSharedConnectorsTryResponse, error) {
+	rsp, err := c.PostDesignSharedConnectorsTryWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignSharedConnectorsTryResponse(rsp)
+}
+
+// PostDesignSharedConnectorsTryWithResponse 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误
+//
+// 设计器：由服务器向连接器所配的外部系统试查询一次，答映射后的结果或错误。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/shared/connectors/try (the `PostDesignSharedConnectorsTry` operationId).
+func (c *ClientWithResponses) PostDesignSharedConnectorsTryWithResponse(ctx context.Context, body PostDesignSharedConnectorsTryJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignSharedConnectorsTryResponse, error) {
+	rsp, err := c.PostDesignSharedConnectorsTry(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignSharedConnectorsTryResponse(rsp)
+}
+
+// PostDesignSharedPrintTemplateWithBodyWithResponse 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）
+//
+// 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）。排版问题同草稿预览，列在响应头 X-Print-Errors 中。仅系统管理员。。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/shared/print/{template} (the `PostDesignSharedPrintTemplate` operationId).
+func (c *ClientWithResponses) PostDesignSharedPrintTemplateWithBodyWithResponse(ctx context.Context, template string, params *PostDesignSharedPrintTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignSharedPrintTemplateResponse, error) {
+	rsp, err := c.PostDesignSharedPrintTemplateWithBody(ctx, template, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignSharedPrintTemplateResponse(rsp)
+}
+
+// PostDesignSharedPrintTemplateWithResponse 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）
+//
+// 设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）。排版问题同草稿预览，列在响应头 X-Print-Errors 中。仅系统管理员。。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/shared/print/{template} (the `PostDesignSharedPrintTemplate` operationId).
+func (c *ClientWithResponses) PostDesignSharedPrintTemplateWithResponse(ctx context.Context, template string, params *PostDesignSharedPrintTemplateParams, body PostDesignSharedPrintTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignSharedPrintTemplateResponse, error) {
+	rsp, err := c.PostDesignSharedPrintTemplate(ctx, template, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignSharedPrintTemplateResponse(rsp)
+}
+
+// PostDesignSharedPublishWithBodyWithResponse 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）
+//
+// 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/shared/publish (the `PostDesignSharedPublish` operationId).
+func (c *ClientWithResponses) PostDesignSharedPublishWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostDesignSharedPublishResponse, error) {
+	rsp, err := c.PostDesignSharedPublishWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignSharedPublishResponse(rsp)
+}
+
+// PostDesignSharedPublishWithResponse 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）
+//
+// 设计器：使共用定义的修改生效：各事项以之发布新版本并留痕（有问题时答 400 并列出）。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/design/shared/publish (the `PostDesignSharedPublish` operationId).
+func (c *ClientWithResponses) PostDesignSharedPublishWithResponse(ctx context.Context, body PostDesignSharedPublishJSONRequestBody, reqEditors ...RequestEditorFn) (*PostDesignSharedPublishResponse, error) {
+	rsp, err := c.PostDesignSharedPublish(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDesignSharedPublishResponse(rsp)
 }
 
 // GetExportsCasesXlsxWithResponse 导出办件清单（Excel，按状态、事项筛选）
@@ -19922,6 +21634,81 @@ func ParsePostDesignMattersSlugDraftPreviewResponse(rsp *http.Response) (*PostDe
 	return response, nil
 }
 
+// ParsePostDesignMattersSlugDraftPrintTemplateResponse parses an HTTP response from a PostDesignMattersSlugDraftPrintTemplateWithResponse call
+func ParsePostDesignMattersSlugDraftPrintTemplateResponse(rsp *http.Response) (*PostDesignMattersSlugDraftPrintTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostDesignMattersSlugDraftPrintTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParsePostDesignMattersSlugDraftPublishResponse parses an HTTP response from a PostDesignMattersSlugDraftPublishWithResponse call
 func ParsePostDesignMattersSlugDraftPublishResponse(rsp *http.Response) (*PostDesignMattersSlugDraftPublishResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -20590,6 +22377,67 @@ func ParsePostDesignMattersSlugImportResponse(rsp *http.Response) (*PostDesignMa
 	return response, nil
 }
 
+// ParseGetDesignMattersSlugPrintVariablesResponse parses an HTTP response from a GetDesignMattersSlugPrintVariablesWithResponse call
+func ParseGetDesignMattersSlugPrintVariablesResponse(rsp *http.Response) (*GetDesignMattersSlugPrintVariablesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDesignMattersSlugPrintVariablesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PrintVariables
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParsePostDesignMattersSlugRollbackResponse parses an HTTP response from a PostDesignMattersSlugRollbackWithResponse call
 func ParsePostDesignMattersSlugRollbackResponse(rsp *http.Response) (*PostDesignMattersSlugRollbackResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -20774,6 +22622,381 @@ func ParseGetDesignSessionResponse(rsp *http.Response) (*GetDesignSessionRespons
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDesignSharedResponse parses an HTTP response from a GetDesignSharedWithResponse call
+func ParseGetDesignSharedResponse(rsp *http.Response) (*GetDesignSharedResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDesignSharedResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DesignShared
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostDesignSharedCheckResponse parses an HTTP response from a PostDesignSharedCheckWithResponse call
+func ParsePostDesignSharedCheckResponse(rsp *http.Response) (*PostDesignSharedCheckResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostDesignSharedCheckResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CheckResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostDesignSharedConnectorsTryResponse parses an HTTP response from a PostDesignSharedConnectorsTryWithResponse call
+func ParsePostDesignSharedConnectorsTryResponse(rsp *http.Response) (*PostDesignSharedConnectorsTryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostDesignSharedConnectorsTryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConnectorTried
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostDesignSharedPrintTemplateResponse parses an HTTP response from a PostDesignSharedPrintTemplateWithResponse call
+func ParsePostDesignSharedPrintTemplateResponse(rsp *http.Response) (*PostDesignSharedPrintTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostDesignSharedPrintTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostDesignSharedPublishResponse parses an HTTP response from a PostDesignSharedPublishWithResponse call
+func ParsePostDesignSharedPublishResponse(rsp *http.Response) (*PostDesignSharedPublishResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostDesignSharedPublishResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SharedPublished
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error

@@ -69,6 +69,11 @@ export function vocabularyNames(v: Vocabulary, materialIDs: string[]): Name[] {
   return [...vars, ...v.helpers.flatMap(fn), ...v.builtins.flatMap(fn)];
 }
 
+/** helperNames are the server's helpers and built-ins alone (print templates have their own variables). */
+export function helperNames(): Name[] {
+  return loaded ? vocabularyNames({ ...loaded, variables: [] }, []) : [];
+}
+
 /** names is everything an expression of this draft may name. */
 export function names(schema: J | undefined, matter: J | undefined, materialIDs: string[]): Name[] {
   return [
