@@ -265,15 +265,5 @@ func valueAtPath(data map[string]any, path string) any {
 }
 
 func setAtPath(data map[string]any, path string, v any) {
-	parts := strings.Split(path, ".")
-	cur := data
-	for _, p := range parts[:len(parts)-1] {
-		next, ok := cur[p].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			cur[p] = next
-		}
-		cur = next
-	}
-	cur[parts[len(parts)-1]] = v
+	definitions.SetPointer(data, fieldPointer(path), v)
 }
