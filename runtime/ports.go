@@ -28,6 +28,7 @@ type Store interface {
 	MessageStore
 	OutboxStore
 	DesignStore
+	ThemeStore
 }
 
 // Tx is one unit of work: everything done through it commits together or not at all. Its
@@ -48,6 +49,7 @@ type Tx interface {
 	UserTx
 	MessageTx
 	OutboxTx
+	ThemeTx
 }
 
 // NewCase is a case to create together with what starts it: its first audit events, the tasks

@@ -26,7 +26,7 @@ func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Han
 	acc := account.New(a.Accounts, account.Options{Logger: logger, ClientIP: site.ClientIP(a.TrustedProxies),
 		Secure: a.SecureCookies || strings.HasPrefix(a.PublicURL, "https://")})
 	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc,
-		Documents: svc, Lookups: svc, Outbox: svc, Trial: svc, Files: svc, Messages: svc, Resumable: svc, Callbacks: inbound, Logger: logger,
+		Documents: svc, Lookups: svc, Outbox: svc, Trial: svc, Files: svc, Messages: svc, Themes: svc, Resumable: svc, Callbacks: inbound, Logger: logger,
 		MaxUploadBytes: a.MaxUploadBytes, Design: designer.New(a.Store, a.Clock), Sessions: acc})
 	pages := page.Site{Plans: svc, Auth: acc, Logger: logger}.WithDefaults()
 	mux := http.NewServeMux()
@@ -57,6 +57,6 @@ func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Han
 	limited.Handle("/work/", acc.Middleware(workbench.New(workbench.Deps{Matters: svc, Cases: svc, Tasks: svc, Lookups: svc,
 		Exports: svc, Documents: svc, Messages: svc, Window: windowDesk{svc}, Site: pages})))
 	limited.Handle("/", acc.Middleware(portal.New(portal.Deps{Matters: svc, Cases: svc, Documents: svc, Certificates: svc,
-		Lookups: svc, Messages: svc, Site: pages})))
+		Lookups: svc, Messages: svc, Themes: svc, ThemeForms: svc, Files: svc, Site: pages})))
 	return a.observed(routed(mux))
 }
