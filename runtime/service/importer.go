@@ -74,6 +74,7 @@ func (s *Service) Import(ctx context.Context, fsys fs.FS, publish bool, matterDi
 		latest, err := s.db.LatestTheme(ctx, t.Slug)
 		unchanged := err == nil && latest.ContentHash == definitions.FilesHash(files)
 		v, err := s.db.PublishThemeVersion(ctx, t.Slug, files)
+		s.themesNewest.Delete(t.Slug)
 		if err != nil {
 			return out, nil, fmt.Errorf("%s: %w", t.Slug, err)
 		}

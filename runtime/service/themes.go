@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,22 +79,13 @@ func (s *Service) loadThemeFiles(ctx context.Context, key string, version int) (
 	return files, nil
 }
 
-// themeAt compiles a theme version with the member versions given, or, when versions is nil,
-// with the newest published version of each member the theme accepts.
+// themeAt compiles a theme version with the member versions given, or, when version is 0, the
+// newest version with the newest published version of each member the theme accepts.
 func (s *Service) themeAt(ctx context.Context, slug string, version int, versions map[string]int) (*themeRun, error) {
 	if version == 0 {
-		v, err := s.db.LatestTheme(ctx, slug)
-		if err != nil {
-			if runtime.ErrorCode(err) == runtime.ENOTFOUND {
-				return nil, runtime.Errorf(runtime.ENOTFOUND, "一件事 %s 不存在或尚未发布", slug)
-			}
+		var err error
+		if version, versions, err = s.newestTheme(ctx, slug); err != nil {
 			return nil, err
-		}
-		version = v.Version
-		if versions == nil {
-			if versions, err = s.memberVersions(ctx, v); err != nil {
-				return nil, err
-			}
 		}
 	}
 	plan, _, err := s.themePlans.get(ctx, themeKey(slug, versions), version)
@@ -107,15 +99,44 @@ func (s *Service) themeAt(ctx context.Context, slug string, version int, version
 	return &themeRun{version: version, plan: plan, tp: tp, versions: versions}, nil
 }
 
+// themeNewest is a theme's newest version and the member versions it takes, as last read.
+type themeNewest struct {
+	version  int
+	versions map[string]int
+	at       time.Time
+}
+
+// newestTheme is a theme's newest version with its members' newest accepted versions, trusted
+// for newestTTL as matters' newest versions are (plans.go).
+func (s *Service) newestTheme(ctx context.Context, slug string) (int, map[string]int, error) {
+	if n, ok := s.themesNewest.Load(slug); ok && time.Since(n.(themeNewest).at) <= newestTTL {
+		return n.(themeNewest).version, n.(themeNewest).versions, nil
+	}
+	v, err := s.db.LatestTheme(ctx, slug)
+	if err != nil {
+		if runtime.ErrorCode(err) == runtime.ENOTFOUND {
+			return 0, nil, runtime.Errorf(runtime.ENOTFOUND, "一件事 %s 不存在或尚未发布", slug)
+		}
+		return 0, nil, err
+	}
+	versions, err := s.memberVersions(ctx, v)
+	if err != nil {
+		return 0, nil, err
+	}
+	s.themesNewest.Store(slug, themeNewest{version: v.Version, versions: versions, at: time.Now()})
+	return v.Version, versions, nil
+}
+
 // memberVersions picks for each member of a theme version the newest published version of its
 // matter within the versions the theme accepts.
 func (s *Service) memberVersions(ctx context.Context, v *runtime.ThemeVersion) (map[string]int, error) {
-	b, problems := definitions.LoadFiles(v.Files)
-	if len(problems) > 0 || len(b.Themes) != 1 {
-		return nil, fmt.Errorf("stored theme %s v%d does not load: %v", v.Slug, v.Version, problems)
+	// A stored version was checked when it was published: its theme.json decodes.
+	var th definitions.Theme
+	if err := json.Unmarshal(v.Files[path.Join(definitions.ThemesDir, v.Slug, definitions.ThemeFile)], &th); err != nil {
+		return nil, fmt.Errorf("stored theme %s v%d: %w", v.Slug, v.Version, err)
 	}
 	out := map[string]int{}
-	for _, m := range b.Themes[0].Theme.Members {
+	for _, m := range th.Members {
 		versions, err := s.db.MatterVersions(ctx, m.Matter)
 		if err != nil {
 			return nil, err

@@ -319,6 +319,16 @@ func (s *Service) themeView(ctx context.Context, tc *runtime.ThemeCase, run *the
 				return nil, err
 			}
 			mv.CaseStatus, mv.CaseStatusName, mv.DueAt = c.Status, runtime.StatusNames[c.Status], c.DueAt
+			if mc.State == runtime.MemberStarted {
+				// Issued before the case concludes (it still awaits delivery): shown already.
+				certs, err := s.db.CertificatesOfCase(ctx, c.ID)
+				if err != nil {
+					return nil, err
+				}
+				for _, cert := range certs {
+					mv.Certificates = append(mv.Certificates, cert.Number)
+				}
+			}
 		}
 		v.Members = append(v.Members, mv)
 	}

@@ -79,9 +79,12 @@ func (p *portal) themeApplyForm(w http.ResponseWriter, r *http.Request, u *runti
 		return
 	}
 	a := &themeApplication{mp: mp, user: u, data: map[string]any{}, refs: map[string][]string{}, materialProblems: map[string]string{}}
+	// The combined form is prefilled from the account only: the registers are asked by each
+	// member's rules (e-licenses) once the application is filed.
+	vars := page.Vars(mp, a.data, u, "online", nil, p.Now())
 	for _, pre := range mp.Prefill {
 		if pre.From == "applicant" {
-			if v, err := pre.Value.Run(rules.Vars{"applicant": u.Applicant()}); err == nil && v != "" {
+			if v, err := pre.Value.Run(vars); err == nil && v != nil && v != "" {
 				setAtPath(a.data, pre.Field, v)
 			}
 		}

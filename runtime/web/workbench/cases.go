@@ -36,6 +36,9 @@ type casePage struct {
 	// opinionProblem is what the service said of the opinion of the refused form.
 	opinionProblem *boxProblem
 	DocumentsOn    bool
+	// Theme is the 一件事 the case is a member of, with where each field came from; nil for a
+	// case of its own.
+	Theme *memberOf
 }
 
 // boxProblem is a problem shown beside the input box with that id.
@@ -102,6 +105,7 @@ func (b *workbench) showCase(w http.ResponseWriter, r *http.Request, u *runtime.
 	if err != nil {
 		b.Logger.WarnContext(ctx, "case page without the matter's plan", "matter", v.Matter, "err", err)
 	}
+	d.Theme = b.memberOf(ctx, u, number, mp)
 	if mp != nil {
 		var data map[string]any
 		json.Unmarshal(v.Form, &data)

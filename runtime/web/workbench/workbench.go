@@ -55,6 +55,9 @@ type Deps struct {
 	Messages runtime.MessageService
 	// Window starts window cases on behalf of applicants; see Window.
 	Window Window
+	// Themes serves 一件事: the window's one acceptance, the coordinator's view, and the theme
+	// and provenance of a member case; nil hides them.
+	Themes runtime.ThemeService
 	page.Site
 }
 
@@ -71,6 +74,7 @@ var notices = map[string]string{
 	"pre-reviewed": "预审已完成。",
 	"started":      "窗口办件已创建。",
 	"answered":     "已答复，留言人可在“咨询投诉”中查看。",
+	"theme-accepted": "已综合受理，各成员事项已进入各部门办理。",
 }
 
 type workbench struct {
@@ -83,7 +87,7 @@ type workbench struct {
 func New(d Deps) http.Handler {
 	d.Site = d.Site.WithDefaults()
 	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "workbench", Brand: "许昌市政务服务 · 工作台", Home: "/work/", Notices: notices,
-		Menu: []site.Link{{Href: "/work/", Label: "待办"}, {Href: "/work/window", Label: "窗口受理"}, {Href: "/work/monitor", Label: "调度监控"}, {Href: "/work/messages", Label: "留言答复"}}})
+		Menu: []site.Link{{Href: "/work/", Label: "待办"}, {Href: "/work/window", Label: "窗口受理"}, {Href: "/work/themes", Label: "一件事"}, {Href: "/work/monitor", Label: "调度监控"}, {Href: "/work/messages", Label: "留言答复"}}})
 	b := &workbench{Deps: d, pages: pages}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /work/{$}", b.staff(b.todo))
@@ -103,6 +107,11 @@ func New(d Deps) http.Handler {
 	if d.Messages != nil {
 		mux.HandleFunc("GET /work/messages", b.staff(b.messages))
 		mux.HandleFunc("POST /work/messages/{id}/answer", b.staff(b.answer))
+	}
+	if d.Themes != nil {
+		mux.HandleFunc("GET /work/themes", b.staff(b.themes))
+		mux.HandleFunc("GET /work/themes/{number}", b.staff(b.themeCase))
+		mux.HandleFunc("POST /work/themes/{number}/acceptance", b.staff(b.themeAcceptance))
 	}
 	mux.HandleFunc("/work/", b.pages.NotFound)
 	return mux
