@@ -65,15 +65,15 @@ type Deps struct {
 var templates embed.FS
 
 var notices = map[string]string{
-	"claimed":      "已认领，请办理。",
-	"done":         "已办理，办件已流转到下一环节。",
-	"returned":     "已退回。",
-	"accepted":     "已受理。可打印受理通知书和材料交接清单。",
-	"not-accepted": "已作出不予受理决定。可打印不予受理通知书。",
-	"corrected":    "已要求申请人补齐补正，办理时限暂停计时。",
-	"pre-reviewed": "预审已完成。",
-	"started":      "窗口办件已创建。",
-	"answered":     "已答复，留言人可在“咨询投诉”中查看。",
+	"claimed":        "已认领，请办理。",
+	"done":           "已办理，办件已流转到下一环节。",
+	"returned":       "已退回。",
+	"accepted":       "已受理。可打印受理通知书和材料交接清单。",
+	"not-accepted":   "已作出不予受理决定。可打印不予受理通知书。",
+	"corrected":      "已要求申请人补齐补正，办理时限暂停计时。",
+	"pre-reviewed":   "预审已完成。",
+	"started":        "窗口办件已创建。",
+	"answered":       "已答复，留言人可在“咨询投诉”中查看。",
 	"theme-accepted": "已综合受理，各成员事项已进入各部门办理。",
 }
 
