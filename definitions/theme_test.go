@@ -2,6 +2,7 @@ package definitions_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -51,5 +52,44 @@ func TestExampleThemesMapTheirSamples(t *testing.T) {
 				t.Errorf("total days %d", tp.TotalDays())
 			}
 		})
+	}
+}
+
+// TestThemeStagesOpenInOrder: a member of a stage waits for every member of the stage before
+// it, besides its own dependencies, and a theme without a promised limit counts the longest
+// chain of members' limits.
+func TestThemeStagesOpenInOrder(t *testing.T) {
+	fsys := bundleFS(t, examplesDir)
+	var theme map[string]any
+	json.Unmarshal(fsys["themes/newborn/theme.json"].Data, &theme)
+	delete(theme, "dependencies")
+	theme["stages"] = []any{
+		map[string]any{"id": "birth", "name": "出生", "members": []any{"birthCert"}},
+		map[string]any{"id": "register", "name": "登记", "members": []any{"household", "insurance"}},
+		map[string]any{"id": "card", "name": "制卡", "members": []any{"card"}},
+	}
+	fsys["themes/newborn/theme.json"].Data, _ = json.Marshal(theme)
+	var mappings struct {
+		Members map[string]map[string]any `json:"members"`
+	}
+	json.Unmarshal(fsys["themes/newborn/mappings.json"].Data, &mappings)
+	// Without the dependencies, the fields the certificates filled are the members' own to ask.
+	mappings.Members["household"]["selfAsked"] = []any{"/baby/birthCertificateNumber"}
+	mappings.Members["insurance"]["selfAsked"] = []any{"/insured/householdRecordNumber"}
+	mappings.Members["card"]["selfAsked"] = []any{"/holder/insuranceNumber"}
+	fsys["themes/newborn/mappings.json"].Data, _ = json.Marshal(mappings)
+	plan, problems := loadAndCompile(fsys)
+	if len(problems) > 0 {
+		t.Fatal(problems.Error())
+	}
+	tp := plan.Theme("newborn")
+	for id, want := range map[string][]string{"birthCert": nil, "household": {"birthCert"}, "insurance": {"birthCert"}, "card": {"household", "insurance"}} {
+		if got := tp.Member(id).Before; !slices.Equal(got, want) {
+			t.Errorf("%s waits for %v, want %v", id, got, want)
+		}
+	}
+	// 1 (出生医学证明) + max(3 出生登记, 1 医保参保) + 5 (社保卡)
+	if got := tp.TotalDays(); got != 9 {
+		t.Errorf("total days %d, want 9", got)
 	}
 }
