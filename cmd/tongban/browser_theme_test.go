@@ -25,6 +25,8 @@ func TestBrowserTheme(t *testing.T) {
 	citizen.mustSee("一件事一次办", "开办理发店一件事")
 	citizen.clickAndLoad(`#one-things a[href="/themes/barbershop-opening"]`)
 	citizen.mustSee("个体工商户设立登记", "公共场所卫生许可证核发", "经营场所使用证明", "共用", "办结后自动启动")
+	citizen.axe("the theme guide")
+	citizen.reflows("the theme guide")
 
 	citizen.clickAndLoad(`a[href="/themes/barbershop-opening/apply"]`)
 	citizen.do(chromedp.WaitVisible(chromedp.ID("apply-form")))
@@ -32,6 +34,7 @@ func TestBrowserTheme(t *testing.T) {
 	for _, k := range []string{"operator.name", "operator.idNumber", "operator.mobile"} {
 		delete(values, k) // prefilled from the signed-in account
 	}
+	citizen.axe("the combined form")
 	citizen.typeForm(values)
 	citizen.uploadMaterials(writePDF(t, "材料.pdf"))
 	citizen.clickAndLoad(`button[name="_action"][value="submit"]`)
@@ -46,7 +49,10 @@ func TestBrowserTheme(t *testing.T) {
 	window := s.staffTab("xc-service-center", "clerk")
 	window.open("/work/themes")
 	window.mustSee(number, "待综合受理")
+	window.axe("the theme list")
 	window.open("/work/themes/" + number)
+	window.axe("the coordinator's view")
+	window.reflows("the coordinator's view")
 	window.do(chromedp.SendKeys(chromedp.ID("theme-opinion"), "一表申请材料齐全，综合受理"))
 	window.clickAndLoad(`#theme-acceptance button[value="accept"]`)
 	window.mustSee("已综合受理", "办理中")
@@ -56,6 +62,7 @@ func TestBrowserTheme(t *testing.T) {
 	amr.open("/work/cases/" + licenseCase)
 	amr.mustSee("一件事：开办理发店一件事", "一表「店铺名称（个体工商户名称）」/shop/name", "表达式 len(form.staff)")
 	amr.shot("theme-member-provenance")
+	amr.axe("the member case with provenance")
 	amr.completeTask("approve", "准予登记")
 
 	citizen.open("/theme-cases/" + number)
@@ -89,6 +96,7 @@ func TestBrowserTheme(t *testing.T) {
 	}
 	citizen.mustSee("已办结", "全部准予")
 	citizen.shot("theme-concluded")
+	citizen.axe("the theme case")
 	for _, href := range evalIn[[]string](citizen, `[...document.querySelectorAll('#theme-members a[href*="/certificates/"]')].map(a => a.href)`) {
 		t.Logf("certificate %s: %d bytes", href, len(citizen.fetchPDF(href)))
 	}
