@@ -45,6 +45,8 @@ type Bundle struct {
 	// a matter's own print/<name>.json of the same name replaces one.
 	Prints  map[string]*PrintTemplate
 	Matters []*MatterDef
+	// Themes are the 一件事 of themes/, each built from matters of the bundle.
+	Themes []*ThemeDef
 }
 
 // MatterDef is one matter folder as decoded, before it is checked.
@@ -84,9 +86,9 @@ func (b *Bundle) Org(code string) *OrgUnit {
 	return nil
 }
 
-// Load reads a bundle from fsys. matterDirs are the matter folders to load, relative to the
-// root; none means every folder under matters/. Every problem found is returned together;
-// files that do not decode are left out of the bundle.
+// Load reads a bundle from fsys. matterDirs are the matter (and theme) folders to load,
+// relative to the root; none means every folder under matters/ and themes/. Every problem
+// found is returned together; files that do not decode are left out of the bundle.
 func Load(fsys fs.FS, matterDirs ...string) (*Bundle, Problems) {
 	var problems Problems
 	r := reporter{problems: &problems}
@@ -119,19 +121,58 @@ func Load(fsys fs.FS, matterDirs ...string) (*Bundle, Problems) {
 		}
 	}
 	if len(matterDirs) == 0 {
-		entries, _ := fs.ReadDir(fsys, MattersDir)
-		for _, e := range entries {
-			if e.IsDir() {
-				matterDirs = append(matterDirs, path.Join(MattersDir, e.Name()))
-			}
-		}
+		matterDirs = append(subfolders(fsys, MattersDir), subfolders(fsys, ThemesDir)...)
 	}
 	for _, dir := range matterDirs {
-		if m := loadMatter(fsys, dir, r); m != nil {
+		if strings.HasPrefix(dir, ThemesDir+"/") {
+			if t := loadTheme(fsys, dir, r); t != nil {
+				b.Themes = append(b.Themes, t)
+			}
+		} else if m := loadMatter(fsys, dir, r); m != nil {
 			b.Matters = append(b.Matters, m)
 		}
 	}
+	// A theme is checked against its members, so a theme loaded alone brings them along.
+	for _, t := range b.Themes {
+		for _, mem := range t.Theme.Members {
+			dir := path.Join(MattersDir, mem.Matter)
+			if slices.ContainsFunc(b.Matters, func(m *MatterDef) bool { return m.Slug == mem.Matter }) {
+				continue
+			}
+			if _, err := fs.Stat(fsys, path.Join(dir, MatterFile)); err != nil {
+				continue // reported as a missing member when the theme is compiled
+			}
+			if m := loadMatter(fsys, dir, r); m != nil {
+				b.Matters = append(b.Matters, m)
+			}
+		}
+	}
 	return b, problems.sorted()
+}
+
+func subfolders(fsys fs.FS, dir string) []string {
+	var out []string
+	entries, _ := fs.ReadDir(fsys, dir)
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, path.Join(dir, e.Name()))
+		}
+	}
+	return out
+}
+
+func loadTheme(fsys fs.FS, dir string, r reporter) *ThemeDef {
+	t := &ThemeDef{Slug: path.Base(dir), Dir: dir}
+	ok := decodeFile(fsys, path.Join(dir, ThemeFile), "theme", &t.Theme, r)
+	ok = decodeFile(fsys, path.Join(dir, FormUIFile), "form.ui", &t.FormUI, r) && ok
+	ok = decodeFile(fsys, path.Join(dir, MappingsFile), "theme.mappings", &t.Mappings, r) && ok
+	ok = decodeFile(fsys, path.Join(dir, ThemeMaterialsFile), "theme.materials", &t.Materials, r) && ok
+	t.FormSchema = readJSON(fsys, path.Join(dir, FormSchemaFile), r, true)
+	t.Sample = readJSON(fsys, path.Join(dir, SampleFile), r, false)
+	if !ok || t.FormSchema == nil {
+		return nil
+	}
+	return t
 }
 
 func loadMatter(fsys fs.FS, dir string, r reporter) *MatterDef {

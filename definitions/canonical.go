@@ -49,7 +49,6 @@ func encodeCanonical(v any) ([]byte, error) {
 // CanonicalFiles returns every file of the matter in canonical form, by path relative to the
 // matter folder.
 func (m *MatterDef) CanonicalFiles() (map[string][]byte, error) {
-	files := map[string][]byte{}
 	typed := map[string]any{
 		MatterFile: m.Matter, FormUIFile: m.FormUI, MaterialsFile: m.Materials,
 		WorkflowFile: m.Workflow, FeesFile: m.Fees,
@@ -57,6 +56,13 @@ func (m *MatterDef) CanonicalFiles() (map[string][]byte, error) {
 	for name, t := range m.Prints {
 		typed[PrintDir+"/"+name+".json"] = t
 	}
+	return canonicalFiles(typed, map[string][]byte{FormSchemaFile: m.FormSchema, SampleFile: m.Sample})
+}
+
+// canonicalFiles writes typed files through their Go types and open-shaped ones (schemas,
+// samples; nil when absent) re-indented, by name.
+func canonicalFiles(typed map[string]any, open map[string][]byte) (map[string][]byte, error) {
+	files := map[string][]byte{}
 	for name, v := range typed {
 		b, err := encodeCanonical(v)
 		if err != nil {
@@ -64,7 +70,7 @@ func (m *MatterDef) CanonicalFiles() (map[string][]byte, error) {
 		}
 		files[name] = b
 	}
-	for name, raw := range map[string][]byte{FormSchemaFile: m.FormSchema, SampleFile: m.Sample} {
+	for name, raw := range open {
 		if raw == nil {
 			continue
 		}
@@ -81,6 +87,16 @@ func (m *MatterDef) CanonicalFiles() (map[string][]byte, error) {
 // an open-shaped JSON file (a form schema or a sample) that is only re-indented.
 func fileKind(name string) string {
 	base, dir := path.Base(name), path.Base(path.Dir(name))
+	if inTheme := strings.HasPrefix(name, ThemesDir+"/") || strings.Contains(name, "/"+ThemesDir+"/"); inTheme {
+		switch base {
+		case ThemeFile:
+			return "theme"
+		case MappingsFile:
+			return "theme.mappings"
+		case ThemeMaterialsFile:
+			return "theme.materials"
+		}
+	}
 	switch {
 	case base == MatterFile:
 		return "matter"
@@ -124,6 +140,12 @@ func newOfKind(kind string) any {
 		return &Connector{}
 	case "calendar":
 		return &calendar.Year{}
+	case "theme":
+		return &Theme{}
+	case "theme.mappings":
+		return &Mappings{}
+	case "theme.materials":
+		return &ThemeMaterials{}
 	}
 	return nil
 }
@@ -163,9 +185,24 @@ func (b *Bundle) VersionFiles(m *MatterDef) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return b.withSharedFiles(own, path.Join(MattersDir, m.Slug))
+}
+
+// ThemeVersionFiles is VersionFiles of a theme: its own files under themes/<slug>/ and the
+// shared files. The members' files are not among them: each member case is pinned to a
+// version of its own matter.
+func (b *Bundle) ThemeVersionFiles(t *ThemeDef) (map[string][]byte, error) {
+	own, err := t.CanonicalFiles()
+	if err != nil {
+		return nil, err
+	}
+	return b.withSharedFiles(own, path.Join(ThemesDir, t.Slug))
+}
+
+func (b *Bundle) withSharedFiles(own map[string][]byte, dir string) (map[string][]byte, error) {
 	files := make(map[string][]byte, len(own)+8)
 	for name, data := range own {
-		files[path.Join(MattersDir, m.Slug, name)] = data
+		files[path.Join(dir, name)] = data
 	}
 	shared := map[string]any{OrgsFile: b.Orgs}
 	for name, t := range b.Prints {

@@ -6,11 +6,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/xuchang-gov/tongban/definitions/cn"
 )
 
 // LicenseNumberPattern is a parsed matter.json licenseNumberPattern: literal text with the
 // placeholders {division} (the implementing org's division code), {year}, {date:yyyyMMdd} and
-// {seq:N} (a counter per matter and year, N digits wide), e.g. "JY{division}{seq:8}".
+// {seq:N} (a counter per matter and year, N digits wide), e.g. "JY{division}{seq:8}", and
+// {check:uscc}, the GB 32100 check character of the 17 characters before it, so that a business
+// licence's number is the unified social credit code it assigns ("92{division}{seq:9}{check:uscc}").
 type LicenseNumberPattern struct {
 	parts []patternPart
 }
@@ -44,6 +48,10 @@ func ParseLicenseNumberPattern(s string) (*LicenseNumberPattern, error) {
 				return nil, fmt.Errorf("{date:…} 只支持 yyyyMMdd 或 yyyyMM")
 			}
 			part.literal = arg
+		case "check":
+			if arg != "uscc" {
+				return nil, fmt.Errorf("{check:…} 只支持 uscc（统一社会信用代码校验码）")
+			}
 		case "seq":
 			w, err := strconv.Atoi(arg)
 			if err != nil || w < 1 || w > 12 {
@@ -52,7 +60,7 @@ func ParseLicenseNumberPattern(s string) (*LicenseNumberPattern, error) {
 			part.width = w
 			seqs++
 		default:
-			return nil, fmt.Errorf("不认识的占位符 {%s}（可用 {division} {year} {date:yyyyMMdd} {seq:N}）", name)
+			return nil, fmt.Errorf("不认识的占位符 {%s}（可用 {division} {year} {date:yyyyMMdd} {seq:N} {check:uscc}）", name)
 		}
 		p.parts = append(p.parts, part)
 		last = m[1]
@@ -79,6 +87,10 @@ func (p *LicenseNumberPattern) Format(division string, at time.Time, seq int64) 
 			b.WriteString(at.Format(map[string]string{"yyyyMMdd": "20060102", "yyyyMM": "200601"}[part.literal]))
 		case "seq":
 			fmt.Fprintf(&b, "%0*d", part.width, seq)
+		case "check":
+			if c, ok := cn.USCCCheckChar(b.String()); ok {
+				b.WriteByte(c)
+			}
 		}
 	}
 	return b.String()

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/definitions"
+	"github.com/xuchang-gov/tongban/definitions/cn"
 )
 
 func TestLicenseNumberPattern(t *testing.T) {
@@ -17,7 +18,10 @@ func TestLicenseNumberPattern(t *testing.T) {
 		{"{division}{date:yyyyMMdd}{seq:4}", "411002202603020042", ""},
 		{"", "", ""},
 		{"JY{division}", "", "证照编号规则必须恰好含一个 {seq:N}，编号才不会重复"},
-		{"JY{serial:4}", "", "不认识的占位符 {serial}（可用 {division} {year} {date:yyyyMMdd} {seq:N}）"},
+		{"JY{serial:4}", "", "不认识的占位符 {serial}（可用 {division} {year} {date:yyyyMMdd} {seq:N} {check:uscc}）"},
+		{"92{division}{seq:9}{check:uscc}", cn.MakeUSCC("92411002000000042"), ""},
+		{"92{seq:9}{check:uscc}", "92000000042", ""},
+		{"92{division}{seq:9}{check:md5}", "", "{check:…} 只支持 uscc（统一社会信用代码校验码）"},
 		{"JY{seq:0}", "", "{seq:N} 的位数 N 应为 1 到 12"},
 	}
 	for _, c := range cases {

@@ -7,7 +7,6 @@ import (
 	"math"
 	"path"
 	"slices"
-	"strings"
 
 	"github.com/expr-lang/expr/types"
 
@@ -22,18 +21,21 @@ type Plan struct {
 	Bundle   *Bundle
 	Calendar *calendar.Calendar
 	matters  map[string]*MatterPlan
+	themes   map[string]*ThemePlan
 }
 
 // Matter returns the plan of the matter with that slug, or nil.
 func (p *Plan) Matter(slug string) *MatterPlan { return p.matters[slug] }
 
 // Matters returns the matter plans in slug order.
-func (p *Plan) Matters() []*MatterPlan {
-	out := make([]*MatterPlan, 0, len(p.matters))
-	for _, m := range p.matters {
-		out = append(out, m)
+func (p *Plan) Matters() []*MatterPlan { return inKeyOrder(p.matters) }
+
+// inKeyOrder lists a map's values in the order of their keys.
+func inKeyOrder[V any](m map[string]V) []V {
+	out := make([]V, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		out = append(out, m[k])
 	}
-	slices.SortFunc(out, func(a, b *MatterPlan) int { return strings.Compare(a.Def.Slug, b.Def.Slug) })
 	return out
 }
 
@@ -220,10 +222,15 @@ func Compile(b *Bundle) (*Plan, Problems) {
 	}
 	checkOrgs(b, r.in(OrgsFile))
 	checkConnectors(b, cal, r)
-	plan := &Plan{Bundle: b, Calendar: cal, matters: map[string]*MatterPlan{}}
+	plan := &Plan{Bundle: b, Calendar: cal, matters: map[string]*MatterPlan{}, themes: map[string]*ThemePlan{}}
 	for _, m := range b.Matters {
 		if mp := compileMatter(b, m, cal, r); mp != nil {
 			plan.matters[m.Slug] = mp
+		}
+	}
+	for _, t := range b.Themes {
+		if tp := compileTheme(b, t, plan, cal, r); tp != nil {
+			plan.themes[t.Slug] = tp
 		}
 	}
 	if len(problems) > 0 {

@@ -5,7 +5,7 @@ package examples
 import "embed"
 
 // Bundle is the example bundle: orgs.json, calendar/, connectors/, the shared print/ templates
-// and matters/.
+// matters/ and themes/.
 //
-//go:embed orgs.json calendar connectors matters print
+//go:embed orgs.json calendar connectors matters print themes
 var Bundle embed.FS

@@ -30,6 +30,7 @@ type Store interface {
 	DesignStore
 	AnalyticsStore
 	AuditStore
+	ThemeStore
 }
 
 // Tx is one unit of work: everything done through it commits together or not at all. Its
@@ -50,6 +51,7 @@ type Tx interface {
 	UserTx
 	MessageTx
 	OutboxTx
+	ThemeTx
 }
 
 // NewCase is a case to create together with what starts it: its first audit events, the tasks

@@ -64,17 +64,20 @@ func findBundleRoot(dir string) (string, error) {
 	}
 }
 
-// matterDirsUnder lists the matter folders at or below dir (those holding matter.json).
+// matterDirsUnder lists the matter and theme folders at or below dir (those holding
+// matter.json or theme.json).
 func matterDirsUnder(dir string) ([]string, error) {
-	if _, err := os.Stat(filepath.Join(dir, definitions.MatterFile)); err == nil {
-		return []string{dir}, nil
+	for _, name := range []string{definitions.MatterFile, definitions.ThemeFile} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return []string{dir}, nil
+		}
 	}
 	var dirs []string
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() && d.Name() == definitions.MatterFile {
+		if !d.IsDir() && (d.Name() == definitions.MatterFile || d.Name() == definitions.ThemeFile) {
 			dirs = append(dirs, filepath.Dir(p))
 		}
 		return nil

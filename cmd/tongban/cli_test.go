@@ -49,7 +49,7 @@ func TestValidateExamples(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
-	if !strings.Contains(errOut, "7 个事项") {
+	if !strings.Contains(errOut, "11 个事项") {
 		t.Errorf("summary missing: %q", errOut)
 	}
 }

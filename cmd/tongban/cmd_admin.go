@@ -63,6 +63,9 @@ func runImport(ctx context.Context, cli *CLI, args []string) int {
 			return 1
 		}
 		for _, r := range results {
+			if r.Theme {
+				r.Slug = "一件事 " + r.Slug
+			}
 			switch {
 			case r.Unchanged:
 				fmt.Fprintf(cli.Stdout, "%s 第 %d 版：内容未变，未生成新版本\n", r.Slug, r.Version)

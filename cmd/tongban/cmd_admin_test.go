@@ -20,10 +20,10 @@ import (
 func TestImportExportRoundTrip(t *testing.T) {
 	data := t.TempDir()
 	code, out, errOut := run(t, ".", "import", "-data", data, "../../examples")
-	if code != 0 || strings.Count(out, "已发布第 1 版") != 7 {
+	if code != 0 || strings.Count(out, "已发布第 1 版") != 13 {
 		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
 	}
-	if code, out, _ = run(t, ".", "import", "-data", data, "../../examples/matters"); code != 0 || strings.Count(out, "内容未变") != 7 {
+	if code, out, _ = run(t, ".", "import", "-data", data, "../../examples/matters"); code != 0 || strings.Count(out, "内容未变") != 11 {
 		t.Fatalf("second import must not make new versions: exit %d\n%s", code, out)
 	}
 	dir := filepath.Join(t.TempDir(), "exported")

@@ -150,7 +150,11 @@ func displayAddr(a net.Addr) string {
 // printDemo tells what --demo published and where the simulators and the demo users are.
 func printDemo(cli *CLI, a *app.App) {
 	for _, r := range a.Published {
-		fmt.Fprintf(cli.Stdout, "已发布事项 %s 第 %d 版\n", r.Slug, r.Version)
+		kind := "事项"
+		if r.Theme {
+			kind = "一件事"
+		}
+		fmt.Fprintf(cli.Stdout, "已发布%s %s 第 %d 版\n", kind, r.Slug, r.Version)
 	}
 	if a.Simulators != nil {
 		fmt.Fprintf(cli.Stdout, "外部系统模拟器（人口库、法人库、电子证照库等）：%s/_sim\n", a.Simulators.URL)

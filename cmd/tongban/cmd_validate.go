@@ -30,7 +30,7 @@ func runValidate(_ context.Context, cli *CLI, args []string) int {
 		fmt.Fprintln(cli.Stderr, "tongban validate:", err)
 		return 1
 	}
-	failed, matters := false, 0
+	failed, matters, themes := false, 0, 0
 	for _, sel := range sels {
 		plan, problems := cli.loadSelection(sel)
 		for _, p := range problems {
@@ -41,6 +41,7 @@ func runValidate(_ context.Context, cli *CLI, args []string) int {
 			continue
 		}
 		matters += len(plan.Matters())
+		themes += len(plan.Themes())
 		today := cli.now().In(runtime.Zone)
 		for _, w := range plan.Warnings(today) {
 			fmt.Fprintln(cli.Stderr, w.String())
@@ -51,6 +52,10 @@ func runValidate(_ context.Context, cli *CLI, args []string) int {
 	}
 	if failed {
 		return 1
+	}
+	if themes > 0 {
+		fmt.Fprintf(cli.Stderr, "全部通过：%d 个事项，%d 个一件事\n", matters, themes)
+		return 0
 	}
 	fmt.Fprintf(cli.Stderr, "全部通过：%d 个事项\n", matters)
 	return 0

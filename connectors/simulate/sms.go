@@ -35,6 +35,8 @@ var smsTemplates = map[string]string{
 	"deferred-material-due": "您申请的${matter}（${case}）容缺受理的「${material}」请于${deadline}前补交。",
 	"escalation":            "办件${case}的“${task}”已超期，请及时处理。",
 	"message-answered":      "您关于${matter}的${kind}已有答复，请登录许昌市政务服务网“咨询投诉”查看。",
+	"theme-member-stopped":  "您申请的${theme}（${case}）中，${matter}未启动：${reason}。可凭查询码${code}查询进度。",
+	"theme-concluded":       "您申请的${theme}（${case}）已全部办结，证照${certificates}可一并领取或下载。",
 }
 
 var smsParam = regexp.MustCompile(`\$\{(\w+)\}`)

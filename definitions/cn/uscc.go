@@ -40,12 +40,25 @@ func MakeUSCC(prefix17 string) string {
 	if len(prefix17) != 17 {
 		panic(fmt.Sprintf("cn.MakeUSCC: prefix %q is not 17 characters", prefix17))
 	}
+	check, ok := USCCCheckChar(prefix17)
+	if !ok {
+		panic(fmt.Sprintf("cn.MakeUSCC: prefix %q has characters codes never use", prefix17))
+	}
+	return prefix17 + string(check)
+}
+
+// USCCCheckChar is the check character of the first 17 characters of a unified social credit
+// code; false when they are not 17 characters of the code's alphabet.
+func USCCCheckChar(prefix17 string) (byte, bool) {
+	if len(prefix17) != 17 {
+		return 0, false
+	}
 	for i := 0; i < len(prefix17); i++ {
 		if strings.IndexByte(usccChars, prefix17[i]) < 0 {
-			panic(fmt.Sprintf("cn.MakeUSCC: prefix %q has %q, which codes never use", prefix17, prefix17[i]))
+			return 0, false
 		}
 	}
-	return prefix17 + string(usccCheckChar(prefix17))
+	return usccCheckChar(prefix17), true
 }
 
 // usccCheckChar computes the check character of 17 characters already known to be in usccChars.

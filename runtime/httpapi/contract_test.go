@@ -2,8 +2,6 @@ package httpapi_test
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"testing"
 )
 
@@ -77,17 +75,10 @@ func TestAnswersKeepTheContract(t *testing.T) {
 // raw gets url and returns the answer's top-level members as they were sent.
 func (e *env) raw(token, url string) map[string]json.RawMessage {
 	e.T.Helper()
-	req, _ := http.NewRequest("GET", e.URL+url, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.T.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	status, body := e.get(token, url)
 	var out map[string]json.RawMessage
-	if resp.StatusCode != 200 || json.Unmarshal(body, &out) != nil {
-		e.T.Fatalf("GET %s: %d %s", url, resp.StatusCode, body)
+	if status != 200 || json.Unmarshal(body, &out) != nil {
+		e.T.Fatalf("GET %s: %d %s", url, status, body)
 	}
 	return out
 }

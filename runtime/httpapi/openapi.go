@@ -40,6 +40,7 @@ var tags = []map[string]any{
 	{"name": "exports", "description": "Excel 导出"},
 	{"name": "datasets", "description": "统计数据集（调度监控、成绩单、数据看板的数据）"},
 	{"name": "messages", "description": "咨询和投诉"},
+	{"name": "themes", "description": "一件事：主题、一表申报、综合受理与成员事项进度"},
 	{"name": "admin", "description": "消息投递（管理员）"},
 	{"name": "uploads", "description": "断点续传（tus 1.0.0）"},
 	{"name": "callbacks", "description": "外部系统的签名回调"},

@@ -501,6 +501,9 @@ func (s *Server) routes() {
 			})})
 	}
 
+	if s.Themes != nil {
+		s.themeRoutes()
+	}
 	if s.Messages != nil {
 		s.handle(operation{method: "POST", path: "/api/v1/messages", summary: "留言咨询或投诉（kind 为 consultation 或 complaint），由事项的实施机关答复", tag: "messages",
 			auth: required, created: true, request: question{}, response: runtime.Message{}, handler: withBody(s, http.StatusCreated, func(c *gin.Context, q question) (any, error) {

@@ -38,6 +38,8 @@ type Server struct {
 	Trial runtime.TrialService
 	// Messages may be nil when the server takes no consultations or complaints.
 	Messages runtime.MessageService
+	// Themes may be nil when the server serves no 一件事.
+	Themes runtime.ThemeService
 	// Files may be nil when files can only be uploaded to an existing case.
 	Files runtime.FileService
 	// Resumable may be nil when the server takes no resumable uploads (tus, at

@@ -38,6 +38,11 @@ type move struct {
 	cancelled []int
 	// certificates are issued by the move, saved once the case row is written.
 	certificates []issuedCertificate
+	// window, for a member case of a theme, is where its acceptance step goes: the theme's one
+	// window (综合受理) rather than the member's own.
+	window *definitions.ThemeWindow
+	// result is set when the move concludes the case: approved, denied or not-accepted.
+	result string
 }
 
 type issuedCertificate struct {
@@ -50,7 +55,7 @@ type issuedCertificate struct {
 // effects in m.
 func (m *move) begin(c *runtime.Case, events ...runtime.Event) {
 	m.c, m.events = c, events
-	m.tasks, m.created, m.outbox, m.cancelled, m.certificates = nil, nil, nil, nil, nil
+	m.tasks, m.created, m.outbox, m.cancelled, m.certificates, m.result = nil, nil, nil, nil, nil, ""
 }
 
 // orderPost queues a logistics order when the delivery node posts the result (邮政快递) and
@@ -103,17 +108,20 @@ func (m *move) apply(effects []engine.Effect) error {
 		effects = effects[1:]
 		switch e := e.(type) {
 		case engine.CreateTask:
-			org := e.Org
+			org, role := e.Org, e.Role
 			if org == "" {
 				org = m.mp.Def.Matter.Org.Code
 			}
-			created := map[string]any{"node": e.Node, "name": e.Name, "role": e.Role, "token": e.Token}
+			if m.window != nil && m.mp.Workflow.Nodes[e.Node].Type == "acceptance" {
+				org, role = m.window.Org, m.window.Role
+			}
+			created := map[string]any{"node": e.Node, "name": e.Name, "role": role, "token": e.Token}
 			if p := m.mp.Workflow.AssigneeOrg[e.Node]; p != nil {
-				org = m.assigneeOrg(e.Node, p, e.Role, created)
+				org = m.assigneeOrg(e.Node, p, role, created)
 			}
 			created["org"] = org
 			t := runtime.Task{CaseID: m.c.ID, Kind: runtime.TaskPerson, Token: e.Token, Node: e.Node, Name: e.Name,
-				OrgCode: org, Role: e.Role, Status: runtime.TaskOpen, CreatedAt: m.at}
+				OrgCode: org, Role: role, Status: runtime.TaskOpen, CreatedAt: m.at}
 			if !e.Limit.IsZero() {
 				due := dueAfter(m.plan.Calendar, m.at, e.Limit)
 				t.DueAt = &due
@@ -231,6 +239,7 @@ func (m *move) onMoved(e engine.Moved) error {
 }
 
 func (m *move) conclude(result string) {
+	m.result = result
 	at := m.at
 	m.c.ConcludedAt = &at
 	switch result {

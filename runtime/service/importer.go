@@ -14,9 +14,11 @@ import (
 	"github.com/xuchang-gov/tongban/runtime"
 )
 
-// ImportResult says what an import did with one matter.
+// ImportResult says what an import did with one matter or theme.
 type ImportResult struct {
-	Slug    string
+	Slug string
+	// Theme is set for a theme (一件事), Slug then names it under themes/.
+	Theme   bool
 	Version int
 	Hash    string
 	// Unchanged is set when the newest version already had this content.
@@ -60,6 +62,23 @@ func (s *Service) Import(ctx context.Context, fsys fs.FS, publish bool, matterDi
 			return out, nil, fmt.Errorf("%s: %w", m.Slug, err)
 		}
 		out = append(out, ImportResult{Slug: m.Slug, Version: v.Version, Hash: v.ContentHash})
+	}
+	for _, t := range b.Themes {
+		if !publish {
+			continue // themes have no drafts: the studio does not edit them yet
+		}
+		files, err := b.ThemeVersionFiles(t)
+		if err != nil {
+			return out, nil, err
+		}
+		latest, err := s.db.LatestTheme(ctx, t.Slug)
+		unchanged := err == nil && latest.ContentHash == definitions.FilesHash(files)
+		v, err := s.db.PublishThemeVersion(ctx, t.Slug, files)
+		s.themesNewest.Delete(t.Slug)
+		if err != nil {
+			return out, nil, fmt.Errorf("%s: %w", t.Slug, err)
+		}
+		out = append(out, ImportResult{Slug: t.Slug, Theme: true, Version: v.Version, Hash: v.ContentHash, Unchanged: unchanged})
 	}
 	return out, nil, s.LoadOrgs(ctx)
 }
@@ -115,23 +134,40 @@ func sameFiles(a, b map[string][]byte) bool {
 	return true
 }
 
-// Export writes the newest published version of every matter into dir as a bundle, in the
-// canonical form `tongban fmt` writes.
+// Export writes the newest published version of every matter and theme into dir as a bundle,
+// in the canonical form `tongban fmt` writes, and returns how many it wrote.
 func (s *Service) Export(ctx context.Context, dir string) (int, error) {
 	versions, err := s.db.ListLatestPublished(ctx)
 	if err != nil {
 		return 0, err
 	}
 	for _, v := range versions {
-		for name, data := range v.Files {
-			target := filepath.Join(dir, filepath.FromSlash(path.Clean(name)))
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return 0, err
-			}
-			if err := os.WriteFile(target, data, 0o644); err != nil {
-				return 0, err
-			}
+		if err := writeFiles(dir, v.Files); err != nil {
+			return 0, err
 		}
 	}
-	return len(versions), nil
+	themes, err := s.db.ListLatestThemes(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, t := range themes {
+		if err := writeFiles(dir, t.Files); err != nil {
+			return 0, err
+		}
+	}
+	return len(versions) + len(themes), nil
+}
+
+// writeFiles writes files by slash-separated path under dir.
+func writeFiles(dir string, files map[string][]byte) error {
+	for name, data := range files {
+		target := filepath.Join(dir, filepath.FromSlash(path.Clean(name)))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(target, data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }

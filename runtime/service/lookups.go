@@ -83,12 +83,13 @@ type licenseRecord struct {
 
 // fetchLicenses fetches the e-license of every applicable e-license material from its library,
 // before any transaction: a material whose license is found is provided without an upload; one
-// that is not is recorded with the reason, for a person to check.
-func (s *Service) fetchLicenses(ctx context.Context, mp *definitions.MatterPlan, vars rules.Vars) map[string]licenseRecord {
+// that is not is recorded with the reason, for a person to check. Materials in skip are
+// provided otherwise (a theme's shared license, a predecessor's certificate).
+func (s *Service) fetchLicenses(ctx context.Context, mp *definitions.MatterPlan, vars rules.Vars, skip map[string]bool) map[string]licenseRecord {
 	out := map[string]licenseRecord{}
 	lookup := s.lookups.Lookup()
 	for _, m := range mp.Def.Materials.Materials {
-		if m.Source != "e-license" {
+		if m.Source != "e-license" || skip[m.ID] {
 			continue
 		}
 		if apply, _ := applies(mp, m, vars); !apply {
@@ -293,15 +294,5 @@ func valueAtPath(data map[string]any, path string) any {
 }
 
 func setAtPath(data map[string]any, path string, v any) {
-	parts := strings.Split(path, ".")
-	cur := data
-	for _, p := range parts[:len(parts)-1] {
-		next, ok := cur[p].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			cur[p] = next
-		}
-		cur = next
-	}
-	cur[parts[len(parts)-1]] = v
+	definitions.SetPointer(data, fieldPointer(path), v)
 }

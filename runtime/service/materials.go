@@ -22,6 +22,11 @@ type materialRecord struct {
 	License *licenseRecord `json:"license,omitempty"`
 	// Received marks a material handed in on paper at the window and checked by the clerk.
 	Received bool `json:"received,omitempty"`
+	// SharedFrom names the theme's shared material this record reuses: the same stored files,
+	// given once for several member cases.
+	SharedFrom string `json:"sharedFrom,omitempty"`
+	// FromCase names the case whose certificate provides this material (a theme's 前后置).
+	FromCase string `json:"fromCase,omitempty"`
 	// StoppedClock marks a deferred material whose deadline passed and stopped the clock, which
 	// runs again when it is supplied.
 	StoppedClock bool `json:"stoppedClock,omitempty"`

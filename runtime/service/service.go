@@ -47,6 +47,10 @@ type Service struct {
 
 	plans  plans
 	newest newestVersions
+	// themePlans compiles each theme version with the member versions a case is pinned to;
+	// themesNewest remembers each theme's newest version (themeNewest) by slug.
+	themePlans   plans
+	themesNewest sync.Map
 	// renderTurns lets one document be rendered per core at a time. A certificate PDF takes
 	// ~16 ms of CPU and ~5 MB while it is built (BenchmarkRenderCertificate): more renderings at
 	// once than there are cores only add memory.
@@ -116,6 +120,7 @@ func New(db runtime.Store, blobs *blob.Dir, logger *slog.Logger, opts ...Option)
 	for _, o := range opts {
 		o(s)
 	}
+	s.themePlans.load = s.loadThemeFiles
 	s.plans.load = func(ctx context.Context, slug string, version int) (map[string][]byte, error) {
 		v, err := db.MatterVersion(ctx, slug, version)
 		if err != nil {

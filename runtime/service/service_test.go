@@ -71,7 +71,7 @@ func (f *fixture) importBundle(bundle fs.FS) []service.ImportResult {
 	return results
 }
 
-func memBundle(t *testing.T) fstest.MapFS {
+func memBundle(t testing.TB) fstest.MapFS {
 	out := fstest.MapFS{}
 	err := fs.WalkDir(examples.Bundle, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -99,23 +99,13 @@ func (s *Service) submitCase(ctx context.Context, u, actor *runtime.User, req ru
 	}
 	var out *runtime.Case
 	err = s.db.WithTx(ctx, func(tx runtime.Tx) error {
-		if m != nil {
-			nc.Start = func(c *runtime.Case) error {
-				// A submission's events are chained in one append, after the workflow has started.
-				m.begin(c, created)
-				return s.start(tx, m)
-			}
+		var err error
+		if m == nil {
+			out, _, err = tx.CreateCase(nc)
+		} else {
+			out, _, err = s.createSubmitted(tx, nc, m, created)
 		}
-		created, isNew, err := tx.CreateCase(nc)
-		if err != nil {
-			return err
-		}
-		out = created
-		if !isNew || m == nil {
-			return nil
-		}
-		m.c = created
-		return s.writeMove(tx, m)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -125,6 +115,23 @@ func (s *Service) submitCase(ctx context.Context, u, actor *runtime.User, req ru
 		return s.viewWith(ctx, u, out, m.created)
 	}
 	return s.view(ctx, u, out)
+}
+
+// createSubmitted creates a submitted case in tx with the move m prepared for it: its workflow
+// starts as the case is numbered and everything the start does is written with it. A retry
+// under the same idempotency key returns the first case with created false.
+func (s *Service) createSubmitted(tx runtime.Tx, nc runtime.NewCase, m *move, created runtime.Event) (*runtime.Case, bool, error) {
+	nc.Start = func(c *runtime.Case) error {
+		// A submission's events are chained in one append, after the workflow has started.
+		m.begin(c, created)
+		return s.start(tx, m)
+	}
+	out, isNew, err := tx.CreateCase(nc)
+	if err != nil || !isNew {
+		return out, isNew, err
+	}
+	m.c = out
+	return out, true, s.writeMove(tx, m)
 }
 
 // SaveDraft replaces a draft's form.
@@ -294,7 +301,7 @@ func checkForm(mp *definitions.MatterPlan, form json.RawMessage, draft bool) (js
 // checkForm validated it, so that no register is asked on behalf of a form that cannot be
 // submitted.
 func (s *Service) licensesFor(ctx context.Context, c *runtime.Case, form any, mp *definitions.MatterPlan, u *runtime.User, have []materialRecord) map[string]licenseRecord {
-	return s.fetchLicenses(ctx, mp, varsFor(mp, c, form, u, materialStates(mp, have), s.now()))
+	return s.fetchLicenses(ctx, mp, varsFor(mp, c, form, u, materialStates(mp, have), s.now()), nil)
 }
 
 // prepareSubmission checks materials and computes fees for a submission, before any write;
@@ -392,7 +399,13 @@ func (s *Service) writeMove(tx runtime.Tx, m *move) error {
 	if _, err := tx.AppendEvents(m.c.ID, m.events); err != nil {
 		return err
 	}
-	return s.notifyMove(tx, m.plan, m.mp, m.c, m.applicant, m.from, m.reason())
+	if err := s.notifyMove(tx, m.plan, m.mp, m.c, m.applicant, m.from, m.reason()); err != nil {
+		return err
+	}
+	if m.result != "" {
+		return s.memberConcluded(tx, m)
+	}
+	return nil
 }
 
 // requestHash identifies a submission by everything it asks for, so that a retry under its

@@ -304,16 +304,23 @@ func (s *Service) HandOverTask(ctx context.Context, u *runtime.User, id int64, a
 	return &view, nil
 }
 
+// checkAcceptance refuses an acceptance by anyone but staff, or without an outcome or the
+// opinion the outcome needs.
+func checkAcceptance(u *runtime.User, a runtime.TaskAction) error {
+	if err := mustBeStaff(u); err != nil {
+		return err
+	}
+	if a.Outcome != "accept" && a.Outcome != "not-accept" {
+		return runtime.Invalid("请选择受理或不予受理", runtime.FieldError{Pointer: "/outcome", Message: "应为 accept 或 not-accept"})
+	}
+	_, err := checkOpinion(a.Opinion, a.Outcome)
+	return err
+}
+
 // Accept completes the case's open acceptance step held by the user's org and role: accept, or
 // not-accept with the reason.
 func (s *Service) Accept(ctx context.Context, u *runtime.User, number string, a runtime.TaskAction) (*runtime.CaseView, error) {
-	if err := mustBeStaff(u); err != nil {
-		return nil, err
-	}
-	if a.Outcome != "accept" && a.Outcome != "not-accept" {
-		return nil, runtime.Invalid("请选择受理或不予受理", runtime.FieldError{Pointer: "/outcome", Message: "应为 accept 或 not-accept"})
-	}
-	if _, err := checkOpinion(a.Opinion, a.Outcome); err != nil {
+	if err := checkAcceptance(u, a); err != nil {
 		return nil, err
 	}
 	c, err := s.db.GetCaseByNumber(ctx, number)

@@ -244,6 +244,43 @@ var migrations = []migration{
 		)`,
 	)},
 	{15, "accounts not yet verified", execSQL(`ALTER TABLE users ADD COLUMN unverified BOOLEAN NOT NULL DEFAULT FALSE`)},
+	{16, "themes (一件事): versions, theme cases and their member cases", execSQL(
+		`CREATE TABLE theme_versions (
+			id {{id}},
+			slug TEXT NOT NULL,
+			version INTEGER NOT NULL CHECK (version > 0),
+			content_hash TEXT NOT NULL,
+			files {{blob}} NOT NULL,
+			created_at {{time}} NOT NULL,
+			UNIQUE (slug, version)
+		)`,
+		`CREATE TABLE theme_cases (
+			id {{id}},
+			number TEXT NOT NULL UNIQUE,
+			query_code TEXT NOT NULL UNIQUE,
+			theme TEXT NOT NULL,
+			theme_version INTEGER NOT NULL,
+			applicant_id {{bigint}} NOT NULL REFERENCES users (id),
+			channel TEXT NOT NULL DEFAULT '',
+			status TEXT NOT NULL,
+			result TEXT NOT NULL DEFAULT '',
+			form {{json}},
+			materials {{json}},
+			members {{json}} NOT NULL,
+			submitted_at {{time}} NOT NULL,
+			accepted_at {{time}},
+			concluded_at {{time}},
+			created_at {{time}} NOT NULL,
+			updated_at {{time}} NOT NULL,
+			revision INTEGER NOT NULL DEFAULT 1,
+			FOREIGN KEY (theme, theme_version) REFERENCES theme_versions (slug, version)
+		)`,
+		`CREATE INDEX theme_cases_by_applicant ON theme_cases (applicant_id, id)`,
+		`CREATE TABLE theme_member_cases (
+			case_id {{bigint}} PRIMARY KEY REFERENCES cases (id),
+			theme_case_id {{bigint}} NOT NULL REFERENCES theme_cases (id)
+		)`,
+	)},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.

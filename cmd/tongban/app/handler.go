@@ -26,7 +26,7 @@ func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Han
 	acc := account.New(a.Accounts, account.Options{Logger: logger, ClientIP: site.ClientIP(a.TrustedProxies),
 		Secure: a.SecureCookies || strings.HasPrefix(a.PublicURL, "https://")})
 	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc, Datasets: svc,
-		Documents: svc, Lookups: svc, Outbox: svc, Trial: svc, Files: svc, Messages: svc, Resumable: svc, Callbacks: inbound, Logger: logger,
+		Documents: svc, Lookups: svc, Outbox: svc, Trial: svc, Files: svc, Messages: svc, Themes: svc, Resumable: svc, Callbacks: inbound, Logger: logger,
 		MaxUploadBytes: a.MaxUploadBytes, Sessions: acc,
 		Design: designer.New(a.Store, a.Clock, designer.WithLookup(a.tryConnector), designer.WithSharedChanged(svc.DefinitionsChanged))})
 	pages := page.Site{Plans: svc, Auth: acc, Logger: logger}.WithDefaults()
@@ -58,8 +58,8 @@ func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Han
 	limited.Handle("/admin/", acc)
 	limited.Handle(studio.Prefix, studio.Handler())
 	limited.Handle("/work/", acc.Middleware(workbench.New(workbench.Deps{Matters: svc, Cases: svc, Tasks: svc, Lookups: svc,
-		Exports: svc, Datasets: svc, Scorecards: svc, Changes: a.Changes, Documents: svc, Messages: svc, Window: windowDesk{svc}, Accounts: a.Accounts, Site: pages})))
+		Exports: svc, Datasets: svc, Scorecards: svc, Changes: a.Changes, Documents: svc, Messages: svc, Window: windowDesk{svc}, Themes: svc, Accounts: a.Accounts, Site: pages})))
 	limited.Handle("/", acc.Middleware(portal.New(portal.Deps{Matters: svc, Cases: svc, Documents: svc, Certificates: svc,
-		Lookups: svc, Messages: svc, Scorecards: svc, Site: pages})))
+		Lookups: svc, Messages: svc, Scorecards: svc, Themes: svc, ThemeForms: svc, Files: svc, Site: pages})))
 	return a.observed(routed(mux))
 }

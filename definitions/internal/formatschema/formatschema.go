@@ -30,6 +30,9 @@ var kinds = []struct {
 	{"orgs", "机构与岗位 orgs.json", &definitions.Orgs{}},
 	{"connector", "连接器 connectors/*.json", &definitions.Connector{}},
 	{"calendar", "工作日历 calendar/*.json", &calendar.Year{}},
+	{"theme", "一件事主题 themes/*/theme.json", &definitions.Theme{}},
+	{"theme.mappings", "一件事字段映射 themes/*/mappings.json", &definitions.Mappings{}},
+	{"theme.materials", "一件事共享材料 themes/*/materials.json", &definitions.ThemeMaterials{}},
 }
 
 var durationType = reflect.TypeOf(definitions.Duration{})

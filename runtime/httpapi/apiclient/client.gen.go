@@ -116,16 +116,34 @@ func (e SpecialProcedureKind) Valid() bool {
 
 // Defines values for SubmitCaseChannel.
 const (
-	Online SubmitCaseChannel = "online"
-	Window SubmitCaseChannel = "window"
+	SubmitCaseChannelOnline SubmitCaseChannel = "online"
+	SubmitCaseChannelWindow SubmitCaseChannel = "window"
 )
 
 // Valid indicates whether the value is a known member of the SubmitCaseChannel enum.
 func (e SubmitCaseChannel) Valid() bool {
 	switch e {
-	case Online:
+	case SubmitCaseChannelOnline:
 		return true
-	case Window:
+	case SubmitCaseChannelWindow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubmitThemeChannel.
+const (
+	SubmitThemeChannelOnline SubmitThemeChannel = "online"
+	SubmitThemeChannelWindow SubmitThemeChannel = "window"
+)
+
+// Valid indicates whether the value is a known member of the SubmitThemeChannel enum.
+func (e SubmitThemeChannel) Valid() bool {
+	switch e {
+	case SubmitThemeChannelOnline:
+		return true
+	case SubmitThemeChannelWindow:
 		return true
 	default:
 		return false
@@ -637,6 +655,14 @@ type FieldError struct {
 	Pointer string `json:"pointer"`
 }
 
+// FieldSource defines model for FieldSource.
+type FieldSource struct {
+	Certificate *string `json:"certificate,omitempty"`
+	Expr        *string `json:"expr,omitempty"`
+	From        *string `json:"from,omitempty"`
+	Label       *string `json:"label,omitempty"`
+}
+
 // FiredTimers defines model for FiredTimers.
 type FiredTimers struct {
 	Fired int       `json:"fired"`
@@ -760,6 +786,15 @@ type MatterSummary struct {
 type MatterSummaryList struct {
 	Items []MatterSummary `json:"items"`
 	Total int             `json:"total"`
+}
+
+// MemberOf defines model for MemberOf.
+type MemberOf struct {
+	Member    string                 `json:"member"`
+	Sources   map[string]FieldSource `json:"sources"`
+	Theme     string                 `json:"theme"`
+	ThemeCase string                 `json:"themeCase"`
+	ThemeName string                 `json:"themeName"`
 }
 
 // Message defines model for Message.
@@ -987,6 +1022,24 @@ type SubmitCase struct {
 // SubmitCaseChannel 渠道：online 网上申报（默认）或 window 窗口
 type SubmitCaseChannel string
 
+// SubmitTheme defines model for SubmitTheme.
+type SubmitTheme struct {
+	// Channel 渠道：online 网上申报（默认）或 window 窗口
+	Channel *SubmitThemeChannel `json:"channel,omitempty"`
+
+	// Form 一表（按主题的 form.schema.json）
+	Form *map[string]interface{} `json:"form,omitempty"`
+
+	// Materials 先上传的材料文件（POST /api/v1/files 返回的 ref）
+	Materials *[]MaterialFiles `json:"materials,omitempty"`
+
+	// Theme 主题标识（slug）
+	Theme string `json:"theme"`
+}
+
+// SubmitThemeChannel 渠道：online 网上申报（默认）或 window 窗口
+type SubmitThemeChannel string
+
 // TaskView defines model for TaskView.
 type TaskView struct {
 	CaseNumber string     `json:"caseNumber"`
@@ -1013,6 +1066,118 @@ type TaskView struct {
 type TaskViewList struct {
 	Items []TaskView `json:"items"`
 	Total int        `json:"total"`
+}
+
+// ThemeCaseView defines model for ThemeCaseView.
+type ThemeCaseView struct {
+	AcceptedAt  *time.Time        `json:"acceptedAt,omitempty"`
+	ConcludedAt *time.Time        `json:"concludedAt,omitempty"`
+	Delivery    string            `json:"delivery"`
+	Members     []ThemeMemberView `json:"members"`
+	Number      string            `json:"number"`
+	QueryCode   *string           `json:"queryCode,omitempty"`
+	Result      *string           `json:"result,omitempty"`
+	Status      string            `json:"status"`
+	StatusName  string            `json:"statusName"`
+	SubmittedAt time.Time         `json:"submittedAt"`
+	Theme       string            `json:"theme"`
+	ThemeName   string            `json:"themeName"`
+	TotalDays   int               `json:"totalDays"`
+}
+
+// ThemeCaseViewList defines model for ThemeCaseViewList.
+type ThemeCaseViewList struct {
+	Items []ThemeCaseView `json:"items"`
+	Total int             `json:"total"`
+}
+
+// ThemeGuide defines model for ThemeGuide.
+type ThemeGuide struct {
+	Conditions   []string              `json:"conditions"`
+	Delivery     string                `json:"delivery"`
+	Dependencies []ThemeGuideDependant `json:"dependencies"`
+
+	// Form 任意 JSON 值
+	Form interface{} `json:"form"`
+
+	// FormUi 任意 JSON 值
+	FormUi         interface{}          `json:"formUi"`
+	Guide          string               `json:"guide"`
+	Materials      []ThemeGuideMaterial `json:"materials"`
+	MemberGuides   []ThemeMemberGuide   `json:"memberGuides"`
+	Members        []string             `json:"members"`
+	Name           string               `json:"name"`
+	OrgName        string               `json:"orgName"`
+	ServiceObjects []string             `json:"serviceObjects"`
+	Slug           string               `json:"slug"`
+	TotalDays      int                  `json:"totalDays"`
+	Version        int                  `json:"version"`
+}
+
+// ThemeGuideDependant defines model for ThemeGuideDependant.
+type ThemeGuideDependant struct {
+	After    string  `json:"after"`
+	Before   string  `json:"before"`
+	Provides *string `json:"provides,omitempty"`
+}
+
+// ThemeGuideMaterial defines model for ThemeGuideMaterial.
+type ThemeGuideMaterial struct {
+	Description *string   `json:"description,omitempty"`
+	FileTypes   *[]string `json:"fileTypes,omitempty"`
+	Id          string    `json:"id"`
+	MaxSizeMB   *int      `json:"maxSizeMB,omitempty"`
+	Members     []string  `json:"members"`
+	Name        string    `json:"name"`
+	Requirement string    `json:"requirement"`
+	Shared      bool      `json:"shared"`
+	Source      string    `json:"source"`
+}
+
+// ThemeMemberGuide defines model for ThemeMemberGuide.
+type ThemeMemberGuide struct {
+	Matter            string `json:"matter"`
+	Member            string `json:"member"`
+	Name              string `json:"name"`
+	OrgName           string `json:"orgName"`
+	PromisedLimitDays int    `json:"promisedLimitDays"`
+	ResultName        string `json:"resultName"`
+}
+
+// ThemeMemberView defines model for ThemeMemberView.
+type ThemeMemberView struct {
+	Before            *[]string  `json:"before,omitempty"`
+	CaseNumber        *string    `json:"caseNumber,omitempty"`
+	CaseStatus        *string    `json:"caseStatus,omitempty"`
+	CaseStatusName    *string    `json:"caseStatusName,omitempty"`
+	Certificates      *[]string  `json:"certificates,omitempty"`
+	DueAt             *time.Time `json:"dueAt,omitempty"`
+	Matter            string     `json:"matter"`
+	MatterName        string     `json:"matterName"`
+	MatterVersion     int        `json:"matterVersion"`
+	Member            string     `json:"member"`
+	OrgName           string     `json:"orgName"`
+	PromisedLimitDays int        `json:"promisedLimitDays"`
+	Reason            *string    `json:"reason,omitempty"`
+	State             string     `json:"state"`
+	StateName         string     `json:"stateName"`
+}
+
+// ThemeSummary defines model for ThemeSummary.
+type ThemeSummary struct {
+	Members        []string `json:"members"`
+	Name           string   `json:"name"`
+	OrgName        string   `json:"orgName"`
+	ServiceObjects []string `json:"serviceObjects"`
+	Slug           string   `json:"slug"`
+	TotalDays      int      `json:"totalDays"`
+	Version        int      `json:"version"`
+}
+
+// ThemeSummaryList defines model for ThemeSummaryList.
+type ThemeSummaryList struct {
+	Items []ThemeSummary `json:"items"`
+	Total int            `json:"total"`
 }
 
 // TrialClockChange defines model for TrialClockChange.
@@ -1391,6 +1556,12 @@ type GetTasksParams struct {
 // GetTasksParamsMine defines parameters for GetTasks.
 type GetTasksParamsMine string
 
+// GetThemesParams defines parameters for GetThemes.
+type GetThemesParams struct {
+	// Q 搜索词
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
+}
+
 // PostUploadsParams defines parameters for PostUploads.
 type PostUploadsParams struct {
 	// TusResumable tus 协议版本，须为 1.0.0
@@ -1534,6 +1705,15 @@ type PostTasksIdHandoverJSONRequestBody = HandOver
 
 // PostTasksIdReturnJSONRequestBody defines body for PostTasksIdReturn for application/json ContentType.
 type PostTasksIdReturnJSONRequestBody = SendBack
+
+// PostThemeCasesJSONRequestBody defines body for PostThemeCases for application/json ContentType.
+type PostThemeCasesJSONRequestBody = SubmitTheme
+
+// PostThemeCasesNumberAcceptJSONRequestBody defines body for PostThemeCasesNumberAccept for application/json ContentType.
+type PostThemeCasesNumberAcceptJSONRequestBody = OpinionOnly
+
+// PostThemeCasesNumberNotAcceptJSONRequestBody defines body for PostThemeCasesNumberNotAccept for application/json ContentType.
+type PostThemeCasesNumberNotAcceptJSONRequestBody = Reasoned
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1896,6 +2076,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/cases/{number}/submit (the `PostCasesNumberSubmit` operationId).
 	PostCasesNumberSubmit(ctx context.Context, number string, body PostCasesNumberSubmitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCasesNumberTheme 成员事项（子件）所属的一件事，及申请表各字段的来源
+	//
+	// 成员事项（子件）所属的一件事，及申请表各字段的来源。需要登录（Bearer 访问令牌）。.
+	//
+	// Corresponds with GET /api/v1/cases/{number}/theme (the `GetCasesNumberTheme` operationId).
+	GetCasesNumberTheme(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCertificatesNumberDocument 下载电子证照（PDF，持证人或可查看该办件的工作人员）
 	//
@@ -2562,6 +2749,88 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/tasks/{id}/return (the `PostTasksIdReturn` operationId).
 	PostTasksIdReturn(ctx context.Context, id int64, body PostTasksIdReturnJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetThemeCases 我的一件事（申请人）或可跟进的一件事（工作人员，待综合受理的在前）
+	//
+	// 我的一件事（申请人）或可跟进的一件事（工作人员，待综合受理的在前）。需要登录（Bearer 访问令牌）。.
+	//
+	// Corresponds with GET /api/v1/theme-cases (the `GetThemeCases` operationId).
+	GetThemeCases(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostThemeCasesWithBody 一表申报一件事：一次校验一表和共享材料，启动可启动的成员事项
+	//
+	// 一表申报一件事：一次校验一表和共享材料，启动可启动的成员事项。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/theme-cases (the `PostThemeCases` operationId).
+	PostThemeCasesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostThemeCases 一表申报一件事：一次校验一表和共享材料，启动可启动的成员事项
+	//
+	// 一表申报一件事：一次校验一表和共享材料，启动可启动的成员事项。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/theme-cases (the `PostThemeCases` operationId).
+	PostThemeCases(ctx context.Context, body PostThemeCasesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetThemeCasesNumber 一件事办件（主件）及各成员事项的进度
+	//
+	// 一件事办件（主件）及各成员事项的进度。需要登录（Bearer 访问令牌）。.
+	//
+	// Corresponds with GET /api/v1/theme-cases/{number} (the `GetThemeCasesNumber` operationId).
+	GetThemeCasesNumber(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostThemeCasesNumberAcceptWithBody 综合受理（一件事窗口，一次受理全部可启动的成员事项）
+	//
+	// 综合受理（一件事窗口，一次受理全部可启动的成员事项）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/theme-cases/{number}/accept (the `PostThemeCasesNumberAccept` operationId).
+	PostThemeCasesNumberAcceptWithBody(ctx context.Context, number string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostThemeCasesNumberAccept 综合受理（一件事窗口，一次受理全部可启动的成员事项）
+	//
+	// 综合受理（一件事窗口，一次受理全部可启动的成员事项）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/theme-cases/{number}/accept (the `PostThemeCasesNumberAccept` operationId).
+	PostThemeCasesNumberAccept(ctx context.Context, number string, body PostThemeCasesNumberAcceptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostThemeCasesNumberNotAcceptWithBody 一件事不予受理（写明理由）
+	//
+	// 一件事不予受理（写明理由）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/theme-cases/{number}/not-accept (the `PostThemeCasesNumberNotAccept` operationId).
+	PostThemeCasesNumberNotAcceptWithBody(ctx context.Context, number string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostThemeCasesNumberNotAccept 一件事不予受理（写明理由）
+	//
+	// 一件事不予受理（写明理由）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/theme-cases/{number}/not-accept (the `PostThemeCasesNumberNotAccept` operationId).
+	PostThemeCasesNumberNotAccept(ctx context.Context, number string, body PostThemeCasesNumberNotAcceptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetThemes 一件事主题列表与搜索（q 匹配名称和关键词，如 开理发店、出生）
+	//
+	// 一件事主题列表与搜索（q 匹配名称和关键词，如 开理发店、出生）。无需登录。.
+	//
+	// Corresponds with GET /api/v1/themes (the `GetThemes` operationId).
+	GetThemes(ctx context.Context, params *GetThemesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetThemesSlug 一件事办事指南：成员事项、去重后的材料清单、前后置关系、总时限和一表
+	//
+	// 一件事办事指南：成员事项、去重后的材料清单、前后置关系、总时限和一表。无需登录。.
+	//
+	// Corresponds with GET /api/v1/themes/{slug} (the `GetThemesSlug` operationId).
+	GetThemesSlug(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// OptionsUploads 断点续传（tus 1.0.0）协议发现：支持的版本和扩展
 	//
 	// 断点续传（tus 1.0.0）协议发现：支持的版本和扩展。无需登录。
@@ -3218,6 +3487,23 @@ func (c *Client) PostCasesNumberSubmitWithBody(ctx context.Context, number strin
 // Corresponds with POST /api/v1/cases/{number}/submit (the `PostCasesNumberSubmit` operationId).
 func (c *Client) PostCasesNumberSubmit(ctx context.Context, number string, body PostCasesNumberSubmitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostCasesNumberSubmitRequest(c.Server, number, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCasesNumberTheme 成员事项（子件）所属的一件事，及申请表各字段的来源
+//
+// 成员事项（子件）所属的一件事，及申请表各字段的来源。需要登录（Bearer 访问令牌）。.
+//
+// Corresponds with GET /api/v1/cases/{number}/theme (the `GetCasesNumberTheme` operationId).
+func (c *Client) GetCasesNumberTheme(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCasesNumberThemeRequest(c.Server, number)
 	if err != nil {
 		return nil, err
 	}
@@ -4703,6 +4989,188 @@ func (c *Client) PostTasksIdReturn(ctx context.Context, id int64, body PostTasks
 	return c.Client.Do(req)
 }
 
+// GetThemeCases 我的一件事（申请人）或可跟进的一件事（工作人员，待综合受理的在前）
+//
+// 我的一件事（申请人）或可跟进的一件事（工作人员，待综合受理的在前）。需要登录（Bearer 访问令牌）。.
+//
+// Corresponds with GET /api/v1/theme-cases (the `GetThemeCases` operationId).
+func (c *Client) GetThemeCases(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetThemeCasesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostThemeCasesWithBody 一表申报一件事：一次校验一表和共享材料，启动可启动的成员事项
+//
+// 一表申报一件事：一次校验一表和共享材料，启动可启动的成员事项。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/theme-cases (the `PostThemeCases` operationId).
+func (c *Client) PostThemeCasesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostThemeCasesRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostThemeCases 一表申报一件事：一次校验一表和共享材料，启动可启动的成员事项
+//
+// 一表申报一件事：一次校验一表和共享材料，启动可启动的成员事项。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/theme-cases (the `PostThemeCases` operationId).
+func (c *Client) PostThemeCases(ctx context.Context, body PostThemeCasesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostThemeCasesRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetThemeCasesNumber 一件事办件（主件）及各成员事项的进度
+//
+// 一件事办件（主件）及各成员事项的进度。需要登录（Bearer 访问令牌）。.
+//
+// Corresponds with GET /api/v1/theme-cases/{number} (the `GetThemeCasesNumber` operationId).
+func (c *Client) GetThemeCasesNumber(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetThemeCasesNumberRequest(c.Server, number)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostThemeCasesNumberAcceptWithBody 综合受理（一件事窗口，一次受理全部可启动的成员事项）
+//
+// 综合受理（一件事窗口，一次受理全部可启动的成员事项）。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/theme-cases/{number}/accept (the `PostThemeCasesNumberAccept` operationId).
+func (c *Client) PostThemeCasesNumberAcceptWithBody(ctx context.Context, number string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostThemeCasesNumberAcceptRequestWithBody(c.Server, number, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostThemeCasesNumberAccept 综合受理（一件事窗口，一次受理全部可启动的成员事项）
+//
+// 综合受理（一件事窗口，一次受理全部可启动的成员事项）。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/theme-cases/{number}/accept (the `PostThemeCasesNumberAccept` operationId).
+func (c *Client) PostThemeCasesNumberAccept(ctx context.Context, number string, body PostThemeCasesNumberAcceptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostThemeCasesNumberAcceptRequest(c.Server, number, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostThemeCasesNumberNotAcceptWithBody 一件事不予受理（写明理由）
+//
+// 一件事不予受理（写明理由）。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/theme-cases/{number}/not-accept (the `PostThemeCasesNumberNotAccept` operationId).
+func (c *Client) PostThemeCasesNumberNotAcceptWithBody(ctx context.Context, number string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostThemeCasesNumberNotAcceptRequestWithBody(c.Server, number, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostThemeCasesNumberNotAccept 一件事不予受理（写明理由）
+//
+// 一件事不予受理（写明理由）。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/theme-cases/{number}/not-accept (the `PostThemeCasesNumberNotAccept` operationId).
+func (c *Client) PostThemeCasesNumberNotAccept(ctx context.Context, number string, body PostThemeCasesNumberNotAcceptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostThemeCasesNumberNotAcceptRequest(c.Server, number, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetThemes 一件事主题列表与搜索（q 匹配名称和关键词，如 开理发店、出生）
+//
+// 一件事主题列表与搜索（q 匹配名称和关键词，如 开理发店、出生）。无需登录。.
+//
+// Corresponds with GET /api/v1/themes (the `GetThemes` operationId).
+func (c *Client) GetThemes(ctx context.Context, params *GetThemesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetThemesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetThemesSlug 一件事办事指南：成员事项、去重后的材料清单、前后置关系、总时限和一表
+//
+// 一件事办事指南：成员事项、去重后的材料清单、前后置关系、总时限和一表。无需登录。.
+//
+// Corresponds with GET /api/v1/themes/{slug} (the `GetThemesSlug` operationId).
+func (c *Client) GetThemesSlug(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetThemesSlugRequest(c.Server, slug)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // OptionsUploads 断点续传（tus 1.0.0）协议发现：支持的版本和扩展
 //
 // 断点续传（tus 1.0.0）协议发现：支持的版本和扩展。无需登录。
@@ -5843,6 +6311,40 @@ func NewPostCasesNumberSubmitRequestWithBody(server string, number string, conte
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetCasesNumberThemeRequest constructs an http.Request for the GetCasesNumberTheme method
+func NewGetCasesNumberThemeRequest(server string, number string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/cases/%s/theme", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -8370,6 +8872,289 @@ func NewPostTasksIdReturnRequestWithBody(server string, id int64, contentType st
 	return req, nil
 }
 
+// NewGetThemeCasesRequest constructs an http.Request for the GetThemeCases method
+func NewGetThemeCasesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/theme-cases")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostThemeCasesRequest calls the generic PostThemeCases builder with application/json body
+func NewPostThemeCasesRequest(server string, body PostThemeCasesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostThemeCasesRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostThemeCasesRequestWithBody constructs an http.Request for the PostThemeCases method, with any body, and a specified content type
+func NewPostThemeCasesRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/theme-cases")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetThemeCasesNumberRequest constructs an http.Request for the GetThemeCasesNumber method
+func NewGetThemeCasesNumberRequest(server string, number string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/theme-cases/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostThemeCasesNumberAcceptRequest calls the generic PostThemeCasesNumberAccept builder with application/json body
+func NewPostThemeCasesNumberAcceptRequest(server string, number string, body PostThemeCasesNumberAcceptJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostThemeCasesNumberAcceptRequestWithBody(server, number, "application/json", bodyReader)
+}
+
+// NewPostThemeCasesNumberAcceptRequestWithBody constructs an http.Request for the PostThemeCasesNumberAccept method, with any body, and a specified content type
+func NewPostThemeCasesNumberAcceptRequestWithBody(server string, number string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/theme-cases/%s/accept", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostThemeCasesNumberNotAcceptRequest calls the generic PostThemeCasesNumberNotAccept builder with application/json body
+func NewPostThemeCasesNumberNotAcceptRequest(server string, number string, body PostThemeCasesNumberNotAcceptJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostThemeCasesNumberNotAcceptRequestWithBody(server, number, "application/json", bodyReader)
+}
+
+// NewPostThemeCasesNumberNotAcceptRequestWithBody constructs an http.Request for the PostThemeCasesNumberNotAccept method, with any body, and a specified content type
+func NewPostThemeCasesNumberNotAcceptRequestWithBody(server string, number string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/theme-cases/%s/not-accept", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetThemesRequest constructs an http.Request for the GetThemes method
+func NewGetThemesRequest(server string, params *GetThemesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/themes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetThemesSlugRequest constructs an http.Request for the GetThemesSlug method
+func NewGetThemesSlugRequest(server string, slug string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "slug", slug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/themes/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewOptionsUploadsRequest constructs an http.Request for the OptionsUploads method
 func NewOptionsUploadsRequest(server string) (*http.Request, error) {
 	var err error
@@ -8956,6 +9741,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/cases/{number}/submit (the `PostCasesNumberSubmit` operationId).
 	PostCasesNumberSubmitWithResponse(ctx context.Context, number string, body PostCasesNumberSubmitJSONRequestBody, reqEditors ...RequestEditorFn) (*PostCasesNumberSubmitResponse, error)
+
+	// GetCasesNumberThemeWithResponse 成员事项（子件）所属的一件事，及申请表各字段的来源
+	//
+	// 成员事项（子件）所属的一件事，及申请表各字段的来源。需要登录（Bearer 访问令牌）。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/cases/{number}/theme (the `GetCasesNumberTheme` operationId).
+	GetCasesNumberThemeWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetCasesNumberThemeResponse, error)
 
 	// GetCertificatesNumberDocumentWithResponse 下载电子证照（PDF，持证人或可查看该办件的工作人员）
 	//
@@ -9685,6 +10479,96 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/tasks/{id}/return (the `PostTasksIdReturn` operationId).
 	PostTasksIdReturnWithResponse(ctx context.Context, id int64, body PostTasksIdReturnJSONRequestBody, reqEditors ...RequestEditorFn) (*PostTasksIdReturnResponse, error)
+
+	// GetThemeCasesWithResponse 我的一件事（申请人）或可跟进的一件事（工作人员，待综合受理的在前）
+	//
+	// 我的一件事（申请人）或可跟进的一件事（工作人员，待综合受理的在前）。需要登录（Bearer 访问令牌）。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/theme-cases (the `GetThemeCases` operationId).
+	GetThemeCasesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetThemeCasesResponse, error)
+
+	// PostThemeCasesWithBodyWithResponse 一表申报一件事：一次校验一表和共享材料，启动可启动的成员事项
+	//
+	// 一表申报一件事：一次校验一表和共享材料，启动可启动的成员事项。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/theme-cases (the `PostThemeCases` operationId).
+	PostThemeCasesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostThemeCasesResponse, error)
+
+	// PostThemeCasesWithResponse 一表申报一件事：一次校验一表和共享材料，启动可启动的成员事项
+	//
+	// 一表申报一件事：一次校验一表和共享材料，启动可启动的成员事项。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/theme-cases (the `PostThemeCases` operationId).
+	PostThemeCasesWithResponse(ctx context.Context, body PostThemeCasesJSONRequestBody, reqEditors ...RequestEditorFn) (*PostThemeCasesResponse, error)
+
+	// GetThemeCasesNumberWithResponse 一件事办件（主件）及各成员事项的进度
+	//
+	// 一件事办件（主件）及各成员事项的进度。需要登录（Bearer 访问令牌）。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/theme-cases/{number} (the `GetThemeCasesNumber` operationId).
+	GetThemeCasesNumberWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetThemeCasesNumberResponse, error)
+
+	// PostThemeCasesNumberAcceptWithBodyWithResponse 综合受理（一件事窗口，一次受理全部可启动的成员事项）
+	//
+	// 综合受理（一件事窗口，一次受理全部可启动的成员事项）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/theme-cases/{number}/accept (the `PostThemeCasesNumberAccept` operationId).
+	PostThemeCasesNumberAcceptWithBodyWithResponse(ctx context.Context, number string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostThemeCasesNumberAcceptResponse, error)
+
+	// PostThemeCasesNumberAcceptWithResponse 综合受理（一件事窗口，一次受理全部可启动的成员事项）
+	//
+	// 综合受理（一件事窗口，一次受理全部可启动的成员事项）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/theme-cases/{number}/accept (the `PostThemeCasesNumberAccept` operationId).
+	PostThemeCasesNumberAcceptWithResponse(ctx context.Context, number string, body PostThemeCasesNumberAcceptJSONRequestBody, reqEditors ...RequestEditorFn) (*PostThemeCasesNumberAcceptResponse, error)
+
+	// PostThemeCasesNumberNotAcceptWithBodyWithResponse 一件事不予受理（写明理由）
+	//
+	// 一件事不予受理（写明理由）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/theme-cases/{number}/not-accept (the `PostThemeCasesNumberNotAccept` operationId).
+	PostThemeCasesNumberNotAcceptWithBodyWithResponse(ctx context.Context, number string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostThemeCasesNumberNotAcceptResponse, error)
+
+	// PostThemeCasesNumberNotAcceptWithResponse 一件事不予受理（写明理由）
+	//
+	// 一件事不予受理（写明理由）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/theme-cases/{number}/not-accept (the `PostThemeCasesNumberNotAccept` operationId).
+	PostThemeCasesNumberNotAcceptWithResponse(ctx context.Context, number string, body PostThemeCasesNumberNotAcceptJSONRequestBody, reqEditors ...RequestEditorFn) (*PostThemeCasesNumberNotAcceptResponse, error)
+
+	// GetThemesWithResponse 一件事主题列表与搜索（q 匹配名称和关键词，如 开理发店、出生）
+	//
+	// 一件事主题列表与搜索（q 匹配名称和关键词，如 开理发店、出生）。无需登录。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/themes (the `GetThemes` operationId).
+	GetThemesWithResponse(ctx context.Context, params *GetThemesParams, reqEditors ...RequestEditorFn) (*GetThemesResponse, error)
+
+	// GetThemesSlugWithResponse 一件事办事指南：成员事项、去重后的材料清单、前后置关系、总时限和一表
+	//
+	// 一件事办事指南：成员事项、去重后的材料清单、前后置关系、总时限和一表。无需登录。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/themes/{slug} (the `GetThemesSlug` operationId).
+	GetThemesSlugWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*GetThemesSlugResponse, error)
 
 	// OptionsUploadsWithResponse 断点续传（tus 1.0.0）协议发现：支持的版本和扩展
 	//
@@ -11657,6 +12541,82 @@ func (r PostCasesNumberSubmitResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostCasesNumberSubmitResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetCasesNumberThemeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MemberOf
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCasesNumberThemeResponse) GetJSON200() *MemberOf {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCasesNumberThemeResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCasesNumberThemeResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCasesNumberThemeResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCasesNumberThemeResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetCasesNumberThemeResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCasesNumberThemeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCasesNumberThemeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCasesNumberThemeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCasesNumberThemeResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16449,6 +17409,559 @@ func (r PostTasksIdReturnResponse) ContentType() string {
 	return ""
 }
 
+type GetThemeCasesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ThemeCaseViewList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetThemeCasesResponse) GetJSON200() *ThemeCaseViewList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetThemeCasesResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetThemeCasesResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetThemeCasesResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetThemeCasesResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetThemeCasesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetThemeCasesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetThemeCasesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetThemeCasesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostThemeCasesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ThemeCaseView
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostThemeCasesResponse) GetJSON201() *ThemeCaseView {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostThemeCasesResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostThemeCasesResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostThemeCasesResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostThemeCasesResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostThemeCasesResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostThemeCasesResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostThemeCasesResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostThemeCasesResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostThemeCasesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostThemeCasesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostThemeCasesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostThemeCasesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetThemeCasesNumberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ThemeCaseView
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetThemeCasesNumberResponse) GetJSON200() *ThemeCaseView {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetThemeCasesNumberResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetThemeCasesNumberResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetThemeCasesNumberResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetThemeCasesNumberResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetThemeCasesNumberResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetThemeCasesNumberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetThemeCasesNumberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetThemeCasesNumberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetThemeCasesNumberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostThemeCasesNumberAcceptResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ThemeCaseView
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostThemeCasesNumberAcceptResponse) GetJSON200() *ThemeCaseView {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostThemeCasesNumberAcceptResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostThemeCasesNumberAcceptResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostThemeCasesNumberAcceptResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostThemeCasesNumberAcceptResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostThemeCasesNumberAcceptResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostThemeCasesNumberAcceptResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostThemeCasesNumberAcceptResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostThemeCasesNumberAcceptResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostThemeCasesNumberAcceptResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostThemeCasesNumberAcceptResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostThemeCasesNumberAcceptResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostThemeCasesNumberAcceptResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostThemeCasesNumberNotAcceptResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ThemeCaseView
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostThemeCasesNumberNotAcceptResponse) GetJSON200() *ThemeCaseView {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostThemeCasesNumberNotAcceptResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostThemeCasesNumberNotAcceptResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostThemeCasesNumberNotAcceptResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostThemeCasesNumberNotAcceptResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostThemeCasesNumberNotAcceptResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostThemeCasesNumberNotAcceptResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostThemeCasesNumberNotAcceptResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostThemeCasesNumberNotAcceptResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostThemeCasesNumberNotAcceptResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostThemeCasesNumberNotAcceptResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostThemeCasesNumberNotAcceptResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostThemeCasesNumberNotAcceptResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetThemesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ThemeSummaryList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetThemesResponse) GetJSON200() *ThemeSummaryList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetThemesResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetThemesResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetThemesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetThemesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetThemesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetThemesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetThemesSlugResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ThemeGuide
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetThemesSlugResponse) GetJSON200() *ThemeGuide {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetThemesSlugResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetThemesSlugResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetThemesSlugResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetThemesSlugResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetThemesSlugResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetThemesSlugResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetThemesSlugResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // OptionsUploadsResponse200Headers the declared response headers of an HTTP 200 response for OptionsUploads
 type OptionsUploadsResponse200Headers struct {
 	TusExtension *string
@@ -17413,6 +18926,21 @@ func (c *ClientWithResponses) PostCasesNumberSubmitWithResponse(ctx context.Cont
 		return nil, err
 	}
 	return ParsePostCasesNumberSubmitResponse(rsp)
+}
+
+// GetCasesNumberThemeWithResponse 成员事项（子件）所属的一件事，及申请表各字段的来源
+//
+// 成员事项（子件）所属的一件事，及申请表各字段的来源。需要登录（Bearer 访问令牌）。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/cases/{number}/theme (the `GetCasesNumberTheme` operationId).
+func (c *ClientWithResponses) GetCasesNumberThemeWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetCasesNumberThemeResponse, error) {
+	rsp, err := c.GetCasesNumberTheme(ctx, number, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCasesNumberThemeResponse(rsp)
 }
 
 // GetCertificatesNumberDocumentWithResponse 下载电子证照（PDF，持证人或可查看该办件的工作人员）
@@ -18628,6 +20156,156 @@ func (c *ClientWithResponses) PostTasksIdReturnWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParsePostTasksIdReturnResponse(rsp)
+}
+
+// GetThemeCasesWithResponse 我的一件事（申请人）或可跟进的一件事（工作人员，待综合受理的在前）
+//
+// 我的一件事（申请人）或可跟进的一件事（工作人员，待综合受理的在前）。需要登录（Bearer 访问令牌）。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/theme-cases (the `GetThemeCases` operationId).
+func (c *ClientWithResponses) GetThemeCasesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetThemeCasesResponse, error) {
+	rsp, err := c.GetThemeCases(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetThemeCasesResponse(rsp)
+}
+
+// PostThemeCasesWithBodyWithResponse 一表申报一件事：一次校验一表和共享材料，启动可启动的成员事项
+//
+// 一表申报一件事：一次校验一表和共享材料，启动可启动的成员事项。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/theme-cases (the `PostThemeCases` operationId).
+func (c *ClientWithResponses) PostThemeCasesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostThemeCasesResponse, error) {
+	rsp, err := c.PostThemeCasesWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostThemeCasesResponse(rsp)
+}
+
+// PostThemeCasesWithResponse 一表申报一件事：一次校验一表和共享材料，启动可启动的成员事项
+//
+// 一表申报一件事：一次校验一表和共享材料，启动可启动的成员事项。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/theme-cases (the `PostThemeCases` operationId).
+func (c *ClientWithResponses) PostThemeCasesWithResponse(ctx context.Context, body PostThemeCasesJSONRequestBody, reqEditors ...RequestEditorFn) (*PostThemeCasesResponse, error) {
+	rsp, err := c.PostThemeCases(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostThemeCasesResponse(rsp)
+}
+
+// GetThemeCasesNumberWithResponse 一件事办件（主件）及各成员事项的进度
+//
+// 一件事办件（主件）及各成员事项的进度。需要登录（Bearer 访问令牌）。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/theme-cases/{number} (the `GetThemeCasesNumber` operationId).
+func (c *ClientWithResponses) GetThemeCasesNumberWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetThemeCasesNumberResponse, error) {
+	rsp, err := c.GetThemeCasesNumber(ctx, number, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetThemeCasesNumberResponse(rsp)
+}
+
+// PostThemeCasesNumberAcceptWithBodyWithResponse 综合受理（一件事窗口，一次受理全部可启动的成员事项）
+//
+// 综合受理（一件事窗口，一次受理全部可启动的成员事项）。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/theme-cases/{number}/accept (the `PostThemeCasesNumberAccept` operationId).
+func (c *ClientWithResponses) PostThemeCasesNumberAcceptWithBodyWithResponse(ctx context.Context, number string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostThemeCasesNumberAcceptResponse, error) {
+	rsp, err := c.PostThemeCasesNumberAcceptWithBody(ctx, number, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostThemeCasesNumberAcceptResponse(rsp)
+}
+
+// PostThemeCasesNumberAcceptWithResponse 综合受理（一件事窗口，一次受理全部可启动的成员事项）
+//
+// 综合受理（一件事窗口，一次受理全部可启动的成员事项）。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/theme-cases/{number}/accept (the `PostThemeCasesNumberAccept` operationId).
+func (c *ClientWithResponses) PostThemeCasesNumberAcceptWithResponse(ctx context.Context, number string, body PostThemeCasesNumberAcceptJSONRequestBody, reqEditors ...RequestEditorFn) (*PostThemeCasesNumberAcceptResponse, error) {
+	rsp, err := c.PostThemeCasesNumberAccept(ctx, number, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostThemeCasesNumberAcceptResponse(rsp)
+}
+
+// PostThemeCasesNumberNotAcceptWithBodyWithResponse 一件事不予受理（写明理由）
+//
+// 一件事不予受理（写明理由）。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/theme-cases/{number}/not-accept (the `PostThemeCasesNumberNotAccept` operationId).
+func (c *ClientWithResponses) PostThemeCasesNumberNotAcceptWithBodyWithResponse(ctx context.Context, number string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostThemeCasesNumberNotAcceptResponse, error) {
+	rsp, err := c.PostThemeCasesNumberNotAcceptWithBody(ctx, number, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostThemeCasesNumberNotAcceptResponse(rsp)
+}
+
+// PostThemeCasesNumberNotAcceptWithResponse 一件事不予受理（写明理由）
+//
+// 一件事不予受理（写明理由）。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/theme-cases/{number}/not-accept (the `PostThemeCasesNumberNotAccept` operationId).
+func (c *ClientWithResponses) PostThemeCasesNumberNotAcceptWithResponse(ctx context.Context, number string, body PostThemeCasesNumberNotAcceptJSONRequestBody, reqEditors ...RequestEditorFn) (*PostThemeCasesNumberNotAcceptResponse, error) {
+	rsp, err := c.PostThemeCasesNumberNotAccept(ctx, number, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostThemeCasesNumberNotAcceptResponse(rsp)
+}
+
+// GetThemesWithResponse 一件事主题列表与搜索（q 匹配名称和关键词，如 开理发店、出生）
+//
+// 一件事主题列表与搜索（q 匹配名称和关键词，如 开理发店、出生）。无需登录。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/themes (the `GetThemes` operationId).
+func (c *ClientWithResponses) GetThemesWithResponse(ctx context.Context, params *GetThemesParams, reqEditors ...RequestEditorFn) (*GetThemesResponse, error) {
+	rsp, err := c.GetThemes(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetThemesResponse(rsp)
+}
+
+// GetThemesSlugWithResponse 一件事办事指南：成员事项、去重后的材料清单、前后置关系、总时限和一表
+//
+// 一件事办事指南：成员事项、去重后的材料清单、前后置关系、总时限和一表。无需登录。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/themes/{slug} (the `GetThemesSlug` operationId).
+func (c *ClientWithResponses) GetThemesSlugWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*GetThemesSlugResponse, error) {
+	rsp, err := c.GetThemesSlug(ctx, slug, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetThemesSlugResponse(rsp)
 }
 
 // OptionsUploadsWithResponse 断点续传（tus 1.0.0）协议发现：支持的版本和扩展
@@ -20293,6 +21971,67 @@ func ParsePostCasesNumberSubmitResponse(rsp *http.Response) (*PostCasesNumberSub
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetCasesNumberThemeResponse parses an HTTP response from a GetCasesNumberThemeWithResponse call
+func ParseGetCasesNumberThemeResponse(rsp *http.Response) (*GetCasesNumberThemeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCasesNumberThemeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MemberOf
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
@@ -24212,6 +25951,454 @@ func ParsePostTasksIdReturnResponse(rsp *http.Response) (*PostTasksIdReturnRespo
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetThemeCasesResponse parses an HTTP response from a GetThemeCasesWithResponse call
+func ParseGetThemeCasesResponse(rsp *http.Response) (*GetThemeCasesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetThemeCasesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ThemeCaseViewList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostThemeCasesResponse parses an HTTP response from a PostThemeCasesWithResponse call
+func ParsePostThemeCasesResponse(rsp *http.Response) (*PostThemeCasesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostThemeCasesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ThemeCaseView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetThemeCasesNumberResponse parses an HTTP response from a GetThemeCasesNumberWithResponse call
+func ParseGetThemeCasesNumberResponse(rsp *http.Response) (*GetThemeCasesNumberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetThemeCasesNumberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ThemeCaseView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostThemeCasesNumberAcceptResponse parses an HTTP response from a PostThemeCasesNumberAcceptWithResponse call
+func ParsePostThemeCasesNumberAcceptResponse(rsp *http.Response) (*PostThemeCasesNumberAcceptResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostThemeCasesNumberAcceptResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ThemeCaseView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostThemeCasesNumberNotAcceptResponse parses an HTTP response from a PostThemeCasesNumberNotAcceptWithResponse call
+func ParsePostThemeCasesNumberNotAcceptResponse(rsp *http.Response) (*PostThemeCasesNumberNotAcceptResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostThemeCasesNumberNotAcceptResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ThemeCaseView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetThemesResponse parses an HTTP response from a GetThemesWithResponse call
+func ParseGetThemesResponse(rsp *http.Response) (*GetThemesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetThemesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ThemeSummaryList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetThemesSlugResponse parses an HTTP response from a GetThemesSlugWithResponse call
+func ParseGetThemesSlugResponse(rsp *http.Response) (*GetThemesSlugResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetThemesSlugResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ThemeGuide
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error

@@ -26,6 +26,8 @@ type casesPage struct {
 	Status     runtime.Status
 	Statuses   []runtime.Status
 	Page, Last int
+	// Themes are the applicant's 一件事.
+	Themes []runtime.ThemeCaseView
 }
 
 func (p *portal) myCases(w http.ResponseWriter, r *http.Request, u *runtime.User) {
@@ -39,6 +41,12 @@ func (p *portal) myCases(w http.ResponseWriter, r *http.Request, u *runtime.User
 		return
 	}
 	d.Cases, d.Total, d.Last = cases, total, max(1, (total+casesPerPage-1)/casesPerPage)
+	if p.Themes != nil && d.Page == 1 {
+		if d.Themes, err = p.Themes.ThemeCases(r.Context(), u); err != nil {
+			p.pages.Fail(w, r, err)
+			return
+		}
+	}
 	p.pages.Render(w, r, "cases", http.StatusOK, p.pages.Frame(r, "我的办件", d))
 }
 

@@ -22,6 +22,8 @@ type homePage struct {
 	Themes   []group
 	// Heading names what the results are.
 	Heading string
+	// OneThings are the 一件事 themes: those matching the search, or all of them.
+	OneThings []runtime.ThemeSummary
 }
 
 // group is one way in: a department, 个人/法人, a theme, with how many matters it has.
@@ -115,6 +117,12 @@ func (p *portal) home(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(data.Hot) == 0 {
 		data.Hot = all[:min(len(all), 6)]
+	}
+	if p.Themes != nil {
+		if data.OneThings, err = p.Themes.ListThemes(ctx, data.Query); err != nil {
+			p.pages.Fail(w, r, err)
+			return
+		}
 	}
 	p.pages.Render(w, r, "home", http.StatusOK, p.pages.Frame(r, "首页", data))
 }

@@ -34,6 +34,11 @@ type Deps struct {
 	Messages runtime.MessageService
 	// Scorecards publishes the scorecard (/scorecard); nil hides it.
 	Scorecards runtime.ScorecardService
+	// Themes serves 一件事 and ThemeForms their combined forms; Files keeps a theme
+	// application's files before it is filed. Themes nil hides them.
+	Themes     runtime.ThemeService
+	ThemeForms ThemeForms
+	Files      runtime.FileService
 	// Hot lists the slugs of the hot services (热门服务) in order; empty shows the first matters.
 	Hot []string
 	page.Site
@@ -82,6 +87,12 @@ func New(d Deps) http.Handler {
 	if d.Messages != nil {
 		mux.HandleFunc("GET /messages", p.signedIn(p.messages))
 		mux.HandleFunc("POST /messages", p.signedIn(p.ask))
+	}
+	if d.Themes != nil {
+		mux.HandleFunc("GET /themes/{slug}", p.themeGuide)
+		mux.HandleFunc("GET /themes/{slug}/apply", p.signedIn(p.themeApplyForm))
+		mux.HandleFunc("POST /themes/{slug}/apply", p.signedIn(p.themeApply))
+		mux.HandleFunc("GET /theme-cases/{number}", p.signedIn(p.themeCase))
 	}
 	mux.HandleFunc("GET /progress", p.progress)
 	if d.Scorecards != nil {

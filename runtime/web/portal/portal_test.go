@@ -23,7 +23,7 @@ func newPortal(t testing.TB) *webtest.Env { return webtest.New(t) }
 func TestHome(t *testing.T) {
 	e := newPortal(t)
 	t.Run("热门服务、按部门、按服务对象、按主题", func(t *testing.T) {
-		e.Get("", "/").Expect(t, 200).Contains(t, "热门服务", "80周岁以上老年人高龄津贴", "按部门", "魏都区市场监督管理局",
+		e.Get("", "/").Expect(t, 200).Contains(t, "热门服务", "建筑工程施工许可证核发", "按部门", "魏都区市场监督管理局",
 			`href="/?object=%e8%87%aa%e7%84%b6%e4%ba%ba"`, "个人办事", "法人办事", "按主题", `<form method="get" action="/" class="search" role="search">`)
 	})
 	t.Run("模糊搜索", func(t *testing.T) {

@@ -38,6 +38,9 @@ type casePage struct {
 	DocumentsOn    bool
 	// Clerk is set for window staff, who may confirm fees paid in person.
 	Clerk bool
+	// Theme is the 一件事 the case is a member of, with where each field came from; nil for a
+	// case of its own.
+	Theme *memberOf
 }
 
 // boxProblem is a problem shown beside the input box with that id.
@@ -104,6 +107,7 @@ func (b *workbench) showCase(w http.ResponseWriter, r *http.Request, u *runtime.
 	if err != nil {
 		b.Logger.WarnContext(ctx, "case page without the matter's plan", "matter", v.Matter, "err", err)
 	}
+	d.Theme = b.memberOf(ctx, u, number, mp)
 	if mp != nil {
 		var data map[string]any
 		json.Unmarshal(v.Form, &data)

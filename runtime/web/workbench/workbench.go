@@ -69,6 +69,9 @@ type Deps struct {
 	Window Window
 	// Accounts verifies online accounts at the window; nil hides that.
 	Accounts AccountVerifier
+	// Themes serves 一件事: the window's one acceptance, the coordinator's view, and the theme
+	// and provenance of a member case; nil hides them.
+	Themes runtime.ThemeService
 	page.Site
 }
 
@@ -76,18 +79,19 @@ type Deps struct {
 var templates embed.FS
 
 var notices = map[string]string{
-	"claimed":      "已认领，请办理。",
-	"done":         "已办理，办件已流转到下一环节。",
-	"returned":     "已退回。",
-	"accepted":     "已受理。可打印受理通知书和材料交接清单。",
-	"not-accepted": "已作出不予受理决定。可打印不予受理通知书。",
-	"corrected":    "已要求申请人补齐补正，办理时限暂停计时。",
-	"pre-reviewed": "预审已完成。",
-	"started":      "窗口办件已创建。",
-	"answered":     "已答复，留言人可在“咨询投诉”中查看。",
-	"paid":         "已确认现场缴费。",
-	"escalated":    "已督办，办理人员可在办件记录中看到督办意见。",
-	"verified":     "网上账户已完成实名核验，申请人现在可以在网上申办。",
+	"claimed":        "已认领，请办理。",
+	"done":           "已办理，办件已流转到下一环节。",
+	"returned":       "已退回。",
+	"accepted":       "已受理。可打印受理通知书和材料交接清单。",
+	"not-accepted":   "已作出不予受理决定。可打印不予受理通知书。",
+	"corrected":      "已要求申请人补齐补正，办理时限暂停计时。",
+	"pre-reviewed":   "预审已完成。",
+	"started":        "窗口办件已创建。",
+	"answered":       "已答复，留言人可在“咨询投诉”中查看。",
+	"paid":           "已确认现场缴费。",
+	"escalated":      "已督办，办理人员可在办件记录中看到督办意见。",
+	"verified":       "网上账户已完成实名核验，申请人现在可以在网上申办。",
+	"theme-accepted": "已综合受理，各成员事项已进入各部门办理。",
 }
 
 type workbench struct {
@@ -100,7 +104,7 @@ type workbench struct {
 func New(d Deps) http.Handler {
 	d.Site = d.Site.WithDefaults()
 	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "workbench", Brand: "许昌市政务服务 · 工作台", Home: "/work/", Notices: notices,
-		Menu: []site.Link{{Href: "/work/", Label: "待办"}, {Href: "/work/window", Label: "窗口受理"}, {Href: "/work/monitor", Label: "调度监控"}, {Href: "/work/scorecard", Label: "成绩单"}, {Href: "/work/messages", Label: "留言答复"}}})
+		Menu: []site.Link{{Href: "/work/", Label: "待办"}, {Href: "/work/window", Label: "窗口受理"}, {Href: "/work/themes", Label: "一件事"}, {Href: "/work/monitor", Label: "调度监控"}, {Href: "/work/scorecard", Label: "成绩单"}, {Href: "/work/messages", Label: "留言答复"}}})
 	b := &workbench{Deps: d, pages: pages}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /work/{$}", b.staff(b.todo))
@@ -128,6 +132,11 @@ func New(d Deps) http.Handler {
 	if d.Messages != nil {
 		mux.HandleFunc("GET /work/messages", b.staff(b.messages))
 		mux.HandleFunc("POST /work/messages/{id}/answer", b.staff(b.answer))
+	}
+	if d.Themes != nil {
+		mux.HandleFunc("GET /work/themes", b.staff(b.themes))
+		mux.HandleFunc("GET /work/themes/{number}", b.staff(b.themeCase))
+		mux.HandleFunc("POST /work/themes/{number}/acceptance", b.staff(b.themeAcceptance))
 	}
 	mux.HandleFunc("/work/", b.pages.NotFound)
 	return mux
