@@ -59,7 +59,7 @@ func (n *noticeEnv) print(token, number, name string) (int, map[string]any) {
 }
 
 // materialOf is the case's material id as the case answer shows it.
-func materialOf(t *testing.T, c map[string]any, id string) map[string]any {
+func materialOf(t testing.TB, c map[string]any, id string) map[string]any {
 	t.Helper()
 	for _, m := range c["materials"].([]any) {
 		if m := m.(map[string]any); m["id"] == id {

@@ -99,18 +99,6 @@ func member(t testing.TB, v map[string]any, id string) map[string]any {
 	return nil
 }
 
-// materialOf returns a material of a case view.
-func materialOf(t testing.TB, c map[string]any, id string) map[string]any {
-	t.Helper()
-	for _, m := range c["materials"].([]any) {
-		if m := m.(map[string]any); m["id"] == id {
-			return m
-		}
-	}
-	t.Fatalf("no material %s in %v", id, c["materials"])
-	return nil
-}
-
 func fileHashes(m map[string]any) []string {
 	var out []string
 	files, _ := m["files"].([]any)
