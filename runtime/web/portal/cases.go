@@ -275,6 +275,16 @@ func (p *portal) notice(w http.ResponseWriter, r *http.Request, u *runtime.User)
 	site.SendPDF(w, r.PathValue("number")+"-"+page.NoticeTitle(name)+".pdf", "inline", buf.Bytes())
 }
 
+// licenses is 我的证照: the certificates issued here, to download, and the library's.
+func (p *portal) licenses(w http.ResponseWriter, r *http.Request, u *runtime.User) {
+	v, err := p.Certificates.MyLicenses(r.Context(), u)
+	if err != nil {
+		p.pages.Fail(w, r, err)
+		return
+	}
+	p.pages.Render(w, r, "licenses", http.StatusOK, p.pages.Frame(r, "我的证照", v))
+}
+
 // certificate sends a certificate of the case, for its holder.
 func (p *portal) certificate(w http.ResponseWriter, r *http.Request, u *runtime.User) {
 	ctx := r.Context()

@@ -62,7 +62,7 @@ type portal struct {
 func New(d Deps) http.Handler {
 	d.Site = d.Site.WithDefaults()
 	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "portal", Brand: "许昌市政务服务网", Notices: notices,
-		Menu: []site.Link{{Href: "/", Label: "首页"}, {Href: "/cases", Label: "我的办件"}, {Href: "/progress", Label: "进度查询"}, {Href: "/messages", Label: "咨询投诉"}}})
+		Menu: []site.Link{{Href: "/", Label: "首页"}, {Href: "/cases", Label: "我的办件"}, {Href: "/licenses", Label: "我的证照"}, {Href: "/progress", Label: "进度查询"}, {Href: "/messages", Label: "咨询投诉"}}})
 	p := &portal{Deps: d, pages: pages}
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", site.Static())
@@ -77,6 +77,9 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("POST /cases/{number}/payment", p.signedIn(p.pay))
 	mux.HandleFunc("GET /cases/{number}/notices/{name}", p.signedIn(p.notice))
 	mux.HandleFunc("GET /cases/{number}/certificates/{cert}", p.signedIn(p.certificate))
+	if d.Certificates != nil {
+		mux.HandleFunc("GET /licenses", p.signedIn(p.licenses))
+	}
 	if d.Messages != nil {
 		mux.HandleFunc("GET /messages", p.signedIn(p.messages))
 		mux.HandleFunc("POST /messages", p.signedIn(p.ask))
