@@ -28,6 +28,7 @@ type Store interface {
 	MessageStore
 	OutboxStore
 	DesignStore
+	AppointmentStore
 }
 
 // Tx is one unit of work: everything done through it commits together or not at all. Its

@@ -204,6 +204,32 @@ var migrations = []migration{
 	{11, "the request an idempotency key was first used for", execSQL(
 		`ALTER TABLE idempotency_keys ADD COLUMN request_hash TEXT NOT NULL DEFAULT ''`,
 	)},
+	{12, "appointments", execSQL(
+		`CREATE TABLE appointment_configs (
+			scope TEXT PRIMARY KEY,
+			config TEXT NOT NULL,
+			updated_at {{time}} NOT NULL
+		)`,
+		`CREATE TABLE appointment_slots (
+			scope TEXT NOT NULL,
+			day TEXT NOT NULL,
+			slot TEXT NOT NULL,
+			booked INTEGER NOT NULL DEFAULT 0 CHECK (booked >= 0),
+			PRIMARY KEY (scope, day, slot)
+		)`,
+		`CREATE TABLE appointments (
+			id {{id}},
+			scope TEXT NOT NULL,
+			day TEXT NOT NULL,
+			slot TEXT NOT NULL,
+			user_id {{bigint}} NOT NULL REFERENCES users (id),
+			status TEXT NOT NULL,
+			code TEXT NOT NULL UNIQUE,
+			created_at {{time}} NOT NULL
+		)`,
+		`CREATE UNIQUE INDEX appointments_one_per_slot ON appointments (scope, day, slot, user_id) WHERE status = 'booked'`,
+		`CREATE INDEX appointments_by_user ON appointments (user_id, day)`,
+	)},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.

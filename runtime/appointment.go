@@ -1,0 +1,70 @@
+package runtime
+
+import (
+	"context"
+	"time"
+)
+
+// AppointmentConfig is how a matter, or a hall's window group, takes appointments (预约): slot
+// length, places per slot, opening hours on working days, and days closed.
+type AppointmentConfig struct {
+	// Scope is what is booked: "matter:<slug>" or "group:<code>".
+	Scope       string `json:"scope"`
+	Enabled     bool   `json:"enabled"`
+	SlotMinutes int    `json:"slotMinutes" jsonschema:"minimum=5,maximum=240,description=每个时段的分钟数"`
+	Capacity    int    `json:"capacity" jsonschema:"minimum=1,maximum=500,description=每个时段可预约人数"`
+	// Opens and Closes are the hall's hours on a working day, "09:00" and "17:00".
+	Opens  string `json:"opens"`
+	Closes string `json:"closes"`
+	// Blackout are the days closed to appointments although working days, "2026-12-24".
+	Blackout []string `json:"blackout,omitempty"`
+	// Days is how many days ahead one may book.
+	Days      int       `json:"days"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// Appointment statuses.
+const (
+	AppointmentBooked    = "booked"
+	AppointmentCancelled = "cancelled"
+	AppointmentArrived   = "arrived"
+	AppointmentNoShow    = "no-show"
+)
+
+// Appointment is one booking of a slot.
+type Appointment struct {
+	ID     int64  `json:"id"`
+	Scope  string `json:"scope"`
+	Day    string `json:"day"`  // 2026-12-09, in the platform's zone
+	Slot   string `json:"slot"` // 09:30, the slot's start
+	UserID int64  `json:"userId"`
+	Status string `json:"status"`
+	// Code is what the citizen shows or types at the kiosk to check in.
+	Code      string    `json:"code"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// SlotCount is how many of a slot's places are booked.
+type SlotCount struct {
+	Day, Slot string
+	Booked    int
+}
+
+// AppointmentStore keeps the appointment configs and the bookings.
+type AppointmentStore interface {
+	// AppointmentConfig returns the config of a scope; ENOTFOUND when it has none.
+	AppointmentConfig(ctx context.Context, scope string) (*AppointmentConfig, error)
+	// SaveAppointmentConfig creates or replaces the config of its scope.
+	SaveAppointmentConfig(ctx context.Context, c AppointmentConfig) error
+	// BookAppointment books a place in the slot unless capacity places are taken (ECONFLICT,
+	// also when the user holds a booking of that slot already): the count and the booking are
+	// one atomic step, so that concurrent bookings never exceed the capacity.
+	BookAppointment(ctx context.Context, a Appointment, capacity int) (*Appointment, error)
+	// CancelAppointment cancels a booked appointment of the user's and frees its place;
+	// ENOTFOUND when the user has no such booked appointment.
+	CancelAppointment(ctx context.Context, id, userID int64) error
+	// AppointmentsOf lists a user's appointments, newest day first.
+	AppointmentsOf(ctx context.Context, userID int64, limit int) ([]Appointment, error)
+	// SlotCounts lists the booked places of a scope's slots from day from to day to.
+	SlotCounts(ctx context.Context, scope, from, to string) ([]SlotCount, error)
+}

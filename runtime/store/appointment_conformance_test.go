@@ -1,0 +1,85 @@
+package store_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/store"
+)
+
+// testAppointmentsConcurrent: 200 people book the same slot of 10 places at once; exactly ten
+// get one, the count says ten, and a cancellation frees one place for the next. A person
+// cannot book one slot twice.
+func testAppointmentsConcurrent(t *testing.T, db *store.DB) {
+	const people, places = 200, 10
+	users := make([]*runtime.User, people)
+	for i := range users {
+		users[i] = must[*runtime.User](t)(db.CreateUser(ctx, runtime.User{Name: fmt.Sprintf("预约人%03d", i), Kind: "person"}))
+	}
+	slot := runtime.Appointment{Scope: "matter:food-business-license", Day: "2026-12-09", Slot: "09:30"}
+	var wg sync.WaitGroup
+	booked := make(chan *runtime.Appointment, people)
+	refused := make(chan error, people)
+	for i, u := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a := slot
+			a.UserID, a.Code = u.ID, fmt.Sprintf("YY%04d", i)
+			got, err := db.BookAppointment(ctx, a, places)
+			if err != nil {
+				refused <- err
+				return
+			}
+			booked <- got
+		}()
+	}
+	wg.Wait()
+	close(booked)
+	close(refused)
+	if len(booked) != places {
+		t.Fatalf("%d bookings of %d places", len(booked), places)
+	}
+	for err := range refused {
+		wantCode(t, err, runtime.ECONFLICT)
+	}
+	counts := must[[]runtime.SlotCount](t)(db.SlotCounts(ctx, slot.Scope, slot.Day, slot.Day))
+	if len(counts) != 1 || counts[0].Booked != places {
+		t.Fatalf("counts %+v", counts)
+	}
+	first := <-booked
+	holders := map[int64]bool{first.UserID: true}
+	for a := range booked {
+		holders[a.UserID] = true
+	}
+	again := slot
+	again.UserID, again.Code = first.UserID, "YYAGAIN"
+	_, err := db.BookAppointment(ctx, again, places+1)
+	wantCode(t, err, runtime.ECONFLICT)
+	if err := db.CancelAppointment(ctx, first.ID, first.UserID); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, db.CancelAppointment(ctx, first.ID, first.UserID), runtime.ENOTFOUND)
+	next := slot
+	for _, u := range users {
+		if !holders[u.ID] {
+			next.UserID = u.ID
+		}
+	}
+	next.Code = "YYNEXT"
+	if _, err := db.BookAppointment(ctx, next, places); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.BookAppointment(ctx, runtime.Appointment{Scope: slot.Scope, Day: slot.Day, Slot: slot.Slot, UserID: first.UserID, Code: "YYFULL"}, places)
+	wantCode(t, err, runtime.ECONFLICT)
+	counts = must[[]runtime.SlotCount](t)(db.SlotCounts(ctx, slot.Scope, slot.Day, slot.Day))
+	if counts[0].Booked != places {
+		t.Fatalf("after a cancellation and a booking: %+v", counts)
+	}
+	mine := must[[]runtime.Appointment](t)(db.AppointmentsOf(ctx, first.UserID, 10))
+	if len(mine) != 1 || mine[0].Status != runtime.AppointmentCancelled {
+		t.Fatalf("the cancelled booking: %+v", mine)
+	}
+}
