@@ -68,3 +68,31 @@ type AppointmentStore interface {
 	// SlotCounts lists the booked places of a scope's slots from day from to day to.
 	SlotCounts(ctx context.Context, scope, from, to string) ([]SlotCount, error)
 }
+
+// DaySlots are a day's appointment slots with the places left in each.
+type DaySlots struct {
+	Day   string     `json:"day"`
+	Slots []OpenSlot `json:"slots"`
+}
+
+// OpenSlot is one slot and how many places it has left.
+type OpenSlot struct {
+	Start string `json:"start"`
+	Left  int    `json:"left"`
+}
+
+// AppointmentService takes appointments (预约) for matters.
+type AppointmentService interface {
+	// AppointmentSettings returns a scope's config; one never set is disabled.
+	AppointmentSettings(ctx context.Context, scope string) (*AppointmentConfig, error)
+	// SetAppointmentConfig saves a config, for staff of the matter's org who accept or
+	// supervise, or administrators (EFORBIDDEN otherwise; EINVALID naming the fields).
+	SetAppointmentConfig(ctx context.Context, u *User, c AppointmentConfig) error
+	// OpenSlots lists the bookable slots with the places left; none when disabled.
+	OpenSlots(ctx context.Context, scope string) ([]DaySlots, error)
+	// BookAppointment books the applicant a place (ECONFLICT when the slot is full).
+	BookAppointment(ctx context.Context, u *User, scope, day, slot string) (*Appointment, error)
+	MyAppointments(ctx context.Context, u *User) ([]Appointment, error)
+	// CancelAppointment frees the place of one of the applicant's bookings.
+	CancelAppointment(ctx context.Context, u *User, id int64) error
+}

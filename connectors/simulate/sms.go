@@ -35,6 +35,8 @@ var smsTemplates = map[string]string{
 	"deferred-material-due": "您申请的${matter}（${case}）容缺受理的「${material}」请于${deadline}前补交。",
 	"escalation":            "办件${case}的“${task}”已超期，请及时处理。",
 	"message-answered":      "您关于${matter}的${kind}已有答复，请登录许昌市政务服务网“咨询投诉”查看。",
+	"appointment-booked":    "您已预约${day} ${slot}到${place}办理${matter}，签到码${code}。到达后在取号机输入签到码取号。",
+	"appointment-reminder":  "提醒：您预约了明天${day} ${slot}到${place}办理${matter}，签到码${code}。",
 }
 
 var smsParam = regexp.MustCompile(`\$\{(\w+)\}`)

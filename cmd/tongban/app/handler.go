@@ -57,8 +57,8 @@ func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Han
 	limited.Handle("/admin/", acc)
 	limited.Handle(studio.Prefix, studio.Handler())
 	limited.Handle("/work/", acc.Middleware(workbench.New(workbench.Deps{Matters: svc, Cases: svc, Tasks: svc, Lookups: svc,
-		Exports: svc, Documents: svc, Messages: svc, Window: windowDesk{svc}, Site: pages})))
+		Exports: svc, Documents: svc, Messages: svc, Window: windowDesk{svc}, Appointments: svc, Site: pages})))
 	limited.Handle("/", acc.Middleware(portal.New(portal.Deps{Matters: svc, Cases: svc, Documents: svc, Certificates: svc,
-		Lookups: svc, Messages: svc, Site: pages})))
+		Lookups: svc, Messages: svc, Appointments: svc, Site: pages})))
 	return a.observed(routed(mux))
 }

@@ -32,6 +32,8 @@ type Deps struct {
 	Lookups runtime.LookupService
 	// Messages takes consultations and complaints; nil hides them.
 	Messages runtime.MessageService
+	// Appointments books the hall's windows (预约); nil hides them.
+	Appointments runtime.AppointmentService
 	// Hot lists the slugs of the hot services (热门服务) in order; empty shows the first matters.
 	Hot []string
 	page.Site
@@ -46,6 +48,8 @@ var notices = map[string]string{
 	"submitted":  "申请已提交。请记下办件编号和查询码，可凭它们随时查询进度。",
 	"corrected":  "补正材料已提交，办理时限恢复计时。",
 	"evaluated":  "感谢您的评价！",
+	"booked":     "预约成功。签到码已发短信给您，到达服务大厅后在取号机输入签到码取号。",
+	"cancelled":  "预约已取消。",
 	"paid":       "缴费已完成。支付平台确认到账后，本页显示“已缴纳”。",
 	"asked":      "留言已提交，实施机关答复后会显示在下方。",
 	"uploaded":   "材料已上传。",
@@ -79,6 +83,12 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /cases/{number}/certificates/{cert}", p.signedIn(p.certificate))
 	if d.Certificates != nil {
 		mux.HandleFunc("GET /licenses", p.signedIn(p.licenses))
+	}
+	if d.Appointments != nil {
+		mux.HandleFunc("GET /matters/{slug}/appointment", p.signedIn(p.slots))
+		mux.HandleFunc("POST /matters/{slug}/appointment", p.signedIn(p.book))
+		mux.HandleFunc("GET /appointments", p.signedIn(p.myAppointments))
+		mux.HandleFunc("POST /appointments/{id}/cancel", p.signedIn(p.cancelAppointment))
 	}
 	if d.Messages != nil {
 		mux.HandleFunc("GET /messages", p.signedIn(p.messages))

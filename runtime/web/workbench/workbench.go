@@ -55,6 +55,8 @@ type Deps struct {
 	Messages runtime.MessageService
 	// Window starts window cases on behalf of applicants; see Window.
 	Window Window
+	// Appointments sets how matters take appointments (预约); nil hides it.
+	Appointments runtime.AppointmentService
 	page.Site
 }
 
@@ -72,6 +74,7 @@ var notices = map[string]string{
 	"started":      "窗口办件已创建。",
 	"answered":     "已答复，留言人可在“咨询投诉”中查看。",
 	"paid":         "已确认现场缴费。",
+	"appointments": "预约设置已保存。",
 }
 
 type workbench struct {
@@ -84,7 +87,7 @@ type workbench struct {
 func New(d Deps) http.Handler {
 	d.Site = d.Site.WithDefaults()
 	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "workbench", Brand: "许昌市政务服务 · 工作台", Home: "/work/", Notices: notices,
-		Menu: []site.Link{{Href: "/work/", Label: "待办"}, {Href: "/work/window", Label: "窗口受理"}, {Href: "/work/monitor", Label: "调度监控"}, {Href: "/work/messages", Label: "留言答复"}}})
+		Menu: []site.Link{{Href: "/work/", Label: "待办"}, {Href: "/work/window", Label: "窗口受理"}, {Href: "/work/monitor", Label: "调度监控"}, {Href: "/work/appointments", Label: "预约设置"}, {Href: "/work/messages", Label: "留言答复"}}})
 	b := &workbench{Deps: d, pages: pages}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /work/{$}", b.staff(b.todo))
@@ -102,6 +105,10 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("POST /work/window/apply/{slug}", b.staff(b.windowApply))
 	mux.HandleFunc("GET /work/monitor", b.staff(b.monitor))
 	mux.HandleFunc("GET /work/monitor/{file}", b.staff(b.export))
+	if d.Appointments != nil {
+		mux.HandleFunc("GET /work/appointments", b.staff(b.appointments))
+		mux.HandleFunc("POST /work/appointments", b.staff(b.saveAppointments))
+	}
 	if d.Messages != nil {
 		mux.HandleFunc("GET /work/messages", b.staff(b.messages))
 		mux.HandleFunc("POST /work/messages/{id}/answer", b.staff(b.answer))

@@ -1,0 +1,87 @@
+package workbench_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/web/webtest"
+)
+
+// enableAppointments has the clerk of the food licence's org take appointments for it, with
+// capacity places per slot.
+func enableAppointments(t *testing.T, e *webtest.Env, capacity int) {
+	t.Helper()
+	e.Get(clerk, "/work/appointments?matter=food-business-license").Expect(t, 200).Contains(t, "接受网上预约", "每个时段可预约人数")
+	e.Post(clerk, "/work/appointments", url.Values{"matter": {"food-business-license"}, "enabled": {"1"}, "slotMinutes": {"60"},
+		"capacity": {fmt.Sprint(capacity)}, "opens": {"09:00"}, "closes": {"17:00"}, "days": {"10"}}).Expect(t, http.StatusSeeOther)
+}
+
+// TestBookAnAppointment: staff set up appointments in the workbench; a citizen finds 预约 on the
+// guide, books a slot, sees it with its check-in code and cancels it; a full slot is refused.
+func TestBookAnAppointment(t *testing.T) {
+	e := newWorkbench(t)
+	e.Post(clerk, "/work/appointments", url.Values{"matter": {"food-business-license"}, "enabled": {"1"}, "slotMinutes": {"60"},
+		"capacity": {"0"}, "opens": {"17:00"}, "closes": {"09:00"}, "days": {"10"}}).Expect(t, 400).Contains(t, "每个时段可预约人数应为 1 到 500", "开始早于结束")
+	e.Post("xc-health/clerk", "/work/appointments", url.Values{"matter": {"food-business-license"}, "enabled": {"1"}, "slotMinutes": {"60"},
+		"capacity": {"1"}, "opens": {"09:00"}, "closes": {"17:00"}, "days": {"10"}}).Expect(t, 403)
+	enableAppointments(t, e, 1)
+	e.Get("", "/matters/food-business-license").Expect(t, 200).Contains(t, "预约到窗口办理")
+	page := e.Get(webtest.Citizen, "/matters/food-business-license/appointment").Expect(t, 200).Contains(t, "余 1 个")
+	i := strings.Index(page.Body, `name="slot" value="`) + len(`name="slot" value="`)
+	slot := page.Body[i : i+strings.Index(page.Body[i:], `"`)]
+	e.Post(webtest.Citizen, "/matters/food-business-license/appointment", url.Values{"slot": {slot}}).Expect(t, http.StatusSeeOther)
+	mine := e.Get(webtest.Citizen, "/appointments?msg=booked").Expect(t, 200).Contains(t, "预约成功", "食品经营许可证核发", "已预约", "取消预约")
+	e.Post("李秀兰", "/matters/food-business-license/appointment", url.Values{"slot": {slot}}).Expect(t, http.StatusConflict).Contains(t, "已约满")
+	list, err := e.Service.MyAppointments(ctx, e.User(webtest.Citizen))
+	if err != nil || len(list) != 1 || !strings.Contains(mine.Body, list[0].Code) {
+		t.Fatalf("appointments %+v %v", list, err)
+	}
+	e.Post(webtest.Citizen, fmt.Sprintf("/appointments/%d/cancel", list[0].ID), nil).Expect(t, http.StatusSeeOther)
+	e.Get(webtest.Citizen, "/appointments").Expect(t, 200).Contains(t, "已取消").Lacks(t, "取消预约</button>")
+	e.Post("李秀兰", "/matters/food-business-license/appointment", url.Values{"slot": {slot}}).Expect(t, http.StatusSeeOther)
+}
+
+// TestConcurrentBookings: 200 people book the same slot of 10 places through the service at
+// once, on the program's SQLite; ten get a place.
+func TestConcurrentBookings(t *testing.T) {
+	e := newWorkbench(t)
+	enableAppointments(t, e, 10)
+	days, err := e.Service.OpenSlots(ctx, "matter:food-business-license")
+	if err != nil || len(days) == 0 {
+		t.Fatalf("slots %v %v", days, err)
+	}
+	day, slot := days[len(days)-1].Day, days[len(days)-1].Slots[0].Start
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	got, full := 0, 0
+	for i := range 200 {
+		u, err := e.Store.CreateUser(ctx, runtime.User{Name: fmt.Sprintf("预约人%03d", i), Kind: "person"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := e.Service.BookAppointment(ctx, u, "matter:food-business-license", day, slot)
+			mu.Lock()
+			defer mu.Unlock()
+			switch runtime.ErrorCode(err) {
+			case "":
+				got++
+			case runtime.ECONFLICT:
+				full++
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got != 10 || full != 190 {
+		t.Fatalf("%d booked, %d refused", got, full)
+	}
+}
