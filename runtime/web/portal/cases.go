@@ -237,10 +237,6 @@ func (p *portal) evaluate(w http.ResponseWriter, r *http.Request, u *runtime.Use
 
 // pay is 去缴费: off to the payment platform's page, which comes back to the case page.
 func (p *portal) pay(w http.ResponseWriter, r *http.Request, u *runtime.User) {
-	if err := site.ParseForm(w, r, p.Auth, 64<<10); err != nil {
-		p.pages.Fail(w, r, err)
-		return
-	}
 	number := r.PathValue("number")
 	cashier, err := p.Cases.PayOnline(r.Context(), u, number)
 	switch runtime.ErrorCode(err) {

@@ -78,7 +78,9 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /cases/{number}", p.signedIn(p.caseView))
 	mux.HandleFunc("POST /cases/{number}/correction", p.signedIn(p.correct))
 	mux.HandleFunc("POST /cases/{number}/evaluation", p.signedIn(p.evaluate))
-	mux.HandleFunc("POST /cases/{number}/payment", p.signedIn(p.pay))
+	// A link, not a form: the pages' form-action policy keeps a form's redirect on this site,
+	// and asking for the case's one order again changes nothing.
+	mux.HandleFunc("GET /cases/{number}/payment", p.signedIn(p.pay))
 	mux.HandleFunc("GET /cases/{number}/notices/{name}", p.signedIn(p.notice))
 	mux.HandleFunc("GET /cases/{number}/certificates/{cert}", p.signedIn(p.certificate))
 	if d.Certificates != nil {
