@@ -96,3 +96,31 @@ type AppointmentService interface {
 	// CancelAppointment frees the place of one of the applicant's bookings.
 	CancelAppointment(ctx context.Context, u *User, id int64) error
 }
+
+// Ticket is a queue number taken in the hall (取号): per window group per day, A001 onward.
+type Ticket struct {
+	ID     int64  `json:"id"`
+	Group  string `json:"group"`
+	Day    string `json:"day"`
+	Seq    int    `json:"seq"`
+	Number string `json:"number"`
+	Matter string `json:"matter,omitempty"`
+	// Source is kiosk, portal or appointment.
+	Source        string    `json:"source"`
+	UserID        int64     `json:"userId,omitempty"`
+	AppointmentID int64     `json:"appointmentId,omitempty"`
+	Status        string    `json:"status"`
+	CreatedAt     time.Time `json:"createdAt"`
+	// Ahead is how many of the group's tickets of the day wait before this one.
+	Ahead int `json:"ahead"`
+}
+
+// TicketStore numbers the hall's queue tickets.
+type TicketStore interface {
+	// TakeTicket gives t the next number of its group and day (prefix and three digits), and
+	// checks in its appointment (arrived) in the same step when it has one: concurrent takers
+	// never share a number. An appointment not booked for that day is ECONFLICT.
+	TakeTicket(ctx context.Context, t Ticket, prefix string) (*Ticket, error)
+	// AppointmentByCode finds a booking by its check-in code; ENOTFOUND when there is none.
+	AppointmentByCode(ctx context.Context, code string) (*Appointment, error)
+}

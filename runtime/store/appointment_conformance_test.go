@@ -83,3 +83,59 @@ func testAppointmentsConcurrent(t *testing.T, db *store.DB) {
 		t.Fatalf("the cancelled booking: %+v", mine)
 	}
 }
+
+// testTicketsConcurrent: 100 tickets taken at once in one group get A001…A100, each once; the
+// next group and the next day start again at 001; an appointment checks in once, on its day.
+func testTicketsConcurrent(t *testing.T, db *store.DB) {
+	const n = 100
+	var wg sync.WaitGroup
+	numbers := make(chan string, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tk, err := db.TakeTicket(ctx, runtime.Ticket{Group: "wd-amr", Day: "2026-12-09", Source: "kiosk"}, "A")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			numbers <- tk.Number
+		}()
+	}
+	wg.Wait()
+	close(numbers)
+	seen := map[string]bool{}
+	for num := range numbers {
+		if seen[num] {
+			t.Fatalf("%s given twice", num)
+		}
+		seen[num] = true
+	}
+	for i := 1; i <= n; i++ {
+		if !seen[fmt.Sprintf("A%03d", i)] {
+			t.Fatalf("A%03d not given: %v", i, seen)
+		}
+	}
+	other := must[*runtime.Ticket](t)(db.TakeTicket(ctx, runtime.Ticket{Group: "xc-health", Day: "2026-12-09", Source: "kiosk"}, "B"))
+	next := must[*runtime.Ticket](t)(db.TakeTicket(ctx, runtime.Ticket{Group: "wd-amr", Day: "2026-12-10", Source: "kiosk"}, "A"))
+	if other.Number != "B001" || next.Number != "A001" || next.Ahead != 0 {
+		t.Fatalf("other group %+v, next day %+v", other, next)
+	}
+	u := must[*runtime.User](t)(db.CreateUser(ctx, runtime.User{Name: "预约签到人", Kind: "person"}))
+	a := must[*runtime.Appointment](t)(db.BookAppointment(ctx, runtime.Appointment{Scope: "matter:food-business-license", Day: "2026-12-10",
+		Slot: "10:00", UserID: u.ID, Code: "QD000001"}, 5))
+	if got := must[*runtime.Appointment](t)(db.AppointmentByCode(ctx, "QD000001")); got.ID != a.ID {
+		t.Fatalf("by code %+v", got)
+	}
+	_, err := db.TakeTicket(ctx, runtime.Ticket{Group: "wd-amr", Day: "2026-12-09", Source: "appointment", AppointmentID: a.ID}, "A")
+	wantCode(t, err, runtime.ECONFLICT)
+	in := must[*runtime.Ticket](t)(db.TakeTicket(ctx, runtime.Ticket{Group: "wd-amr", Day: "2026-12-10", Source: "appointment", AppointmentID: a.ID, UserID: u.ID}, "A"))
+	if in.Number != "A002" || in.Ahead != 1 {
+		t.Fatalf("checked in %+v", in)
+	}
+	_, err = db.TakeTicket(ctx, runtime.Ticket{Group: "wd-amr", Day: "2026-12-10", Source: "appointment", AppointmentID: a.ID}, "A")
+	wantCode(t, err, runtime.ECONFLICT)
+	if got := must[[]runtime.Appointment](t)(db.AppointmentsOf(ctx, u.ID, 5)); got[0].Status != runtime.AppointmentArrived {
+		t.Fatalf("appointment %+v", got)
+	}
+}

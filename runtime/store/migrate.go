@@ -230,6 +230,28 @@ var migrations = []migration{
 		`CREATE UNIQUE INDEX appointments_one_per_slot ON appointments (scope, day, slot, user_id) WHERE status = 'booked'`,
 		`CREATE INDEX appointments_by_user ON appointments (user_id, day)`,
 	)},
+	{13, "queue tickets", execSQL(
+		`CREATE TABLE ticket_counters (
+			hall_group TEXT NOT NULL,
+			day TEXT NOT NULL,
+			seq INTEGER NOT NULL DEFAULT 0,
+			PRIMARY KEY (hall_group, day)
+		)`,
+		`CREATE TABLE tickets (
+			id {{id}},
+			hall_group TEXT NOT NULL,
+			day TEXT NOT NULL,
+			seq INTEGER NOT NULL,
+			number TEXT NOT NULL,
+			matter TEXT NOT NULL DEFAULT '',
+			source TEXT NOT NULL,
+			user_id {{bigint}},
+			appointment_id {{bigint}} UNIQUE REFERENCES appointments (id),
+			status TEXT NOT NULL,
+			created_at {{time}} NOT NULL,
+			UNIQUE (hall_group, day, seq)
+		)`,
+	)},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.

@@ -45,6 +45,7 @@ func RunConformance(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Drafts", testDrafts},
 		{"DesignEvents", testDesignEvents},
 		{"AppointmentsNeverOverbooked", testAppointmentsConcurrent},
+		{"TicketNumbersConcurrent", testTicketsConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
