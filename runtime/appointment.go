@@ -93,6 +93,10 @@ type AppointmentService interface {
 	// BookAppointment books the applicant a place (ECONFLICT when the slot is full).
 	BookAppointment(ctx context.Context, u *User, scope, day, slot string) (*Appointment, error)
 	MyAppointments(ctx context.Context, u *User) ([]Appointment, error)
+	// TakeTicket gives a queue ticket for a matter's window group today (u may be nil at the
+	// kiosk); CheckIn turns today's appointment with the code into one.
+	TakeTicket(ctx context.Context, u *User, matter, source string) (*Ticket, error)
+	CheckIn(ctx context.Context, code string) (*Ticket, error)
 	// CancelAppointment frees the place of one of the applicant's bookings.
 	CancelAppointment(ctx context.Context, u *User, id int64) error
 }
@@ -111,8 +115,10 @@ type Ticket struct {
 	AppointmentID int64     `json:"appointmentId,omitempty"`
 	Status        string    `json:"status"`
 	CreatedAt     time.Time `json:"createdAt"`
-	// Ahead is how many of the group's tickets of the day wait before this one.
-	Ahead int `json:"ahead"`
+	// Ahead is how many of the group's tickets of the day wait before this one; WaitMinutes
+	// the expected wait it makes.
+	Ahead       int `json:"ahead"`
+	WaitMinutes int `json:"waitMinutes"`
 }
 
 // TicketStore numbers the hall's queue tickets.

@@ -98,3 +98,52 @@ func (p *portal) cancelAppointment(w http.ResponseWriter, r *http.Request, u *ru
 	}
 	site.SeeOther(w, r, "/appointments", "cancelled")
 }
+
+// ticketPage is the queue machine: the matters to queue for, the check-in box, and the ticket
+// just taken.
+type ticketPage struct {
+	Matters []runtime.MatterSummary
+	Ticket  *runtime.Ticket
+	Problem string
+}
+
+func (p *portal) ticketMachine(w http.ResponseWriter, r *http.Request) {
+	p.showTicket(w, r, http.StatusOK, nil, "")
+}
+
+func (p *portal) showTicket(w http.ResponseWriter, r *http.Request, status int, t *runtime.Ticket, problem string) {
+	matters, err := p.Matters.ListMatters(r.Context(), runtime.MatterFilter{})
+	if err != nil {
+		p.pages.Fail(w, r, err)
+		return
+	}
+	p.pages.Render(w, r, "ticket", status, p.pages.Frame(r, "取号", ticketPage{Matters: matters, Ticket: t, Problem: problem}))
+}
+
+// takeTicket gives a ticket for the matter chosen, or for the appointment whose check-in code
+// was typed; signed in on the phone, the ticket is the applicant's.
+func (p *portal) takeTicket(w http.ResponseWriter, r *http.Request) {
+	if err := site.ParseForm(w, r, p.Auth, 64<<10); err != nil {
+		p.pages.Fail(w, r, err)
+		return
+	}
+	var t *runtime.Ticket
+	var err error
+	if code := r.PostFormValue("code"); code != "" {
+		t, err = p.Appointments.CheckIn(r.Context(), code)
+	} else {
+		source, u := "kiosk", p.Auth.User(r)
+		if u != nil {
+			source = "portal"
+		}
+		t, err = p.Appointments.TakeTicket(r.Context(), u, r.PostFormValue("matter"), source)
+	}
+	switch runtime.ErrorCode(err) {
+	case "":
+		p.showTicket(w, r, http.StatusOK, t, "")
+	case runtime.EINVALID, runtime.ECONFLICT, runtime.ENOTFOUND:
+		p.showTicket(w, r, site.Status(err), nil, runtime.ErrorMessage(err))
+	default:
+		p.pages.Fail(w, r, err)
+	}
+}

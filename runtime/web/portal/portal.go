@@ -91,6 +91,9 @@ func New(d Deps) http.Handler {
 		mux.HandleFunc("POST /matters/{slug}/appointment", p.signedIn(p.book))
 		mux.HandleFunc("GET /appointments", p.signedIn(p.myAppointments))
 		mux.HandleFunc("POST /appointments/{id}/cancel", p.signedIn(p.cancelAppointment))
+		// The hall's queue machine (取号机), also used on the phone: no sign-in needed.
+		mux.HandleFunc("GET /hall/ticket", p.ticketMachine)
+		mux.HandleFunc("POST /hall/ticket", p.takeTicket)
 	}
 	if d.Messages != nil {
 		mux.HandleFunc("GET /messages", p.signedIn(p.messages))

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
 	"github.com/xuchang-gov/tongban/runtime/web/webtest"
@@ -84,4 +85,33 @@ func TestConcurrentBookings(t *testing.T) {
 	if got != 10 || full != 190 {
 		t.Fatalf("%d booked, %d refused", got, full)
 	}
+}
+
+// TestArriveAndTakeTicket: a booking for today is checked in at the queue machine with its
+// code and becomes a ticket; anyone takes a ticket by matter, numbered in the group's order.
+func TestArriveAndTakeTicket(t *testing.T) {
+	e := newWorkbench(t)
+	enableAppointments(t, e, 3)
+	days, err := e.Service.OpenSlots(ctx, "matter:food-business-license")
+	if err != nil || len(days) == 0 {
+		t.Fatalf("slots %v %v", days, err)
+	}
+	first := e.Post("", "/hall/ticket", url.Values{"matter": {"food-business-license"}}).Expect(t, 200).Text("ticket")
+	if !strings.Contains(first, "001") {
+		t.Fatalf("first ticket %q", first)
+	}
+	e.Post("", "/hall/ticket", url.Values{"code": {"00000000"}}).Expect(t, 404).Contains(t, "签到码不正确")
+	a, err := e.Service.BookAppointment(ctx, e.User(webtest.Citizen), "matter:food-business-license", days[0].Day, days[0].Slots[0].Start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if days[0].Day != time.Now().In(runtime.Zone).Format(time.DateOnly) {
+		e.Post("", "/hall/ticket", url.Values{"code": {a.Code}}).Expect(t, http.StatusConflict).Contains(t, "不是今天的")
+		return
+	}
+	second := e.Post("", "/hall/ticket", url.Values{"code": {a.Code}}).Expect(t, 200).Contains(t, "前面还有 1 人等候").Text("ticket")
+	if !strings.Contains(second, "002") {
+		t.Fatalf("checked-in ticket %q", second)
+	}
+	e.Get(webtest.Citizen, "/appointments").Expect(t, 200).Contains(t, "已到达")
 }
