@@ -121,3 +121,15 @@ func TestMyLicenses(t *testing.T) {
 	}
 	e.Get("李秀兰", "/licenses").Expect(t, 200).Lacks(t, cert)
 }
+
+// TestWindowFormKeepsWhatTheLookupShowed: the legal representative's ID number the register
+// gave on the window page is filled in the window form, as the name is.
+func TestWindowFormKeepsWhatTheLookupShowed(t *testing.T) {
+	e := newWorkbench(t)
+	uscc := e.User(webtest.Enterprise).USCC
+	e.Get(clerk, "/work/window?key="+uscc).Expect(t, 200).Contains(t, "法定代表人身份证号")
+	values := e.Get(clerk, "/work/window/apply/food-business-license?key="+uscc).Expect(t, 200).FormValues(t, "window-form")
+	if id := values.Get("legalRepresentative.idNumber"); len(id) != 18 || values.Get("legalRepresentative.name") == "" {
+		t.Fatalf("legal representative %q %q", values.Get("legalRepresentative.name"), id)
+	}
+}
