@@ -67,6 +67,10 @@ type AppointmentStore interface {
 	AppointmentsOf(ctx context.Context, userID int64, limit int) ([]Appointment, error)
 	// SlotCounts lists the booked places of a scope's slots from day from to day to.
 	SlotCounts(ctx context.Context, scope, from, to string) ([]SlotCount, error)
+	// SweepAppointments records as no-shows the bookings of days before today still booked,
+	// and claims up to limit bookings of the day remindFor not yet reminded, marking them
+	// reminded: each is returned to one caller only.
+	SweepAppointments(ctx context.Context, today, remindFor string, limit int) (remind []Appointment, noShows int, err error)
 }
 
 // DaySlots are a day's appointment slots with the places left in each.

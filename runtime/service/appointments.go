@@ -204,3 +204,21 @@ func (s *Service) CancelAppointment(ctx context.Context, u *runtime.User, id int
 	}
 	return s.db.CancelAppointment(ctx, id, u.ID)
 }
+
+// sweepAppointments records yesterday's and older unkept bookings as no-shows and texts the
+// reminder of tomorrow's, and returns how many it handled.
+func (s *Service) sweepAppointments(ctx context.Context) (int, error) {
+	today := runtime.Day(s.now())
+	remind, noShows, err := s.db.SweepAppointments(ctx, today.Format(time.DateOnly), today.AddDate(0, 0, 1).Format(time.DateOnly), 100)
+	if err != nil {
+		return 0, err
+	}
+	for i := range remind {
+		u, err := s.db.GetUser(ctx, remind[i].UserID)
+		if err != nil {
+			return noShows + i, err
+		}
+		s.textAppointment(ctx, u, &remind[i], "appointment-reminder")
+	}
+	return noShows + len(remind), nil
+}

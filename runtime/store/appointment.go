@@ -151,3 +151,31 @@ func (db *DB) SlotCounts(ctx context.Context, scope, from, to string) ([]runtime
 	})
 	return out, err
 }
+
+// SweepAppointments implements runtime.AppointmentStore. The claim repeats its condition
+// outside the subquery, so that on PostgreSQL a sweep that waited for another's row locks
+// skips the rows that one reminded.
+func (db *DB) SweepAppointments(ctx context.Context, today, remindFor string, limit int) ([]runtime.Appointment, int, error) {
+	var remind []runtime.Appointment
+	var noShows int
+	err := db.Write(ctx, func(tx *Tx) error {
+		res := tx.g.Exec("UPDATE appointments SET status = ? WHERE status = ? AND day < ?", runtime.AppointmentNoShow, runtime.AppointmentBooked, today)
+		if res.Error != nil {
+			return wrap(res.Error, "record no-shows")
+		}
+		noShows = int(res.RowsAffected)
+		var rows []appointmentRow
+		err := tx.g.Raw(`UPDATE appointments SET reminded_at = ? WHERE status = ? AND day = ? AND reminded_at IS NULL AND id IN
+			(SELECT id FROM appointments WHERE status = ? AND day = ? AND reminded_at IS NULL ORDER BY id LIMIT ?)
+			RETURNING id, scope, day, slot, user_id, status, code, created_at`,
+			tx.now, runtime.AppointmentBooked, remindFor, runtime.AppointmentBooked, remindFor, limit).Scan(&rows).Error
+		if err != nil {
+			return wrap(err, "claim reminders")
+		}
+		for i := range rows {
+			remind = append(remind, rows[i].domain())
+		}
+		return nil
+	})
+	return remind, noShows, err
+}

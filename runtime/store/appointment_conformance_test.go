@@ -139,3 +139,42 @@ func testTicketsConcurrent(t *testing.T, db *store.DB) {
 		t.Fatalf("appointment %+v", got)
 	}
 }
+
+// testAppointmentSweep: concurrent sweeps claim each reminder once; a past booking becomes a
+// no-show.
+func testAppointmentSweep(t *testing.T, db *store.DB) {
+	u := must[*runtime.User](t)(db.CreateUser(ctx, runtime.User{Name: "提醒人", Kind: "person"}))
+	for i, day := range []string{"2026-12-08", "2026-12-10", "2026-12-10"} {
+		must[*runtime.Appointment](t)(db.BookAppointment(ctx, runtime.Appointment{Scope: "matter:m", Day: day, Slot: fmt.Sprintf("1%d:00", i),
+			UserID: u.ID, Code: fmt.Sprintf("SW%06d", i)}, 5))
+	}
+	var wg sync.WaitGroup
+	claimed := make(chan int, 4)
+	noShows := make(chan int, 4)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			remind, gone, err := db.SweepAppointments(ctx, "2026-12-09", "2026-12-10", 10)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			claimed <- len(remind)
+			noShows <- gone
+		}()
+	}
+	wg.Wait()
+	close(claimed)
+	close(noShows)
+	total, gone := 0, 0
+	for n := range claimed {
+		total += n
+	}
+	for n := range noShows {
+		gone += n
+	}
+	if total != 2 || gone != 1 {
+		t.Fatalf("%d reminders claimed, %d no-shows", total, gone)
+	}
+}

@@ -252,6 +252,9 @@ var migrations = []migration{
 			UNIQUE (hall_group, day, seq)
 		)`,
 	)},
+	{14, "appointment reminders", execSQL(
+		`ALTER TABLE appointments ADD COLUMN reminded_at {{time}}`,
+	)},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.

@@ -46,6 +46,7 @@ func RunConformance(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"DesignEvents", testDesignEvents},
 		{"AppointmentsNeverOverbooked", testAppointmentsConcurrent},
 		{"TicketNumbersConcurrent", testTicketsConcurrent},
+		{"AppointmentSweep", testAppointmentSweep},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/xuchang-gov/tongban/runtime"
+	"github.com/xuchang-gov/tongban/runtime/service"
 	"github.com/xuchang-gov/tongban/runtime/web/webtest"
 )
 
@@ -114,4 +115,37 @@ func TestArriveAndTakeTicket(t *testing.T) {
 		t.Fatalf("checked-in ticket %q", second)
 	}
 	e.Get(webtest.Citizen, "/appointments").Expect(t, 200).Contains(t, "已到达")
+}
+
+// TestReminderAndNoShow: the day before, the timers text the reminder once; the day after,
+// a booking not kept is recorded as a no-show.
+func TestReminderAndNoShow(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 9, 9, 0, 0, 0, runtime.Zone)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	e := newWorkbench(t, service.WithClock(clock))
+	enableAppointments(t, e, 3)
+	u := e.User(webtest.Citizen)
+	a, err := e.Service.BookAppointment(ctx, u, "matter:food-business-license", "2026-12-10", "10:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := e.Service.FireDueTimers(ctx)
+	if err != nil || first < 1 {
+		t.Fatalf("the day before: %d handled, %v", first, err)
+	}
+	if again, err := e.Service.FireDueTimers(ctx); err != nil || again != 0 {
+		t.Fatalf("reminded twice: %d %v", again, err)
+	}
+	mu.Lock()
+	now = now.AddDate(0, 0, 2)
+	mu.Unlock()
+	if _, err := e.Service.FireDueTimers(ctx); err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.Service.MyAppointments(ctx, u)
+	if err != nil || len(list) != 1 || list[0].ID != a.ID || list[0].Status != runtime.AppointmentNoShow {
+		t.Fatalf("after the day: %+v %v", list, err)
+	}
+	e.Get(webtest.Citizen, "/appointments").Expect(t, 200).Contains(t, "未到（爽约）")
 }
