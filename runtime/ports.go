@@ -31,6 +31,8 @@ type Store interface {
 	AnalyticsStore
 	AuditStore
 	ThemeStore
+	AppointmentStore
+	TicketStore
 }
 
 // Tx is one unit of work: everything done through it commits together or not at all. Its

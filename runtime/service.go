@@ -402,6 +402,30 @@ type CertificateService interface {
 	// CertificateDocument opens the rendered certificate (PDF) for its holder or staff who may
 	// see the case; ENOTFOUND otherwise.
 	CertificateDocument(ctx context.Context, u *User, number string) (io.ReadCloser, error)
+	// MyLicenses lists an applicant's certificates (我的证照): those issued on their cases, and
+	// the e-licenses the library holds for them.
+	MyLicenses(ctx context.Context, u *User) (*MyLicenses, error)
+}
+
+// MyLicenses is an applicant's certificates. LibraryNote says why the e-license library's could
+// not be listed, "" when they were.
+type MyLicenses struct {
+	Issued      []MyLicense `json:"issued"`
+	Library     []MyLicense `json:"library"`
+	LibraryNote string      `json:"libraryNote,omitempty"`
+}
+
+// MyLicense is one certificate of the applicant's. CaseNumber is set for a certificate issued
+// here, whose PDF the applicant may download.
+type MyLicense struct {
+	Number     string `json:"number"`
+	Title      string `json:"title"`
+	Issuer     string `json:"issuer"`
+	Status     string `json:"status"`
+	IssuedOn   string `json:"issuedOn"`
+	ValidUntil string `json:"validUntil,omitempty"`
+	CaseNumber string `json:"caseNumber,omitempty"`
+	Download   bool   `json:"download,omitempty"`
 }
 
 // ExportService writes spreadsheets for staff.

@@ -37,6 +37,8 @@ var smsTemplates = map[string]string{
 	"message-answered":      "您关于${matter}的${kind}已有答复，请登录许昌市政务服务网“咨询投诉”查看。",
 	"theme-member-stopped":  "您申请的${theme}（${case}）中，${matter}未启动：${reason}。可凭查询码${code}查询进度。",
 	"theme-concluded":       "您申请的${theme}（${case}）已全部办结，证照${certificates}可一并领取或下载。",
+	"appointment-booked":    "您已预约${day} ${slot}到${place}办理${matter}，签到码${code}。到达后在取号机输入签到码取号。",
+	"appointment-reminder":  "提醒：您预约了明天${day} ${slot}到${place}办理${matter}，签到码${code}。",
 }
 
 var smsParam = regexp.MustCompile(`\$\{(\w+)\}`)

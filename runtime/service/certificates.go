@@ -49,7 +49,7 @@ func (s *Service) VerifyCertificate(ctx context.Context, number string) (*runtim
 	if c.Status == "valid" && c.ValidUntil != nil && s.now().After(*c.ValidUntil) {
 		v.Status = "expired"
 	}
-	v.StatusName = map[string]string{"valid": "有效", "revoked": "已注销", "expired": "已过期"}[v.Status]
+	v.StatusName = certificateStatus(c, s.now())
 	// A person's name is masked wherever the page shows it; an enterprise's is public, as in
 	// its registration. Without the case to tell, the holder is taken for a person.
 	person := true
@@ -71,6 +71,17 @@ func (s *Service) VerifyCertificate(ctx context.Context, number string) (*runtim
 		}
 	}
 	return v, nil
+}
+
+// certificateStatus names a certificate's state at now: 有效, 已注销 or 已过期.
+func certificateStatus(c *runtime.Certificate, now time.Time) string {
+	switch {
+	case c.Status == "revoked":
+		return "已注销"
+	case c.ValidUntil != nil && now.After(*c.ValidUntil):
+		return "已过期"
+	}
+	return "有效"
 }
 
 // publicFields is what the verification page shows of a certificate's recorded fields: those

@@ -60,7 +60,8 @@ func (s *Service) FireDueTimers(ctx context.Context) (int, error) {
 			return handled, err
 		}
 	}
-	return handled, nil
+	swept, err := s.sweepAppointments(ctx)
+	return handled + swept, err
 }
 
 // escalate warns the supervisor of a person's task still open after its escalation period: an

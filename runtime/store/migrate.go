@@ -281,6 +281,57 @@ var migrations = []migration{
 			theme_case_id {{bigint}} NOT NULL REFERENCES theme_cases (id)
 		)`,
 	)},
+	{17, "appointments", execSQL(
+		`CREATE TABLE appointment_configs (
+			scope TEXT PRIMARY KEY,
+			config TEXT NOT NULL,
+			updated_at {{time}} NOT NULL
+		)`,
+		`CREATE TABLE appointment_slots (
+			scope TEXT NOT NULL,
+			day TEXT NOT NULL,
+			slot TEXT NOT NULL,
+			booked INTEGER NOT NULL DEFAULT 0 CHECK (booked >= 0),
+			PRIMARY KEY (scope, day, slot)
+		)`,
+		`CREATE TABLE appointments (
+			id {{id}},
+			scope TEXT NOT NULL,
+			day TEXT NOT NULL,
+			slot TEXT NOT NULL,
+			user_id {{bigint}} NOT NULL REFERENCES users (id),
+			status TEXT NOT NULL,
+			code TEXT NOT NULL UNIQUE,
+			created_at {{time}} NOT NULL
+		)`,
+		`CREATE UNIQUE INDEX appointments_one_per_slot ON appointments (scope, day, slot, user_id) WHERE status = 'booked'`,
+		`CREATE INDEX appointments_by_user ON appointments (user_id, day)`,
+	)},
+	{18, "queue tickets", execSQL(
+		`CREATE TABLE ticket_counters (
+			hall_group TEXT NOT NULL,
+			day TEXT NOT NULL,
+			seq INTEGER NOT NULL DEFAULT 0,
+			PRIMARY KEY (hall_group, day)
+		)`,
+		`CREATE TABLE tickets (
+			id {{id}},
+			hall_group TEXT NOT NULL,
+			day TEXT NOT NULL,
+			seq INTEGER NOT NULL,
+			number TEXT NOT NULL,
+			matter TEXT NOT NULL DEFAULT '',
+			source TEXT NOT NULL,
+			user_id {{bigint}},
+			appointment_id {{bigint}} UNIQUE REFERENCES appointments (id),
+			status TEXT NOT NULL,
+			created_at {{time}} NOT NULL,
+			UNIQUE (hall_group, day, seq)
+		)`,
+	)},
+	{19, "appointment reminders", execSQL(
+		`ALTER TABLE appointments ADD COLUMN reminded_at {{time}}`,
+	)},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.

@@ -46,6 +46,9 @@ func RunConformance(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Drafts", testDrafts},
 		{"DesignEvents", testDesignEvents},
 		{"Themes", testThemes},
+		{"AppointmentsNeverOverbooked", testAppointmentsConcurrent},
+		{"TicketNumbersConcurrent", testTicketsConcurrent},
+		{"AppointmentSweep", testAppointmentSweep},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })

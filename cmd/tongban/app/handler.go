@@ -58,8 +58,8 @@ func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Han
 	limited.Handle("/admin/", acc)
 	limited.Handle(studio.Prefix, studio.Handler())
 	limited.Handle("/work/", acc.Middleware(workbench.New(workbench.Deps{Matters: svc, Cases: svc, Tasks: svc, Lookups: svc,
-		Exports: svc, Datasets: svc, Scorecards: svc, Changes: a.Changes, Documents: svc, Messages: svc, Window: windowDesk{svc}, Themes: svc, Accounts: a.Accounts, Site: pages})))
+		Exports: svc, Datasets: svc, Scorecards: svc, Changes: a.Changes, Documents: svc, Messages: svc, Window: windowDesk{svc}, Themes: svc, Accounts: a.Accounts, Appointments: svc, Site: pages})))
 	limited.Handle("/", acc.Middleware(portal.New(portal.Deps{Matters: svc, Cases: svc, Documents: svc, Certificates: svc,
-		Lookups: svc, Messages: svc, Scorecards: svc, Themes: svc, ThemeForms: svc, Files: svc, Site: pages})))
+		Lookups: svc, Messages: svc, Scorecards: svc, Themes: svc, ThemeForms: svc, Files: svc, Appointments: svc, Site: pages})))
 	return a.observed(routed(mux))
 }

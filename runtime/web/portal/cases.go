@@ -244,10 +244,6 @@ func (p *portal) evaluate(w http.ResponseWriter, r *http.Request, u *runtime.Use
 
 // pay is 去缴费: off to the payment platform's page, which comes back to the case page.
 func (p *portal) pay(w http.ResponseWriter, r *http.Request, u *runtime.User) {
-	if err := site.ParseForm(w, r, p.Auth, 64<<10); err != nil {
-		p.pages.Fail(w, r, err)
-		return
-	}
 	number := r.PathValue("number")
 	cashier, err := p.Cases.PayOnline(r.Context(), u, number)
 	switch runtime.ErrorCode(err) {
@@ -270,6 +266,16 @@ func (p *portal) pay(w http.ResponseWriter, r *http.Request, u *runtime.User) {
 // notice sends one of the case's notices as PDF.
 func (p *portal) notice(w http.ResponseWriter, r *http.Request, u *runtime.User) {
 	page.SendNotice(w, r, p.pages, p.Documents, u)
+}
+
+// licenses is 我的证照: the certificates issued here, to download, and the library's.
+func (p *portal) licenses(w http.ResponseWriter, r *http.Request, u *runtime.User) {
+	v, err := p.Certificates.MyLicenses(r.Context(), u)
+	if err != nil {
+		p.pages.Fail(w, r, err)
+		return
+	}
+	p.pages.Render(w, r, "licenses", http.StatusOK, p.pages.Frame(r, "我的证照", v))
 }
 
 // certificate sends a certificate of the case, for its holder.

@@ -24,6 +24,8 @@ type guidePage struct {
 	Steps     []runtime.GuideStep
 	FAQs      []definitions.FAQ
 	Online    bool
+	// Bookable is set when the matter takes appointments at the window (预约).
+	Bookable bool
 }
 
 // catalogSection is a titled group of catalog fields.
@@ -89,6 +91,11 @@ func (p *portal) guide(w http.ResponseWriter, r *http.Request) {
 	data.Sections = catalogSections(data.Catalog)
 	data.FAQs = data.Catalog.FAQs
 	data.Online = slices.Contains(data.Catalog.HandlingForms, "网上办理")
+	if p.Appointments != nil {
+		if c, err := p.Appointments.AppointmentSettings(r.Context(), "matter:"+g.Slug); err == nil {
+			data.Bookable = c.Enabled
+		}
+	}
 	for _, m := range mats {
 		data.Materials = append(data.Materials, guideMaterial{Material: m, RequirementText: page.RequirementText(m), SourceText: page.SourceText(m)})
 	}

@@ -39,6 +39,8 @@ type Deps struct {
 	Themes     runtime.ThemeService
 	ThemeForms ThemeForms
 	Files      runtime.FileService
+	// Appointments books the hall's windows (预约); nil hides them.
+	Appointments runtime.AppointmentService
 	// Hot lists the slugs of the hot services (热门服务) in order; empty shows the first matters.
 	Hot []string
 	page.Site
@@ -53,6 +55,8 @@ var notices = map[string]string{
 	"submitted":  "申请已提交。请记下办件编号和查询码，可凭它们随时查询进度。",
 	"corrected":  "补正材料已提交，办理时限恢复计时。",
 	"evaluated":  "感谢您的评价！",
+	"booked":     "预约成功。签到码已发短信给您，到达服务大厅后在取号机输入签到码取号。",
+	"cancelled":  "预约已取消。",
 	"paid":       "缴费已完成。支付平台确认到账后，本页显示“已缴纳”。",
 	"asked":      "留言已提交，实施机关答复后会显示在下方。",
 	"uploaded":   "材料已上传。",
@@ -69,7 +73,7 @@ type portal struct {
 func New(d Deps) http.Handler {
 	d.Site = d.Site.WithDefaults()
 	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "portal", Brand: "许昌市政务服务网", Notices: notices,
-		Menu: []site.Link{{Href: "/", Label: "首页"}, {Href: "/cases", Label: "我的办件"}, {Href: "/progress", Label: "进度查询"}, {Href: "/messages", Label: "咨询投诉"}, {Href: "/scorecard", Label: "成绩单"}}})
+		Menu: []site.Link{{Href: "/", Label: "首页"}, {Href: "/cases", Label: "我的办件"}, {Href: "/licenses", Label: "我的证照"}, {Href: "/progress", Label: "进度查询"}, {Href: "/messages", Label: "咨询投诉"}, {Href: "/scorecard", Label: "成绩单"}}})
 	p := &portal{Deps: d, pages: pages}
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", site.Static())
@@ -81,9 +85,23 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /cases/{number}", p.signedIn(p.caseView))
 	mux.HandleFunc("POST /cases/{number}/correction", p.signedIn(p.correct))
 	mux.HandleFunc("POST /cases/{number}/evaluation", p.signedIn(p.evaluate))
-	mux.HandleFunc("POST /cases/{number}/payment", p.signedIn(p.pay))
+	// A link, not a form: the pages' form-action policy keeps a form's redirect on this site,
+	// and asking for the case's one order again changes nothing.
+	mux.HandleFunc("GET /cases/{number}/payment", p.signedIn(p.pay))
 	mux.HandleFunc("GET /cases/{number}/notices/{name}", p.signedIn(p.notice))
 	mux.HandleFunc("GET /cases/{number}/certificates/{cert}", p.signedIn(p.certificate))
+	if d.Certificates != nil {
+		mux.HandleFunc("GET /licenses", p.signedIn(p.licenses))
+	}
+	if d.Appointments != nil {
+		mux.HandleFunc("GET /matters/{slug}/appointment", p.signedIn(p.slots))
+		mux.HandleFunc("POST /matters/{slug}/appointment", p.signedIn(p.book))
+		mux.HandleFunc("GET /appointments", p.signedIn(p.myAppointments))
+		mux.HandleFunc("POST /appointments/{id}/cancel", p.signedIn(p.cancelAppointment))
+		// The hall's queue machine (取号机), also used on the phone: no sign-in needed.
+		mux.HandleFunc("GET /hall/ticket", p.ticketMachine)
+		mux.HandleFunc("POST /hall/ticket", p.takeTicket)
+	}
 	if d.Messages != nil {
 		mux.HandleFunc("GET /messages", p.signedIn(p.messages))
 		mux.HandleFunc("POST /messages", p.signedIn(p.ask))

@@ -104,3 +104,32 @@ func TestVerifyMasksConsistently(t *testing.T) {
 	issued := answer.IssuedAt.In(runtime.Zone)
 	e.Get("", "/verify/"+cert).Expect(t, 200).Contains(t, answer.Holder, issued.Format("2006年1月2日")).Lacks(t, name, issued.Format("2006年01月02日"))
 }
+
+// TestMyLicenses: 我的证照 lists the certificate issued on the applicant's case, to download,
+// and the e-licenses the library holds for them.
+func TestMyLicenses(t *testing.T) {
+	e := newWorkbench(t)
+	v := concluded(t, e)
+	events, err := e.Service.CaseEvents(ctx, e.User(decider), v.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := page.Certificates(events)[0]
+	p := e.Get(webtest.Citizen, "/licenses").Expect(t, 200).Contains(t, "我的证照", cert, "营业执照（个体工商户）", "/verify/"+cert, "电子证照库中的证照")
+	if strings.Contains(p.Body, "下载 PDF") {
+		e.Get(webtest.Citizen, "/cases/"+v.Number+"/certificates/"+cert).Expect(t, 200)
+	}
+	e.Get("李秀兰", "/licenses").Expect(t, 200).Lacks(t, cert)
+}
+
+// TestWindowFormKeepsWhatTheLookupShowed: the legal representative's ID number the register
+// gave on the window page is filled in the window form, as the name is.
+func TestWindowFormKeepsWhatTheLookupShowed(t *testing.T) {
+	e := newWorkbench(t)
+	uscc := e.User(webtest.Enterprise).USCC
+	e.Get(clerk, "/work/window?key="+uscc).Expect(t, 200).Contains(t, "法定代表人身份证号")
+	values := e.Get(clerk, "/work/window/apply/food-business-license?key="+uscc).Expect(t, 200).FormValues(t, "window-form")
+	if id := values.Get("legalRepresentative.idNumber"); len(id) != 18 || values.Get("legalRepresentative.name") == "" {
+		t.Fatalf("legal representative %q %q", values.Get("legalRepresentative.name"), id)
+	}
+}

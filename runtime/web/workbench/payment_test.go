@@ -38,7 +38,7 @@ func TestPayOnline(t *testing.T) {
 	e.Get("xc-realestate/clerk", "/work/cases/"+number).Expect(t, 200).Contains(t, "未缴费", "确认现场缴费")
 	e.Get(webtest.Citizen, "/cases/"+number).Expect(t, 200).Contains(t, "未缴纳", "去缴费")
 
-	away := e.Post(webtest.Citizen, "/cases/"+number+"/payment", nil).Expect(t, http.StatusSeeOther)
+	away := e.Get(webtest.Citizen, "/cases/"+number+"/payment").Expect(t, http.StatusSeeOther)
 	cashier, err := url.Parse(away.Location)
 	if err != nil || !strings.HasPrefix(away.Location, e.Simulators.URL) || !strings.HasSuffix(cashier.Path, "/cashier") {
 		t.Fatalf("sent to %q, not the payment platform's page", away.Location)
@@ -76,7 +76,7 @@ func TestPayOnline(t *testing.T) {
 	back = strings.TrimPrefix(back, e.URL)
 	e.Get(webtest.Citizen, back).Expect(t, 200).Contains(t, "缴费已完成", "已缴纳").Lacks(t, `id="pay"`)
 	e.Get("xc-realestate/clerk", "/work/cases/"+number).Expect(t, 200).Contains(t, "已缴费").Lacks(t, "确认现场缴费")
-	e.Post(webtest.Citizen, "/cases/"+number+"/payment", nil).Expect(t, http.StatusConflict).Contains(t, "费用已缴纳")
+	e.Get(webtest.Citizen, "/cases/"+number+"/payment").Expect(t, http.StatusConflict).Contains(t, "费用已缴纳")
 }
 
 // TestPaymentAtTheWindow: the window confirms fees paid in person with the receipt's number,

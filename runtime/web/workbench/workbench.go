@@ -72,6 +72,8 @@ type Deps struct {
 	// Themes serves 一件事: the window's one acceptance, the coordinator's view, and the theme
 	// and provenance of a member case; nil hides them.
 	Themes runtime.ThemeService
+	// Appointments sets how matters take appointments (预约); nil hides it.
+	Appointments runtime.AppointmentService
 	page.Site
 }
 
@@ -92,6 +94,7 @@ var notices = map[string]string{
 	"escalated":      "已督办，办理人员可在办件记录中看到督办意见。",
 	"verified":       "网上账户已完成实名核验，申请人现在可以在网上申办。",
 	"theme-accepted": "已综合受理，各成员事项已进入各部门办理。",
+	"appointments":   "预约设置已保存。",
 }
 
 type workbench struct {
@@ -104,7 +107,7 @@ type workbench struct {
 func New(d Deps) http.Handler {
 	d.Site = d.Site.WithDefaults()
 	pages := d.Site.MustParse(templates, "templates", site.Options{Name: "workbench", Brand: "许昌市政务服务 · 工作台", Home: "/work/", Notices: notices,
-		Menu: []site.Link{{Href: "/work/", Label: "待办"}, {Href: "/work/window", Label: "窗口受理"}, {Href: "/work/themes", Label: "一件事"}, {Href: "/work/monitor", Label: "调度监控"}, {Href: "/work/scorecard", Label: "成绩单"}, {Href: "/work/messages", Label: "留言答复"}}})
+		Menu: []site.Link{{Href: "/work/", Label: "待办"}, {Href: "/work/window", Label: "窗口受理"}, {Href: "/work/themes", Label: "一件事"}, {Href: "/work/monitor", Label: "调度监控"}, {Href: "/work/scorecard", Label: "成绩单"}, {Href: "/work/appointments", Label: "预约设置"}, {Href: "/work/messages", Label: "留言答复"}}})
 	b := &workbench{Deps: d, pages: pages}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /work/{$}", b.staff(b.todo))
@@ -128,6 +131,10 @@ func New(d Deps) http.Handler {
 	if d.Scorecards != nil {
 		mux.HandleFunc("GET /work/scorecard", b.staff(b.scorecard))
 		mux.HandleFunc("GET /work/scorecard.xlsx", b.staff(b.scorecardExport))
+	}
+	if d.Appointments != nil {
+		mux.HandleFunc("GET /work/appointments", b.staff(b.appointments))
+		mux.HandleFunc("POST /work/appointments", b.staff(b.saveAppointments))
 	}
 	if d.Messages != nil {
 		mux.HandleFunc("GET /work/messages", b.staff(b.messages))
