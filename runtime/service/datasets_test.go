@@ -95,10 +95,10 @@ func TestDatasetsCountTheKnownCases(t *testing.T) {
 				"[[accept done 1] [review open 1]]"},
 			{"the city's catalog", "xc-service-center/supervisor",
 				runtime.DatasetQuery{Dataset: "catalog", Measures: []string{"count", "online", "fullyOnline", "zeroVisit"}},
-				"[[7 7 3 3]]"},
+				"[[11 11 3 3]]"},
 			{"a district's catalog", "wd-gov/admin",
 				runtime.DatasetQuery{Dataset: "catalog", Dimensions: []string{"org"}, Measures: []string{"count", "fullyOnlineRate"}},
-				"[[wd-amr 2 0.5] [wd-civil 2 1]]"},
+				"[[wd-amr 2 0.5] [wd-civil 2 1] [wd-psb 1 0]]"},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -171,11 +171,14 @@ func TestScorecardRanksTheKnownCases(t *testing.T) {
 	want := []string{
 		"1 wd-civil 100.00 matters 2/2/2 cases 1/1 onTime 1.00 satisfaction 1.00 change 0",
 		"2 wd-amr 75.00 matters 2/2/1 cases 2/0 onTime - satisfaction - change 0",
-		"3 xc-health 50.00 matters 1/1/0 cases 1/0 onTime - satisfaction - change 0",
-		"4 xc-housing 50.00 matters 1/1/0 cases 0/0 onTime - satisfaction - change 0",
-		"5 xc-realestate 50.00 matters 1/1/0 cases 0/0 onTime - satisfaction - change 0",
-		"1 411002 93.75 matters 4/4/3 cases 3/1 onTime 1.00 satisfaction 1.00 change 0",
-		"2 411000 50.00 matters 3/3/0 cases 1/0 onTime - satisfaction - change 0",
+		"3 xc-health 50.00 matters 2/2/0 cases 1/0 onTime - satisfaction - change 1",
+		"4 wd-psb 50.00 matters 1/1/0 cases 0/0 onTime - satisfaction - change -1",
+		"5 xc-healthcare-security 50.00 matters 1/1/0 cases 0/0 onTime - satisfaction - change 0",
+		"6 xc-housing 50.00 matters 1/1/0 cases 0/0 onTime - satisfaction - change 0",
+		"7 xc-hrss 50.00 matters 1/1/0 cases 0/0 onTime - satisfaction - change 0",
+		"8 xc-realestate 50.00 matters 1/1/0 cases 0/0 onTime - satisfaction - change 0",
+		"1 411002 90.00 matters 5/5/3 cases 3/1 onTime 1.00 satisfaction 1.00 change 0",
+		"2 411000 50.00 matters 6/6/0 cases 1/0 onTime - satisfaction - change 0",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -187,7 +190,7 @@ func TestScorecardRanksTheKnownCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(district.Orgs) != 2 || len(district.Districts) != 1 || district.Districts[0].Code != "411002" {
+	if len(district.Orgs) != 3 || len(district.Districts) != 1 || district.Districts[0].Code != "411002" {
 		t.Errorf("a district's scorecard shows others: %+v", district)
 	}
 	if _, err := f.svc.Scorecard(ctx, f.users["wd-gov/admin"], "2026-13"); runtime.ErrorCode(err) != runtime.EINVALID {

@@ -13,7 +13,7 @@ import (
 func TestDemoRosterNamesEveryStep(t *testing.T) {
 	srv := apptest.Start(t, app.Config{})
 	roster := srv.Service.DemoRoster(context.Background(), srv.Credentials)
-	if len(roster) != 7 {
+	if len(roster) != 11 {
 		t.Fatalf("%d matters in the roster", len(roster))
 	}
 	for _, m := range roster {
