@@ -126,8 +126,8 @@ type App struct {
 	// the designer's try.
 	tryConnector designer.Lookup
 	health       health
-	metrics *metrics
-	tracing *tracing // nil: not traced
+	metrics      *metrics
+	tracing      *tracing // nil: not traced
 	// secret is the data folder's key (fileSecret), which the demo simulators' secrets are
 	// derived from.
 	secret []byte
