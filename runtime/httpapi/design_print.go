@@ -51,7 +51,7 @@ func (s *Server) designPrintRoutes() {
 	s.handle(operation{method: "POST", path: designPrefix + "shared/print/:template",
 		summary: "设计器：预览共用文书（按 matter 事项的最新发布版数据；files 为共用定义中未生效的修改，按定义包中的路径）", tag: tag,
 		about: "排版问题同草稿预览，列在响应头 " + printErrorsHeader + " 中。仅系统管理员。",
-		auth: required, query: []param{formatParam, text("matter", "用哪个事项的数据排版")}, request: runtime.PrintPreviewRequest{}, download: "application/pdf",
+		auth:  required, query: []param{formatParam, text("matter", "用哪个事项的数据排版")}, request: runtime.PrintPreviewRequest{}, download: "application/pdf",
 		handler: s.printPreview(func(c *gin.Context, req runtime.PrintPreviewRequest) (*runtime.PrintPreview, error) {
 			return d.SharedPrintPreview(c.Request.Context(), user(c), c.Query("matter"), c.Param("template"), c.Query("format"), req)
 		})})
