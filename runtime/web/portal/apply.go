@@ -344,19 +344,9 @@ func (p *portal) renderApply(w http.ResponseWriter, r *http.Request, a *applicat
 	d := applyPage{Slug: mp.Def.Slug, Name: mp.Def.Matter.Name, OrgName: mp.Def.Matter.Org.Name,
 		Action: "/matters/" + url.PathEscape(mp.Def.Slug) + "/apply", Draft: a.draft, Key: a.key,
 		Problems: a.general, Notes: a.notes, Owner: a.user.ID, Kiosk: site.Kiosk(r)}
-	var noRefresh []string
-	for _, m := range mp.Def.Materials.Materials {
-		row := page.MaterialRow(mp, m, vars)
-		row.Files, row.Deferred, row.Problem = a.files[m.ID], slices.Contains(a.deferred, m.ID), a.materialProblems[m.ID]
-		if row.Upload {
-			noRefresh = append(noRefresh, filePrefix+m.ID)
-		}
-		if row.Problem != "" {
-			f.Extra = append(f.Extra, form.Issue{Target: "file-" + m.ID, Label: row.Name, Message: row.Problem})
-		}
-		d.Materials = append(d.Materials, row)
-	}
-	d.NoRefresh = strings.Join(noRefresh, ",")
+	d.Materials, d.NoRefresh = materialRows(mp, f, vars, a.materialProblems, func(m definitions.Material, row *page.Material) {
+		row.Files, row.Deferred = a.files[m.ID], slices.Contains(a.deferred, m.ID)
+	})
 	var err error
 	if d.Form, err = form.RenderHTML(f); err != nil {
 		p.pages.Fail(w, r, err)
@@ -364,4 +354,25 @@ func (p *portal) renderApply(w http.ResponseWriter, r *http.Request, a *applicat
 	}
 	d.Fees, d.FeeTotal, d.FeeNote = page.FeePreview(mp, vars)
 	p.pages.Render(w, r, "apply", status, p.pages.Frame(r, form.Title(f, "申报："+mp.Def.Matter.Name), d))
+}
+
+// materialRows are the material rows of an application page, each completed by fill and with
+// its problem, which is also listed in the form's summary of errors; and the upload fields a
+// refresh must not resend.
+func materialRows(mp *definitions.MatterPlan, f *form.Form, vars rules.Vars, problems map[string]string, fill func(definitions.Material, *page.Material)) ([]page.Material, string) {
+	var rows []page.Material
+	var noRefresh []string
+	for _, m := range mp.Def.Materials.Materials {
+		row := page.MaterialRow(mp, m, vars)
+		fill(m, &row)
+		row.Problem = problems[m.ID]
+		if row.Upload {
+			noRefresh = append(noRefresh, filePrefix+m.ID)
+		}
+		if row.Problem != "" {
+			f.Extra = append(f.Extra, form.Issue{Target: "file-" + m.ID, Label: row.Name, Message: row.Problem})
+		}
+		rows = append(rows, row)
+	}
+	return rows, strings.Join(noRefresh, ",")
 }

@@ -173,23 +173,12 @@ func (p *portal) renderThemeApply(w http.ResponseWriter, r *http.Request, a *the
 	f := form.Build(mp, a.data, a.problems, vars)
 	f.Refused = status == http.StatusBadRequest
 	d := themeApplyPage{Slug: mp.Def.Slug, Name: mp.Def.Matter.Name, Problems: a.general, Owner: a.user.ID}
-	var noRefresh []string
-	for _, m := range mp.Def.Materials.Materials {
-		row := page.MaterialRow(mp, m, vars)
-		row.Problem = a.materialProblems[m.ID]
+	d.Materials, d.NoRefresh = materialRows(mp, f, vars, a.materialProblems, func(m definitions.Material, row *page.Material) {
 		for _, ref := range a.refs[m.ID] {
 			row.Files = append(row.Files, runtime.MaterialFile{Name: "已选择的文件"})
 			d.Refs = append(d.Refs, m.ID+"|"+ref)
 		}
-		if row.Upload {
-			noRefresh = append(noRefresh, filePrefix+m.ID)
-		}
-		if row.Problem != "" {
-			f.Extra = append(f.Extra, form.Issue{Target: "file-" + m.ID, Label: row.Name, Message: row.Problem})
-		}
-		d.Materials = append(d.Materials, row)
-	}
-	d.NoRefresh = strings.Join(noRefresh, ",")
+	})
 	var err error
 	if d.Form, err = form.RenderHTML(f); err != nil {
 		p.pages.Fail(w, r, err)
