@@ -29,6 +29,7 @@ type Store interface {
 	OutboxStore
 	DesignStore
 	AnalyticsStore
+	DashboardStore
 }
 
 // Tx is one unit of work: everything done through it commits together or not at all. Its

@@ -230,6 +230,17 @@ var migrations = []migration{
 		`ALTER TABLE cases ADD COLUMN window_org TEXT NOT NULL DEFAULT ''`,
 		`CREATE INDEX cases_by_window ON cases (window_org, id) WHERE window_org <> ''`,
 	)},
+	{14, "dashboards", execSQL(
+		`CREATE TABLE dashboards (
+			slug TEXT NOT NULL,
+			version INTEGER NOT NULL CHECK (version >= 0),
+			title TEXT NOT NULL,
+			spec TEXT NOT NULL,
+			updated_by {{bigint}} REFERENCES users (id),
+			updated_at {{time}} NOT NULL,
+			PRIMARY KEY (slug, version)
+		)`,
+	)},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.

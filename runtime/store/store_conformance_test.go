@@ -44,6 +44,7 @@ func RunConformance(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Blobs", testBlobs},
 		{"Drafts", testDrafts},
 		{"DesignEvents", testDesignEvents},
+		{"Dashboards", testDashboards},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
