@@ -25,7 +25,7 @@ func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Han
 	svc, logger := a.Service, a.Logger
 	acc := account.New(a.Accounts, account.Options{Logger: logger, ClientIP: site.ClientIP(a.TrustedProxies),
 		Secure: a.SecureCookies || strings.HasPrefix(a.PublicURL, "https://")})
-	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc, Datasets: svc,
+	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc, Datasets: svc, Dashboards: svc,
 		Documents: svc, Lookups: svc, Outbox: svc, Trial: svc, Files: svc, Messages: svc, Resumable: svc, Callbacks: inbound, Logger: logger,
 		MaxUploadBytes: a.MaxUploadBytes, Design: designer.New(a.Store, a.Clock), Sessions: acc})
 	pages := page.Site{Plans: svc, Auth: acc, Logger: logger}.WithDefaults()
