@@ -1,8 +1,11 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { Alert, Button, Spin } from 'antd';
 import { api, ApiError, loginURL, type Session } from './api';
 import { MatterList } from './MatterList';
 import { Editor } from './Editor';
+
+const DashboardPage = lazy(() => import('./dashboard/DashboardPage'));
+const onDashboards = () => window.location.hash.startsWith('#/dashboards');
 
 /** route is the hash route: #/ the matter list, #/m/<slug> a matter's editor. */
 function route(): string | null {
@@ -14,9 +17,10 @@ export function Studio() {
   const [session, setSession] = useState<Session | null>(null);
   const [error, setError] = useState('');
   const [slug, setSlug] = useState(route);
+  const [boards, setBoards] = useState(onDashboards);
   useEffect(() => {
     api.session().then(setSession, (e: ApiError) => setError(e.status === 403 ? '您的账号没有事项梳理或事项审核权限。' : e.message));
-    const onHash = () => setSlug(route());
+    const onHash = () => (setSlug(route()), setBoards(onDashboards()));
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
@@ -26,6 +30,7 @@ export function Studio() {
         <h1>
           <a href="#/">事项设计器</a>
         </h1>
+        <a href="#/dashboards">数据看板</a>
         <span style={{ flex: 1 }} />
         {session && (
           <span>
@@ -39,6 +44,10 @@ export function Studio() {
           <Alert type="error" showIcon title={error} action={<Button href={loginURL}>重新登录</Button>} />
         ) : !session ? (
           <Spin description="正在载入…" />
+        ) : boards ? (
+          <Suspense fallback={<Spin description="正在载入…" />}>
+            <DashboardPage />
+          </Suspense>
         ) : slug ? (
           <Editor key={slug} slug={slug} session={session} />
         ) : (
