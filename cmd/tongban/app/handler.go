@@ -50,6 +50,11 @@ func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Han
 	limited.Handle("/api/", api)
 	// The studio calls the design API with the pages' sign-in session.
 	limited.Handle("/api/v1/design/", acc.Middleware(api))
+	// So does its dashboard builder, for the dashboards and the datasets their widgets query.
+	limited.Handle("/api/v1/dashboards", acc.Middleware(api))
+	limited.Handle("/api/v1/dashboards/", acc.Middleware(api))
+	limited.Handle("/api/v1/datasets", acc.Middleware(api))
+	limited.Handle("/api/v1/datasets/", acc.Middleware(api))
 	// The workbench's case page links the materials to this route, opened with its session.
 	limited.Handle("GET /api/v1/cases/{number}/materials/{material}/files/{index}", acc.Middleware(api))
 	limited.Handle("/verify/", web.VerifyHandler(svc))

@@ -223,7 +223,7 @@ function Builder({ slug, datasets }: { slug: string; datasets: Dataset[] }) {
     <div className="dash-builder">
       <header className="dash-title">
         <a href="#/dashboards">数据看板</a>
-        <Input aria-label="看板名称" value={spec.title} onChange={(e) => change((s) => ({ ...s, title: e.target.value }))} style={{ width: 280 }} />
+        <Input aria-label="看板名称" className="dash-name" value={spec.title} onChange={(e) => change((s) => ({ ...s, title: e.target.value }))} />
         <span>{published ? `已发布第 ${published} 版` : '未发布'}{dirty ? '，有未保存的修改' : ''}</span>
         <span style={{ flex: 1 }} />
         <Button onClick={save}>保存草稿</Button>
