@@ -9,3 +9,9 @@ import "embed"
 //
 //go:embed orgs.json calendar connectors matters print themes
 var Bundle embed.FS
+
+// Dashboards are the example dashboards (数据看板), one JSON spec a file, published by
+// `tongban serve --demo`.
+//
+//go:embed dashboards
+var Dashboards embed.FS

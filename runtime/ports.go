@@ -33,6 +33,7 @@ type Store interface {
 	ThemeStore
 	AppointmentStore
 	TicketStore
+	DashboardStore
 }
 
 // Tx is one unit of work: everything done through it commits together or not at all. Its

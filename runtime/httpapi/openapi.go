@@ -39,6 +39,7 @@ var tags = []map[string]any{
 	{"name": "documents", "description": "打印文书和归档包"},
 	{"name": "exports", "description": "Excel 导出"},
 	{"name": "datasets", "description": "统计数据集（调度监控、成绩单、数据看板的数据）"},
+	{"name": "dashboards", "description": "数据看板：组件、布局和数据绑定，草稿与发布版本"},
 	{"name": "messages", "description": "咨询和投诉"},
 	{"name": "themes", "description": "一件事：主题、一表申报、综合受理与成员事项进度"},
 	{"name": "admin", "description": "消息投递（管理员）"},

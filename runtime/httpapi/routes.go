@@ -562,6 +562,9 @@ func (s *Server) routes() {
 	if s.Design != nil {
 		s.designRoutes()
 	}
+	if s.Dashboards != nil {
+		s.dashboardRoutes()
+	}
 	if len(s.Callbacks) > 0 {
 		s.handle(operation{method: "POST", path: CallbacksPath + ":connector", summary: "外部系统（推送类连接器）的签名回调：校验签名、时间戳和一次性随机数后按 messageId 只处理一次", tag: "callbacks",
 			headers: callbackHeaders, request: callbackMessage{}, answers: []answer{

@@ -29,6 +29,8 @@ type Server struct {
 	Documents runtime.DocumentService
 	// Datasets may be nil when the server offers no statistics.
 	Datasets runtime.DatasetService
+	// Dashboards may be nil when the server offers no dashboards.
+	Dashboards runtime.DashboardService
 	// Lookups may be nil when no outside register is connected.
 	Lookups runtime.LookupService
 	// Outbox may be nil when the server delivers no messages.

@@ -332,6 +332,17 @@ var migrations = []migration{
 	{19, "appointment reminders", execSQL(
 		`ALTER TABLE appointments ADD COLUMN reminded_at {{time}}`,
 	)},
+	{20, "dashboards", execSQL(
+		`CREATE TABLE dashboards (
+			slug TEXT NOT NULL,
+			version INTEGER NOT NULL CHECK (version >= 0),
+			title TEXT NOT NULL,
+			spec TEXT NOT NULL,
+			updated_by {{bigint}} REFERENCES users (id),
+			updated_at {{time}} NOT NULL,
+			PRIMARY KEY (slug, version)
+		)`,
+	)},
 }
 
 // schemaV1 is written once for both databases; the {{…}} types are filled in per dialect.

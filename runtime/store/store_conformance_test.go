@@ -49,6 +49,7 @@ func RunConformance(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"AppointmentsNeverOverbooked", testAppointmentsConcurrent},
 		{"TicketNumbersConcurrent", testTicketsConcurrent},
 		{"AppointmentSweep", testAppointmentSweep},
+		{"Dashboards", testDashboards},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })

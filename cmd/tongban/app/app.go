@@ -336,6 +336,9 @@ func (a *App) prepareDemo(ctx context.Context) error {
 		return problems
 	}
 	a.Published = results
+	if err := a.Service.PublishDashboards(ctx, examples.Dashboards, "dashboards"); err != nil {
+		return err
+	}
 	if a.Credentials, err = a.Service.SeedDemo(ctx); err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Han
 	svc, logger := a.Service, a.Logger
 	acc := account.New(a.Accounts, account.Options{Logger: logger, ClientIP: site.ClientIP(a.TrustedProxies),
 		Secure: a.SecureCookies || strings.HasPrefix(a.PublicURL, "https://")})
-	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc, Datasets: svc,
+	api := httpapi.New(httpapi.Server{Matters: svc, Cases: svc, Tasks: svc, Users: svc, Certificates: svc, Exports: svc, Datasets: svc, Dashboards: svc,
 		Documents: svc, Lookups: svc, Outbox: svc, Trial: svc, Files: svc, Messages: svc, Themes: svc, Resumable: svc, Callbacks: inbound, Logger: logger,
 		MaxUploadBytes: a.MaxUploadBytes, Sessions: acc,
 		Design: designer.New(a.Store, a.Clock, designer.WithLookup(a.tryConnector), designer.WithSharedChanged(svc.DefinitionsChanged))})
@@ -51,6 +51,11 @@ func (a *App) handler(inbound map[string]http.Handler, turns *inFlight) http.Han
 	limited.Handle("/api/", api)
 	// The studio calls the design API with the pages' sign-in session.
 	limited.Handle("/api/v1/design/", acc.Middleware(api))
+	// So does its dashboard builder, for the dashboards and the datasets their widgets query.
+	limited.Handle("/api/v1/dashboards", acc.Middleware(api))
+	limited.Handle("/api/v1/dashboards/", acc.Middleware(api))
+	limited.Handle("/api/v1/datasets", acc.Middleware(api))
+	limited.Handle("/api/v1/datasets/", acc.Middleware(api))
 	// The workbench's case page links the materials to this route, opened with its session.
 	limited.Handle("GET /api/v1/cases/{number}/materials/{material}/files/{index}", acc.Middleware(api))
 	limited.Handle("/verify/", web.VerifyHandler(svc))

@@ -6,7 +6,10 @@ import { Editor } from './Editor';
 
 const SharedDefinitions = lazy(() => import('./shared/SharedDefinitions'));
 
-/** route is the hash route: #/ the matter list, #/m/<slug> a matter's editor, #/shared the shared definitions. */
+const DashboardPage = lazy(() => import('./dashboard/DashboardPage'));
+const onDashboards = () => window.location.hash.startsWith('#/dashboards');
+
+/** route is the hash route: #/ the matter list, #/m/<slug> a matter's editor, #/shared the shared definitions, #/dashboards the dashboards. */
 function route(): string | null {
   if (window.location.hash.startsWith('#/shared')) return '#shared';
   const m = /^#\/m\/([a-z0-9-]+)/.exec(window.location.hash);
@@ -17,9 +20,10 @@ export function Studio() {
   const [session, setSession] = useState<Session | null>(null);
   const [error, setError] = useState('');
   const [slug, setSlug] = useState(route);
+  const [boards, setBoards] = useState(onDashboards);
   useEffect(() => {
     api.session().then(setSession, (e: ApiError) => setError(e.status === 403 ? '您的账号没有事项梳理或事项审核权限。' : e.message));
-    const onHash = () => setSlug(route());
+    const onHash = () => (setSlug(route()), setBoards(onDashboards()));
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
@@ -29,6 +33,7 @@ export function Studio() {
         <h1>
           <a href="#/">事项设计器</a>
         </h1>
+        <a href="#/dashboards">数据看板</a>
         <span style={{ flex: 1 }} />
         {session?.roles.includes('admin') && <Button href="#/shared">共用定义</Button>}
         {session && (
@@ -45,6 +50,10 @@ export function Studio() {
           <Spin description="正在载入…" />
         ) : slug === '#shared' ? (
           <Suspense fallback={<Spin />}><SharedDefinitions /></Suspense>
+        ) : boards ? (
+          <Suspense fallback={<Spin description="正在载入…" />}>
+            <DashboardPage />
+          </Suspense>
         ) : slug ? (
           <Editor key={slug} slug={slug} session={session} />
         ) : (

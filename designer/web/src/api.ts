@@ -171,7 +171,8 @@ let csrf = '';
 
 export const loginURL = '/account/login?next=' + encodeURIComponent('/designer/');
 
-async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+/** call sends a request to the design API, or to another part of /api/v1 when path starts with /api/. */
+export async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   const h: Record<string, string> = { Accept: 'application/json' };
   if (method !== 'GET') h['X-CSRF-Token'] = csrf;
   let payload: BodyInit | undefined;
@@ -185,7 +186,7 @@ async function call<T>(method: string, path: string, body?: unknown, headers: Re
     h['Content-Type'] = 'application/json';
   }
   Object.assign(h, headers);
-  const res = await fetch(base + path, { method, headers: h, body: payload, credentials: 'same-origin' });
+  const res = await fetch(path.startsWith('/api/') ? path : base + path, { method, headers: h, body: payload, credentials: 'same-origin' });
   if (res.status === 401) {
     window.location.assign(loginURL);
     throw new ApiError(401, 'unauthorized', '请先登录');

@@ -86,28 +86,28 @@ func (e QuestionKind) Valid() bool {
 
 // Defines values for SpecialProcedureKind.
 const (
-	Appraisal    SpecialProcedureKind = "appraisal"
-	Empty        SpecialProcedureKind = ""
-	ExpertReview SpecialProcedureKind = "expert-review"
-	Hearing      SpecialProcedureKind = "hearing"
-	Inspection   SpecialProcedureKind = "inspection"
-	Testing      SpecialProcedureKind = "testing"
+	SpecialProcedureKindAppraisal    SpecialProcedureKind = "appraisal"
+	SpecialProcedureKindEmpty        SpecialProcedureKind = ""
+	SpecialProcedureKindExpertReview SpecialProcedureKind = "expert-review"
+	SpecialProcedureKindHearing      SpecialProcedureKind = "hearing"
+	SpecialProcedureKindInspection   SpecialProcedureKind = "inspection"
+	SpecialProcedureKindTesting      SpecialProcedureKind = "testing"
 )
 
 // Valid indicates whether the value is a known member of the SpecialProcedureKind enum.
 func (e SpecialProcedureKind) Valid() bool {
 	switch e {
-	case Appraisal:
+	case SpecialProcedureKindAppraisal:
 		return true
-	case Empty:
+	case SpecialProcedureKindEmpty:
 		return true
-	case ExpertReview:
+	case SpecialProcedureKindExpertReview:
 		return true
-	case Hearing:
+	case SpecialProcedureKindHearing:
 		return true
-	case Inspection:
+	case SpecialProcedureKindInspection:
 		return true
-	case Testing:
+	case SpecialProcedureKindTesting:
 		return true
 	default:
 		return false
@@ -144,6 +144,156 @@ func (e SubmitThemeChannel) Valid() bool {
 	case SubmitThemeChannelOnline:
 		return true
 	case SubmitThemeChannelWindow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WidgetRange.
+const (
+	WidgetRangeEmpty WidgetRange = ""
+	WidgetRangeMonth WidgetRange = "month"
+	WidgetRangeN12m  WidgetRange = "12m"
+	WidgetRangeN30d  WidgetRange = "30d"
+	WidgetRangeN7d   WidgetRange = "7d"
+	WidgetRangeToday WidgetRange = "today"
+	WidgetRangeYear  WidgetRange = "year"
+)
+
+// Valid indicates whether the value is a known member of the WidgetRange enum.
+func (e WidgetRange) Valid() bool {
+	switch e {
+	case WidgetRangeEmpty:
+		return true
+	case WidgetRangeMonth:
+		return true
+	case WidgetRangeN12m:
+		return true
+	case WidgetRangeN30d:
+		return true
+	case WidgetRangeN7d:
+		return true
+	case WidgetRangeToday:
+		return true
+	case WidgetRangeYear:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WidgetType.
+const (
+	WidgetTypeBar        WidgetType = "bar"
+	WidgetTypeFunnel     WidgetType = "funnel"
+	WidgetTypeGauge      WidgetType = "gauge"
+	WidgetTypeLine       WidgetType = "line"
+	WidgetTypeMap        WidgetType = "map"
+	WidgetTypeNumber     WidgetType = "number"
+	WidgetTypePie        WidgetType = "pie"
+	WidgetTypeRanking    WidgetType = "ranking"
+	WidgetTypeStackedBar WidgetType = "stackedBar"
+	WidgetTypeTable      WidgetType = "table"
+)
+
+// Valid indicates whether the value is a known member of the WidgetType enum.
+func (e WidgetType) Valid() bool {
+	switch e {
+	case WidgetTypeBar:
+		return true
+	case WidgetTypeFunnel:
+		return true
+	case WidgetTypeGauge:
+		return true
+	case WidgetTypeLine:
+		return true
+	case WidgetTypeMap:
+		return true
+	case WidgetTypeNumber:
+		return true
+	case WidgetTypePie:
+		return true
+	case WidgetTypeRanking:
+		return true
+	case WidgetTypeStackedBar:
+		return true
+	case WidgetTypeTable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WidgetInputRange.
+const (
+	WidgetInputRangeEmpty WidgetInputRange = ""
+	WidgetInputRangeMonth WidgetInputRange = "month"
+	WidgetInputRangeN12m  WidgetInputRange = "12m"
+	WidgetInputRangeN30d  WidgetInputRange = "30d"
+	WidgetInputRangeN7d   WidgetInputRange = "7d"
+	WidgetInputRangeToday WidgetInputRange = "today"
+	WidgetInputRangeYear  WidgetInputRange = "year"
+)
+
+// Valid indicates whether the value is a known member of the WidgetInputRange enum.
+func (e WidgetInputRange) Valid() bool {
+	switch e {
+	case WidgetInputRangeEmpty:
+		return true
+	case WidgetInputRangeMonth:
+		return true
+	case WidgetInputRangeN12m:
+		return true
+	case WidgetInputRangeN30d:
+		return true
+	case WidgetInputRangeN7d:
+		return true
+	case WidgetInputRangeToday:
+		return true
+	case WidgetInputRangeYear:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WidgetInputType.
+const (
+	WidgetInputTypeBar        WidgetInputType = "bar"
+	WidgetInputTypeFunnel     WidgetInputType = "funnel"
+	WidgetInputTypeGauge      WidgetInputType = "gauge"
+	WidgetInputTypeLine       WidgetInputType = "line"
+	WidgetInputTypeMap        WidgetInputType = "map"
+	WidgetInputTypeNumber     WidgetInputType = "number"
+	WidgetInputTypePie        WidgetInputType = "pie"
+	WidgetInputTypeRanking    WidgetInputType = "ranking"
+	WidgetInputTypeStackedBar WidgetInputType = "stackedBar"
+	WidgetInputTypeTable      WidgetInputType = "table"
+)
+
+// Valid indicates whether the value is a known member of the WidgetInputType enum.
+func (e WidgetInputType) Valid() bool {
+	switch e {
+	case WidgetInputTypeBar:
+		return true
+	case WidgetInputTypeFunnel:
+		return true
+	case WidgetInputTypeGauge:
+		return true
+	case WidgetInputTypeLine:
+		return true
+	case WidgetInputTypeMap:
+		return true
+	case WidgetInputTypeNumber:
+		return true
+	case WidgetInputTypePie:
+		return true
+	case WidgetInputTypeRanking:
+		return true
+	case WidgetInputTypeStackedBar:
+		return true
+	case WidgetInputTypeTable:
 		return true
 	default:
 		return false
@@ -336,6 +486,54 @@ type CorrectionRequest struct {
 	Opinion string `json:"opinion"`
 }
 
+// Dashboard defines model for Dashboard.
+type Dashboard struct {
+	// Refresh 大屏刷新间隔（秒）
+	Refresh *int `json:"refresh,omitempty"`
+
+	// Slug 看板标识（小写字母、数字和连字符）
+	Slug string `json:"slug"`
+
+	// Title 看板名称
+	Title     string    `json:"title"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	UpdatedBy UserRef   `json:"updatedBy"`
+	Version   int       `json:"version"`
+
+	// Widgets 组件
+	Widgets []Widget `json:"widgets"`
+}
+
+// DashboardSpec defines model for DashboardSpec.
+type DashboardSpec struct {
+	// Refresh 大屏刷新间隔（秒）
+	Refresh *int `json:"refresh,omitempty"`
+
+	// Slug 看板标识（小写字母、数字和连字符）
+	Slug string `json:"slug"`
+
+	// Title 看板名称
+	Title string `json:"title"`
+
+	// Widgets 组件
+	Widgets []WidgetInput `json:"widgets"`
+}
+
+// DashboardSummary defines model for DashboardSummary.
+type DashboardSummary struct {
+	Draft     bool      `json:"draft"`
+	Published int       `json:"published"`
+	Slug      string    `json:"slug"`
+	Title     string    `json:"title"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// DashboardSummaryList defines model for DashboardSummaryList.
+type DashboardSummaryList struct {
+	Items []DashboardSummary `json:"items"`
+	Total int                `json:"total"`
+}
+
 // Dataset defines model for Dataset.
 type Dataset struct {
 	Dimensions []Field `json:"dimensions"`
@@ -347,6 +545,15 @@ type Dataset struct {
 
 // DatasetFilter defines model for DatasetFilter.
 type DatasetFilter struct {
+	// Dimension 维度名
+	Dimension string `json:"dimension"`
+
+	// Values 保留的取值
+	Values []string `json:"values"`
+}
+
+// DatasetFilterInput defines model for DatasetFilterInput.
+type DatasetFilterInput struct {
 	// Dimension 维度名
 	Dimension string `json:"dimension"`
 
@@ -369,7 +576,7 @@ type DatasetQuery struct {
 	Dimensions *[]string `json:"dimensions,omitempty"`
 
 	// Filters 筛选
-	Filters *[]DatasetFilter `json:"filters,omitempty"`
+	Filters *[]DatasetFilterInput `json:"filters,omitempty"`
 
 	// From 起始日期（含）
 	From *openapi_types.Date `json:"from,omitempty"`
@@ -1367,6 +1574,102 @@ type WalkStep struct {
 	Token    *int         `json:"token,omitempty"`
 }
 
+// Widget defines model for Widget.
+type Widget struct {
+	// Dataset 数据集名
+	Dataset *string `json:"dataset,omitempty"`
+
+	// Dimension 分组维度
+	Dimension *string `json:"dimension,omitempty"`
+
+	// Filters 筛选
+	Filters *[]DatasetFilter `json:"filters,omitempty"`
+
+	// H 高（行数）
+	H int `json:"h"`
+
+	// Id 组件标识（看板内唯一）
+	Id string `json:"id"`
+
+	// Measure 度量
+	Measure *string `json:"measure,omitempty"`
+
+	// Range 时间范围
+	Range *WidgetRange `json:"range,omitempty"`
+
+	// Series 第二维度（堆叠柱图）
+	Series *string `json:"series,omitempty"`
+
+	// Title 标题
+	Title *string `json:"title,omitempty"`
+
+	// Type 组件类型
+	Type WidgetType `json:"type"`
+
+	// W 宽（列数）
+	W int `json:"w"`
+
+	// X 列（0 起，共 24 列）
+	X int `json:"x"`
+
+	// Y 行（0 起）
+	Y int `json:"y"`
+}
+
+// WidgetRange 时间范围
+type WidgetRange string
+
+// WidgetType 组件类型
+type WidgetType string
+
+// WidgetInput defines model for WidgetInput.
+type WidgetInput struct {
+	// Dataset 数据集名
+	Dataset *string `json:"dataset,omitempty"`
+
+	// Dimension 分组维度
+	Dimension *string `json:"dimension,omitempty"`
+
+	// Filters 筛选
+	Filters *[]DatasetFilterInput `json:"filters,omitempty"`
+
+	// H 高（行数）
+	H int `json:"h"`
+
+	// Id 组件标识（看板内唯一）
+	Id string `json:"id"`
+
+	// Measure 度量
+	Measure *string `json:"measure,omitempty"`
+
+	// Range 时间范围
+	Range *WidgetInputRange `json:"range,omitempty"`
+
+	// Series 第二维度（堆叠柱图）
+	Series *string `json:"series,omitempty"`
+
+	// Title 标题
+	Title *string `json:"title,omitempty"`
+
+	// Type 组件类型
+	Type WidgetInputType `json:"type"`
+
+	// W 宽（列数）
+	W int `json:"w"`
+
+	// X 列（0 起，共 24 列）
+	X *int `json:"x,omitempty"`
+
+	// Y 行（0 起）
+	Y *int `json:"y,omitempty"`
+}
+
+// WidgetInputRange 时间范围
+type WidgetInputRange string
+
+// WidgetInputType 组件类型
+type WidgetInputType string
+
 // WorkflowConnector defines model for WorkflowConnector.
 type WorkflowConnector struct {
 	Name  string `json:"name"`
@@ -1437,6 +1740,12 @@ type PostCasesNumberMaterialsMaterialMultipartBody struct {
 type GetCasesNumberMaterialsMaterialFilesIndexParams struct {
 	// Inline 为 1 时在浏览器中直接查看（仅 PDF、PNG、JPEG），否则下载
 	Inline *string `form:"inline,omitempty" json:"inline,omitempty"`
+}
+
+// GetDashboardsSlugParams defines parameters for GetDashboardsSlug.
+type GetDashboardsSlugParams struct {
+	// Version 版本号，或 draft
+	Version *string `form:"version,omitempty" json:"version,omitempty"`
 }
 
 // GetDesignMattersSlugDiffParams defines parameters for GetDesignMattersSlugDiff.
@@ -1636,6 +1945,9 @@ type PostCasesNumberSubmitJSONRequestBody = DraftForm
 
 // PostCertificatesNumberRevocationJSONRequestBody defines body for PostCertificatesNumberRevocation for application/json ContentType.
 type PostCertificatesNumberRevocationJSONRequestBody = Revocation
+
+// PutDashboardsSlugDraftJSONRequestBody defines body for PutDashboardsSlugDraft for application/json ContentType.
+type PutDashboardsSlugDraftJSONRequestBody = DashboardSpec
 
 // PostDatasetsQueryJSONRequestBody defines body for PostDatasetsQuery for application/json ContentType.
 type PostDatasetsQueryJSONRequestBody = DatasetQuery
@@ -2115,6 +2427,45 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/certificates/{number}/verification (the `GetCertificatesNumberVerification` operationId).
 	GetCertificatesNumberVerification(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDashboards 数据看板列表（编辑者另见未发布的草稿）
+	//
+	// 数据看板列表（编辑者另见未发布的草稿）。需要登录（Bearer 访问令牌）。.
+	//
+	// Corresponds with GET /api/v1/dashboards (the `GetDashboards` operationId).
+	GetDashboards(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDashboardsSlug 读取看板（默认最新发布版本；version=draft 为草稿，限编辑者）
+	//
+	// 读取看板（默认最新发布版本；version=draft 为草稿，限编辑者）。返回的看板可作为 JSON 导出；导入即把该 JSON 保存为草稿。需要登录（Bearer 访问令牌）。.
+	//
+	// Corresponds with GET /api/v1/dashboards/{slug} (the `GetDashboardsSlug` operationId).
+	GetDashboardsSlug(ctx context.Context, slug string, params *GetDashboardsSlugParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutDashboardsSlugDraftWithBody 保存看板草稿（新建、编辑或导入 JSON；限事项梳理人员和系统管理员）
+	//
+	// 保存看板草稿（新建、编辑或导入 JSON；限事项梳理人员和系统管理员）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/dashboards/{slug}/draft (the `PutDashboardsSlugDraft` operationId).
+	PutDashboardsSlugDraftWithBody(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutDashboardsSlugDraft 保存看板草稿（新建、编辑或导入 JSON；限事项梳理人员和系统管理员）
+	//
+	// 保存看板草稿（新建、编辑或导入 JSON；限事项梳理人员和系统管理员）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/dashboards/{slug}/draft (the `PutDashboardsSlugDraft` operationId).
+	PutDashboardsSlugDraft(ctx context.Context, slug string, body PutDashboardsSlugDraftJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDashboardsSlugPublish 发布看板草稿为新版本
+	//
+	// 发布看板草稿为新版本。需要登录（Bearer 访问令牌）。.
+	//
+	// Corresponds with POST /api/v1/dashboards/{slug}/publish (the `PostDashboardsSlugPublish` operationId).
+	PostDashboardsSlugPublish(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDatasets 统计数据集及其维度、度量
 	//
@@ -3576,6 +3927,95 @@ func (c *Client) PostCertificatesNumberRevocation(ctx context.Context, number st
 // Corresponds with GET /api/v1/certificates/{number}/verification (the `GetCertificatesNumberVerification` operationId).
 func (c *Client) GetCertificatesNumberVerification(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCertificatesNumberVerificationRequest(c.Server, number)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDashboards 数据看板列表（编辑者另见未发布的草稿）
+//
+// 数据看板列表（编辑者另见未发布的草稿）。需要登录（Bearer 访问令牌）。.
+//
+// Corresponds with GET /api/v1/dashboards (the `GetDashboards` operationId).
+func (c *Client) GetDashboards(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDashboardsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDashboardsSlug 读取看板（默认最新发布版本；version=draft 为草稿，限编辑者）
+//
+// 读取看板（默认最新发布版本；version=draft 为草稿，限编辑者）。返回的看板可作为 JSON 导出；导入即把该 JSON 保存为草稿。需要登录（Bearer 访问令牌）。.
+//
+// Corresponds with GET /api/v1/dashboards/{slug} (the `GetDashboardsSlug` operationId).
+func (c *Client) GetDashboardsSlug(ctx context.Context, slug string, params *GetDashboardsSlugParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDashboardsSlugRequest(c.Server, slug, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutDashboardsSlugDraftWithBody 保存看板草稿（新建、编辑或导入 JSON；限事项梳理人员和系统管理员）
+//
+// 保存看板草稿（新建、编辑或导入 JSON；限事项梳理人员和系统管理员）。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/dashboards/{slug}/draft (the `PutDashboardsSlugDraft` operationId).
+func (c *Client) PutDashboardsSlugDraftWithBody(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutDashboardsSlugDraftRequestWithBody(c.Server, slug, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutDashboardsSlugDraft 保存看板草稿（新建、编辑或导入 JSON；限事项梳理人员和系统管理员）
+//
+// 保存看板草稿（新建、编辑或导入 JSON；限事项梳理人员和系统管理员）。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/dashboards/{slug}/draft (the `PutDashboardsSlugDraft` operationId).
+func (c *Client) PutDashboardsSlugDraft(ctx context.Context, slug string, body PutDashboardsSlugDraftJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutDashboardsSlugDraftRequest(c.Server, slug, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDashboardsSlugPublish 发布看板草稿为新版本
+//
+// 发布看板草稿为新版本。需要登录（Bearer 访问令牌）。.
+//
+// Corresponds with POST /api/v1/dashboards/{slug}/publish (the `PostDashboardsSlugPublish` operationId).
+func (c *Client) PostDashboardsSlugPublish(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDashboardsSlugPublishRequest(c.Server, slug)
 	if err != nil {
 		return nil, err
 	}
@@ -6457,6 +6897,175 @@ func NewGetCertificatesNumberVerificationRequest(server string, number string) (
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetDashboardsRequest constructs an http.Request for the GetDashboards method
+func NewGetDashboardsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/dashboards")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetDashboardsSlugRequest constructs an http.Request for the GetDashboardsSlug method
+func NewGetDashboardsSlugRequest(server string, slug string, params *GetDashboardsSlugParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "slug", slug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/dashboards/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Version != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "version", *params.Version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutDashboardsSlugDraftRequest calls the generic PutDashboardsSlugDraft builder with application/json body
+func NewPutDashboardsSlugDraftRequest(server string, slug string, body PutDashboardsSlugDraftJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutDashboardsSlugDraftRequestWithBody(server, slug, "application/json", bodyReader)
+}
+
+// NewPutDashboardsSlugDraftRequestWithBody constructs an http.Request for the PutDashboardsSlugDraft method, with any body, and a specified content type
+func NewPutDashboardsSlugDraftRequestWithBody(server string, slug string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "slug", slug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/dashboards/%s/draft", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostDashboardsSlugPublishRequest constructs an http.Request for the PostDashboardsSlugPublish method
+func NewPostDashboardsSlugPublishRequest(server string, slug string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "slug", slug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/dashboards/%s/publish", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -9787,6 +10396,51 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/certificates/{number}/verification (the `GetCertificatesNumberVerification` operationId).
 	GetCertificatesNumberVerificationWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetCertificatesNumberVerificationResponse, error)
 
+	// GetDashboardsWithResponse 数据看板列表（编辑者另见未发布的草稿）
+	//
+	// 数据看板列表（编辑者另见未发布的草稿）。需要登录（Bearer 访问令牌）。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/dashboards (the `GetDashboards` operationId).
+	GetDashboardsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDashboardsResponse, error)
+
+	// GetDashboardsSlugWithResponse 读取看板（默认最新发布版本；version=draft 为草稿，限编辑者）
+	//
+	// 读取看板（默认最新发布版本；version=draft 为草稿，限编辑者）。返回的看板可作为 JSON 导出；导入即把该 JSON 保存为草稿。需要登录（Bearer 访问令牌）。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/dashboards/{slug} (the `GetDashboardsSlug` operationId).
+	GetDashboardsSlugWithResponse(ctx context.Context, slug string, params *GetDashboardsSlugParams, reqEditors ...RequestEditorFn) (*GetDashboardsSlugResponse, error)
+
+	// PutDashboardsSlugDraftWithBodyWithResponse 保存看板草稿（新建、编辑或导入 JSON；限事项梳理人员和系统管理员）
+	//
+	// 保存看板草稿（新建、编辑或导入 JSON；限事项梳理人员和系统管理员）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/dashboards/{slug}/draft (the `PutDashboardsSlugDraft` operationId).
+	PutDashboardsSlugDraftWithBodyWithResponse(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutDashboardsSlugDraftResponse, error)
+
+	// PutDashboardsSlugDraftWithResponse 保存看板草稿（新建、编辑或导入 JSON；限事项梳理人员和系统管理员）
+	//
+	// 保存看板草稿（新建、编辑或导入 JSON；限事项梳理人员和系统管理员）。需要登录（Bearer 访问令牌）。.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/dashboards/{slug}/draft (the `PutDashboardsSlugDraft` operationId).
+	PutDashboardsSlugDraftWithResponse(ctx context.Context, slug string, body PutDashboardsSlugDraftJSONRequestBody, reqEditors ...RequestEditorFn) (*PutDashboardsSlugDraftResponse, error)
+
+	// PostDashboardsSlugPublishWithResponse 发布看板草稿为新版本
+	//
+	// 发布看板草稿为新版本。需要登录（Bearer 访问令牌）。.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/dashboards/{slug}/publish (the `PostDashboardsSlugPublish` operationId).
+	PostDashboardsSlugPublishWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*PostDashboardsSlugPublishResponse, error)
+
 	// GetDatasetsWithResponse 统计数据集及其维度、度量
 	//
 	// 统计数据集及其维度、度量。需要登录（Bearer 访问令牌）。.
@@ -12845,6 +13499,331 @@ func (r GetCertificatesNumberVerificationResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetCertificatesNumberVerificationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDashboardsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DashboardSummaryList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDashboardsResponse) GetJSON200() *DashboardSummaryList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDashboardsResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDashboardsResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetDashboardsResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDashboardsResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDashboardsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDashboardsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDashboardsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDashboardsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDashboardsSlugResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Dashboard
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDashboardsSlugResponse) GetJSON200() *Dashboard {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDashboardsSlugResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDashboardsSlugResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetDashboardsSlugResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetDashboardsSlugResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDashboardsSlugResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDashboardsSlugResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDashboardsSlugResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDashboardsSlugResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDashboardsSlugResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutDashboardsSlugDraftResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Dashboard
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutDashboardsSlugDraftResponse) GetJSON200() *Dashboard {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PutDashboardsSlugDraftResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PutDashboardsSlugDraftResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PutDashboardsSlugDraftResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PutDashboardsSlugDraftResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PutDashboardsSlugDraftResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PutDashboardsSlugDraftResponse) GetJSON413() *Error {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PutDashboardsSlugDraftResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PutDashboardsSlugDraftResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PutDashboardsSlugDraftResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutDashboardsSlugDraftResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutDashboardsSlugDraftResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutDashboardsSlugDraftResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostDashboardsSlugPublishResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Dashboard
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostDashboardsSlugPublishResponse) GetJSON200() *Dashboard {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostDashboardsSlugPublishResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostDashboardsSlugPublishResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostDashboardsSlugPublishResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostDashboardsSlugPublishResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostDashboardsSlugPublishResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostDashboardsSlugPublishResponse) GetJSON500() *Error {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostDashboardsSlugPublishResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostDashboardsSlugPublishResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostDashboardsSlugPublishResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostDashboardsSlugPublishResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -19003,6 +19982,81 @@ func (c *ClientWithResponses) GetCertificatesNumberVerificationWithResponse(ctx 
 	return ParseGetCertificatesNumberVerificationResponse(rsp)
 }
 
+// GetDashboardsWithResponse 数据看板列表（编辑者另见未发布的草稿）
+//
+// 数据看板列表（编辑者另见未发布的草稿）。需要登录（Bearer 访问令牌）。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/dashboards (the `GetDashboards` operationId).
+func (c *ClientWithResponses) GetDashboardsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDashboardsResponse, error) {
+	rsp, err := c.GetDashboards(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDashboardsResponse(rsp)
+}
+
+// GetDashboardsSlugWithResponse 读取看板（默认最新发布版本；version=draft 为草稿，限编辑者）
+//
+// 读取看板（默认最新发布版本；version=draft 为草稿，限编辑者）。返回的看板可作为 JSON 导出；导入即把该 JSON 保存为草稿。需要登录（Bearer 访问令牌）。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/dashboards/{slug} (the `GetDashboardsSlug` operationId).
+func (c *ClientWithResponses) GetDashboardsSlugWithResponse(ctx context.Context, slug string, params *GetDashboardsSlugParams, reqEditors ...RequestEditorFn) (*GetDashboardsSlugResponse, error) {
+	rsp, err := c.GetDashboardsSlug(ctx, slug, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDashboardsSlugResponse(rsp)
+}
+
+// PutDashboardsSlugDraftWithBodyWithResponse 保存看板草稿（新建、编辑或导入 JSON；限事项梳理人员和系统管理员）
+//
+// 保存看板草稿（新建、编辑或导入 JSON；限事项梳理人员和系统管理员）。需要登录（Bearer 访问令牌）。.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/dashboards/{slug}/draft (the `PutDashboardsSlugDraft` operationId).
+func (c *ClientWithResponses) PutDashboardsSlugDraftWithBodyWithResponse(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutDashboardsSlugDraftResponse, error) {
+	rsp, err := c.PutDashboardsSlugDraftWithBody(ctx, slug, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutDashboardsSlugDraftResponse(rsp)
+}
+
+// PutDashboardsSlugDraftWithResponse 保存看板草稿（新建、编辑或导入 JSON；限事项梳理人员和系统管理员）
+//
+// 保存看板草稿（新建、编辑或导入 JSON；限事项梳理人员和系统管理员）。需要登录（Bearer 访问令牌）。.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/dashboards/{slug}/draft (the `PutDashboardsSlugDraft` operationId).
+func (c *ClientWithResponses) PutDashboardsSlugDraftWithResponse(ctx context.Context, slug string, body PutDashboardsSlugDraftJSONRequestBody, reqEditors ...RequestEditorFn) (*PutDashboardsSlugDraftResponse, error) {
+	rsp, err := c.PutDashboardsSlugDraft(ctx, slug, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutDashboardsSlugDraftResponse(rsp)
+}
+
+// PostDashboardsSlugPublishWithResponse 发布看板草稿为新版本
+//
+// 发布看板草稿为新版本。需要登录（Bearer 访问令牌）。.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/dashboards/{slug}/publish (the `PostDashboardsSlugPublish` operationId).
+func (c *ClientWithResponses) PostDashboardsSlugPublishWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*PostDashboardsSlugPublishResponse, error) {
+	rsp, err := c.PostDashboardsSlugPublish(ctx, slug, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDashboardsSlugPublishResponse(rsp)
+}
+
 // GetDatasetsWithResponse 统计数据集及其维度、度量
 //
 // 统计数据集及其维度、度量。需要登录（Bearer 访问令牌）。.
@@ -22215,6 +23269,271 @@ func ParseGetCertificatesNumberVerificationResponse(rsp *http.Response) (*GetCer
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDashboardsResponse parses an HTTP response from a GetDashboardsWithResponse call
+func ParseGetDashboardsResponse(rsp *http.Response) (*GetDashboardsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDashboardsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DashboardSummaryList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDashboardsSlugResponse parses an HTTP response from a GetDashboardsSlugWithResponse call
+func ParseGetDashboardsSlugResponse(rsp *http.Response) (*GetDashboardsSlugResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDashboardsSlugResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Dashboard
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutDashboardsSlugDraftResponse parses an HTTP response from a PutDashboardsSlugDraftWithResponse call
+func ParsePutDashboardsSlugDraftResponse(rsp *http.Response) (*PutDashboardsSlugDraftResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutDashboardsSlugDraftResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Dashboard
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostDashboardsSlugPublishResponse parses an HTTP response from a PostDashboardsSlugPublishWithResponse call
+func ParsePostDashboardsSlugPublishResponse(rsp *http.Response) (*PostDashboardsSlugPublishResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostDashboardsSlugPublishResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Dashboard
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Error
