@@ -23,7 +23,20 @@ func TestBrowserHall(t *testing.T) {
 // apiAnswer calls the JSON API with a demo user's token and decodes the answer.
 func (s *browserSuite) apiAnswer(token, method, path string, body io.Reader, contentType string) (int, map[string]any) {
 	s.t.Helper()
-	req, _ := http.NewRequest(method, s.url+path, body)
+	status, raw := s.send(token, method, path, body, contentType)
+	var out map[string]any
+	json.Unmarshal(raw, &out)
+	return status, out
+}
+
+// send sends one request to the suite's server with a demo user's token and returns the
+// status and the body of the answer.
+func (s *browserSuite) send(token, method, path string, body io.Reader, contentType string) (int, []byte) {
+	s.t.Helper()
+	req, err := http.NewRequest(method, s.url+path, body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -33,9 +46,8 @@ func (s *browserSuite) apiAnswer(token, method, path string, body io.Reader, con
 		s.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, raw
 }
 
 // applyByAPI files the sample application of a matter for a demo applicant, uploading a PDF

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -16,22 +15,9 @@ import (
 // into out (when given); it fails the test unless the status is want.
 func (s *browserSuite) api(token, method, path, contentType string, body []byte, want int, out any) {
 	s.t.Helper()
-	req, err := http.NewRequest(method, s.url+path, bytes.NewReader(body))
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		s.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	status, raw := s.send(token, method, path, bytes.NewReader(body), contentType)
+	if status != want {
+		s.t.Fatalf("%s %s: %d %s", method, path, status, raw)
 	}
 	if out != nil {
 		if err := json.Unmarshal(raw, out); err != nil {
